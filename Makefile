@@ -1,0 +1,46 @@
+# Earful: `make demo` to try it, `make test` to check it.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+
+.PHONY: install demo test test-sqlite test-postgres lint bench lock clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.lock pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "Earful needs Python 3.11: set PYTHON=/path/to/python3.11")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet --require-hashes -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e . || $(BIN)/pip install --quiet --no-deps -e .
+	@touch $@
+
+demo: install
+	$(BIN)/earful demo
+
+lint: install
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy src
+	$(BIN)/lint-imports
+
+test: lint test-sqlite test-postgres
+
+test-sqlite: install
+	$(BIN)/pytest -q
+
+# The same suite against PostgreSQL; skipped with a reason when none is reachable (fails under CI=true).
+test-postgres: install
+	EARFUL_TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest -q
+
+bench: install
+	$(BIN)/python bench/import_throughput.py
+
+# Re-pin every dependency after editing pyproject.toml.
+lock: install
+	$(BIN)/pip install --quiet uv
+	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes -o requirements.lock
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,112 @@
+"""Create users, check passwords, issue and resolve API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from earful.accounts.policies import ROLES
+from earful.kit.clock import utcnow
+from earful.kit.errors import Conflict, EarfulError
+from earful.store.db import Database
+from earful.store.repos import users as users_repo
+
+_hasher = PasswordHasher()
+# Verifying against this when the user does not exist keeps login time the same either way.
+_DUMMY_HASH = _hasher.hash("not-a-real-password")
+MIN_PASSWORD = 10
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    """The signed-in person, as the rest of the app sees them."""
+
+    id: int
+    username: str
+    role: str
+    display_name: str | None
+
+
+def add_user(db: Database, username: str, password: str, role: str, display_name: str | None = None) -> Account:
+    """Create a user with an argon2 password hash."""
+    if role not in ROLES:
+        raise EarfulError(f"Unknown role {role!r}; choose one of {', '.join(ROLES)}.")
+    if len(password) < MIN_PASSWORD:
+        raise EarfulError(f"The password must be at least {MIN_PASSWORD} characters.")
+    username = username.strip()
+    if not username:
+        raise EarfulError("The username must not be empty.")
+    with db.write() as session:
+        if users_repo.get_by_username(session, username):
+            raise Conflict(f"A user called {username!r} already exists.")
+        user = users_repo.add(session, username, _hasher.hash(password), role, display_name)
+        return Account(user.id, user.username, user.role, user.display_name)
+
+
+def authenticate(db: Database, username: str, password: str) -> Account | None:
+    """Return the account when the password matches an active user, else None."""
+    with db.read() as session:
+        user = users_repo.get_by_username(session, username.strip())
+    if user is None or not user.active:
+        _verify(_DUMMY_HASH, password)
+        return None
+    if not _verify(user.password_hash, password):
+        return None
+    with db.write() as session:
+        users_repo.touch_login(session, user.id, utcnow())
+        if _hasher.check_needs_rehash(user.password_hash):
+            users_repo.set_password_hash(session, user.id, _hasher.hash(password))
+    return Account(user.id, user.username, user.role, user.display_name)
+
+
+def _verify(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def get_account(db: Database, user_id: int) -> Account | None:
+    """Return the active account with this id, or None."""
+    with db.read() as session:
+        user = users_repo.get(session, user_id)
+    if user is None or not user.active:
+        return None
+    return Account(user.id, user.username, user.role, user.display_name)
+
+
+def token_hash(token: str) -> str:
+    """Return the stored form of an API token (tokens are random, so a plain SHA-256 suffices)."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_token(db: Database, user_id: int, name: str) -> str:
+    """Create an API token for the user and return it; it is shown once and stored only hashed."""
+    token = "ef_" + secrets.token_urlsafe(32)
+    with db.write() as session:
+        users_repo.add_token(session, user_id, name, token_hash(token))
+    return token
+
+
+def account_for_token(db: Database, token: str) -> Account | None:
+    """Return the account a bearer token belongs to, or None."""
+    with db.read() as session:
+        user = users_repo.user_for_token(session, token_hash(token))
+    if user is None:
+        return None
+    return Account(user.id, user.username, user.role, user.display_name)
+
+
+def set_password(db: Database, username: str, password: str) -> None:
+    """Replace a user's password."""
+    if len(password) < MIN_PASSWORD:
+        raise EarfulError(f"The password must be at least {MIN_PASSWORD} characters.")
+    with db.write() as session:
+        user = users_repo.get_by_username(session, username)
+        if user is None:
+            raise EarfulError(f"No user called {username!r}.")
+        users_repo.set_password_hash(session, user.id, _hasher.hash(password))

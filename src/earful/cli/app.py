@@ -1,0 +1,181 @@
+"""The Typer app: `earful --help` lists every command."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import threading
+
+import typer
+from rich.table import Table
+
+from earful.accounts.policies import ROLES
+from earful.accounts.service import add_user, issue_token
+from earful.cli.context import console, database, friendly_errors, settings
+from earful.cli.demo import demo_command
+from earful.cli.imports import import_command
+from earful.kit.errors import NotFound
+from earful.store.repos import jobs as jobs_repo
+from earful.store.repos import quarantine as quarantine_repo
+from earful.store.repos import users as users_repo
+
+app = typer.Typer(
+    help="Earful: hear what people say about your programme, and fix it.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(help="Database schema commands.", no_args_is_help=True)
+user_app = typer.Typer(help="Manage the people who sign in.", no_args_is_help=True)
+token_app = typer.Typer(help="Manage API tokens.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(user_app, name="user")
+app.add_typer(token_app, name="token")
+app.command("import")(import_command)
+app.command("demo")(demo_command)
+
+
+@app.command()
+def init() -> None:
+    """Create the data folder and secret key, and bring the database schema up to date."""
+    cfg = settings()
+    with friendly_errors():
+        if cfg.ensure_secret():
+            console.print(f"Wrote a new secret key to {cfg.secret_path} (keep it: it keys author pseudonyms).")
+        database(cfg).upgrade()
+    console.print(f"Database ready at {cfg.resolved_database_url.split('@')[-1]}")
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = typer.Argument("head", help="Migration to reach; default the newest.")) -> None:
+    """Apply database migrations (the same ones on SQLite and PostgreSQL)."""
+    with friendly_errors():
+        database(settings()).upgrade(revision)
+    console.print("Database schema is up to date.")
+
+
+@user_app.command("add")
+def user_add(
+    username: str = typer.Argument(..., help="Login name."),
+    role: str = typer.Option("analyst", help="One of: " + ", ".join(ROLES)),
+    password: str | None = typer.Option(
+        None, help="Password (at least 10 characters); asked for when not given, or generated with --generate."
+    ),
+    generate: bool = typer.Option(False, "--generate", help="Generate a password and print it once."),
+    name: str | None = typer.Option(None, help="Display name."),
+) -> None:
+    """Add a user who can sign in to the web app."""
+    if generate:
+        password = secrets.token_urlsafe(12)
+    elif password is None:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    with friendly_errors():
+        account = add_user(database(settings()), username, password, role, name)
+    console.print(f"Added {account.username} ({account.role}).")
+    if generate:
+        console.print(f"Password: {password}")
+
+
+@token_app.command("add")
+def token_add(
+    username: str = typer.Argument(..., help="User the token acts as."),
+    name: str = typer.Option("cli", help="A note saying what the token is for."),
+) -> None:
+    """Create an API token for a user and print it once."""
+    db = database(settings())
+    with friendly_errors():
+        with db.read() as session:
+            user = users_repo.get_by_username(session, username)
+        if user is None:
+            raise NotFound(f"No user called {username!r}; add one with `earful user add`.")
+        token = issue_token(db, user.id, name)
+    console.print(f"Token for {username} (shown once): {token}")
+
+
+@app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", help="Address to listen on."),
+    port: int = typer.Option(8000, help="Port to listen on."),
+    with_worker: bool = typer.Option(False, "--with-worker", help="Also run background jobs in this process."),
+) -> None:
+    """Serve the web app (and, with --with-worker, the job worker beside it)."""
+    serve_app(host, port, with_worker)
+
+
+def serve_app(host: str, port: int, with_worker: bool) -> None:
+    """Run uvicorn over the app, with a worker thread when asked."""
+    import uvicorn
+
+    from earful.web.app import create_app
+    from earful.worker.runner import start_in_thread
+
+    cfg = settings()
+    with friendly_errors():
+        db = database(cfg)
+        web = create_app(cfg, db)
+        stop: threading.Event | None = None
+        if with_worker:
+            _, stop = start_in_thread(db, cfg)
+    console.print(f"Serving {cfg.product_name} on http://{host}:{port}  (Ctrl+C stops)")
+    try:
+        uvicorn.run(web, host=host, port=port, log_level="warning")
+    finally:
+        if stop is not None:
+            stop.set()
+
+
+@app.command()
+def worker(
+    once: bool = typer.Option(False, "--once", help="Run until the queue is empty, then exit."),
+) -> None:
+    """Run background jobs (enrichment and more) until stopped."""
+    from earful.worker.runner import run_worker
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    cfg = settings()
+    with friendly_errors():
+        ran = run_worker(database(cfg), cfg, threading.Event(), once=once)
+    console.print(f"Ran {ran} jobs.")
+
+
+@app.command()
+def enrich() -> None:
+    """Queue the enrichment chain over all posts; only stages whose version changed are redone."""
+    from earful.ingest.service import requeue_enrichment
+
+    cfg = settings()
+    with friendly_errors():
+        queued = requeue_enrichment(database(cfg), cfg)
+    console.print(f"Queued {queued} posts; `earful worker` (or a running server) will process them.")
+
+
+@app.command()
+def jobs() -> None:
+    """Show how many jobs are queued, running, done and dead, and the latest dead letters."""
+    with database(settings()).read() as session:
+        counts = jobs_repo.counts(session)
+        dead = jobs_repo.dead_letters(session, 10)
+    console.print(", ".join(f"{k}: {v}" for k, v in sorted(counts.items())) or "No jobs yet.")
+    for job in dead:
+        console.print(f"[red]dead[/red] #{job.id} {job.name}: {(job.last_error or '').splitlines()[0]}")
+
+
+@app.command()
+def quarantine(limit: int = typer.Option(20, help="How many entries to show.")) -> None:
+    """List the newest quarantined input with the reason each was set aside."""
+    with database(settings()).read() as session:
+        total = quarantine_repo.count(session)
+        rows = quarantine_repo.recent(session, limit)
+    if not rows:
+        console.print("Quarantine is empty.")
+        return
+    table = Table(title=f"Quarantine ({total} entries, newest first)")
+    for column in ("id", "origin", "where", "reason"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(str(row.id), row.origin, row.location, row.reason[:160])
+    console.print(table)
+
+
+def main() -> None:
+    """Run the CLI."""
+    app()

@@ -1,0 +1,59 @@
+"""`earful demo`: a working product with invented data in one command."""
+
+from __future__ import annotations
+
+import secrets
+
+import typer
+from rich.progress import Progress
+
+from earful.accounts.service import add_user
+from earful.cli.context import console, database, friendly_errors, settings
+from earful.demo import demo_sources
+from earful.ingest.service import get_or_create_source, iter_import
+from earful.jobs.queue import drain
+from earful.store.repos import users as users_repo
+
+DEMO_USER = "admin"
+
+
+def demo_command(
+    host: str = typer.Option("127.0.0.1", help="Address to serve on."),
+    port: int = typer.Option(8000, help="Port to serve on."),
+    serve: bool = typer.Option(True, "--serve/--no-serve", help="Start the web server when loaded."),
+) -> None:
+    """Set up the database, load the bundled demo data, create an admin login and serve the app."""
+    import earful.ingest.jobs  # noqa: F401 - registers the enrichment job
+
+    cfg = settings()
+    cfg.ensure_secret()
+    db = database(cfg)
+    with friendly_errors():
+        db.upgrade()
+        for src in demo_sources():
+            get_or_create_source(db, src.name, kind=src.kind, region=src.region, language=src.language)
+            summary = iter_import(db, cfg, src.path, src.name, src.format)
+            console.print(
+                f"{src.name}: {summary.imported} new, {summary.duplicates} already loaded, "
+                f"{summary.skipped} skipped, {summary.quarantined} quarantined"
+            )
+        with Progress(console=console, transient=True) as progress:
+            task = progress.add_task("Enriching posts", total=None)
+            while drain(db, cfg, limit=1):
+                progress.advance(task)
+        password = secrets.token_urlsafe(12)
+        with db.read() as session:
+            exists = users_repo.get_by_username(session, DEMO_USER) is not None
+        if exists:
+            from earful.accounts.service import set_password
+
+            set_password(db, DEMO_USER, password)
+        else:
+            add_user(db, DEMO_USER, password, "admin", "Demo admin")
+    console.rule("Earful demo")
+    console.print(f"Open http://{host}:{port} and sign in as [bold]{DEMO_USER}[/bold] / [bold]{password}[/bold]")
+    console.rule()
+    if serve:
+        from earful.cli.app import serve_app
+
+        serve_app(host, port, with_worker=True)

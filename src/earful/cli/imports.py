@@ -1,0 +1,107 @@
+"""`earful import`: files into the store, with a progress bar and a summary."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.table import Table
+
+from earful.cli.context import console, database, friendly_errors, settings
+from earful.connectors.files import FORMATS
+from earful.ingest.schemas import ImportSummary
+from earful.ingest.service import get_or_create_source, iter_import
+from earful.settings import Settings
+from earful.store.db import Database
+
+
+def _files(path: Path) -> list[Path]:
+    if path.is_dir():
+        return sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith(".") and p.suffix != ".md")
+    if not path.exists():
+        raise typer.BadParameter(f"{path} does not exist.", param_hint="PATH")
+    return [path]
+
+
+def import_command(
+    path: Path = typer.Argument(..., help="A file, or a folder whose files are all imported."),
+    source: str = typer.Option(..., "--source", "-s", help="Name of the source the posts belong to."),
+    fmt: str | None = typer.Option(
+        None, "--format", "-f", help="Force a format instead of detecting it: " + ", ".join(sorted(FORMATS))
+    ),
+    create: bool = typer.Option(False, "--create", help="Create the source (public) if it does not exist."),
+    kind: str = typer.Option("file", help="Kind of a source created with --create."),
+    region: str | None = typer.Option(None, help="Region of a source created with --create."),
+    language: str | None = typer.Option(None, help="Usual language of a source created with --create."),
+) -> None:
+    """Import posts from CSV, JSON, JSON Lines (.gz, .zst) or native platform payloads.
+
+    Importing the same file again adds nothing. Rows that cannot be read are quarantined with
+    their reason and the import goes on; the exit code is 1 when anything was quarantined.
+    """
+    cfg = settings()
+    db = database(cfg)
+    files = _files(path)
+    if fmt and fmt not in FORMATS:
+        raise typer.BadParameter(f"Unknown format {fmt!r}; choose one of {', '.join(sorted(FORMATS))}.")
+    with friendly_errors():
+        if create:
+            _, created = get_or_create_source(db, source, kind=kind, region=region, language=language)
+            if created:
+                console.print(f"Created public source [bold]{source}[/bold].")
+        summaries = [_import_one(db, cfg, f, source, fmt) for f in files]
+    _print_summary(summaries)
+    if any(not s.ok for s in summaries):
+        raise typer.Exit(1)
+
+
+def _import_one(db: Database, cfg: Settings, file: Path, source: str, fmt: str | None) -> ImportSummary:
+    columns = (
+        SpinnerColumn(),
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("items"),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=console, transient=True) as progress:
+        task = progress.add_task(file.name, total=None)
+
+        def tick() -> None:
+            progress.advance(task)
+
+        return iter_import(db, cfg, file, source, fmt, on_item=tick)
+
+
+def _print_summary(summaries: list[ImportSummary]) -> None:
+    table = Table(title="Import summary")
+    for column in ("file format", "read", "imported", "duplicates", "skipped", "quarantined"):
+        table.add_column(column, justify="right" if column != "file format" else "left")
+    for s in summaries:
+        table.add_row(s.format, str(s.read), str(s.imported), str(s.duplicates), str(s.skipped), str(s.quarantined))
+    total = ImportSummary(source="", format="total")
+    for s in summaries:
+        total.read += s.read
+        total.imported += s.imported
+        total.duplicates += s.duplicates
+        total.skipped += s.skipped
+        total.quarantined += s.quarantined
+    if len(summaries) > 1:
+        table.add_row(*(str(v) for v in (total.format, total.read, total.imported, total.duplicates,
+                                          total.skipped, total.quarantined)))
+    console.print(table)
+    reasons = [r for s in summaries for r in s.quarantine_reasons]
+    if reasons:
+        console.print(f"[yellow]{len(reasons)} quarantined[/yellow] (see `earful quarantine`):")
+        for reason in reasons[:20]:
+            console.print(f"  - {reason}", markup=False)
+        if len(reasons) > 20:
+            console.print(f"  ... and {len(reasons) - 20} more")

@@ -1,0 +1,1 @@
+"""Ingest: turn files and feeds into stored posts, and enrich them."""

@@ -1,0 +1,86 @@
+"""The database-backed queue: enqueue with the data, run one job at a time, retry, dead-letter."""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+import socket
+import traceback
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from earful.jobs.registry import JobContext, handler_for
+from earful.kit.clock import utcnow
+from earful.settings import Settings
+from earful.store.db import Database
+from earful.store.repos import jobs as jobs_repo
+
+log = logging.getLogger(__name__)
+
+
+def enqueue(session: Session, settings: Settings, name: str, payload: dict[str, Any]) -> int:
+    """Queue job `name` inside the caller's transaction and return its id."""
+    job = jobs_repo.enqueue(
+        session, name, payload, max_attempts=settings.job_max_attempts, run_after=utcnow()
+    )
+    return job.id
+
+
+def worker_name() -> str:
+    """Return an id for this worker process: host and pid."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def backoff(settings: Settings, attempts: int) -> timedelta:
+    """Return the delay before try `attempts + 1`: exponential, with jitter so retries spread out."""
+    base = settings.job_backoff_seconds * (2 ** max(attempts - 1, 0))
+    return timedelta(seconds=base * random.uniform(0.5, 1.5))
+
+
+def run_one(db: Database, settings: Settings, worker: str | None = None) -> bool:
+    """Claim and run one ready job; return False when none was ready.
+
+    The handler runs in its own transaction; if it raises, that transaction rolls back and the
+    failure is recorded in a separate one, so a failed job leaves no half-written data.
+    """
+    worker = worker or worker_name()
+    with db.write() as session:
+        job = jobs_repo.claim(session, worker, utcnow())
+        if job is None:
+            return False
+        job_id, name, payload, attempts, max_attempts = (
+            job.id,
+            job.name,
+            dict(job.payload),
+            job.attempts,
+            job.max_attempts,
+        )
+    try:
+        handler = handler_for(name)
+        with db.write() as session:
+            handler(JobContext(session=session, settings=settings), payload)
+            jobs_repo.finish(session, job_id, utcnow())
+    except Exception as exc:  # noqa: BLE001 - any handler failure must be recorded, not crash the worker
+        error = f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=8)}"
+        retry_at = utcnow() + backoff(settings, attempts) if attempts < max_attempts else None
+        log.warning("job %s #%s failed (try %s/%s): %s", name, job_id, attempts, max_attempts, exc)
+        with db.write() as session:
+            jobs_repo.fail(session, job_id, error[-8000:], retry_at, utcnow())
+    return True
+
+
+def drain(db: Database, settings: Settings, limit: int | None = None) -> int:
+    """Run ready jobs until none is ready (or `limit` ran); return how many ran."""
+    ran = 0
+    while (limit is None or ran < limit) and run_one(db, settings):
+        ran += 1
+    return ran
+
+
+def recover_stale(db: Database, minutes: int = 15) -> int:
+    """Queue again the jobs a crashed worker left running for longer than `minutes`."""
+    with db.write() as session:
+        return jobs_repo.release_stale(session, utcnow() - timedelta(minutes=minutes))

@@ -1,0 +1,91 @@
+"""The one Settings object. Nothing else in Earful reads the environment."""
+
+from __future__ import annotations
+
+import secrets
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_NOTICE = (
+    "Confidential. This workspace holds public feedback about our programme, kept to fix what "
+    "people report. Authors are pseudonymised; do not try to identify, profile or contact anyone "
+    "from what you see here. Every view is logged."
+)
+
+
+class Settings(BaseSettings):
+    """Earful's configuration, read from `EARFUL_*` environment variables or a `.env` file."""
+
+    model_config = SettingsConfigDict(env_prefix="EARFUL_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Field(
+        default=Path("earful-data"),
+        description="Folder for the embedded SQLite database and the secret key.",
+    )
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL; empty means SQLite at DATA_DIR/earful.db. "
+        "For PostgreSQL: postgresql+psycopg://user@host:5432/dbname",
+    )
+    secret_key: str | None = Field(
+        default=None,
+        description="Key for author pseudonyms and session cookies; empty means the key file "
+        "written by `earful init` in DATA_DIR.",
+    )
+    product_name: str = Field(default="Earful", description="Product name shown on every page.")
+    confidentiality_notice: str = Field(
+        default=DEFAULT_NOTICE, description="Notice shown on the login page."
+    )
+    languages: list[str] = Field(
+        default=["en", "es", "pt", "fr", "de", "it", "nl"],
+        description="Languages the language detector chooses between (ISO 639-1).",
+    )
+    session_max_age: int = Field(default=8 * 3600, description="Seconds a login session lasts.")
+    secure_cookies: bool = Field(
+        default=False, description="Send the session cookie over HTTPS only (set true behind TLS)."
+    )
+    import_batch_size: int = Field(default=2000, description="Posts stored per import transaction.")
+    job_max_attempts: int = Field(default=5, description="Tries before a job becomes a dead letter.")
+    job_backoff_seconds: float = Field(
+        default=2.0, description="First retry delay; doubles on each try, with jitter."
+    )
+    worker_poll_seconds: float = Field(
+        default=1.0, description="How long an idle worker waits before looking for jobs again."
+    )
+
+    @property
+    def resolved_database_url(self) -> str:
+        """Return the database URL, defaulting to SQLite inside the data folder."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'earful.db').resolve()}"
+
+    @property
+    def secret_path(self) -> Path:
+        """Return where `earful init` keeps the generated secret key."""
+        return self.data_dir / "secret.key"
+
+    @cached_property
+    def secret(self) -> bytes:
+        """Return the secret key; fail with advice when `earful init` has not been run."""
+        if self.secret_key:
+            return self.secret_key.encode()
+        try:
+            return self.secret_path.read_text().strip().encode()
+        except FileNotFoundError:
+            raise RuntimeError(
+                f"No secret key at {self.secret_path}. Run `earful init` first, "
+                "or set EARFUL_SECRET_KEY."
+            ) from None
+
+    def ensure_secret(self) -> bool:
+        """Create the data folder and a new random secret key unless one exists; say if created."""
+        if self.secret_key or self.secret_path.exists():
+            return False
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.secret_path.write_text(secrets.token_urlsafe(48) + "\n")
+        self.secret_path.chmod(0o600)
+        return True

@@ -1,0 +1,1 @@
+"""The only package that speaks SQL: models, repositories, unit of work, migrations."""

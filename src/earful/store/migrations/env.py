@@ -1,0 +1,23 @@
+"""Alembic environment: one migration history for SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from alembic import context
+from sqlalchemy import create_engine
+
+from earful.store.models import Base
+
+config = context.config
+url = config.get_main_option("sqlalchemy.url") or ""
+engine = create_engine(url)
+with engine.begin() as connection:
+    context.configure(
+        connection=connection,
+        target_metadata=Base.metadata,
+        # SQLite cannot ALTER most things; batch mode rebuilds tables instead.
+        render_as_batch=url.startswith("sqlite"),
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+engine.dispose()

@@ -1,0 +1,24 @@
+"""Every table, importable from one place (Alembic reads `Base.metadata` from here)."""
+
+from earful.store.models.base import Base
+from earful.store.models.capture import Enrichment, Post, Quarantined, RawItem, Source
+from earful.store.models.taxonomy import Category, Label, TaxonomyVersion
+from earful.store.models.work import ApiToken, AuditEntry, Job, Team, TriageItem, User
+
+__all__ = [
+    "ApiToken",
+    "AuditEntry",
+    "Base",
+    "Category",
+    "Enrichment",
+    "Job",
+    "Label",
+    "Post",
+    "Quarantined",
+    "RawItem",
+    "Source",
+    "TaxonomyVersion",
+    "Team",
+    "TriageItem",
+    "User",
+]

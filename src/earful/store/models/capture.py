@@ -1,0 +1,106 @@
+"""Sources, raw items exactly as received, posts, enrichments and quarantine."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from earful.store.models.base import Base, BigId, Json, created_column, id_column
+
+
+class Source(Base):
+    """Somewhere posts come from, with what the operator may collect there."""
+
+    __tablename__ = "sources"
+
+    id: Mapped[int] = id_column()
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    region: Mapped[str | None] = mapped_column(String(80))
+    language: Mapped[str | None] = mapped_column(String(12))
+    visibility: Mapped[str] = mapped_column(String(12), default="public")
+    consent_basis: Mapped[str | None] = mapped_column(Text)
+    settings: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
+    cursor: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
+    enabled: Mapped[bool] = mapped_column(default=True)
+    retention_days: Mapped[int | None] = mapped_column()
+    last_success_at: Mapped[datetime | None] = mapped_column()
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = created_column()
+
+
+class RawItem(Base):
+    """An item exactly as its source delivered it; posts are re-mappable from it."""
+
+    __tablename__ = "raw_items"
+    __table_args__ = (UniqueConstraint("source_id", "external_id", name="uq_raw_items_source_external"),)
+
+    id: Mapped[int] = id_column()
+    source_id: Mapped[int] = mapped_column(BigId, ForeignKey("sources.id", ondelete="CASCADE"))
+    external_id: Mapped[str] = mapped_column(String(300))
+    format: Mapped[str] = mapped_column(String(40))
+    payload: Mapped[str] = mapped_column(Text)
+    received_at: Mapped[datetime] = created_column()
+
+
+class Post(Base):
+    """One post as Earful shows it: pseudonymous author, cleaned text, detected language."""
+
+    __tablename__ = "posts"
+    __table_args__ = (
+        UniqueConstraint("source_id", "external_id", name="uq_posts_source_external"),
+        Index("ix_posts_feed", "posted_at", "id"),
+        Index("ix_posts_fingerprint", "fingerprint"),
+        Index("ix_posts_duplicate_of", "duplicate_of"),
+    )
+
+    id: Mapped[int] = id_column()
+    source_id: Mapped[int] = mapped_column(BigId, ForeignKey("sources.id", ondelete="CASCADE"))
+    external_id: Mapped[str] = mapped_column(String(300))
+    kind: Mapped[str] = mapped_column(String(20), default="post")
+    url: Mapped[str | None] = mapped_column(Text)
+    author_key: Mapped[str | None] = mapped_column(String(40))
+    title: Mapped[str | None] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)
+    language: Mapped[str | None] = mapped_column(String(12))
+    posted_at: Mapped[datetime] = mapped_column()
+    captured_at: Mapped[datetime] = created_column()
+    engagement: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
+    reply_to: Mapped[str | None] = mapped_column(String(300))
+    repost_of: Mapped[str | None] = mapped_column(String(300))
+    fingerprint: Mapped[str | None] = mapped_column(String(64))
+    duplicate_of: Mapped[int | None] = mapped_column(BigId, ForeignKey("posts.id", ondelete="SET NULL"))
+
+
+class Enrichment(Base):
+    """The output of one named, versioned stage for one post."""
+
+    __tablename__ = "enrichments"
+    __table_args__ = (UniqueConstraint("post_id", "stage", name="uq_enrichments_post_stage"),)
+
+    id: Mapped[int] = id_column()
+    post_id: Mapped[int] = mapped_column(BigId, ForeignKey("posts.id", ondelete="CASCADE"))
+    stage: Mapped[str] = mapped_column(String(40))
+    version: Mapped[int] = mapped_column()
+    outputs: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
+    created_at: Mapped[datetime] = created_column()
+
+
+class Quarantined(Base):
+    """Input that could not be read or mapped, kept with its reason so nothing is lost."""
+
+    __tablename__ = "quarantine"
+
+    id: Mapped[int] = id_column()
+    source_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("sources.id", ondelete="CASCADE"))
+    origin: Mapped[str] = mapped_column(Text)
+    location: Mapped[str] = mapped_column(String(120), default="")
+    reason: Mapped[str] = mapped_column(Text)
+    raw: Mapped[str] = mapped_column(Text)
+    # Hash of origin, location and raw input, so a re-run of the same import quarantines nothing twice.
+    fingerprint: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = created_column()

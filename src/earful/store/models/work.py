@@ -1,0 +1,103 @@
+"""People and work: teams, users, API tokens, triage items, audit entries, jobs."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from earful.store.models.base import Base, BigId, Json, created_column, id_column
+
+
+class Team(Base):
+    """A team that owns categories and receives escalations."""
+
+    __tablename__ = "teams"
+
+    id: Mapped[int] = id_column()
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    contact: Mapped[str | None] = mapped_column(Text)
+    owns: Mapped[list[Any]] = mapped_column(Json, default=list)
+    created_at: Mapped[datetime] = created_column()
+
+
+class User(Base):
+    """Someone who signs in; `role` is viewer, analyst, lead or admin."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = id_column()
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    display_name: Mapped[str | None] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(Text)
+    role: Mapped[str] = mapped_column(String(20), default="viewer")
+    team_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("teams.id", ondelete="SET NULL"))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = created_column()
+    last_login_at: Mapped[datetime | None] = mapped_column()
+
+
+class ApiToken(Base):
+    """A bearer token for the REST API; only its hash is stored."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = id_column()
+    user_id: Mapped[int] = mapped_column(BigId, ForeignKey("users.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(120))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = created_column()
+    last_used_at: Mapped[datetime | None] = mapped_column()
+
+
+class TriageItem(Base):
+    """A post in the triage queue: status, who works it, which team owns it."""
+
+    __tablename__ = "triage_items"
+
+    id: Mapped[int] = id_column()
+    post_id: Mapped[int] = mapped_column(BigId, ForeignKey("posts.id", ondelete="CASCADE"), unique=True)
+    status: Mapped[str] = mapped_column(String(20), default="new")
+    assignee_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("users.id", ondelete="SET NULL"))
+    team_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("teams.id", ondelete="SET NULL"))
+    flagged: Mapped[bool] = mapped_column(default=False)
+    reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = created_column()
+    updated_at: Mapped[datetime] = created_column()
+
+
+class AuditEntry(Base):
+    """Something a person did that must be accountable; never updated or deleted."""
+
+    __tablename__ = "audit_entries"
+    __table_args__ = (Index("ix_audit_entries_at", "at"),)
+
+    id: Mapped[int] = id_column()
+    at: Mapped[datetime] = created_column()
+    actor_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("users.id", ondelete="SET NULL"))
+    actor: Mapped[str] = mapped_column(String(80))
+    action: Mapped[str] = mapped_column(String(60))
+    target: Mapped[str | None] = mapped_column(String(200))
+    detail: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
+
+
+class Job(Base):
+    """A unit of background work; the table is the default queue."""
+
+    __tablename__ = "jobs"
+    __table_args__ = (Index("ix_jobs_ready", "status", "run_after"),)
+
+    id: Mapped[int] = id_column()
+    name: Mapped[str] = mapped_column(String(80))
+    payload: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
+    status: Mapped[str] = mapped_column(String(12), default="queued")  # queued running done dead
+    attempts: Mapped[int] = mapped_column(default=0)
+    max_attempts: Mapped[int] = mapped_column(default=5)
+    run_after: Mapped[datetime] = created_column()
+    locked_by: Mapped[str | None] = mapped_column(String(120))
+    locked_at: Mapped[datetime | None] = mapped_column()
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = created_column()
+    finished_at: Mapped[datetime | None] = mapped_column()

@@ -1,0 +1,83 @@
+"""The job table: enqueue in the caller's transaction, claim, finish, retry, dead-letter."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from earful.store.models import Job
+
+
+def enqueue(
+    session: Session, name: str, payload: dict[str, Any], *, max_attempts: int, run_after: datetime
+) -> Job:
+    """Add a job in the caller's transaction, so it exists exactly when the data it concerns does."""
+    job = Job(name=name, payload=payload, max_attempts=max_attempts, run_after=run_after, created_at=run_after)
+    session.add(job)
+    session.flush()
+    return job
+
+
+def claim(session: Session, worker: str, now: datetime) -> Job | None:
+    """Take the oldest ready job for `worker`, or None when nothing is ready.
+
+    On PostgreSQL `SKIP LOCKED` lets many workers claim concurrently; on SQLite the write
+    transaction is IMMEDIATE, so only one claimer runs at a time anyway.
+    """
+    query = (
+        select(Job.id)
+        .where(Job.status == "queued", Job.run_after <= now)
+        .order_by(Job.run_after, Job.id)
+        .limit(1)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    job_id = session.scalar(query)
+    if job_id is None:
+        return None
+    session.execute(
+        update(Job)
+        .where(Job.id == job_id)
+        .values(status="running", locked_by=worker, locked_at=now, attempts=Job.attempts + 1)
+    )
+    return session.get(Job, job_id, populate_existing=True)
+
+
+def finish(session: Session, job_id: int, now: datetime) -> None:
+    """Mark a job done."""
+    session.execute(update(Job).where(Job.id == job_id).values(status="done", finished_at=now, locked_by=None))
+
+
+def fail(session: Session, job_id: int, error: str, retry_at: datetime | None, now: datetime) -> None:
+    """Record a failure: queue the job again at `retry_at`, or make it a dead letter when None."""
+    values: dict[str, Any] = {"last_error": error, "locked_by": None}
+    if retry_at is None:
+        values.update(status="dead", finished_at=now)
+    else:
+        values.update(status="queued", run_after=retry_at)
+    session.execute(update(Job).where(Job.id == job_id).values(**values))
+
+
+def release_stale(session: Session, older_than: datetime) -> int:
+    """Queue again jobs left running by a worker that died before `older_than`; return how many."""
+    result = session.execute(
+        update(Job)
+        .where(Job.status == "running", Job.locked_at < older_than)
+        .values(status="queued", locked_by=None)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def counts(session: Session) -> dict[str, int]:
+    """Return how many jobs are in each status."""
+    rows = session.execute(select(Job.status, func.count()).group_by(Job.status))
+    return {status: int(n) for status, n in rows}
+
+
+def dead_letters(session: Session, limit: int = 50) -> Sequence[Job]:
+    """Return the most recent dead jobs with their errors."""
+    return session.scalars(select(Job).where(Job.status == "dead").order_by(Job.id.desc()).limit(limit)).all()

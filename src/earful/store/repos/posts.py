@@ -1,0 +1,133 @@
+"""Posts and their raw items: bulk idempotent capture, enrichment writes, the feed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from earful.store.models import Enrichment, Post, RawItem, Source
+from earful.store.repos._upsert import insert_for
+
+
+def insert_new(session: Session, rows: Sequence[dict[str, Any]]) -> dict[str, int]:
+    """Insert posts that are not stored yet; return {external_id: new post id} for those inserted.
+
+    Rows whose (source_id, external_id) already exist are skipped by the database itself, so
+    concurrent or repeated imports never create a second copy.
+    """
+    if not rows:
+        return {}
+    stmt = (
+        insert_for(session, Post.__table__)
+        .on_conflict_do_nothing(index_elements=["source_id", "external_id"])
+        .returning(Post.__table__.c.id, Post.__table__.c.external_id)
+    )
+    result = session.execute(stmt, list(rows))
+    return {external_id: post_id for post_id, external_id in result}
+
+
+def insert_raw(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """Store raw payloads exactly as received, skipping any already kept."""
+    if rows:
+        stmt = insert_for(session, RawItem.__table__).on_conflict_do_nothing(
+            index_elements=["source_id", "external_id"]
+        )
+        session.execute(stmt, list(rows))
+
+
+def existing_ids(session: Session, source_id: int, external_ids: Iterable[str]) -> set[str]:
+    """Return which of `external_ids` are already stored for the source."""
+    ids = list(external_ids)
+    found: set[str] = set()
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        found.update(
+            session.scalars(
+                select(Post.external_id).where(Post.source_id == source_id, Post.external_id.in_(chunk))
+            )
+        )
+    return found
+
+
+def get_many(session: Session, post_ids: Sequence[int]) -> Sequence[Post]:
+    """Return the posts with these ids."""
+    return session.scalars(select(Post).where(Post.id.in_(post_ids)).order_by(Post.id)).all()
+
+
+def raw_for(session: Session, post: Post) -> RawItem | None:
+    """Return the raw item a post was mapped from."""
+    return session.scalars(
+        select(RawItem).where(RawItem.source_id == post.source_id, RawItem.external_id == post.external_id)
+    ).one_or_none()
+
+
+def enrichments_for(session: Session, post_ids: Sequence[int]) -> dict[int, dict[str, Enrichment]]:
+    """Return stored enrichments keyed by post id, then stage name."""
+    found: dict[int, dict[str, Enrichment]] = {pid: {} for pid in post_ids}
+    for row in session.scalars(select(Enrichment).where(Enrichment.post_id.in_(post_ids))):
+        found[row.post_id][row.stage] = row
+    return found
+
+
+def save_enrichment(
+    session: Session, post_id: int, stage: str, version: int, outputs: dict[str, Any], now: datetime
+) -> None:
+    """Record one stage's output for a post, replacing what an older version wrote."""
+    stmt = insert_for(session, Enrichment.__table__).values(
+        post_id=post_id, stage=stage, version=version, outputs=outputs, created_at=now
+    )
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["post_id", "stage"],
+        set_={"version": version, "outputs": outputs, "created_at": now},
+    )
+    session.execute(stmt)
+
+
+def first_with_fingerprint(session: Session, fingerprint: str, before_id: int) -> int | None:
+    """Return the earliest post with the same fingerprint stored before `before_id`, if any."""
+    return session.scalar(
+        select(func.min(Post.id)).where(Post.fingerprint == fingerprint, Post.id < before_id)
+    )
+
+
+def set_fields(session: Session, post_id: int, **fields: Any) -> None:
+    """Update columns of one post."""
+    session.execute(update(Post).where(Post.id == post_id).values(**fields))
+
+
+def ids_needing_enrichment(session: Session, after_id: int, limit: int) -> Sequence[int]:
+    """Return up to `limit` post ids greater than `after_id`, in id order (for re-running the chain)."""
+    return session.scalars(select(Post.id).where(Post.id > after_id).order_by(Post.id).limit(limit)).all()
+
+
+def feed_page(
+    session: Session, *, limit: int, before: tuple[datetime, int] | None = None
+) -> Sequence[tuple[Post, Source, int]]:
+    """Return the newest original posts (duplicates folded in) with their source and copy count.
+
+    Keyset pagination on (posted_at, id): page 1,000 costs the same as page 1.
+    """
+    dup = Post.__table__.alias("dup")
+    copy_count = (
+        select(func.count()).select_from(dup).where(dup.c.duplicate_of == Post.id).scalar_subquery()
+    )
+    stmt = (
+        select(Post, Source, copy_count)
+        .join(Source, Source.id == Post.source_id)
+        .where(Post.duplicate_of.is_(None))
+        .order_by(Post.posted_at.desc(), Post.id.desc())
+        .limit(limit)
+    )
+    if before is not None:
+        at, pid = before
+        stmt = stmt.where(or_(Post.posted_at < at, and_(Post.posted_at == at, Post.id < pid)))
+    return [(post, source, int(count)) for post, source, count in session.execute(stmt)]
+
+
+def count_posts(session: Session) -> int:
+    """Return how many posts are stored."""
+    return int(session.scalar(select(func.count(Post.id))) or 0)

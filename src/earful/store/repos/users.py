@@ -1,0 +1,55 @@
+"""Users and API tokens."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from earful.store.models import ApiToken, User
+
+
+def get_by_username(session: Session, username: str) -> User | None:
+    """Return the user with this username, or None."""
+    return session.scalars(select(User).where(User.username == username)).one_or_none()
+
+
+def get(session: Session, user_id: int) -> User | None:
+    """Return the user with this id, or None."""
+    return session.get(User, user_id)
+
+
+def add(session: Session, username: str, password_hash: str, role: str, display_name: str | None) -> User:
+    """Create a user."""
+    user = User(username=username, password_hash=password_hash, role=role, display_name=display_name)
+    session.add(user)
+    session.flush()
+    return user
+
+
+def set_password_hash(session: Session, user_id: int, password_hash: str) -> None:
+    """Replace a user's password hash."""
+    session.execute(update(User).where(User.id == user_id).values(password_hash=password_hash))
+
+
+def touch_login(session: Session, user_id: int, now: datetime) -> None:
+    """Record a successful login."""
+    session.execute(update(User).where(User.id == user_id).values(last_login_at=now))
+
+
+def add_token(session: Session, user_id: int, name: str, token_hash: str) -> ApiToken:
+    """Store a new API token's hash."""
+    token = ApiToken(user_id=user_id, name=name, token_hash=token_hash)
+    session.add(token)
+    session.flush()
+    return token
+
+
+def user_for_token(session: Session, token_hash: str) -> User | None:
+    """Return the active user owning the token with this hash, or None."""
+    return session.scalars(
+        select(User).join(ApiToken, ApiToken.user_id == User.id).where(
+            ApiToken.token_hash == token_hash, User.active.is_(True)
+        )
+    ).one_or_none()

@@ -1,0 +1,1 @@
+"""Triage: the feed analysts read and the queue they work."""

@@ -1,0 +1,92 @@
+"""Build the FastAPI app."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Awaitable, Callable, Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.routing import APIRoute
+from fastapi.staticfiles import StaticFiles
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.routing import BaseRoute
+
+from earful import __version__
+from earful.kit.errors import EarfulError
+from earful.settings import Settings
+from earful.store.db import Database
+from earful.web.api import posts as api_posts
+from earful.web.deps import LoginRequired, api_account
+from earful.web.pages import auth, feed
+
+# No inline script or style anywhere, so even a markup bug could not make post text run.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "
+    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+}
+
+PUBLIC_PATHS = frozenset({"/login", "/health"})
+PUBLIC_PREFIXES = ("/static/",)
+
+
+def route_table(routes: Iterable[BaseRoute]) -> Iterator[tuple[str, str]]:
+    """Yield (method, path) for every API route, looking inside included routers."""
+    for route in routes:
+        if isinstance(route, APIRoute):
+            for method in sorted(route.methods):
+                yield method, route.path
+        elif hasattr(route, "original_router"):
+            yield from route_table(route.original_router.routes)
+
+
+def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
+    """Return the web app over `db` (opened from settings when not given)."""
+    # The generated schema and docs are served behind login below, not on FastAPI's public routes.
+    app = FastAPI(
+        title=settings.product_name, version=__version__, docs_url=None, redoc_url=None, openapi_url=None
+    )
+    app.state.settings = settings
+    app.state.db = db or Database(settings.resolved_database_url)
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=hashlib.sha256(b"earful-session\0" + settings.secret).hexdigest(),
+        session_cookie="earful_session",
+        max_age=settings.session_max_age,
+        same_site="lax",
+        https_only=settings.secure_cookies,
+    )
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        response = await call_next(request)
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        return response
+
+    @app.exception_handler(LoginRequired)
+    async def to_login(_request: Request, exc: LoginRequired) -> Response:
+        return RedirectResponse(f"/login?next={exc.next_url}", status_code=303)
+
+    @app.exception_handler(EarfulError)
+    async def domain_error(_request: Request, exc: EarfulError) -> Response:
+        return JSONResponse({"detail": exc.message}, status_code=exc.status)
+
+    @app.get("/health", include_in_schema=False)
+    def health() -> dict[str, str]:
+        return {"status": "ok", "version": __version__}
+
+    @app.get("/api/openapi.json", include_in_schema=False, dependencies=[Depends(api_account)])
+    def openapi() -> dict[str, Any]:
+        return app.openapi()
+
+    app.include_router(auth.router)
+    app.include_router(feed.router)
+    app.include_router(api_posts.router)
+    app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
+    return app

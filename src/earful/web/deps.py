@@ -1,0 +1,79 @@
+"""Request dependencies: the database, settings, and who is signed in."""
+
+from __future__ import annotations
+
+import secrets
+from typing import cast
+
+from fastapi import Depends, HTTPException, Request
+
+from earful.accounts.service import Account, account_for_token, get_account
+from earful.settings import Settings
+from earful.store.db import Database
+
+
+class LoginRequired(Exception):
+    """Raised by page dependencies; the app turns it into a redirect to the login page."""
+
+    def __init__(self, next_url: str) -> None:
+        self.next_url = next_url
+
+
+def get_db(request: Request) -> Database:
+    """Return the app's database."""
+    return cast(Database, request.app.state.db)
+
+
+def get_settings(request: Request) -> Settings:
+    """Return the app's settings."""
+    return cast(Settings, request.app.state.settings)
+
+
+def session_account(request: Request, db: Database) -> Account | None:
+    """Return the account of the session cookie, or None."""
+    user_id = request.session.get("uid")
+    if not isinstance(user_id, int):
+        return None
+    return get_account(db, user_id)
+
+
+def page_account(request: Request, db: Database = Depends(get_db)) -> Account:
+    """Return the signed-in account, or send the browser to the login page."""
+    account = session_account(request, db)
+    if account is None:
+        raise LoginRequired(request.url.path)
+    request.state.account = account
+    return account
+
+
+def api_account(request: Request, db: Database = Depends(get_db)) -> Account:
+    """Return the account of the API token or session, or answer 401."""
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        account = account_for_token(db, header[7:].strip())
+    else:
+        account = session_account(request, db)
+    if account is None:
+        raise HTTPException(
+            status_code=401,
+            detail="Sign in, or send an API token as 'Authorization: Bearer <token>' "
+            "(create one with `earful token add USERNAME`).",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    return account
+
+
+def csrf_token(request: Request) -> str:
+    """Return this session's CSRF token, creating it on first use."""
+    token = request.session.get("csrf")
+    if not isinstance(token, str):
+        token = secrets.token_urlsafe(32)
+        request.session["csrf"] = token
+    return token
+
+
+def check_csrf(request: Request, submitted: str) -> None:
+    """Refuse a form whose CSRF token does not match the session's."""
+    expected = request.session.get("csrf")
+    if not isinstance(expected, str) or not secrets.compare_digest(expected, submitted or ""):
+        raise HTTPException(status_code=400, detail="The form expired. Reload the page and try again.")

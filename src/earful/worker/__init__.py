@@ -1,0 +1,1 @@
+"""The worker process: consumes jobs from the queue."""

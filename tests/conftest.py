@@ -1,0 +1,110 @@
+"""Shared fixtures: a real database (SQLite file, or PostgreSQL when EARFUL_TEST_DATABASE_URL is set)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from earful.settings import Settings
+from earful.store.db import Database
+from earful.store.models import Base
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def shared_data(*parts: str) -> Path:
+    """Return a path under ../shared/data, skipping (or failing under CI) when it is absent."""
+    path = SHARED.joinpath("data", *parts)
+    if not path.exists():
+        message = f"{path} is absent: these tests need the shared datasets beside the repository"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    return path
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Return the URL of a migrated database for the whole session."""
+    pg_url = os.environ.get("EARFUL_TEST_DATABASE_URL")
+    if not pg_url:
+        template = tmp_path_factory.mktemp("template") / "earful.db"
+        url = f"sqlite:///{template}"
+        Database(url).upgrade()
+        yield url
+        return
+    schema = f"earful_test_{os.getpid()}"
+    admin = create_engine(pg_url)
+    try:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    except Exception as exc:  # noqa: BLE001 - any connection failure means the same thing here
+        message = f"PostgreSQL at {make_url(pg_url).render_as_string()} is not reachable: {exc}"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    url = make_url(pg_url).update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(
+        hide_password=False
+    )
+    Database(url).upgrade()
+    yield url
+    with admin.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+    admin.dispose()
+
+
+@pytest.fixture
+def db_url(database_url: str, tmp_path: Path) -> str:
+    """Return the URL of an empty migrated database for one test."""
+    if database_url.startswith("sqlite"):
+        target = tmp_path / "earful.db"
+        shutil.copy(make_url(database_url).database or "", target)
+        return f"sqlite:///{target}"
+    engine = create_engine(database_url)
+    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+    return database_url
+
+
+@pytest.fixture
+def db(db_url: str) -> Iterator[Database]:
+    """Return an empty migrated database."""
+    database = Database(db_url)
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def settings(db_url: str, tmp_path: Path) -> Settings:
+    """Return settings pointing at the test database, with a fixed secret and small batches."""
+    return Settings(
+        data_dir=tmp_path / "data",
+        database_url=db_url,
+        secret_key="test-secret-key-0123456789",
+        import_batch_size=50,
+        job_backoff_seconds=0.01,
+        job_max_attempts=3,
+    )
+
+
+@pytest.fixture
+def cli_env(settings: Settings) -> dict[str, str]:
+    """Return environment variables that point the CLI at the test database."""
+    env = dict(os.environ)
+    env.update(
+        EARFUL_DATA_DIR=str(settings.data_dir),
+        EARFUL_DATABASE_URL=settings.resolved_database_url,
+        EARFUL_SECRET_KEY=settings.secret_key or "",
+        EARFUL_IMPORT_BATCH_SIZE=str(settings.import_batch_size),
+    )
+    return env

@@ -1,0 +1,110 @@
+"""The database job queue: written with the data, retried with backoff, dead-lettered."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from earful.jobs.queue import drain, enqueue, recover_stale, run_one
+from earful.jobs.registry import JobContext, job
+from earful.kit.clock import as_utc, utcnow
+from earful.settings import Settings
+from earful.store.db import Database
+from earful.store.models import Job, Team
+
+calls: list[dict[str, Any]] = []
+
+
+@job("test.record")
+def record_job(ctx: JobContext, payload: dict[str, Any]) -> None:
+    ctx.session.add(Team(name=payload["team"]))
+    calls.append(payload)
+
+
+@job("test.explode")
+def explode_job(ctx: JobContext, payload: dict[str, Any]) -> None:
+    ctx.session.add(Team(name="half-written"))
+    raise RuntimeError("boom " + payload["why"])
+
+
+def _jobs(db: Database) -> list[Job]:
+    with db.read() as session:
+        return list(session.scalars(select(Job).order_by(Job.id)))
+
+
+def test_job_is_written_in_the_same_transaction_as_its_data(db: Database, settings: Settings) -> None:
+    with pytest.raises(ZeroDivisionError), db.write() as session:
+        session.add(Team(name="rolled back"))
+        enqueue(session, settings, "test.record", {"team": "x"})
+        1 / 0  # noqa: B018 - the failure that must take the job down with the data
+    assert _jobs(db) == []
+    with db.write() as session:
+        enqueue(session, settings, "test.record", {"team": "kept"})
+    assert [j.name for j in _jobs(db)] == ["test.record"]
+
+
+def test_worker_runs_a_job_and_commits_its_work(db: Database, settings: Settings) -> None:
+    calls.clear()
+    with db.write() as session:
+        enqueue(session, settings, "test.record", {"team": "Support"})
+    assert run_one(db, settings) is True
+    assert run_one(db, settings) is False
+    assert calls == [{"team": "Support"}]
+    (done,) = _jobs(db)
+    assert done.status == "done" and done.attempts == 1 and done.finished_at is not None
+    with db.read() as session:
+        assert session.scalar(select(Team.name)) == "Support"
+
+
+def test_failures_retry_with_growing_backoff_then_become_dead_letters(db: Database, settings: Settings) -> None:
+    with db.write() as session:
+        enqueue(session, settings, "test.explode", {"why": "badly"})
+    assert run_one(db, settings)
+    (failed,) = _jobs(db)
+    assert failed.status == "queued" and failed.attempts == 1
+    assert "boom badly" in (failed.last_error or "")
+    assert as_utc(failed.run_after) > utcnow() - timedelta(seconds=1)
+    # Not ready until its backoff passes.
+    with db.write() as session:
+        session.get(Job, failed.id).run_after = utcnow() - timedelta(seconds=1)  # type: ignore[union-attr]
+    assert run_one(db, settings)
+    second = _jobs(db)[0]
+    assert second.attempts == 2 and second.status == "queued"
+    first_delay = settings.job_backoff_seconds
+    assert as_utc(second.run_after) - utcnow() <= timedelta(seconds=first_delay * 2 * 1.5 + 1)
+    with db.write() as session:
+        session.get(Job, failed.id).run_after = utcnow() - timedelta(seconds=1)  # type: ignore[union-attr]
+    assert run_one(db, settings)
+    dead = _jobs(db)[0]
+    assert dead.status == "dead" and dead.attempts == settings.job_max_attempts
+    assert "RuntimeError: boom badly" in (dead.last_error or "")
+    # The failed handler's half-written data was rolled back every time.
+    with db.read() as session:
+        assert session.scalar(select(Team.name)) is None
+
+
+def test_unknown_job_names_end_as_dead_letters_saying_so(db: Database, settings: Settings) -> None:
+    with db.write() as session:
+        enqueue(session, settings, "nobody.handles.this", {})
+    for _ in range(settings.job_max_attempts):
+        with db.write() as session:
+            for j in session.scalars(select(Job)):
+                j.run_after = utcnow() - timedelta(seconds=1)
+        drain(db, settings)
+    (dead,) = _jobs(db)
+    assert dead.status == "dead"
+    assert "No handler for job 'nobody.handles.this'" in (dead.last_error or "")
+
+
+def test_jobs_left_running_by_a_dead_worker_are_queued_again(db: Database, settings: Settings) -> None:
+    with db.write() as session:
+        enqueue(session, settings, "test.record", {"team": "Ops"})
+        session.flush()
+        for j in session.scalars(select(Job)):
+            j.status, j.locked_by, j.locked_at = "running", "crashed:1", utcnow() - timedelta(hours=1)
+    assert recover_stale(db, minutes=15) == 1
+    assert drain(db, settings) == 1
+    assert _jobs(db)[0].status == "done"
