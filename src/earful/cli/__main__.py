@@ -1,0 +1,5 @@
+"""Allow `python -m earful.cli`."""
+
+from earful.cli.app import main
+
+main()
