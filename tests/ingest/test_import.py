@@ -148,7 +148,7 @@ def test_private_source_without_consent_basis_is_refused(db: Database, settings:
 def test_killing_an_import_midway_and_rerunning_loses_and_duplicates_nothing(
     db: Database, cli_env: dict[str, str], tmp_path: Path
 ) -> None:
-    count = 30_000
+    count = 50_000
     path = tmp_path / "big.jsonl"
     path.write_text("".join(json.dumps({"id": f"k{i}", "text": f"post {i}"}) + "\n" for i in range(count)))
     env = {**cli_env, "EARFUL_IMPORT_BATCH_SIZE": "500"}
