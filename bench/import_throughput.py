@@ -25,11 +25,50 @@ from earful.settings import Settings
 from earful.store.db import Database
 from earful.store.models import Post
 
-WORDS = (
-    "app crashed again login gps map wrong route block pay tip missing station wait hours support "
-    "useless deactivated account scanner broken dog bite snow heat customer rude package late great "
-    "shift today thanks la aplicación no abre propina pago ruta bloque soporte"
-).split()
+WORDS = [
+    "app",
+    "crashed",
+    "again",
+    "login",
+    "gps",
+    "map",
+    "wrong",
+    "route",
+    "block",
+    "pay",
+    "tip",
+    "missing",
+    "station",
+    "wait",
+    "hours",
+    "support",
+    "useless",
+    "deactivated",
+    "account",
+    "scanner",
+    "broken",
+    "dog",
+    "bite",
+    "snow",
+    "heat",
+    "customer",
+    "rude",
+    "package",
+    "late",
+    "great",
+    "shift",
+    "today",
+    "thanks",
+    "la",
+    "aplicación",
+    "no",
+    "abre",
+    "propina",
+    "pago",
+    "ruta",
+    "bloque",
+    "soporte",
+]
 
 
 def generate(path: Path, count: int) -> None:
@@ -53,7 +92,8 @@ def run(url: str, data: Path, count: int, tmp: Path) -> float:
     """Import the file into a fresh database at `url` and return posts per second."""
     db = Database(url)
     db.upgrade()
-    settings = Settings(data_dir=tmp, database_url=url, secret_key="bench-secret", import_batch_size=5000)
+    key = "bench-only-key"  # a throwaway key for a temporary database
+    settings = Settings(data_dir=tmp, database_url=url, secret_key=key, import_batch_size=5000)
     get_or_create_source(db, "bench")
     started = time.perf_counter()
     summary = iter_import(db, settings, data, "bench", "jsonl")

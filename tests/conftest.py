@@ -51,8 +51,10 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         if IN_CI:
             pytest.fail(message)
         pytest.skip(message)
-    url = make_url(pg_url).update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(
-        hide_password=False
+    url = (
+        make_url(pg_url)
+        .update_query_dict({"options": f"-csearch_path={schema}"})
+        .render_as_string(hide_password=False)
     )
     Database(url).upgrade()
     yield url

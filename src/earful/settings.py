@@ -36,9 +36,7 @@ class Settings(BaseSettings):
         "written by `earful init` in DATA_DIR.",
     )
     product_name: str = Field(default="Earful", description="Product name shown on every page.")
-    confidentiality_notice: str = Field(
-        default=DEFAULT_NOTICE, description="Notice shown on the login page."
-    )
+    confidentiality_notice: str = Field(default=DEFAULT_NOTICE, description="Notice shown on the login page.")
     languages: list[str] = Field(
         default=["en", "es", "pt", "fr", "de", "it", "nl"],
         description="Languages the language detector chooses between (ISO 639-1).",
@@ -77,8 +75,7 @@ class Settings(BaseSettings):
             return self.secret_path.read_text().strip().encode()
         except FileNotFoundError:
             raise RuntimeError(
-                f"No secret key at {self.secret_path}. Run `earful init` first, "
-                "or set EARFUL_SECRET_KEY."
+                f"No secret key at {self.secret_path}. Run `earful init` first, or set EARFUL_SECRET_KEY."
             ) from None
 
     def ensure_secret(self) -> bool:

@@ -11,8 +11,19 @@ from earful.settings import Settings
 from earful.store.db import Database
 
 runner = CliRunner()
-COMMANDS = [["init"], ["db", "upgrade"], ["import"], ["serve"], ["worker"], ["demo"], ["user", "add"],
-            ["token", "add"], ["enrich"], ["jobs"], ["quarantine"]]
+COMMANDS = [
+    ["init"],
+    ["db", "upgrade"],
+    ["import"],
+    ["serve"],
+    ["worker"],
+    ["demo"],
+    ["user", "add"],
+    ["token", "add"],
+    ["enrich"],
+    ["jobs"],
+    ["quarantine"],
+]
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=" ".join)
@@ -41,8 +52,9 @@ def test_init_writes_a_secret_and_migrates(tmp_path: object, monkeypatch: pytest
     assert (data / "secret.key").read_text() == key, "init must never replace an existing key"
 
 
-def test_user_add_then_login_works(cli_env: dict[str, str], db: Database, settings: Settings,
-                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_user_add_then_login_works(
+    cli_env: dict[str, str], db: Database, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
     for key in ("EARFUL_DATA_DIR", "EARFUL_DATABASE_URL", "EARFUL_SECRET_KEY"):
         monkeypatch.setenv(key, cli_env[key])
     result = runner.invoke(app, ["user", "add", "lead1", "--role", "lead", "--password", "a long password"])

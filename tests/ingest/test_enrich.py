@@ -1,4 +1,4 @@
-"""The enrichment chain over stored posts: clean, language, pseudonymise, dedupe; re-runs redo only what changed."""
+"""The enrichment chain over stored posts; re-runs redo only the stages that changed."""
 
 from __future__ import annotations
 
@@ -17,9 +17,13 @@ from earful.store.db import Database
 from earful.store.models import Enrichment, Post
 
 POSTS = [
-    {"id": "1", "author": "@Driver_Ann", "text": "The app crashed &amp; logged me out &quot;again&quot; < / P >"},
+    {
+        "id": "1",
+        "author": "@Driver_Ann",
+        "text": "The app crashed &amp; logged me out &quot;again&quot; < / P >",
+    },
     {"id": "2", "author": "luis", "text": "La aplicación no me deja escanear los paquetes desde esta mañana"},
-    {"id": "3", "author": "bob", "text": "RT @Driver_Ann: The app crashed & logged me out \"again\""},
+    {"id": "3", "author": "bob", "text": 'RT @Driver_Ann: The app crashed & logged me out "again"'},
     {"id": "4", "author": "driver_ann", "text": "Station wait was two hours today, nobody told us why."},
 ]
 
@@ -42,7 +46,9 @@ def test_posts_are_cleaned_and_their_language_detected(enriched: dict[str, Post]
     assert enriched["2"].language == "es"
 
 
-def test_authors_are_keyed_pseudonyms_that_match_across_posts(enriched: dict[str, Post], settings: Settings) -> None:
+def test_authors_are_keyed_pseudonyms_that_match_across_posts(
+    enriched: dict[str, Post], settings: Settings
+) -> None:
     assert enriched["1"].author_key == author_key(settings.secret, "@Driver_Ann")
     assert enriched["1"].author_key == enriched["4"].author_key  # same person, other spelling
     assert enriched["1"].author_key != enriched["2"].author_key
@@ -68,7 +74,9 @@ def test_bumping_a_stage_version_redoes_only_it_and_later_stages(
     names = [s.name for s in chain.stages]
     bumped = chain.stages[names.index("pseudonymise")]
     with db.read() as session:
-        before = {(r.post_id, r.stage): (r.version, r.created_at) for r in session.scalars(select(Enrichment))}
+        before = {
+            (r.post_id, r.stage): (r.version, r.created_at) for r in session.scalars(select(Enrichment))
+        }
     monkeypatch.setattr(type(bumped), "version", bumped.version + 1)
     assert requeue_enrichment(db, settings) == 4
     drain(db, settings)

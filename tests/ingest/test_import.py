@@ -28,7 +28,9 @@ def _count(db: Database, model: type) -> int:
         return int(session.scalar(select(func.count()).select_from(model)) or 0)
 
 
-def test_every_recorded_payload_imports_and_a_second_import_adds_nothing(db: Database, settings: Settings) -> None:
+def test_every_recorded_payload_imports_and_a_second_import_adds_nothing(
+    db: Database, settings: Settings
+) -> None:
     samples = shared_data("api-samples")
     files = sorted(p for p in samples.rglob("*") if p.is_file() and p.suffix != ".md")
     assert len(files) >= 50
@@ -49,7 +51,9 @@ def test_every_recorded_payload_imports_and_a_second_import_adds_nothing(db: Dat
     assert _count(db, Post) == total
 
 
-def test_raw_payload_is_kept_and_the_author_handle_is_not_on_the_post(db: Database, settings: Settings) -> None:
+def test_raw_payload_is_kept_and_the_author_handle_is_not_on_the_post(
+    db: Database, settings: Settings
+) -> None:
     path = shared_data("api-samples", "reddit", "listing_r-askreddit_new_2016-03.json")
     get_or_create_source(db, "r/askreddit")
     iter_import(db, settings, path, "r/askreddit")
@@ -96,21 +100,38 @@ def test_broken_files_import_their_good_rows_and_quarantine_the_rest(
     assert _count(db, Quarantined) == 3 and _count(db, Post) == 8
 
 
-def test_cli_import_prints_a_summary_and_exits_non_zero_on_quarantine(cli_env: dict[str, str], tmp_path: Path) -> None:
-    truncated, _, csv_file = _broken_files(tmp_path)
+def test_cli_import_prints_a_summary_and_exits_non_zero_on_quarantine(
+    cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    _, _, csv_file = _broken_files(tmp_path)
     earful = [sys.executable, "-m", "earful.cli"]
     ok = tmp_path / "ok.csv"
     ok.write_text("id,text\n1,hello\n2,world\n")
-    done = subprocess.run([*earful, "import", str(ok), "--source", "forms", "--create"], env=cli_env,
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [*earful, "import", str(ok), "--source", "forms", "--create"],
+        env=cli_env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     assert "imported" in done.stdout and "2" in done.stdout
-    bad = subprocess.run([*earful, "import", str(csv_file), "--source", "forms"], env=cli_env,
-                         capture_output=True, text=True, timeout=120)
+    bad = subprocess.run(
+        [*earful, "import", str(csv_file), "--source", "forms"],
+        env=cli_env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert bad.returncode == 1
     assert "quarantined" in bad.stdout and "row" in bad.stdout
-    missing = subprocess.run([*earful, "import", str(ok), "--source", "nope"], env=cli_env,
-                             capture_output=True, text=True, timeout=120)
+    missing = subprocess.run(
+        [*earful, "import", str(ok), "--source", "nope"],
+        env=cli_env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert missing.returncode == 1 and "--create" in missing.stderr
 
 
@@ -123,7 +144,9 @@ def test_compressed_json_lines_import(db: Database, settings: Settings, tmp_path
     assert iter_import(db, settings, path, "zipped").imported == 5
 
 
-def test_each_batch_enqueues_one_enrichment_job_with_its_posts(db: Database, settings: Settings, tmp_path: Path) -> None:
+def test_each_batch_enqueues_one_enrichment_job_with_its_posts(
+    db: Database, settings: Settings, tmp_path: Path
+) -> None:
     path = tmp_path / "many.jsonl"
     path.write_text("".join(json.dumps({"id": str(i), "text": f"post {i}"}) + "\n" for i in range(120)))
     get_or_create_source(db, "many")
@@ -134,13 +157,17 @@ def test_each_batch_enqueues_one_enrichment_job_with_its_posts(db: Database, set
     assert {j.name for j in jobs} == {"ingest.enrich"}
 
 
-def test_private_source_without_consent_basis_is_refused(db: Database, settings: Settings, tmp_path: Path) -> None:
+def test_private_source_without_consent_basis_is_refused(
+    db: Database, settings: Settings, tmp_path: Path
+) -> None:
     make_source(db, "closed group", visibility="private")
     path = tmp_path / "p.csv"
     path.write_text("id,text\n1,hello\n")
     with pytest.raises(Forbidden, match="consent basis"):
         iter_import(db, settings, path, "closed group")
-    make_source(db, "consented export", visibility="private", consent_basis="Members opted in, form v2, 2026-03")
+    make_source(
+        db, "consented export", visibility="private", consent_basis="Members opted in, form v2, 2026-03"
+    )
     assert iter_import(db, settings, path, "consented export").imported == 1
 
 

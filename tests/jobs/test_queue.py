@@ -59,7 +59,9 @@ def test_worker_runs_a_job_and_commits_its_work(db: Database, settings: Settings
         assert session.scalar(select(Team.name)) == "Support"
 
 
-def test_failures_retry_with_growing_backoff_then_become_dead_letters(db: Database, settings: Settings) -> None:
+def test_failures_retry_with_growing_backoff_then_become_dead_letters(
+    db: Database, settings: Settings
+) -> None:
     with db.write() as session:
         enqueue(session, settings, "test.explode", {"why": "badly"})
     assert run_one(db, settings)

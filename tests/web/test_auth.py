@@ -18,7 +18,9 @@ from tests.web.conftest import PASSWORD, csrf_of, login
 def test_login_page_shows_the_configured_notice_and_product_name(db: Database, settings: Settings) -> None:
     from earful.web.app import create_app
 
-    custom = settings.model_copy(update={"product_name": "Driver Voice", "confidentiality_notice": "Internal <b>only</b>."})
+    custom = settings.model_copy(
+        update={"product_name": "Driver Voice", "confidentiality_notice": "Internal <b>only</b>."}
+    )
     with TestClient(create_app(custom, db)) as client:
         html = client.get("/login").text
     assert "Driver Voice" in html
@@ -30,7 +32,9 @@ def test_pages_redirect_to_login_and_back_after_signing_in(client: TestClient, d
     assert response.status_code == 303 and response.headers["location"] == "/login?next=/feed"
     add_user(db, "ana", PASSWORD, "analyst")
     token = csrf_of(client.get("/login?next=/feed").text)
-    response = client.post("/login", data={"username": "ana", "password": PASSWORD, "csrf": token, "next": "/feed"})
+    response = client.post(
+        "/login", data={"username": "ana", "password": PASSWORD, "csrf": token, "next": "/feed"}
+    )
     assert response.status_code == 303 and response.headers["location"] == "/feed"
     assert client.get("/feed").status_code == 200
 

@@ -18,7 +18,9 @@ def test_empty_feed_says_how_to_get_posts(client: TestClient, db: Database) -> N
     assert "No posts yet" in html and "earful import" in html
 
 
-def test_feed_shows_newest_first_with_source_region_language_and_time(client: TestClient, db: Database) -> None:
+def test_feed_shows_newest_first_with_source_region_language_and_time(
+    client: TestClient, db: Database
+) -> None:
     source = make_source(db, "r/couriers", region="Ireland", language="en")
     make_posts(db, source, ["older post", "newer post"])
     login(client, db)
@@ -48,7 +50,9 @@ def test_feed_pages_through_every_post_once(client: TestClient, db: Database) ->
 
 def test_duplicates_fold_into_their_original_with_a_count(client: TestClient, db: Database) -> None:
     source = make_source(db)
-    original, copy1, copy2 = make_posts(db, source, ["the app crashed", "the app crashed!", "THE APP CRASHED"])
+    original, copy1, copy2 = make_posts(
+        db, source, ["the app crashed", "the app crashed!", "THE APP CRASHED"]
+    )
     with db.write() as session:
         posts_repo.set_fields(session, copy1, duplicate_of=original)
         posts_repo.set_fields(session, copy2, duplicate_of=original)

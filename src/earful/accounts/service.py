@@ -31,7 +31,9 @@ class Account:
     display_name: str | None
 
 
-def add_user(db: Database, username: str, password: str, role: str, display_name: str | None = None) -> Account:
+def add_user(
+    db: Database, username: str, password: str, role: str, display_name: str | None = None
+) -> Account:
     """Create a user with an argon2 password hash."""
     if role not in ROLES:
         raise EarfulError(f"Unknown role {role!r}; choose one of {', '.join(ROLES)}.")

@@ -40,13 +40,17 @@ def init() -> None:
     cfg = settings()
     with friendly_errors():
         if cfg.ensure_secret():
-            console.print(f"Wrote a new secret key to {cfg.secret_path} (keep it: it keys author pseudonyms).")
+            console.print(
+                f"Wrote a new secret key to {cfg.secret_path} (keep it: it keys author pseudonyms)."
+            )
         database(cfg).upgrade()
     console.print(f"Database ready at {cfg.resolved_database_url.split('@')[-1]}")
 
 
 @db_app.command("upgrade")
-def db_upgrade(revision: str = typer.Argument("head", help="Migration to reach; default the newest.")) -> None:
+def db_upgrade(
+    revision: str = typer.Argument("head", help="Migration to reach; default the newest."),
+) -> None:
     """Apply database migrations (the same ones on SQLite and PostgreSQL)."""
     with friendly_errors():
         database(settings()).upgrade(revision)
@@ -58,7 +62,8 @@ def user_add(
     username: str = typer.Argument(..., help="Login name."),
     role: str = typer.Option("analyst", help="One of: " + ", ".join(ROLES)),
     password: str | None = typer.Option(
-        None, help="Password (at least 10 characters); asked for when not given, or generated with --generate."
+        None,
+        help="Password (at least 10 characters); asked for when not given, or generated with --generate.",
     ),
     generate: bool = typer.Option(False, "--generate", help="Generate a password and print it once."),
     name: str | None = typer.Option(None, help="Display name."),
@@ -95,7 +100,9 @@ def token_add(
 def serve(
     host: str = typer.Option("127.0.0.1", help="Address to listen on."),
     port: int = typer.Option(8000, help="Port to listen on."),
-    with_worker: bool = typer.Option(False, "--with-worker", help="Also run background jobs in this process."),
+    with_worker: bool = typer.Option(
+        False, "--with-worker", help="Also run background jobs in this process."
+    ),
 ) -> None:
     """Serve the web app (and, with --with-worker, the job worker beside it)."""
     serve_app(host, port, with_worker)

@@ -51,7 +51,9 @@ def demo_command(
         else:
             add_user(db, DEMO_USER, password, "admin", "Demo admin")
     console.rule("Earful demo")
-    console.print(f"Open http://{host}:{port} and sign in as [bold]{DEMO_USER}[/bold] / [bold]{password}[/bold]")
+    console.print(
+        f"Open http://{host}:{port} and sign in as [bold]{DEMO_USER}[/bold] / [bold]{password}[/bold]"
+    )
     console.rule()
     if serve:
         from earful.cli.app import serve_app

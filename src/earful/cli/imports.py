@@ -25,7 +25,9 @@ from earful.store.db import Database
 
 def _files(path: Path) -> list[Path]:
     if path.is_dir():
-        return sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith(".") and p.suffix != ".md")
+        return sorted(
+            p for p in path.rglob("*") if p.is_file() and not p.name.startswith(".") and p.suffix != ".md"
+        )
     if not path.exists():
         raise typer.BadParameter(f"{path} does not exist.", param_hint="PATH")
     return [path]
@@ -86,7 +88,9 @@ def _print_summary(summaries: list[ImportSummary]) -> None:
     for column in ("file format", "read", "imported", "duplicates", "skipped", "quarantined"):
         table.add_column(column, justify="right" if column != "file format" else "left")
     for s in summaries:
-        table.add_row(s.format, str(s.read), str(s.imported), str(s.duplicates), str(s.skipped), str(s.quarantined))
+        table.add_row(
+            s.format, str(s.read), str(s.imported), str(s.duplicates), str(s.skipped), str(s.quarantined)
+        )
     total = ImportSummary(source="", format="total")
     for s in summaries:
         total.read += s.read
@@ -95,8 +99,19 @@ def _print_summary(summaries: list[ImportSummary]) -> None:
         total.skipped += s.skipped
         total.quarantined += s.quarantined
     if len(summaries) > 1:
-        table.add_row(*(str(v) for v in (total.format, total.read, total.imported, total.duplicates,
-                                          total.skipped, total.quarantined)))
+        table.add_row(
+            *(
+                str(v)
+                for v in (
+                    total.format,
+                    total.read,
+                    total.imported,
+                    total.duplicates,
+                    total.skipped,
+                    total.quarantined,
+                )
+            )
+        )
     console.print(table)
     reasons = [r for s in summaries for r in s.quarantine_reasons]
     if reasons:

@@ -75,11 +75,15 @@ def _author_handle(session: Session, post: Post) -> str | None:
     raw = posts_repo.raw_for(session, post)
     if raw is None:
         return None
-    mapped = map_item(RawItem(format=raw.format, external_id=raw.external_id, payload=orjson.loads(raw.payload)))
+    mapped = map_item(
+        RawItem(format=raw.format, external_id=raw.external_id, payload=orjson.loads(raw.payload))
+    )
     return None if isinstance(mapped, str) or mapped is None else mapped.author_handle
 
 
-def _save(session: Session, post: Post, item: WorkItem, results: list[tuple[str, int, dict[str, Any]]]) -> None:
+def _save(
+    session: Session, post: Post, item: WorkItem, results: list[tuple[str, int, dict[str, Any]]]
+) -> None:
     now = utcnow()
     for name, version, outputs in results:
         posts_repo.save_enrichment(session, post.id, name, version, outputs, now)

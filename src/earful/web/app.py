@@ -39,7 +39,7 @@ def route_table(routes: Iterable[BaseRoute]) -> Iterator[tuple[str, str]]:
     """Yield (method, path) for every API route, looking inside included routers."""
     for route in routes:
         if isinstance(route, APIRoute):
-            for method in sorted(route.methods):
+            for method in sorted(route.methods or ()):
                 yield method, route.path
         elif hasattr(route, "original_router"):
             yield from route_table(route.original_router.routes)
@@ -63,7 +63,9 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
     )
 
     @app.middleware("http")
-    async def security_headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+    async def security_headers(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
         response = await call_next(request)
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)

@@ -12,7 +12,12 @@ from earful.store.models import AuditEntry
 
 
 def append(
-    session: Session, actor_id: int | None, actor: str, action: str, target: str | None, detail: dict[str, Any]
+    session: Session,
+    actor_id: int | None,
+    actor: str,
+    action: str,
+    target: str | None,
+    detail: dict[str, Any],
 ) -> None:
     """Add an entry; there is deliberately no function to change or remove one."""
     session.add(AuditEntry(actor_id=actor_id, actor=actor, action=action, target=target, detail=detail))

@@ -16,7 +16,9 @@ def enqueue(
     session: Session, name: str, payload: dict[str, Any], *, max_attempts: int, run_after: datetime
 ) -> Job:
     """Add a job in the caller's transaction, so it exists exactly when the data it concerns does."""
-    job = Job(name=name, payload=payload, max_attempts=max_attempts, run_after=run_after, created_at=run_after)
+    job = Job(
+        name=name, payload=payload, max_attempts=max_attempts, run_after=run_after, created_at=run_after
+    )
     session.add(job)
     session.flush()
     return job
@@ -49,7 +51,9 @@ def claim(session: Session, worker: str, now: datetime) -> Job | None:
 
 def finish(session: Session, job_id: int, now: datetime) -> None:
     """Mark a job done."""
-    session.execute(update(Job).where(Job.id == job_id).values(status="done", finished_at=now, locked_by=None))
+    session.execute(
+        update(Job).where(Job.id == job_id).values(status="done", finished_at=now, locked_by=None)
+    )
 
 
 def fail(session: Session, job_id: int, error: str, retry_at: datetime | None, now: datetime) -> None:

@@ -22,9 +22,9 @@ def insert_new(session: Session, rows: Sequence[dict[str, Any]]) -> dict[str, in
     if not rows:
         return {}
     stmt = (
-        insert_for(session, Post.__table__)
+        insert_for(session, Post)
         .on_conflict_do_nothing(index_elements=["source_id", "external_id"])
-        .returning(Post.__table__.c.id, Post.__table__.c.external_id)
+        .returning(Post.id, Post.external_id)
     )
     result = session.execute(stmt, list(rows))
     return {external_id: post_id for post_id, external_id in result}
@@ -33,7 +33,7 @@ def insert_new(session: Session, rows: Sequence[dict[str, Any]]) -> dict[str, in
 def insert_raw(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     """Store raw payloads exactly as received, skipping any already kept."""
     if rows:
-        stmt = insert_for(session, RawItem.__table__).on_conflict_do_nothing(
+        stmt = insert_for(session, RawItem).on_conflict_do_nothing(
             index_elements=["source_id", "external_id"]
         )
         session.execute(stmt, list(rows))
@@ -77,7 +77,7 @@ def save_enrichment(
     session: Session, post_id: int, stage: str, version: int, outputs: dict[str, Any], now: datetime
 ) -> None:
     """Record one stage's output for a post, replacing what an older version wrote."""
-    stmt = insert_for(session, Enrichment.__table__).values(
+    stmt = insert_for(session, Enrichment).values(
         post_id=post_id, stage=stage, version=version, outputs=outputs, created_at=now
     )
     stmt = stmt.on_conflict_do_update(
@@ -112,9 +112,7 @@ def feed_page(
     Keyset pagination on (posted_at, id): page 1,000 costs the same as page 1.
     """
     dup = Post.__table__.alias("dup")
-    copy_count = (
-        select(func.count()).select_from(dup).where(dup.c.duplicate_of == Post.id).scalar_subquery()
-    )
+    copy_count = select(func.count()).select_from(dup).where(dup.c.duplicate_of == Post.id).scalar_subquery()
     stmt = (
         select(Post, Source, copy_count)
         .join(Source, Source.id == Post.source_id)

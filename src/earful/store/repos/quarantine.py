@@ -14,7 +14,11 @@ from earful.store.repos._upsert import insert_for
 
 
 def add_many(
-    session: Session, source_id: int | None, origin: str, rejects: Sequence[tuple[str, str, str]], now: datetime
+    session: Session,
+    source_id: int | None,
+    origin: str,
+    rejects: Sequence[tuple[str, str, str]],
+    now: datetime,
 ) -> None:
     """Quarantine (location, reason, raw) triples once each, however often the import is re-run."""
     rows = []
@@ -32,7 +36,7 @@ def add_many(
             }
         )
     if rows:
-        stmt = insert_for(session, Quarantined.__table__).on_conflict_do_nothing(index_elements=["fingerprint"])
+        stmt = insert_for(session, Quarantined).on_conflict_do_nothing(index_elements=["fingerprint"])
         session.execute(stmt, rows)
 
 

@@ -49,7 +49,7 @@ def add_token(session: Session, user_id: int, name: str, token_hash: str) -> Api
 def user_for_token(session: Session, token_hash: str) -> User | None:
     """Return the active user owning the token with this hash, or None."""
     return session.scalars(
-        select(User).join(ApiToken, ApiToken.user_id == User.id).where(
-            ApiToken.token_hash == token_hash, User.active.is_(True)
-        )
+        select(User)
+        .join(ApiToken, ApiToken.user_id == User.id)
+        .where(ApiToken.token_hash == token_hash, User.active.is_(True))
     ).one_or_none()

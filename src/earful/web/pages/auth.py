@@ -25,7 +25,9 @@ def _safe_next(next_url: str) -> str:
 @router.get("/login", response_class=HTMLResponse)
 def login_page(request: Request, next: str = "/feed") -> Response:
     """Show the login form with the confidentiality notice."""
-    return render(request, "login.html", {"next": _safe_next(next), "error": None, "csrf": csrf_token(request)})
+    return render(
+        request, "login.html", {"next": _safe_next(next), "error": None, "csrf": csrf_token(request)}
+    )
 
 
 @router.post("/login", response_class=HTMLResponse)
@@ -43,7 +45,11 @@ def login(
     account = authenticate(db, username, password)
     if account is None:
         record(db, None, username[:80] or "?", "login.failed")
-        context = {"next": _safe_next(next), "error": "Wrong username or password.", "csrf": csrf_token(request)}
+        context = {
+            "next": _safe_next(next),
+            "error": "Wrong username or password.",
+            "csrf": csrf_token(request),
+        }
         return render(request, "login.html", context, status_code=401)
     request.session.clear()
     request.session["uid"] = account.id

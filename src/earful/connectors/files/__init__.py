@@ -1,0 +1,96 @@
+"""Import posts from files: CSV, JSON, JSON Lines and the native export formats of social platforms.
+
+`read_items` streams a file's items (gzip or zstd compressed or not), rejecting the pieces it
+cannot read with their reason and place and going on with the rest; `map_item` turns one item
+into a post, or says why it is not one. See README.md for the formats and what each maps.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from earful.connectors.files import (
+    bluesky,
+    csv_rows,
+    facebook,
+    json_records,
+    mastodon,
+    reddit,
+    rss,
+    x_v1,
+    x_v2,
+)
+from earful.connectors.files._base import Format, UnknownFormat
+from earful.connectors.files._io import READ_ERRORS, open_input, read_head
+from earful.contracts import PostDraft, RawItem, Rejected
+
+__all__ = ["FORMATS", "Format", "UnknownFormat", "detect_format", "map_item", "read_items"]
+
+# Detection tries these in order: the specific shapes first, the generic record formats last.
+FORMATS: dict[str, Format] = {
+    fmt.name: fmt
+    for fmt in (
+        bluesky.MANIFEST,
+        bluesky.FORMAT,
+        reddit.PUSHSHIFT,
+        reddit.LISTING,
+        x_v2.FORMAT,
+        x_v1.FORMAT,
+        mastodon.FORMAT,
+        facebook.FORMAT,
+        rss.FORMAT,
+        csv_rows.FORMAT,
+        json_records.JSONL,
+        json_records.JSON,
+    )
+}
+
+
+def _names() -> str:
+    return ", ".join(FORMATS)
+
+
+def get_format(name: str) -> Format:
+    """Return the format called `name`, or raise UnknownFormat listing the known names."""
+    try:
+        return FORMATS[name]
+    except KeyError:
+        raise UnknownFormat(f"unknown format {name!r}; known formats: {_names()}") from None
+
+
+def detect_format(path: Path) -> str:
+    """Return the name of the format of `path`, told from its name and first (decompressed) bytes."""
+    head = read_head(path)
+    for fmt in FORMATS.values():
+        if fmt.sniff(path, head):
+            return fmt.name
+    what = "it is empty" if not head.strip() else "its content matches none of the known formats"
+    raise UnknownFormat(
+        f"cannot tell the format of {path.name}: {what}. "
+        f"Pass the format explicitly (--format NAME), one of: {_names()}"
+    )
+
+
+def read_items(path: Path, fmt: str | None = None) -> Iterator[RawItem | Rejected]:
+    """Yield the items of `path` in `fmt` (detected when None), streaming; bad pieces come as Rejected.
+
+    Raise UnknownFormat when `fmt` is unknown or the format cannot be told; a file that cannot be
+    read yields one Rejected for the file, and one that breaks off partway yields the items before
+    the break and then a Rejected.
+    """
+    try:
+        format_ = get_format(fmt) if fmt is not None else get_format(detect_format(path))
+        with open_input(path) as stream:
+            yield from format_.iter_items(stream)
+    except READ_ERRORS as exc:
+        yield Rejected(f"the file cannot be read (further): {exc}", "", f"file {path.name}")
+
+
+def map_item(item: RawItem) -> PostDraft | str | None:
+    """Map `item` to a post, or return why it is no post; raise ValueError when it is malformed.
+
+    None comes back only for an item of a metadata-only format (which yields none itself).
+    """
+    mapper = get_format(item.format).map
+    return None if mapper is None else mapper(item.payload)

@@ -1,0 +1,194 @@
+"""What a file format is, and the small helpers every format shares."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from earful.contracts import PostDraft, RawItem, Rejected
+
+# Marker key that `_jsondoc` writes into every object left open where a JSON text breaks off, so a
+# half-read item can be told from a whole one after the text has been closed and parsed.
+TRUNCATED = "__earful_truncated__"
+
+# Quarantine keeps enough of a bad piece to see what went wrong, not a whole broken file.
+QUARANTINE_LIMIT = 64 * 1024
+
+Stream = io.BufferedIOBase
+ItemOrRejected = RawItem | Rejected
+
+
+class UnknownFormat(ValueError):
+    """The format of a file cannot be told, or a format name is not known."""
+
+
+@dataclass(frozen=True, slots=True)
+class Format:
+    """One file import format: how to recognise it, read its items and map one to a post.
+
+    `map` is None for a metadata-only format, which yields no items.
+    """
+
+    name: str
+    summary: str
+    sniff: Callable[[Path, bytes], bool]
+    iter_items: Callable[[Stream], Iterator[ItemOrRejected]]
+    map: Callable[[Any], PostDraft | str] | None
+
+
+def content_id(*parts: str) -> str:
+    """Return a stable id for content that carries none: `sha256:` and the hex digest of `parts`."""
+    digest = hashlib.sha256("\x1f".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
+    return f"sha256:{digest}"
+
+
+def json_id(value: Any) -> str:
+    """Return a stable content id for a JSON value."""
+    try:
+        text = orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
+    except TypeError:
+        text = repr(value)
+    return content_id(text)
+
+
+def has_bad_utf8(text: str) -> bool:
+    """Tell whether `text` holds bytes that were not valid UTF-8 (decoded as lone surrogates)."""
+    if text.isascii():
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def quarantine_text(text: str) -> str:
+    """Return `text` safe to store in quarantine: bad bytes as `\\xNN` escapes, length capped."""
+    if len(text) > QUARANTINE_LIMIT:
+        text = text[:QUARANTINE_LIMIT] + "…[cut]"
+    if not has_bad_utf8(text):
+        return text
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def quarantine_json(value: Any) -> str:
+    """Return a JSON value serialised for quarantine, whatever it holds."""
+    try:
+        return quarantine_text(orjson.dumps(value).decode())
+    except TypeError:
+        return quarantine_text(repr(value))
+
+
+def make_item(fmt: str, external_id: str, payload: Any, raw: str | None, location: str) -> ItemOrRejected:
+    """Return a RawItem, or a Rejected when its text is not valid UTF-8 or the file cut it off."""
+    if raw is not None and has_bad_utf8(raw):
+        return Rejected("invalid UTF-8 bytes in this item", quarantine_text(raw), location)
+    if isinstance(payload, dict) and TRUNCATED in payload:
+        return Rejected("item is cut off where the file breaks off", quarantine_json(payload), location)
+    try:
+        # The store keeps payloads as JSON; checking here puts a bad item in quarantine with its
+        # place in the file, instead of failing later without one.
+        orjson.dumps(payload)
+    except TypeError as exc:
+        return Rejected(
+            f"item is not valid UTF-8 or not plain JSON: {exc}", quarantine_json(payload), location
+        )
+    return RawItem(format=fmt, external_id=external_id, payload=payload, raw=raw)
+
+
+def as_id(value: Any) -> str | None:
+    """Return an id given as a string or an integer, as a string; anything else is no id."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, str) and value.strip():
+        return value.strip()
+    return None
+
+
+def obj(value: Any) -> dict[str, Any]:
+    """Return `value` when it is a JSON object, else an empty one."""
+    return value if isinstance(value, dict) else {}
+
+
+def as_text(value: Any) -> str | None:
+    """Return `value` when it is a non-blank string, else None."""
+    if isinstance(value, str) and value.strip():
+        return value
+    return None
+
+
+def counts(source: Any, **fields: str) -> dict[str, int]:
+    """Return engagement counts: each output name taken from a dotted path in `source` holding an int."""
+    out: dict[str, int] = {}
+    for name, path in fields.items():
+        value = source
+        for key in path.split("."):
+            value = value.get(key) if isinstance(value, dict) else None
+        if isinstance(value, int) and not isinstance(value, bool):
+            out[name] = value
+    return out
+
+
+_TWITTER_TIME = "%a %b %d %H:%M:%S %z %Y"
+_EPOCH = re.compile(r"\d{9,17}(?:\.\d+)?")
+
+
+def parse_time(value: Any) -> datetime | None:
+    """Return `value` as an aware UTC datetime; None when empty; raise ValueError when unreadable.
+
+    Reads ISO 8601, RFC 2822, Twitter v1.1 (`Fri Jul 12 23:40:37 +0000 2019`) and Unix epochs in
+    seconds, milliseconds or microseconds. A time without a zone is taken as UTC.
+    """
+    if value is None or value == "":
+        return None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return _from_epoch(float(value))
+    if not isinstance(value, str):
+        raise ValueError(f"not a date: {value!r}")
+    text = value.strip()
+    if _EPOCH.fullmatch(text):
+        return _from_epoch(float(text))
+    parsed: datetime | None = None
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        parsed = _parse_other(text)
+    if parsed is None:
+        raise ValueError(f"unreadable date: {value!r}")
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
+
+
+def _parse_other(text: str) -> datetime | None:
+    try:
+        return datetime.strptime(text, _TWITTER_TIME)
+    except ValueError:
+        pass
+    try:
+        return parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+
+
+def _from_epoch(seconds: float) -> datetime:
+    # Exports mix units; no real post predates 1973 or postdates 5138, so magnitude tells them apart.
+    if seconds > 1e14:
+        seconds /= 1e6
+    elif seconds > 1e11:
+        seconds /= 1e3
+    try:
+        return datetime.fromtimestamp(seconds, tz=UTC)
+    except (OverflowError, OSError, ValueError) as exc:
+        raise ValueError(f"date out of range: {seconds}") from exc

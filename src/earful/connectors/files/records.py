@@ -1,0 +1,129 @@
+"""Map a generic record (a CSV row, a JSON object) to a post by well-known column names.
+
+Column names are matched case-insensitively, the first non-empty one of each group winning:
+
+- id: `id`, `external_id`; without one, the id is `sha256:` and the SHA-256 hex digest of the
+  text, author and date values (as written in the file) joined by U+001F, so re-importing the
+  same file gives the same ids
+- text: `text`, `body`, `message`, `content` (required)
+- author: `author`, `user`, `handle`
+- posted_at: `created_at`, `date`, `timestamp`, `posted_at` (ISO 8601, RFC 2822, or a Unix epoch)
+- url: `url`, `link`; title: `title`; language: `lang`, `language`
+- engagement: the `ENGAGEMENT_COLUMNS` holding a whole number, under their common names
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from earful.connectors.files._base import as_id, as_text, content_id, parse_time
+from earful.contracts import PostDraft
+
+ALIASES: dict[str, tuple[str, ...]] = {
+    "id": ("id", "external_id"),
+    "text": ("text", "body", "message", "content"),
+    "author": ("author", "user", "handle"),
+    "posted_at": ("created_at", "date", "timestamp", "posted_at"),
+    "url": ("url", "link"),
+    "title": ("title",),
+    "language": ("lang", "language"),
+}
+# Engagement columns and the names they go by in PostDraft.engagement (shared with the other formats).
+ENGAGEMENT_COLUMNS = {
+    "likes": "likes",
+    "like_count": "likes",
+    "shares": "shares",
+    "share_count": "shares",
+    "comments": "comments",
+    "comment_count": "comments",
+    "replies": "replies",
+    "reply_count": "replies",
+    "reposts": "reposts",
+    "retweets": "reposts",
+    "retweet_count": "reposts",
+    "score": "score",
+    "views": "views",
+}
+TEXT_COLUMNS = ALIASES["text"]
+_AUTHOR_KEYS = ("username", "handle", "screen_name", "acct", "name", "id")
+
+
+def has_text_column(names: Any) -> bool:
+    """Tell whether any of `names` is a text column."""
+    return any(isinstance(name, str) and name.strip().lower() in TEXT_COLUMNS for name in names)
+
+
+def _fields(record: dict[str, Any]) -> dict[str, Any]:
+    lowered: dict[str, Any] = {}
+    for key, value in record.items():
+        name = key.strip().lower() if isinstance(key, str) else str(key)
+        if name not in lowered:
+            lowered[name] = value
+    picked: dict[str, Any] = {}
+    for field, names in ALIASES.items():
+        picked[field] = None
+        for name in names:
+            value = lowered.get(name)
+            if value is not None and value != "":
+                picked[field] = value
+                break
+    picked["engagement"] = [(ENGAGEMENT_COLUMNS[n], lowered[n]) for n in ENGAGEMENT_COLUMNS if n in lowered]
+    return picked
+
+
+def _author(value: Any) -> str | None:
+    if isinstance(value, dict):
+        value = next((value[k] for k in _AUTHOR_KEYS if as_id(value.get(k))), None)
+    return as_id(value)
+
+
+def _problem(record: Any) -> tuple[str | None, dict[str, Any]]:
+    if not isinstance(record, dict):
+        return f"record is not an object but {type(record).__name__}", {}
+    fields = _fields(record)
+    if as_text(fields["text"]) is None:
+        return f"record has no text (looked for a non-empty {', '.join(TEXT_COLUMNS)})", fields
+    return None, fields
+
+
+def _id(fields: dict[str, Any]) -> str:
+    given = as_id(fields["id"])
+    if given is not None:
+        return given
+    parts = (fields["text"], fields["author"], fields["posted_at"])
+    return content_id(*("" if part is None else str(part) for part in parts))
+
+
+def check_record(record: Any) -> tuple[str | None, str]:
+    """Return why `record` cannot be read as a post (None when it can), and its id."""
+    problem, fields = _problem(record)
+    return problem, "" if problem is not None else _id(fields)
+
+
+def _engagement(values: list[tuple[str, Any]]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for name, value in values:
+        if name in out:
+            continue
+        if isinstance(value, int) and not isinstance(value, bool):
+            out[name] = value
+        elif isinstance(value, str) and value.strip().isdigit():
+            out[name] = int(value)
+    return out
+
+
+def map_record(record: Any) -> PostDraft | str:
+    """Map a generic record to a post; raise ValueError when it has no text or an unreadable date."""
+    problem, fields = _problem(record)
+    if problem is not None:
+        raise ValueError(problem)
+    return PostDraft(
+        external_id=_id(fields),
+        text=fields["text"],
+        url=as_text(fields["url"]),
+        author_handle=_author(fields["author"]),
+        posted_at=parse_time(fields["posted_at"]),
+        title=as_text(fields["title"]),
+        language_hint=as_text(fields["language"]),
+        engagement=_engagement(fields["engagement"]),
+    )

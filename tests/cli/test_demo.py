@@ -1,0 +1,38 @@
+"""`earful demo --no-serve` loads the bundled data into a working, enriched database."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from sqlalchemy import func, select
+
+from earful.store.db import Database
+from earful.store.models import Job, Post, Quarantined, Source
+
+
+def test_demo_loads_enriched_posts_in_two_languages_and_prints_a_login(
+    db: Database, cli_env: dict[str, str]
+) -> None:
+    cmd = [sys.executable, "-m", "earful.cli", "demo", "--no-serve"]
+    done = subprocess.run(cmd, env=cli_env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "sign in as admin" in done.stdout
+    with db.read() as session:
+        sources = session.scalars(select(Source)).all()
+        posts = session.scalar(select(func.count(Post.id)))
+        languages = dict(session.execute(select(Post.language, func.count()).group_by(Post.language)).all())
+        duplicates = session.scalar(select(func.count(Post.id)).where(Post.duplicate_of.is_not(None)))
+        regions = {s.region for s in sources}
+        pending = session.scalar(select(func.count(Job.id)).where(Job.status != "done"))
+        quarantined = session.scalar(select(func.count(Quarantined.id)))
+    assert len(sources) >= 6 and len(regions) >= 4
+    assert posts is not None and 300 <= posts <= 400
+    assert languages.get("en", 0) > 150 and languages.get("es", 0) > 60, languages
+    assert duplicates is not None and duplicates >= 20
+    assert pending == 0 and quarantined == 0
+    # Running it again adds nothing and hands out a new password.
+    again = subprocess.run(cmd, env=cli_env, capture_output=True, text=True, timeout=600)
+    assert again.returncode == 0, again.stderr
+    with db.read() as session:
+        assert session.scalar(select(func.count(Post.id))) == posts
