@@ -50,8 +50,13 @@ def _external_id(value: str) -> str:
     return "sha256:" + hashlib.sha256(value.encode()).hexdigest()
 
 
-def post_row(source: Source, draft: PostDraft, secret: bytes) -> dict[str, Any]:
-    """Return the stored columns of a mapped post; the author handle leaves only as a keyed pseudonym."""
+def post_row(
+    source: Source, draft: PostDraft, secret: bytes, keys: dict[str | None, str | None] | None = None
+) -> dict[str, Any]:
+    """Return the stored columns of a mapped post; the author handle leaves only as a keyed pseudonym.
+
+    `keys` memoises pseudonyms within one import, where the same authors post again and again.
+    """
     now = utcnow()
     text = storable(draft.text)
     if len(text) > MAX_TEXT:
@@ -61,7 +66,7 @@ def post_row(source: Source, draft: PostDraft, secret: bytes) -> dict[str, Any]:
         "external_id": _external_id(draft.external_id),
         "kind": draft.kind,
         "url": storable(draft.url) if draft.url else None,
-        "author_key": author_key(secret, draft.author_handle),
+        "author_key": _pseudonym(secret, draft.author_handle, keys),
         "title": storable(draft.title) if draft.title else None,
         "body": text,
         "text": text,
@@ -74,6 +79,16 @@ def post_row(source: Source, draft: PostDraft, secret: bytes) -> dict[str, Any]:
     }
 
 
+def _pseudonym(secret: bytes, handle: str | None, keys: dict[str | None, str | None] | None) -> str | None:
+    if keys is None:
+        return author_key(secret, handle)
+    if handle not in keys:
+        if len(keys) > 100_000:
+            keys.clear()
+        keys[handle] = author_key(secret, handle)
+    return keys[handle]
+
+
 def _raw_text(item: RawItem) -> str:
     return storable(orjson.dumps(item.payload, default=str).decode())
 
@@ -81,10 +96,11 @@ def _raw_text(item: RawItem) -> str:
 class _Batch:
     """Posts and rejects gathered until the next commit."""
 
-    def __init__(self) -> None:
+    def __init__(self, keys: dict[str | None, str | None]) -> None:
         self.posts: dict[str, tuple[dict[str, Any], RawItem]] = {}
         self.rejects: list[tuple[str, str, str]] = []
         self.in_file_duplicates = 0
+        self.keys = keys
 
     def __len__(self) -> int:
         return len(self.posts) + len(self.rejects)
@@ -140,7 +156,8 @@ def iter_import(
         return _quarantine_file(db, source, origin, path, str(exc))
     summary = ImportSummary(source=source_name, format=fmt)
     secret = settings.secret
-    batch = _Batch()
+    keys: dict[str | None, str | None] = {}
+    batch = _Batch(keys)
     for entry in _entries(read_items(path, fmt)):
         summary.read += 1
         if on_item:
@@ -152,7 +169,7 @@ def iter_import(
             _map_into(batch, summary, source, entry, secret)
         if len(batch) >= settings.import_batch_size:
             _flush(db, settings, source, origin, batch, summary)
-            batch = _Batch()
+            batch = _Batch(keys)
     _flush(db, settings, source, origin, batch, summary)
     return summary
 
@@ -187,7 +204,7 @@ def _map_into(batch: _Batch, summary: ImportSummary, source: Source, item: RawIt
         if mapped is None:
             summary.skipped += 1
             return
-        row = post_row(source, mapped, secret)
+        row = post_row(source, mapped, secret, batch.keys)
     except ValueError as exc:
         batch.rejects.append((location, str(exc), _raw_text(item)))
         summary.quarantine_reasons.append(f"{location}: {exc}")

@@ -53,21 +53,30 @@ def has_text_column(names: Any) -> bool:
     return any(isinstance(name, str) and name.strip().lower() in TEXT_COLUMNS for name in names)
 
 
+# Each known column name -> (field, rank): a lower rank wins when a record has several.
+_COLUMNS = {name: (field, rank) for field, names in ALIASES.items() for rank, name in enumerate(names)}
+
+
 def _fields(record: dict[str, Any]) -> dict[str, Any]:
-    lowered: dict[str, Any] = {}
+    # One pass over the record's own keys: this runs for every row of multi-million-row imports.
+    picked: dict[str, Any] = dict.fromkeys(ALIASES)
+    ranks: dict[str, int] = {}
+    engagement: list[tuple[str, Any]] = []
+    seen: set[str] = set()
     for key, value in record.items():
         name = key.strip().lower() if isinstance(key, str) else str(key)
-        if name not in lowered:
-            lowered[name] = value
-    picked: dict[str, Any] = {}
-    for field, names in ALIASES.items():
-        picked[field] = None
-        for name in names:
-            value = lowered.get(name)
-            if value is not None and value != "":
-                picked[field] = value
-                break
-    picked["engagement"] = [(ENGAGEMENT_COLUMNS[n], lowered[n]) for n in ENGAGEMENT_COLUMNS if n in lowered]
+        if name in seen:
+            continue
+        seen.add(name)
+        known = _COLUMNS.get(name)
+        if known is not None and value is not None and value != "":
+            field, rank = known
+            if rank < ranks.get(field, len(ALIASES[field])):
+                picked[field], ranks[field] = value, rank
+        counted = ENGAGEMENT_COLUMNS.get(name)
+        if counted is not None:
+            engagement.append((counted, value))
+    picked["engagement"] = engagement
     return picked
 
 

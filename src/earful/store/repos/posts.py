@@ -10,7 +10,7 @@ from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from earful.store.models import Enrichment, Post, RawItem, Source
-from earful.store.repos._upsert import insert_for
+from earful.store.repos._upsert import bulk_insert_ignoring, insert_for
 
 
 def insert_new(session: Session, rows: Sequence[dict[str, Any]]) -> dict[str, int]:
@@ -21,22 +21,16 @@ def insert_new(session: Session, rows: Sequence[dict[str, Any]]) -> dict[str, in
     """
     if not rows:
         return {}
-    stmt = (
-        insert_for(session, Post)
-        .on_conflict_do_nothing(index_elements=["source_id", "external_id"])
-        .returning(Post.id, Post.external_id)
+    new = bulk_insert_ignoring(
+        session, Post, rows, ["source_id", "external_id"], returning=["id", "external_id"]
     )
-    result = session.execute(stmt, list(rows))
-    return {external_id: post_id for post_id, external_id in result}
+    return {external_id: post_id for post_id, external_id in new}
 
 
 def insert_raw(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     """Store raw payloads exactly as received, skipping any already kept."""
     if rows:
-        stmt = insert_for(session, RawItem).on_conflict_do_nothing(
-            index_elements=["source_id", "external_id"]
-        )
-        session.execute(stmt, list(rows))
+        bulk_insert_ignoring(session, RawItem, rows, ["source_id", "external_id"])
 
 
 def existing_ids(session: Session, source_id: int, external_ids: Iterable[str]) -> set[str]:
