@@ -1,5 +1,7 @@
 """Import throughput: 200,000 generated posts from a JSON Lines file, store only (no enrichment).
 
+The file is large enough that the importer reads it in a second process while it writes, as
+`earful import` does for any file over EARFUL_IMPORT_PARALLEL_BYTES.
 Prints posts/s for SQLite (a fresh file) and PostgreSQL (a fresh schema in EARFUL_BENCH_PG_URL,
 default the local test database; skipped with a note when unreachable), and the peak memory.
 Run with `make bench` or `.venv/bin/python bench/import_throughput.py [--posts N]`.
@@ -134,7 +136,8 @@ def main() -> None:
                 with admin.begin() as conn:
                     conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        print(f"peak memory: {peak:,.0f} MB")
+        reader = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        print(f"peak memory: {peak:,.0f} MB importer, {reader:,.0f} MB reader process")
 
 
 if __name__ == "__main__":

@@ -46,6 +46,10 @@ class Settings(BaseSettings):
         default=False, description="Send the session cookie over HTTPS only (set true behind TLS)."
     )
     import_batch_size: int = Field(default=2000, description="Posts stored per import transaction.")
+    import_parallel_bytes: int = Field(
+        default=8 * 1024 * 1024,
+        description="Files larger than this are read in a second process while the first writes.",
+    )
     job_max_attempts: int = Field(default=5, description="Tries before a job becomes a dead letter.")
     job_backoff_seconds: float = Field(
         default=2.0, description="First retry delay; doubles on each try, with jitter."

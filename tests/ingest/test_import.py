@@ -80,12 +80,16 @@ def _broken_files(tmp: Path) -> list[Path]:
     return [truncated, invalid, csv_file]
 
 
+@pytest.mark.parametrize("parallel", [False, True], ids=["one process", "reader process"])
 def test_broken_files_import_their_good_rows_and_quarantine_the_rest(
-    db: Database, settings: Settings, tmp_path: Path
+    db: Database, settings: Settings, tmp_path: Path, parallel: bool
 ) -> None:
     get_or_create_source(db, "forms")
     truncated, invalid, csv_file = _broken_files(tmp_path)
-    results = {p.name: iter_import(db, settings, p, "forms") for p in (truncated, invalid, csv_file)}
+    results = {
+        p.name: iter_import(db, settings, p, "forms", parallel=parallel)
+        for p in (truncated, invalid, csv_file)
+    }
     assert results["truncated.jsonl"].imported == 3 and results["truncated.jsonl"].quarantined == 1
     assert results["invalid-utf8.jsonl"].imported == 3 and results["invalid-utf8.jsonl"].quarantined == 1
     assert results["missing-column.csv"].imported == 2 and results["missing-column.csv"].quarantined == 1
@@ -172,13 +176,14 @@ def test_private_source_without_consent_basis_is_refused(
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("parallel_bytes", ["1000000000", "0"], ids=["one process", "reader process"])
 def test_killing_an_import_midway_and_rerunning_loses_and_duplicates_nothing(
-    db: Database, cli_env: dict[str, str], tmp_path: Path
+    db: Database, cli_env: dict[str, str], tmp_path: Path, parallel_bytes: str
 ) -> None:
     count = 50_000
     path = tmp_path / "big.jsonl"
     path.write_text("".join(json.dumps({"id": f"k{i}", "text": f"post {i}"}) + "\n" for i in range(count)))
-    env = {**cli_env, "EARFUL_IMPORT_BATCH_SIZE": "500"}
+    env = {**cli_env, "EARFUL_IMPORT_BATCH_SIZE": "500", "EARFUL_IMPORT_PARALLEL_BYTES": parallel_bytes}
     cmd = [sys.executable, "-m", "earful.cli", "import", str(path), "--source", "big", "--create"]
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 60
@@ -186,6 +191,11 @@ def test_killing_an_import_midway_and_rerunning_loses_and_duplicates_nothing(
         time.sleep(0.05)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
+    # A reader process left behind by the killed importer notices and exits by itself.
+    deadline = time.monotonic() + 15
+    while _processes_reading(path) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not _processes_reading(path), "an orphaned reader process is still running"
     partial = _count(db, Post)
     assert 0 < partial < count, "the import should have been killed part-way"
     done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
@@ -195,3 +205,19 @@ def test_killing_an_import_midway_and_rerunning_loses_and_duplicates_nothing(
         distinct = session.scalar(select(func.count(func.distinct(Post.external_id))))
     assert stored == distinct == count
     assert _count(db, RawItem) == count
+
+
+def _processes_reading(path: Path) -> list[int]:
+    """Return the pids of live processes whose command line names `path`."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes()
+            state = (entry / "stat").read_text().split(") ", 1)[1][0]
+        except OSError:
+            continue
+        if str(path).encode() in cmdline and state != "Z":
+            found.append(int(entry.name))
+    return found

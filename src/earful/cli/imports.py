@@ -77,10 +77,10 @@ def _import_one(db: Database, cfg: Settings, file: Path, source: str, fmt: str |
     with Progress(*columns, console=console, transient=True) as progress:
         task = progress.add_task(file.name, total=None)
 
-        def tick() -> None:
-            progress.advance(task)
+        def advance(count: int) -> None:
+            progress.advance(task, count)
 
-        return iter_import(db, cfg, file, source, fmt, on_item=tick)
+        return iter_import(db, cfg, file, source, fmt, on_progress=advance)
 
 
 def _print_summary(summaries: list[ImportSummary]) -> None:

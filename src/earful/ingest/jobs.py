@@ -64,7 +64,7 @@ def _work_item(
     for name in names[:start]:
         item.fields.update(outputs.get(name, {}))
     if start > 0 and "clean" in names[:start]:
-        item.text, item.title = post.text, post.title
+        item.text, item.title = post.text if post.text is not None else post.body, post.title
     if "pseudonymise" in names[start:]:
         item.author_handle = _author_handle(session, post)
     return item

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +13,7 @@ import orjson
 
 from earful.connectors.files import UnknownFormat, detect_format, map_item, read_items
 from earful.contracts import PostDraft, RawItem, Rejected
+from earful.ingest.background import read_in_background
 from earful.ingest.policies import require_collectable
 from earful.ingest.schemas import ENRICH_JOB, ImportSummary
 from earful.jobs.queue import enqueue
@@ -51,7 +54,10 @@ def _external_id(value: str) -> str:
 
 
 def post_row(
-    source: Source, draft: PostDraft, secret: bytes, keys: dict[str | None, str | None] | None = None
+    source: Source | _Target,
+    draft: PostDraft,
+    secret: bytes,
+    keys: dict[str | None, str | None] | None = None,
 ) -> dict[str, Any]:
     """Return the stored columns of a mapped post; the author handle leaves only as a keyed pseudonym.
 
@@ -69,7 +75,7 @@ def post_row(
         "author_key": _pseudonym(secret, draft.author_handle, keys),
         "title": storable(draft.title) if draft.title else None,
         "body": text,
-        "text": text,
+        "text": None,
         "language": draft.language_hint or source.language,
         "posted_at": draft.posted_at or now,
         "captured_at": now,
@@ -93,38 +99,82 @@ def _raw_text(item: RawItem) -> str:
     return storable(orjson.dumps(item.payload, default=str).decode())
 
 
-class _Batch:
-    """Posts and rejects gathered until the next commit."""
+@dataclass(frozen=True, slots=True)
+class _Target:
+    """What mapping needs to know of the source (small enough to hand to a reader process)."""
 
-    def __init__(self, keys: dict[str | None, str | None]) -> None:
-        self.posts: dict[str, tuple[dict[str, Any], RawItem]] = {}
-        self.rejects: list[tuple[str, str, str]] = []
-        self.in_file_duplicates = 0
-        self.keys = keys
+    id: int
+    language: str | None
+
+
+@dataclass(slots=True)
+class _Batch:
+    """Posts and rejects read since the last commit, with the counts of how they were read."""
+
+    posts: dict[str, tuple[dict[str, Any], str, str]] = field(default_factory=dict)
+    rejects: list[tuple[str, str, str]] = field(default_factory=list)
+    read: int = 0
+    skipped: int = 0
+    in_file_duplicates: int = 0
+    skip_reasons: dict[str, int] = field(default_factory=dict)
+    reasons: list[str] = field(default_factory=list)
 
     def __len__(self) -> int:
         return len(self.posts) + len(self.rejects)
 
 
-def _commit(db: Database, settings: Settings, source: Source, origin: str, batch: _Batch) -> tuple[int, int]:
+def _batches(path: Path, fmt: str, target: _Target, secret: bytes, size: int) -> Iterator[_Batch]:
+    """Read and map the file, yielding batches of `size` items; touches no database."""
+    keys: dict[str | None, str | None] = {}
+    batch = _Batch()
+    for entry in _entries(read_items(path, fmt)):
+        batch.read += 1
+        if isinstance(entry, Rejected):
+            batch.rejects.append((entry.location, entry.reason, storable(entry.raw)))
+            batch.reasons.append(f"{entry.location}: {entry.reason}")
+        else:
+            _map_into(batch, target, entry, secret, keys)
+        if len(batch) >= size:
+            yield batch
+            batch = _Batch()
+    yield batch
+
+
+def _map_into(
+    batch: _Batch, target: _Target, item: RawItem, secret: bytes, keys: dict[str | None, str | None]
+) -> None:
+    location = f"item {item.external_id}"
+    try:
+        mapped = map_item(item)
+        if isinstance(mapped, str) or mapped is None:
+            batch.skipped += 1
+            if mapped:
+                batch.skip_reasons[mapped] = batch.skip_reasons.get(mapped, 0) + 1
+            return
+        row = post_row(target, mapped, secret, keys)
+    except ValueError as exc:
+        batch.rejects.append((location, str(exc), _raw_text(item)))
+        batch.reasons.append(f"{location}: {exc}")
+        return
+    if row["external_id"] in batch.posts:
+        batch.in_file_duplicates += 1
+        return
+    batch.posts[row["external_id"]] = (row, item.format, _raw_text(item))
+
+
+def _commit(db: Database, settings: Settings, source_id: int, origin: str, batch: _Batch) -> tuple[int, int]:
     """Store one batch in one transaction with its enrichment job; return (imported, duplicates)."""
     now = utcnow()
-    rows = [row for row, _ in batch.posts.values()]
+    rows = [row for row, _, _ in batch.posts.values()]
     with db.write() as session:
         new = posts_repo.insert_new(session, rows)
         raws = [
-            {
-                "source_id": source.id,
-                "external_id": ext,
-                "format": item.format,
-                "payload": _raw_text(item),
-                "received_at": now,
-            }
-            for ext, (_, item) in batch.posts.items()
+            {"source_id": source_id, "external_id": ext, "format": fmt, "payload": raw, "received_at": now}
+            for ext, (_, fmt, raw) in batch.posts.items()
             if ext in new
         ]
         posts_repo.insert_raw(session, raws)
-        quarantine_repo.add_many(session, source.id, origin, batch.rejects, now)
+        quarantine_repo.add_many(session, source_id, origin, batch.rejects, now)
         if new:
             enqueue(session, settings, ENRICH_JOB, {"post_ids": sorted(new.values())})
     return len(new), len(rows) - len(new) + batch.in_file_duplicates
@@ -136,13 +186,15 @@ def iter_import(
     path: Path,
     source_name: str,
     fmt: str | None = None,
-    on_item: Callable[[], None] | None = None,
+    on_progress: Callable[[int], None] | None = None,
+    parallel: bool | None = None,
 ) -> ImportSummary:
     """Import one file into source `source_name` and return what happened.
 
     Work is committed in batches (posts, their raw items, quarantine entries and the enrichment
     job together), so a killed import loses at most the batch in flight and a re-run skips what
-    is already stored.
+    is already stored. Large files are read and mapped in a second process while this one
+    writes (`parallel` None decides by file size), so both cores work.
     """
     with db.read() as session:
         source = sources_repo.get_by_name(session, source_name)
@@ -155,22 +207,23 @@ def iter_import(
     except UnknownFormat as exc:
         return _quarantine_file(db, source, origin, path, str(exc))
     summary = ImportSummary(source=source_name, format=fmt)
-    secret = settings.secret
-    keys: dict[str | None, str | None] = {}
-    batch = _Batch(keys)
-    for entry in _entries(read_items(path, fmt)):
-        summary.read += 1
-        if on_item:
-            on_item()
-        if isinstance(entry, Rejected):
-            batch.rejects.append((entry.location, entry.reason, storable(entry.raw)))
-            summary.quarantine_reasons.append(f"{entry.location}: {entry.reason}")
-        else:
-            _map_into(batch, summary, source, entry, secret)
-        if len(batch) >= settings.import_batch_size:
-            _flush(db, settings, source, origin, batch, summary)
-            batch = _Batch(keys)
-    _flush(db, settings, source, origin, batch, summary)
+    target = _Target(source.id, source.language)
+    if parallel is None:
+        parallel = (os.cpu_count() or 1) > 1 and path.stat().st_size > settings.import_parallel_bytes
+    reader = _batches(path, fmt, target, settings.secret, settings.import_batch_size)
+    for batch in read_in_background(reader) if parallel else reader:
+        if len(batch) or batch.in_file_duplicates:
+            imported, duplicates = _commit(db, settings, source.id, origin, batch)
+            summary.imported += imported
+            summary.duplicates += duplicates
+        summary.read += batch.read
+        summary.skipped += batch.skipped
+        summary.quarantined += len(batch.rejects)
+        summary.quarantine_reasons.extend(batch.reasons)
+        for reason, count in batch.skip_reasons.items():
+            summary.skip_reasons[reason] = summary.skip_reasons.get(reason, 0) + count
+        if on_progress:
+            on_progress(batch.read)
     return summary
 
 
@@ -191,39 +244,6 @@ def _entries(items: Iterator[RawItem | Rejected]) -> Iterator[RawItem | Rejected
         yield from items
     except (OSError, ValueError, EOFError) as exc:
         yield Rejected(reason=f"file could not be read to the end: {exc}", raw="", location="end of file")
-
-
-def _map_into(batch: _Batch, summary: ImportSummary, source: Source, item: RawItem, secret: bytes) -> None:
-    location = f"item {item.external_id}"
-    try:
-        mapped = map_item(item)
-        if isinstance(mapped, str):
-            summary.skipped += 1
-            summary.skip_reasons[mapped] = summary.skip_reasons.get(mapped, 0) + 1
-            return
-        if mapped is None:
-            summary.skipped += 1
-            return
-        row = post_row(source, mapped, secret, batch.keys)
-    except ValueError as exc:
-        batch.rejects.append((location, str(exc), _raw_text(item)))
-        summary.quarantine_reasons.append(f"{location}: {exc}")
-        return
-    if row["external_id"] in batch.posts:
-        batch.in_file_duplicates += 1
-        return
-    batch.posts[row["external_id"]] = (row, item)
-
-
-def _flush(
-    db: Database, settings: Settings, source: Source, origin: str, batch: _Batch, summary: ImportSummary
-) -> None:
-    if not len(batch) and not batch.in_file_duplicates:
-        return
-    imported, duplicates = _commit(db, settings, source, origin, batch)
-    summary.imported += imported
-    summary.duplicates += duplicates
-    summary.quarantined += len(batch.rejects)
 
 
 def requeue_enrichment(db: Database, settings: Settings, chunk: int = 1000) -> int:

@@ -65,7 +65,8 @@ class Post(Base):
     author_key: Mapped[str | None] = mapped_column(String(40))
     title: Mapped[str | None] = mapped_column(Text)
     body: Mapped[str] = mapped_column(Text)
-    text: Mapped[str] = mapped_column(Text)
+    # The cleaned text; NULL until the clean stage has run (the feed shows `body` meanwhile).
+    text: Mapped[str | None] = mapped_column(Text)
     language: Mapped[str | None] = mapped_column(String(12))
     posted_at: Mapped[datetime] = mapped_column()
     captured_at: Mapped[datetime] = created_column()

@@ -100,7 +100,7 @@ def upgrade() -> None:
         sa.Column("author_key", sa.String(length=40), nullable=True),
         sa.Column("title", sa.Text(), nullable=True),
         sa.Column("body", sa.Text(), nullable=False),
-        sa.Column("text", sa.Text(), nullable=False),
+        sa.Column("text", sa.Text(), nullable=True),
         sa.Column("language", sa.String(length=12), nullable=True),
         sa.Column("posted_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("captured_at", sa.DateTime(timezone=True), nullable=False),
