@@ -60,6 +60,32 @@ def test_a_repost_collapses_onto_the_original(enriched: dict[str, Post]) -> None
     assert enriched["1"].duplicate_of is None and enriched["4"].duplicate_of is None
 
 
+def test_the_earliest_copy_is_the_original_whatever_order_copies_arrive_in(
+    db: Database, settings: Settings, tmp_path: Path
+) -> None:
+    late = tmp_path / "late.jsonl"
+    late.write_text(
+        json.dumps(
+            {"id": "rt", "text": "RT @ann: Gate code wrong again", "created_at": "2026-11-03T10:00:00Z"}
+        )
+        + "\n"
+    )
+    early = tmp_path / "early.jsonl"
+    early.write_text(
+        json.dumps({"id": "orig", "text": "Gate code wrong again", "created_at": "2026-11-03T09:00:00Z"})
+        + "\n"
+    )
+    get_or_create_source(db, "x")
+    iter_import(db, settings, late, "x")
+    drain(db, settings)
+    iter_import(db, settings, early, "x")
+    drain(db, settings)
+    with db.read() as session:
+        posts = {p.external_id: p for p in session.scalars(select(Post))}
+    assert posts["orig"].duplicate_of is None
+    assert posts["rt"].duplicate_of == posts["orig"].id
+
+
 def test_every_stage_is_recorded_with_its_version(db: Database, enriched: dict[str, Post]) -> None:
     with db.read() as session:
         rows = session.scalars(select(Enrichment).where(Enrichment.post_id == enriched["2"].id)).all()

@@ -94,9 +94,7 @@ def _save(
     if "author_key" in fields:
         changes["author_key"] = fields["author_key"]
     if "fingerprint" in fields:
-        fingerprint = fields["fingerprint"]
-        changes["fingerprint"] = fingerprint
-        changes["duplicate_of"] = (
-            posts_repo.first_with_fingerprint(session, fingerprint, post.id) if fingerprint else None
-        )
+        changes["fingerprint"] = fields["fingerprint"]
     posts_repo.set_fields(session, post.id, **changes)
+    if "fingerprint" in fields:
+        posts_repo.fold_duplicate(session, post.id, fields["fingerprint"])

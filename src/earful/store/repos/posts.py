@@ -81,11 +81,35 @@ def save_enrichment(
     session.execute(stmt)
 
 
-def first_with_fingerprint(session: Session, fingerprint: str, before_id: int) -> int | None:
-    """Return the earliest post with the same fingerprint stored before `before_id`, if any."""
-    return session.scalar(
-        select(func.min(Post.id)).where(Post.fingerprint == fingerprint, Post.id < before_id)
-    )
+def fold_duplicate(session: Session, post_id: int, fingerprint: str | None) -> int | None:
+    """Fold the post into its copies' group and return the original it now points to (None if it is one).
+
+    The original of a group is its earliest-posted member, whatever order copies arrive in: when
+    an older copy turns up late (a backfill, a repost imported before its source), the whole
+    group is re-pointed to it.
+    """
+    if not fingerprint:
+        session.execute(update(Post).where(Post.id == post_id).values(duplicate_of=None))
+        return None
+    mine = session.execute(select(Post.posted_at).where(Post.id == post_id)).scalar_one()
+    current = session.execute(
+        select(Post.id, Post.posted_at)
+        .where(Post.fingerprint == fingerprint, Post.duplicate_of.is_(None), Post.id != post_id)
+        .order_by(Post.posted_at, Post.id)
+        .limit(1)
+    ).first()
+    if current is not None and (current.posted_at, current.id) <= (mine, post_id):
+        session.execute(update(Post).where(Post.id == post_id).values(duplicate_of=current.id))
+        return int(current.id)
+    # This post is the oldest copy: it becomes the original and the group (if any) points to it.
+    session.execute(update(Post).where(Post.id == post_id).values(duplicate_of=None))
+    if current is not None:
+        session.execute(
+            update(Post)
+            .where(Post.fingerprint == fingerprint, Post.id != post_id)
+            .values(duplicate_of=post_id)
+        )
+    return None
 
 
 def set_fields(session: Session, post_id: int, **fields: Any) -> None:
