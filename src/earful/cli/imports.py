@@ -113,6 +113,14 @@ def _print_summary(summaries: list[ImportSummary]) -> None:
             )
         )
     console.print(table)
+    skipped: dict[str, int] = {}
+    for s in summaries:
+        for reason, count in s.skip_reasons.items():
+            skipped[reason] = skipped.get(reason, 0) + count
+    if skipped:
+        console.print("Skipped, not posts or not to be collected:")
+        for reason, count in sorted(skipped.items(), key=lambda kv: -kv[1]):
+            console.print(f"  {count:>6}  {reason}", markup=False)
     reasons = [r for s in summaries for r in s.quarantine_reasons]
     if reasons:
         console.print(f"[yellow]{len(reasons)} quarantined[/yellow] (see `earful quarantine`):")
