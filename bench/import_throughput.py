@@ -95,7 +95,7 @@ def run(url: str, data: Path, count: int, tmp: Path) -> float:
     db = Database(url)
     db.upgrade()
     key = "bench-only-key"  # a throwaway key for a temporary database
-    settings = Settings(data_dir=tmp, database_url=url, secret_key=key, import_batch_size=5000)
+    settings = Settings(data_dir=tmp, database_url=url, secret_key=key)
     get_or_create_source(db, "bench")
     started = time.perf_counter()
     summary = iter_import(db, settings, data, "bench", "jsonl")

@@ -60,8 +60,9 @@ def test_raw_payload_is_kept_and_the_author_handle_is_not_on_the_post(
     listing = json.loads(path.read_text())
     first = listing["data"]["children"][0]["data"]
     with db.read() as session:
-        raw = session.scalars(select(RawItem).where(RawItem.external_id == first["name"])).one()
         post = session.scalars(select(Post).where(Post.external_id == first["name"])).one()
+        raw = session.get(RawItem, post.id)
+    assert raw is not None and raw.format == "reddit-listing"
     assert json.loads(raw.payload) == first
     assert post.author_key and first["author"] not in (post.author_key or "")
     assert first["author"] not in json.dumps([post.body, post.text, post.url, post.engagement])

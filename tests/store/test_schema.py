@@ -81,13 +81,12 @@ def test_deleting_a_source_removes_its_posts_and_raw_items(db: Database) -> None
 
     source = make_source(db)
     with db.write() as session:
-        posts_repo.insert_new(session, [_row(source.id, "1", "x")])
+        new = posts_repo.insert_new(session, [_row(source.id, "1", "x")])
         posts_repo.insert_raw(
             session,
             [
                 {
-                    "source_id": source.id,
-                    "external_id": "1",
+                    "post_id": new["1"],
                     "format": "csv",
                     "payload": "{}",
                     "received_at": datetime.now(UTC),
@@ -98,4 +97,4 @@ def test_deleting_a_source_removes_its_posts_and_raw_items(db: Database) -> None
         session.execute(delete(Source).where(Source.id == source.id))
     with db.read() as session:
         assert session.scalar(select(func.count(Post.id))) == 0
-        assert session.scalar(select(func.count(RawItem.id))) == 0
+        assert session.scalar(select(func.count(RawItem.post_id))) == 0

@@ -76,7 +76,7 @@ def _author_handle(session: Session, post: Post) -> str | None:
     if raw is None:
         return None
     mapped = map_item(
-        RawItem(format=raw.format, external_id=raw.external_id, payload=orjson.loads(raw.payload))
+        RawItem(format=raw.format, external_id=post.external_id, payload=orjson.loads(raw.payload))
     )
     return None if isinstance(mapped, str) or mapped is None else mapped.author_handle
 

@@ -169,7 +169,7 @@ def _commit(db: Database, settings: Settings, source_id: int, origin: str, batch
     with db.write() as session:
         new = posts_repo.insert_new(session, rows)
         raws = [
-            {"source_id": source_id, "external_id": ext, "format": fmt, "payload": raw, "received_at": now}
+            {"post_id": new[ext], "format": fmt, "payload": raw, "received_at": now}
             for ext, (_, fmt, raw) in batch.posts.items()
             if ext in new
         ]

@@ -40,6 +40,8 @@ def _sqlite_engine(url: str, *, immediate: bool) -> Engine:
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA busy_timeout=30000")
         cur.execute("PRAGMA cache_size=-65536")
+        cur.execute("PRAGMA mmap_size=268435456")
+        cur.execute("PRAGMA wal_autocheckpoint=10000")
         cur.close()
 
     @event.listens_for(engine, "begin")

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from earful.store.models.base import Base, BigId, Json, created_column, id_column
@@ -32,20 +33,6 @@ class Source(Base):
     created_at: Mapped[datetime] = created_column()
 
 
-class RawItem(Base):
-    """An item exactly as its source delivered it; posts are re-mappable from it."""
-
-    __tablename__ = "raw_items"
-    __table_args__ = (UniqueConstraint("source_id", "external_id", name="uq_raw_items_source_external"),)
-
-    id: Mapped[int] = id_column()
-    source_id: Mapped[int] = mapped_column(BigId, ForeignKey("sources.id", ondelete="CASCADE"))
-    external_id: Mapped[str] = mapped_column(String(300))
-    format: Mapped[str] = mapped_column(String(40))
-    payload: Mapped[str] = mapped_column(Text)
-    received_at: Mapped[datetime] = created_column()
-
-
 class Post(Base):
     """One post as Earful shows it: pseudonymous author, cleaned text, detected language."""
 
@@ -53,8 +40,19 @@ class Post(Base):
     __table_args__ = (
         UniqueConstraint("source_id", "external_id", name="uq_posts_source_external"),
         Index("ix_posts_feed", "posted_at", "id"),
-        Index("ix_posts_fingerprint", "fingerprint"),
-        Index("ix_posts_duplicate_of", "duplicate_of"),
+        # Partial: a post has neither until enrichment, and skipping NULLs keeps capture fast.
+        Index(
+            "ix_posts_fingerprint",
+            "fingerprint",
+            sqlite_where=sql_text("fingerprint IS NOT NULL"),
+            postgresql_where=sql_text("fingerprint IS NOT NULL"),
+        ),
+        Index(
+            "ix_posts_duplicate_of",
+            "duplicate_of",
+            sqlite_where=sql_text("duplicate_of IS NOT NULL"),
+            postgresql_where=sql_text("duplicate_of IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = id_column()
@@ -75,6 +73,17 @@ class Post(Base):
     repost_of: Mapped[str | None] = mapped_column(String(300))
     fingerprint: Mapped[str | None] = mapped_column(String(64))
     duplicate_of: Mapped[int | None] = mapped_column(BigId, ForeignKey("posts.id", ondelete="SET NULL"))
+
+
+class RawItem(Base):
+    """The item a post was mapped from, exactly as its source delivered it; posts are re-mappable from it."""
+
+    __tablename__ = "raw_items"
+
+    post_id: Mapped[int] = mapped_column(BigId, ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True)
+    format: Mapped[str] = mapped_column(String(40))
+    payload: Mapped[str] = mapped_column(Text)
+    received_at: Mapped[datetime] = created_column()
 
 
 class Enrichment(Base):

@@ -79,10 +79,11 @@ def _sqlite_insert(
     # SQLite's executemany loops in C, several times faster than any multi-row statement; the
     # new rows are then exactly those with ids above the previous maximum, because the write
     # transaction (BEGIN IMMEDIATE) keeps every other writer out until it commits.
+    if not returning:
+        cursor.executemany(sql, params)
+        return []
     before = cursor.execute(f"SELECT coalesce(max(id), 0) FROM {table.name}").fetchone()[0]  # noqa: S608
     cursor.executemany(sql, params)
-    if not returning:
-        return []
     new_rows = f"SELECT {', '.join(returning)} FROM {table.name} WHERE id > ?"  # noqa: S608
     cursor.execute(new_rows, (before,))
     return [tuple(r) for r in cursor.fetchall()]

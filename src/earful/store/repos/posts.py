@@ -30,7 +30,7 @@ def insert_new(session: Session, rows: Sequence[dict[str, Any]]) -> dict[str, in
 def insert_raw(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     """Store raw payloads exactly as received, skipping any already kept."""
     if rows:
-        bulk_insert_ignoring(session, RawItem, rows, ["source_id", "external_id"])
+        bulk_insert_ignoring(session, RawItem, rows, ["post_id"])
 
 
 def existing_ids(session: Session, source_id: int, external_ids: Iterable[str]) -> set[str]:
@@ -54,9 +54,7 @@ def get_many(session: Session, post_ids: Sequence[int]) -> Sequence[Post]:
 
 def raw_for(session: Session, post: Post) -> RawItem | None:
     """Return the raw item a post was mapped from."""
-    return session.scalars(
-        select(RawItem).where(RawItem.source_id == post.source_id, RawItem.external_id == post.external_id)
-    ).one_or_none()
+    return session.get(RawItem, post.id)
 
 
 def enrichments_for(session: Session, post_ids: Sequence[int]) -> dict[int, dict[str, Enrichment]]:

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 07:21:17.088736
+Create Date: 2026-11-23 08:19:47.025283
 """
 
 from collections.abc import Sequence
@@ -123,9 +123,21 @@ def upgrade() -> None:
         sa.UniqueConstraint("source_id", "external_id", name="uq_posts_source_external"),
     )
     with op.batch_alter_table("posts", schema=None) as batch_op:
-        batch_op.create_index("ix_posts_duplicate_of", ["duplicate_of"], unique=False)
+        batch_op.create_index(
+            "ix_posts_duplicate_of",
+            ["duplicate_of"],
+            unique=False,
+            sqlite_where=sa.text("duplicate_of IS NOT NULL"),
+            postgresql_where=sa.text("duplicate_of IS NOT NULL"),
+        )
         batch_op.create_index("ix_posts_feed", ["posted_at", "id"], unique=False)
-        batch_op.create_index("ix_posts_fingerprint", ["fingerprint"], unique=False)
+        batch_op.create_index(
+            "ix_posts_fingerprint",
+            ["fingerprint"],
+            unique=False,
+            sqlite_where=sa.text("fingerprint IS NOT NULL"),
+            postgresql_where=sa.text("fingerprint IS NOT NULL"),
+        )
 
     op.create_table(
         "quarantine",
@@ -144,22 +156,6 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_quarantine")),
         sa.UniqueConstraint("fingerprint", name=op.f("uq_quarantine_fingerprint")),
-    )
-    op.create_table(
-        "raw_items",
-        sa.Column(
-            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
-        ),
-        sa.Column("source_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
-        sa.Column("external_id", sa.String(length=300), nullable=False),
-        sa.Column("format", sa.String(length=40), nullable=False),
-        sa.Column("payload", sa.Text(), nullable=False),
-        sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["source_id"], ["sources.id"], name=op.f("fk_raw_items_source_id_sources"), ondelete="CASCADE"
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_raw_items")),
-        sa.UniqueConstraint("source_id", "external_id", name="uq_raw_items_source_external"),
     )
     op.create_table(
         "users",
@@ -238,6 +234,17 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_enrichments")),
         sa.UniqueConstraint("post_id", "stage", name="uq_enrichments_post_stage"),
+    )
+    op.create_table(
+        "raw_items",
+        sa.Column("post_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("format", sa.String(length=40), nullable=False),
+        sa.Column("payload", sa.Text(), nullable=False),
+        sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["post_id"], ["posts.id"], name=op.f("fk_raw_items_post_id_posts"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("post_id", name=op.f("pk_raw_items")),
     )
     op.create_table(
         "taxonomy_versions",
@@ -359,6 +366,7 @@ def downgrade() -> None:
     op.drop_table("categories")
     op.drop_table("triage_items")
     op.drop_table("taxonomy_versions")
+    op.drop_table("raw_items")
     op.drop_table("enrichments")
     with op.batch_alter_table("audit_entries", schema=None) as batch_op:
         batch_op.drop_index("ix_audit_entries_at")
@@ -366,12 +374,19 @@ def downgrade() -> None:
     op.drop_table("audit_entries")
     op.drop_table("api_tokens")
     op.drop_table("users")
-    op.drop_table("raw_items")
     op.drop_table("quarantine")
     with op.batch_alter_table("posts", schema=None) as batch_op:
-        batch_op.drop_index("ix_posts_fingerprint")
+        batch_op.drop_index(
+            "ix_posts_fingerprint",
+            sqlite_where=sa.text("fingerprint IS NOT NULL"),
+            postgresql_where=sa.text("fingerprint IS NOT NULL"),
+        )
         batch_op.drop_index("ix_posts_feed")
-        batch_op.drop_index("ix_posts_duplicate_of")
+        batch_op.drop_index(
+            "ix_posts_duplicate_of",
+            sqlite_where=sa.text("duplicate_of IS NOT NULL"),
+            postgresql_where=sa.text("duplicate_of IS NOT NULL"),
+        )
 
     op.drop_table("posts")
     op.drop_table("teams")
