@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -31,20 +31,6 @@ def insert_raw(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     """Store raw payloads exactly as received, skipping any already kept."""
     if rows:
         bulk_insert_ignoring(session, RawItem, rows, ["post_id"])
-
-
-def existing_ids(session: Session, source_id: int, external_ids: Iterable[str]) -> set[str]:
-    """Return which of `external_ids` are already stored for the source."""
-    ids = list(external_ids)
-    found: set[str] = set()
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        found.update(
-            session.scalars(
-                select(Post.external_id).where(Post.source_id == source_id, Post.external_id.in_(chunk))
-            )
-        )
-    return found
 
 
 def get_many(session: Session, post_ids: Sequence[int]) -> Sequence[Post]:

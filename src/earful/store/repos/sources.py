@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import select
@@ -27,8 +26,3 @@ def add(session: Session, **fields: Any) -> Source:
     session.add(source)
     session.flush()
     return source
-
-
-def all_sources(session: Session) -> Sequence[Source]:
-    """Return every source, by name."""
-    return session.scalars(select(Source).order_by(Source.name)).all()
