@@ -63,7 +63,6 @@ def post_row(
 
     `keys` memoises pseudonyms within one import, where the same authors post again and again.
     """
-    now = utcnow()
     text = storable(draft.text)
     if len(text) > MAX_TEXT:
         raise ValueError(f"post text is {len(text):,} characters; the limit is {MAX_TEXT:,}")
@@ -77,8 +76,7 @@ def post_row(
         "body": text,
         "text": None,
         "language": draft.language_hint or source.language,
-        "posted_at": draft.posted_at or now,
-        "captured_at": now,
+        "posted_at": draft.posted_at or utcnow(),
         "engagement": {k: int(v) for k, v in draft.engagement.items()},
         "reply_to": _external_id(draft.reply_to) if draft.reply_to else None,
         "repost_of": _external_id(draft.repost_of) if draft.repost_of else None,
@@ -166,6 +164,8 @@ def _commit(db: Database, settings: Settings, source_id: int, origin: str, batch
     """Store one batch in one transaction with its enrichment job; return (imported, duplicates)."""
     now = utcnow()
     rows = [row for row, _, _ in batch.posts.values()]
+    for row in rows:
+        row["captured_at"] = now
     with db.write() as session:
         new = posts_repo.insert_new(session, rows)
         raws = [

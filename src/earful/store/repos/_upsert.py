@@ -51,10 +51,16 @@ def bulk_insert_ignoring(
     names = [c.name for c in columns]
     converted = [(i, process) for i, process in enumerate(processors) if process is not None]
     params = [[row.get(name) for name in names] for row in rows]
+    # Many rows share one value object (a batch's timestamp): convert each object once.
+    done: dict[tuple[int, int], Any] = {}
     for values in params:
         for i, process in converted:
-            if values[i] is not None:
-                values[i] = process(values[i])
+            value = values[i]
+            if value is not None:
+                key = (i, id(value))
+                if key not in done:
+                    done[key] = process(value)
+                values[i] = done[key]
     cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     try:
         if dialect.name == "sqlite":
