@@ -320,3 +320,25 @@ def test_corrupt_gzip_is_one_rejection_after_what_could_be_read(tmp_path: Path) 
     items, rejected = _split(path)
     assert len(items) < 3000
     assert [r.location for r in rejected][-1] == f"file {path.name}"
+
+
+def test_a_parser_that_chokes_midway_keeps_what_it_read_and_rejects_the_rest(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import dataclasses
+
+    jsonl = FORMATS["jsonl"]
+
+    def choking(stream: Any) -> Any:
+        for count, item in enumerate(jsonl.iter_items(stream)):
+            if count == 2:
+                raise ValueError("parser gave up on a stranger's bytes")
+            yield item
+
+    monkeypatch.setitem(FORMATS, "jsonl", dataclasses.replace(jsonl, iter_items=choking))
+    path = tmp_path / "posts.jsonl"
+    path.write_text("".join(f'{{"id": "{i}", "text": "post {i}"}}\n' for i in range(5)))
+    items = list(read_items(path, "jsonl"))
+    assert [type(i) for i in items] == [RawItem, RawItem, Rejected]
+    last = items[-1]
+    assert isinstance(last, Rejected) and "parser gave up" in last.reason

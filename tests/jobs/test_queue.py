@@ -62,27 +62,32 @@ def test_worker_runs_a_job_and_commits_its_work(db: Database, settings: Settings
 def test_failures_retry_with_growing_backoff_then_become_dead_letters(
     db: Database, settings: Settings
 ) -> None:
+    settings = settings.model_copy(update={"job_backoff_seconds": 60.0})
     with db.write() as session:
         enqueue(session, settings, "test.explode", {"why": "badly"})
     assert run_one(db, settings)
     (failed,) = _jobs(db)
     assert failed.status == "queued" and failed.attempts == 1
     assert "boom badly" in (failed.last_error or "")
-    assert as_utc(failed.run_after) > utcnow() - timedelta(seconds=1)
-    # Not ready until its backoff passes.
+    # First retry waits 60 s +-50%; until then no worker takes it.
+    first_wait = as_utc(failed.run_after) - utcnow()
+    assert timedelta(seconds=25) < first_wait <= timedelta(seconds=90)
+    assert run_one(db, settings) is False
     with db.write() as session:
         session.get(Job, failed.id).run_after = utcnow() - timedelta(seconds=1)  # type: ignore[union-attr]
     assert run_one(db, settings)
     second = _jobs(db)[0]
     assert second.attempts == 2 and second.status == "queued"
-    first_delay = settings.job_backoff_seconds
-    assert as_utc(second.run_after) - utcnow() <= timedelta(seconds=first_delay * 2 * 1.5 + 1)
+    # The second wait doubles: 120 s +-50%.
+    second_wait = as_utc(second.run_after) - utcnow()
+    assert timedelta(seconds=55) < second_wait <= timedelta(seconds=180)
     with db.write() as session:
         session.get(Job, failed.id).run_after = utcnow() - timedelta(seconds=1)  # type: ignore[union-attr]
     assert run_one(db, settings)
     dead = _jobs(db)[0]
     assert dead.status == "dead" and dead.attempts == settings.job_max_attempts
     assert "RuntimeError: boom badly" in (dead.last_error or "")
+    assert run_one(db, settings) is False
     # The failed handler's half-written data was rolled back every time.
     with db.read() as session:
         assert session.scalar(select(Team.name)) is None

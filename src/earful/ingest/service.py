@@ -53,11 +53,8 @@ def _external_id(value: str) -> str:
     return "sha256:" + hashlib.sha256(value.encode()).hexdigest()
 
 
-def post_row(
-    source: Source | _Target,
-    draft: PostDraft,
-    secret: bytes,
-    keys: dict[str | None, str | None] | None = None,
+def _post_row(
+    target: _Target, draft: PostDraft, secret: bytes, keys: dict[str | None, str | None]
 ) -> dict[str, Any]:
     """Return the stored columns of a mapped post; the author handle leaves only as a keyed pseudonym.
 
@@ -67,7 +64,7 @@ def post_row(
     if len(text) > MAX_TEXT:
         raise ValueError(f"post text is {len(text):,} characters; the limit is {MAX_TEXT:,}")
     return {
-        "source_id": source.id,
+        "source_id": target.id,
         "external_id": _external_id(draft.external_id),
         "kind": draft.kind,
         "url": storable(draft.url) if draft.url else None,
@@ -75,7 +72,7 @@ def post_row(
         "title": storable(draft.title) if draft.title else None,
         "body": text,
         "text": None,
-        "language": draft.language_hint or source.language,
+        "language": draft.language_hint or target.language,
         "posted_at": draft.posted_at or utcnow(),
         "engagement": {k: int(v) for k, v in draft.engagement.items()},
         "reply_to": _external_id(draft.reply_to) if draft.reply_to else None,
@@ -83,9 +80,7 @@ def post_row(
     }
 
 
-def _pseudonym(secret: bytes, handle: str | None, keys: dict[str | None, str | None] | None) -> str | None:
-    if keys is None:
-        return author_key(secret, handle)
+def _pseudonym(secret: bytes, handle: str | None, keys: dict[str | None, str | None]) -> str | None:
     if handle not in keys:
         if len(keys) > 100_000:
             keys.clear()
@@ -125,7 +120,7 @@ def _batches(path: Path, fmt: str, target: _Target, secret: bytes, size: int) ->
     """Read and map the file, yielding batches of `size` items; touches no database."""
     keys: dict[str | None, str | None] = {}
     batch = _Batch()
-    for entry in _entries(read_items(path, fmt)):
+    for entry in read_items(path, fmt):
         batch.read += 1
         if isinstance(entry, Rejected):
             batch.rejects.append((entry.location, entry.reason, storable(entry.raw)))
@@ -149,7 +144,7 @@ def _map_into(
             if mapped:
                 batch.skip_reasons[mapped] = batch.skip_reasons.get(mapped, 0) + 1
             return
-        row = post_row(target, mapped, secret, keys)
+        row = _post_row(target, mapped, secret, keys)
     except ValueError as exc:
         batch.rejects.append((location, str(exc), _raw_text(item)))
         batch.reasons.append(f"{location}: {exc}")
@@ -236,14 +231,6 @@ def _quarantine_file(db: Database, source: Source, origin: str, path: Path, reas
     return ImportSummary(
         source=source.name, format="unknown", quarantined=1, quarantine_reasons=[f"{path.name}: {reason}"]
     )
-
-
-def _entries(items: Iterator[RawItem | Rejected]) -> Iterator[RawItem | Rejected]:
-    # A reader that fails part-way (a truncated stream) still leaves what it read.
-    try:
-        yield from items
-    except (OSError, ValueError, EOFError) as exc:
-        yield Rejected(reason=f"file could not be read to the end: {exc}", raw="", location="end of file")
 
 
 def requeue_enrichment(db: Database, settings: Settings, chunk: int = 1000) -> int:

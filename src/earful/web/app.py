@@ -32,7 +32,6 @@ SECURITY_HEADERS = {
 }
 
 PUBLIC_PATHS = frozenset({"/login", "/health"})
-PUBLIC_PREFIXES = ("/static/",)
 
 
 def route_table(routes: Iterable[BaseRoute]) -> Iterator[tuple[str, str]]:

@@ -59,6 +59,10 @@ def get_format(name: str) -> Format:
         raise UnknownFormat(f"unknown format {name!r}; known formats: {_names()}") from None
 
 
+# ValueError too: a parser that chokes on a stranger's bytes must not end the import.
+_UNREADABLE: tuple[type[BaseException], ...] = (*READ_ERRORS, ValueError)
+
+
 def detect_format(path: Path) -> str:
     """Return the name of the format of `path`, told from its name and first (decompressed) bytes."""
     head = read_head(path)
@@ -83,7 +87,9 @@ def read_items(path: Path, fmt: str | None = None) -> Iterator[RawItem | Rejecte
         format_ = get_format(fmt) if fmt is not None else get_format(detect_format(path))
         with open_input(path) as stream:
             yield from format_.iter_items(stream)
-    except READ_ERRORS as exc:
+    except UnknownFormat:
+        raise
+    except _UNREADABLE as exc:
         yield Rejected(f"the file cannot be read (further): {exc}", "", f"file {path.name}")
 
 

@@ -32,7 +32,8 @@ def bulk_insert_ignoring(
 
     This is the import hot path. SQLAlchemy's generic executemany spends most of its time building
     parameters row by row; here each column's own bind processor (the same conversion SQLAlchemy
-    applies) runs once per value and many rows go in one multi-row statement.
+    applies) runs once per value, and the rows go to the driver in bulk: SQLite's executemany,
+    PostgreSQL's multi-row INSERT ... RETURNING.
     """
     if not rows:
         return []
@@ -45,9 +46,8 @@ def bulk_insert_ignoring(
     one_row = "(" + ", ".join([mark] * len(columns)) + ")"
     # Table and column names come from our own models, never from input; values are bound.
     head = f"INSERT INTO {table.name} ({', '.join(c.name for c in columns)}) VALUES "  # noqa: S608
-    tail = f" ON CONFLICT ({', '.join(conflict)}) DO NOTHING"
-    if returning:
-        tail += f" RETURNING {', '.join(returning)}"
+    on_conflict = f" ON CONFLICT ({', '.join(conflict)}) DO NOTHING"
+    returns = f" RETURNING {', '.join(returning)}" if returning else ""
     names = [c.name for c in columns]
     converted = [(i, process) for i, process in enumerate(processors) if process is not None]
     params = [[row.get(name) for name in names] for row in rows]
@@ -64,14 +64,12 @@ def bulk_insert_ignoring(
     cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     try:
         if dialect.name == "sqlite":
-            return _sqlite_insert(
-                cursor, table, head + one_row + tail.split(" RETURNING")[0], params, returning
-            )
+            return _sqlite_insert(cursor, table, head + one_row + on_conflict, params, returning)
         found: list[tuple[Any, ...]] = []
         for start in range(0, len(params), rows_per_statement):
             chunk = params[start : start + rows_per_statement]
             flat = [value for row in chunk for value in row]
-            cursor.execute(head + ", ".join([one_row] * len(chunk)) + tail, flat)
+            cursor.execute(head + ", ".join([one_row] * len(chunk)) + on_conflict + returns, flat)
             if returning:
                 found.extend(tuple(r) for r in cursor.fetchall())
         return found

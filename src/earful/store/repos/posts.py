@@ -65,8 +65,8 @@ def save_enrichment(
     session.execute(stmt)
 
 
-def fold_duplicate(session: Session, post_id: int, fingerprint: str | None) -> int | None:
-    """Fold the post into its copies' group and return the original it now points to (None if it is one).
+def fold_duplicate(session: Session, post_id: int, fingerprint: str | None) -> None:
+    """Fold the post into its copies' group, pointing every copy at the group's original.
 
     The original of a group is its earliest-posted member, whatever order copies arrive in: when
     an older copy turns up late (a backfill, a repost imported before its source), the whole
@@ -74,7 +74,7 @@ def fold_duplicate(session: Session, post_id: int, fingerprint: str | None) -> i
     """
     if not fingerprint:
         session.execute(update(Post).where(Post.id == post_id).values(duplicate_of=None))
-        return None
+        return
     mine = session.execute(select(Post.posted_at).where(Post.id == post_id)).scalar_one()
     current = session.execute(
         select(Post.id, Post.posted_at)
@@ -84,7 +84,7 @@ def fold_duplicate(session: Session, post_id: int, fingerprint: str | None) -> i
     ).first()
     if current is not None and (current.posted_at, current.id) <= (mine, post_id):
         session.execute(update(Post).where(Post.id == post_id).values(duplicate_of=current.id))
-        return int(current.id)
+        return
     # This post is the oldest copy: it becomes the original and the group (if any) points to it.
     session.execute(update(Post).where(Post.id == post_id).values(duplicate_of=None))
     if current is not None:
@@ -93,7 +93,6 @@ def fold_duplicate(session: Session, post_id: int, fingerprint: str | None) -> i
             .where(Post.fingerprint == fingerprint, Post.id != post_id)
             .values(duplicate_of=post_id)
         )
-    return None
 
 
 def set_fields(session: Session, post_id: int, **fields: Any) -> None:
