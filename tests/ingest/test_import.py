@@ -140,6 +140,18 @@ def test_cli_import_prints_a_summary_and_exits_non_zero_on_quarantine(
     assert missing.returncode == 1 and "--create" in missing.stderr
 
 
+def test_a_file_of_many_bad_rows_counts_them_all_but_names_only_the_first_hundred(
+    db: Database, settings: Settings, tmp_path: Path
+) -> None:
+    path = tmp_path / "bad.jsonl"
+    path.write_text("".join(f'{{"id": "{i}", "no_text_here": true}}\n' for i in range(250)))
+    get_or_create_source(db, "bad")
+    summary = iter_import(db, settings, path, "bad", "jsonl")
+    assert summary.quarantined == 250 == _count(db, Quarantined)
+    assert len(summary.quarantine_reasons) == 100
+    assert "no text" in summary.quarantine_reasons[0]
+
+
 def test_compressed_json_lines_import(db: Database, settings: Settings, tmp_path: Path) -> None:
     path = tmp_path / "posts.jsonl.gz"
     with gzip.open(path, "wt") as out:

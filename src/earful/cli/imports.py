@@ -122,9 +122,10 @@ def _print_summary(summaries: list[ImportSummary]) -> None:
         for reason, count in sorted(skipped.items(), key=lambda kv: -kv[1]):
             console.print(f"  {count:>6}  {reason}", markup=False)
     reasons = [r for s in summaries for r in s.quarantine_reasons]
-    if reasons:
-        console.print(f"[yellow]{len(reasons)} quarantined[/yellow] (see `earful quarantine`):")
+    quarantined = sum(s.quarantined for s in summaries)
+    if quarantined:
+        console.print(f"[yellow]{quarantined} quarantined[/yellow] (see `earful quarantine`):")
         for reason in reasons[:20]:
             console.print(f"  - {reason}", markup=False)
-        if len(reasons) > 20:
-            console.print(f"  ... and {len(reasons) - 20} more")
+        if quarantined > 20:
+            console.print(f"  ... and {quarantined - 20} more")

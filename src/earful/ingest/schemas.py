@@ -19,6 +19,7 @@ class ImportSummary:
     skipped: int = 0
     quarantined: int = 0
     skip_reasons: dict[str, int] = field(default_factory=dict)
+    # The first quarantined items with their reasons (at most a hundred; `quarantined` counts all).
     quarantine_reasons: list[str] = field(default_factory=list)
 
     @property

@@ -30,6 +30,8 @@ from earful.store.repos import sources as sources_repo
 
 MAX_TEXT = 100_000
 MAX_ID = 300
+# A summary names this many quarantined items; a file of a million bad rows must not fill memory.
+REASONS_KEPT = 100
 
 
 def get_or_create_source(
@@ -214,7 +216,8 @@ def iter_import(
         summary.read += batch.read
         summary.skipped += batch.skipped
         summary.quarantined += len(batch.rejects)
-        summary.quarantine_reasons.extend(batch.reasons)
+        room = REASONS_KEPT - len(summary.quarantine_reasons)
+        summary.quarantine_reasons.extend(batch.reasons[:room])
         for reason, count in batch.skip_reasons.items():
             summary.skip_reasons[reason] = summary.skip_reasons.get(reason, 0) + count
         if on_progress:
