@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import orjson
+
 from earful.connectors.files import (
     bluesky,
     csv_rows,
@@ -25,7 +27,7 @@ from earful.connectors.files._base import Format, UnknownFormat
 from earful.connectors.files._io import READ_ERRORS, open_input, read_head
 from earful.contracts import PostDraft, RawItem, Rejected
 
-__all__ = ["FORMATS", "Format", "UnknownFormat", "detect_format", "map_item", "read_items"]
+__all__ = ["FORMATS", "Format", "UnknownFormat", "detect_format", "map_item", "payload_text", "read_items"]
 
 # Detection tries these in order: the specific shapes first, the generic record formats last.
 FORMATS: dict[str, Format] = {
@@ -91,6 +93,18 @@ def read_items(path: Path, fmt: str | None = None) -> Iterator[RawItem | Rejecte
         raise
     except _UNREADABLE as exc:
         yield Rejected(f"the file cannot be read (further): {exc}", "", f"file {path.name}")
+
+
+def payload_text(item: RawItem) -> str:
+    """Return the text to keep of `item`: JSON that `map_item` can map again after loading it.
+
+    That is the exact text the item was read from where that is its payload's own JSON (a line
+    of JSON Lines), and otherwise the payload serialised (a CSV row as an object of its columns,
+    a feed entry, an element of a JSON array).
+    """
+    if item.raw is not None and get_format(item.format).raw_is_json:
+        return item.raw
+    return orjson.dumps(item.payload, default=str).decode()
 
 
 def map_item(item: RawItem) -> PostDraft | str | None:

@@ -35,7 +35,9 @@ class UnknownFormat(ValueError):
 class Format:
     """One file import format: how to recognise it, read its items and map one to a post.
 
-    `map` is None for a metadata-only format, which yields no items.
+    `map` is None for a metadata-only format, which yields no items. `raw_is_json` says whether
+    an item's `raw` text, when it has one, is its payload's own JSON (a JSON Lines line is; a
+    CSV line is not).
     """
 
     name: str
@@ -43,6 +45,7 @@ class Format:
     sniff: Callable[[Path, bytes], bool]
     iter_items: Callable[[Stream], Iterator[ItemOrRejected]]
     map: Callable[[Any], PostDraft | str] | None
+    raw_is_json: bool = True
 
 
 def content_id(*parts: str) -> str:

@@ -136,4 +136,5 @@ FORMAT = Format(
     sniff=sniff,
     iter_items=iter_items,
     map=map_record,
+    raw_is_json=False,
 )

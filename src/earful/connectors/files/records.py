@@ -55,29 +55,52 @@ def has_text_column(names: Any) -> bool:
 
 # Each known column name -> (field, rank): a lower rank wins when a record has several.
 _COLUMNS = {name: (field, rank) for field, names in ALIASES.items() for rank, name in enumerate(names)}
+_UNRANKED = {field: len(names) for field, names in ALIASES.items()}
 
 
 def _fields(record: dict[str, Any]) -> dict[str, Any]:
-    # One pass over the record's own keys: this runs for every row of multi-million-row imports.
+    """Pick each field's value from the record's own keys, in one pass.
+
+    This runs for every row of multi-million-row imports, so keys already written in canonical
+    form (the usual case) are looked up directly and only other keys are stripped and lowered.
+    Of keys that mean the same after that, the first wins.
+    """
     picked: dict[str, Any] = dict.fromkeys(ALIASES)
-    ranks: dict[str, int] = {}
+    ranks = _UNRANKED.copy()
     engagement: list[tuple[str, Any]] = []
-    seen: set[str] = set()
     for key, value in record.items():
-        name = key.strip().lower() if isinstance(key, str) else str(key)
-        if name in seen:
-            continue
-        seen.add(name)
-        known = _COLUMNS.get(name)
+        known = _COLUMNS.get(key)
+        counted = ENGAGEMENT_COLUMNS.get(key)
+        if known is None and counted is None:
+            name = key.strip().lower() if isinstance(key, str) else str(key)
+            if name == key:
+                continue
+            known = _COLUMNS.get(name)
+            counted = ENGAGEMENT_COLUMNS.get(name)
         if known is not None and value is not None and value != "":
             field, rank = known
-            if rank < ranks.get(field, len(ALIASES[field])):
+            if rank < ranks[field]:
                 picked[field], ranks[field] = value, rank
-        counted = ENGAGEMENT_COLUMNS.get(name)
         if counted is not None:
             engagement.append((counted, value))
     picked["engagement"] = engagement
     return picked
+
+
+# The record picked last and its fields. An import checks each record as it reads it and maps it
+# right after, so remembering one pick saves doing it twice per row. It is keyed by identity
+# and length; readers never change a record once read. Swapped as one tuple, so thread-safe.
+_last_pick: tuple[Any, int, dict[str, Any]] = (None, 0, {})
+
+
+def _picked(record: dict[str, Any]) -> dict[str, Any]:
+    global _last_pick
+    last = _last_pick
+    if last[0] is record and last[1] == len(record):
+        return last[2]
+    fields = _fields(record)
+    _last_pick = (record, len(record), fields)
+    return fields
 
 
 def _author(value: Any) -> str | None:
@@ -89,7 +112,7 @@ def _author(value: Any) -> str | None:
 def _problem(record: Any) -> tuple[str | None, dict[str, Any]]:
     if not isinstance(record, dict):
         return f"record is not an object but {type(record).__name__}", {}
-    fields = _fields(record)
+    fields = _picked(record)
     if as_text(fields["text"]) is None:
         return f"record has no text (looked for a non-empty {', '.join(TEXT_COLUMNS)})", fields
     return None, fields
