@@ -68,6 +68,26 @@ def test_raw_payload_is_kept_and_the_author_handle_is_not_on_the_post(
     assert first["author"] not in json.dumps([post.body, post.text, post.url, post.engagement])
 
 
+def test_a_json_line_is_kept_exactly_and_a_csv_row_as_json_that_maps_again(
+    db: Database, settings: Settings, tmp_path: Path
+) -> None:
+    from earful.connectors.files import map_item
+    from earful.contracts import RawItem as Item
+
+    line = '{"id": "j1",   "text": "Spacing  and key order\\u00e9 kept", "author": "u"}'
+    (tmp_path / "one.jsonl").write_text(line + "\n")
+    (tmp_path / "one.csv").write_text('id,text,author\nc1,"a, quoted""row""",u\n')
+    get_or_create_source(db, "files")
+    for name in ("one.jsonl", "one.csv"):
+        assert iter_import(db, settings, tmp_path / name, "files").imported == 1
+    with db.read() as session:
+        raws = {r.format: r for r in session.scalars(select(RawItem))}
+    assert raws["jsonl"].payload == line
+    assert json.loads(raws["csv"].payload) == {"id": "c1", "text": 'a, quoted"row"', "author": "u"}
+    again = map_item(Item("csv", "c1", json.loads(raws["csv"].payload)))
+    assert not isinstance(again, str) and again is not None and again.text == 'a, quoted"row"'
+
+
 def _broken_files(tmp: Path) -> list[Path]:
     good = [{"id": f"g{i}", "text": f"good post {i}", "author": "x"} for i in range(3)]
     truncated = tmp / "truncated.jsonl"

@@ -82,19 +82,27 @@ def test_deleting_a_source_removes_its_posts_and_raw_items(db: Database) -> None
     source = make_source(db)
     with db.write() as session:
         new = posts_repo.insert_new(session, [_row(source.id, "1", "x")])
-        posts_repo.insert_raw(
-            session,
-            [
-                {
-                    "post_id": new["1"],
-                    "format": "csv",
-                    "payload": "{}",
-                    "received_at": datetime.now(UTC),
-                }
-            ],
-        )
+        posts_repo.insert_raw(session, [(new["1"], "csv", "{}")], datetime.now(UTC))
     with db.write() as session:
         session.execute(delete(Source).where(Source.id == source.id))
     with db.read() as session:
         assert session.scalar(select(func.count(Post.id))) == 0
         assert session.scalar(select(func.count(RawItem.post_id))) == 0
+
+
+def test_packed_rows_store_the_same_values_as_dict_rows(db: Database) -> None:
+    source = make_source(db)
+    packer = posts_repo.capture_packer(db.write_engine.dialect)
+    row = dict.fromkeys(posts_repo.CAPTURE_COLUMNS) | _row(source.id, "packed", "x")
+    row |= {"engagement": {"likes": 3}}
+    del row["text"]
+    with db.write() as session:
+        new = posts_repo.insert_new(session, packer.finish([packer.arrange(row)]))
+        plain = posts_repo.insert_new(session, [_row(source.id, "plain", "x") | {"engagement": {"likes": 3}}])
+        posts_repo.insert_raw(session, [(new["packed"], "jsonl", '{"id": "packed"}')], datetime.now(UTC))
+    with db.read() as session:
+        a, b = session.get(Post, new["packed"]), session.get(Post, plain["plain"])
+        assert a is not None and b is not None
+        assert (a.posted_at, a.engagement, a.body) == (b.posted_at, b.engagement, b.body)
+        raw = posts_repo.raw_for(session, a)
+        assert raw is not None and raw.payload == '{"id": "packed"}'

@@ -6,12 +6,11 @@ import hashlib
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import orjson
-
-from earful.connectors.files import UnknownFormat, detect_format, map_item, read_items
+from earful.connectors.files import UnknownFormat, detect_format, map_item, payload_text, read_items
 from earful.contracts import PostDraft, RawItem, Rejected
 from earful.ingest.background import read_in_background
 from earful.ingest.policies import require_collectable
@@ -19,6 +18,7 @@ from earful.ingest.schemas import ENRICH_JOB, ImportSummary
 from earful.jobs.queue import enqueue
 from earful.kit.clock import utcnow
 from earful.kit.errors import NotFound
+from earful.kit.gc import bulk_allocation
 from earful.kit.text import storable
 from earful.pipeline.pseudonymise import author_key
 from earful.settings import Settings
@@ -27,6 +27,7 @@ from earful.store.models import Source
 from earful.store.repos import posts as posts_repo
 from earful.store.repos import quarantine as quarantine_repo
 from earful.store.repos import sources as sources_repo
+from earful.store.repos.bulk import RowPacker
 
 MAX_TEXT = 100_000
 MAX_ID = 300
@@ -56,7 +57,7 @@ def _external_id(value: str) -> str:
 
 
 def _post_row(
-    target: _Target, draft: PostDraft, secret: bytes, keys: dict[str | None, str | None]
+    target: _Target, draft: PostDraft, secret: bytes, keys: dict[str | None, str | None], now: datetime
 ) -> dict[str, Any]:
     """Return the stored columns of a mapped post; the author handle leaves only as a keyed pseudonym.
 
@@ -73,9 +74,9 @@ def _post_row(
         "author_key": _pseudonym(secret, draft.author_handle, keys),
         "title": storable(draft.title) if draft.title else None,
         "body": text,
-        "text": None,
         "language": draft.language_hint or target.language,
-        "posted_at": draft.posted_at or utcnow(),
+        "posted_at": draft.posted_at or now,
+        "captured_at": now,
         "engagement": {k: int(v) for k, v in draft.engagement.items()},
         "reply_to": _external_id(draft.reply_to) if draft.reply_to else None,
         "repost_of": _external_id(draft.repost_of) if draft.repost_of else None,
@@ -91,28 +92,32 @@ def _pseudonym(secret: bytes, handle: str | None, keys: dict[str | None, str | N
 
 
 def _raw_text(item: RawItem) -> str:
-    return storable(orjson.dumps(item.payload, default=str).decode())
+    return storable(payload_text(item))
 
 
 @dataclass(frozen=True, slots=True)
 class _Target:
-    """What mapping needs to know of the source (small enough to hand to a reader process)."""
+    """What mapping needs to know: the source, and how the database takes a post row."""
 
     id: int
     language: str | None
+    packer: RowPacker
 
 
 @dataclass(slots=True)
 class _Batch:
     """Posts and rejects read since the last commit, with the counts of how they were read."""
 
-    posts: dict[str, tuple[dict[str, Any], str, str]] = field(default_factory=dict)
+    # external id -> (the post row arranged in CAPTURE_COLUMNS order, raw format, raw text)
+    posts: dict[str, tuple[tuple[Any, ...], str, str]] = field(default_factory=dict)
     rejects: list[tuple[str, str, str]] = field(default_factory=list)
     read: int = 0
     skipped: int = 0
     in_file_duplicates: int = 0
     skip_reasons: dict[str, int] = field(default_factory=dict)
     reasons: list[str] = field(default_factory=list)
+    # Capture time of the batch's posts: when they were read.
+    captured_at: datetime = field(default_factory=utcnow)
 
     def __len__(self) -> int:
         return len(self.posts) + len(self.rejects)
@@ -146,7 +151,8 @@ def _map_into(
             if mapped:
                 batch.skip_reasons[mapped] = batch.skip_reasons.get(mapped, 0) + 1
             return
-        row = _post_row(target, mapped, secret, keys)
+        row = _post_row(target, mapped, secret, keys, batch.captured_at)
+        arranged = target.packer.arrange(row)
     except ValueError as exc:
         batch.rejects.append((location, str(exc), _raw_text(item)))
         batch.reasons.append(f"{location}: {exc}")
@@ -154,27 +160,21 @@ def _map_into(
     if row["external_id"] in batch.posts:
         batch.in_file_duplicates += 1
         return
-    batch.posts[row["external_id"]] = (row, item.format, _raw_text(item))
+    batch.posts[row["external_id"]] = (arranged, item.format, _raw_text(item))
 
 
-def _commit(db: Database, settings: Settings, source_id: int, origin: str, batch: _Batch) -> tuple[int, int]:
+def _commit(db: Database, settings: Settings, target: _Target, origin: str, batch: _Batch) -> tuple[int, int]:
     """Store one batch in one transaction with its enrichment job; return (imported, duplicates)."""
     now = utcnow()
-    rows = [row for row, _, _ in batch.posts.values()]
-    for row in rows:
-        row["captured_at"] = now
+    rows = target.packer.finish([row for row, _, _ in batch.posts.values()])
     with db.write() as session:
         new = posts_repo.insert_new(session, rows)
-        raws = [
-            {"post_id": new[ext], "format": fmt, "payload": raw, "received_at": now}
-            for ext, (_, fmt, raw) in batch.posts.items()
-            if ext in new
-        ]
-        posts_repo.insert_raw(session, raws)
-        quarantine_repo.add_many(session, source_id, origin, batch.rejects, now)
+        raws = [(new[ext], fmt, raw) for ext, (_, fmt, raw) in batch.posts.items() if ext in new]
+        posts_repo.insert_raw(session, raws, now)
+        quarantine_repo.add_many(session, target.id, origin, batch.rejects, now)
         if new:
             enqueue(session, settings, ENRICH_JOB, {"post_ids": sorted(new.values())})
-    return len(new), len(rows) - len(new) + batch.in_file_duplicates
+    return len(new), len(rows.rows) - len(new) + batch.in_file_duplicates
 
 
 def iter_import(
@@ -204,24 +204,25 @@ def iter_import(
     except UnknownFormat as exc:
         return _quarantine_file(db, source, origin, path, str(exc))
     summary = ImportSummary(source=source_name, format=fmt)
-    target = _Target(source.id, source.language)
+    target = _Target(source.id, source.language, posts_repo.capture_packer(db.write_engine.dialect))
     if parallel is None:
         parallel = (os.cpu_count() or 1) > 1 and path.stat().st_size > settings.import_parallel_bytes
     reader = _batches(path, fmt, target, settings.secret, settings.import_batch_size)
-    for batch in read_in_background(reader) if parallel else reader:
-        if len(batch) or batch.in_file_duplicates:
-            imported, duplicates = _commit(db, settings, source.id, origin, batch)
-            summary.imported += imported
-            summary.duplicates += duplicates
-        summary.read += batch.read
-        summary.skipped += batch.skipped
-        summary.quarantined += len(batch.rejects)
-        room = REASONS_KEPT - len(summary.quarantine_reasons)
-        summary.quarantine_reasons.extend(batch.reasons[:room])
-        for reason, count in batch.skip_reasons.items():
-            summary.skip_reasons[reason] = summary.skip_reasons.get(reason, 0) + count
-        if on_progress:
-            on_progress(batch.read)
+    with bulk_allocation():
+        for batch in read_in_background(reader) if parallel else reader:
+            if len(batch) or batch.in_file_duplicates:
+                imported, duplicates = _commit(db, settings, target, origin, batch)
+                summary.imported += imported
+                summary.duplicates += duplicates
+            summary.read += batch.read
+            summary.skipped += batch.skipped
+            summary.quarantined += len(batch.rejects)
+            room = REASONS_KEPT - len(summary.quarantine_reasons)
+            summary.quarantine_reasons.extend(batch.reasons[:room])
+            for reason, count in batch.skip_reasons.items():
+                summary.skip_reasons[reason] = summary.skip_reasons.get(reason, 0) + count
+            if on_progress:
+                on_progress(batch.read)
     return summary
 
 

@@ -1,12 +1,15 @@
-"""Dialect-specific INSERT ... ON CONFLICT, the one place that needs to know the engine."""
+"""Dialect-specific INSERT ... ON CONFLICT and bulk rows, the one place that needs to know the engine."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import operator
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
 
@@ -20,54 +23,102 @@ def insert_for(session: Session, model: Any) -> Any:
     raise RuntimeError(f"Unsupported database dialect {dialect!r}: use SQLite or PostgreSQL.")
 
 
+@dataclass(frozen=True, slots=True)
+class Packed:
+    """Rows of one table already converted to what the database driver takes, in `names` order.
+
+    Plain tuples of strings and numbers: cheap to build in a reader process and to send across.
+    """
+
+    names: tuple[str, ...]
+    rows: list[tuple[Any, ...]]
+
+
+class RowPacker:
+    """Turn dict rows of one table into driver-ready tuples for one dialect, in two cheap steps.
+
+    `arrange` puts a row's values in column order (a reader process can do it and send plain
+    tuples); `finish` runs each column's own bind processor (the conversion SQLAlchemy itself
+    applies: datetimes to SQLite's text form, JSON to text), so the writer hands rows straight to
+    the driver. Neither touches a connection.
+    """
+
+    def __init__(self, model: Any, dialect: Dialect, names: Sequence[str]) -> None:
+        table: Table = model.__table__
+        if len(names) < 2:
+            raise ValueError("a packer needs at least two columns")
+        self.names = tuple(names)
+        by_name = {c.name: c for c in table.columns}
+        unknown = [n for n in self.names if n not in by_name]
+        if unknown:
+            raise ValueError(f"{table.name} has no columns {unknown}")
+        processors = [by_name[n].type._cached_bind_processor(dialect) for n in self.names]
+        self._convert = [(i, process) for i, process in enumerate(processors) if process is not None]
+        self.arrange: Callable[[Mapping[str, Any]], tuple[Any, ...]] = operator.itemgetter(*self.names)
+
+    def finish(self, arranged: Sequence[tuple[Any, ...]]) -> Packed:
+        """Convert arranged rows for the driver; a value object shared by rows is converted once."""
+        if not self._convert:
+            return Packed(self.names, list(arranged))
+        done: dict[tuple[int, int], Any] = {}
+        out = []
+        for row in arranged:
+            values = list(row)
+            for i, process in self._convert:
+                value = values[i]
+                if value is not None:
+                    key = (i, id(value))
+                    if key not in done:
+                        done[key] = process(value)
+                    values[i] = done[key]
+            out.append(tuple(values))
+        return Packed(self.names, out)
+
+    def pack_all(self, rows: Sequence[Mapping[str, Any]]) -> Packed:
+        """Arrange and finish `rows`; a column missing from a row is NULL."""
+        return self.finish([tuple(row.get(name) for name in self.names) for row in rows])
+
+    def convert(self, name: str, value: Any) -> Any:
+        """Return one value of column `name` converted for the driver."""
+        process = dict(self._convert).get(self.names.index(name))
+        return value if process is None or value is None else process(value)
+
+
 def bulk_insert_ignoring(
     session: Session,
     model: Any,
-    rows: Sequence[dict[str, Any]],
+    rows: Sequence[Mapping[str, Any]] | Packed,
     conflict: Sequence[str],
     returning: Sequence[str] = (),
     rows_per_statement: int = 200,
 ) -> list[tuple[Any, ...]]:
     """Insert `rows`, skipping any that clash on the `conflict` columns; return `returning` of new rows.
 
-    This is the import hot path. SQLAlchemy's generic executemany spends most of its time building
-    parameters row by row; here each column's own bind processor (the same conversion SQLAlchemy
-    applies) runs once per value, and the rows go to the driver in bulk: SQLite's executemany,
-    PostgreSQL's multi-row INSERT ... RETURNING.
+    This is the import hot path. The rows go to the driver in bulk, bypassing SQLAlchemy's
+    row-by-row parameter handling: SQLite's executemany, PostgreSQL's multi-row INSERT ... RETURNING.
     """
-    if not rows:
+    if not isinstance(rows, Packed):
+        if not rows:
+            return []
+        dialect = session.get_bind().dialect
+        rows = RowPacker(model, dialect, list(rows[0])).pack_all(rows)
+    if not rows.rows:
         return []
     table: Table = model.__table__
     conn = session.connection()
-    dialect = conn.dialect
-    columns = [c for c in table.columns if c.name in rows[0]]
-    processors = [c.type._cached_bind_processor(dialect) for c in columns]
-    mark = "?" if dialect.paramstyle == "qmark" else "%s"
-    one_row = "(" + ", ".join([mark] * len(columns)) + ")"
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    one_row = "(" + ", ".join([mark] * len(rows.names)) + ")"
     # Table and column names come from our own models, never from input; values are bound.
-    head = f"INSERT INTO {table.name} ({', '.join(c.name for c in columns)}) VALUES "  # noqa: S608
+    head = f"INSERT INTO {table.name} ({', '.join(rows.names)}) VALUES "  # noqa: S608
     on_conflict = f" ON CONFLICT ({', '.join(conflict)}) DO NOTHING"
     returns = f" RETURNING {', '.join(returning)}" if returning else ""
-    names = [c.name for c in columns]
-    converted = [(i, process) for i, process in enumerate(processors) if process is not None]
-    params = [[row.get(name) for name in names] for row in rows]
-    # Many rows share one value object (a batch's timestamp): convert each object once.
-    done: dict[tuple[int, int], Any] = {}
-    for values in params:
-        for i, process in converted:
-            value = values[i]
-            if value is not None:
-                key = (i, id(value))
-                if key not in done:
-                    done[key] = process(value)
-                values[i] = done[key]
     cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     try:
-        if dialect.name == "sqlite":
-            return _sqlite_insert(cursor, table, head + one_row + on_conflict, params, returning)
+        if conn.dialect.name == "sqlite":
+            return _sqlite_insert(cursor, table, head + one_row + on_conflict, rows.rows, returning)
         found: list[tuple[Any, ...]] = []
-        for start in range(0, len(params), rows_per_statement):
-            chunk = params[start : start + rows_per_statement]
+        for start in range(0, len(rows.rows), rows_per_statement):
+            chunk = rows.rows[start : start + rows_per_statement]
             flat = [value for row in chunk for value in row]
             cursor.execute(head + ", ".join([one_row] * len(chunk)) + on_conflict + returns, flat)
             if returning:
@@ -78,7 +129,7 @@ def bulk_insert_ignoring(
 
 
 def _sqlite_insert(
-    cursor: Any, table: Table, sql: str, params: list[list[Any]], returning: Sequence[str]
+    cursor: Any, table: Table, sql: str, params: list[tuple[Any, ...]], returning: Sequence[str]
 ) -> list[tuple[Any, ...]]:
     # SQLite's executemany loops in C, several times faster than any multi-row statement; the
     # new rows are then exactly those with ids above the previous maximum, because the write

@@ -2,24 +2,47 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
 from earful.store.models import Enrichment, Post, RawItem, Source
-from earful.store.repos._upsert import bulk_insert_ignoring, insert_for
+from earful.store.repos.bulk import Packed, RowPacker, bulk_insert_ignoring, insert_for
+
+# The columns capture writes; everything else is filled in by enrichment.
+CAPTURE_COLUMNS = (
+    "source_id",
+    "external_id",
+    "kind",
+    "url",
+    "author_key",
+    "title",
+    "body",
+    "language",
+    "posted_at",
+    "captured_at",
+    "engagement",
+    "reply_to",
+    "repost_of",
+)
 
 
-def insert_new(session: Session, rows: Sequence[dict[str, Any]]) -> dict[str, int]:
+def capture_packer(dialect: Dialect) -> RowPacker:
+    """Return a packer of captured posts (dicts with the CAPTURE_COLUMNS) for `insert_new`."""
+    return RowPacker(Post, dialect, CAPTURE_COLUMNS)
+
+
+def insert_new(session: Session, rows: Sequence[Mapping[str, Any]] | Packed) -> dict[str, int]:
     """Insert posts that are not stored yet; return {external_id: new post id} for those inserted.
 
     Rows whose (source_id, external_id) already exist are skipped by the database itself, so
     concurrent or repeated imports never create a second copy.
     """
-    if not rows:
+    if not (rows.rows if isinstance(rows, Packed) else rows):
         return {}
     new = bulk_insert_ignoring(
         session, Post, rows, ["source_id", "external_id"], returning=["id", "external_id"]
@@ -27,10 +50,15 @@ def insert_new(session: Session, rows: Sequence[dict[str, Any]]) -> dict[str, in
     return {external_id: post_id for post_id, external_id in new}
 
 
-def insert_raw(session: Session, rows: Sequence[dict[str, Any]]) -> None:
-    """Store raw payloads exactly as received, skipping any already kept."""
-    if rows:
-        bulk_insert_ignoring(session, RawItem, rows, ["post_id"])
+RAW_COLUMNS = ("post_id", "format", "payload", "received_at")
+
+
+def insert_raw(session: Session, items: Sequence[tuple[int, str, str]], received_at: datetime) -> None:
+    """Store raw items, each (post id, format, payload text) exactly as received, skipping any kept."""
+    packer = RowPacker(RawItem, session.get_bind().dialect, RAW_COLUMNS)
+    at = packer.convert("received_at", received_at)
+    rows = Packed(RAW_COLUMNS, [(post_id, fmt, payload, at) for post_id, fmt, payload in items])
+    bulk_insert_ignoring(session, RawItem, rows, ["post_id"])
 
 
 def get_many(session: Session, post_ids: Sequence[int]) -> Sequence[Post]:

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from earful.store.models import Quarantined
-from earful.store.repos._upsert import insert_for
+from earful.store.repos.bulk import insert_for
 
 
 def add_many(
