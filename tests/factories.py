@@ -33,7 +33,6 @@ def make_posts(db: Database, source: Source, texts: list[str], start: datetime |
             "source_id": source.id,
             "external_id": f"ext-{source.id}-{i}",
             "kind": "post",
-            "body": text,
             "text": text,
             "language": "en",
             "posted_at": start + timedelta(minutes=i),

@@ -41,6 +41,10 @@ class Settings(BaseSettings):
         default=["en", "es", "pt", "fr", "de", "it", "nl"],
         description="Languages the language detector chooses between (ISO 639-1).",
     )
+    public_handles: list[str] = Field(
+        default=[],
+        description="Public accounts (your brand, press) whose @handles are not redacted from posts.",
+    )
     session_max_age: int = Field(default=8 * 3600, description="Seconds a login session lasts.")
     secure_cookies: bool = Field(
         default=False, description="Send the session cookie over HTTPS only (set true behind TLS)."

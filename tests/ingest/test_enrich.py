@@ -14,7 +14,8 @@ from earful.jobs.queue import drain
 from earful.pipeline.pseudonymise import author_key
 from earful.settings import Settings
 from earful.store.db import Database
-from earful.store.models import Enrichment, Post
+from earful.store.models import Enrichment, Post, RawItem
+from earful.store.sealing import raw_sealer
 
 POSTS = [
     {
@@ -39,9 +40,14 @@ def enriched(db: Database, settings: Settings, tmp_path: Path) -> dict[str, Post
         return {p.external_id: p for p in session.scalars(select(Post))}
 
 
-def test_posts_are_cleaned_and_their_language_detected(enriched: dict[str, Post]) -> None:
+def test_posts_are_cleaned_and_their_language_detected(
+    db: Database, settings: Settings, enriched: dict[str, Post]
+) -> None:
     assert enriched["1"].text == 'The app crashed & logged me out "again"'
-    assert enriched["1"].body == POSTS[0]["text"]  # the mapped original stays for re-runs
+    with db.read() as session:
+        raw = session.get(RawItem, enriched["1"].id)
+    assert raw is not None and b"crashed" not in raw.sealed  # the original is kept, but sealed
+    assert json.loads(raw_sealer(settings.secret).open(raw.sealed)) == POSTS[0]
     assert enriched["1"].language == "en"
     assert enriched["2"].language == "es"
 
@@ -89,14 +95,14 @@ def test_the_earliest_copy_is_the_original_whatever_order_copies_arrive_in(
 def test_every_stage_is_recorded_with_its_version(db: Database, enriched: dict[str, Post]) -> None:
     with db.read() as session:
         rows = session.scalars(select(Enrichment).where(Enrichment.post_id == enriched["2"].id)).all()
-    assert {r.stage for r in rows} == {"clean", "language", "pseudonymise", "dedupe"}
+    assert {r.stage for r in rows} == {"clean", "language", "redact", "pseudonymise", "dedupe"}
     assert all(r.version >= 1 for r in rows)
 
 
 def test_bumping_a_stage_version_redoes_only_it_and_later_stages(
     db: Database, settings: Settings, enriched: dict[str, Post], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    chain = ingest_jobs._chain(settings.secret, tuple(settings.languages))
+    chain = ingest_jobs._chain(settings.secret, tuple(settings.languages), tuple(settings.public_handles))
     names = [s.name for s in chain.stages]
     bumped = chain.stages[names.index("pseudonymise")]
     with db.read() as session:

@@ -19,6 +19,7 @@ from earful.kit.errors import Forbidden
 from earful.settings import Settings
 from earful.store.db import Database
 from earful.store.models import Job, Post, Quarantined, RawItem
+from earful.store.sealing import quarantine_sealer, raw_sealer
 from tests.conftest import shared_data
 from tests.factories import make_source
 
@@ -63,9 +64,9 @@ def test_raw_payload_is_kept_and_the_author_handle_is_not_on_the_post(
         post = session.scalars(select(Post).where(Post.external_id == first["name"])).one()
         raw = session.get(RawItem, post.id)
     assert raw is not None and raw.format == "reddit-listing"
-    assert json.loads(raw.payload) == first
+    assert json.loads(raw_sealer(settings.secret).open(raw.sealed)) == first
     assert post.author_key and first["author"] not in (post.author_key or "")
-    assert first["author"] not in json.dumps([post.body, post.text, post.url, post.engagement])
+    assert first["author"] not in json.dumps([post.title, post.text, post.url, post.engagement])
 
 
 def test_a_json_line_is_kept_exactly_and_a_csv_row_as_json_that_maps_again(
@@ -82,9 +83,10 @@ def test_a_json_line_is_kept_exactly_and_a_csv_row_as_json_that_maps_again(
         assert iter_import(db, settings, tmp_path / name, "files").imported == 1
     with db.read() as session:
         raws = {r.format: r for r in session.scalars(select(RawItem))}
-    assert raws["jsonl"].payload == line
-    assert json.loads(raws["csv"].payload) == {"id": "c1", "text": 'a, quoted"row"', "author": "u"}
-    again = map_item(Item("csv", "c1", json.loads(raws["csv"].payload)))
+    opened = {fmt: raw_sealer(settings.secret).open(raw.sealed) for fmt, raw in raws.items()}
+    assert opened["jsonl"] == line
+    assert json.loads(opened["csv"]) == {"id": "c1", "text": 'a, quoted"row"', "author": "u"}
+    again = map_item(Item("csv", "c1", json.loads(opened["csv"])))
     assert not isinstance(again, str) and again is not None and again.text == 'a, quoted"row"'
 
 
@@ -118,7 +120,8 @@ def test_broken_files_import_their_good_rows_and_quarantine_the_rest(
         rows = session.scalars(select(Quarantined).order_by(Quarantined.id)).all()
     assert len(rows) == 3
     assert all(r.reason for r in rows)
-    assert any("c2,second row" in r.raw for r in rows)
+    opened = [quarantine_sealer(settings.secret).open(r.sealed_raw) for r in rows]
+    assert any("c2,second row" in raw for raw in opened)
     # Re-running quarantines nothing twice and adds no posts.
     for path in (truncated, invalid, csv_file):
         iter_import(db, settings, path, "forms")

@@ -53,7 +53,6 @@ def _row(source_id: int, external_id: str, text: str) -> dict[str, object]:
     return {
         "source_id": source_id,
         "external_id": external_id,
-        "body": text,
         "text": text,
         "posted_at": at,
         "captured_at": at,
@@ -82,7 +81,7 @@ def test_deleting_a_source_removes_its_posts_and_raw_items(db: Database) -> None
     source = make_source(db)
     with db.write() as session:
         new = posts_repo.insert_new(session, [_row(source.id, "1", "x")])
-        posts_repo.insert_raw(session, [(new["1"], "csv", "{}")], datetime.now(UTC))
+        posts_repo.insert_raw(session, [(new["1"], "csv", b"sealed")], datetime.now(UTC))
     with db.write() as session:
         session.execute(delete(Source).where(Source.id == source.id))
     with db.read() as session:
@@ -99,10 +98,10 @@ def test_packed_rows_store_the_same_values_as_dict_rows(db: Database) -> None:
     with db.write() as session:
         new = posts_repo.insert_new(session, packer.finish([packer.arrange(row)]))
         plain = posts_repo.insert_new(session, [_row(source.id, "plain", "x") | {"engagement": {"likes": 3}}])
-        posts_repo.insert_raw(session, [(new["packed"], "jsonl", '{"id": "packed"}')], datetime.now(UTC))
+        posts_repo.insert_raw(session, [(new["packed"], "jsonl", b"\x01sealed bytes")], datetime.now(UTC))
     with db.read() as session:
         a, b = session.get(Post, new["packed"]), session.get(Post, plain["plain"])
         assert a is not None and b is not None
-        assert (a.posted_at, a.engagement, a.body) == (b.posted_at, b.engagement, b.body)
+        assert (a.posted_at, a.engagement, a.external_id) == (b.posted_at, b.engagement, "packed")
         raw = posts_repo.raw_for(session, a)
-        assert raw is not None and raw.payload == '{"id": "packed"}'
+        assert raw is not None and bytes(raw.sealed) == b"\x01sealed bytes"

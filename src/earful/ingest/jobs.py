@@ -9,30 +9,36 @@ import orjson
 from sqlalchemy.orm import Session
 
 from earful.connectors.files import map_item
-from earful.contracts import RawItem
+from earful.contracts import PostDraft, RawItem
 from earful.ingest.schemas import ENRICH_JOB
 from earful.jobs.registry import JobContext, job
 from earful.kit.clock import utcnow
+from earful.kit.seal import Sealer, SealError
 from earful.kit.text import storable
-from earful.pipeline.chain import Chain, StageFailed, build_chain
+from earful.pipeline.chain import TEXT_STAGES, Chain, StageFailed, build_chain
 from earful.pipeline.stage import WorkItem
 from earful.store.models import Post
 from earful.store.repos import posts as posts_repo
 from earful.store.repos import quarantine as quarantine_repo
+from earful.store.sealing import quarantine_sealer, raw_sealer
 
 
 @lru_cache(maxsize=4)
-def _chain(secret: bytes, languages: tuple[str, ...]) -> Chain:
-    return build_chain(secret, list(languages))
+def _chain(secret: bytes, languages: tuple[str, ...], public_handles: tuple[str, ...]) -> Chain:
+    return build_chain(secret, list(languages), public_handles)
 
 
 @job(ENRICH_JOB)
 def enrich(ctx: JobContext, payload: dict[str, Any]) -> None:
     """Run the stale part of the enrichment chain over the posts in `payload["post_ids"]`.
 
-    A post whose stage fails is quarantined with the reason and the rest of the batch goes on.
+    A post whose stage fails (or whose raw item cannot be read) is quarantined with the reason
+    and the rest of the batch goes on.
     """
-    chain = _chain(ctx.settings.secret, tuple(ctx.settings.languages))
+    settings = ctx.settings
+    chain = _chain(settings.secret, tuple(settings.languages), tuple(settings.public_handles))
+    restart_below = max(i for i, stage in enumerate(chain.stages) if stage.name in TEXT_STAGES)
+    sealer = raw_sealer(settings.secret)
     post_ids = [int(i) for i in payload.get("post_ids", [])]
     stored = posts_repo.enrichments_for(ctx.session, post_ids)
     for post in posts_repo.get_many(ctx.session, post_ids):
@@ -40,45 +46,70 @@ def enrich(ctx: JobContext, payload: dict[str, Any]) -> None:
         start = chain.stale_from(done)
         if start >= len(chain.stages):
             continue
-        item = _work_item(ctx.session, chain, post, start, {s: r.outputs for s, r in stored[post.id].items()})
+        if start <= restart_below:
+            start = 0  # the text must be rebuilt from the raw item, before cleaning and redaction
+        outputs = {s: r.outputs for s, r in stored[post.id].items()}
         try:
+            item = _work_item(ctx.session, sealer, chain, post, start, outputs)
             results = chain.run(item, start)
-        except StageFailed as exc:
+        except (StageFailed, SealError, ValueError) as exc:
+            where = exc.stage if isinstance(exc, StageFailed) else "raw item"
             quarantine_repo.add_many(
                 ctx.session,
                 post.source_id,
                 f"enrich:post:{post.id}",
-                [(exc.stage, f"stage {exc.stage} failed: {exc.original!r}", post.body)],
+                [(where, str(exc), _sealed_text(ctx.session, sealer, post))],
                 utcnow(),
+                quarantine_sealer(settings.secret),
             )
             continue
         _save(ctx.session, post, item, results)
 
 
 def _work_item(
-    session: Session, chain: Chain, post: Post, start: int, outputs: dict[str, dict[str, Any]]
+    session: Session, sealer: Sealer, chain: Chain, post: Post, start: int, outputs: dict[str, dict[str, Any]]
 ) -> WorkItem:
-    """Rebuild the state a post had after the stages before `start`, so the chain can resume there."""
+    """Rebuild the state a post had after the stages before `start`, so the chain can resume there.
+
+    From the start, the text comes from the raw item (sealed, as received); resuming later, from
+    the post's stored text, which is already cleaned and redacted.
+    """
     names = [stage.name for stage in chain.stages]
-    item = WorkItem(text=post.body, title=post.title, language_hint=post.language)
+    needs_raw = start == 0 or "pseudonymise" in names[start:]
+    draft = _mapped(session, sealer, post) if needs_raw else None
+    if start == 0:
+        if draft is None:
+            raise ValueError("the post's raw item is missing or maps to no post; it cannot be enriched again")
+        return WorkItem(
+            text=draft.text, title=draft.title, author_handle=draft.author_handle, language_hint=post.language
+        )
+    item = WorkItem(text=post.text or "", title=post.title, language_hint=post.language)
     for name in names[:start]:
         item.fields.update(outputs.get(name, {}))
-    if start > 0 and "clean" in names[:start]:
-        item.text, item.title = post.text if post.text is not None else post.body, post.title
-    if "pseudonymise" in names[start:]:
-        item.author_handle = _author_handle(session, post)
+    if draft is not None:
+        item.author_handle = draft.author_handle
     return item
 
 
-def _author_handle(session: Session, post: Post) -> str | None:
-    # The handle is never stored on the post; only the raw payload still holds it.
+def _mapped(session: Session, sealer: Sealer, post: Post) -> PostDraft | None:
     raw = posts_repo.raw_for(session, post)
     if raw is None:
         return None
-    mapped = map_item(
-        RawItem(format=raw.format, external_id=post.external_id, payload=orjson.loads(raw.payload))
+    item = RawItem(
+        format=raw.format, external_id=post.external_id, payload=orjson.loads(sealer.open(raw.sealed))
     )
-    return None if isinstance(mapped, str) or mapped is None else mapped.author_handle
+    mapped = map_item(item)
+    return None if isinstance(mapped, str) or mapped is None else mapped
+
+
+def _sealed_text(session: Session, sealer: Sealer, post: Post) -> str:
+    raw = posts_repo.raw_for(session, post)
+    if raw is None:
+        return ""
+    try:
+        return sealer.open(raw.sealed)
+    except SealError:
+        return ""
 
 
 def _save(
@@ -86,7 +117,10 @@ def _save(
 ) -> None:
     now = utcnow()
     for name, version, outputs in results:
-        posts_repo.save_enrichment(session, post.id, name, version, outputs, now)
+        # Text is kept once, on the post, redacted; a stage's own copy (the cleaned text before
+        # redaction) is never stored. Resuming before redaction starts again from the raw item.
+        kept = {k: v for k, v in outputs.items() if k not in ("text", "title")}
+        posts_repo.save_enrichment(session, post.id, name, version, kept, now)
     fields = item.fields
     changes: dict[str, Any] = {"text": storable(item.text), "title": item.title}
     if "language" in fields:

@@ -19,6 +19,7 @@ from earful.jobs.queue import enqueue
 from earful.kit.clock import utcnow
 from earful.kit.errors import NotFound
 from earful.kit.gc import bulk_allocation
+from earful.kit.seal import Sealer
 from earful.kit.text import storable
 from earful.pipeline.pseudonymise import author_key
 from earful.settings import Settings
@@ -28,6 +29,7 @@ from earful.store.repos import posts as posts_repo
 from earful.store.repos import quarantine as quarantine_repo
 from earful.store.repos import sources as sources_repo
 from earful.store.repos.bulk import RowPacker
+from earful.store.sealing import quarantine_sealer, raw_sealer
 
 MAX_TEXT = 100_000
 MAX_ID = 300
@@ -63,17 +65,16 @@ def _post_row(
 
     `keys` memoises pseudonyms within one import, where the same authors post again and again.
     """
-    text = storable(draft.text)
-    if len(text) > MAX_TEXT:
-        raise ValueError(f"post text is {len(text):,} characters; the limit is {MAX_TEXT:,}")
+    # The text itself is not stored here: it waits, sealed in the raw item, for enrichment to
+    # clean and redact it. Only its size is checked now, so an oversized post is quarantined.
+    if len(draft.text) > MAX_TEXT:
+        raise ValueError(f"post text is {len(draft.text):,} characters; the limit is {MAX_TEXT:,}")
     return {
         "source_id": target.id,
         "external_id": _external_id(draft.external_id),
         "kind": draft.kind,
         "url": storable(draft.url) if draft.url else None,
         "author_key": _pseudonym(secret, draft.author_handle, keys),
-        "title": storable(draft.title) if draft.title else None,
-        "body": text,
         "language": draft.language_hint or target.language,
         "posted_at": draft.posted_at or now,
         "captured_at": now,
@@ -97,19 +98,20 @@ def _raw_text(item: RawItem) -> str:
 
 @dataclass(frozen=True, slots=True)
 class _Target:
-    """What mapping needs to know: the source, and how the database takes a post row."""
+    """What mapping needs to know: the source, how the database takes a post row, how to seal raw items."""
 
     id: int
     language: str | None
     packer: RowPacker
+    sealer: Sealer
 
 
 @dataclass(slots=True)
 class _Batch:
     """Posts and rejects read since the last commit, with the counts of how they were read."""
 
-    # external id -> (the post row arranged in CAPTURE_COLUMNS order, raw format, raw text)
-    posts: dict[str, tuple[tuple[Any, ...], str, str]] = field(default_factory=dict)
+    # external id -> (the post row arranged in CAPTURE_COLUMNS order, raw format, sealed raw text)
+    posts: dict[str, tuple[tuple[Any, ...], str, bytes]] = field(default_factory=dict)
     rejects: list[tuple[str, str, str]] = field(default_factory=list)
     read: int = 0
     skipped: int = 0
@@ -160,7 +162,7 @@ def _map_into(
     if row["external_id"] in batch.posts:
         batch.in_file_duplicates += 1
         return
-    batch.posts[row["external_id"]] = (arranged, item.format, _raw_text(item))
+    batch.posts[row["external_id"]] = (arranged, item.format, target.sealer.seal(_raw_text(item)))
 
 
 def _commit(db: Database, settings: Settings, target: _Target, origin: str, batch: _Batch) -> tuple[int, int]:
@@ -171,7 +173,9 @@ def _commit(db: Database, settings: Settings, target: _Target, origin: str, batc
         new = posts_repo.insert_new(session, rows)
         raws = [(new[ext], fmt, raw) for ext, (_, fmt, raw) in batch.posts.items() if ext in new]
         posts_repo.insert_raw(session, raws, now)
-        quarantine_repo.add_many(session, target.id, origin, batch.rejects, now)
+        quarantine_repo.add_many(
+            session, target.id, origin, batch.rejects, now, quarantine_sealer(settings.secret)
+        )
         if new:
             enqueue(session, settings, ENRICH_JOB, {"post_ids": sorted(new.values())})
     return len(new), len(rows.rows) - len(new) + batch.in_file_duplicates
@@ -202,9 +206,10 @@ def iter_import(
     try:
         fmt = fmt or detect_format(path)
     except UnknownFormat as exc:
-        return _quarantine_file(db, source, origin, path, str(exc))
+        return _quarantine_file(db, settings, source, origin, path, str(exc))
     summary = ImportSummary(source=source_name, format=fmt)
-    target = _Target(source.id, source.language, posts_repo.capture_packer(db.write_engine.dialect))
+    packer = posts_repo.capture_packer(db.write_engine.dialect)
+    target = _Target(source.id, source.language, packer, raw_sealer(settings.secret))
     if parallel is None:
         parallel = (os.cpu_count() or 1) > 1 and path.stat().st_size > settings.import_parallel_bytes
     reader = _batches(path, fmt, target, settings.secret, settings.import_batch_size)
@@ -226,12 +231,21 @@ def iter_import(
     return summary
 
 
-def _quarantine_file(db: Database, source: Source, origin: str, path: Path, reason: str) -> ImportSummary:
+def _quarantine_file(
+    db: Database, settings: Settings, source: Source, origin: str, path: Path, reason: str
+) -> ImportSummary:
     """Keep an unreadable file's first bytes in quarantine so the operator can see what it was."""
     with path.open("rb") as handle:
         head = handle.read(65536).decode("utf-8", "replace")
     with db.write() as session:
-        quarantine_repo.add_many(session, source.id, origin, [("file", reason, storable(head))], utcnow())
+        quarantine_repo.add_many(
+            session,
+            source.id,
+            origin,
+            [("file", reason, storable(head))],
+            utcnow(),
+            quarantine_sealer(settings.secret),
+        )
     return ImportSummary(
         source=source.name, format="unknown", quarantined=1, quarantine_reasons=[f"{path.name}: {reason}"]
     )

@@ -14,6 +14,7 @@ from earful.pipeline.clean import CleanStage
 from earful.pipeline.dedupe import DedupeStage
 from earful.pipeline.language import LanguageStage
 from earful.pipeline.pseudonymise import PseudonymiseStage
+from earful.pipeline.redact import Redactor, RedactStage
 from earful.pipeline.stage import Stage, WorkItem
 
 StageResult = tuple[str, int, dict[str, Any]]
@@ -84,13 +85,25 @@ def _merge(item: WorkItem, outputs: Mapping[str, Any]) -> None:
         item.title = outputs["title"]
 
 
-def build_chain(secret: bytes, languages: list[str] | None = None) -> Chain:
-    """Return the default chain: clean, then language, then pseudonymise, then dedupe."""
+def build_chain(
+    secret: bytes, languages: list[str] | None = None, public_handles: Sequence[str] = ()
+) -> Chain:
+    """Return the default chain: clean, language, redact, pseudonymise, dedupe.
+
+    Redaction comes before anything that keeps text, so what is stored never held the personal
+    data; it runs after language detection so a name finder can use the language.
+    """
     return Chain(
         [
             CleanStage(),
             LanguageStage(languages),
+            RedactStage(Redactor(public_handles)),
             PseudonymiseStage(secret),
             DedupeStage(),
         ]
     )
+
+
+# Stages that rewrite the text: resuming at or before the last of them needs the original text,
+# which is kept only sealed in the raw item, so the chain is run again from its start.
+TEXT_STAGES = ("clean", "redact")

@@ -17,10 +17,12 @@ from typing import Any
 
 from earful.pipeline.stage import WorkItem
 
+# A handle as written, or as the redact stage left it.
+_HANDLE = r"(?:@\w+|\[HANDLE\])"
 # "RT @handle: " (possibly chained, "RT @a: RT @b: ...") marks a repost of the text after it.
-_RETWEET_PREFIX = re.compile(r"^(?:\s*rt\s+@\w+\s*:?)+", re.IGNORECASE)
+_RETWEET_PREFIX = re.compile(r"^(?:\s*rt\s+" + _HANDLE + r"\s*:?)+", re.IGNORECASE)
 # Replies open with the handles they answer; they address people, not the complaint.
-_LEADING_MENTIONS = re.compile(r"^(?:\s*@\w+[:,]?)+")
+_LEADING_MENTIONS = re.compile(r"^(?:\s*" + _HANDLE + r"[:,]?)+")
 _URL = re.compile(r"\b(?:https?://|www\.)\S+", re.IGNORECASE)
 _WHITESPACE = re.compile(r"\s+")
 
@@ -47,7 +49,7 @@ class DedupeStage:
     """Fingerprint a post's text so reposts and copy-pastes of it collapse together."""
 
     name = "dedupe"
-    version = 1
+    version = 2
 
     def run(self, item: WorkItem) -> dict[str, Any]:
         """Return the fingerprint of the post's text, or None when no words are left to compare."""

@@ -62,7 +62,7 @@ def feed(db: Database, *, limit: int = 50, cursor: str | None = None) -> FeedPag
             language=post.language,
             posted_at=as_utc(post.posted_at) or post.posted_at,
             title=post.title,
-            text=post.text if post.text is not None else post.body,
+            text=post.text or "",
             url=post.url,
             author_key=post.author_key,
             copies=copies,

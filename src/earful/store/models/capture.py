@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -61,9 +61,9 @@ class Post(Base):
     kind: Mapped[str] = mapped_column(String(20), default="post")
     url: Mapped[str | None] = mapped_column(Text)
     author_key: Mapped[str | None] = mapped_column(String(40))
+    # Title and text as enrichment left them: cleaned and with personal data redacted. Both are
+    # NULL until then; capture keeps the post as received only sealed, in its raw item.
     title: Mapped[str | None] = mapped_column(Text)
-    body: Mapped[str] = mapped_column(Text)
-    # The cleaned text; NULL until the clean stage has run (the feed shows `body` meanwhile).
     text: Mapped[str | None] = mapped_column(Text)
     language: Mapped[str | None] = mapped_column(String(12))
     posted_at: Mapped[datetime] = mapped_column()
@@ -76,13 +76,17 @@ class Post(Base):
 
 
 class RawItem(Base):
-    """The item a post was mapped from, exactly as its source delivered it; posts are re-mappable from it."""
+    """The item a post was mapped from, exactly as its source delivered it; posts are re-mappable from it.
+
+    `sealed` is the payload text encrypted under the deployment secret (see kit.seal): it holds
+    the personal data that enrichment redacts, so it is never stored readable.
+    """
 
     __tablename__ = "raw_items"
 
     post_id: Mapped[int] = mapped_column(BigId, ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True)
     format: Mapped[str] = mapped_column(String(40))
-    payload: Mapped[str] = mapped_column(Text)
+    sealed: Mapped[bytes] = mapped_column(LargeBinary)
     received_at: Mapped[datetime] = created_column()
 
 
@@ -110,7 +114,8 @@ class Quarantined(Base):
     origin: Mapped[str] = mapped_column(Text)
     location: Mapped[str] = mapped_column(String(120), default="")
     reason: Mapped[str] = mapped_column(Text)
-    raw: Mapped[str] = mapped_column(Text)
+    # The input that was set aside, sealed like raw items: a stranger's unredacted words.
+    sealed_raw: Mapped[bytes] = mapped_column(LargeBinary)
     # Hash of origin, location and raw input, so a re-run of the same import quarantines nothing twice.
     fingerprint: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = created_column()

@@ -20,8 +20,6 @@ CAPTURE_COLUMNS = (
     "kind",
     "url",
     "author_key",
-    "title",
-    "body",
     "language",
     "posted_at",
     "captured_at",
@@ -50,14 +48,14 @@ def insert_new(session: Session, rows: Sequence[Mapping[str, Any]] | Packed) -> 
     return {external_id: post_id for post_id, external_id in new}
 
 
-RAW_COLUMNS = ("post_id", "format", "payload", "received_at")
+RAW_COLUMNS = ("post_id", "format", "sealed", "received_at")
 
 
-def insert_raw(session: Session, items: Sequence[tuple[int, str, str]], received_at: datetime) -> None:
-    """Store raw items, each (post id, format, payload text) exactly as received, skipping any kept."""
+def insert_raw(session: Session, items: Sequence[tuple[int, str, bytes]], received_at: datetime) -> None:
+    """Store raw items, each (post id, format, sealed payload), skipping any already kept."""
     packer = RowPacker(RawItem, session.get_bind().dialect, RAW_COLUMNS)
     at = packer.convert("received_at", received_at)
-    rows = Packed(RAW_COLUMNS, [(post_id, fmt, payload, at) for post_id, fmt, payload in items])
+    rows = Packed(RAW_COLUMNS, [(post_id, fmt, sealed, at) for post_id, fmt, sealed in items])
     bulk_insert_ignoring(session, RawItem, rows, ["post_id"])
 
 
@@ -136,7 +134,7 @@ def ids_needing_enrichment(session: Session, after_id: int, limit: int) -> Seque
 def feed_page(
     session: Session, *, limit: int, before: tuple[datetime, int] | None = None
 ) -> Sequence[tuple[Post, Source, int]]:
-    """Return the newest original posts (duplicates folded in) with their source and copy count.
+    """Return the newest enriched original posts (duplicates folded in) with their source and copy count.
 
     Keyset pagination on (posted_at, id): page 1,000 costs the same as page 1.
     """
@@ -145,7 +143,7 @@ def feed_page(
     stmt = (
         select(Post, Source, copy_count)
         .join(Source, Source.id == Post.source_id)
-        .where(Post.duplicate_of.is_(None))
+        .where(Post.duplicate_of.is_(None), Post.text.is_not(None))
         .order_by(Post.posted_at.desc(), Post.id.desc())
         .limit(limit)
     )

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from earful.kit.seal import Sealer
 from earful.store.models import Quarantined
 from earful.store.repos.bulk import insert_for
 
@@ -19,19 +19,22 @@ def add_many(
     origin: str,
     rejects: Sequence[tuple[str, str, str]],
     now: datetime,
+    sealer: Sealer,
 ) -> None:
-    """Quarantine (location, reason, raw) triples once each, however often the import is re-run."""
+    """Quarantine (location, reason, raw) triples once each, however often the import is re-run.
+
+    The raw input is sealed: it is a stranger's text that never went through redaction.
+    """
     rows = []
     for location, reason, raw in rejects:
-        digest = hashlib.sha256(f"{source_id}\0{origin}\0{location}\0{raw}".encode(errors="replace"))
         rows.append(
             {
                 "source_id": source_id,
                 "origin": origin,
                 "location": location[:120],
                 "reason": reason,
-                "raw": raw,
-                "fingerprint": digest.hexdigest(),
+                "sealed_raw": sealer.seal(raw),
+                "fingerprint": sealer.tag(f"{source_id}\0{origin}\0{location}\0{raw}"),
                 "created_at": now,
             }
         )
