@@ -14,7 +14,7 @@ from earful.pipeline.clean import CleanStage
 from earful.pipeline.dedupe import DedupeStage
 from earful.pipeline.language import LanguageStage
 from earful.pipeline.pseudonymise import PseudonymiseStage
-from earful.pipeline.redact import Redactor, RedactStage
+from earful.pipeline.redact import RedactStage, default_redactor
 from earful.pipeline.stage import Stage, WorkItem
 
 StageResult = tuple[str, int, dict[str, Any]]
@@ -97,7 +97,7 @@ def build_chain(
         [
             CleanStage(),
             LanguageStage(languages),
-            RedactStage(Redactor(public_handles)),
+            RedactStage(default_redactor(public_handles)),
             PseudonymiseStage(secret),
             DedupeStage(),
         ]

@@ -1,0 +1,82 @@
+"""The redact stage: typed placeholders for personal data, and look-alikes left alone."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from earful.pipeline.redact import RedactStage, clabe_ok, default_redactor, iban_ok, luhn_ok, parse_marked
+from earful.pipeline.stage import WorkItem
+
+SET = Path(__file__).resolve().parents[1] / "data" / "pii" / "sentences.txt"
+REDACTOR = default_redactor(["KestrelSupport"])
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("email Jo.Baker+x@mail.example.co.uk now", "email [EMAIL] now"),
+        ("call +44 7700 900123 or (555) 010-4477", "call [PHONE] or [PHONE]"),
+        ("card 4111-1111-1111-1111 declined", "card [CARD] declined"),
+        ("IBAN GB82 WEST 1234 5698 7654 32 please", "IBAN [ACCOUNT] please"),
+        ("mi CLABE 032180000118359719 es nueva", "mi CLABE [ACCOUNT] es nueva"),
+        ("DNI 12345678Z y NIE X1234567L", "DNI [ID] y NIE [ID]"),
+        ("drop at 14 Kirkstall Road, Leeds LS4 2AZ today", "drop at [ADDRESS] today"),
+        ("vivo en Calle Gran Vía 28, 4ºD, 28013 Madrid, gracias", "vivo en [ADDRESS], gracias"),
+        ("@KestrelSupport ask @jo_b123 and u/driver_mike", "@KestrelSupport ask [HANDLE] and [HANDLE]"),
+        ("my manager Sarah Whitfield shouted", "my manager [NAME] shouted"),
+        ("el supervisor Ramírez me gritó", "el supervisor [NAME] me gritó"),
+    ],
+)
+def test_personal_data_becomes_a_typed_placeholder(text: str, expected: str) -> None:
+    assert REDACTOR.redact(text).text == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "waited 45 minutes on 25/11/2026 at 10:45, order #4471, paid $12.50",
+        "1.250.000 pesos, app v2.14.3, tracking TBA123456789000, ref KF-2026-118734",
+        "traffic on Oxford Street again, atasco en la Castellana",
+        "the Mercedes van broke down on the Santa Ana freeway near San Juan station",
+        "Will someone at Amazon or DHL in Leeds look at this?",
+    ],
+)
+def test_look_alikes_are_left_alone(text: str) -> None:
+    assert REDACTOR.redact(text).text == text
+
+
+def test_checksums() -> None:
+    assert luhn_ok("4111111111111111") and not luhn_ok("4111111111111112")
+    assert iban_ok("GB82 WEST 1234 5698 7654 32") and not iban_ok("GB82 WEST 1234 5698 7654 33")
+    assert clabe_ok("032180000118359719") and not clabe_ok("032180000118359718")
+
+
+def test_the_stage_redacts_text_and_title_and_counts_without_keeping_originals() -> None:
+    item = WorkItem(text="mail jo@example.com or jo2@example.com", title="From Dr Smith")
+    out = RedactStage(REDACTOR).run(item)
+    assert out == {
+        "text": "mail [EMAIL] or [EMAIL]",
+        "title": "From Dr [NAME]",
+        "redactions": {"EMAIL": 2, "NAME": 1},
+    }
+
+
+def test_marked_sentences_parse_into_text_and_spans() -> None:
+    text, spans = parse_marked("Call {PHONE:0161 496 0750} and ask for {NAME:Pete}")
+    assert text == "Call 0161 496 0750 and ask for Pete"
+    assert [text[s:e] for s, e, _ in spans] == ["0161 496 0750", "Pete"]
+    with pytest.raises(ValueError, match="unbalanced"):
+        parse_marked("broken {PHONE:123")
+
+
+def test_the_pii_set_has_two_hundred_sentences_in_both_languages() -> None:
+    lines = [
+        ln for ln in SET.read_text(encoding="utf-8").splitlines() if ln.strip() and not ln.startswith("#")
+    ]
+    parsed = [parse_marked(line) for line in lines]
+    assert len(parsed) >= 200
+    kinds = {kind for _, spans in parsed for _, _, kind in spans}
+    assert kinds == {"EMAIL", "PHONE", "CARD", "ACCOUNT", "ID", "ADDRESS", "HANDLE", "NAME"}
+    assert "# Spanish" in SET.read_text(encoding="utf-8")
