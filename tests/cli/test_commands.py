@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+import yaml
 from typer.testing import CliRunner
 
 from earful.accounts.service import authenticate
@@ -23,6 +24,9 @@ COMMANDS = [
     ["enrich"],
     ["jobs"],
     ["quarantine"],
+    ["taxonomy", "load"],
+    ["taxonomy", "show"],
+    ["taxonomy", "export"],
 ]
 
 
@@ -66,3 +70,27 @@ def test_user_add_then_login_works(
     assert bad_role.exit_code == 1 and "viewer, analyst, lead, admin" in bad_role.output
     token = runner.invoke(app, ["token", "add", "lead1"])
     assert token.exit_code == 0 and "ef_" in token.output
+
+
+def test_taxonomy_commands_show_export_edit_and_load_a_new_version(
+    cli_env: dict[str, str], tmp_path: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pathlib import Path
+
+    for key in ("EARFUL_DATA_DIR", "EARFUL_DATABASE_URL", "EARFUL_SECRET_KEY"):
+        monkeypatch.setenv(key, cli_env[key])
+    assert "No taxonomy is loaded yet" in runner.invoke(app, ["taxonomy", "show"]).output
+    path = Path(str(tmp_path)) / "mine.yaml"
+    assert runner.invoke(app, ["taxonomy", "export", str(path), "--default"]).exit_code == 0
+    first = runner.invoke(app, ["taxonomy", "load", str(path)])
+    assert first.exit_code == 0 and "is version 1" in first.output
+    path.write_text(path.read_text().replace("Crashes and login", "Crashes and sign-in"))
+    second = runner.invoke(app, ["taxonomy", "load", str(path), "--note", "wording"])
+    assert second.exit_code == 0 and "is version 2" in second.output
+    shown = runner.invoke(app, ["taxonomy", "show"]).output
+    assert "version 2" in shown and "Crashes and sign-in" in shown
+    data = yaml.safe_load(path.read_text())
+    data["categories"].append({"key": "unions", "name": "Union talk"})
+    path.write_text(yaml.safe_dump(data))
+    refused = runner.invoke(app, ["taxonomy", "load", str(path)])
+    assert refused.exit_code == 1 and "does not track" in " ".join(refused.output.split())

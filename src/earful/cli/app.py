@@ -11,9 +11,11 @@ from rich.table import Table
 
 from earful.accounts.policies import ROLES
 from earful.accounts.service import add_user, issue_token
+from earful.classify.service import ensure_default
 from earful.cli.context import console, database, friendly_errors, settings
 from earful.cli.demo import demo_command
 from earful.cli.imports import import_command
+from earful.cli.taxonomy import taxonomy_app
 from earful.kit.errors import NotFound
 from earful.store.repos import jobs as jobs_repo
 from earful.store.repos import quarantine as quarantine_repo
@@ -30,6 +32,7 @@ token_app = typer.Typer(help="Manage API tokens.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
 app.add_typer(token_app, name="token")
+app.add_typer(taxonomy_app, name="taxonomy")
 app.command("import")(import_command)
 app.command("demo")(demo_command)
 
@@ -41,9 +44,13 @@ def init() -> None:
     with friendly_errors():
         if cfg.ensure_secret():
             console.print(
-                f"Wrote a new secret key to {cfg.secret_path} (keep it: it keys author pseudonyms)."
+                f"Wrote a new secret key to {cfg.secret_path} (back it up with the database: it keys "
+                "author pseudonyms and seals raw input)."
             )
-        database(cfg).upgrade()
+        db = database(cfg)
+        db.upgrade()
+        version = ensure_default(db)
+    console.print(f"Taxonomy version {version} in use (`earful taxonomy show`).")
     console.print(f"Database ready at {cfg.resolved_database_url.split('@')[-1]}")
 
 

@@ -8,6 +8,7 @@ import typer
 from rich.progress import Progress
 
 from earful.accounts.service import add_user
+from earful.classify.service import ensure_default
 from earful.cli.context import console, database, friendly_errors, settings
 from earful.demo import demo_sources
 from earful.ingest.service import get_or_create_source, iter_import
@@ -30,6 +31,7 @@ def demo_command(
     db = database(cfg)
     with friendly_errors():
         db.upgrade()
+        ensure_default(db)
         for src in demo_sources():
             get_or_create_source(db, src.name, kind=src.kind, region=src.region, language=src.language)
             summary = iter_import(db, cfg, src.path, src.name, src.format)

@@ -1,0 +1,1 @@
+"""Classify posts: the taxonomy they are sorted into, and (to come) the models that sort them."""

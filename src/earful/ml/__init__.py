@@ -1,0 +1,1 @@
+"""Embedding backend, classifier training and evaluation, taxonomies (used by pipeline stages)."""

@@ -1,0 +1,64 @@
+"""Taxonomy versions and their categories: every edit is saved as a new version."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from earful.ml.taxonomy import Node, Taxonomy
+from earful.store.models import Category, TaxonomyVersion
+
+
+def latest(session: Session) -> TaxonomyVersion | None:
+    """Return the newest taxonomy version, or None before any is saved."""
+    return session.scalars(select(TaxonomyVersion).order_by(TaxonomyVersion.version.desc()).limit(1)).first()
+
+
+def versions(session: Session) -> Sequence[TaxonomyVersion]:
+    """Return every saved version, newest first."""
+    return session.scalars(select(TaxonomyVersion).order_by(TaxonomyVersion.version.desc())).all()
+
+
+def save(session: Session, taxonomy: Taxonomy, *, note: str | None, user_id: int | None) -> TaxonomyVersion:
+    """Save `taxonomy` as the next version and return it."""
+    number = int(session.scalar(select(func.coalesce(func.max(TaxonomyVersion.version), 0))) or 0) + 1
+    version = TaxonomyVersion(version=number, name=taxonomy.name, note=note, created_by=user_id)
+    session.add(version)
+    session.flush()
+    ids: dict[str, int] = {}
+    for node in taxonomy.nodes:
+        row = Category(
+            taxonomy_version_id=version.id,
+            parent_id=ids[node.parent] if node.parent else None,
+            key=node.key,
+            name=node.name,
+            description=node.description,
+            keywords=list(node.keywords),
+            examples=list(node.examples),
+        )
+        session.add(row)
+        session.flush()
+        ids[node.key] = row.id
+    return version
+
+
+def load(session: Session, version: TaxonomyVersion) -> Taxonomy:
+    """Return the taxonomy saved as `version`, categories in the order they were written."""
+    rows = session.scalars(
+        select(Category).where(Category.taxonomy_version_id == version.id).order_by(Category.id)
+    ).all()
+    keys = {row.id: row.key for row in rows}
+    nodes = tuple(
+        Node(
+            key=row.key,
+            name=row.name,
+            description=row.description,
+            keywords=tuple(row.keywords),
+            examples=tuple(row.examples),
+            parent=keys[row.parent_id] if row.parent_id else None,
+        )
+        for row in rows
+    )
+    return Taxonomy(name=version.name, nodes=nodes)
