@@ -8,7 +8,7 @@ import sys
 from sqlalchemy import func, select
 
 from earful.store.db import Database
-from earful.store.models import Job, Post, Quarantined, Source
+from earful.store.models import Job, Label, Post, Quarantined, Source
 
 
 def test_demo_loads_enriched_posts_in_two_languages_and_prints_a_login(
@@ -26,6 +26,10 @@ def test_demo_loads_enriched_posts_in_two_languages_and_prints_a_login(
         regions = {s.region for s in sources}
         pending = session.scalar(select(func.count(Job.id)).where(Job.status != "done"))
         quarantined = session.scalar(select(func.count(Quarantined.id)))
+        labelled = session.scalar(select(func.count(func.distinct(Label.post_id))))
+        urgent = session.scalar(select(func.count(Post.id)).where(Post.urgency >= 0.5))
+    assert labelled is not None and posts is not None and labelled >= posts // 2, (labelled, posts)
+    assert urgent is not None and urgent >= 5
     assert len(sources) >= 6 and len(regions) >= 4
     assert posts is not None and 300 <= posts <= 400
     assert languages.get("en", 0) > 150 and languages.get("es", 0) > 60, languages

@@ -95,14 +95,15 @@ def test_the_earliest_copy_is_the_original_whatever_order_copies_arrive_in(
 def test_every_stage_is_recorded_with_its_version(db: Database, enriched: dict[str, Post]) -> None:
     with db.read() as session:
         rows = session.scalars(select(Enrichment).where(Enrichment.post_id == enriched["2"].id)).all()
-    assert {r.stage for r in rows} == {"clean", "language", "redact", "pseudonymise", "dedupe"}
+    assert {r.stage for r in rows} == {"clean", "language", "redact", "pseudonymise", "dedupe", "urgency"}
     assert all(r.version >= 1 for r in rows)
 
 
 def test_bumping_a_stage_version_redoes_only_it_and_later_stages(
     db: Database, settings: Settings, enriched: dict[str, Post], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    chain = ingest_jobs._chain(settings.secret, tuple(settings.languages), tuple(settings.public_handles))
+    with db.read() as session:
+        chain = ingest_jobs.chain_for(session, settings)
     names = [s.name for s in chain.stages]
     bumped = chain.stages[names.index("pseudonymise")]
     with db.read() as session:

@@ -38,7 +38,14 @@ class Failing:
 
 def test_default_chain_order() -> None:
     chain = build_chain(SECRET)
-    assert [stage.name for stage in chain.stages] == ["clean", "language", "redact", "pseudonymise", "dedupe"]
+    assert [stage.name for stage in chain.stages] == [
+        "clean",
+        "language",
+        "redact",
+        "pseudonymise",
+        "dedupe",
+        "urgency",
+    ]
     assert all(version >= 1 for version in chain.versions.values())
 
 
@@ -79,7 +86,14 @@ def test_full_chain_works_on_the_cleaned_text() -> None:
     raw = "RT @Driver_Ann: The app crashed &amp; logged me out &quot;again&quot; < / P >"
     item = WorkItem(text=raw, title="<b>App</b> &amp; pay", author_handle="@Driver_Ann")
     results = build_chain(SECRET, ["en", "es"]).run(item)
-    assert [name for name, _, _ in results] == ["clean", "language", "redact", "pseudonymise", "dedupe"]
+    assert [name for name, _, _ in results] == [
+        "clean",
+        "language",
+        "redact",
+        "pseudonymise",
+        "dedupe",
+        "urgency",
+    ]
     assert clean_text(raw) == 'RT @Driver_Ann: The app crashed & logged me out "again"'
     assert item.text == 'RT [HANDLE]: The app crashed & logged me out "again"'  # redacted after cleaning
     assert item.fields["redactions"] == {"HANDLE": 1}

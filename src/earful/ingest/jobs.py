@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from datetime import datetime
 from typing import Any
 
 import orjson
@@ -15,17 +15,41 @@ from earful.jobs.registry import JobContext, job
 from earful.kit.clock import utcnow
 from earful.kit.seal import Sealer, SealError
 from earful.kit.text import storable
+from earful.ml import keywords
 from earful.pipeline.chain import TEXT_STAGES, Chain, StageFailed, build_chain
+from earful.pipeline.classify import ClassifyStage
 from earful.pipeline.stage import WorkItem
+from earful.settings import Settings
 from earful.store.models import Post
+from earful.store.repos import labels as labels_repo
 from earful.store.repos import posts as posts_repo
 from earful.store.repos import quarantine as quarantine_repo
+from earful.store.repos import taxonomy as taxonomy_repo
 from earful.store.sealing import quarantine_sealer, raw_sealer
 
+_CHAINS: dict[tuple[Any, ...], Chain] = {}
 
-@lru_cache(maxsize=4)
-def _chain(secret: bytes, languages: tuple[str, ...], public_handles: tuple[str, ...]) -> Chain:
-    return build_chain(secret, list(languages), public_handles)
+
+def chain_for(session: Session, settings: Settings) -> Chain:
+    """Return the chain for these settings and the taxonomy now in use (built once per version)."""
+    latest = taxonomy_repo.latest(session)
+    key = (
+        settings.secret,
+        tuple(settings.languages),
+        tuple(settings.public_handles),
+        latest.version if latest else 0,
+    )
+    if key not in _CHAINS:
+        classify = None
+        if latest is not None:
+            taxonomy = taxonomy_repo.load(session, latest)
+            model = f"{keywords.NAME}-{keywords.VERSION}"
+            classify = ClassifyStage(keywords.KeywordClassifier(taxonomy), latest.version, model)
+        _CHAINS.clear()  # one taxonomy is in use at a time
+        _CHAINS[key] = build_chain(
+            settings.secret, list(settings.languages), settings.public_handles, classify
+        )
+    return _CHAINS[key]
 
 
 @job(ENRICH_JOB)
@@ -36,7 +60,7 @@ def enrich(ctx: JobContext, payload: dict[str, Any]) -> None:
     and the rest of the batch goes on.
     """
     settings = ctx.settings
-    chain = _chain(settings.secret, tuple(settings.languages), tuple(settings.public_handles))
+    chain = chain_for(ctx.session, settings)
     restart_below = max(i for i, stage in enumerate(chain.stages) if stage.name in TEXT_STAGES)
     sealer = raw_sealer(settings.secret)
     post_ids = [int(i) for i in payload.get("post_ids", [])]
@@ -129,6 +153,22 @@ def _save(
         changes["author_key"] = fields["author_key"]
     if "fingerprint" in fields:
         changes["fingerprint"] = fields["fingerprint"]
+    if "urgency" in fields:
+        changes["urgency"] = fields["urgency"]
     posts_repo.set_fields(session, post.id, **changes)
     if "fingerprint" in fields:
         posts_repo.fold_duplicate(session, post.id, fields["fingerprint"])
+    for name, _, outputs in results:
+        if name == "classify":
+            _save_labels(session, post, outputs, now)
+
+
+def _save_labels(session: Session, post: Post, outputs: dict[str, Any], now: datetime) -> None:
+    version = int(outputs["taxonomy_version"])
+    ids = taxonomy_repo.category_ids(session, version)
+    labels = [
+        (ids[label["key"]], float(label["confidence"])) for label in outputs["labels"] if label["key"] in ids
+    ]
+    labels_repo.replace_model_labels(
+        session, post.id, labels, model=str(outputs["model"]), taxonomy_version=version, now=now
+    )

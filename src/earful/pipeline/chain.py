@@ -10,12 +10,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from earful.pipeline.classify import ClassifyStage
 from earful.pipeline.clean import CleanStage
 from earful.pipeline.dedupe import DedupeStage
 from earful.pipeline.language import LanguageStage
 from earful.pipeline.pseudonymise import PseudonymiseStage
 from earful.pipeline.redact import RedactStage, default_redactor
 from earful.pipeline.stage import Stage, WorkItem
+from earful.pipeline.urgency import UrgencyStage
 
 StageResult = tuple[str, int, dict[str, Any]]
 
@@ -86,22 +88,28 @@ def _merge(item: WorkItem, outputs: Mapping[str, Any]) -> None:
 
 
 def build_chain(
-    secret: bytes, languages: list[str] | None = None, public_handles: Sequence[str] = ()
+    secret: bytes,
+    languages: list[str] | None = None,
+    public_handles: Sequence[str] = (),
+    classify: ClassifyStage | None = None,
 ) -> Chain:
-    """Return the default chain: clean, language, redact, pseudonymise, dedupe.
+    """Return the default chain: clean, language, redact, pseudonymise, dedupe, classify, urgency.
 
     Redaction comes before anything that keeps text, so what is stored never held the personal
-    data; it runs after language detection so a name finder can use the language.
+    data; it runs after language detection so a name finder can use the language. Classify runs
+    only when a taxonomy is loaded (the caller builds its stage from it).
     """
-    return Chain(
-        [
-            CleanStage(),
-            LanguageStage(languages),
-            RedactStage(default_redactor(public_handles)),
-            PseudonymiseStage(secret),
-            DedupeStage(),
-        ]
-    )
+    stages: list[Stage] = [
+        CleanStage(),
+        LanguageStage(languages),
+        RedactStage(default_redactor(public_handles)),
+        PseudonymiseStage(secret),
+        DedupeStage(),
+    ]
+    if classify is not None:
+        stages.append(classify)
+    stages.append(UrgencyStage())
+    return Chain(stages)
 
 
 # Stages that rewrite the text: resuming at or before the last of them needs the original text,

@@ -8,6 +8,7 @@ from datetime import datetime
 from earful.kit.clock import as_utc
 from earful.kit.errors import EarfulError
 from earful.store.db import Database
+from earful.store.repos import labels as labels_repo
 from earful.store.repos import posts as posts_repo
 
 
@@ -25,6 +26,19 @@ class FeedPost:
     url: str | None
     author_key: str | None
     copies: int
+    urgency: float | None = None
+    urgency_reasons: tuple[str, ...] = ()
+    sentiment: str | None = None
+    categories: tuple[FeedLabel, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class FeedLabel:
+    """A category a post is labelled with, and how sure the labeller is."""
+
+    key: str
+    name: str
+    confidence: float | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +68,9 @@ def feed(db: Database, *, limit: int = 50, cursor: str | None = None) -> FeedPag
     before = parse_cursor(cursor)
     with db.read() as session:
         rows = posts_repo.feed_page(session, limit=limit + 1, before=before)
+        ids = [post.id for post, _, _ in rows[:limit]]
+        labels = labels_repo.names_for(session, ids)
+        reasons = posts_repo.urgency_reasons(session, ids)
     items = [
         FeedPost(
             id=post.id,
@@ -66,6 +83,10 @@ def feed(db: Database, *, limit: int = 50, cursor: str | None = None) -> FeedPag
             url=post.url,
             author_key=post.author_key,
             copies=copies,
+            urgency=post.urgency,
+            urgency_reasons=tuple(reasons.get(post.id, ())),
+            sentiment=post.sentiment,
+            categories=tuple(FeedLabel(k, n, c) for k, n, c in labels.get(post.id, [])),
         )
         for post, source, copies in rows[:limit]
     ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import Float, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -72,6 +72,11 @@ class Post(Base):
     reply_to: Mapped[str | None] = mapped_column(String(300))
     repost_of: Mapped[str | None] = mapped_column(String(300))
     fingerprint: Mapped[str | None] = mapped_column(String(64))
+    # 0-1, how urgently someone should look (urgency stage); NULL until enriched.
+    urgency: Mapped[float | None] = mapped_column(Float)
+    # positive / neutral / complaint and its score (sentiment stage); NULL until enriched.
+    sentiment: Mapped[str | None] = mapped_column(String(12))
+    sentiment_score: Mapped[float | None] = mapped_column(Float)
     duplicate_of: Mapped[int | None] = mapped_column(BigId, ForeignKey("posts.id", ondelete="SET NULL"))
 
 

@@ -156,3 +156,13 @@ def feed_page(
 def count_posts(session: Session) -> int:
     """Return how many posts are stored."""
     return int(session.scalar(select(func.count(Post.id))) or 0)
+
+
+def urgency_reasons(session: Session, post_ids: Sequence[int]) -> dict[int, list[str]]:
+    """Return the urgency stage's reasons for each of these posts that has any."""
+    rows = session.execute(
+        select(Enrichment.post_id, Enrichment.outputs).where(
+            Enrichment.post_id.in_(post_ids), Enrichment.stage == "urgency"
+        )
+    )
+    return {pid: list(out.get("urgency_reasons") or []) for pid, out in rows if out.get("urgency_reasons")}

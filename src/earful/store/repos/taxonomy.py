@@ -62,3 +62,13 @@ def load(session: Session, version: TaxonomyVersion) -> Taxonomy:
         for row in rows
     )
     return Taxonomy(name=version.name, nodes=nodes)
+
+
+def category_ids(session: Session, version: int) -> dict[str, int]:
+    """Return {category key: id} of taxonomy version number `version`."""
+    rows = session.execute(
+        select(Category.key, Category.id)
+        .join(TaxonomyVersion, TaxonomyVersion.id == Category.taxonomy_version_id)
+        .where(TaxonomyVersion.version == version)
+    )
+    return {key: cid for key, cid in rows}

@@ -14,6 +14,14 @@ from earful.web.deps import api_account, get_db
 router = APIRouter(prefix="/api", dependencies=[Depends(api_account)])
 
 
+class LabelRead(BaseModel):
+    """A category on a post, with the labeller's confidence."""
+
+    key: str
+    name: str
+    confidence: float | None
+
+
 class PostRead(BaseModel):
     """A post as the API returns it; authors appear only as pseudonyms."""
 
@@ -27,6 +35,10 @@ class PostRead(BaseModel):
     url: str | None
     author_key: str | None
     copies: int
+    urgency: float | None
+    urgency_reasons: list[str]
+    sentiment: str | None
+    categories: list[LabelRead]
 
 
 class PostPage(BaseModel):

@@ -1,0 +1,43 @@
+"""The classify stage: sort a post into the taxonomy's categories, with a confidence for each."""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from earful.ml.keywords import Prediction
+from earful.pipeline.stage import WorkItem
+
+CODE_VERSION = 1
+
+
+class Classifier(Protocol):
+    """Anything that predicts leaf categories for a text."""
+
+    def predict(self, text: str) -> list[Prediction]:
+        """Return the categories of `text`, surest first."""
+        ...
+
+
+class ClassifyStage:
+    """Label the post with leaf categories (and so their parents) of one taxonomy version.
+
+    Its version folds in the taxonomy's, so loading a new taxonomy makes every post's labels
+    stale and re-running the chain relabels them.
+    """
+
+    name = "classify"
+
+    def __init__(self, classifier: Classifier, taxonomy_version: int, model: str) -> None:
+        self._classifier = classifier
+        self.taxonomy_version = taxonomy_version
+        self.model = model
+        self.version = CODE_VERSION * 100_000 + taxonomy_version
+
+    def run(self, item: WorkItem) -> dict[str, Any]:
+        """Return the post's labels: category key, confidence and the evidence for each."""
+        text = f"{item.title}\n{item.text}" if item.title else item.text
+        labels = [
+            {"key": p.key, "confidence": p.confidence, "evidence": list(p.evidence)}
+            for p in self._classifier.predict(text)
+        ]
+        return {"labels": labels, "taxonomy_version": self.taxonomy_version, "model": self.model}

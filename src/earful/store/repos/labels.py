@@ -1,0 +1,50 @@
+"""Labels: the categories a post is given, by a model or by an analyst."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from earful.store.models import Category, Label
+
+
+def replace_model_labels(
+    session: Session,
+    post_id: int,
+    labels: Sequence[tuple[int, float]],
+    *,
+    model: str,
+    taxonomy_version: int,
+    now: datetime,
+) -> None:
+    """Set the post's model labels to `labels` (category id, confidence); analysts' labels stay."""
+    session.execute(delete(Label).where(Label.post_id == post_id, Label.by == "model"))
+    for category_id, confidence in labels:
+        session.add(
+            Label(
+                post_id=post_id,
+                category_id=category_id,
+                by="model",
+                model_version=model,
+                confidence=confidence,
+                taxonomy_version=taxonomy_version,
+                created_at=now,
+            )
+        )
+
+
+def names_for(session: Session, post_ids: Sequence[int]) -> dict[int, list[tuple[str, str, float | None]]]:
+    """Return each post's labels as (category key, name, confidence), surest first."""
+    found: dict[int, list[tuple[str, str, float | None]]] = {pid: [] for pid in post_ids}
+    rows = session.execute(
+        select(Label.post_id, Category.key, Category.name, Label.confidence)
+        .join(Category, Category.id == Label.category_id)
+        .where(Label.post_id.in_(post_ids))
+        .order_by(Label.post_id, Label.confidence.desc())
+    )
+    for post_id, key, name, confidence in rows:
+        found[post_id].append((key, name, confidence))
+    return found
