@@ -37,6 +37,7 @@ test-postgres: install
 bench: install
 	$(BIN)/python bench/import_throughput.py
 	$(BIN)/python bench/pii_redaction.py
+	$(BIN)/python bench/sentiment.py
 
 # Re-pin every dependency after editing pyproject.toml.
 lock: install

@@ -95,7 +95,15 @@ def test_the_earliest_copy_is_the_original_whatever_order_copies_arrive_in(
 def test_every_stage_is_recorded_with_its_version(db: Database, enriched: dict[str, Post]) -> None:
     with db.read() as session:
         rows = session.scalars(select(Enrichment).where(Enrichment.post_id == enriched["2"].id)).all()
-    assert {r.stage for r in rows} == {"clean", "language", "redact", "pseudonymise", "dedupe", "urgency"}
+    assert {r.stage for r in rows} == {
+        "clean",
+        "language",
+        "redact",
+        "pseudonymise",
+        "dedupe",
+        "sentiment",
+        "urgency",
+    }
     assert all(r.version >= 1 for r in rows)
 
 

@@ -44,6 +44,7 @@ def test_default_chain_order() -> None:
         "redact",
         "pseudonymise",
         "dedupe",
+        "sentiment",
         "urgency",
     ]
     assert all(version >= 1 for version in chain.versions.values())
@@ -92,6 +93,7 @@ def test_full_chain_works_on_the_cleaned_text() -> None:
         "redact",
         "pseudonymise",
         "dedupe",
+        "sentiment",
         "urgency",
     ]
     assert clean_text(raw) == 'RT @Driver_Ann: The app crashed & logged me out "again"'

@@ -153,8 +153,9 @@ def _save(
         changes["author_key"] = fields["author_key"]
     if "fingerprint" in fields:
         changes["fingerprint"] = fields["fingerprint"]
-    if "urgency" in fields:
-        changes["urgency"] = fields["urgency"]
+    for column in ("urgency", "sentiment", "sentiment_score"):
+        if column in fields:
+            changes[column] = fields[column]
     posts_repo.set_fields(session, post.id, **changes)
     if "fingerprint" in fields:
         posts_repo.fold_duplicate(session, post.id, fields["fingerprint"])

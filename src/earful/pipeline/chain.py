@@ -16,6 +16,7 @@ from earful.pipeline.dedupe import DedupeStage
 from earful.pipeline.language import LanguageStage
 from earful.pipeline.pseudonymise import PseudonymiseStage
 from earful.pipeline.redact import RedactStage, default_redactor
+from earful.pipeline.sentiment import SentimentStage
 from earful.pipeline.stage import Stage, WorkItem
 from earful.pipeline.urgency import UrgencyStage
 
@@ -93,7 +94,7 @@ def build_chain(
     public_handles: Sequence[str] = (),
     classify: ClassifyStage | None = None,
 ) -> Chain:
-    """Return the default chain: clean, language, redact, pseudonymise, dedupe, classify, urgency.
+    """Return the default chain: clean, language, redact, pseudonymise, dedupe, classify, sentiment, urgency.
 
     Redaction comes before anything that keeps text, so what is stored never held the personal
     data; it runs after language detection so a name finder can use the language. Classify runs
@@ -108,6 +109,7 @@ def build_chain(
     ]
     if classify is not None:
         stages.append(classify)
+    stages.append(SentimentStage())
     stages.append(UrgencyStage())
     return Chain(stages)
 
