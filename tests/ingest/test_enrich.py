@@ -101,6 +101,7 @@ def test_every_stage_is_recorded_with_its_version(db: Database, enriched: dict[s
         "redact",
         "pseudonymise",
         "dedupe",
+        "neardup",
         "sentiment",
         "urgency",
     }
@@ -133,3 +134,34 @@ def test_bumping_a_stage_version_redoes_only_it_and_later_stages(
     # Redoing from the raw payload gives the same pseudonym, and cleaned text is kept.
     assert posts["1"].author_key == enriched["1"].author_key
     assert posts["1"].text == enriched["1"].text
+
+
+def test_a_repost_with_small_edits_joins_the_original_group(
+    db: Database, settings: Settings, tmp_path: Path
+) -> None:
+    base = "Station wait was two hours again today and nobody from the site team told us why"
+    posts = [
+        {"id": "o", "text": base, "created_at": "2026-11-03T09:00:00Z"},
+        {
+            "id": "q",
+            "text": base + " +1 same at DLA8",
+            "created_at": "2026-11-03T10:00:00Z",
+        },
+        {
+            "id": "x",
+            "text": "Scanner broke and the new labels are too small for the camera to read",
+            "created_at": "2026-11-03T11:00:00Z",
+        },
+    ]
+    path = tmp_path / "near.jsonl"
+    path.write_text("".join(json.dumps(p) + "\n" for p in posts))
+    get_or_create_source(db, "near")
+    iter_import(db, settings, path, "near")
+    drain(db, settings)
+    with db.read() as session:
+        found = {
+            p.external_id: p
+            for p in session.scalars(select(Post).where(Post.external_id.in_(["o", "q", "x"])))
+        }
+    assert found["q"].duplicate_of == found["o"].id
+    assert found["o"].duplicate_of is None and found["x"].duplicate_of is None

@@ -44,6 +44,7 @@ def test_default_chain_order() -> None:
         "redact",
         "pseudonymise",
         "dedupe",
+        "neardup",
         "sentiment",
         "urgency",
     ]
@@ -93,6 +94,7 @@ def test_full_chain_works_on_the_cleaned_text() -> None:
         "redact",
         "pseudonymise",
         "dedupe",
+        "neardup",
         "sentiment",
         "urgency",
     ]

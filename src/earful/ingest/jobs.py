@@ -16,6 +16,7 @@ from earful.kit.clock import utcnow
 from earful.kit.seal import Sealer, SealError
 from earful.kit.text import storable
 from earful.ml import keywords
+from earful.pipeline import neardup
 from earful.pipeline.chain import TEXT_STAGES, Chain, StageFailed, build_chain
 from earful.pipeline.classify import ClassifyStage
 from earful.pipeline.stage import WorkItem
@@ -152,16 +153,45 @@ def _save(
     if "author_key" in fields:
         changes["author_key"] = fields["author_key"]
     if "fingerprint" in fields:
-        changes["fingerprint"] = fields["fingerprint"]
+        changes["fingerprint"] = _group_fingerprint(session, post, fields)
     for column in ("urgency", "sentiment", "sentiment_score"):
         if column in fields:
             changes[column] = fields[column]
     posts_repo.set_fields(session, post.id, **changes)
     if "fingerprint" in fields:
-        posts_repo.fold_duplicate(session, post.id, fields["fingerprint"])
+        posts_repo.fold_duplicate(session, post.id, changes["fingerprint"])
     for name, _, outputs in results:
         if name == "classify":
             _save_labels(session, post, outputs, now)
+
+
+def _group_fingerprint(session: Session, post: Post, fields: dict[str, Any]) -> str | None:
+    """Return the fingerprint that names the post's group of copies.
+
+    An exact copy already shares its original's fingerprint. A near copy (most shingles shared,
+    by MinHash) takes the fingerprint of the closest post it resembles, so the same fold that
+    collapses exact copies collapses it too.
+    """
+    own: str | None = fields["fingerprint"]
+    sig = fields.get("signature")
+    bands = fields.get("bands") or []
+    if "bands" in fields:
+        posts_repo.replace_bands(session, post.id, bands)
+    if not sig or not bands:
+        return own
+    neighbours = posts_repo.band_neighbours(session, post.id, bands)
+    stored = posts_repo.enrichments_for(session, neighbours)
+    best, best_score = None, neardup.THRESHOLD
+    for pid in neighbours:
+        other = stored[pid].get("neardup")
+        other_sig = other.outputs.get("signature") if other is not None else None
+        if other_sig and len(other_sig) == len(sig):
+            score = neardup.resemblance(sig, other_sig)
+            if score >= best_score:
+                best, best_score = pid, score
+    if best is None:
+        return own
+    return posts_repo.fingerprints(session, [best]).get(best) or own
 
 
 def _save_labels(session: Session, post: Post, outputs: dict[str, Any], now: datetime) -> None:

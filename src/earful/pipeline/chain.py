@@ -14,6 +14,7 @@ from earful.pipeline.classify import ClassifyStage
 from earful.pipeline.clean import CleanStage
 from earful.pipeline.dedupe import DedupeStage
 from earful.pipeline.language import LanguageStage
+from earful.pipeline.neardup import NearDuplicateStage
 from earful.pipeline.pseudonymise import PseudonymiseStage
 from earful.pipeline.redact import RedactStage, default_redactor
 from earful.pipeline.sentiment import SentimentStage
@@ -94,7 +95,8 @@ def build_chain(
     public_handles: Sequence[str] = (),
     classify: ClassifyStage | None = None,
 ) -> Chain:
-    """Return the default chain: clean, language, redact, pseudonymise, dedupe, classify, sentiment, urgency.
+    """Return the default chain: clean, language, redact, pseudonymise, dedupe, neardup, classify,
+    sentiment, urgency.
 
     Redaction comes before anything that keeps text, so what is stored never held the personal
     data; it runs after language detection so a name finder can use the language. Classify runs
@@ -106,6 +108,7 @@ def build_chain(
         RedactStage(default_redactor(public_handles)),
         PseudonymiseStage(secret),
         DedupeStage(),
+        NearDuplicateStage(),
     ]
     if classify is not None:
         stages.append(classify)

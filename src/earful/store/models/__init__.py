@@ -1,7 +1,7 @@
 """Every table, importable from one place (Alembic reads `Base.metadata` from here)."""
 
 from earful.store.models.base import Base
-from earful.store.models.capture import Enrichment, Post, Quarantined, RawItem, Source
+from earful.store.models.capture import Enrichment, Post, PostBand, Quarantined, RawItem, Source
 from earful.store.models.taxonomy import Category, Label, TaxonomyVersion
 from earful.store.models.work import ApiToken, AuditEntry, Job, Team, TriageItem, User
 
@@ -14,6 +14,7 @@ __all__ = [
     "Job",
     "Label",
     "Post",
+    "PostBand",
     "Quarantined",
     "RawItem",
     "Source",

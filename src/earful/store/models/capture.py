@@ -109,6 +109,16 @@ class Enrichment(Base):
     created_at: Mapped[datetime] = created_column()
 
 
+class PostBand(Base):
+    """One band of a post's MinHash signature: posts sharing a band are candidate near-duplicates."""
+
+    __tablename__ = "post_bands"
+    __table_args__ = (Index("ix_post_bands_band", "band"),)
+
+    post_id: Mapped[int] = mapped_column(BigId, ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True)
+    band: Mapped[str] = mapped_column(String(40), primary_key=True)
+
+
 class Quarantined(Base):
     """Input that could not be read or mapped, kept with its reason so nothing is lost."""
 

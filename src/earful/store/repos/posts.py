@@ -6,11 +6,11 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, delete, func, insert, or_, select, update
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
-from earful.store.models import Enrichment, Post, RawItem, Source
+from earful.store.models import Enrichment, Post, PostBand, RawItem, Source
 from earful.store.repos.bulk import Packed, RowPacker, bulk_insert_ignoring, insert_for
 
 # The columns capture writes; everything else is filled in by enrichment.
@@ -166,3 +166,31 @@ def urgency_reasons(session: Session, post_ids: Sequence[int]) -> dict[int, list
         )
     )
     return {pid: list(out.get("urgency_reasons") or []) for pid, out in rows if out.get("urgency_reasons")}
+
+
+def replace_bands(session: Session, post_id: int, bands: Sequence[str]) -> None:
+    """Set the near-duplicate band keys of a post."""
+    session.execute(delete(PostBand).where(PostBand.post_id == post_id))
+    if bands:
+        session.execute(insert(PostBand), [{"post_id": post_id, "band": band} for band in bands])
+
+
+def band_neighbours(session: Session, post_id: int, bands: Sequence[str], limit: int = 50) -> list[int]:
+    """Return up to `limit` other posts sharing a band key with these, most shared bands first."""
+    if not bands:
+        return []
+    shared = func.count().label("shared")
+    rows = session.execute(
+        select(PostBand.post_id, shared)
+        .where(PostBand.band.in_(bands), PostBand.post_id != post_id)
+        .group_by(PostBand.post_id)
+        .order_by(shared.desc(), PostBand.post_id)
+        .limit(limit)
+    )
+    return [pid for pid, _ in rows]
+
+
+def fingerprints(session: Session, post_ids: Sequence[int]) -> dict[int, str | None]:
+    """Return the group fingerprint of each of these posts."""
+    rows = session.execute(select(Post.id, Post.fingerprint).where(Post.id.in_(post_ids)))
+    return {pid: fp for pid, fp in rows}
