@@ -27,6 +27,8 @@ COMMANDS = [
     ["taxonomy", "load"],
     ["taxonomy", "show"],
     ["taxonomy", "export"],
+    ["eval"],
+    ["eval-sentiment"],
 ]
 
 

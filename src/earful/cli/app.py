@@ -14,6 +14,7 @@ from earful.accounts.service import add_user, issue_token
 from earful.classify.service import ensure_default
 from earful.cli.context import console, database, friendly_errors, settings
 from earful.cli.demo import demo_command
+from earful.cli.evaluate import eval_command, eval_sentiment_command
 from earful.cli.imports import import_command
 from earful.cli.taxonomy import taxonomy_app
 from earful.kit.errors import NotFound
@@ -35,6 +36,8 @@ app.add_typer(token_app, name="token")
 app.add_typer(taxonomy_app, name="taxonomy")
 app.command("import")(import_command)
 app.command("demo")(demo_command)
+app.command("eval")(eval_command)
+app.command("eval-sentiment")(eval_sentiment_command)
 
 
 @app.command()

@@ -1,0 +1,85 @@
+"""`earful eval` and `earful eval-sentiment` on CSVs anyone can write."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from earful.cli.app import app
+from earful.ml.taxonomy import DEFAULT
+from earful.ml.taxonomy import __file__ as taxonomy_module
+
+runner = CliRunner()
+TAXONOMY = Path(taxonomy_module).parent / "data" / DEFAULT
+
+
+def _csv(path: Path, rows: list[tuple[str, str]], header: tuple[str, str] = ("text", "label")) -> Path:
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        writer.writerows(rows)
+    return path
+
+
+def test_eval_prints_per_category_scores_and_a_confusion_matrix(tmp_path: Path) -> None:
+    train = _csv(
+        tmp_path / "train.csv",
+        [
+            ("app crashed when I opened my route", "app.crashes_login"),
+            ("logged out again mid block", "Crashes and login"),
+            ("customer never tipped though she said she did", "pay.tips"),
+            ("my tips are missing this week", "pay.tips"),
+        ],
+    )
+    test = _csv(
+        tmp_path / "test.csv",
+        [("the app crashed twice today", "app.crashes_login"), ("no tips showed up again", "pay.tips")],
+    )
+    result = runner.invoke(
+        app,
+        [
+            "eval",
+            "--taxonomy",
+            str(TAXONOMY),
+            "--train",
+            str(train),
+            "--test",
+            str(test),
+            "--shots",
+            "2",
+            "--seeds",
+            "2",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "app.crashes_login" in result.output and "macro-F1" in result.output
+    assert "Confusion matrix" in result.output and "over 2 seeds" in result.output
+    keywords = runner.invoke(app, ["eval", "--taxonomy", str(TAXONOMY), "--test", str(test)])
+    assert keywords.exit_code == 0 and "keywords only" in keywords.output
+
+
+def test_eval_explains_a_wrong_column_or_label(tmp_path: Path) -> None:
+    test = _csv(tmp_path / "t.csv", [("x", "app.crashes_login")], header=("body", "label"))
+    result = runner.invoke(app, ["eval", "--taxonomy", str(TAXONOMY), "--test", str(test)])
+    assert result.exit_code == 1 and "--text-column" in result.output
+    bad = _csv(tmp_path / "b.csv", [("x", "strikes")])
+    result = runner.invoke(app, ["eval", "--taxonomy", str(TAXONOMY), "--test", str(bad)])
+    assert result.exit_code == 1 and "not leaf categories" in " ".join(result.output.split())
+
+
+def test_eval_sentiment_with_and_without_training(tmp_path: Path) -> None:
+    rows = [
+        ("app broken again, never paid", "negative"),
+        ("thanks for the quick fix, great support", "positive"),
+        ("route 14 today", "neutral"),
+        ("sigo esperando mi pago, una vergüenza", "complaint"),
+    ]
+    test = _csv(tmp_path / "s.csv", rows, header=("tweet", "sentiment"))
+    args = ["eval-sentiment", "--test", str(test), "--text-column", "tweet", "--label-column", "sentiment"]
+    built_in = runner.invoke(app, args)
+    assert built_in.exit_code == 0, built_in.output
+    assert "macro-recall 1.000" in built_in.output
+    trained = runner.invoke(app, [*args, "--train", str(test)])
+    assert trained.exit_code == 0 and "trained on 4 rows" in " ".join(trained.output.split())
