@@ -38,6 +38,7 @@ bench: install
 	$(BIN)/python bench/import_throughput.py
 	$(BIN)/python bench/pii_redaction.py
 	$(BIN)/python bench/sentiment.py
+	$(BIN)/python bench/enrichment_throughput.py
 
 # Re-pin every dependency after editing pyproject.toml.
 lock: install

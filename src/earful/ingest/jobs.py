@@ -141,11 +141,13 @@ def _save(
     session: Session, post: Post, item: WorkItem, results: list[tuple[str, int, dict[str, Any]]]
 ) -> None:
     now = utcnow()
-    for name, version, outputs in results:
-        # Text is kept once, on the post, redacted; a stage's own copy (the cleaned text before
-        # redaction) is never stored. Resuming before redaction starts again from the raw item.
-        kept = {k: v for k, v in outputs.items() if k not in ("text", "title")}
-        posts_repo.save_enrichment(session, post.id, name, version, kept, now)
+    # Text is kept once, on the post, redacted; a stage's own copy (the cleaned text before
+    # redaction) is never stored. Resuming before redaction starts again from the raw item.
+    kept = [
+        (name, version, {k: v for k, v in outputs.items() if k not in ("text", "title")})
+        for name, version, outputs in results
+    ]
+    posts_repo.save_enrichments(session, post.id, kept, now)
     fields = item.fields
     changes: dict[str, Any] = {"text": storable(item.text), "title": item.title}
     if "language" in fields:

@@ -163,7 +163,8 @@ def find_names(text: str, language: str | None = None) -> Iterator[tuple[int, in
         match = words[i]
         word = match.group()
         folded = _fold(word)
-        before = text[: match.start()]
+        # Cues sit right before a name; looking at a short window keeps this linear in the text.
+        before = text[max(0, match.start() - 48) : match.start()]
         if before.endswith(("@", "/", "#")) or before[-1:].isalnum() or _PLACE_BEFORE.search(before):
             i += 1
             continue

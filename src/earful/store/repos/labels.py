@@ -21,7 +21,10 @@ def replace_model_labels(
     now: datetime,
 ) -> None:
     """Set the post's model labels to `labels` (category id, confidence); analysts' labels stay."""
-    session.execute(delete(Label).where(Label.post_id == post_id, Label.by == "model"))
+    session.execute(
+        delete(Label).where(Label.post_id == post_id, Label.by == "model"),
+        execution_options={"synchronize_session": False},
+    )
     for category_id, confidence in labels:
         session.add(
             Label(

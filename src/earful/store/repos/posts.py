@@ -13,6 +13,10 @@ from sqlalchemy.orm import Session
 from earful.store.models import Enrichment, Post, PostBand, RawItem, Source
 from earful.store.repos.bulk import Packed, RowPacker, bulk_insert_ignoring, insert_for
 
+# Bulk UPDATE/DELETE by key: skip SQLAlchemy's search of the identity map for rows to refresh,
+# which costs O(loaded objects) per statement (quadratic over a batch); callers re-read instead.
+NO_SYNC = {"synchronize_session": False}
+
 # The columns capture writes; everything else is filled in by enrichment.
 CAPTURE_COLUMNS = (
     "source_id",
@@ -77,18 +81,28 @@ def enrichments_for(session: Session, post_ids: Sequence[int]) -> dict[int, dict
     return found
 
 
-def save_enrichment(
-    session: Session, post_id: int, stage: str, version: int, outputs: dict[str, Any], now: datetime
+def save_enrichments(
+    session: Session, post_id: int, rows: Sequence[tuple[str, int, dict[str, Any]]], now: datetime
 ) -> None:
-    """Record one stage's output for a post, replacing what an older version wrote."""
-    stmt = insert_for(session, Enrichment).values(
-        post_id=post_id, stage=stage, version=version, outputs=outputs, created_at=now
-    )
+    """Record stages' outputs for a post, (stage, version, outputs) each, replacing older versions'."""
+    if not rows:
+        return
+    stmt = insert_for(session, Enrichment)
     stmt = stmt.on_conflict_do_update(
         index_elements=["post_id", "stage"],
-        set_={"version": version, "outputs": outputs, "created_at": now},
+        set_={
+            "version": stmt.excluded.version,
+            "outputs": stmt.excluded.outputs,
+            "created_at": stmt.excluded.created_at,
+        },
     )
-    session.execute(stmt)
+    session.execute(
+        stmt,
+        [
+            {"post_id": post_id, "stage": stage, "version": version, "outputs": outputs, "created_at": now}
+            for stage, version, outputs in rows
+        ],
+    )
 
 
 def fold_duplicate(session: Session, post_id: int, fingerprint: str | None) -> None:
@@ -99,7 +113,9 @@ def fold_duplicate(session: Session, post_id: int, fingerprint: str | None) -> N
     group is re-pointed to it.
     """
     if not fingerprint:
-        session.execute(update(Post).where(Post.id == post_id).values(duplicate_of=None))
+        session.execute(
+            update(Post).where(Post.id == post_id).values(duplicate_of=None), execution_options=NO_SYNC
+        )
         return
     mine = session.execute(select(Post.posted_at).where(Post.id == post_id)).scalar_one()
     current = session.execute(
@@ -109,21 +125,26 @@ def fold_duplicate(session: Session, post_id: int, fingerprint: str | None) -> N
         .limit(1)
     ).first()
     if current is not None and (current.posted_at, current.id) <= (mine, post_id):
-        session.execute(update(Post).where(Post.id == post_id).values(duplicate_of=current.id))
+        session.execute(
+            update(Post).where(Post.id == post_id).values(duplicate_of=current.id), execution_options=NO_SYNC
+        )
         return
     # This post is the oldest copy: it becomes the original and the group (if any) points to it.
-    session.execute(update(Post).where(Post.id == post_id).values(duplicate_of=None))
+    session.execute(
+        update(Post).where(Post.id == post_id).values(duplicate_of=None), execution_options=NO_SYNC
+    )
     if current is not None:
         session.execute(
             update(Post)
             .where(Post.fingerprint == fingerprint, Post.id != post_id)
-            .values(duplicate_of=post_id)
+            .values(duplicate_of=post_id),
+            execution_options=NO_SYNC,
         )
 
 
 def set_fields(session: Session, post_id: int, **fields: Any) -> None:
     """Update columns of one post."""
-    session.execute(update(Post).where(Post.id == post_id).values(**fields))
+    session.execute(update(Post).where(Post.id == post_id).values(**fields), execution_options=NO_SYNC)
 
 
 def ids_needing_enrichment(session: Session, after_id: int, limit: int) -> Sequence[int]:
@@ -170,7 +191,7 @@ def urgency_reasons(session: Session, post_ids: Sequence[int]) -> dict[int, list
 
 def replace_bands(session: Session, post_id: int, bands: Sequence[str]) -> None:
     """Set the near-duplicate band keys of a post."""
-    session.execute(delete(PostBand).where(PostBand.post_id == post_id))
+    session.execute(delete(PostBand).where(PostBand.post_id == post_id), execution_options=NO_SYNC)
     if bands:
         session.execute(insert(PostBand), [{"post_id": post_id, "band": band} for band in bands])
 
