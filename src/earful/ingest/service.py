@@ -110,8 +110,9 @@ class _Target:
 class _Batch:
     """Posts and rejects read since the last commit, with the counts of how they were read."""
 
-    # external id -> (the post row arranged in CAPTURE_COLUMNS order, raw format, sealed raw text)
-    posts: dict[str, tuple[tuple[Any, ...], str, bytes]] = field(default_factory=dict)
+    # external id -> (the post row arranged in CAPTURE_COLUMNS order, raw format, raw text); the
+    # writer seals the raw text (it has time to spare while the reader maps the next batch)
+    posts: dict[str, tuple[tuple[Any, ...], str, str]] = field(default_factory=dict)
     rejects: list[tuple[str, str, str]] = field(default_factory=list)
     read: int = 0
     skipped: int = 0
@@ -162,7 +163,7 @@ def _map_into(
     if row["external_id"] in batch.posts:
         batch.in_file_duplicates += 1
         return
-    batch.posts[row["external_id"]] = (arranged, item.format, target.sealer.seal(_raw_text(item)))
+    batch.posts[row["external_id"]] = (arranged, item.format, _raw_text(item))
 
 
 def _commit(db: Database, settings: Settings, target: _Target, origin: str, batch: _Batch) -> tuple[int, int]:
@@ -171,7 +172,8 @@ def _commit(db: Database, settings: Settings, target: _Target, origin: str, batc
     rows = target.packer.finish([row for row, _, _ in batch.posts.values()])
     with db.write() as session:
         new = posts_repo.insert_new(session, rows)
-        raws = [(new[ext], fmt, raw) for ext, (_, fmt, raw) in batch.posts.items() if ext in new]
+        seal = target.sealer.seal
+        raws = [(new[ext], fmt, seal(raw)) for ext, (_, fmt, raw) in batch.posts.items() if ext in new]
         posts_repo.insert_raw(session, raws, now)
         quarantine_repo.add_many(
             session, target.id, origin, batch.rejects, now, quarantine_sealer(settings.secret)
