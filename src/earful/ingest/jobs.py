@@ -66,6 +66,7 @@ def enrich(ctx: JobContext, payload: dict[str, Any]) -> None:
     sealer = raw_sealer(settings.secret)
     post_ids = [int(i) for i in payload.get("post_ids", [])]
     stored = posts_repo.enrichments_for(ctx.session, post_ids)
+    category_ids: dict[int, dict[str, int]] = {}  # taxonomy version -> {key: id}, read once a job
     for post in posts_repo.get_many(ctx.session, post_ids):
         done = {stage: row.version for stage, row in stored[post.id].items()}
         start = chain.stale_from(done)
@@ -88,7 +89,7 @@ def enrich(ctx: JobContext, payload: dict[str, Any]) -> None:
                 quarantine_sealer(settings.secret),
             )
             continue
-        _save(ctx.session, post, item, results)
+        _save(ctx.session, post, item, results, category_ids)
 
 
 def _work_item(
@@ -138,7 +139,11 @@ def _sealed_text(session: Session, sealer: Sealer, post: Post) -> str:
 
 
 def _save(
-    session: Session, post: Post, item: WorkItem, results: list[tuple[str, int, dict[str, Any]]]
+    session: Session,
+    post: Post,
+    item: WorkItem,
+    results: list[tuple[str, int, dict[str, Any]]],
+    category_ids: dict[int, dict[str, int]],
 ) -> None:
     now = utcnow()
     # Text is kept once, on the post, redacted; a stage's own copy (the cleaned text before
@@ -164,7 +169,7 @@ def _save(
         posts_repo.fold_duplicate(session, post.id, changes["fingerprint"])
     for name, _, outputs in results:
         if name == "classify":
-            _save_labels(session, post, outputs, now)
+            _save_labels(session, post, outputs, now, category_ids)
 
 
 def _group_fingerprint(session: Session, post: Post, fields: dict[str, Any]) -> str | None:
@@ -196,9 +201,17 @@ def _group_fingerprint(session: Session, post: Post, fields: dict[str, Any]) -> 
     return posts_repo.fingerprints(session, [best]).get(best) or own
 
 
-def _save_labels(session: Session, post: Post, outputs: dict[str, Any], now: datetime) -> None:
+def _save_labels(
+    session: Session,
+    post: Post,
+    outputs: dict[str, Any],
+    now: datetime,
+    category_ids: dict[int, dict[str, int]],
+) -> None:
     version = int(outputs["taxonomy_version"])
-    ids = taxonomy_repo.category_ids(session, version)
+    if version not in category_ids:
+        category_ids[version] = taxonomy_repo.category_ids(session, version)
+    ids = category_ids[version]
     labels = [
         (ids[label["key"]], float(label["confidence"])) for label in outputs["labels"] if label["key"] in ids
     ]

@@ -82,7 +82,7 @@ def score_text(text: str) -> tuple[str, float]:
     complaint = praise = 0.0
     complaint += len(_COMPLAINT.findall(folded))
     for match in _PRAISE.finditer(folded):
-        if _NEGATED.search(folded[: match.start()]):
+        if _NEGATED.search(folded[max(0, match.start() - 24) : match.start()]):
             complaint += 1.0  # "not great", "no es rapido"
         else:
             praise += 1.0
