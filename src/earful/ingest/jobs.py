@@ -66,7 +66,7 @@ def enrich(ctx: JobContext, payload: dict[str, Any]) -> None:
     sealer = raw_sealer(settings.secret)
     post_ids = [int(i) for i in payload.get("post_ids", [])]
     stored = posts_repo.enrichments_for(ctx.session, post_ids)
-    category_ids: dict[int, dict[str, int]] = {}  # taxonomy version -> {key: id}, read once a job
+    done_items: list[tuple[Post, WorkItem, list[tuple[str, int, dict[str, Any]]]]] = []
     for post in posts_repo.get_many(ctx.session, post_ids):
         done = {stage: row.version for stage, row in stored[post.id].items()}
         start = chain.stale_from(done)
@@ -89,7 +89,8 @@ def enrich(ctx: JobContext, payload: dict[str, Any]) -> None:
                 quarantine_sealer(settings.secret),
             )
             continue
-        _save(ctx.session, post, item, results, category_ids)
+        done_items.append((post, item, results))
+    _save(ctx.session, done_items)
 
 
 def _work_item(
@@ -138,83 +139,96 @@ def _sealed_text(session: Session, sealer: Sealer, post: Post) -> str:
         return ""
 
 
-def _save(
-    session: Session,
-    post: Post,
-    item: WorkItem,
-    results: list[tuple[str, int, dict[str, Any]]],
-    category_ids: dict[int, dict[str, int]],
-) -> None:
+def _save(session: Session, done: list[tuple[Post, WorkItem, list[tuple[str, int, dict[str, Any]]]]]) -> None:
+    """Write a job's results with a few statements for the whole batch, not a dozen per post."""
+    if not done:
+        return
     now = utcnow()
     # Text is kept once, on the post, redacted; a stage's own copy (the cleaned text before
     # redaction) is never stored. Resuming before redaction starts again from the raw item.
-    kept = [
-        (name, version, {k: v for k, v in outputs.items() if k not in ("text", "title")})
-        for name, version, outputs in results
-    ]
-    posts_repo.save_enrichments(session, post.id, kept, now)
-    fields = item.fields
-    changes: dict[str, Any] = {"text": storable(item.text), "title": item.title}
-    if "language" in fields:
-        changes["language"] = fields["language"]
-    if "author_key" in fields:
-        changes["author_key"] = fields["author_key"]
-    if "fingerprint" in fields:
-        changes["fingerprint"] = _group_fingerprint(session, post, fields)
-    for column in ("urgency", "sentiment", "sentiment_score"):
-        if column in fields:
-            changes[column] = fields[column]
-    posts_repo.set_fields(session, post.id, **changes)
-    if "fingerprint" in fields:
-        posts_repo.fold_duplicate(session, post.id, changes["fingerprint"])
-    for name, _, outputs in results:
-        if name == "classify":
-            _save_labels(session, post, outputs, now, category_ids)
+    posts_repo.save_enrichments(
+        session,
+        [
+            (post.id, name, version, {k: v for k, v in outputs.items() if k not in ("text", "title")})
+            for post, _, results in done
+            for name, version, outputs in results
+        ],
+        now,
+    )
+    groups = _group_fingerprints(session, [(post, item.fields) for post, item, _ in done])
+    rows = []
+    for post, item, _ in done:
+        fields = item.fields
+        rows.append(
+            {
+                "post_id": post.id,
+                "text": storable(item.text),
+                "title": item.title,
+                "language": fields.get("language", post.language),
+                "author_key": fields.get("author_key", post.author_key),
+                "fingerprint": groups.get(post.id, post.fingerprint),
+                "urgency": fields.get("urgency", post.urgency),
+                "sentiment": fields.get("sentiment", post.sentiment),
+                "sentiment_score": fields.get("sentiment_score", post.sentiment_score),
+            }
+        )
+    posts_repo.update_enriched(session, rows)
+    for post, _, _ in done:
+        if post.id in groups:
+            posts_repo.fold_duplicate(session, post.id, groups[post.id])
+    _save_labels(
+        session,
+        [(post.id, out) for post, _, results in done for name, _, out in results if name == "classify"],
+        now,
+    )
 
 
-def _group_fingerprint(session: Session, post: Post, fields: dict[str, Any]) -> str | None:
-    """Return the fingerprint that names the post's group of copies.
+def _group_fingerprints(session: Session, done: list[tuple[Post, dict[str, Any]]]) -> dict[int, str | None]:
+    """Return the fingerprint that names each post's group of copies (for posts the dedupe stage ran on).
 
     An exact copy already shares its original's fingerprint. A near copy (most shingles shared,
-    by MinHash) takes the fingerprint of the closest post it resembles, so the same fold that
-    collapses exact copies collapses it too.
+    by MinHash) takes the group fingerprint of the closest post it resembles, so the same fold
+    that collapses exact copies collapses it too. Posts are taken in id order, so a near copy
+    later in the same batch joins the group of an earlier one.
     """
-    own: str | None = fields["fingerprint"]
-    sig = fields.get("signature")
-    bands = fields.get("bands") or []
-    if "bands" in fields:
-        posts_repo.replace_bands(session, post.id, bands)
-    if not sig or not bands:
-        return own
-    neighbours = posts_repo.band_neighbours(session, post.id, bands)
-    stored = posts_repo.enrichments_for(session, neighbours)
-    best, best_score = None, neardup.THRESHOLD
-    for pid in neighbours:
-        other = stored[pid].get("neardup")
-        other_sig = other.outputs.get("signature") if other is not None else None
-        if other_sig and len(other_sig) == len(sig):
-            score = neardup.resemblance(sig, other_sig)
-            if score >= best_score:
-                best, best_score = pid, score
-    if best is None:
-        return own
-    return posts_repo.fingerprints(session, [best]).get(best) or own
+    with_bands = {post.id: fields.get("bands") or [] for post, fields in done if "bands" in fields}
+    posts_repo.replace_bands(session, with_bands)
+    groups: dict[int, str | None] = {}
+    mine = {post.id: fields.get("signature") for post, fields in done}
+    neighbours = posts_repo.band_neighbours(session, with_bands)
+    outside = {pid for ids in neighbours.values() for pid in ids if pid not in mine}
+    known = posts_repo.signatures(session, sorted(outside))  # pid -> (signature, fingerprint)
+    for post, fields in sorted(done, key=lambda pair: pair[0].id):
+        if "fingerprint" not in fields:
+            continue
+        own: str | None = fields["fingerprint"]
+        sig = fields.get("signature")
+        best, best_score = None, neardup.THRESHOLD
+        for pid in neighbours.get(post.id, []):
+            if pid in mine:
+                other_sig, other_group = mine[pid], groups.get(pid)
+            else:
+                other_sig, other_group = known.get(pid, (None, None))
+            if sig and other_sig and other_group and len(other_sig) == len(sig):
+                score = neardup.resemblance(sig, other_sig)
+                if score >= best_score:
+                    best, best_score = other_group, score
+        groups[post.id] = best or own
+    return groups
 
 
-def _save_labels(
-    session: Session,
-    post: Post,
-    outputs: dict[str, Any],
-    now: datetime,
-    category_ids: dict[int, dict[str, int]],
-) -> None:
-    version = int(outputs["taxonomy_version"])
-    if version not in category_ids:
-        category_ids[version] = taxonomy_repo.category_ids(session, version)
-    ids = category_ids[version]
-    labels = [
-        (ids[label["key"]], float(label["confidence"])) for label in outputs["labels"] if label["key"] in ids
-    ]
-    labels_repo.replace_model_labels(
-        session, post.id, labels, model=str(outputs["model"]), taxonomy_version=version, now=now
-    )
+def _save_labels(session: Session, outputs: list[tuple[int, dict[str, Any]]], now: datetime) -> None:
+    """Replace the model labels of these posts with the classify stage's outputs."""
+    category_ids: dict[int, dict[str, int]] = {}
+    rows = []
+    for post_id, out in outputs:
+        version = int(out["taxonomy_version"])
+        if version not in category_ids:
+            category_ids[version] = taxonomy_repo.category_ids(session, version)
+        ids = category_ids[version]
+        rows += [
+            (post_id, ids[label["key"]], float(label["confidence"]), str(out["model"]), version)
+            for label in out["labels"]
+            if label["key"] in ids
+        ]
+    labels_repo.replace_model_labels(session, [post_id for post_id, _ in outputs], rows, now=now)

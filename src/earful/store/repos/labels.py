@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from earful.store.models import Category, Label
@@ -13,29 +13,33 @@ from earful.store.models import Category, Label
 
 def replace_model_labels(
     session: Session,
-    post_id: int,
-    labels: Sequence[tuple[int, float]],
+    post_ids: Sequence[int],
+    rows: Sequence[tuple[int, int, float, str, int]],
     *,
-    model: str,
-    taxonomy_version: int,
     now: datetime,
 ) -> None:
-    """Set the post's model labels to `labels` (category id, confidence); analysts' labels stay."""
-    session.execute(
-        delete(Label).where(Label.post_id == post_id, Label.by == "model"),
-        execution_options={"synchronize_session": False},
-    )
-    for category_id, confidence in labels:
-        session.add(
-            Label(
-                post_id=post_id,
-                category_id=category_id,
-                by="model",
-                model_version=model,
-                confidence=confidence,
-                taxonomy_version=taxonomy_version,
-                created_at=now,
-            )
+    """Replace these posts' model labels with `rows`: (post id, category id, confidence, model,
+    taxonomy version) each. Analysts' labels stay."""
+    for i in range(0, len(post_ids), 5000):
+        session.execute(
+            delete(Label).where(Label.post_id.in_(post_ids[i : i + 5000]), Label.by == "model"),
+            execution_options={"synchronize_session": False},
+        )
+    if rows:
+        session.execute(
+            insert(Label),
+            [
+                {
+                    "post_id": post_id,
+                    "category_id": category_id,
+                    "by": "model",
+                    "model_version": model,
+                    "confidence": confidence,
+                    "taxonomy_version": version,
+                    "created_at": now,
+                }
+                for post_id, category_id, confidence, model, version in rows
+            ],
         )
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, delete, func, insert, or_, select, update
+from sqlalchemy import Table, and_, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
@@ -82,9 +82,9 @@ def enrichments_for(session: Session, post_ids: Sequence[int]) -> dict[int, dict
 
 
 def save_enrichments(
-    session: Session, post_id: int, rows: Sequence[tuple[str, int, dict[str, Any]]], now: datetime
+    session: Session, rows: Sequence[tuple[int, str, int, dict[str, Any]]], now: datetime
 ) -> None:
-    """Record stages' outputs for a post, (stage, version, outputs) each, replacing older versions'."""
+    """Record stages' outputs, (post id, stage, version, outputs) each, replacing older versions'."""
     if not rows:
         return
     stmt = insert_for(session, Enrichment)
@@ -100,9 +100,23 @@ def save_enrichments(
         stmt,
         [
             {"post_id": post_id, "stage": stage, "version": version, "outputs": outputs, "created_at": now}
-            for stage, version, outputs in rows
+            for post_id, stage, version, outputs in rows
         ],
     )
+
+
+def update_enriched(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """Write what enrichment derived to each post; every row has `post_id` and the same columns."""
+    if not rows:
+        return
+    table = cast(Table, Post.__table__)
+    columns = [name for name in rows[0] if name != "post_id"]
+    stmt = (
+        update(table)
+        .where(table.c.id == bindparam("post_id"))
+        .values({name: bindparam(name) for name in columns})
+    )
+    session.connection().execute(stmt, list(rows))
 
 
 def fold_duplicate(session: Session, post_id: int, fingerprint: str | None) -> None:
@@ -189,29 +203,52 @@ def urgency_reasons(session: Session, post_ids: Sequence[int]) -> dict[int, list
     return {pid: list(out.get("urgency_reasons") or []) for pid, out in rows if out.get("urgency_reasons")}
 
 
-def replace_bands(session: Session, post_id: int, bands: Sequence[str]) -> None:
-    """Set the near-duplicate band keys of a post."""
-    session.execute(delete(PostBand).where(PostBand.post_id == post_id), execution_options=NO_SYNC)
-    if bands:
-        session.execute(insert(PostBand), [{"post_id": post_id, "band": band} for band in bands])
+def replace_bands(session: Session, bands: dict[int, Sequence[str]]) -> None:
+    """Set the near-duplicate band keys of these posts, {post id: keys}."""
+    ids = list(bands)
+    for chunk in _chunks(ids):
+        session.execute(delete(PostBand).where(PostBand.post_id.in_(chunk)), execution_options=NO_SYNC)
+    rows = [{"post_id": pid, "band": band} for pid, keys in bands.items() for band in keys]
+    if rows:
+        session.execute(insert(PostBand), rows)
 
 
-def band_neighbours(session: Session, post_id: int, bands: Sequence[str], limit: int = 50) -> list[int]:
-    """Return up to `limit` other posts sharing a band key with these, most shared bands first."""
-    if not bands:
-        return []
-    shared = func.count().label("shared")
-    rows = session.execute(
-        select(PostBand.post_id, shared)
-        .where(PostBand.band.in_(bands), PostBand.post_id != post_id)
-        .group_by(PostBand.post_id)
-        .order_by(shared.desc(), PostBand.post_id)
-        .limit(limit)
-    )
-    return [pid for pid, _ in rows]
+def band_neighbours(
+    session: Session, bands: dict[int, Sequence[str]], limit: int = 50
+) -> dict[int, list[int]]:
+    """Return, for each post, up to `limit` other posts sharing band keys with it, most shared first."""
+    wanted = sorted({band for keys in bands.values() for band in keys})
+    holders: dict[str, list[int]] = {}
+    for chunk in _chunks(wanted):
+        for pid, band in session.execute(
+            select(PostBand.post_id, PostBand.band).where(PostBand.band.in_(chunk))
+        ):
+            holders.setdefault(band, []).append(pid)
+    found: dict[int, list[int]] = {}
+    for post_id, keys in bands.items():
+        shared: dict[int, int] = {}
+        for band in keys:
+            for other in holders.get(band, ()):
+                if other != post_id:
+                    shared[other] = shared.get(other, 0) + 1
+        found[post_id] = sorted(shared, key=lambda other: (-shared[other], other))[:limit]
+    return found
 
 
-def fingerprints(session: Session, post_ids: Sequence[int]) -> dict[int, str | None]:
-    """Return the group fingerprint of each of these posts."""
-    rows = session.execute(select(Post.id, Post.fingerprint).where(Post.id.in_(post_ids)))
-    return {pid: fp for pid, fp in rows}
+def signatures(session: Session, post_ids: Sequence[int]) -> dict[int, tuple[list[int] | None, str | None]]:
+    """Return each post's near-duplicate signature and group fingerprint."""
+    found: dict[int, tuple[list[int] | None, str | None]] = {}
+    for chunk in _chunks(list(post_ids)):
+        rows = session.execute(
+            select(Post.id, Post.fingerprint, Enrichment.outputs)
+            .join(Enrichment, (Enrichment.post_id == Post.id) & (Enrichment.stage == "neardup"))
+            .where(Post.id.in_(chunk))
+        )
+        for pid, fingerprint, outputs in rows:
+            found[pid] = ((outputs or {}).get("signature"), fingerprint)
+    return found
+
+
+def _chunks(values: Sequence[Any], size: int = 5000) -> list[Sequence[Any]]:
+    # SQLite allows at most 32,766 bound parameters in one statement.
+    return [values[i : i + size] for i in range(0, len(values), size)]
