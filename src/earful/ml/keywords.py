@@ -55,7 +55,7 @@ class KeywordClassifier:
             hits = tuple(sorted({m.group() for m in pattern.finditer(folded)}))
             if hits:
                 # One keyword is weak evidence, each further one halves the doubt.
-                scored.append(Prediction(key, round(1 - 0.5 ** (len(hits) + 0.0) * 0.8, 3), hits))
+                scored.append(Prediction(key, round(1 - 0.8 * 0.5 ** len(hits), 3), hits))
         # Ties go to the category whose evidence is more specific (longer phrases).
         scored.sort(key=lambda p: (-p.confidence, -sum(len(e) for e in p.evidence), p.key))
         return scored[:MAX_LABELS]

@@ -16,10 +16,11 @@ Given names that are also words, places or brands ("Will", "Rose", "Paris", "Mer
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterator
 from functools import lru_cache
 from importlib.resources import files
+
+from earful.ml.keywords import fold
 
 # Spanish and Mexican given names and nicknames the Census lists lack or spell without accents.
 SPANISH_GIVEN = """
@@ -105,9 +106,8 @@ _PLACE_CUE = re.compile(r"(?i:\b(?:en|por|hasta|hacia|desde|in|to|into|near|via|
 
 
 def _fold(word: str) -> str:
-    """Lower case without accents: how the lists are compared."""
-    decomposed = unicodedata.normalize("NFKD", word.casefold())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).replace("’", "'")
+    """Lower case without accents, one kind of apostrophe: how the lists are compared."""
+    return fold(word).replace("’", "'")
 
 
 def _words(text: str) -> set[str]:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -14,11 +12,6 @@ from earful.store.models import Category, TaxonomyVersion
 def latest(session: Session) -> TaxonomyVersion | None:
     """Return the newest taxonomy version, or None before any is saved."""
     return session.scalars(select(TaxonomyVersion).order_by(TaxonomyVersion.version.desc()).limit(1)).first()
-
-
-def versions(session: Session) -> Sequence[TaxonomyVersion]:
-    """Return every saved version, newest first."""
-    return session.scalars(select(TaxonomyVersion).order_by(TaxonomyVersion.version.desc())).all()
 
 
 def save(session: Session, taxonomy: Taxonomy, *, note: str | None, user_id: int | None) -> TaxonomyVersion:
