@@ -58,6 +58,14 @@ class Settings(BaseSettings):
     job_backoff_seconds: float = Field(
         default=2.0, description="First retry delay; doubles on each try, with jitter."
     )
+    retrain_delay_seconds: float = Field(
+        default=300.0,
+        description="After an analyst relabels a post, wait this long (gathering more) before retraining.",
+    )
+    reclassify_days: int = Field(
+        default=90,
+        description="After a new model is trained, posts from this many recent days are labelled again.",
+    )
     worker_poll_seconds: float = Field(
         default=1.0, description="How long an idle worker waits before looking for jobs again."
     )

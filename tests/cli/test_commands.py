@@ -29,6 +29,8 @@ COMMANDS = [
     ["taxonomy", "export"],
     ["eval"],
     ["eval-sentiment"],
+    ["train"],
+    ["models"],
 ]
 
 

@@ -16,6 +16,7 @@ from earful.cli.context import console, database, friendly_errors, settings
 from earful.cli.demo import demo_command
 from earful.cli.evaluate import eval_command, eval_sentiment_command
 from earful.cli.imports import import_command
+from earful.cli.learning import models_command, train_command
 from earful.cli.taxonomy import taxonomy_app
 from earful.kit.errors import NotFound
 from earful.store.repos import jobs as jobs_repo
@@ -38,6 +39,8 @@ app.command("import")(import_command)
 app.command("demo")(demo_command)
 app.command("eval")(eval_command)
 app.command("eval-sentiment")(eval_sentiment_command)
+app.command("train")(train_command)
+app.command("models")(models_command)
 
 
 @app.command()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from typing import Any
 
@@ -15,42 +16,78 @@ from earful.jobs.registry import JobContext, job
 from earful.kit.clock import utcnow
 from earful.kit.seal import Sealer, SealError
 from earful.kit.text import storable
-from earful.ml import keywords
+from earful.ml import keywords, trained
+from earful.ml.taxonomy import Taxonomy
+from earful.ml.trained import TrainedClassifier, TrainedSentiment
 from earful.pipeline import neardup
 from earful.pipeline.chain import TEXT_STAGES, Chain, StageFailed, build_chain
 from earful.pipeline.classify import ClassifyStage
+from earful.pipeline.sentiment import SentimentStage
 from earful.pipeline.stage import WorkItem
 from earful.settings import Settings
 from earful.store.models import Post
 from earful.store.repos import labels as labels_repo
+from earful.store.repos import learning as learning_repo
 from earful.store.repos import posts as posts_repo
 from earful.store.repos import quarantine as quarantine_repo
 from earful.store.repos import taxonomy as taxonomy_repo
-from earful.store.sealing import quarantine_sealer, raw_sealer
+from earful.store.sealing import model_signer, quarantine_sealer, raw_sealer
+
+log = logging.getLogger(__name__)
 
 _CHAINS: dict[tuple[Any, ...], Chain] = {}
 
 
 def chain_for(session: Session, settings: Settings) -> Chain:
-    """Return the chain for these settings and the taxonomy now in use (built once per version)."""
+    """Return the chain for these settings, the taxonomy and the trained models now in use
+    (built once per combination)."""
     latest = taxonomy_repo.latest(session)
+    classifier_id = learning_repo.active_model_id(session, learning_repo.CLASSIFIER) or 0
+    sentiment_id = learning_repo.active_model_id(session, learning_repo.SENTIMENT) or 0
     key = (
         settings.secret,
         tuple(settings.languages),
         tuple(settings.public_handles),
         latest.version if latest else 0,
+        classifier_id,
+        sentiment_id,
     )
     if key not in _CHAINS:
         classify = None
         if latest is not None:
-            taxonomy = taxonomy_repo.load(session, latest)
-            model = f"{keywords.NAME}-{keywords.VERSION}"
-            classify = ClassifyStage(keywords.KeywordClassifier(taxonomy), latest.version, model)
-        _CHAINS.clear()  # one taxonomy is in use at a time
+            classify = _classify_stage(session, settings, latest.version, taxonomy_repo.load(session, latest))
+        sentiment = None
+        found = _trained(session, settings, learning_repo.SENTIMENT)
+        if found is not None and isinstance(found[1], TrainedSentiment):
+            sentiment = SentimentStage(found[1], found[0])
+        _CHAINS.clear()  # one taxonomy and one set of models are in use at a time
         _CHAINS[key] = build_chain(
-            settings.secret, list(settings.languages), settings.public_handles, classify
+            settings.secret, list(settings.languages), settings.public_handles, classify, sentiment
         )
     return _CHAINS[key]
+
+
+def _classify_stage(session: Session, settings: Settings, version: int, taxonomy: Taxonomy) -> ClassifyStage:
+    """Use the trained classifier when one was trained for this taxonomy version, else the keywords."""
+    found = _trained(session, settings, learning_repo.CLASSIFIER)
+    if found is not None:
+        model_id, model = found
+        if isinstance(model, TrainedClassifier) and model.taxonomy == taxonomy:
+            return ClassifyStage(model, version, f"{trained.NAME}-{trained.VERSION}#{model_id}", model_id)
+    return ClassifyStage(keywords.KeywordClassifier(taxonomy), version, f"{keywords.NAME}-{keywords.VERSION}")
+
+
+def _trained(
+    session: Session, settings: Settings, kind: str
+) -> tuple[int, TrainedClassifier | TrainedSentiment] | None:
+    """Return the active model of `kind` with its id; None when there is none or its signature fails."""
+    row = learning_repo.active_model(session, kind)
+    if row is None:
+        return None
+    if not model_signer(settings.secret).verify(row.artifact, row.artifact_tag):
+        log.error("model %s (%s) fails its signature check and is not used; train a new one", row.id, kind)
+        return None
+    return row.id, trained.load_model(row.artifact)
 
 
 @job(ENRICH_JOB)

@@ -21,12 +21,32 @@ from earful.store.repos import jobs as jobs_repo
 log = logging.getLogger(__name__)
 
 
-def enqueue(session: Session, settings: Settings, name: str, payload: dict[str, Any]) -> int:
-    """Queue job `name` inside the caller's transaction and return its id."""
+def enqueue(
+    session: Session, settings: Settings, name: str, payload: dict[str, Any], *, delay_seconds: float = 0
+) -> int:
+    """Queue job `name` inside the caller's transaction (to run no sooner than `delay_seconds` from
+    now) and return its id."""
     job = jobs_repo.enqueue(
-        session, name, payload, max_attempts=settings.job_max_attempts, run_after=utcnow()
+        session,
+        name,
+        payload,
+        max_attempts=settings.job_max_attempts,
+        run_after=utcnow() + timedelta(seconds=delay_seconds),
     )
     return job.id
+
+
+def enqueue_once(
+    session: Session, settings: Settings, name: str, payload: dict[str, Any], *, delay_seconds: float = 0
+) -> int | None:
+    """Queue job `name` unless one is already waiting to run; return the new job's id, or None.
+
+    For work that only needs doing once however many times it is asked for before it runs, such
+    as retraining after a burst of relabels.
+    """
+    if jobs_repo.waiting(session, name):
+        return None
+    return enqueue(session, settings, name, payload, delay_seconds=delay_seconds)
 
 
 def worker_name() -> str:

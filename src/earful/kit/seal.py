@@ -45,6 +45,14 @@ class Sealer:
         secret can test a guess against one (a plain hash of a short post could be looked up)."""
         return hmac.new(self._tag_key, text.encode("utf-8"), hashlib.sha256).hexdigest()
 
+    def sign(self, data: bytes) -> str:
+        """Return a keyed digest of `data`, so bytes read back can be checked as this deployment's own."""
+        return hmac.new(self._tag_key, data, hashlib.sha256).hexdigest()
+
+    def verify(self, data: bytes, signature: str) -> bool:
+        """Return True when `signature` is `sign(data)`, compared in constant time."""
+        return hmac.compare_digest(self.sign(data), signature)
+
     def open(self, sealed: bytes) -> str:
         """Return the text `seal` was given; raise SealError when it was not sealed by this key."""
         if len(sealed) < 1 + NONCE or sealed[:1] != FORMAT:

@@ -12,6 +12,7 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from sklearn.metrics import confusion_matrix, f1_score, precision_recall_fscore_support
@@ -101,3 +102,57 @@ def over_seeds(run: Callable[[int], Scores], seeds: int) -> tuple[Scores, float,
     results = [run(seed) for seed in range(seeds)]
     values = [r.macro_f1 for r in results]
     return results[0], float(np.mean(values)), float(np.std(values))
+
+
+def multilabel_scores(
+    truth: Sequence[Sequence[str]], predicted: Sequence[Sequence[str]], labels: Sequence[str]
+) -> dict[str, Any]:
+    """Return per-label precision/recall/F1/support of label sets, with macro-F1 over the labels
+    that occur in the truth and micro-F1 over all decisions."""
+    per_label: dict[str, dict[str, float]] = {}
+    tp_all = fp_all = fn_all = 0
+    for label in labels:
+        tp = sum(1 for t, p in zip(truth, predicted, strict=True) if label in t and label in p)
+        fp = sum(1 for t, p in zip(truth, predicted, strict=True) if label not in t and label in p)
+        fn = sum(1 for t, p in zip(truth, predicted, strict=True) if label in t and label not in p)
+        tp_all, fp_all, fn_all = tp_all + tp, fp_all + fp, fn_all + fn
+        precision = tp / (tp + fp) if tp + fp else 0.0
+        recall = tp / (tp + fn) if tp + fn else 0.0
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        per_label[label] = {
+            "precision": round(precision, 4),
+            "recall": round(recall, 4),
+            "f1": round(f1, 4),
+            "support": tp + fn,
+        }
+    present = [v["f1"] for v in per_label.values() if v["support"]]
+    micro = 2 * tp_all / (2 * tp_all + fp_all + fn_all) if tp_all else 0.0
+    return {
+        "labels": per_label,
+        "macro_f1": round(float(np.mean(present)), 4) if present else 0.0,
+        "micro_f1": round(micro, 4),
+    }
+
+
+def calibration_error(probabilities: np.ndarray, truth: np.ndarray, bins: int = 10) -> float:
+    """Return the expected calibration error: how far, weighted by how often, the stated
+    probabilities are from the observed frequencies, over equal-width probability bins."""
+    p = probabilities.ravel()
+    y = truth.ravel().astype(float)
+    if p.size == 0:
+        return 0.0
+    edges = np.minimum((p * bins).astype(int), bins - 1)
+    error = 0.0
+    for b in range(bins):
+        inside = edges == b
+        if inside.any():
+            error += float(inside.sum()) / p.size * abs(float(p[inside].mean()) - float(y[inside].mean()))
+    return round(float(error), 4)
+
+
+def holdout_split(n: int, share: float, seed: int = 0) -> tuple[list[int], list[int]]:
+    """Return (train, held-out) index lists, a `share` of `n` held out at random with `seed`."""
+    order = list(range(n))
+    random.Random(seed).shuffle(order)
+    cut = max(1, round(n * share))
+    return sorted(order[cut:]), sorted(order[:cut])

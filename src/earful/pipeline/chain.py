@@ -94,13 +94,15 @@ def build_chain(
     languages: list[str] | None = None,
     public_handles: Sequence[str] = (),
     classify: ClassifyStage | None = None,
+    sentiment: SentimentStage | None = None,
 ) -> Chain:
     """Return the default chain: clean, language, redact, pseudonymise, dedupe, neardup, classify,
     sentiment, urgency.
 
     Redaction comes before anything that keeps text, so what is stored never held the personal
     data; it runs after language detection so a name finder can use the language. Classify runs
-    only when a taxonomy is loaded (the caller builds its stage from it).
+    only when a taxonomy is loaded (the caller builds its stage from it); sentiment uses the built-in
+    scorer unless the caller passes a stage with a trained model.
     """
     stages: list[Stage] = [
         CleanStage(),
@@ -112,7 +114,7 @@ def build_chain(
     ]
     if classify is not None:
         stages.append(classify)
-    stages.append(SentimentStage())
+    stages.append(sentiment or SentimentStage())
     stages.append(UrgencyStage())
     return Chain(stages)
 

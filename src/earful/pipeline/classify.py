@@ -7,7 +7,7 @@ from typing import Any, Protocol
 from earful.ml.keywords import Prediction
 from earful.pipeline.stage import WorkItem
 
-CODE_VERSION = 1
+CODE_VERSION = 2
 
 
 class Classifier(Protocol):
@@ -21,17 +21,20 @@ class Classifier(Protocol):
 class ClassifyStage:
     """Label the post with leaf categories (and so their parents) of one taxonomy version.
 
-    Its version folds in the taxonomy's, so loading a new taxonomy makes every post's labels
-    stale and re-running the chain relabels them.
+    Its version folds in the taxonomy's and the trained model's (0 for the keyword classifier), so
+    loading a new taxonomy or training a new model makes every post's labels stale, and re-running
+    the chain relabels them.
     """
 
     name = "classify"
 
-    def __init__(self, classifier: Classifier, taxonomy_version: int, model: str) -> None:
+    def __init__(self, classifier: Classifier, taxonomy_version: int, model: str, model_id: int = 0) -> None:
+        if not 0 <= model_id < 1_000_000 or not 0 <= taxonomy_version < 1_000_000:
+            raise ValueError("taxonomy and model versions must be below a million to fold into one version")
         self._classifier = classifier
         self.taxonomy_version = taxonomy_version
         self.model = model
-        self.version = CODE_VERSION * 100_000 + taxonomy_version
+        self.version = CODE_VERSION * 10**12 + taxonomy_version * 10**6 + model_id
 
     def run(self, item: WorkItem) -> dict[str, Any]:
         """Return the post's labels: category key, confidence and the evidence for each."""

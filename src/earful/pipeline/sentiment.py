@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Any
+from typing import Any, Protocol
 
 from earful.ml.keywords import fold
 from earful.pipeline.stage import WorkItem
@@ -64,15 +64,31 @@ _STRONG = re.compile(
 )
 
 
+class SentimentModel(Protocol):
+    """A trained sentiment model: the label of a text and its complaint score in 0-1."""
+
+    def score(self, text: str) -> tuple[str, float]:
+        """Return (positive|neutral|complaint, complaint score)."""
+        ...
+
+
 class SentimentStage:
-    """Say whether a post is praise, neutral, or a complaint, and how strongly."""
+    """Say whether a post is praise, neutral, or a complaint, and how strongly.
+
+    With no model it uses the built-in cue scorer; a model trained on analysts' judgements
+    replaces it, and its id folds into the stage version so posts are scored again.
+    """
 
     name = "sentiment"
-    version = 1
+    CODE_VERSION = 1
+
+    def __init__(self, model: SentimentModel | None = None, model_id: int = 0) -> None:
+        self._score = model.score if model is not None else score_text
+        self.version = self.CODE_VERSION * 10**6 + model_id if model is not None else self.CODE_VERSION
 
     def run(self, item: WorkItem) -> dict[str, Any]:
         """Return {"sentiment": positive|neutral|complaint, "sentiment_score": 0-1}."""
-        label, score = score_text(f"{item.title or ''}\n{item.text}")
+        label, score = self._score(f"{item.title or ''}\n{item.text}")
         return {"sentiment": label, "sentiment_score": score}
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 
+import earful.classify.jobs
 import earful.ingest.jobs  # noqa: F401 - registers the ingest job handlers
 from earful.jobs.queue import drain, recover_stale, worker_name
 from earful.settings import Settings

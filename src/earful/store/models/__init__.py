@@ -2,6 +2,7 @@
 
 from earful.store.models.base import Base
 from earful.store.models.capture import Enrichment, Post, PostBand, Quarantined, RawItem, Source
+from earful.store.models.learning import ModelVersion, SentimentLabel
 from earful.store.models.taxonomy import Category, Label, TaxonomyVersion
 from earful.store.models.work import ApiToken, AuditEntry, Job, Team, TriageItem, User
 
@@ -13,10 +14,12 @@ __all__ = [
     "Enrichment",
     "Job",
     "Label",
+    "ModelVersion",
     "Post",
     "PostBand",
     "Quarantined",
     "RawItem",
+    "SentimentLabel",
     "Source",
     "TaxonomyVersion",
     "Team",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Float, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Float, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -104,7 +104,8 @@ class Enrichment(Base):
     id: Mapped[int] = id_column()
     post_id: Mapped[int] = mapped_column(BigId, ForeignKey("posts.id", ondelete="CASCADE"))
     stage: Mapped[str] = mapped_column(String(40))
-    version: Mapped[int] = mapped_column()
+    # 64-bit: a stage's version can fold in the versions of the taxonomy and model it ran with.
+    version: Mapped[int] = mapped_column(BigInteger)
     outputs: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
     created_at: Mapped[datetime] = created_column()
 

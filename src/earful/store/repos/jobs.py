@@ -24,6 +24,12 @@ def enqueue(
     return job
 
 
+def waiting(session: Session, name: str) -> bool:
+    """Return True when a job called `name` is queued and not yet running."""
+    found = session.scalar(select(Job.id).where(Job.name == name, Job.status == "queued").limit(1))
+    return found is not None
+
+
 def claim(session: Session, worker: str, now: datetime) -> Job | None:
     """Take the oldest ready job for `worker`, or None when nothing is ready.
 

@@ -44,14 +44,22 @@ def replace_model_labels(
 
 
 def names_for(session: Session, post_ids: Sequence[int]) -> dict[int, list[tuple[str, str, float | None]]]:
-    """Return each post's labels as (category key, name, confidence), surest first."""
+    """Return each post's labels as (category key, name, confidence), surest first.
+
+    An analyst's labels, where a post has them, replace the model's: they are the correction.
+    """
     found: dict[int, list[tuple[str, str, float | None]]] = {pid: [] for pid in post_ids}
+    by_analyst: set[int] = set()
     rows = session.execute(
-        select(Label.post_id, Category.key, Category.name, Label.confidence)
+        select(Label.post_id, Label.by, Category.key, Category.name, Label.confidence)
         .join(Category, Category.id == Label.category_id)
         .where(Label.post_id.in_(post_ids))
-        .order_by(Label.post_id, Label.confidence.desc())
+        .order_by(Label.post_id, Label.by, Label.confidence.desc())
     )
-    for post_id, key, name, confidence in rows:
+    for post_id, by, key, name, confidence in rows:
+        if by == "analyst":
+            by_analyst.add(post_id)
+        elif post_id in by_analyst:
+            continue
         found[post_id].append((key, name, confidence))
     return found

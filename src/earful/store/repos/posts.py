@@ -252,3 +252,10 @@ def signatures(session: Session, post_ids: Sequence[int]) -> dict[int, tuple[lis
 def _chunks(values: Sequence[Any], size: int = 5000) -> list[Sequence[Any]]:
     # SQLite allows at most 32,766 bound parameters in one statement.
     return [values[i : i + size] for i in range(0, len(values), size)]
+
+
+def ids_posted_since(session: Session, since: datetime, after_id: int, limit: int) -> Sequence[int]:
+    """Return up to `limit` ids (above `after_id`, ascending) of posts posted at or after `since`."""
+    return session.scalars(
+        select(Post.id).where(Post.posted_at >= since, Post.id > after_id).order_by(Post.id).limit(limit)
+    ).all()

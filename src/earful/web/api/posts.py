@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
+from earful.accounts.service import Account
+from earful.classify.learning import Actor, relabel
+from earful.settings import Settings
 from earful.store.db import Database
 from earful.triage.service import feed
-from earful.web.deps import api_account, get_db
+from earful.web.deps import api_account, get_db, get_settings
 
 router = APIRouter(prefix="/api", dependencies=[Depends(api_account)])
 
@@ -59,4 +63,30 @@ def list_posts(
     return PostPage(
         items=[PostRead.model_validate(post, from_attributes=True) for post in page.posts],
         next_cursor=page.next_cursor,
+    )
+
+
+class LabelsUpdate(BaseModel):
+    """An analyst's correction: the post's categories (leaf keys), its tone, or both."""
+
+    categories: list[str] | None = Field(default=None, max_length=10)
+    sentiment: Literal["positive", "neutral", "complaint"] | None = None
+
+
+@router.put("/posts/{post_id}/labels", status_code=204)
+def put_labels(
+    post_id: int,
+    body: LabelsUpdate,
+    account: Account = Depends(api_account),
+    db: Database = Depends(get_db),
+    settings: Settings = Depends(get_settings),
+) -> None:
+    """Set the post's categories and/or tone as an analyst; the models retrain from it shortly after."""
+    relabel(
+        db,
+        settings,
+        Actor(account.id, account.username, account.role),
+        post_id,
+        categories=body.categories,
+        sentiment=body.sentiment,
     )

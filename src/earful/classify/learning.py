@@ -1,0 +1,299 @@
+"""Learning from analysts: relabel a post, train new models from every label, evaluate them on
+labels held out from training, and put the new model to work on recent posts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+import numpy as np
+from sqlalchemy.orm import Session
+
+from earful.classify.policies import can_relabel, can_train
+from earful.classify.service import current
+from earful.jobs.queue import enqueue, enqueue_once
+from earful.kit.clock import utcnow
+from earful.kit.errors import EarfulError, Forbidden, NotFound
+from earful.ml import trained
+from earful.ml.evaluate import calibration_error, holdout_split, multilabel_scores, score
+from earful.ml.taxonomy import Taxonomy
+from earful.ml.trained import TrainedClassifier, TrainedSentiment, dump_model, leaves
+from earful.pipeline.sentiment import score_text
+from earful.settings import Settings
+from earful.store.db import Database
+from earful.store.models import Post
+from earful.store.repos import audit as audit_repo
+from earful.store.repos import learning as learning_repo
+from earful.store.repos import posts as posts_repo
+from earful.store.repos import taxonomy as taxonomy_repo
+from earful.store.sealing import model_signer
+
+TRAIN_JOB = "classify.train"
+# The enrichment job of the ingest domain, named rather than imported: domains hand work over by name.
+ENRICH_JOB = "ingest.enrich"
+TONES = ("complaint", "neutral", "positive")
+HOLDOUT_SHARE = 0.2
+MIN_HOLDOUT = 20  # analyst-labelled posts needed before some are held out for evaluation
+MIN_SENTIMENT = 30  # analyst judgements needed before a sentiment model is trained
+RECLASSIFY_CHUNK = 500
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who is acting: an account's id, name and role (the web and CLI both pass one)."""
+
+    id: int | None
+    name: str
+    role: str
+
+
+@dataclass(slots=True)
+class TrainResult:
+    """What one training run made."""
+
+    kind: str
+    model_id: int | None
+    examples: int
+    active: bool
+    evaluation: dict[str, Any] = field(default_factory=dict)
+    message: str = ""
+
+
+def relabel(
+    db: Database,
+    settings: Settings,
+    actor: Actor,
+    post_id: int,
+    *,
+    categories: list[str] | None = None,
+    sentiment: str | None = None,
+) -> None:
+    """Record an analyst's categories and/or tone for a post, and schedule a retrain.
+
+    Categories are leaf keys of the taxonomy in use; an empty list clears the analyst's categories.
+    """
+    if not can_relabel(actor.role):
+        raise Forbidden("Relabelling posts takes the analyst role or higher.")
+    if categories is None and sentiment is None:
+        raise EarfulError("Send 'categories', 'sentiment' or both.")
+    if sentiment is not None and sentiment not in TONES:
+        raise EarfulError(f"Sentiment must be one of {', '.join(TONES)}, not {sentiment!r}.")
+    in_use = current(db)
+    if categories is not None and in_use is None:
+        raise EarfulError("No taxonomy is loaded; load one with `earful taxonomy load FILE` first.")
+    now = utcnow()
+    with db.write() as session:
+        if session.get(Post, post_id) is None:
+            raise NotFound(f"There is no post {post_id}.")
+        if categories is not None and in_use is not None:
+            ids = taxonomy_repo.category_ids(session, in_use.version)
+            allowed = set(leaves(in_use.taxonomy))
+            unknown = [key for key in categories if key not in allowed]
+            if unknown:
+                raise EarfulError(
+                    f"Not leaf categories of the taxonomy in use: {', '.join(unknown[:5])}. "
+                    f"Choose from: {', '.join(sorted(allowed)[:12])}..."
+                )
+            learning_repo.replace_analyst_labels(
+                session,
+                post_id,
+                [ids[key] for key in dict.fromkeys(categories)],
+                user_id=actor.id,
+                taxonomy_version=in_use.version,
+                now=now,
+            )
+        if sentiment is not None:
+            learning_repo.set_sentiment_label(session, post_id, sentiment, user_id=actor.id, now=now)
+        audit_repo.append(
+            session,
+            actor.id,
+            actor.name,
+            "post.relabel",
+            f"post:{post_id}",
+            {"categories": categories, "sentiment": sentiment},
+        )
+        enqueue_once(session, settings, TRAIN_JOB, {}, delay_seconds=settings.retrain_delay_seconds)
+
+
+def train_classifier(session: Session, settings: Settings, actor: Actor | None = None) -> TrainResult:
+    """Train the taxonomy classifier on every analyst label, evaluate it on held-out labels, make it
+    the active model, and queue recent posts to be labelled by it (all in the caller's transaction)."""
+    if actor is not None and not can_train(actor.role):
+        raise Forbidden("Training models takes the lead role or higher.")
+    latest = taxonomy_repo.latest(session)
+    if latest is None:
+        raise EarfulError("No taxonomy is loaded; load one with `earful taxonomy load FILE` first.")
+    taxonomy = taxonomy_repo.load(session, latest)
+    allowed = set(leaves(taxonomy))
+    rows = learning_repo.analyst_categories(session)
+    examples = [(text, [k for k in keys if k in allowed]) for _, text, keys in rows]
+    examples = [(text, keys) for text, keys in examples if keys]
+    if not examples:
+        raise EarfulError(
+            "No analyst labels to learn from yet. Relabel posts in the feed (or PUT /api/posts/ID/labels), "
+            "then train again; until then the keyword classifier is used."
+        )
+    evaluation = _evaluate_classifier(taxonomy, examples)
+    model = TrainedClassifier(taxonomy).fit([t for t, _ in examples], [k for _, k in examples])
+    evaluation["calibrated"] = model.calibrated
+    artifact = dump_model(model)
+    name = f"{trained.NAME}-{trained.VERSION}"
+    row = learning_repo.save_model(
+        session,
+        kind=learning_repo.CLASSIFIER,
+        name=name,
+        taxonomy_version=latest.version,
+        examples=len(examples),
+        evaluation=evaluation,
+        artifact=artifact,
+        artifact_tag=model_signer(settings.secret).sign(artifact),
+        activate=True,
+        user_id=actor.id if actor else None,
+        now=utcnow(),
+    )
+    audit_repo.append(
+        session,
+        actor.id if actor else None,
+        actor.name if actor else "system",
+        "model.train",
+        f"model:{row.id}",
+        {"kind": learning_repo.CLASSIFIER, "examples": len(examples)},
+    )
+    queued = _queue_recent(session, settings)
+    return TrainResult(
+        learning_repo.CLASSIFIER,
+        row.id,
+        len(examples),
+        True,
+        evaluation,
+        f"model {row.id} is in use; {queued:,} recent posts queued to be labelled by it",
+    )
+
+
+def _evaluate_classifier(taxonomy: Taxonomy, examples: list[tuple[str, list[str]]]) -> dict[str, Any]:
+    """Train on most of the analyst labels and score on the rest, at both levels of the taxonomy."""
+    if len(examples) < MIN_HOLDOUT:
+        return {
+            "held_out": 0,
+            "note": f"{len(examples)} labelled posts; at least {MIN_HOLDOUT} are needed to hold some out",
+        }
+    train, held = holdout_split(len(examples), HOLDOUT_SHARE)
+    model = TrainedClassifier(taxonomy).fit([examples[i][0] for i in train], [examples[i][1] for i in train])
+    texts = [examples[i][0] for i in held]
+    truth = [examples[i][1] for i in held]
+    predicted = [[p.key for p in found] for found in model.predict_many(texts)]
+    probabilities = model.probabilities(texts)
+    truth_matrix = np.array([[1 if key in t else 0 for key in model.classes] for t in truth])
+    parent = {key: taxonomy.get(key).parent or key for key in model.classes}
+    categories = sorted(set(parent.values()))
+    return {
+        "held_out": len(held),
+        "trained_on": len(train),
+        "subcategories": multilabel_scores(truth, predicted, model.classes),
+        "categories": multilabel_scores(
+            [sorted({parent[k] for k in t}) for t in truth],
+            [sorted({parent[k] for k in p}) for p in predicted],
+            categories,
+        ),
+        "calibration_error": calibration_error(probabilities, truth_matrix),
+        "calibrated_on_split": model.calibrated,
+    }
+
+
+def train_sentiment(session: Session, settings: Settings, actor: Actor | None = None) -> TrainResult:
+    """Train a sentiment model on analysts' judgements; use it only if it beats the built-in scorer
+    on judgements held out from its training (all in the caller's transaction)."""
+    if actor is not None and not can_train(actor.role):
+        raise Forbidden("Training models takes the lead role or higher.")
+    rows = learning_repo.analyst_sentiments(session)
+    texts, tones = [t for _, t, _ in rows], [v for _, _, v in rows]
+    if len(texts) < MIN_SENTIMENT or len(set(tones)) < 2:
+        return TrainResult(
+            learning_repo.SENTIMENT,
+            None,
+            len(texts),
+            False,
+            message=f"{len(texts)} sentiment judgements; at least {MIN_SENTIMENT}, of two tones or more, "
+            "are needed to train (the built-in scorer stays in use)",
+        )
+    train, held = holdout_split(len(texts), HOLDOUT_SHARE)
+    candidate = TrainedSentiment.fit([texts[i] for i in train], [tones[i] for i in train])
+    truth = [tones[i] for i in held]
+    mine = score(truth, candidate.labels([texts[i] for i in held]), list(TONES))
+    builtin = score(truth, [score_text(texts[i])[0] for i in held], list(TONES))
+    better = mine.macro_recall >= builtin.macro_recall
+    evaluation = {
+        "held_out": len(held),
+        "trained_on": len(train),
+        "macro_recall": round(mine.macro_recall, 4),
+        "builtin_macro_recall": round(builtin.macro_recall, 4),
+        "labels": {
+            label: {"precision": round(p, 4), "recall": round(r, 4), "support": s}
+            for label, p, r, s in zip(mine.labels, mine.precision, mine.recall, mine.support, strict=True)
+        },
+    }
+    model = TrainedSentiment.fit(texts, tones)
+    artifact = dump_model(model)
+    row = learning_repo.save_model(
+        session,
+        kind=learning_repo.SENTIMENT,
+        name="tfidf-logreg-sentiment-1",
+        taxonomy_version=None,
+        examples=len(texts),
+        evaluation=evaluation,
+        artifact=artifact,
+        artifact_tag=model_signer(settings.secret).sign(artifact),
+        activate=better,
+        user_id=actor.id if actor else None,
+        now=utcnow(),
+    )
+    audit_repo.append(
+        session,
+        actor.id if actor else None,
+        actor.name if actor else "system",
+        "model.train",
+        f"model:{row.id}",
+        {"kind": learning_repo.SENTIMENT, "examples": len(texts), "active": better},
+    )
+    queued = _queue_recent(session, settings) if better else 0
+    how = (
+        f"beats the built-in scorer on held-out judgements ({mine.macro_recall:.3f} vs "
+        f"{builtin.macro_recall:.3f}) and is in use; {queued:,} recent posts queued"
+        if better
+        else f"does not beat the built-in scorer on held-out judgements ({mine.macro_recall:.3f} vs "
+        f"{builtin.macro_recall:.3f}); kept, not used"
+    )
+    message = f"model {row.id} {how}"
+    return TrainResult(learning_repo.SENTIMENT, row.id, len(texts), better, evaluation, message)
+
+
+def _queue_recent(session: Session, settings: Settings) -> int:
+    """Queue the enrichment of recent posts, so the new model labels them (its stage is now stale)."""
+    since = utcnow() - timedelta(days=settings.reclassify_days)
+    after, queued = 0, 0
+    while True:
+        ids = list(posts_repo.ids_posted_since(session, since, after, RECLASSIFY_CHUNK))
+        if not ids:
+            return queued
+        enqueue(session, settings, ENRICH_JOB, {"post_ids": ids})
+        queued += len(ids)
+        after = ids[-1]
+
+
+def models(db: Database, kind: str | None = None) -> list[dict[str, Any]]:
+    """Return the stored model versions, newest first, with their evaluations (not their weights)."""
+    with db.read() as session:
+        return [
+            {
+                "id": m.id,
+                "kind": m.kind,
+                "name": m.name,
+                "taxonomy_version": m.taxonomy_version,
+                "examples": m.examples,
+                "active": m.active,
+                "created_at": m.created_at,
+                "evaluation": m.evaluation,
+            }
+            for m in learning_repo.list_models(session, kind)
+        ]

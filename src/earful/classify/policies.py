@@ -1,0 +1,16 @@
+"""Who may teach the models: analysts relabel posts; leads and admins train and switch models."""
+
+from __future__ import annotations
+
+RELABELLERS = frozenset({"analyst", "lead", "admin"})
+TRAINERS = frozenset({"lead", "admin"})
+
+
+def can_relabel(role: str) -> bool:
+    """Return True when `role` may change a post's categories or tone."""
+    return role in RELABELLERS
+
+
+def can_train(role: str) -> bool:
+    """Return True when `role` may train a model and put it to use."""
+    return role in TRAINERS

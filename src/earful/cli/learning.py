@@ -1,0 +1,101 @@
+"""`earful train` and `earful models`: learn from analysts' labels and see how each model scored."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import typer
+from rich.table import Table
+
+from earful.classify.learning import TrainResult, models, train_classifier, train_sentiment
+from earful.cli.context import console, database, friendly_errors, settings
+from earful.store.repos import learning as learning_repo
+
+KINDS = ("classifier", "sentiment", "all")
+
+
+def train_command(
+    kind: str = typer.Option("all", help="What to train: classifier, sentiment or all."),
+) -> None:
+    """Train new models from every analyst label, score them on held-out labels, and put them to use."""
+    if kind not in KINDS:
+        console.print(f"[red]Error:[/red] --kind must be one of {', '.join(KINDS)}")
+        raise typer.Exit(1)
+    cfg = settings()
+    with friendly_errors():
+        db = database(cfg)
+        with console.status("Training (the classifier is trained twice: once to score, once on everything)"):
+            results = []
+            if kind in ("classifier", "all"):
+                with db.write() as session:
+                    results.append(train_classifier(session, cfg))
+            if kind in ("sentiment", "all"):
+                with db.write() as session:
+                    results.append(train_sentiment(session, cfg))
+    for result in results:
+        _print_result(result)
+    console.print(
+        "Run `earful worker` (or a server with --with-worker) to label recent posts with the new model."
+    )
+
+
+def _print_result(result: TrainResult) -> None:
+    console.print(f"[bold]{result.kind}[/bold]: {result.examples:,} analyst-labelled posts; {result.message}")
+    evaluation = result.evaluation
+    if result.kind == learning_repo.CLASSIFIER and evaluation.get("held_out"):
+        for level in ("categories", "subcategories"):
+            _print_scores(evaluation[level], f"{level.capitalize()}, {evaluation['held_out']} held-out posts")
+        console.print(
+            f"calibration error (ECE) {evaluation['calibration_error']:.3f}; "
+            f"confidences calibrated: {'yes' if evaluation.get('calibrated') else 'no (too few labels)'}"
+        )
+    elif evaluation.get("note"):
+        console.print(f"No held-out evaluation: {evaluation['note']}.")
+    if result.kind == learning_repo.SENTIMENT and evaluation.get("held_out"):
+        console.print(
+            f"macro-recall on {evaluation['held_out']} held-out judgements: {evaluation['macro_recall']:.3f} "
+            f"(built-in scorer {evaluation['builtin_macro_recall']:.3f})"
+        )
+
+
+def _print_scores(scores: dict[str, Any], title: str) -> None:
+    table = Table(title=title)
+    for column in ("label", "precision", "recall", "F1", "support"):
+        table.add_column(column, justify="left" if column == "label" else "right")
+    for label, row in scores["labels"].items():
+        if row["support"] or row["precision"]:
+            figures = (f"{row[k]:.3f}" for k in ("precision", "recall", "f1"))
+            table.add_row(label, *figures, str(row["support"]))
+    console.print(table)
+    console.print(f"macro-F1 {scores['macro_f1']:.3f}   micro-F1 {scores['micro_f1']:.3f}")
+
+
+def models_command(
+    kind: str | None = typer.Option(None, help="Only this kind: classifier or sentiment."),
+) -> None:
+    """List trained model versions, newest first, with their held-out scores."""
+    with friendly_errors():
+        found = models(database(settings()), kind)
+    if not found:
+        console.print(
+            "No trained models yet: the built-in keyword classifier and sentiment scorer are in use."
+        )
+        console.print("Relabel posts, then run `earful train`.")
+        return
+    table = Table(title="Model versions")
+    for column in ("id", "kind", "name", "taxonomy", "examples", "held out", "macro-F1 / recall", "in use"):
+        table.add_column(column)
+    for m in found:
+        evaluation = m["evaluation"]
+        figure = evaluation.get("categories", {}).get("macro_f1", evaluation.get("macro_recall"))
+        table.add_row(
+            str(m["id"]),
+            m["kind"],
+            m["name"],
+            str(m["taxonomy_version"] or ""),
+            str(m["examples"]),
+            str(evaluation.get("held_out", 0)),
+            f"{figure:.3f}" if isinstance(figure, float) else "",
+            "yes" if m["active"] else "",
+        )
+    console.print(table)

@@ -1,0 +1,169 @@
+"""Analysts' labels as training data, and the trained model versions."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session, defer
+
+from earful.store.models import Category, Label, ModelVersion, Post, SentimentLabel
+
+# The kinds of trained model (model_versions.kind).
+CLASSIFIER = "classifier"
+SENTIMENT = "sentiment"
+KEEP_WEIGHTS = 10  # model versions of each kind whose weights are kept
+
+
+def replace_analyst_labels(
+    session: Session,
+    post_id: int,
+    category_ids: Sequence[int],
+    *,
+    user_id: int | None,
+    taxonomy_version: int,
+    now: datetime,
+) -> None:
+    """Make `category_ids` the analysts' categories of the post, replacing earlier ones."""
+    session.execute(
+        delete(Label).where(Label.post_id == post_id, Label.by == "analyst"),
+        execution_options={"synchronize_session": False},
+    )
+    for category_id in category_ids:
+        session.add(
+            Label(
+                post_id=post_id,
+                category_id=category_id,
+                by="analyst",
+                user_id=user_id,
+                confidence=1.0,
+                taxonomy_version=taxonomy_version,
+                created_at=now,
+            )
+        )
+
+
+def set_sentiment_label(
+    session: Session, post_id: int, value: str, *, user_id: int | None, now: datetime
+) -> None:
+    """Record an analyst's judgement of the post's tone, replacing an earlier one."""
+    found = session.get(SentimentLabel, post_id)
+    if found is None:
+        session.add(SentimentLabel(post_id=post_id, value=value, user_id=user_id, created_at=now))
+    else:
+        found.value, found.user_id, found.created_at = value, user_id, now
+
+
+def analyst_categories(session: Session) -> list[tuple[int, str, list[str]]]:
+    """Return (post id, post text, category keys) for every post an analyst has labelled.
+
+    Keys, not ids: a label made under an older taxonomy version still teaches its category when
+    the category's key lives on in the new version.
+    """
+    rows = session.execute(
+        select(Post.id, Post.title, Post.text, Category.key)
+        .join(Label, Label.post_id == Post.id)
+        .join(Category, Category.id == Label.category_id)
+        .where(Label.by == "analyst", Post.text.is_not(None))
+        .order_by(Post.id)
+    )
+    keys: dict[int, list[str]] = defaultdict(list)
+    texts: dict[int, str] = {}
+    for post_id, title, text, key in rows:
+        texts[post_id] = f"{title}\n{text}" if title else str(text)
+        keys[post_id].append(key)
+    return [(post_id, texts[post_id], keys[post_id]) for post_id in texts]
+
+
+def analyst_sentiments(session: Session) -> list[tuple[int, str, str]]:
+    """Return (post id, post text, tone) for every post an analyst has judged."""
+    rows = session.execute(
+        select(Post.id, Post.title, Post.text, SentimentLabel.value)
+        .join(SentimentLabel, SentimentLabel.post_id == Post.id)
+        .where(Post.text.is_not(None))
+        .order_by(Post.id)
+    )
+    return [(pid, f"{title}\n{text}" if title else str(text), value) for pid, title, text, value in rows]
+
+
+def save_model(
+    session: Session,
+    *,
+    kind: str,
+    name: str,
+    taxonomy_version: int | None,
+    examples: int,
+    evaluation: dict[str, Any],
+    artifact: bytes,
+    artifact_tag: str,
+    activate: bool,
+    user_id: int | None,
+    now: datetime,
+) -> ModelVersion:
+    """Store a trained model; when `activate`, it replaces the active model of its kind."""
+    if activate:
+        session.execute(
+            update(ModelVersion).where(ModelVersion.kind == kind).values(active=False),
+            execution_options={"synchronize_session": False},
+        )
+    model = ModelVersion(
+        kind=kind,
+        name=name,
+        taxonomy_version=taxonomy_version,
+        examples=examples,
+        evaluation=evaluation,
+        artifact=artifact,
+        artifact_tag=artifact_tag,
+        active=activate,
+        created_by=user_id,
+        created_at=now,
+    )
+    session.add(model)
+    session.flush()
+    # Keep the weights of the newest KEEP_WEIGHTS versions; older ones keep their evaluation only.
+    newest = select(ModelVersion.id).where(ModelVersion.kind == kind).order_by(ModelVersion.id.desc())
+    session.execute(
+        update(ModelVersion)
+        .where(
+            ModelVersion.kind == kind,
+            ModelVersion.active.is_(False),
+            ModelVersion.id.not_in(newest.limit(KEEP_WEIGHTS).scalar_subquery()),
+        )
+        .values(artifact=b""),
+        execution_options={"synchronize_session": False},
+    )
+    return model
+
+
+def active_model(session: Session, kind: str) -> ModelVersion | None:
+    """Return the model of `kind` in use, or None when the built-in one is."""
+    return session.scalars(
+        select(ModelVersion).where(ModelVersion.kind == kind, ModelVersion.active.is_(True)).limit(1)
+    ).first()
+
+
+def active_model_id(session: Session, kind: str) -> int | None:
+    """Return the id of the model of `kind` in use, without loading its weights."""
+    return session.scalar(
+        select(ModelVersion.id).where(ModelVersion.kind == kind, ModelVersion.active.is_(True)).limit(1)
+    )
+
+
+def list_models(session: Session, kind: str | None = None, limit: int = 50) -> list[ModelVersion]:
+    """Return model versions newest first, weights not loaded."""
+    query = select(ModelVersion).order_by(ModelVersion.id.desc()).limit(limit)
+    if kind:
+        query = query.where(ModelVersion.kind == kind)
+    return list(session.scalars(query.options(defer(ModelVersion.artifact))))
+
+
+def count_analyst_labels(session: Session) -> tuple[int, int]:
+    """Return how many posts analysts have categorised and judged the tone of."""
+    categorised = session.scalar(
+        select(func.count(func.distinct(Label.post_id))).where(Label.by == "analyst")
+    )
+    judged = session.scalar(select(func.count()).select_from(SentimentLabel))
+    return int(categorised or 0), int(judged or 0)
