@@ -102,6 +102,7 @@ def test_every_stage_is_recorded_with_its_version(db: Database, enriched: dict[s
         "pseudonymise",
         "dedupe",
         "neardup",
+        "story",
         "sentiment",
         "urgency",
     }

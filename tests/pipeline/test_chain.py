@@ -37,7 +37,17 @@ class Failing:
 
 
 # Without a taxonomy loaded there is no classify stage.
-DEFAULT_ORDER = ["clean", "language", "redact", "pseudonymise", "dedupe", "neardup", "sentiment", "urgency"]
+DEFAULT_ORDER = [
+    "clean",
+    "language",
+    "redact",
+    "pseudonymise",
+    "dedupe",
+    "neardup",
+    "story",
+    "sentiment",
+    "urgency",
+]
 
 
 def test_default_chain_order() -> None:

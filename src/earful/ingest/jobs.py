@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from earful.connectors.files import map_item
 from earful.contracts import PostDraft, RawItem
 from earful.ingest.schemas import ENRICH_JOB
+from earful.ingest.stories import assign_stories
 from earful.jobs.registry import JobContext, job
 from earful.kit.clock import utcnow
 from earful.kit.seal import Sealer, SealError
@@ -213,6 +214,7 @@ def _save(session: Session, done: list[tuple[Post, WorkItem, list[tuple[str, int
     for post, _, _ in done:
         if post.id in groups:
             posts_repo.fold_duplicate(session, post.id, groups[post.id])
+    assign_stories(session, [(post, item.fields) for post, item, _ in done])
     _save_labels(
         session,
         [(post.id, out) for post, _, results in done for name, _, out in results if name == "classify"],

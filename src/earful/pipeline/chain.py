@@ -19,6 +19,7 @@ from earful.pipeline.pseudonymise import PseudonymiseStage
 from earful.pipeline.redact import RedactStage, default_redactor
 from earful.pipeline.sentiment import SentimentStage
 from earful.pipeline.stage import Stage, WorkItem
+from earful.pipeline.stories import StoryStage
 from earful.pipeline.urgency import UrgencyStage
 
 StageResult = tuple[str, int, dict[str, Any]]
@@ -96,8 +97,8 @@ def build_chain(
     classify: ClassifyStage | None = None,
     sentiment: SentimentStage | None = None,
 ) -> Chain:
-    """Return the default chain: clean, language, redact, pseudonymise, dedupe, neardup, classify,
-    sentiment, urgency.
+    """Return the default chain: clean, language, redact, pseudonymise, dedupe, neardup, story,
+    classify, sentiment, urgency.
 
     Redaction comes before anything that keeps text, so what is stored never held the personal
     data; it runs after language detection so a name finder can use the language. Classify runs
@@ -111,6 +112,7 @@ def build_chain(
         PseudonymiseStage(secret),
         DedupeStage(),
         NearDuplicateStage(),
+        StoryStage(),
     ]
     if classify is not None:
         stages.append(classify)

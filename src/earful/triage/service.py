@@ -30,6 +30,8 @@ class FeedPost:
     urgency_reasons: tuple[str, ...] = ()
     sentiment: str | None = None
     categories: tuple[FeedLabel, ...] = ()
+    story_id: int | None = None
+    story_articles: int = 0  # how many articles, from all outlets, report this post's story
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +73,8 @@ def feed(db: Database, *, limit: int = 50, cursor: str | None = None) -> FeedPag
         ids = [post.id for post, _, _ in rows[:limit]]
         labels = labels_repo.names_for(session, ids)
         reasons = posts_repo.urgency_reasons(session, ids)
+        stories = {post.story_id for post, _, _ in rows[:limit] if post.story_id is not None}
+        story_sizes = posts_repo.story_sizes(session, sorted(stories))
     items = [
         FeedPost(
             id=post.id,
@@ -87,6 +91,8 @@ def feed(db: Database, *, limit: int = 50, cursor: str | None = None) -> FeedPag
             urgency_reasons=tuple(reasons.get(post.id, ())),
             sentiment=post.sentiment,
             categories=tuple(FeedLabel(k, n, c) for k, n, c in labels.get(post.id, [])),
+            story_id=post.story_id,
+            story_articles=story_sizes.get(post.story_id, 0) if post.story_id is not None else 0,
         )
         for post, source, copies in rows[:limit]
     ]

@@ -53,6 +53,12 @@ class Post(Base):
             sqlite_where=sql_text("duplicate_of IS NOT NULL"),
             postgresql_where=sql_text("duplicate_of IS NOT NULL"),
         ),
+        Index(
+            "ix_posts_story",
+            "story_id",
+            sqlite_where=sql_text("story_id IS NOT NULL"),
+            postgresql_where=sql_text("story_id IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = id_column()
@@ -78,6 +84,9 @@ class Post(Base):
     sentiment: Mapped[str | None] = mapped_column(String(12))
     sentiment_score: Mapped[float | None] = mapped_column(Float)
     duplicate_of: Mapped[int | None] = mapped_column(BigId, ForeignKey("posts.id", ondelete="SET NULL"))
+    # Articles on one news story share the id of the story's first article (story stage); it is a
+    # grouping key, not a reference, so erasing that first article leaves the group intact.
+    story_id: Mapped[int | None] = mapped_column(BigId)
 
 
 class RawItem(Base):

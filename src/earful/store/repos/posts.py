@@ -259,3 +259,41 @@ def ids_posted_since(session: Session, since: datetime, after_id: int, limit: in
     return session.scalars(
         select(Post.id).where(Post.posted_at >= since, Post.id > after_id).order_by(Post.id).limit(limit)
     ).all()
+
+
+def story_candidates(
+    session: Session, start: datetime, end: datetime, limit: int = 2000
+) -> list[tuple[int, int, dict[str, float], datetime]]:
+    """Return (post id, story id, story terms, posted at) of the newest articles posted in [start, end]."""
+    rows = session.execute(
+        select(Post.id, Post.story_id, Enrichment.outputs, Post.posted_at)
+        .join(Enrichment, (Enrichment.post_id == Post.id) & (Enrichment.stage == "story"))
+        .where(Post.story_id.is_not(None), Post.posted_at >= start, Post.posted_at <= end)
+        .order_by(Post.posted_at.desc())
+        .limit(limit)
+    )
+    return [
+        (pid, int(story), dict((outputs or {}).get("story_terms") or {}), at)
+        for pid, story, outputs, at in rows
+        if story is not None and (outputs or {}).get("story_terms")
+    ]
+
+
+def set_stories(session: Session, stories: Mapping[int, int | None]) -> None:
+    """Set the story of each post, {post id: story id or None}."""
+    if stories:
+        table = cast(Table, Post.__table__)
+        session.connection().execute(
+            update(table).where(table.c.id == bindparam("pid")).values(story_id=bindparam("story")),
+            [{"pid": pid, "story": story} for pid, story in stories.items()],
+        )
+
+
+def story_sizes(session: Session, story_ids: Sequence[int]) -> dict[int, int]:
+    """Return how many articles each story has."""
+    if not story_ids:
+        return {}
+    rows = session.execute(
+        select(Post.story_id, func.count()).where(Post.story_id.in_(story_ids)).group_by(Post.story_id)
+    )
+    return {int(story): int(n) for story, n in rows if story is not None}

@@ -43,6 +43,8 @@ class PostRead(BaseModel):
     urgency_reasons: list[str]
     sentiment: str | None
     categories: list[LabelRead]
+    story_id: int | None
+    story_articles: int
 
 
 class PostPage(BaseModel):
