@@ -98,14 +98,41 @@ def enrich(ctx: JobContext, payload: dict[str, Any]) -> None:
     A post whose stage fails (or whose raw item cannot be read) is quarantined with the reason
     and the rest of the batch goes on.
     """
-    settings = ctx.settings
-    chain = chain_for(ctx.session, settings)
+    post_ids = [int(i) for i in payload.get("post_ids", [])]
+    if ctx.db is not None:
+        # Run the chain on a read transaction, so that on SQLite another worker can write meanwhile;
+        # only the saving below takes the write lock.
+        with ctx.db.read() as session:
+            done_items, failed = _run_chain(session, ctx.settings, post_ids)
+    else:
+        done_items, failed = _run_chain(ctx.session, ctx.settings, post_ids)
+    now = utcnow()
+    for source_id, post_id, where, reason, sealed in failed:
+        quarantine_repo.add_many(
+            ctx.session,
+            source_id,
+            f"enrich:post:{post_id}",
+            [(where, reason, sealed)],
+            now,
+            quarantine_sealer(ctx.settings.secret),
+        )
+    _save(ctx.session, done_items)
+
+
+Done = list[tuple[Post, WorkItem, list[tuple[str, int, dict[str, Any]]]]]
+Failed = list[tuple[int, int, str, str, str]]
+
+
+def _run_chain(session: Session, settings: Settings, post_ids: list[int]) -> tuple[Done, Failed]:
+    """Run the stale stages over the posts; return what each produced, and what failed and why
+    (source id, post id, where, reason, the raw text to quarantine)."""
+    chain = chain_for(session, settings)
     restart_below = max(i for i, stage in enumerate(chain.stages) if stage.name in TEXT_STAGES)
     sealer = raw_sealer(settings.secret)
-    post_ids = [int(i) for i in payload.get("post_ids", [])]
-    stored = posts_repo.enrichments_for(ctx.session, post_ids)
-    done_items: list[tuple[Post, WorkItem, list[tuple[str, int, dict[str, Any]]]]] = []
-    for post in posts_repo.get_many(ctx.session, post_ids):
+    stored = posts_repo.enrichments_for(session, post_ids)
+    done_items: Done = []
+    failed: Failed = []
+    for post in posts_repo.get_many(session, post_ids):
         done = {stage: row.version for stage, row in stored[post.id].items()}
         start = chain.stale_from(done)
         if start >= len(chain.stages):
@@ -114,21 +141,14 @@ def enrich(ctx: JobContext, payload: dict[str, Any]) -> None:
             start = 0  # the text must be rebuilt from the raw item, before cleaning and redaction
         outputs = {s: r.outputs for s, r in stored[post.id].items()}
         try:
-            item = _work_item(ctx.session, sealer, chain, post, start, outputs)
+            item = _work_item(session, sealer, chain, post, start, outputs)
             results = chain.run(item, start)
         except (StageFailed, SealError, ValueError) as exc:
             where = exc.stage if isinstance(exc, StageFailed) else "raw item"
-            quarantine_repo.add_many(
-                ctx.session,
-                post.source_id,
-                f"enrich:post:{post.id}",
-                [(where, str(exc), _sealed_text(ctx.session, sealer, post))],
-                utcnow(),
-                quarantine_sealer(settings.secret),
-            )
+            failed.append((post.source_id, post.id, where, str(exc), _sealed_text(session, sealer, post)))
             continue
         done_items.append((post, item, results))
-    _save(ctx.session, done_items)
+    return done_items, failed
 
 
 def _work_item(

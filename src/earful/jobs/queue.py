@@ -81,7 +81,7 @@ def run_one(db: Database, settings: Settings, worker: str | None = None) -> bool
     try:
         handler = handler_for(name)
         with db.write() as session:
-            handler(JobContext(session=session, settings=settings), payload)
+            handler(JobContext(session=session, settings=settings, db=db), payload)
             jobs_repo.finish(session, job_id, utcnow())
     except Exception as exc:  # noqa: BLE001 - any handler failure must be recorded, not crash the worker
         error = f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=8)}"

@@ -9,16 +9,22 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from earful.settings import Settings
+from earful.store.db import Database
 
 Handler = Callable[["JobContext", dict[str, Any]], None]
 
 
 @dataclass(frozen=True, slots=True)
 class JobContext:
-    """What a handler gets: an open write session (its transaction commits with the job) and settings."""
+    """What a handler gets: an open write session (its transaction commits with the job) and settings.
+
+    `db`, when given, lets a handler do its slow reading and computing in a read transaction first:
+    on SQLite the write session holds the one write lock from its first statement to the end.
+    """
 
     session: Session
     settings: Settings
+    db: Database | None = None
 
 
 _HANDLERS: dict[str, Handler] = {}
