@@ -6,9 +6,9 @@ texts, so a category no analyst has labelled yet is still known, and a few label
 
 A post may have several categories, so each leaf gets its own yes/no model (one-vs-rest) rather
 than one softmax over all. Balanced class weights make the raw probabilities too high for rare
-categories; when there are enough analyst-labelled texts, a Platt sigmoid fitted on out-of-fold
-scores (pooled over all leaves, so a handful of labels per category is enough) maps the scores to
-calibrated probabilities. `calibrated` says whether that happened.
+categories; when there are enough analyst-labelled texts, a Platt sigmoid fitted on the scores of
+texts held out of one extra fit (pooled over all leaves, so a handful of labels per category is
+enough) maps the scores to calibrated probabilities. `calibrated` says whether that happened.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ VERSION = 2
 MAX_LABELS = 3
 THRESHOLD = 0.5  # a leaf is given when its calibrated probability reaches this
 MIN_CALIBRATION = 30  # analyst-labelled texts needed before confidences are calibrated
-FOLDS = 3
+CALIBRATION_TEXTS = 3000  # at most this many held out to fit the calibration on
 
 LabelSet = str | Sequence[str]
 
@@ -156,17 +156,14 @@ class TrainedClassifier:
         return weights, bias
 
     def _fit_calibration(self, matrix: object, truth: np.ndarray, first_own: int) -> tuple[float, float]:
-        """Fit one sigmoid on the scores each analyst-labelled text got from models not trained on it."""
-        own = np.arange(first_own, truth.shape[0])
-        order = np.random.default_rng(0).permutation(own)
-        scores, targets = [], []
-        for k in range(FOLDS):
-            held = np.sort(order[k::FOLDS])
-            train = np.setdiff1d(np.arange(truth.shape[0]), held)
-            weights, bias = self._fit_leaves(matrix[train], truth[train])  # type: ignore[index]
-            scores.append(np.asarray(matrix[held] @ weights) + bias)  # type: ignore[index]
-            targets.append(truth[held])
-        return _platt(np.concatenate(scores).ravel(), np.concatenate(targets).ravel())
+        """Fit one sigmoid on the scores that analyst-labelled texts got from a model not trained on
+        them: a third of those texts (at most CALIBRATION_TEXTS) is held out of one extra fit."""
+        own = np.random.default_rng(0).permutation(np.arange(first_own, truth.shape[0]))
+        held = np.sort(own[: min(CALIBRATION_TEXTS, max(1, len(own) // 3))])
+        train = np.setdiff1d(np.arange(truth.shape[0]), held)
+        weights, bias = self._fit_leaves(matrix[train], truth[train])  # type: ignore[index]
+        scores = np.asarray(matrix[held] @ weights) + bias  # type: ignore[index]
+        return _platt(scores.ravel(), truth[held].ravel())
 
     def probabilities(self, texts: Sequence[str]) -> np.ndarray:
         """Return a (texts x classes) matrix of per-leaf probabilities, columns in `classes` order."""
