@@ -27,6 +27,7 @@ from earful.pipeline.sentiment import SentimentStage
 from earful.pipeline.stage import WorkItem
 from earful.settings import Settings
 from earful.store.models import Post
+from earful.store.models import RawItem as StoredRaw
 from earful.store.repos import labels as labels_repo
 from earful.store.repos import learning as learning_repo
 from earful.store.repos import posts as posts_repo
@@ -130,6 +131,7 @@ def _run_chain(session: Session, settings: Settings, post_ids: list[int]) -> tup
     restart_below = max(i for i, stage in enumerate(chain.stages) if stage.name in TEXT_STAGES)
     sealer = raw_sealer(settings.secret)
     stored = posts_repo.enrichments_for(session, post_ids)
+    raws = posts_repo.raws_for(session, post_ids)
     done_items: Done = []
     failed: Failed = []
     for post in posts_repo.get_many(session, post_ids):
@@ -141,18 +143,23 @@ def _run_chain(session: Session, settings: Settings, post_ids: list[int]) -> tup
             start = 0  # the text must be rebuilt from the raw item, before cleaning and redaction
         outputs = {s: r.outputs for s, r in stored[post.id].items()}
         try:
-            item = _work_item(session, sealer, chain, post, start, outputs)
+            item = _work_item(raws.get(post.id), sealer, chain, post, start, outputs)
             results = chain.run(item, start)
         except (StageFailed, SealError, ValueError) as exc:
             where = exc.stage if isinstance(exc, StageFailed) else "raw item"
-            failed.append((post.source_id, post.id, where, str(exc), _sealed_text(session, sealer, post)))
+            failed.append((post.source_id, post.id, where, str(exc), _sealed_text(raws.get(post.id), sealer)))
             continue
         done_items.append((post, item, results))
     return done_items, failed
 
 
 def _work_item(
-    session: Session, sealer: Sealer, chain: Chain, post: Post, start: int, outputs: dict[str, dict[str, Any]]
+    raw: StoredRaw | None,
+    sealer: Sealer,
+    chain: Chain,
+    post: Post,
+    start: int,
+    outputs: dict[str, dict[str, Any]],
 ) -> WorkItem:
     """Rebuild the state a post had after the stages before `start`, so the chain can resume there.
 
@@ -161,7 +168,7 @@ def _work_item(
     """
     names = [stage.name for stage in chain.stages]
     needs_raw = start == 0 or "pseudonymise" in names[start:]
-    draft = _mapped(session, sealer, post) if needs_raw else None
+    draft = _mapped(raw, sealer, post) if needs_raw else None
     if start == 0:
         if draft is None:
             raise ValueError("the post's raw item is missing or maps to no post; it cannot be enriched again")
@@ -176,8 +183,7 @@ def _work_item(
     return item
 
 
-def _mapped(session: Session, sealer: Sealer, post: Post) -> PostDraft | None:
-    raw = posts_repo.raw_for(session, post)
+def _mapped(raw: StoredRaw | None, sealer: Sealer, post: Post) -> PostDraft | None:
     if raw is None:
         return None
     item = RawItem(
@@ -187,8 +193,7 @@ def _mapped(session: Session, sealer: Sealer, post: Post) -> PostDraft | None:
     return None if isinstance(mapped, str) or mapped is None else mapped
 
 
-def _sealed_text(session: Session, sealer: Sealer, post: Post) -> str:
-    raw = posts_repo.raw_for(session, post)
+def _sealed_text(raw: StoredRaw | None, sealer: Sealer) -> str:
     if raw is None:
         return ""
     try:
@@ -231,9 +236,9 @@ def _save(session: Session, done: list[tuple[Post, WorkItem, list[tuple[str, int
             }
         )
     posts_repo.update_enriched(session, rows)
-    for post, _, _ in done:
-        if post.id in groups:
-            posts_repo.fold_duplicate(session, post.id, groups[post.id])
+    posts_repo.fold_duplicates(
+        session, {post.id: groups[post.id] for post, _, _ in done if post.id in groups}
+    )
     assign_stories(session, [(post, item.fields) for post, item, _ in done])
     _save_labels(
         session,

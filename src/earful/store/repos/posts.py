@@ -73,6 +73,15 @@ def raw_for(session: Session, post: Post) -> RawItem | None:
     return session.get(RawItem, post.id)
 
 
+def raws_for(session: Session, post_ids: Sequence[int]) -> dict[int, RawItem]:
+    """Return the raw items of these posts, by post id, in one query per 5,000."""
+    found: dict[int, RawItem] = {}
+    for chunk in _chunks(list(post_ids)):
+        for raw in session.scalars(select(RawItem).where(RawItem.post_id.in_(chunk))):
+            found[raw.post_id] = raw
+    return found
+
+
 def enrichments_for(session: Session, post_ids: Sequence[int]) -> dict[int, dict[str, Enrichment]]:
     """Return stored enrichments keyed by post id, then stage name."""
     found: dict[int, dict[str, Enrichment]] = {pid: {} for pid in post_ids}
@@ -119,40 +128,35 @@ def update_enriched(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     session.connection().execute(stmt, list(rows))
 
 
-def fold_duplicate(session: Session, post_id: int, fingerprint: str | None) -> None:
-    """Fold the post into its copies' group, pointing every copy at the group's original.
+def fold_duplicates(session: Session, fingerprints: Mapping[int, str | None]) -> None:
+    """Fold each post into its copies' group, {post id: group fingerprint}, pointing every copy at
+    the group's original.
 
     The original of a group is its earliest-posted member, whatever order copies arrive in: when
-    an older copy turns up late (a backfill, a repost imported before its source), the whole
-    group is re-pointed to it.
+    an older copy turns up late (a backfill, a repost imported before its source), the whole group
+    is re-pointed to it. Set-based: one read of the groups concerned and one batch of updates.
     """
-    if not fingerprint:
-        session.execute(
-            update(Post).where(Post.id == post_id).values(duplicate_of=None), execution_options=NO_SYNC
-        )
-        return
-    mine = session.execute(select(Post.posted_at).where(Post.id == post_id)).scalar_one()
-    current = session.execute(
-        select(Post.id, Post.posted_at)
-        .where(Post.fingerprint == fingerprint, Post.duplicate_of.is_(None), Post.id != post_id)
-        .order_by(Post.posted_at, Post.id)
-        .limit(1)
-    ).first()
-    if current is not None and (current.posted_at, current.id) <= (mine, post_id):
-        session.execute(
-            update(Post).where(Post.id == post_id).values(duplicate_of=current.id), execution_options=NO_SYNC
-        )
-        return
-    # This post is the oldest copy: it becomes the original and the group (if any) points to it.
-    session.execute(
-        update(Post).where(Post.id == post_id).values(duplicate_of=None), execution_options=NO_SYNC
-    )
-    if current is not None:
-        session.execute(
-            update(Post)
-            .where(Post.fingerprint == fingerprint, Post.id != post_id)
-            .values(duplicate_of=post_id),
-            execution_options=NO_SYNC,
+    wanted = sorted({fp for fp in fingerprints.values() if fp})
+    members: dict[str, list[tuple[datetime, int, int | None]]] = {}
+    for chunk in _chunks(wanted):
+        for pid, fp, at, dup in session.execute(
+            select(Post.id, Post.fingerprint, Post.posted_at, Post.duplicate_of).where(
+                Post.fingerprint.in_(chunk)
+            )
+        ):
+            members.setdefault(str(fp), []).append((at, pid, dup))
+    changes: dict[int, int | None] = {pid: None for pid, fp in fingerprints.items() if not fp}
+    for group in members.values():
+        original = min(group)[1]
+        for _, pid, dup in group:
+            target = None if pid == original else original
+            if dup != target or pid in fingerprints:
+                changes[pid] = target
+    if changes:
+        table = cast(Table, Post.__table__)
+        session.connection().execute(
+            update(table).where(table.c.id == bindparam("pid")).values(duplicate_of=bindparam("dup")),
+            [{"pid": pid, "dup": dup} for pid, dup in changes.items()],
         )
 
 
