@@ -105,8 +105,10 @@ _PLACE_BEFORE = re.compile(r"(?i:\b(?:san|santa|santo|st|saint|são)\.?\s+)$")
 _PLACE_CUE = re.compile(r"(?i:\b(?:en|por|hasta|hacia|desde|in|to|into|near|via|colonia|col\.)\s+)$")
 
 
+@lru_cache(maxsize=65536)
 def _fold(word: str) -> str:
-    """Lower case without accents, one kind of apostrophe: how the lists are compared."""
+    """Lower case without accents, one kind of apostrophe: how the lists are compared (cached:
+    posts repeat the same words, and folding one costs more than looking it up)."""
     return fold(word).replace("’", "'")
 
 
@@ -163,6 +165,10 @@ def find_names(text: str, language: str | None = None) -> Iterator[tuple[int, in
         match = words[i]
         word = match.group()
         folded = _fold(word)
+        known = folded in given
+        if not known and not (_is_capitalised(word) and folded not in common and len(folded) > 1):
+            i += 1  # most words: neither a listed name nor a capitalised unknown word
+            continue
         # Cues sit right before a name; looking at a short window keeps this linear in the text.
         before = text[max(0, match.start() - 48) : match.start()]
         if before.endswith(("@", "/", "#")) or before[-1:].isalnum() or _PLACE_BEFORE.search(before):
@@ -171,7 +177,7 @@ def find_names(text: str, language: str | None = None) -> Iterator[tuple[int, in
         cue = bool(_CUE_BEFORE.search(before))
         strong = bool(_STRONG_CUE_BEFORE.search(before))
         is_name = False
-        if folded in given:
+        if known:
             if folded in ambiguous:
                 nxt = words[i + 1] if i + 1 < len(words) else None
                 surname = (
@@ -186,8 +192,8 @@ def find_names(text: str, language: str | None = None) -> Iterator[tuple[int, in
                 is_name = _is_capitalised(word) and not place and (cue or surname or after)
             else:
                 is_name = _is_capitalised(word) or folded in frequent
-        elif _is_capitalised(word) and strong and folded not in common and len(folded) > 1:
-            is_name = True
+        else:
+            is_name = strong  # capitalised, not a common word: a name only after a strong cue
         if not is_name:
             i += 1
             continue

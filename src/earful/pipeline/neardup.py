@@ -27,6 +27,8 @@ ROWS = NUM_PERM // BANDS
 THRESHOLD = 0.6
 MIN_WORDS = 6  # shorter posts ("app down again") say the same thing without being copies
 SEED = 20261125
+# The random permutations depend only on NUM_PERM and SEED: draw them once, not for every post.
+_TEMPLATE = MinHash(num_perm=NUM_PERM, seed=SEED)
 
 
 def signature(text: str) -> list[int] | None:
@@ -35,7 +37,9 @@ def signature(text: str) -> list[int] | None:
     if len(words) < MIN_WORDS:
         return None
     shingles = {" ".join(words[i : i + 3]) for i in range(len(words) - 2)}
-    minhash = MinHash(num_perm=NUM_PERM, seed=SEED)
+    minhash = MinHash(
+        num_perm=NUM_PERM, seed=SEED, permutations=_TEMPLATE.permutations, scheme=_TEMPLATE.scheme
+    )
     minhash.update_batch([s.encode("utf-8") for s in shingles])
     return [int(v) for v in minhash.hashvalues]
 
