@@ -38,12 +38,14 @@ bench: install
 	$(BIN)/python bench/import_throughput.py
 	$(BIN)/python bench/pii_redaction.py
 	$(BIN)/python bench/sentiment.py
+	$(BIN)/python bench/fewshot_airline.py
+	$(BIN)/python bench/goemotions.py
 	$(BIN)/python bench/enrichment_throughput.py
 
 # Re-pin every dependency after editing pyproject.toml.
 lock: install
 	$(BIN)/pip install --quiet uv
-	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes -o requirements.lock
+	$(BIN)/uv pip compile pyproject.toml --extra dev --extra embeddings --python-version 3.11 --generate-hashes -o requirements.lock
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

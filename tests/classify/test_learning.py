@@ -243,3 +243,25 @@ def test_train_and_models_commands(
     listed = " ".join(runner.invoke(app, ["models"]).output.split())
     # The test terminal is narrow, so rich shortens the cells.
     assert "classif" in listed and "sentim" in listed and "36" in listed and "yes" in listed
+
+
+def test_with_embeddings_on_the_model_uses_them_and_the_chain_loads_it(
+    db: Database, quick: Settings, tmp_path: Path
+) -> None:
+    on = quick.model_copy(update={"embeddings": True})
+    ensure_default(db)
+    _import(db, on, tmp_path, [LOCKERS, *FILLER], "first")
+    from earful.classify.learning import relabel
+
+    actor = Actor(None, "t", "analyst")
+    relabel(db, on, actor, _post_id(db, LOCKERS), categories=["operations.customer_access"])
+    drain(db, on)  # the retrain job, with embeddings on
+    with db.read() as session:
+        model = session.scalars(select(ModelVersion).where(ModelVersion.active.is_(True))).one()
+    assert model.name.endswith("+e5-small-q4")
+    earful.ingest.jobs._CHAINS.clear()  # as a freshly started worker
+    _import(db, on, tmp_path, [SIMILAR], "second")
+    with db.read() as session:
+        models = {label.model_version for label in session.scalars(select(Label).where(Label.by == "model"))}
+    assert models == {f"tfidf-ovr-logreg-2#{model.id}"}
+    assert _keys(db, SIMILAR)[0] == "operations.customer_access"

@@ -16,6 +16,7 @@ from earful.jobs.queue import enqueue, enqueue_once
 from earful.kit.clock import utcnow
 from earful.kit.errors import EarfulError, Forbidden, NotFound
 from earful.ml import trained
+from earful.ml.embeddings import Embedder, default_embedder
 from earful.ml.evaluate import calibration_error, holdout_split, multilabel_scores, score
 from earful.ml.taxonomy import Taxonomy
 from earful.ml.trained import TrainedClassifier, TrainedSentiment, dump_model, leaves
@@ -134,11 +135,13 @@ def train_classifier(session: Session, settings: Settings, actor: Actor | None =
             "No analyst labels to learn from yet. Relabel posts in the feed (or PUT /api/posts/ID/labels), "
             "then train again; until then the keyword classifier is used."
         )
-    evaluation = _evaluate_classifier(taxonomy, examples)
-    model = TrainedClassifier(taxonomy).fit([t for t, _ in examples], [k for _, k in examples])
+    embedder = default_embedder() if settings.embeddings else None
+    evaluation = _evaluate_classifier(taxonomy, examples, embedder)
+    model = TrainedClassifier(taxonomy, embedder=embedder)
+    model.fit([t for t, _ in examples], [k for _, k in examples])
     evaluation["calibrated"] = model.calibrated
     artifact = dump_model(model)
-    name = f"{trained.NAME}-{trained.VERSION}"
+    name = f"{trained.NAME}-{trained.VERSION}" + (f"+{embedder.name}" if embedder else "")
     row = learning_repo.save_model(
         session,
         kind=learning_repo.CLASSIFIER,
@@ -171,7 +174,9 @@ def train_classifier(session: Session, settings: Settings, actor: Actor | None =
     )
 
 
-def _evaluate_classifier(taxonomy: Taxonomy, examples: list[tuple[str, list[str]]]) -> dict[str, Any]:
+def _evaluate_classifier(
+    taxonomy: Taxonomy, examples: list[tuple[str, list[str]]], embedder: Embedder | None
+) -> dict[str, Any]:
     """Train on most of the analyst labels and score on the rest, at both levels of the taxonomy."""
     if len(examples) < MIN_HOLDOUT:
         return {
@@ -179,7 +184,8 @@ def _evaluate_classifier(taxonomy: Taxonomy, examples: list[tuple[str, list[str]
             "note": f"{len(examples)} labelled posts; at least {MIN_HOLDOUT} are needed to hold some out",
         }
     train, held = holdout_split(len(examples), HOLDOUT_SHARE)
-    model = TrainedClassifier(taxonomy).fit([examples[i][0] for i in train], [examples[i][1] for i in train])
+    model = TrainedClassifier(taxonomy, embedder=embedder)
+    model.fit([examples[i][0] for i in train], [examples[i][1] for i in train])
     texts = [examples[i][0] for i in held]
     truth = [examples[i][1] for i in held]
     predicted = [[p.key for p in found] for found in model.predict_many(texts)]

@@ -18,6 +18,7 @@ from earful.kit.clock import utcnow
 from earful.kit.seal import Sealer, SealError
 from earful.kit.text import storable
 from earful.ml import keywords, trained
+from earful.ml.embeddings import EmbeddingsUnavailable, default_embedder
 from earful.ml.taxonomy import Taxonomy
 from earful.ml.trained import TrainedClassifier, TrainedSentiment
 from earful.pipeline import neardup
@@ -75,7 +76,14 @@ def _classify_stage(session: Session, settings: Settings, version: int, taxonomy
     if found is not None:
         model_id, model = found
         if isinstance(model, TrainedClassifier) and model.taxonomy == taxonomy:
-            return ClassifyStage(model, version, f"{trained.NAME}-{trained.VERSION}#{model_id}", model_id)
+            try:
+                if model.embedder_name:
+                    default_embedder()
+                return ClassifyStage(model, version, f"{trained.NAME}-{trained.VERSION}#{model_id}", model_id)
+            except EmbeddingsUnavailable as exc:
+                log.error(
+                    "model %s needs embeddings, which cannot be loaded (%s); using keywords", model_id, exc
+                )
     return ClassifyStage(keywords.KeywordClassifier(taxonomy), version, f"{keywords.NAME}-{keywords.VERSION}")
 
 

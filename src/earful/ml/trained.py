@@ -17,12 +17,14 @@ import pickle
 from collections.abc import Sequence
 
 import numpy as np
+from scipy import sparse
 from scipy.optimize import minimize
 from scipy.special import expit
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, Pipeline
 
+from earful.ml.embeddings import Embedder, default_embedder
 from earful.ml.keywords import Prediction, fold
 from earful.ml.taxonomy import Taxonomy
 
@@ -97,12 +99,24 @@ class TrainedClassifier:
     """A multi-label text classifier over a taxonomy's leaf categories."""
 
     def __init__(
-        self, taxonomy: Taxonomy, *, c: float = 4.0, use_taxonomy: bool = True, calibrate: bool = True
+        self,
+        taxonomy: Taxonomy,
+        *,
+        c: float = 4.0,
+        use_taxonomy: bool = True,
+        calibrate: bool = True,
+        embedder: Embedder | None = None,
+        embedding_weight: float = 2.0,
+        prior_weight: float = 1.0,
     ) -> None:
         self.taxonomy = taxonomy
         self.c = c
         self.use_taxonomy = use_taxonomy
         self.calibrate = calibrate
+        self._embedder = embedder
+        self.embedder_name = embedder.name if embedder is not None else None
+        self.embedding_weight = embedding_weight
+        self.prior_weight = prior_weight
         self.classes: list[str] = leaves(taxonomy)
         self.calibrated = False
         self._features: FeatureUnion | None = None
@@ -122,17 +136,38 @@ class TrainedClassifier:
         all_sets = [*_as_sets(prior_labels), *sets]
         if len({key for keys in all_sets for key in keys}) < 2:
             raise ValueError("training needs at least two categories with examples")
-        features = _features()
-        matrix = features.fit_transform(all_texts)
+        self._features = _features()
+        self._features.fit(all_texts)
+        matrix = self._matrix(all_texts)
         truth = self._truth(all_sets)
-        self._features = features
-        self._weights, self._bias = self._fit_leaves(matrix, truth)
+        rows = np.ones(len(all_texts))
+        rows[: len(prior_texts)] = self.prior_weight
+        self._weights, self._bias = self._fit_leaves(matrix, truth, rows)
         self._platt = None
         self.calibrated = False
         if self.calibrate and len(texts) >= MIN_CALIBRATION:
-            self._platt = self._fit_calibration(matrix, truth, first_own=len(prior_texts))
+            self._platt = self._fit_calibration(matrix, truth, rows, first_own=len(prior_texts))
             self.calibrated = True
         return self
+
+    def _matrix(self, texts: Sequence[str]) -> sparse.csr_matrix:
+        """Return the texts' features: TF-IDF n-grams, and the weighted embeddings when used."""
+        assert self._features is not None
+        words = self._features.transform(list(texts))
+        if self.embedder_name is None:
+            return sparse.csr_matrix(words)
+        if self._embedder is None:
+            self._embedder = default_embedder()  # a model read back from storage
+        vectors = self._embedder.embed(list(texts)) * self.embedding_weight
+        return sparse.hstack([words, sparse.csr_matrix(vectors)], format="csr")
+
+    def __getstate__(self) -> dict[str, object]:
+        state = dict(self.__dict__)
+        state["_embedder"] = None  # a loaded model is not data; it is loaded again on first use
+        return state
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__dict__.update(state)
 
     def _truth(self, sets: Sequence[tuple[str, ...]]) -> np.ndarray:
         column = {key: i for i, key in enumerate(self.classes)}
@@ -142,34 +177,38 @@ class TrainedClassifier:
                 truth[row, column[key]] = 1
         return truth
 
-    def _fit_leaves(self, matrix: object, truth: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        n_features = matrix.shape[1]  # type: ignore[attr-defined]
+    def _fit_leaves(
+        self, matrix: sparse.csr_matrix, truth: np.ndarray, rows: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        n_features = matrix.shape[1]
         weights = np.zeros((n_features, len(self.classes)), dtype=np.float32)
         bias = np.full(len(self.classes), -10.0, dtype=np.float32)  # a leaf never seen is never given
         for j in range(len(self.classes)):
             column = truth[:, j]
             if 0 < column.sum() < column.size:
                 model = LogisticRegression(C=self.c, class_weight="balanced", solver="liblinear")
-                model.fit(matrix, column)
+                model.fit(matrix, column, sample_weight=rows)
                 weights[:, j] = model.coef_[0]
                 bias[j] = model.intercept_[0]
         return weights, bias
 
-    def _fit_calibration(self, matrix: object, truth: np.ndarray, first_own: int) -> tuple[float, float]:
+    def _fit_calibration(
+        self, matrix: sparse.csr_matrix, truth: np.ndarray, rows: np.ndarray, first_own: int
+    ) -> tuple[float, float]:
         """Fit one sigmoid on the scores that analyst-labelled texts got from a model not trained on
         them: a third of those texts (at most CALIBRATION_TEXTS) is held out of one extra fit."""
         own = np.random.default_rng(0).permutation(np.arange(first_own, truth.shape[0]))
         held = np.sort(own[: min(CALIBRATION_TEXTS, max(1, len(own) // 3))])
         train = np.setdiff1d(np.arange(truth.shape[0]), held)
-        weights, bias = self._fit_leaves(matrix[train], truth[train])  # type: ignore[index]
-        scores = np.asarray(matrix[held] @ weights) + bias  # type: ignore[index]
+        weights, bias = self._fit_leaves(matrix[train], truth[train], rows[train])
+        scores = np.asarray(matrix[held] @ weights) + bias
         return _platt(scores.ravel(), truth[held].ravel())
 
     def probabilities(self, texts: Sequence[str]) -> np.ndarray:
         """Return a (texts x classes) matrix of per-leaf probabilities, columns in `classes` order."""
         if self._features is None:
             raise RuntimeError("the classifier is not trained yet")
-        scores = np.asarray(self._features.transform(list(texts)) @ self._weights) + self._bias
+        scores = np.asarray(self._matrix(texts) @ self._weights) + self._bias
         if self._platt is not None:
             a, b = self._platt
             return np.asarray(expit(a * scores + b))
