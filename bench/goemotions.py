@@ -4,8 +4,9 @@ Trains Earful's taxonomy classifier (bench/taxonomies/goemotions.yaml: 7 groups,
 own descriptions) on the GoEmotions training comments (../shared/data/goemotions; never copied),
 predicts emotions for the test comments (multi-label), and scores the emotions and, rolled up to
 their groups, the Ekman groups. Published with BERT-base (Demszky et al. 2020): 0.46 for the 28
-emotions, 0.64 for Ekman. Figures are given at the product's own threshold (0.5) and at one
-threshold tuned on the dev set.
+emotions, 0.64 for Ekman. Figures are given at the product's own threshold (0.5), at one threshold
+tuned on the dev set, and at one threshold per emotion tuned on the dev set (groups are then
+rolled up from the emotions given).
 Run with `make bench` or `.venv/bin/python bench/goemotions.py [--train-rows N]`.
 """
 
@@ -72,7 +73,9 @@ def main() -> None:
     test_truth = [[key_of[n] for n in names] for names in test_fine]
     groups = sorted(set(group_of.values()))
 
-    def scores(probs: np.ndarray, truth: list[list[str]], threshold: float) -> tuple[float, float]:
+    def scores(
+        probs: np.ndarray, truth: list[list[str]], threshold: float | np.ndarray
+    ) -> tuple[float, float]:
         predicted = [[model.classes[j] for j in np.flatnonzero(row >= threshold)] for row in probs]
         fine = multilabel_scores(truth, predicted, model.classes)["macro_f1"]
         coarse = multilabel_scores(
@@ -82,12 +85,30 @@ def main() -> None:
         )["macro_f1"]
         return fine, coarse
 
-    tuned = max(np.arange(0.05, 0.8, 0.05), key=lambda t: scores(dev_probs, dev_truth, float(t))[0])
-    print(f"{'threshold':28} {'28 emotions':>12} {'Ekman groups':>13}")
-    for label, threshold in (("0.50 (the product's)", 0.5), (f"{tuned:.2f} (tuned on dev)", float(tuned))):
+    grid = np.arange(0.05, 0.8, 0.05)
+    tuned = max(grid, key=lambda t: scores(dev_probs, dev_truth, float(t))[0])
+    dev_matrix = np.array([[1 if k in t else 0 for k in model.classes] for t in dev_truth])
+    per_label = np.array([_best(dev_matrix[:, j], dev_probs[:, j], grid) for j in range(len(model.classes))])
+    print(f"{'threshold':32} {'28 emotions':>12} {'Ekman groups':>13}")
+    rows: list[tuple[str, float | np.ndarray]] = [
+        ("0.50 (the product's)", 0.5),
+        (f"{tuned:.2f} (one, tuned on dev)", float(tuned)),
+        ("one per emotion, tuned on dev", per_label),
+    ]
+    for label, threshold in rows:
         fine, coarse = scores(test_probs, test_truth, threshold)
-        print(f"{label:28} {fine:>12.3f} {coarse:>13.3f}")
-    print(f"{'published, BERT-base':28} {0.46:>12.3f} {0.64:>13.3f}")
+        print(f"{label:32} {fine:>12.3f} {coarse:>13.3f}")
+    print(f"{'published, BERT-base':32} {0.46:>12.3f} {0.64:>13.3f}")
+
+
+def _best(truth: np.ndarray, probs: np.ndarray, grid: np.ndarray) -> float:
+    """Return the threshold of `grid` that gives one emotion its best F1."""
+    return float(max(grid, key=lambda t: _f1(truth, probs >= t)))
+
+
+def _f1(truth: np.ndarray, predicted: np.ndarray) -> float:
+    tp = float(np.sum(truth & predicted))
+    return 2 * tp / (float(truth.sum()) + float(predicted.sum())) if tp else 0.0
 
 
 if __name__ == "__main__":

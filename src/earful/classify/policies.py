@@ -1,9 +1,15 @@
-"""Who may teach the models: analysts relabel posts; leads and admins train and switch models."""
+"""Who may teach the models: analysts relabel posts; leads and admins train models and change the
+taxonomy."""
 
 from __future__ import annotations
 
 RELABELLERS = frozenset({"analyst", "lead", "admin"})
 TRAINERS = frozenset({"lead", "admin"})
+
+
+def can_edit_taxonomy(role: str) -> bool:
+    """Return True when `role` may load a new taxonomy version."""
+    return role in TRAINERS
 
 
 def can_relabel(role: str) -> bool:

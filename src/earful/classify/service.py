@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from earful.ml.taxonomy import Taxonomy, load_default
+from earful.classify.policies import can_edit_taxonomy
+from earful.kit.errors import EarfulError, Forbidden
+from earful.ml.taxonomy import Taxonomy, TaxonomyError, from_dict, load_default
 from earful.store.db import Database
+from earful.store.repos import audit as audit_repo
 from earful.store.repos import taxonomy as taxonomy_repo
 
 
@@ -46,3 +50,22 @@ def ensure_default(db: Database) -> int:
     if found is not None:
         return found.version
     return save_version(db, load_default(), note="default taxonomy")
+
+
+def submit(
+    db: Database, data: Any, *, role: str, user_id: int | None, actor: str, note: str | None = None
+) -> int:
+    """Validate a taxonomy sent as data (the YAML's structure) and save it as a new version,
+    unless it is unchanged; return the version in use. Takes the lead role or higher."""
+    if not can_edit_taxonomy(role):
+        raise Forbidden("Changing the taxonomy takes the lead role or higher.")
+    try:
+        taxonomy = from_dict(data, "the submitted taxonomy")
+    except TaxonomyError as exc:
+        raise EarfulError(str(exc)) from None
+    before = current(db)
+    version = save_version(db, taxonomy, note=note, user_id=user_id)
+    if before is None or before.version != version:
+        with db.write() as session:
+            audit_repo.append(session, user_id, actor, "taxonomy.load", f"taxonomy:{version}", {"note": note})
+    return version

@@ -19,6 +19,7 @@ from earful.kit.errors import EarfulError
 from earful.settings import Settings
 from earful.store.db import Database
 from earful.web.api import posts as api_posts
+from earful.web.api import taxonomy as api_taxonomy
 from earful.web.deps import LoginRequired, api_account
 from earful.web.pages import auth, feed
 
@@ -89,5 +90,6 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
     app.include_router(auth.router)
     app.include_router(feed.router)
     app.include_router(api_posts.router)
+    app.include_router(api_taxonomy.router)
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
     return app

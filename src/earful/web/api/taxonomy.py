@@ -1,0 +1,52 @@
+"""The taxonomy over the API: read the version in use, load a new one (the YAML's structure as JSON)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Body, Depends, Query
+from pydantic import BaseModel
+
+from earful.accounts.service import Account
+from earful.classify.service import current, submit
+from earful.kit.errors import NotFound
+from earful.store.db import Database
+from earful.web.deps import api_account, get_db
+
+router = APIRouter(prefix="/api", dependencies=[Depends(api_account)])
+
+
+class TaxonomyRead(BaseModel):
+    """The taxonomy in use: its version, and its categories as in the YAML file."""
+
+    version: int
+    taxonomy: dict[str, Any]
+
+
+class TaxonomySaved(BaseModel):
+    """The version in use after a load, and whether the load made a new one."""
+
+    version: int
+    changed: bool
+
+
+@router.get("/taxonomy", response_model=TaxonomyRead)
+def get_taxonomy(db: Database = Depends(get_db)) -> TaxonomyRead:
+    """Return the taxonomy in use."""
+    found = current(db)
+    if found is None:
+        raise NotFound("No taxonomy is loaded; load one with PUT /api/taxonomy or `earful taxonomy load`.")
+    return TaxonomyRead(version=found.version, taxonomy=found.taxonomy.to_dict())
+
+
+@router.put("/taxonomy", response_model=TaxonomySaved)
+def put_taxonomy(
+    data: dict[str, Any] = Body(..., description="name and categories, as in the YAML file"),
+    note: str | None = Query(None, max_length=500, description="Why it changed (kept with the version)."),
+    account: Account = Depends(api_account),
+    db: Database = Depends(get_db),
+) -> TaxonomySaved:
+    """Load a taxonomy as a new version (an unchanged one keeps the version); leads and admins only."""
+    before = current(db)
+    version = submit(db, data, role=account.role, user_id=account.id, actor=account.username, note=note)
+    return TaxonomySaved(version=version, changed=before is None or before.version != version)
