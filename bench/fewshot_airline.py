@@ -22,43 +22,20 @@ from __future__ import annotations
 import argparse
 import csv
 import sys
-import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 
-from earful.ml.embeddings import E5Embedder
 from earful.ml.evaluate import score
 from earful.ml.taxonomy import Taxonomy, load
 from earful.ml.trained import TrainedClassifier, train_text_classifier
+from embedding_cache import CachedEmbedder
 
 ROOT = Path(__file__).resolve().parent
 DATA = ROOT.parents[1] / "shared" / "data" / "twitter-airline-sentiment" / "Tweets_minus_holdout.csv"
 TAXONOMY = ROOT / "taxonomies" / "airline-complaints.yaml"
-
-
-class CachedEmbedder:
-    """The e5 embedder with every text of the run embedded once up front."""
-
-    name = E5Embedder.name
-    dim = E5Embedder.dim
-
-    def __init__(self, texts: Sequence[str]) -> None:
-        started = time.perf_counter()
-        unique = list(dict.fromkeys(texts))
-        vectors = E5Embedder().embed(unique)
-        self._known = dict(zip(unique, vectors, strict=True))
-        elapsed = time.perf_counter() - started
-        print(f"embedded {len(unique):,} texts in {elapsed:.0f} s ({len(unique) / elapsed:,.0f} texts/s)")
-
-    def embed(self, texts: Sequence[str]) -> np.ndarray:
-        """Return the cached vectors (texts not seen before are embedded now)."""
-        missing = [t for t in dict.fromkeys(texts) if t not in self._known]
-        if missing:
-            self._known.update(zip(missing, E5Embedder().embed(missing), strict=True))
-        return np.stack([self._known[t] for t in texts])
 
 
 def read(taxonomy: Taxonomy) -> tuple[list[str], list[str]]:

@@ -31,3 +31,16 @@ def test_a_classifier_with_embeddings_round_trips_through_storage() -> None:
     assert isinstance(again, TrainedClassifier)
     probe = ["the lockers were jammed", "el perro me mordió"]
     assert np.allclose(model.probabilities(probe), again.probabilities(probe), atol=1e-5)
+
+
+def test_a_sentiment_model_with_embeddings_round_trips_through_storage() -> None:
+    from earful.ml.trained import TrainedSentiment
+
+    texts = ["love this app", "great support, thanks", "app crashed again", "still not paid, awful"]
+    model = TrainedSentiment(embedder=default_embedder()).fit(
+        texts, ["positive", "positive", "complaint", "complaint"]
+    )
+    again = load_model(dump_model(model))
+    assert isinstance(again, TrainedSentiment) and again.embedder_name == "e5-small-q4"
+    probe = ["me encanta la app", "no me pagan"]
+    assert np.allclose(model.probabilities(probe), again.probabilities(probe), atol=1e-5)

@@ -224,7 +224,8 @@ def train_sentiment(session: Session, settings: Settings, actor: Actor | None = 
             "are needed to train (the built-in scorer stays in use)",
         )
     train, held = holdout_split(len(texts), HOLDOUT_SHARE)
-    candidate = TrainedSentiment.fit([texts[i] for i in train], [tones[i] for i in train])
+    embedder = default_embedder() if settings.embeddings else None
+    candidate = TrainedSentiment(embedder=embedder).fit([texts[i] for i in train], [tones[i] for i in train])
     truth = [tones[i] for i in held]
     mine = score(truth, candidate.labels([texts[i] for i in held]), list(TONES))
     builtin = score(truth, [score_text(texts[i])[0] for i in held], list(TONES))
@@ -239,7 +240,7 @@ def train_sentiment(session: Session, settings: Settings, actor: Actor | None = 
             for label, p, r, s in zip(mine.labels, mine.precision, mine.recall, mine.support, strict=True)
         },
     }
-    model = TrainedSentiment.fit(texts, tones)
+    model = TrainedSentiment(embedder=embedder).fit(texts, tones)
     artifact = dump_model(model)
     row = learning_repo.save_model(
         session,

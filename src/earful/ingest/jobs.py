@@ -62,7 +62,12 @@ def chain_for(session: Session, settings: Settings) -> Chain:
         sentiment = None
         found = _trained(session, settings, learning_repo.SENTIMENT)
         if found is not None and isinstance(found[1], TrainedSentiment):
-            sentiment = SentimentStage(found[1], found[0])
+            try:
+                if found[1].embedder_name:
+                    default_embedder()
+                sentiment = SentimentStage(found[1], found[0])
+            except EmbeddingsUnavailable as exc:
+                log.error("sentiment model %s needs embeddings (%s); using the built-in scorer", found[0], exc)
         _CHAINS.clear()  # one taxonomy and one set of models are in use at a time
         _CHAINS[key] = build_chain(
             settings.secret, list(settings.languages), settings.public_handles, classify, sentiment

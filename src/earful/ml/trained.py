@@ -305,26 +305,68 @@ class TrainedClassifier:
 
 
 class TrainedSentiment:
-    """A sentiment model trained on analysts' judgements: positive, neutral or complaint."""
+    """A sentiment model trained on analysts' judgements: positive, neutral or complaint.
 
-    def __init__(self, pipeline: Pipeline) -> None:
-        self._pipeline = pipeline
-        self.classes = [str(c) for c in pipeline.classes_]
+    One logistic regression over TF-IDF n-grams and, when an embedder is given, the weighted
+    sentence embeddings (which carry tone across wordings and languages).
+    """
 
-    @classmethod
-    def fit(cls, texts: Sequence[str], labels: Sequence[str]) -> TrainedSentiment:
-        """Return a model trained on (text, tone) pairs."""
-        return cls(train_text_classifier(texts, labels))
+    def __init__(
+        self, *, embedder: Embedder | None = None, embedding_weight: float = 1.0, c: float = 2.0
+    ) -> None:
+        self._embedder = embedder
+        self.embedder_name = embedder.name if embedder is not None else None
+        self.embedding_weight = embedding_weight
+        self.c = c
+        self._features: FeatureUnion | None = None
+        self._model: LogisticRegression | None = None
+        self.classes: list[str] = []
+
+    def fit(self, texts: Sequence[str], labels: Sequence[str]) -> TrainedSentiment:
+        """Train on (text, tone) pairs; return self."""
+        if len(set(labels)) < 2:
+            raise ValueError("training needs at least two tones")
+        self._features = _features()
+        self._features.fit(list(texts))
+        model = LogisticRegression(C=self.c, max_iter=3000, class_weight="balanced")
+        model.fit(self._matrix(texts), list(labels))
+        self._model = model
+        self.classes = [str(c) for c in model.classes_]
+        return self
+
+    def _matrix(self, texts: Sequence[str]) -> sparse.csr_matrix:
+        assert self._features is not None
+        words = sparse.csr_matrix(self._features.transform(list(texts)))
+        if self.embedder_name is None:
+            return words
+        if self._embedder is None:
+            self._embedder = default_embedder()  # a model read back from storage
+        vectors = self._embedder.embed(list(texts)) * self.embedding_weight
+        return sparse.hstack([words, sparse.csr_matrix(vectors)], format="csr")
+
+    def probabilities(self, texts: Sequence[str]) -> np.ndarray:
+        """Return a (texts x tones) matrix of probabilities, columns in `classes` order."""
+        if self._model is None:
+            raise RuntimeError("the sentiment model is not trained yet")
+        return np.asarray(self._model.predict_proba(self._matrix(texts)))
 
     def labels(self, texts: Sequence[str]) -> list[str]:
         """Return the tone of each text."""
-        return [str(p) for p in self._pipeline.predict(list(texts))]
+        return [self.classes[i] for i in self.probabilities(texts).argmax(axis=1)]
 
     def score(self, text: str) -> tuple[str, float]:
         """Return the tone of `text` and its complaint probability."""
-        probs = self._pipeline.predict_proba([text])[0]
+        probs = self.probabilities([text])[0]
         complaint = float(probs[self.classes.index("complaint")]) if "complaint" in self.classes else 0.0
         return self.classes[int(np.argmax(probs))], round(complaint, 3)
+
+    def __getstate__(self) -> dict[str, object]:
+        state = dict(self.__dict__)
+        state["_embedder"] = None
+        return state
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__dict__.update(state)
 
 
 def load_model(data: bytes) -> TrainedClassifier | TrainedSentiment:
