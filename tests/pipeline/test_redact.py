@@ -27,6 +27,18 @@ REDACTOR = default_redactor(["KestrelSupport"])
         ("@KestrelSupport ask @jo_b123 and u/driver_mike", "@KestrelSupport ask [HANDLE] and [HANDLE]"),
         ("my manager Sarah Whitfield shouted", "my manager [NAME] shouted"),
         ("el supervisor Ramírez me gritó", "el supervisor [NAME] me gritó"),
+        ("send it to PO Box 4412, Tulsa, OK 74159 please", "send it to [ADDRESS] please"),
+        ("near 217 W 71st St Apt 5R, New York, NY 10023?", "near [ADDRESS]?"),
+        (
+            "entregué en Calle Durango 145 depto 302, Col. Roma Nte., C.P. 06700, CDMX y nada",
+            "entregué en [ADDRESS] y nada",
+        ),
+        ("mi dni es 51027364 r y está bien", "mi dni es [ID] y está bien"),
+        ("mi clave de elector es SLVLED01060914H300", "mi clave de elector es [ID]"),
+        ("call me on 555-0148 thats the landline", "call me on [PHONE] thats the landline"),
+        ("asked Bill in dispatch, he said ask Grace", "asked [NAME] in dispatch, he said ask [NAME]"),
+        ("Will is back at the station", "[NAME] is back at the station"),
+        ("got paired with Oksana for training", "got paired with [NAME] for training"),
     ],
 )
 def test_personal_data_becomes_a_typed_placeholder(text: str, expected: str) -> None:
@@ -41,6 +53,9 @@ def test_personal_data_becomes_a_typed_placeholder(text: str, expected: str) -> 
         "traffic on Oxford Street again, atasco en la Castellana",
         "the Mercedes van broke down on the Santa Ana freeway near San Juan station",
         "Will someone at Amazon or DHL in Leeds look at this?",
+        "anyone in Jackson or Charlotte seeing blocks drop? thanks Amazon",
+        "la furgo blanca tiene las ruedas lisas, el paquete venía de Rosario",
+        "4 hr Block at 10am, grace period over, will check the bill",
     ],
 )
 def test_look_alikes_are_left_alone(text: str) -> None:

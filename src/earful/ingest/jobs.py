@@ -67,7 +67,7 @@ def chain_for(session: Session, settings: Settings) -> Chain:
                     default_embedder()
                 sentiment = SentimentStage(found[1], found[0])
             except EmbeddingsUnavailable as exc:
-                log.error("sentiment model %s needs embeddings (%s); using the built-in scorer", found[0], exc)
+                log.error("sentiment model %s needs embeddings (%s); using the built-in one", found[0], exc)
         _CHAINS.clear()  # one taxonomy and one set of models are in use at a time
         _CHAINS[key] = build_chain(
             settings.secret, list(settings.languages), settings.public_handles, classify, sentiment

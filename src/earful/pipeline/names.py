@@ -3,8 +3,9 @@
 A name is found from three kinds of evidence:
 
 - a given name from the 1990 US Census lists (public domain, shipped in the `names` package;
-  they hold many Hispanic names too) or from Earful's own list of Spanish given names and
-  nicknames, written capitalised; written in lower case only when it is not also a word;
+  they hold many Hispanic names too), or from Earful's own lists of Spanish given names and
+  nicknames and of common names from elsewhere (the UK, Europe, South Asia, Africa, the Middle
+  East, East Asia), written capitalised; written in lower case only when it is not also a word;
 - a word before it that introduces a person ("my manager", "driver", "el supervisor", "doña",
   "ask for", "soy"), which also catches surnames alone and names no list knows;
 - capitalised words after a name, which extend it to a full name ("María José Fernández").
@@ -38,6 +39,29 @@ salvador samuel santiago sara sebastián sergio silvia sofía soledad susana ter
 valentina valeria vanesa verónica vicente víctor xavi ximena yolanda
 """
 
+# Given names common in the UK, Europe, South Asia, Africa, the Middle East and East Asia that the
+# 1990 US Census lists lack (drivers and customers come from everywhere). Written here.
+WORLD_GIVEN = """
+aaliyah abdul abdullah abena abimbola adebayo adeola adewale aditi aditya adwoa afia agnieszka
+ahmad ahmed aisha akosua alejandra aleksandra aleksei alexei alibek amara amina amir anand
+anastasia andrzej anil anita anjali ankit anna-maria anya arjun aryan asha ashok ayesha ayodele
+babajide bartosz bilal bogdan callum chidi chiamaka chidinma chinedu chioma chukwuemeka cormac
+dariusz dawid deepa deepak dev dimitri divya dmitri dmitry efua ekaterina emeka eoin esi fahad
+farah farhan fatima fatma femi fiona folake funmilayo ganesh gintaras goran gulnara hamza hana
+hassan hina hiroshi ibrahim ifeoma ikechukwu imran inma irina iryna ivan jakub jamal javed jin
+jiho joanna kacper kamal kamila karim kasia katarzyna kayode kemi kenji khadija kofi krzysztof
+kwabena kwame kwasi lakshmi lamar latoya leila lukasz łukasz magdalena mahmoud maite malik
+mandeep manpreet marek mariusz mehmet mei mohamed mohammad mohammed muhammad nadia nasir natasha
+navdeep neha ngozi nikhil nikolai nkechi nnamdi obinna oksana olamide oleksandr olena olga
+oluwaseun omar osagie pavel pawel paweł piotr pooja priya priyanka radek rahul rajesh rakesh
+ravi reza rohan sadia saeed sahil salma samir sanjay sarita seun shabnam shahid shreya siddharth
+sina siobhan sunil svetlana tariq tatiana temitope tendai tomasz tunde uchenna usman vikram
+vikas vladimir wei wojciech xin yan yasmin yemi yetunde yousef yusuf zainab zara zeynep zhang
+zofia zuzanna aoife ciara niamh saoirse sinead oisin ruairi eilidh isla lachlan hamish ailsa
+iker aitor unai asier ane leire ainhoa itziar nekane iratxe josu jon mikel xabier oriol pau
+arnau jordi laia nuria montse maite nacho quim txema kepa ibai eneko
+"""
+
 # Given names that are also everyday words, places, months or brands: a cue or surname is needed.
 AMBIGUOUS = """
 will rose paris mercedes victoria santiago dolores rosa jesús jesus guadalupe paloma pilar
@@ -49,6 +73,7 @@ river rain storm autumn winter star king page lady miss love guy bob sunny rusty
 dusty sandy misty candy destiny trinity harmony melody brook brooke cliff dale glen heath
 lee long man many moon see son tiny van young lincoln jackson madison kent chester florence
 georgia virginia carolina montana phoenix sydney adelaide regina salvador mateo marina
+charlotte valencia rosario leon león blanca blanco carmen savannah aurora
 concepción ciudad santa carmen clemente roma reyes jesús maría
 """
 
@@ -75,14 +100,16 @@ _CUES_EN = (
     r"driver|manager|supervisor|dispatcher|dispatch|wife|husband|partner|girlfriend|boyfriend|mates?|"
     r"friend|colleague|co-?worker|customer|rep|boss|sister|brother|mum|mom|dad|son|daughter|cousin|"
     r"neighbou?r|lead|marshal|trainer|named|called|ask\s+for|tell|told|email|emailed|call|contact|"
-    r"this\s+is|i\s+am|i'm|im|with|and|mrs?|ms|miss|dr|sir|madam"
+    r"this\s+is|i\s+am|i'm|im|with|and|mrs?|ms|miss|dr|sir|madam|paired\s+with|agent"
 )
 _CUES_ES = (
     r"compañer[oa]|compa|supervisor[a]?|encargad[oa]|jef[ea]|gerente|licenciad[oa]|ingenier[oa]|"
     r"client[ea]|señor[a]?|sr|sra|srta|don|doña|dña|repartidor[a]?|vecin[oa]|espos[oa]|mujer|marido|"
-    r"novi[oa]|herman[oa]|amig[oa]|prim[oa]|soy|llamad[oa]|se\s+llama|a|con|y|e"
+    r"novi[oa]|herman[oa]|amig[oa]|prim[oa]|soy|llamad[oa]|se\s+llama|agente|a|con|y|e"
 )
-_CUE_BEFORE = re.compile(r"(?i:\b(?:" + _CUES_EN + "|" + _CUES_ES + r"))[.,:]?\s+$")
+# Cues that vouch for a listed given name but not for any capitalised word ("thanks Amazon").
+_WEAK_CUES = r"asked|ask|asking|thanks|thank\s+you|shout\s*out(?:\s+to)?|knows?|oye|pregúntale\s+a"
+_CUE_BEFORE = re.compile(r"(?i:\b(?:" + _CUES_EN + "|" + _CUES_ES + "|" + _WEAK_CUES + r"))[.,:]?\s+$")
 # Words that introduce a person strongly enough that an unknown capitalised word after them is a
 # name ("driver Kwame", "el supervisor Ramírez"); "and", "y", "a", "con" are too weak for that.
 _STRONG_CUE_BEFORE = re.compile(
@@ -97,8 +124,9 @@ _WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
 LOWER_CASE_RANK = 400
 # Words after an ambiguous name that show it is a person ("Rose from onboarding", "Rosa la de").
 _PERSON_AFTER = re.compile(
-    r"^\s+(?:from|said|says|told|tells|asked|answered|at\s+the|la\s+de|el\s+de|dijo|me\s+dijo|contestó|"
-    r"(?:and|y|&)\s+[A-ZÁÉÍÓÚÑ])"
+    r"^(?:['’]s\s|\s+(?:from|said|says|told|tells|asked|answered|is|was|has|had|keeps|and\s+(?:me|i|my)\b|"
+    r"at\s+the|la\s+de|el\s+de|dijo|me\s+dijo|contestó|me\s+firmó|de\s+pagos|de\s+rrhh|"
+    r"(?:and|y|&)\s+[A-ZÁÉÍÓÚÑ]))"
 )
 _PLACE_BEFORE = re.compile(r"(?i:\b(?:san|santa|santo|st|saint|são)\.?\s+)$")
 # Words before an ambiguous name that show it is a place ("hasta Dolores Hidalgo", "in Jackson Heights").
@@ -121,7 +149,7 @@ def _lists() -> tuple[frozenset[str], frozenset[str], frozenset[str], frozenset[
     """Return (given names, names common enough to find in lower case, surnames, ambiguous names,
     words never read as names), all folded."""
     folder = files("names")
-    given = set(_words(SPANISH_GIVEN))
+    given = set(_words(SPANISH_GIVEN)) | _words(WORLD_GIVEN)
     frequent = set(given)
     rare: set[str] = set()
     for name, usual in (("dist.male.first", 1000), ("dist.female.first", 2000)):

@@ -37,17 +37,25 @@ _EIGHTEEN = re.compile(r"(?<!\d)\d{18}(?!\d)")
 _SORT_CODE = re.compile(r"(?<![\d-])\d{2}-\d{2}-\d{2}(?![\d-])")
 _ID = re.compile(
     r"(?<![\w-])(?:\d{3}-\d{2}-\d{4}"  # US social security number
-    r"|\d{8}[ -]?[A-HJ-NP-TV-Z]"  # Spanish DNI
+    r"|\d{8}[ -]?(?:[A-HJ-NP-TV-Z]|[a-hj-np-tv-z](?![a-z]))"  # Spanish DNI (letter in either case)
+    r"|[A-Z]{6}\d{8}[HM]\d{3}"  # Mexican voter key (clave de elector)
     r"|[XYZ][ -]?\d{7}[ -]?[A-HJ-NP-TV-Z]"  # Spanish NIE
     r"|[A-Z]{2} ?\d{2} ?\d{2} ?\d{2} ?[A-D]"  # UK National Insurance number
     r")(?![\w-])"
 )
 _ID_CUE = re.compile(
-    r"(?i)\b(?:licen[cs]e|licencia|carn[eé]t?|passport|pasaporte|ssn|dni|nie|curp|rfc|ine|dl|nss)"
+    r"(?i)\b(?:licen[cs]e|licencia|carn[eé]t?|passport|pasaporte|ssn|dni|nie|curp|rfc|ine|dl|nss|"
+    r"clave\s+de\s+elector)"
     r"(?:\s+(?:number|no\.?|#|n[uú]mero|de\s+conducir))?\s*(?:is|es|:|#)?\s*(?:(?:la|el|the)\s+)?"
 )
 _ID_AFTER_CUE = re.compile(r"[A-Z0-9](?:[ -]?[A-Z0-9]){5,19}(?![\w])")
 _PHONE = re.compile(r"(?<![\w+-])(?:\+|00)?\(?\d[\d ().-]{6,18}\d(?![\w])")
+# A local number without its area code ("555-0148") counts only right after a cue to call or text.
+_PHONE_CUE = re.compile(
+    r"(?i)\b(?:call|text|ring|phone|tel|cell|mobile|landline|llama(?:me)?|marca(?:me)?|"
+    r"whats(?:app)?|móvil|celular|teléfono)\w*\s+(?:me\s+)?(?:on|at|al|en)?\s*:?\s*"
+)
+_LOCAL_NUMBER = re.compile(r"\d{3}[- ]\d{4}(?![\d-])")
 _DATE_OR_TIME = re.compile(r"^(?:\d{1,4}[./-]\d{1,2}[./-]\d{1,4}|\d{1,2}[:.]\d{2}(?:[:.]\d{2})?)(?:\s.*)?$")
 _STREET_EN = (
     r"(?:Street|St|Avenue|Ave|Road|Rd|Lane|Ln|Drive|Dr|Boulevard|Blvd|Court|Ct|Way|Place|Pl|"
@@ -55,28 +63,42 @@ _STREET_EN = (
 )
 # What may follow a street address: the town, and a UK, US, Spanish or Mexican postcode.
 _TOWN_AND_CODE = (
-    r"(?:,?\s+[A-Z][a-zA-Z'-]+(?:\s+[A-Z][a-zA-Z'-]+)?(?=,|\s+[A-Z]{1,2}\d|\s+\d{5}|,?\s+[A-Z]{2}\s+\d{5}))?"
+    r"(?:,?\s+[A-Z][a-zA-Z'-]+(?:\s+[A-Z][a-zA-Z'-]+){0,2}(?=,|\s+[A-Z]{1,2}\d|\s+\d{5}|,?\s+[A-Z]{2}\s+\d{5}))?"
     r"(?:,?\s+(?:[A-Z]{2}\s+)?\d{5}(?:-\d{4})?(?!\d)|,?\s+[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}\b)?"
 )
 _ADDRESS_EN = re.compile(
-    r"(?:\b(?:Flat|Apt|Apartment|Unit)\s+\w+,?\s+)?"
-    r"\b\d{1,5}[A-Za-z]?\s+(?:[A-Z][\w'-]*\.?\s+){1,4}" + _STREET_EN + r"\b\.?"
+    r"(?:\b(?:Flat|Apt|Apartment|Unit)\s+\w+,?\s+(?:(?:[A-Z][\w'-]*\s+){1,3}(?:Court|House|Building|Lodge|"
+    r"Mansions|Tower|Heights|Point),?\s+)?)?"
+    r"\b\d{1,5}[A-Za-z]?\s+(?:(?:N|S|E|W|North|South|East|West)\.?\s+)?"
+    r"(?:(?:[A-Z][\w'-]*|\d{1,3}(?:st|nd|rd|th))\.?\s+){1,4}" + _STREET_EN + r"\b\.?"
     r"(?:\s+(?:NW|NE|SW|SE|N|S|E|W)\b)?"
     r"(?:,?\s+(?:Apt|Apartment|Unit|Suite|Flat|#)\.?\s*\w+)?" + _TOWN_AND_CODE
 )
+_PO_BOX = re.compile(
+    r"\b(?:P\.?\s?O\.?\s+Box|Apartado(?:\s+de\s+correos)?|Apdo\.?)\s+\d{1,6}" + _TOWN_AND_CODE
+)
+# A Mexican neighbourhood ("Col. Roma Nte.", "Fracc. Las Quintas") and a town ("San Pedro Garza García").
+_NEIGHBOURHOOD = (
+    r"(?:Col(?:onia|\.)|Fracc(?:ionamiento|\.)|Barrio|Urb(?:anización|\.))\s+"
+    r"(?:(?:de|del|la|las|los|el)\s+|[A-ZÁÉÍÓÚÑ][\wáéíóúñü]*\.?\s?){1,4}"
+)
+_PLACE = r"(?:CDMX|[A-ZÁÉÍÓÚÑ][\wáéíóúñü]+(?:\s+(?:de\s+|del\s+)?[A-ZÁÉÍÓÚÑ][\wáéíóúñü]+){0,3})"
 _STREET_ES = (
     r"(?:Calle|C/|Avenida|Avda\.?|Av\.?|Paseo|Pº|Plaza|Pza\.?|Camino|Carrera|Calzada|Callej[oó]n|"
-    r"Ronda|Traves[ií]a|Carretera|Ctra\.?|Privada|Cerrada|Andador|Boulevard|Blvd\.?)"
+    r"Ronda|Traves[ií]a|Carretera|Ctra\.?|Privada|Priv\.|Cerrada|Cda\.|Andador|Boulevard|Blvd\.?|"
+    r"Glorieta|Pasaje|Rambla|Vía)"
 )
 _ADDRESS_ES = re.compile(
     r"(?i:" + _STREET_ES + r")\s+(?:(?:de|del|la|las|los|el|y)\s+|[A-ZÁÉÍÓÚÑ0-9][\wáéíóúñü'.-]*\s*){1,6}?"
     r"(?:,?\s*(?:n[ºo°]\.?\s*|#\s*|número\s+)?\d{1,5}[A-Za-z]?)"
     r"(?:,?\s*(?:\d{1,2}\s*[ºª°]\s*(?:[A-Za-z]\b|izq(?:da|uierda)?\.?|dcha\.?|derecha|centro)?|piso\s+\d+|"
-    r"puerta\s+\w+|int\.?\s*\w+|depto\.?\s*\w+|bajo|entresuelo|ático))*"
-    r"(?:,?\s*Col(?:onia|\.)\s+(?:[A-ZÁÉÍÓÚÑ][\wáéíóúñü]*\s?){1,3})?"
-    r"(?:,?\s*\d{5}(?!\d)(?:\s+[A-ZÁÉÍÓÚÑ][\wáéíóúñü]+)?)?"
+    r"puerta\s+\w+|int\.?\s*\w+|depto\.?\s*\w+|dpto\.?\s*\w+|esc(?:alera)?\.?\s*\w+|"
+    r"bajo(?:\s+[A-Z]\b)?|entresuelo|ático|local\s+\w+))*"
+    r"(?:,?\s*" + _NEIGHBOURHOOD + r")?"
+    r"(?:,?\s*(?:C\.?\s?P\.?\s*)?\d{5}(?!\d)(?:,?\s+" + _PLACE + r")?)?"
+    r"(?:,\s*" + _PLACE + r"(?:,\s*[A-Z][a-zA-Z]{0,4}\.(?:[A-Z]\.)?)?)?"
 )
-_COLONIA = re.compile(r"\bCol(?:onia|\.)\s+(?:[A-ZÁÉÍÓÚÑ][\wáéíóúñü]*\s?){1,3}")
+_COLONIA = re.compile(r"\b" + _NEIGHBOURHOOD + r"(?:,?\s*(?:C\.?\s?P\.?\s*)?\d{5}(?!\d))?")
 _UK_POSTCODE = re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}\b")
 _HANDLE = re.compile(
     r"(?<![\w@/])(?:@[A-Za-z0-9_](?:[A-Za-z0-9_.]{0,28}[A-Za-z0-9_])(?:@[\w.-]+\.[a-z]{2,})?|u/[A-Za-z0-9_-]{3,20})(?![\w@])"
@@ -152,7 +174,9 @@ class Redactor:
         found += [(m.start(), m.end(), "ID") for m in _ID.finditer(text)]
         found += list(self._cued(text, _ID_CUE, _ID_AFTER_CUE, "ID"))
         found += [(m.start(), m.end(), "PHONE") for m in _PHONE.finditer(text) if _phone_like(m.group())]
+        found += list(self._cued(text, _PHONE_CUE, _LOCAL_NUMBER, "PHONE"))
         found += [(m.start(), m.end(), "ADDRESS") for m in _ADDRESS_EN.finditer(text)]
+        found += [(m.start(), m.end(), "ADDRESS") for m in _PO_BOX.finditer(text)]
         found += [(m.start(), m.end(), "ADDRESS") for m in _ADDRESS_ES.finditer(text)]
         found += [(m.start(), m.end(), "ADDRESS") for m in _COLONIA.finditer(text)]
         found += [(m.start(), m.end(), "ADDRESS") for m in _UK_POSTCODE.finditer(text)]
@@ -221,7 +245,7 @@ class RedactStage:
     """Replace personal data in the text and title with typed placeholders."""
 
     name = "redact"
-    version = 1
+    version = 2
 
     def __init__(self, redactor: Redactor) -> None:
         self._redactor = redactor
