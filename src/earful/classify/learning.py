@@ -23,7 +23,7 @@ from earful.ml.trained import TrainedClassifier, TrainedSentiment, dump_model, l
 from earful.pipeline.sentiment import score_text
 from earful.settings import Settings
 from earful.store.db import Database
-from earful.store.models import Post
+from earful.store.models import ModelVersion, Post
 from earful.store.repos import audit as audit_repo
 from earful.store.repos import learning as learning_repo
 from earful.store.repos import posts as posts_repo
@@ -140,28 +140,18 @@ def train_classifier(session: Session, settings: Settings, actor: Actor | None =
     model = TrainedClassifier(taxonomy, embedder=embedder)
     model.fit([t for t, _ in examples], [k for _, k in examples])
     evaluation["calibrated"] = model.calibrated
-    artifact = dump_model(model)
     name = f"{trained.NAME}-{trained.VERSION}" + (f"+{embedder.name}" if embedder else "")
-    row = learning_repo.save_model(
+    row = _store(
         session,
-        kind=learning_repo.CLASSIFIER,
-        name=name,
-        taxonomy_version=latest.version,
-        examples=len(examples),
-        evaluation=evaluation,
-        artifact=artifact,
-        artifact_tag=model_signer(settings.secret).sign(artifact),
-        activate=True,
-        user_id=actor.id if actor else None,
-        now=utcnow(),
-    )
-    audit_repo.append(
-        session,
-        actor.id if actor else None,
-        actor.name if actor else "system",
-        "model.train",
-        f"model:{row.id}",
-        {"kind": learning_repo.CLASSIFIER, "examples": len(examples)},
+        settings,
+        actor,
+        learning_repo.CLASSIFIER,
+        name,
+        latest.version,
+        len(examples),
+        evaluation,
+        model,
+        True,
     )
     queued = _queue_recent(session, settings)
     return TrainResult(
@@ -241,27 +231,9 @@ def train_sentiment(session: Session, settings: Settings, actor: Actor | None = 
         },
     }
     model = TrainedSentiment(embedder=embedder).fit(texts, tones)
-    artifact = dump_model(model)
-    row = learning_repo.save_model(
-        session,
-        kind=learning_repo.SENTIMENT,
-        name="tfidf-logreg-sentiment-1",
-        taxonomy_version=None,
-        examples=len(texts),
-        evaluation=evaluation,
-        artifact=artifact,
-        artifact_tag=model_signer(settings.secret).sign(artifact),
-        activate=better,
-        user_id=actor.id if actor else None,
-        now=utcnow(),
-    )
-    audit_repo.append(
-        session,
-        actor.id if actor else None,
-        actor.name if actor else "system",
-        "model.train",
-        f"model:{row.id}",
-        {"kind": learning_repo.SENTIMENT, "examples": len(texts), "active": better},
+    name = "tfidf-logreg-sentiment-1" + (f"+{embedder.name}" if embedder else "")
+    row = _store(
+        session, settings, actor, learning_repo.SENTIMENT, name, None, len(texts), evaluation, model, better
     )
     queued = _queue_recent(session, settings) if better else 0
     how = (
@@ -273,6 +245,44 @@ def train_sentiment(session: Session, settings: Settings, actor: Actor | None = 
     )
     message = f"model {row.id} {how}"
     return TrainResult(learning_repo.SENTIMENT, row.id, len(texts), better, evaluation, message)
+
+
+def _store(
+    session: Session,
+    settings: Settings,
+    actor: Actor | None,
+    kind: str,
+    name: str,
+    taxonomy_version: int | None,
+    examples: int,
+    evaluation: dict[str, Any],
+    model: TrainedClassifier | TrainedSentiment,
+    activate: bool,
+) -> ModelVersion:
+    """Store a trained model, signed, with its evaluation, and audit it."""
+    artifact = dump_model(model)
+    row = learning_repo.save_model(
+        session,
+        kind=kind,
+        name=name,
+        taxonomy_version=taxonomy_version,
+        examples=examples,
+        evaluation=evaluation,
+        artifact=artifact,
+        artifact_tag=model_signer(settings.secret).sign(artifact),
+        activate=activate,
+        user_id=actor.id if actor else None,
+        now=utcnow(),
+    )
+    audit_repo.append(
+        session,
+        actor.id if actor else None,
+        actor.name if actor else "system",
+        "model.train",
+        f"model:{row.id}",
+        {"kind": kind, "examples": examples, "active": activate},
+    )
+    return row
 
 
 def _queue_recent(session: Session, settings: Settings) -> int:
