@@ -71,6 +71,10 @@ class Settings(BaseSettings):
         default=90,
         description="After a new model is trained, posts from this many recent days are labelled again.",
     )
+    reclassify_limit: int = Field(
+        default=50_000,
+        description="After a new model is trained, at most this many recent posts (newest first) are redone.",
+    )
     worker_poll_seconds: float = Field(
         default=1.0, description="How long an idle worker waits before looking for jobs again."
     )

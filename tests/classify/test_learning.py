@@ -265,3 +265,25 @@ def test_with_embeddings_on_the_model_uses_them_and_the_chain_loads_it(
         models = {label.model_version for label in session.scalars(select(Label).where(Label.by == "model"))}
     assert models == {f"tfidf-ovr-logreg-2#{model.id}"}
     assert _keys(db, SIMILAR)[0] == "operations.customer_access"
+
+
+def test_a_new_model_relabels_the_newest_posts_up_to_the_limit(
+    db: Database, quick: Settings, tmp_path: Path
+) -> None:
+    ensure_default(db)
+    capped = quick.model_copy(update={"reclassify_limit": 2})
+    _import(db, capped, tmp_path, [LOCKERS, *FILLER], "first")
+    from earful.classify.learning import relabel
+
+    relabel(
+        db,
+        capped,
+        Actor(None, "t", "analyst"),
+        _post_id(db, LOCKERS),
+        categories=["operations.customer_access"],
+    )
+    with db.write() as session:
+        result = train_classifier(session, capped)
+        queued = session.scalars(select(Job).where(Job.name == "ingest.enrich", Job.status == "queued")).all()
+    assert "2 recent posts queued" in result.message
+    assert sorted(len(job.payload["post_ids"]) for job in queued) == [2]

@@ -286,16 +286,13 @@ def _store(
 
 
 def _queue_recent(session: Session, settings: Settings) -> int:
-    """Queue the enrichment of recent posts, so the new model labels them (its stage is now stale)."""
+    """Queue the enrichment of recent posts, newest first and at most EARFUL_RECLASSIFY_LIMIT, so
+    the new model labels them (its stage is now stale; older posts follow on `earful enrich`)."""
     since = utcnow() - timedelta(days=settings.reclassify_days)
-    after, queued = 0, 0
-    while True:
-        ids = list(posts_repo.ids_posted_since(session, since, after, RECLASSIFY_CHUNK))
-        if not ids:
-            return queued
-        enqueue(session, settings, ENRICH_JOB, {"post_ids": ids})
-        queued += len(ids)
-        after = ids[-1]
+    ids = posts_repo.newest_ids_since(session, since, settings.reclassify_limit)
+    for start in range(0, len(ids), RECLASSIFY_CHUNK):
+        enqueue(session, settings, ENRICH_JOB, {"post_ids": list(ids[start : start + RECLASSIFY_CHUNK])})
+    return len(ids)
 
 
 def models(db: Database, kind: str | None = None) -> list[dict[str, Any]]:

@@ -258,10 +258,13 @@ def _chunks(values: Sequence[Any], size: int = 5000) -> list[Sequence[Any]]:
     return [values[i : i + size] for i in range(0, len(values), size)]
 
 
-def ids_posted_since(session: Session, since: datetime, after_id: int, limit: int) -> Sequence[int]:
-    """Return up to `limit` ids (above `after_id`, ascending) of posts posted at or after `since`."""
+def newest_ids_since(session: Session, since: datetime, limit: int) -> Sequence[int]:
+    """Return the ids of the newest `limit` posts posted at or after `since`, newest first."""
     return session.scalars(
-        select(Post.id).where(Post.posted_at >= since, Post.id > after_id).order_by(Post.id).limit(limit)
+        select(Post.id)
+        .where(Post.posted_at >= since)
+        .order_by(Post.posted_at.desc(), Post.id.desc())
+        .limit(limit)
     ).all()
 
 
