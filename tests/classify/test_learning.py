@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 
 import earful.classify.jobs
 import earful.ingest.jobs
-from earful.classify.learning import TRAIN_JOB, Actor, train_classifier, train_sentiment
+from earful.classify.learning import TRAIN_JOB, Actor, relabel, train_classifier, train_sentiment
 from earful.classify.service import ensure_default
 from earful.ingest.service import get_or_create_source, iter_import
 from earful.jobs.queue import drain
@@ -55,6 +55,13 @@ def _keys(db: Database, text: str) -> list[str]:
 def _post_id(db: Database, text: str) -> int:
     with db.read() as session:
         return next(p.id for p in session.scalars(select(Post)) if p.text == text)
+
+
+def _relabel_lockers(db: Database, settings: Settings, tmp_path: Path) -> None:
+    """Import the lockers post and the fillers, and have an analyst file it under customer access."""
+    _import(db, settings, tmp_path, [LOCKERS, *FILLER], "first")
+    actor = Actor(None, "t", "analyst")
+    relabel(db, settings, actor, _post_id(db, LOCKERS), categories=["operations.customer_access"])
 
 
 @pytest.fixture
@@ -146,11 +153,8 @@ def _labelled_corpus(db: Database, settings: Settings, tmp_path: Path) -> None:
             texts.append(patterns[i % 3].format(i + 2))
             keys.append(key)
     _import(db, settings, tmp_path, texts, "corpus")
-    ids = {}
     with db.read() as session:
         ids = {p.text: p.id for p in session.scalars(select(Post))}
-    from earful.classify.learning import relabel
-
     actor = Actor(None, "test", "analyst")
     for text, key in zip(texts, keys, strict=True):
         tone = "complaint" if key != "safety.animals" else "neutral"
@@ -193,16 +197,7 @@ def test_sentiment_is_used_only_when_it_beats_the_built_in_scorer(
 
 def test_a_model_whose_signature_fails_is_not_used(db: Database, quick: Settings, tmp_path: Path) -> None:
     ensure_default(db)
-    _import(db, quick, tmp_path, [LOCKERS, *FILLER], "first")
-    from earful.classify.learning import relabel
-
-    relabel(
-        db,
-        quick,
-        Actor(None, "t", "analyst"),
-        _post_id(db, LOCKERS),
-        categories=["operations.customer_access"],
-    )
+    _relabel_lockers(db, quick, tmp_path)
     drain(db, quick)  # the retrain job
     with db.write() as session:
         session.execute(update(ModelVersion).values(artifact_tag="0" * 64))
@@ -250,11 +245,7 @@ def test_with_embeddings_on_the_model_uses_them_and_the_chain_loads_it(
 ) -> None:
     on = quick.model_copy(update={"embeddings": True})
     ensure_default(db)
-    _import(db, on, tmp_path, [LOCKERS, *FILLER], "first")
-    from earful.classify.learning import relabel
-
-    actor = Actor(None, "t", "analyst")
-    relabel(db, on, actor, _post_id(db, LOCKERS), categories=["operations.customer_access"])
+    _relabel_lockers(db, on, tmp_path)
     drain(db, on)  # the retrain job, with embeddings on
     with db.read() as session:
         model = session.scalars(select(ModelVersion).where(ModelVersion.active.is_(True))).one()
@@ -272,16 +263,7 @@ def test_a_new_model_relabels_the_newest_posts_up_to_the_limit(
 ) -> None:
     ensure_default(db)
     capped = quick.model_copy(update={"reclassify_limit": 2})
-    _import(db, capped, tmp_path, [LOCKERS, *FILLER], "first")
-    from earful.classify.learning import relabel
-
-    relabel(
-        db,
-        capped,
-        Actor(None, "t", "analyst"),
-        _post_id(db, LOCKERS),
-        categories=["operations.customer_access"],
-    )
+    _relabel_lockers(db, capped, tmp_path)
     with db.write() as session:
         result = train_classifier(session, capped)
         queued = session.scalars(select(Job).where(Job.name == "ingest.enrich", Job.status == "queued")).all()

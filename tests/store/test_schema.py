@@ -103,5 +103,5 @@ def test_packed_rows_store_the_same_values_as_dict_rows(db: Database) -> None:
         a, b = session.get(Post, new["packed"]), session.get(Post, plain["plain"])
         assert a is not None and b is not None
         assert (a.posted_at, a.engagement, a.external_id) == (b.posted_at, b.engagement, "packed")
-        raw = posts_repo.raw_for(session, a)
+        raw = posts_repo.raws_for(session, [a.id]).get(a.id)
         assert raw is not None and bytes(raw.sealed) == b"\x01sealed bytes"

@@ -24,7 +24,6 @@ from earful.pipeline.stage import WorkItem
 
 MIN_WORDS = 120  # shorter texts are posts, not articles
 TOP_TERMS = 40
-INDEX_TERMS = 10  # the strongest terms, indexed to find candidate articles
 THRESHOLD = 0.35  # cosine of term vectors at which two articles are one story
 
 SPANISH_STOP_WORDS = frozenset(
@@ -174,11 +173,6 @@ def story_terms(text: str) -> dict[str, float] | None:
     weights = {term: 1 + math.log(n) for term, n in top}
     norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
     return {term: round(w / norm, 4) for term, w in weights.items()}
-
-
-def index_terms(terms: Mapping[str, float]) -> list[str]:
-    """Return the strongest terms, by which candidate articles of the same story are looked up."""
-    return [t for t, _ in sorted(terms.items(), key=lambda kv: (-kv[1], kv[0]))[:INDEX_TERMS]]
 
 
 def similarity(a: Mapping[str, float], b: Mapping[str, float]) -> float:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session, defer
 
 from earful.store.models import Category, Label, ModelVersion, Post, SentimentLabel
@@ -158,12 +158,3 @@ def list_models(session: Session, kind: str | None = None, limit: int = 50) -> l
     if kind:
         query = query.where(ModelVersion.kind == kind)
     return list(session.scalars(query.options(defer(ModelVersion.artifact))))
-
-
-def count_analyst_labels(session: Session) -> tuple[int, int]:
-    """Return how many posts analysts have categorised and judged the tone of."""
-    categorised = session.scalar(
-        select(func.count(func.distinct(Label.post_id))).where(Label.by == "analyst")
-    )
-    judged = session.scalar(select(func.count()).select_from(SentimentLabel))
-    return int(categorised or 0), int(judged or 0)

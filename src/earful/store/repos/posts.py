@@ -68,11 +68,6 @@ def get_many(session: Session, post_ids: Sequence[int]) -> Sequence[Post]:
     return session.scalars(select(Post).where(Post.id.in_(post_ids)).order_by(Post.id)).all()
 
 
-def raw_for(session: Session, post: Post) -> RawItem | None:
-    """Return the raw item a post was mapped from."""
-    return session.get(RawItem, post.id)
-
-
 def raws_for(session: Session, post_ids: Sequence[int]) -> dict[int, RawItem]:
     """Return the raw items of these posts, by post id, in one query per 5,000."""
     found: dict[int, RawItem] = {}
