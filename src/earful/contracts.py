@@ -60,3 +60,12 @@ class Enrichment:
     stage: str
     version: int
     outputs: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who is acting: an account's id, name and role (the web and CLI both pass one to domains)."""
+
+    id: int | None
+    name: str
+    role: str

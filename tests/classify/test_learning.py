@@ -12,15 +12,16 @@ from sqlalchemy import select, update
 
 import earful.classify.jobs
 import earful.ingest.jobs
-from earful.classify.learning import TRAIN_JOB, Actor, relabel, train_classifier, train_sentiment
+from earful.classify.learning import TRAIN_JOB, relabel, train_classifier, train_sentiment
 from earful.classify.service import ensure_default
+from earful.contracts import Actor
 from earful.ingest.service import get_or_create_source, iter_import
 from earful.jobs.queue import drain
 from earful.kit.errors import EarfulError
 from earful.settings import Settings
 from earful.store.db import Database
 from earful.store.models import AuditEntry, Category, Job, Label, ModelVersion, Post
-from earful.triage.service import feed
+from earful.triage.feed import feed
 from earful.web.app import create_app
 from tests.web.conftest import login
 

@@ -16,7 +16,7 @@ from earful.ml.taxonomy import load_default
 from earful.settings import Settings
 from earful.store.db import Database
 from earful.store.models import Category, Label, Post
-from earful.triage.service import feed
+from earful.triage.feed import feed
 
 POSTS = [
     {"id": "1", "text": "The app crashed and logged me out three times today"},

@@ -14,7 +14,7 @@ from earful.pipeline.stories import MIN_WORDS, story_terms
 from earful.settings import Settings
 from earful.store.db import Database
 from earful.store.models import Post
-from earful.triage.service import feed
+from earful.triage.feed import feed
 from tests.conftest import shared_data
 
 # Two reports written for this test: the same programme, other stories.

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from earful.classify.policies import can_relabel, can_train
 from earful.classify.service import current
+from earful.contracts import Actor
 from earful.jobs.queue import enqueue, enqueue_once
 from earful.kit.clock import utcnow
 from earful.kit.errors import EarfulError, Forbidden, NotFound
@@ -38,15 +39,6 @@ HOLDOUT_SHARE = 0.2
 MIN_HOLDOUT = 20  # analyst-labelled posts needed before some are held out for evaluation
 MIN_SENTIMENT = 30  # analyst judgements needed before a sentiment model is trained
 RECLASSIFY_CHUNK = 500
-
-
-@dataclass(frozen=True, slots=True)
-class Actor:
-    """Who is acting: an account's id, name and role (the web and CLI both pass one)."""
-
-    id: int | None
-    name: str
-    role: str
 
 
 @dataclass(slots=True)

@@ -1,103 +1,316 @@
-"""Read the feed of posts, newest first, a page at a time."""
+"""Work the queue: open, take a batch, change status, assign, note, flag, escalate, in bulk too.
+
+Every change is a step in the post's timeline and an audit entry, written in one transaction.
+An item someone has open is locked to others for LOCK_SECONDS after their last action on it.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any
 
-from earful.kit.clock import as_utc
-from earful.kit.errors import EarfulError
+from sqlalchemy.orm import Session
+
+from earful.contracts import Actor
+from earful.kit.clock import as_utc, utcnow
+from earful.kit.errors import Conflict, EarfulError, Forbidden, NotFound
 from earful.store.db import Database
-from earful.store.repos import labels as labels_repo
-from earful.store.repos import posts as posts_repo
+from earful.store.models import Post, Team, TriageEvent
+from earful.store.repos import audit as audit_repo
+from earful.store.repos import triage as triage_repo
+from earful.triage.policies import can_escalate, can_manage_teams, can_triage
+
+LOCK_SECONDS = 600
+MAX_BATCH = 50
+MAX_NOTE = 4000
+# Where each status may go next; escalation has its own action (it needs the lead role).
+NEXT = {
+    "new": {"investigating", "resolved", "dismissed"},
+    "investigating": {"new", "resolved", "dismissed"},
+    "escalated": {"investigating", "resolved", "dismissed"},
+    "resolved": {"investigating"},
+    "dismissed": {"investigating"},
+}
 
 
 @dataclass(frozen=True, slots=True)
-class FeedPost:
-    """One line of the feed."""
+class ItemState:
+    """A post's triage state as its page shows it."""
+
+    status: str
+    assignee: str | None
+    team: str | None
+    flagged: bool
+    reason: str | None
+    locked_by: str | None  # someone else who has it open now, or None
+
+
+def lock_cutoff(now: datetime | None = None) -> datetime:
+    """Return the time before which a lock has lapsed."""
+    return (now or utcnow()) - timedelta(seconds=LOCK_SECONDS)
+
+
+def _require(allowed: bool, message: str) -> None:
+    if not allowed:
+        raise Forbidden(message)
+
+
+def _post(session: Session, post_id: int) -> Post:
+    post = session.get(Post, post_id)
+    if post is None or post.text is None:
+        raise NotFound(f"There is no post {post_id}.")
+    return post
+
+
+def _record(session: Session, actor: Actor, post_id: int, action: str, now: datetime, **detail: Any) -> None:
+    triage_repo.add_event(session, post_id, actor.id, actor.name, action, detail, now)
+    audit_repo.append(session, actor.id, actor.name, f"triage.{action}", f"post:{post_id}", detail)
+
+
+def _claim_lock(session: Session, actor: Actor, post_id: int, now: datetime) -> None:
+    """Lock the item for the actor, or refuse when someone else has it open."""
+    holder = triage_repo.take_lock(session, post_id, actor.id or 0, now, lock_cutoff(now))
+    if holder != actor.id:
+        name = triage_repo.user_names(session, [holder]).get(holder, "another analyst")
+        raise Conflict(
+            f"{name} has this post open; it unlocks {LOCK_SECONDS // 60} minutes after their last action."
+        )
+
+
+def open_item(db: Database, actor: Actor, post_id: int) -> ItemState:
+    """Return the post's triage state, locking it to an analyst who opens it; the view is audited."""
+    now = utcnow()
+    with db.write() as session:
+        _post(session, post_id)
+        triage_repo.ensure_items(session, [post_id], now)
+        holder = actor.id
+        if can_triage(actor.role):
+            holder = triage_repo.take_lock(session, post_id, actor.id or 0, now, lock_cutoff(now))
+        audit_repo.append(session, actor.id, actor.name, "post.view", f"post:{post_id}", {})
+        item = triage_repo.item(session, post_id)
+        assert item is not None
+        people = [p for p in (item.assignee_id, holder) if p]
+        names = triage_repo.user_names(session, people)
+        team = triage_repo.team(session, item.team_id) if item.team_id else None
+        fresh = item.locked_at is not None and (as_utc(item.locked_at) or now) >= lock_cutoff(now)
+        return ItemState(
+            status=item.status,
+            assignee=names.get(item.assignee_id) if item.assignee_id else None,
+            team=team.name if team else None,
+            flagged=item.flagged,
+            reason=item.reason,
+            locked_by=names.get(holder) if holder and holder != actor.id and fresh else None,
+        )
+
+
+def release(db: Database, actor: Actor, post_id: int) -> None:
+    """Let go of the actor's lock on a post."""
+    with db.write() as session:
+        triage_repo.release_lock(session, post_id, actor.id or 0)
+
+
+def take_batch(db: Database, actor: Actor, size: int) -> list[int]:
+    """Deal up to `size` new, unassigned posts (most urgent first) to the actor; return their ids."""
+    _require(can_triage(actor.role), "Taking a batch takes the analyst role or higher.")
+    size = max(1, min(size, MAX_BATCH))
+    now = utcnow()
+    with db.write() as session:
+        # Over-ask: a concurrent analyst may win some of the candidates first.
+        candidates = list(triage_repo.unassigned_candidates(session, size * 2))
+        triage_repo.ensure_items(session, candidates, now)
+        won = triage_repo.claim(session, candidates, actor.id or 0, now, limit=size)
+        for pid in won:
+            _record(session, actor, pid, "assign", now, assignee=actor.name, batch=True)
+    return won
+
+
+def set_status(db: Database, actor: Actor, post_id: int, status: str, reason: str | None = None) -> None:
+    """Move the post to `status`; dismissing needs a reason."""
+    _require(can_triage(actor.role), "Changing a post's status takes the analyst role or higher.")
+    if status == "escalated":
+        raise EarfulError("Escalate with the escalate action, which hands the post to its owning team.")
+    reason = (reason or "").strip() or None
+    if status == "dismissed" and not reason:
+        raise EarfulError("Say why the post is dismissed (for example: spam, not about us, duplicate).")
+    now = utcnow()
+    with db.write() as session:
+        _post(session, post_id)
+        triage_repo.ensure_items(session, [post_id], now)
+        _claim_lock(session, actor, post_id, now)
+        item = triage_repo.item(session, post_id)
+        assert item is not None
+        if status not in NEXT.get(item.status, set()):
+            raise Conflict(f"A post that is {item.status} cannot become {status}.")
+        fields: dict[str, Any] = {"status": status, "reason": reason}
+        if status == "investigating" and item.assignee_id is None:
+            fields["assignee_id"] = actor.id
+        triage_repo.update_item(session, post_id, now, **fields)
+        _record(session, actor, post_id, "status", now, status=status, was=item.status, reason=reason)
+
+
+def assign(db: Database, actor: Actor, post_id: int, user_id: int | None) -> None:
+    """Give the post to a person (or nobody)."""
+    _require(can_triage(actor.role), "Assigning posts takes the analyst role or higher.")
+    now = utcnow()
+    with db.write() as session:
+        _post(session, post_id)
+        triage_repo.ensure_items(session, [post_id], now)
+        _claim_lock(session, actor, post_id, now)
+        name = None
+        if user_id is not None:
+            name = triage_repo.user_names(session, [user_id]).get(user_id)
+            if name is None:
+                raise NotFound(f"There is no user {user_id}.")
+        triage_repo.update_item(session, post_id, now, assignee_id=user_id)
+        _record(session, actor, post_id, "assign", now, assignee=name)
+
+
+def add_note(db: Database, actor: Actor, post_id: int, text: str) -> None:
+    """Add a note to the post's timeline."""
+    _require(can_triage(actor.role), "Adding notes takes the analyst role or higher.")
+    text = text.strip()
+    if not text:
+        raise EarfulError("Write the note first.")
+    if len(text) > MAX_NOTE:
+        raise EarfulError(f"A note may be at most {MAX_NOTE} characters.")
+    now = utcnow()
+    with db.write() as session:
+        _post(session, post_id)
+        triage_repo.ensure_items(session, [post_id], now)
+        triage_repo.add_event(session, post_id, actor.id, actor.name, "note", {"text": text}, now)
+        audit_repo.append(session, actor.id, actor.name, "triage.note", f"post:{post_id}", {})
+
+
+def flag(db: Database, actor: Actor, post_id: int, flagged: bool = True) -> None:
+    """Flag the post for investigation, or clear the flag."""
+    _require(can_triage(actor.role), "Flagging posts takes the analyst role or higher.")
+    now = utcnow()
+    with db.write() as session:
+        _post(session, post_id)
+        triage_repo.ensure_items(session, [post_id], now)
+        _claim_lock(session, actor, post_id, now)
+        triage_repo.update_item(session, post_id, now, flagged=flagged)
+        _record(session, actor, post_id, "flag" if flagged else "unflag", now)
+
+
+def owning_team(session: Session, post_id: int) -> Team | None:
+    """Return the team that owns the post's surest category (a subcategory's owner, else its parent's)."""
+    teams = triage_repo.teams(session)
+    for key in triage_repo.post_category_keys(session, post_id):
+        for candidate in (key, key.split(".")[0]):
+            for team in teams:
+                if candidate in (team.owns or []):
+                    return team
+    return None
+
+
+def escalate(db: Database, actor: Actor, post_id: int, team_id: int | None = None, note: str = "") -> str:
+    """Hand the post to its owning team's queue (or to `team_id`); return the team's name."""
+    _require(can_escalate(actor.role), "Escalating takes the lead role or higher.")
+    now = utcnow()
+    with db.write() as session:
+        _post(session, post_id)
+        triage_repo.ensure_items(session, [post_id], now)
+        _claim_lock(session, actor, post_id, now)
+        team = triage_repo.team(session, team_id) if team_id else owning_team(session, post_id)
+        if team is None:
+            raise EarfulError(
+                "No team owns this post's categories. Choose a team, or set which team owns what "
+                "on the Teams page."
+            )
+        item = triage_repo.item(session, post_id)
+        assert item is not None
+        if item.status in ("resolved", "dismissed"):
+            raise Conflict(f"A post that is {item.status} cannot be escalated; reopen it first.")
+        triage_repo.update_item(session, post_id, now, status="escalated", team_id=team.id)
+        _record(
+            session, actor, post_id, "escalate", now, team=team.name, note=note.strip()[:MAX_NOTE] or None
+        )
+        return team.name
+
+
+BULK_ACTIONS = ("investigating", "resolved", "dismissed", "flag", "unflag", "assign_me", "escalate")
+
+
+def bulk(
+    db: Database, actor: Actor, post_ids: Sequence[int], action: str, reason: str | None = None
+) -> dict[str, int]:
+    """Apply one action to many posts; return how many were done and skipped (with why)."""
+    if action not in BULK_ACTIONS:
+        raise EarfulError(f"Choose one of: {', '.join(BULK_ACTIONS)}.")
+    done, skipped = 0, 0
+    for pid in list(dict.fromkeys(post_ids))[:200]:
+        try:
+            if action in ("investigating", "resolved", "dismissed"):
+                set_status(db, actor, pid, action, reason)
+            elif action in ("flag", "unflag"):
+                flag(db, actor, pid, action == "flag")
+            elif action == "assign_me":
+                assign(db, actor, pid, actor.id)
+            else:
+                escalate(db, actor, pid)
+            done += 1
+        except Forbidden:
+            raise
+        except EarfulError:
+            skipped += 1
+    return {"done": done, "skipped": skipped}
+
+
+def timeline(db: Database, post_id: int) -> list[TriageEvent]:
+    """Return everything done to the post, oldest first."""
+    with db.read() as session:
+        return list(triage_repo.timeline(session, post_id))
+
+
+@dataclass(frozen=True, slots=True)
+class TeamView:
+    """A team as the owners page shows it."""
 
     id: int
-    source: str
-    region: str | None
-    language: str | None
-    posted_at: datetime
-    title: str | None
-    text: str
-    url: str | None
-    author_key: str | None
-    copies: int
-    urgency: float | None = None
-    urgency_reasons: tuple[str, ...] = ()
-    sentiment: str | None = None
-    categories: tuple[FeedLabel, ...] = ()
-    story_id: int | None = None
-    story_articles: int = 0  # how many articles, from all outlets, report this post's story
-
-
-@dataclass(frozen=True, slots=True)
-class FeedLabel:
-    """A category a post is labelled with, and how sure the labeller is."""
-
-    key: str
     name: str
-    confidence: float | None
+    contact: str | None
+    owns: list[str]
+    members: list[str]
+    open_items: int
 
 
-@dataclass(frozen=True, slots=True)
-class FeedPage:
-    """A page of the feed and the cursor of the next one (None on the last page)."""
-
-    posts: list[FeedPost]
-    next_cursor: str | None
-
-
-def parse_cursor(cursor: str | None) -> tuple[datetime, int] | None:
-    """Return the (posted_at, id) a cursor points after; raise a clear error for a mangled one."""
-    if not cursor:
-        return None
-    try:
-        stamp, _, post_id = cursor.rpartition("_")
-        at = as_utc(datetime.fromisoformat(stamp))
-        assert at is not None
-        return at, int(post_id)
-    except (ValueError, AssertionError):
-        raise EarfulError("That page link is not valid any more; start again from the first page.") from None
-
-
-def feed(db: Database, *, limit: int = 50, cursor: str | None = None) -> FeedPage:
-    """Return the newest posts after `cursor`, duplicates folded into their original."""
-    limit = max(1, min(limit, 200))
-    before = parse_cursor(cursor)
+def teams(db: Database) -> list[TeamView]:
+    """Return every team with its members, owned categories and open escalations."""
     with db.read() as session:
-        rows = posts_repo.feed_page(session, limit=limit + 1, before=before)
-        ids = [post.id for post, _, _ in rows[:limit]]
-        labels = labels_repo.names_for(session, ids)
-        reasons = posts_repo.urgency_reasons(session, ids)
-        stories = {post.story_id for post, _, _ in rows[:limit] if post.story_id is not None}
-        story_sizes = posts_repo.story_sizes(session, sorted(stories))
-    items = [
-        FeedPost(
-            id=post.id,
-            source=source.name,
-            region=source.region,
-            language=post.language,
-            posted_at=as_utc(post.posted_at) or post.posted_at,
-            title=post.title,
-            text=post.text or "",
-            url=post.url,
-            author_key=post.author_key,
-            copies=copies,
-            urgency=post.urgency,
-            urgency_reasons=tuple(reasons.get(post.id, ())),
-            sentiment=post.sentiment,
-            categories=tuple(FeedLabel(k, n, c) for k, n, c in labels.get(post.id, [])),
-            story_id=post.story_id,
-            story_articles=story_sizes.get(post.story_id, 0) if post.story_id is not None else 0,
-        )
-        for post, source, copies in rows[:limit]
-    ]
-    next_cursor = None
-    if len(rows) > limit:
-        last = items[-1]
-        next_cursor = f"{last.posted_at.isoformat()}_{last.id}"
-    return FeedPage(items, next_cursor)
+        members = triage_repo.members(session)
+        queue = triage_repo.open_counts(session)
+        return [
+            TeamView(
+                t.id,
+                t.name,
+                t.contact,
+                list(t.owns or []),
+                [u.display_name or u.username for u in members.get(t.id, [])],
+                queue.get(t.id, 0),
+            )
+            for t in triage_repo.teams(session)
+        ]
+
+
+def save_team(
+    db: Database, actor: Actor, name: str, contact: str | None, owns: list[str], team_id: int | None = None
+) -> int:
+    """Create a team, or change one; return its id."""
+    _require(can_manage_teams(actor.role), "Managing teams takes the admin role.")
+    name = name.strip()
+    if not name:
+        raise EarfulError("Give the team a name.")
+    owns = [key.strip() for key in owns if key.strip()]
+    with db.write() as session:
+        clash = triage_repo.team_by_name(session, name)
+        if clash is not None and clash.id != team_id:
+            raise Conflict(f"A team called {name!r} already exists.")
+        if team_id is None:
+            team_id = triage_repo.add_team(session, name, contact, owns).id
+        else:
+            triage_repo.set_team(session, team_id, name=name, contact=contact, owns=owns)
+        audit_repo.append(session, actor.id, actor.name, "team.save", f"team:{team_id}", {"owns": owns})
+        return team_id

@@ -6,6 +6,7 @@ from alembic import context
 from sqlalchemy import create_engine
 
 from earful.store.models import Base
+from earful.store.models.base import managed
 
 config = context.config
 url = config.get_main_option("sqlalchemy.url") or ""
@@ -17,6 +18,7 @@ with engine.begin() as connection:
         # SQLite cannot ALTER most things; batch mode rebuilds tables instead.
         render_as_batch=url.startswith("sqlite"),
         compare_type=True,
+        include_object=managed,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -4,7 +4,7 @@ from earful.store.models.base import Base
 from earful.store.models.capture import Enrichment, Post, PostBand, Quarantined, RawItem, Source
 from earful.store.models.learning import ModelVersion, SentimentLabel
 from earful.store.models.taxonomy import Category, Label, TaxonomyVersion
-from earful.store.models.work import ApiToken, AuditEntry, Job, Team, TriageItem, User
+from earful.store.models.work import ApiToken, AuditEntry, Job, Team, TriageEvent, TriageItem, User
 
 __all__ = [
     "ApiToken",
@@ -23,6 +23,7 @@ __all__ = [
     "Source",
     "TaxonomyVersion",
     "Team",
+    "TriageEvent",
     "TriageItem",
     "User",
 ]

@@ -41,3 +41,15 @@ def id_column() -> Mapped[int]:
 def created_column() -> Mapped[datetime]:
     """Return a creation time column filled in by Python (so it is UTC on every engine)."""
     return mapped_column(Stamp, default=utcnow, nullable=False)
+
+
+# Search structures that live outside the models (SQLite's FTS5 table and its shadow tables, the
+# PostgreSQL full-text index): created by migration 0007, so schema comparison leaves them alone.
+UNMANAGED_INDEXES = frozenset({"ix_posts_search"})
+
+
+def managed(_obj: Any, name: str | None, type_: str, _reflected: bool, _compare_to: Any) -> bool:
+    """Return False for the search structures that migrations manage outside the models."""
+    if type_ == "table" and name is not None and name.startswith("posts_fts"):
+        return False
+    return not (type_ == "index" and name in UNMANAGED_INDEXES)

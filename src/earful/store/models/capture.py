@@ -40,6 +40,7 @@ class Post(Base):
     __table_args__ = (
         UniqueConstraint("source_id", "external_id", name="uq_posts_source_external"),
         Index("ix_posts_feed", "posted_at", "id"),
+        Index("ix_posts_urgency", "urgency", "posted_at", "id"),
         # Partial: a post has neither until enrichment, and skipping NULLs keeps capture fast.
         Index(
             "ix_posts_fingerprint",

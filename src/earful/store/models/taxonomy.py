@@ -46,7 +46,10 @@ class Label(Base):
     """A category given to a post by a model or an analyst, with its confidence."""
 
     __tablename__ = "labels"
-    __table_args__ = (Index("ix_labels_post", "post_id"),)
+    __table_args__ = (
+        Index("ix_labels_post", "post_id"),
+        Index("ix_labels_category", "category_id", "post_id"),
+    )
 
     id: Mapped[int] = id_column()
     post_id: Mapped[int] = mapped_column(BigId, ForeignKey("posts.id", ondelete="CASCADE"))

@@ -53,9 +53,13 @@ class ApiToken(Base):
 
 
 class TriageItem(Base):
-    """A post in the triage queue: status, who works it, which team owns it."""
+    """A post in the triage queue: status, who works it, which team owns it, who has it open."""
 
     __tablename__ = "triage_items"
+    __table_args__ = (
+        Index("ix_triage_items_status", "status", "assignee_id"),
+        Index("ix_triage_items_team", "team_id", "status"),
+    )
 
     id: Mapped[int] = id_column()
     post_id: Mapped[int] = mapped_column(BigId, ForeignKey("posts.id", ondelete="CASCADE"), unique=True)
@@ -66,6 +70,24 @@ class TriageItem(Base):
     reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = created_column()
     updated_at: Mapped[datetime] = created_column()
+    # Who has the post open now; others see it locked until this lapses (triage.LOCK_SECONDS).
+    locked_by: Mapped[int | None] = mapped_column(BigId, ForeignKey("users.id", ondelete="SET NULL"))
+    locked_at: Mapped[datetime | None] = mapped_column()
+
+
+class TriageEvent(Base):
+    """One step in a post's timeline: a status change, a note, an assignment, a relabel."""
+
+    __tablename__ = "triage_events"
+    __table_args__ = (Index("ix_triage_events_post", "post_id", "id"),)
+
+    id: Mapped[int] = id_column()
+    post_id: Mapped[int] = mapped_column(BigId, ForeignKey("posts.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = created_column()
+    actor_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("users.id", ondelete="SET NULL"))
+    actor: Mapped[str] = mapped_column(String(80))
+    action: Mapped[str] = mapped_column(String(40))
+    detail: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
 
 
 class AuditEntry(Base):

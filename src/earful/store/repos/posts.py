@@ -6,11 +6,11 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import Table, bindparam, delete, func, insert, select, update
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
-from earful.store.models import Enrichment, Post, PostBand, RawItem, Source
+from earful.store.models import Enrichment, Post, PostBand, RawItem
 from earful.store.repos.bulk import Packed, RowPacker, bulk_insert_ignoring, insert_for
 
 # Bulk UPDATE/DELETE by key: skip SQLAlchemy's search of the identity map for rows to refresh,
@@ -163,28 +163,6 @@ def set_fields(session: Session, post_id: int, **fields: Any) -> None:
 def ids_needing_enrichment(session: Session, after_id: int, limit: int) -> Sequence[int]:
     """Return up to `limit` post ids greater than `after_id`, in id order (for re-running the chain)."""
     return session.scalars(select(Post.id).where(Post.id > after_id).order_by(Post.id).limit(limit)).all()
-
-
-def feed_page(
-    session: Session, *, limit: int, before: tuple[datetime, int] | None = None
-) -> Sequence[tuple[Post, Source, int]]:
-    """Return the newest enriched original posts (duplicates folded in) with their source and copy count.
-
-    Keyset pagination on (posted_at, id): page 1,000 costs the same as page 1.
-    """
-    dup = Post.__table__.alias("dup")
-    copy_count = select(func.count()).select_from(dup).where(dup.c.duplicate_of == Post.id).scalar_subquery()
-    stmt = (
-        select(Post, Source, copy_count)
-        .join(Source, Source.id == Post.source_id)
-        .where(Post.duplicate_of.is_(None), Post.text.is_not(None))
-        .order_by(Post.posted_at.desc(), Post.id.desc())
-        .limit(limit)
-    )
-    if before is not None:
-        at, pid = before
-        stmt = stmt.where(or_(Post.posted_at < at, and_(Post.posted_at == at, Post.id < pid)))
-    return [(post, source, int(count)) for post, source, count in session.execute(stmt)]
 
 
 def count_posts(session: Session) -> int:

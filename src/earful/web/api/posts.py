@@ -9,10 +9,11 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
 from earful.accounts.service import Account
-from earful.classify.learning import Actor, relabel
+from earful.classify.learning import relabel
+from earful.contracts import Actor
 from earful.settings import Settings
 from earful.store.db import Database
-from earful.triage.service import feed
+from earful.triage.feed import feed
 from earful.web.deps import api_account, get_db, get_settings
 
 router = APIRouter(prefix="/api", dependencies=[Depends(api_account)])

@@ -7,7 +7,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from earful.accounts.service import Account
 from earful.store.db import Database
-from earful.triage.service import feed
+from earful.triage.feed import feed
 from earful.web.deps import csrf_token, get_db, page_account
 from earful.web.render import render
 

@@ -1,0 +1,98 @@
+"""The feed's search language: words, "exact phrases", prefix*, AND, OR, NOT (or -word).
+
+Words side by side must all appear (AND is implied). OR joins alternatives and binds loosest, so
+`gps OR map crash` means `gps OR (map AND crash)`. NOT or a leading minus excludes a word or phrase.
+The parsed query is plain data; the store turns it into SQLite FTS5 or PostgreSQL full-text SQL
+with every term passed as a value, so nothing a user types is read as search syntax by the engine.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from earful.kit.errors import EarfulError
+
+MAX_TERMS = 20
+_TOKEN = re.compile(r'"([^"]*)"?|(\S+)')
+_WORD = re.compile(r"[\w']+", re.UNICODE)
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    """One word or phrase to look for; `prefix` matches words that start with it."""
+
+    words: tuple[str, ...]
+    negated: bool = False
+    prefix: bool = False
+
+    @property
+    def is_phrase(self) -> bool:
+        """Return True when the term is several words that must appear in order."""
+        return len(self.words) > 1
+
+
+# A query is a list of alternatives (OR); each alternative is a list of terms that must all hold.
+Query = tuple[tuple[Term, ...], ...]
+
+
+def parse(text: str) -> Query:
+    """Return the parsed query, or raise an error that says how to fix it."""
+    alternatives: list[list[Term]] = [[]]
+    negate_next = False
+    count = 0
+    for match in _TOKEN.finditer(text.strip()):
+        phrase, bare = match.group(1), match.group(2)
+        if bare is not None and phrase is None:
+            if bare == "OR":
+                if not alternatives[-1]:
+                    raise EarfulError("OR needs words on both sides, as in: gps OR map.")
+                alternatives.append([])
+                continue
+            if bare == "AND":
+                continue
+            if bare == "NOT":
+                negate_next = True
+                continue
+        negated = negate_next
+        negate_next = False
+        raw = phrase if phrase is not None else bare or ""
+        if phrase is None and raw.startswith("-") and len(raw) > 1:
+            negated, raw = True, raw[1:]
+        prefix = phrase is None and raw.endswith("*")
+        words = tuple(word.lower() for word in _WORD.findall(raw))
+        if not words:
+            continue
+        count += 1
+        if count > MAX_TERMS:
+            raise EarfulError(f"A search may have at most {MAX_TERMS} words or phrases.")
+        alternatives[-1].append(Term(words, negated=negated, prefix=prefix and len(words) == 1))
+    if not alternatives[-1]:
+        if len(alternatives) > 1:
+            raise EarfulError("OR needs words on both sides, as in: gps OR map.")
+        return ()
+    for group in alternatives:
+        if all(term.negated for term in group):
+            raise EarfulError(
+                "Each part of a search needs a word to look for, not only words to exclude "
+                "(try: app NOT crash)."
+            )
+    return tuple(tuple(group) for group in alternatives)
+
+
+def fts5_expression(query: Query) -> str:
+    """Return the query as an SQLite FTS5 MATCH expression, every term quoted as a string."""
+
+    def quoted(term: Term) -> str:
+        body = '"' + " ".join(term.words).replace('"', '""') + '"'
+        return body + " *" if term.prefix else body
+
+    parts = []
+    for group in query:
+        wanted = " AND ".join(quoted(t) for t in group if not t.negated)
+        unwanted = [quoted(t) for t in group if t.negated]
+        expression = f"({wanted})"
+        for term in unwanted:
+            expression = f"({expression} NOT {term})"
+        parts.append(expression)
+    return " OR ".join(parts)

@@ -1,0 +1,204 @@
+"""The feed query: filters, full-text search, two sort orders and keyset pages over posts."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, exists, func, literal_column, or_, select, text
+from sqlalchemy.orm import Session, aliased
+
+from earful.kit.search import Query, Term, fts5_expression
+from earful.store.models import Category, Label, Post, Source, TriageItem
+
+# Must read exactly as the expression index of migration 0007, or PostgreSQL will not use it.
+PG_DOCUMENT = "to_tsvector('simple', coalesce(posts.title, '') || ' ' || coalesce(posts.text, ''))"
+COUNT_CAP = 10_000
+
+
+@dataclass(frozen=True, slots=True)
+class FeedFilter:
+    """What the feed shows: every field narrows it; None means no narrowing."""
+
+    source: str | None = None
+    region: str | None = None
+    language: str | None = None
+    category: str | None = None  # a category key (includes its subcategories) or a subcategory key
+    sentiment: str | None = None
+    min_urgency: float | None = None
+    status: str | None = None  # "new" includes posts nobody has touched yet
+    since: datetime | None = None
+    until: datetime | None = None
+    search: Query = ()
+    assignee_id: int | None = None
+    team_id: int | None = None
+    flagged: bool | None = None
+    after_id: int | None = None  # only posts stored after this one (the live feed's "what is new")
+
+
+@dataclass(frozen=True, slots=True)
+class FeedRow:
+    """A post as the feed lists it, with its source, copy count and triage state."""
+
+    post: Post
+    source: Source
+    copies: int
+    status: str
+    assignee_id: int | None
+    team_id: int | None
+    flagged: bool
+    locked_by: int | None
+    locked_at: datetime | None
+
+
+def _filtered(session: Session, f: FeedFilter, columns: Sequence[Any]) -> Select[Any]:
+    stmt = (
+        select(*columns)
+        .join(Source, Source.id == Post.source_id)
+        .outerjoin(TriageItem, TriageItem.post_id == Post.id)
+        .where(Post.duplicate_of.is_(None), Post.text.is_not(None))
+    )
+    if f.source:
+        stmt = stmt.where(Source.name == f.source)
+    if f.region:
+        stmt = stmt.where(Source.region == f.region)
+    if f.language:
+        stmt = stmt.where(Post.language == f.language)
+    if f.sentiment:
+        stmt = stmt.where(Post.sentiment == f.sentiment)
+    if f.min_urgency is not None:
+        stmt = stmt.where(Post.urgency >= f.min_urgency)
+    if f.since is not None:
+        stmt = stmt.where(Post.posted_at >= f.since)
+    if f.until is not None:
+        stmt = stmt.where(Post.posted_at < f.until)
+    if f.after_id is not None:
+        stmt = stmt.where(Post.id > f.after_id)
+    if f.status == "new":
+        stmt = stmt.where(or_(TriageItem.id.is_(None), TriageItem.status == "new"))
+    elif f.status:
+        stmt = stmt.where(TriageItem.status == f.status)
+    if f.assignee_id is not None:
+        stmt = stmt.where(TriageItem.assignee_id == f.assignee_id)
+    if f.team_id is not None:
+        stmt = stmt.where(TriageItem.team_id == f.team_id)
+    if f.flagged is not None:
+        stmt = stmt.where(TriageItem.flagged.is_(True) if f.flagged else TriageItem.flagged.is_not(True))
+    if f.category:
+        stmt = stmt.where(_in_category(f.category))
+    if f.search:
+        stmt = stmt.where(_matches(session, f.search))
+    return stmt
+
+
+def _in_category(key: str) -> ColumnElement[bool]:
+    category = aliased(Category)
+    return exists(
+        select(1)
+        .select_from(Label)
+        .join(category, category.id == Label.category_id)
+        .where(Label.post_id == Post.id, or_(category.key == key, category.key.like(key + ".%")))
+    )
+
+
+def _matches(session: Session, query: Query) -> ColumnElement[bool]:
+    if session.get_bind().dialect.name == "sqlite":
+        found = text("SELECT rowid FROM posts_fts WHERE posts_fts MATCH :fts").bindparams(
+            fts=fts5_expression(query)
+        )
+        return Post.id.in_(found.columns(literal_column("rowid")))
+    return literal_column(PG_DOCUMENT).op("@@")(_tsquery(query))
+
+
+def _tsquery(query: Query) -> Any:
+    # tsquery_and/or/not are the functions behind PostgreSQL's &&, || and !! tsquery operators.
+    def one(term: Term) -> Any:
+        if term.prefix:
+            found = func.to_tsquery("simple", term.words[0].replace("'", "") + ":*")
+        else:
+            found = func.phraseto_tsquery("simple", " ".join(term.words))
+        return func.tsquery_not(found) if term.negated else found
+
+    alternatives = []
+    for group in query:
+        combined = one(group[0])
+        for term in group[1:]:
+            combined = func.tsquery_and(combined, one(term))
+        alternatives.append(combined)
+    result = alternatives[0]
+    for alternative in alternatives[1:]:
+        result = func.tsquery_or(result, alternative)
+    return result
+
+
+def _copies() -> Any:
+    dup = aliased(Post)
+    return select(func.count()).select_from(dup).where(dup.duplicate_of == Post.id).scalar_subquery()
+
+
+ROW_COLUMNS = (
+    TriageItem.status,
+    TriageItem.assignee_id,
+    TriageItem.team_id,
+    TriageItem.flagged,
+    TriageItem.locked_by,
+    TriageItem.locked_at,
+)
+
+
+def page(
+    session: Session, f: FeedFilter, *, sort: str, limit: int, after: tuple[Any, ...] | None = None
+) -> list[FeedRow]:
+    """Return up to `limit` posts in `sort` order ("newest" or "urgency") after the keyset `after`.
+
+    Keyset pagination: `after` is the sort key of the last post shown ((posted_at, id), or
+    (urgency, posted_at, id)), so a deep page costs what the first one does.
+    """
+    stmt = _filtered(session, f, (Post, Source, _copies(), *ROW_COLUMNS))
+    if sort == "urgency":
+        stmt = stmt.where(Post.urgency.is_not(None)).order_by(
+            Post.urgency.desc(), Post.posted_at.desc(), Post.id.desc()
+        )
+        if after is not None:
+            urgency, at, pid = after
+            stmt = stmt.where(
+                or_(
+                    Post.urgency < urgency,
+                    and_(
+                        Post.urgency == urgency,
+                        or_(Post.posted_at < at, and_(Post.posted_at == at, Post.id < pid)),
+                    ),
+                )
+            )
+    else:
+        stmt = stmt.order_by(Post.posted_at.desc(), Post.id.desc())
+        if after is not None:
+            at, pid = after
+            stmt = stmt.where(or_(Post.posted_at < at, and_(Post.posted_at == at, Post.id < pid)))
+    rows = session.execute(stmt.limit(limit))
+    return [
+        FeedRow(post, source, int(copies), status or "new", assignee, team, bool(flagged), locker, locked)
+        for post, source, copies, status, assignee, team, flagged, locker, locked in rows
+    ]
+
+
+def count(session: Session, f: FeedFilter, cap: int = COUNT_CAP) -> int:
+    """Return how many posts match, counting at most `cap` + 1 (so a broad search stays quick)."""
+    inner = _filtered(session, f, (Post.id,)).limit(cap + 1).subquery()
+    return int(session.scalar(select(func.count()).select_from(inner)) or 0)
+
+
+def newest_id(session: Session) -> int:
+    """Return the id of the newest enriched post, or 0 (the live feed's starting point)."""
+    return int(session.scalar(select(func.max(Post.id)).where(Post.text.is_not(None))) or 0)
+
+
+def facets(session: Session) -> dict[str, list[str]]:
+    """Return the values the feed's filter menus offer: sources and regions."""
+    sources = session.scalars(select(Source.name).order_by(Source.name)).all()
+    regions = session.scalars(
+        select(Source.region).where(Source.region.is_not(None)).distinct().order_by(Source.region)
+    ).all()
+    return {"sources": list(sources), "regions": [r for r in regions if r]}

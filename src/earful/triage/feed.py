@@ -1,0 +1,177 @@
+"""Read the feed: filtered, searched, sorted by newest or urgency, a page at a time."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from earful.kit.clock import as_utc
+from earful.kit.errors import EarfulError
+from earful.store.db import Database
+from earful.store.repos import feed as feed_repo
+from earful.store.repos import labels as labels_repo
+from earful.store.repos import posts as posts_repo
+from earful.store.repos import triage as triage_repo
+from earful.store.repos.feed import FeedFilter, FeedRow
+
+SORTS = ("newest", "urgency")
+STATUSES = ("new", "investigating", "escalated", "resolved", "dismissed")
+SENTIMENTS = ("positive", "neutral", "complaint")
+
+
+@dataclass(frozen=True, slots=True)
+class FeedLabel:
+    """A category a post is labelled with, and how sure the labeller is."""
+
+    key: str
+    name: str
+    confidence: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class FeedPost:
+    """One line of the feed."""
+
+    id: int
+    source: str
+    region: str | None
+    language: str | None
+    posted_at: datetime
+    title: str | None
+    text: str
+    url: str | None
+    author_key: str | None
+    copies: int
+    urgency: float | None = None
+    urgency_reasons: tuple[str, ...] = ()
+    sentiment: str | None = None
+    categories: tuple[FeedLabel, ...] = ()
+    story_id: int | None = None
+    story_articles: int = 0  # how many articles, from all outlets, report this post's story
+    status: str = "new"
+    assignee: str | None = None
+    flagged: bool = False
+    locked_by: str | None = None  # who has the post open (a fresh lock only)
+
+
+@dataclass(frozen=True, slots=True)
+class FeedPage:
+    """A page of the feed and the cursor of the next one (None on the last page)."""
+
+    posts: list[FeedPost]
+    next_cursor: str | None
+
+
+def parse_cursor(cursor: str | None, sort: str = "newest") -> tuple[object, ...] | None:
+    """Return the sort key a cursor points after; raise a clear error for a mangled one."""
+    if not cursor:
+        return None
+    try:
+        parts = cursor.split("_")
+        if sort == "urgency":
+            urgency, stamp, post_id = float(parts[0]), parts[1], parts[2]
+        else:
+            stamp, post_id = parts[-2], parts[-1]
+        at = as_utc(datetime.fromisoformat(stamp))
+        assert at is not None
+        return (urgency, at, int(post_id)) if sort == "urgency" else (at, int(post_id))
+    except (ValueError, AssertionError, IndexError):
+        raise EarfulError("That page link is not valid any more; start again from the first page.") from None
+
+
+def _cursor(post: FeedPost, sort: str) -> str:
+    stamp = post.posted_at.isoformat()
+    return f"{post.urgency!r}_{stamp}_{post.id}" if sort == "urgency" else f"{stamp}_{post.id}"
+
+
+def feed(
+    db: Database,
+    *,
+    limit: int = 50,
+    cursor: str | None = None,
+    where: FeedFilter | None = None,
+    sort: str = "newest",
+    lock_fresh_after: datetime | None = None,
+) -> FeedPage:
+    """Return a page of posts matching `where`, duplicates folded into their original."""
+    if sort not in SORTS:
+        raise EarfulError(f"Sort by one of: {', '.join(SORTS)}.")
+    limit = max(1, min(limit, 200))
+    after = parse_cursor(cursor, sort)
+    with db.read() as session:
+        rows = feed_repo.page(session, where or FeedFilter(), sort=sort, limit=limit + 1, after=after)
+        items = _decorate(session, rows[:limit], lock_fresh_after)
+    next_cursor = _cursor(items[-1], sort) if len(rows) > limit else None
+    return FeedPage(items, next_cursor)
+
+
+def count(db: Database, where: FeedFilter) -> int:
+    """Return how many posts match (capped at feed_repo.COUNT_CAP + 1)."""
+    with db.read() as session:
+        return feed_repo.count(session, where)
+
+
+def newest_id(db: Database) -> int:
+    """Return the id of the newest enriched post."""
+    with db.read() as session:
+        return feed_repo.newest_id(session)
+
+
+def arrived(db: Database, where: FeedFilter, after_id: int, limit: int = 50) -> list[FeedPost]:
+    """Return posts matching `where` stored after post `after_id`, newest first (the live feed)."""
+    with db.read() as session:
+        rows = feed_repo.page(session, replace(where, after_id=after_id), sort="newest", limit=limit)
+        return _decorate(session, rows, None)
+
+
+def facets(db: Database) -> dict[str, list[str]]:
+    """Return the sources and regions the filter menus offer."""
+    with db.read() as session:
+        return feed_repo.facets(session)
+
+
+def _decorate(session: Session, rows: list[FeedRow], lock_fresh_after: datetime | None) -> list[FeedPost]:
+    ids = [row.post.id for row in rows]
+    labels = labels_repo.names_for(session, ids)
+    reasons = posts_repo.urgency_reasons(session, ids)
+    stories = sorted({row.post.story_id for row in rows if row.post.story_id is not None})
+    story_sizes = posts_repo.story_sizes(session, stories)
+    people = {row.assignee_id for row in rows if row.assignee_id} | {
+        row.locked_by for row in rows if row.locked_by
+    }
+    names = triage_repo.user_names(session, sorted(p for p in people if p is not None))
+    items = []
+    for row in rows:
+        post, source = row.post, row.source
+        locked = (
+            row.locked_by is not None
+            and row.locked_at is not None
+            and (lock_fresh_after is None or (as_utc(row.locked_at) or row.locked_at) >= lock_fresh_after)
+        )
+        items.append(
+            FeedPost(
+                id=post.id,
+                source=source.name,
+                region=source.region,
+                language=post.language,
+                posted_at=as_utc(post.posted_at) or post.posted_at,
+                title=post.title,
+                text=post.text or "",
+                url=post.url,
+                author_key=post.author_key,
+                copies=row.copies,
+                urgency=post.urgency,
+                urgency_reasons=tuple(reasons.get(post.id, ())),
+                sentiment=post.sentiment,
+                categories=tuple(FeedLabel(k, n, c) for k, n, c in labels.get(post.id, [])),
+                story_id=post.story_id,
+                story_articles=story_sizes.get(post.story_id, 0) if post.story_id is not None else 0,
+                status=row.status,
+                assignee=names.get(row.assignee_id) if row.assignee_id else None,
+                flagged=row.flagged,
+                locked_by=names.get(row.locked_by) if locked and row.locked_by else None,
+            )
+        )
+    return items

@@ -1,0 +1,33 @@
+"""Who may do what with triage: the access matrix for posts, queues and teams, top to bottom."""
+
+from __future__ import annotations
+
+# viewer reads; analyst works the queue; lead escalates and sees team queues; admin runs teams.
+TRIAGERS = frozenset({"analyst", "lead", "admin"})
+ESCALATORS = frozenset({"lead", "admin"})
+TEAM_ADMINS = frozenset({"admin"})
+
+
+def can_read_posts(role: str) -> bool:
+    """Return True when `role` may read the feed and posts (every role)."""
+    return role in {"viewer", *TRIAGERS}
+
+
+def can_triage(role: str) -> bool:
+    """Return True when `role` may change status, assign, note, flag or take a batch."""
+    return role in TRIAGERS
+
+
+def can_escalate(role: str) -> bool:
+    """Return True when `role` may escalate a post to its owning team."""
+    return role in ESCALATORS
+
+
+def can_see_team_queues(role: str) -> bool:
+    """Return True when `role` may open any team's queue."""
+    return role in ESCALATORS
+
+
+def can_manage_teams(role: str) -> bool:
+    """Return True when `role` may create teams and change what they own."""
+    return role in TEAM_ADMINS

@@ -1,0 +1,66 @@
+"""Feed filters and sort orders, each narrowing what a person would see."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from earful.store.db import Database
+from earful.store.repos import posts as posts_repo
+from earful.store.repos.feed import FeedFilter
+from earful.triage.feed import feed
+from tests.factories import make_posts, make_source
+from tests.triage.test_work import actor, label
+
+
+@pytest.fixture
+def ids(db: Database) -> dict[str, int]:
+    uk = make_source(db, "r/uk", region="UK")
+    mx = make_source(db, "r/mx", region="Mexico", language="es")
+    a, b = make_posts(db, uk, ["app crashed", "thanks for the bonus"])
+    (c,) = make_posts(db, mx, ["no me pagaron las propinas"], start=datetime(2026, 11, 3, tzinfo=UTC))
+    with db.write() as session:
+        posts_repo.set_fields(session, a, sentiment="complaint", urgency=0.7)
+        posts_repo.set_fields(session, b, sentiment="positive", urgency=0.0)
+        posts_repo.set_fields(session, c, sentiment="complaint", urgency=0.2, language="es")
+    label(db, a, "app")
+    label(db, a, "app.crashes_login")
+    label(db, c, "pay.missing_tips")
+    return {"a": a, "b": b, "c": c}
+
+
+def shown(db: Database, sort: str = "newest", **where: object) -> list[int]:
+    return [p.id for p in feed(db, where=FeedFilter(**where), sort=sort).posts]  # type: ignore[arg-type]
+
+
+def test_each_filter_narrows_the_feed(db: Database, ids: dict[str, int]) -> None:
+    a, b, c = ids["a"], ids["b"], ids["c"]
+    assert shown(db) == [c, b, a]
+    assert shown(db, source="r/uk") == [b, a]
+    assert shown(db, region="Mexico") == [c]
+    assert shown(db, language="es") == [c]
+    assert shown(db, sentiment="complaint") == [c, a]
+    assert shown(db, min_urgency=0.5) == [a]
+    assert shown(db, category="app") == [a]
+    assert shown(db, category="pay.missing_tips") == [c]
+    assert shown(db, category="pay") == [c]
+    assert shown(db, since=datetime(2026, 11, 2, tzinfo=UTC)) == [c]
+    assert shown(db, until=datetime(2026, 11, 2, tzinfo=UTC)) == [b, a]
+
+
+def test_status_new_includes_untouched_posts(db: Database, ids: dict[str, int]) -> None:
+    from earful.triage import service
+
+    service.set_status(db, actor(db, "ana"), ids["a"], "investigating")
+    assert shown(db, status="new") == [ids["c"], ids["b"]]
+    assert shown(db, status="investigating") == [ids["a"]]
+
+
+def test_urgency_sort_pages_by_urgency_then_time(db: Database, ids: dict[str, int]) -> None:
+    assert shown(db, sort="urgency") == [ids["a"], ids["c"], ids["b"]]
+    first = feed(db, limit=1, sort="urgency")
+    second = feed(db, limit=1, sort="urgency", cursor=first.next_cursor)
+    third = feed(db, limit=1, sort="urgency", cursor=second.next_cursor)
+    assert [p.id for page in (first, second, third) for p in page.posts] == [ids["a"], ids["c"], ids["b"]]
+    assert third.next_cursor is None
