@@ -46,6 +46,18 @@ class Settings(BaseSettings):
         description="Public accounts (your brand, press) whose @handles are not redacted from posts.",
     )
     session_max_age: int = Field(default=8 * 3600, description="Seconds a login session lasts.")
+    session_idle_minutes: int = Field(
+        default=30, description="A session unused for this many minutes ends; the person signs in again."
+    )
+    login_attempts: int = Field(
+        default=5, description="Failed logins allowed per username and address within the login window."
+    )
+    login_window_seconds: int = Field(
+        default=300, description="The window over which failed logins are counted before refusing more."
+    )
+    reveal_minutes: int = Field(
+        default=10, description="How long a revealed author's handle stays visible to the lead who asked."
+    )
     secure_cookies: bool = Field(
         default=False, description="Send the session cookie over HTTPS only (set true behind TLS)."
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
+from datetime import datetime
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -112,3 +113,39 @@ def set_password(db: Database, username: str, password: str) -> None:
         if user is None:
             raise EarfulError(f"No user called {username!r}.")
         users_repo.set_password_hash(session, user.id, _hasher.hash(password))
+
+
+@dataclass(frozen=True, slots=True)
+class UserRow:
+    """A user as the admin page lists them."""
+
+    id: int
+    username: str
+    display_name: str | None
+    role: str
+    team_id: int | None
+    active: bool
+    last_login_at: datetime | None
+
+
+def list_users(db: Database) -> list[UserRow]:
+    """Return every user."""
+    with db.read() as session:
+        return [
+            UserRow(u.id, u.username, u.display_name, u.role, u.team_id, u.active, u.last_login_at)
+            for u in users_repo.all_users(session)
+        ]
+
+
+def update_user(
+    db: Database, actor_id: int, actor: str, user_id: int, *, role: str, team_id: int | None, active: bool
+) -> None:
+    """Change a user's role, team and whether they may sign in (admin only; audited by the caller)."""
+    if role not in ROLES:
+        raise EarfulError(f"Unknown role {role!r}; choose one of {', '.join(ROLES)}.")
+    if user_id == actor_id and (role != "admin" or not active):
+        raise EarfulError("You cannot demote or deactivate yourself; ask another admin.")
+    with db.write() as session:
+        if users_repo.get(session, user_id) is None:
+            raise EarfulError(f"There is no user {user_id}.")
+        users_repo.set_fields(session, user_id, role=role, team_id=team_id, active=active)

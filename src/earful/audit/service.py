@@ -27,3 +27,11 @@ def recent(db: Database, limit: int = 100) -> Sequence[AuditEntry]:
     """Return the newest audit entries."""
     with db.read() as session:
         return audit_repo.recent(session, limit)
+
+
+def page(
+    db: Database, *, before_id: int | None, action: str | None, limit: int = 100
+) -> Sequence[AuditEntry]:
+    """Return a page of entries, newest first, older than `before_id`, optionally of one action."""
+    with db.read() as session:
+        return audit_repo.page(session, before_id=before_id, action=action, limit=limit)

@@ -29,6 +29,7 @@ from earful.store.repos import audit as audit_repo
 from earful.store.repos import learning as learning_repo
 from earful.store.repos import posts as posts_repo
 from earful.store.repos import taxonomy as taxonomy_repo
+from earful.store.repos import triage as triage_repo
 from earful.store.sealing import model_signer
 
 TRAIN_JOB = "classify.train"
@@ -105,6 +106,15 @@ def relabel(
             "post.relabel",
             f"post:{post_id}",
             {"categories": categories, "sentiment": sentiment},
+        )
+        triage_repo.add_event(
+            session,
+            post_id,
+            actor.id,
+            actor.name,
+            "relabel",
+            {"categories": ", ".join(categories) if categories else None, "sentiment": sentiment},
+            now,
         )
         enqueue_once(session, settings, TRAIN_JOB, {}, delay_seconds=settings.retrain_delay_seconds)
 

@@ -17,6 +17,7 @@ from earful.cli.demo import demo_command
 from earful.cli.evaluate import eval_command, eval_sentiment_command
 from earful.cli.imports import import_command
 from earful.cli.learning import models_command, train_command
+from earful.cli.privacy import erase_command, purge_command
 from earful.cli.taxonomy import taxonomy_app
 from earful.kit.errors import NotFound
 from earful.store.repos import jobs as jobs_repo
@@ -41,6 +42,8 @@ app.command("eval")(eval_command)
 app.command("eval-sentiment")(eval_sentiment_command)
 app.command("train")(train_command)
 app.command("models")(models_command)
+app.command("erase")(erase_command)
+app.command("purge")(purge_command)
 
 
 @app.command()

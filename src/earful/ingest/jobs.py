@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from earful.connectors.files import map_item
 from earful.contracts import PostDraft, RawItem
+from earful.ingest.privacy import purge_expired
 from earful.ingest.schemas import ENRICH_JOB
 from earful.ingest.stories import assign_stories
 from earful.jobs.registry import JobContext, job
@@ -309,3 +310,14 @@ def _save_labels(session: Session, outputs: list[tuple[int, dict[str, Any]]], no
             if label["key"] in ids
         ]
     labels_repo.replace_model_labels(session, [post_id for post_id, _ in outputs], rows, now=now)
+
+
+RETENTION_JOB = "ingest.retention"
+
+
+@job(RETENTION_JOB)
+def retention(ctx: JobContext, _payload: dict[str, Any]) -> None:
+    """Delete posts older than their source's retention period, with everything derived from them."""
+    if ctx.db is None:
+        raise RuntimeError("the retention job needs the database, not one session")
+    purge_expired(ctx.db, ctx.settings)

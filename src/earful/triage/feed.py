@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from earful.kit.clock import as_utc
-from earful.kit.errors import EarfulError
+from earful.kit.errors import EarfulError, NotFound
 from earful.store.db import Database
 from earful.store.repos import feed as feed_repo
 from earful.store.repos import labels as labels_repo
@@ -175,3 +175,42 @@ def _decorate(session: Session, rows: list[FeedRow], lock_fresh_after: datetime 
             )
         )
     return items
+
+
+@dataclass(frozen=True, slots=True)
+class PostLabel:
+    """A label on the post page: who gave it, under which taxonomy version, how sure."""
+
+    key: str
+    name: str
+    confidence: float | None
+    by: str
+    taxonomy_version: int
+    model: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class PostDetail:
+    """Everything the post page shows besides its triage state and timeline."""
+
+    post: FeedPost
+    labels: list[PostLabel]
+    copies: list[FeedPost]
+    similar: list[FeedPost]
+    original_id: int | None  # set when this post is itself a copy
+
+
+def detail(db: Database, post_id: int) -> PostDetail:
+    """Return the post with its labels, its duplicate group and similar posts."""
+    with db.read() as session:
+        rows = feed_repo.page(session, FeedFilter(), sort="newest", limit=1, only_id=post_id)
+        if not rows:
+            raise NotFound(f"There is no post {post_id}, or it is still being processed.")
+        (item,) = _decorate(session, rows, None)
+        labels = [PostLabel(*row) for row in labels_repo.details_for(session, post_id)]
+        copies = _decorate(session, feed_repo.rows_for(session, posts_repo.copies_of(session, post_id)), None)
+        similar = _decorate(
+            session, feed_repo.rows_for(session, posts_repo.similar_to(session, post_id)), None
+        )
+        original = rows[0].post.duplicate_of
+    return PostDetail(item, labels, copies, similar, original)

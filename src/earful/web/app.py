@@ -20,8 +20,9 @@ from earful.settings import Settings
 from earful.store.db import Database
 from earful.web.api import posts as api_posts
 from earful.web.api import taxonomy as api_taxonomy
-from earful.web.deps import LoginRequired, api_account
-from earful.web.pages import auth, feed
+from earful.web.deps import LoginRequired, api_account, csrf_token
+from earful.web.pages import admin, auth, feed, posts, triage
+from earful.web.render import render
 
 # No inline script or style anywhere, so even a markup bug could not make post text run.
 SECURITY_HEADERS = {
@@ -76,8 +77,18 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
         return RedirectResponse(f"/login?next={exc.next_url}", status_code=303)
 
     @app.exception_handler(EarfulError)
-    async def domain_error(_request: Request, exc: EarfulError) -> Response:
-        return JSONResponse({"detail": exc.message}, status_code=exc.status)
+    async def domain_error(request: Request, exc: EarfulError) -> Response:
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"detail": exc.message}, status_code=exc.status)
+        titles = {403: "Not allowed", 404: "Not found", 409: "Someone else got there first"}
+        context = {
+            "account": getattr(request.state, "account", None),
+            "csrf": csrf_token(request),
+            "status": exc.status,
+            "title": titles.get(exc.status, "That did not work"),
+            "message": exc.message,
+        }
+        return render(request, "error.html", context, status_code=exc.status)
 
     @app.get("/health", include_in_schema=False)
     def health() -> dict[str, str]:
@@ -89,6 +100,9 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
 
     app.include_router(auth.router)
     app.include_router(feed.router)
+    app.include_router(posts.router)
+    app.include_router(triage.router)
+    app.include_router(admin.router)
     app.include_router(api_posts.router)
     app.include_router(api_taxonomy.router)
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import time
 from typing import cast
 
 from fastapi import Depends, HTTPException, Request
@@ -30,10 +31,18 @@ def get_settings(request: Request) -> Settings:
 
 
 def session_account(request: Request, db: Database) -> Account | None:
-    """Return the account of the session cookie, or None."""
+    """Return the account of the session cookie, or None; a session idle too long ends here."""
     user_id = request.session.get("uid")
     if not isinstance(user_id, int):
         return None
+    settings = get_settings(request)
+    now = int(time.time())
+    seen = request.session.get("seen")
+    if not isinstance(seen, int) or now - seen > settings.session_idle_minutes * 60:
+        request.session.clear()
+        return None
+    if now - seen >= 30:  # rewrite the cookie at most twice a minute
+        request.session["seen"] = now
     return get_account(db, user_id)
 
 

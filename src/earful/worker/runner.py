@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 
-import earful.classify.jobs
-import earful.ingest.jobs  # noqa: F401 - registers the ingest job handlers
-from earful.jobs.queue import drain, recover_stale, worker_name
+import earful.classify.jobs  # noqa: F401 - registers the classify job handlers
+from earful.ingest.jobs import RETENTION_JOB
+from earful.jobs.queue import drain, enqueue_once, recover_stale, worker_name
 from earful.settings import Settings
 from earful.store.db import Database
 
 log = logging.getLogger(__name__)
+RETENTION_EVERY_SECONDS = 24 * 3600
 
 
 def run_worker(db: Database, settings: Settings, stop: threading.Event, once: bool = False) -> int:
@@ -21,7 +23,13 @@ def run_worker(db: Database, settings: Settings, stop: threading.Event, once: bo
     if released:
         log.info("re-queued %s jobs left running by a stopped worker", released)
     total = 0
+    next_retention = 0.0
     while not stop.is_set():
+        if time.monotonic() >= next_retention:
+            # Retention runs daily; enqueue_once keeps several workers from queuing it twice.
+            with db.write() as session:
+                enqueue_once(session, settings, RETENTION_JOB, {})
+            next_retention = time.monotonic() + RETENTION_EVERY_SECONDS
         ran = drain(db, settings, limit=100)
         total += ran
         if ran == 0:

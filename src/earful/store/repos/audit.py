@@ -26,3 +26,13 @@ def append(
 def recent(session: Session, limit: int = 100) -> Sequence[AuditEntry]:
     """Return the newest entries."""
     return session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)).all()
+
+
+def page(session: Session, *, before_id: int | None, action: str | None, limit: int) -> Sequence[AuditEntry]:
+    """Return entries newest first, older than `before_id`, optionally of one action (prefix)."""
+    stmt = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)
+    if before_id is not None:
+        stmt = stmt.where(AuditEntry.id < before_id)
+    if action:
+        stmt = stmt.where(AuditEntry.action.like(action.replace("%", "") + "%"))
+    return session.scalars(stmt).all()

@@ -53,13 +53,17 @@ class FeedRow:
     locked_at: datetime | None
 
 
-def _filtered(session: Session, f: FeedFilter, columns: Sequence[Any]) -> Select[Any]:
+def _filtered(
+    session: Session, f: FeedFilter, columns: Sequence[Any], originals_only: bool = True
+) -> Select[Any]:
     stmt = (
         select(*columns)
         .join(Source, Source.id == Post.source_id)
         .outerjoin(TriageItem, TriageItem.post_id == Post.id)
-        .where(Post.duplicate_of.is_(None), Post.text.is_not(None))
+        .where(Post.text.is_not(None))
     )
+    if originals_only:
+        stmt = stmt.where(Post.duplicate_of.is_(None))
     if f.source:
         stmt = stmt.where(Source.name == f.source)
     if f.region:
@@ -149,14 +153,23 @@ ROW_COLUMNS = (
 
 
 def page(
-    session: Session, f: FeedFilter, *, sort: str, limit: int, after: tuple[Any, ...] | None = None
+    session: Session,
+    f: FeedFilter,
+    *,
+    sort: str,
+    limit: int,
+    after: tuple[Any, ...] | None = None,
+    only_id: int | None = None,
 ) -> list[FeedRow]:
     """Return up to `limit` posts in `sort` order ("newest" or "urgency") after the keyset `after`.
 
     Keyset pagination: `after` is the sort key of the last post shown ((posted_at, id), or
     (urgency, posted_at, id)), so a deep page costs what the first one does.
     """
-    stmt = _filtered(session, f, (Post, Source, _copies(), *ROW_COLUMNS))
+    # One post by id, copy or not: the post page shows copies too, with a link to their original.
+    stmt = _filtered(session, f, (Post, Source, _copies(), *ROW_COLUMNS), originals_only=only_id is None)
+    if only_id is not None:
+        stmt = stmt.where(Post.id == only_id)
     if sort == "urgency":
         stmt = stmt.where(Post.urgency.is_not(None)).order_by(
             Post.urgency.desc(), Post.posted_at.desc(), Post.id.desc()
@@ -202,3 +215,24 @@ def facets(session: Session) -> dict[str, list[str]]:
         select(Source.region).where(Source.region.is_not(None)).distinct().order_by(Source.region)
     ).all()
     return {"sources": list(sources), "regions": [r for r in regions if r]}
+
+
+def rows_for(session: Session, posts: Sequence[Post]) -> list[FeedRow]:
+    """Return feed rows for already loaded posts (their copies and triage state looked up)."""
+    if not posts:
+        return []
+    ids = [p.id for p in posts]
+    stmt = (
+        select(Post.id, Source, _copies(), *ROW_COLUMNS)
+        .join(Source, Source.id == Post.source_id)
+        .outerjoin(TriageItem, TriageItem.post_id == Post.id)
+        .where(Post.id.in_(ids))
+    )
+    extra = {row[0]: row[1:] for row in session.execute(stmt)}
+    found = []
+    for post in posts:
+        source, copies, status, assignee, team, flagged, locker, locked = extra[post.id]
+        found.append(
+            FeedRow(post, source, int(copies), status or "new", assignee, team, bool(flagged), locker, locked)
+        )
+    return found

@@ -63,3 +63,21 @@ def names_for(session: Session, post_ids: Sequence[int]) -> dict[int, list[tuple
             continue
         found[post_id].append((key, name, confidence))
     return found
+
+
+def details_for(session: Session, post_id: int) -> list[tuple[str, str, float | None, str, int, str | None]]:
+    """Return the post's labels as (key, name, confidence, by, taxonomy version, model), surest first."""
+    rows = session.execute(
+        select(
+            Category.key,
+            Category.name,
+            Label.confidence,
+            Label.by,
+            Label.taxonomy_version,
+            Label.model_version,
+        )
+        .join(Category, Category.id == Label.category_id)
+        .where(Label.post_id == post_id)
+        .order_by(Label.by, Label.confidence.desc())
+    )
+    return [(k, n, c, b, int(v), m) for k, n, c, b, v, m in rows]

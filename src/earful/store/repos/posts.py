@@ -277,3 +277,27 @@ def story_sizes(session: Session, story_ids: Sequence[int]) -> dict[int, int]:
         select(Post.story_id, func.count()).where(Post.story_id.in_(story_ids)).group_by(Post.story_id)
     )
     return {int(story): int(n) for story, n in rows if story is not None}
+
+
+def copies_of(session: Session, post_id: int, limit: int = 20) -> Sequence[Post]:
+    """Return the posts folded into this one as copies, oldest first."""
+    return session.scalars(
+        select(Post).where(Post.duplicate_of == post_id).order_by(Post.posted_at, Post.id).limit(limit)
+    ).all()
+
+
+def similar_to(session: Session, post_id: int, limit: int = 5) -> Sequence[Post]:
+    """Return enriched original posts sharing the most near-duplicate bands with this one."""
+    keys = session.scalars(select(PostBand.band).where(PostBand.post_id == post_id)).all()
+    if not keys:
+        return []
+    neighbours = band_neighbours(session, {post_id: keys}, limit=limit * 4).get(post_id, [])
+    if not neighbours:
+        return []
+    found = {
+        p.id: p
+        for p in session.scalars(
+            select(Post).where(Post.id.in_(neighbours), Post.text.is_not(None), Post.duplicate_of.is_(None))
+        )
+    }
+    return [found[pid] for pid in neighbours if pid in found][:limit]

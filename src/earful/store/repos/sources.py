@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from earful.store.models import Source
@@ -26,3 +27,13 @@ def add(session: Session, **fields: Any) -> Source:
     session.add(source)
     session.flush()
     return source
+
+
+def all_sources(session: Session) -> Sequence[Source]:
+    """Return every source, by name."""
+    return session.scalars(select(Source).order_by(Source.name)).all()
+
+
+def set_fields(session: Session, source_id: int, **fields: Any) -> None:
+    """Change a source's settings (retention, enabled, consent basis...)."""
+    session.execute(update(Source).where(Source.id == source_id).values(**fields))

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -53,3 +55,13 @@ def user_for_token(session: Session, token_hash: str) -> User | None:
         .join(ApiToken, ApiToken.user_id == User.id)
         .where(ApiToken.token_hash == token_hash, User.active.is_(True))
     ).one_or_none()
+
+
+def all_users(session: Session) -> Sequence[User]:
+    """Return every user, by username."""
+    return session.scalars(select(User).order_by(User.username)).all()
+
+
+def set_fields(session: Session, user_id: int, **fields: Any) -> None:
+    """Change a user's role, team, display name or active flag."""
+    session.execute(update(User).where(User.id == user_id).values(**fields))

@@ -1,20 +1,48 @@
-"""The feed page."""
+"""The live feed: filters, search with a preview count, two sorts, keyset pages, server-sent events."""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Any
+
+import orjson
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response, StreamingResponse
 
 from earful.accounts.service import Account
+from earful.classify.service import current
+from earful.kit.errors import EarfulError
+from earful.settings import Settings
 from earful.store.db import Database
-from earful.triage.feed import feed
-from earful.web.deps import csrf_token, get_db, page_account
-from earful.web.render import render
+from earful.triage.feed import SENTIMENTS, SORTS, STATUSES, arrived, count, facets, feed, newest_id
+from earful.triage.policies import can_read_posts
+from earful.triage.service import lock_cutoff
+from earful.web import guard
+from earful.web.deps import csrf_token, get_db, get_settings
+from earful.web.forms import filter_from
+from earful.web.render import TEMPLATES, render
 
-router = APIRouter(dependencies=[Depends(page_account)])
+router = APIRouter()
+reader = guard.page(can_read_posts, "Reading posts needs an account with a role.")
+STREAM_POLL_SECONDS = 1.0
+STREAM_MAX_SECONDS = 300  # browsers reconnect on their own; a bounded stream frees the worker thread
 
 
-@router.get("/")
+def _categories(db: Database) -> list[tuple[str, str]]:
+    in_use = current(db)
+    if in_use is None:
+        return []
+    found = []
+    for node in in_use.taxonomy.categories:
+        found.append((node.key, node.name))
+        found.extend(
+            (child.key, f"{node.name} > {child.name}") for child in in_use.taxonomy.children(node.key)
+        )
+    return found
+
+
+@router.get("/", dependencies=[Depends(reader)])
 def home() -> Response:
     """Send visitors to the feed."""
     return RedirectResponse("/feed", status_code=303)
@@ -25,12 +53,71 @@ def feed_page(
     request: Request,
     after: str | None = None,
     db: Database = Depends(get_db),
-    account: Account = Depends(page_account),
+    settings: Settings = Depends(get_settings),
+    account: Account = Depends(reader),
 ) -> Response:
-    """Show posts, newest first, a page at a time."""
-    page = feed(db, limit=50, cursor=after)
-    return render(
-        request,
-        "feed.html",
-        {"page": page, "account": account, "first_page": after is None, "csrf": csrf_token(request)},
+    """Show posts matching the filters, a page at a time, with new ones arriving live."""
+    context: dict[str, Any] = {
+        "account": account,
+        "csrf": csrf_token(request),
+        "first_page": after is None,
+        "facets": facets(db),
+        "languages": settings.languages,
+        "categories": _categories(db),
+        "statuses": STATUSES,
+        "sentiments": SENTIMENTS,
+        "sorts": SORTS,
+    }
+    try:
+        where, sort, params = filter_from(dict(request.query_params))
+    except EarfulError as exc:
+        context.update(
+            params=dict(request.query_params), error=exc.message, page=None, matches=0, live_from=0
+        )
+        return render(request, "feed.html", context, status_code=400)
+    page = feed(db, limit=50, cursor=after, where=where, sort=sort, lock_fresh_after=lock_cutoff())
+    context.update(
+        params=params,
+        error=None,
+        page=page,
+        matches=count(db, where) if params else None,
+        live_from=newest_id(db),
+        filtered=bool(params),
     )
+    return render(request, "feed.html", context)
+
+
+@router.get("/feed/count", dependencies=[Depends(reader)])
+def feed_count(request: Request, db: Database = Depends(get_db)) -> Response:
+    """Return how many posts the filters and search would show (the search box's preview)."""
+    try:
+        where, _, _ = filter_from(dict(request.query_params))
+    except EarfulError as exc:
+        return JSONResponse({"error": exc.message}, status_code=400)
+    matches = count(db, where)
+    return JSONResponse({"count": matches, "capped": matches > 10_000})
+
+
+@router.get("/feed/stream", dependencies=[Depends(reader)])
+async def feed_stream(request: Request, after_id: int = 0, db: Database = Depends(get_db)) -> Response:
+    """Stream posts stored after `after_id` that match the filters, as server-sent events."""
+    where, _, _ = filter_from(dict(request.query_params))
+
+    async def events() -> AsyncIterator[bytes]:
+        last = after_id
+        waited = 0.0
+        yield b"retry: 3000\n\n"
+        while waited < STREAM_MAX_SECONDS and not await request.is_disconnected():
+            posts = await asyncio.to_thread(arrived, db, where, last)
+            if posts:
+                last = max(p.id for p in posts)
+                html = TEMPLATES.get_template("_posts.html").render(posts=posts, fresh=True)
+                data = orjson.dumps({"html": html, "last": last, "count": len(posts)}).decode()
+                yield f"event: posts\ndata: {data}\n\n".encode()
+            else:
+                yield b": keep-alive\n\n"
+            await asyncio.sleep(STREAM_POLL_SECONDS)
+            waited += STREAM_POLL_SECONDS
+
+    headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
+    return StreamingResponse(events(), media_type="text/event-stream", headers=headers)

@@ -1,0 +1,217 @@
+"""Admin pages: audit log, users, sources (retention, erasure), taxonomy and settings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from earful.accounts.policies import ROLES, can_manage_users, can_read_audit, can_view_settings
+from earful.accounts.service import Account, list_users, update_user
+from earful.audit.service import page as audit_page
+from earful.audit.service import record
+from earful.classify.policies import can_edit_taxonomy
+from earful.classify.service import current, submit
+from earful.ingest.policies import can_erase, can_manage_sources
+from earful.ingest.privacy import erase_author
+from earful.ingest.sources import list_sources, set_retention
+from earful.kit.errors import EarfulError
+from earful.settings import Settings
+from earful.store.db import Database
+from earful.triage import service as triage_service
+from earful.web import guard
+from earful.web.deps import csrf_token, get_db, get_settings
+from earful.web.forms import csrf_form
+from earful.web.pages.posts import actor_of
+from earful.web.render import render
+
+router = APIRouter(prefix="/admin")
+auditor = guard.page(can_read_audit, "The audit log is for admins.")
+user_admin = guard.page(can_manage_users, "Managing users takes the admin role.")
+source_admin = guard.page(can_manage_sources, "Managing sources takes the admin role.")
+eraser = guard.page(can_erase, "Erasing a person's data takes the admin role.")
+taxonomist = guard.page(can_edit_taxonomy, "Editing the taxonomy takes the lead role or higher.")
+settings_reader = guard.page(can_view_settings, "Settings are for admins.")
+HIDDEN_SETTINGS = {"secret_key", "database_url"}
+
+
+def _base(request: Request, account: Account, **extra: Any) -> dict[str, Any]:
+    return {
+        "account": account,
+        "csrf": csrf_token(request),
+        "flash": request.session.pop("flash", None),
+        **extra,
+    }
+
+
+@router.get("/audit", response_class=HTMLResponse)
+def audit(
+    request: Request,
+    before: int | None = None,
+    action: str = "",
+    db: Database = Depends(get_db),
+    account: Account = Depends(auditor),
+) -> Response:
+    """List audit entries newest first: logins, post views, reveals, exports, relabels, escalations."""
+    entries = audit_page(db, before_id=before, action=action.strip() or None, limit=100)
+    older = entries[-1].id if len(entries) == 100 else None
+    return render(
+        request, "admin_audit.html", _base(request, account, entries=entries, action=action, older=older)
+    )
+
+
+@router.get("/users", response_class=HTMLResponse)
+def users(
+    request: Request, db: Database = Depends(get_db), account: Account = Depends(user_admin)
+) -> Response:
+    """List users with their roles and teams."""
+    context = _base(
+        request, account, users=list_users(db), roles=ROLES, teams=triage_service.teams(db), errors={}
+    )
+    return render(request, "admin_users.html", context)
+
+
+@router.post("/users", response_class=HTMLResponse)
+def save_user(
+    request: Request,
+    account: Account = Depends(user_admin),
+    form: dict[str, Any] = Depends(csrf_form),
+    db: Database = Depends(get_db),
+) -> Response:
+    """Change a user's role, team or whether they may sign in."""
+    raw_id, raw_team = str(form.get("user_id") or ""), str(form.get("team_id") or "")
+    role = str(form.get("role") or "")
+    try:
+        if not raw_id.isdigit():
+            raise EarfulError("Choose a user.")
+        team_id = int(raw_team) if raw_team.isdigit() else None
+        active = form.get("active") == "on"
+        update_user(db, account.id, account.username, int(raw_id), role=role, team_id=team_id, active=active)
+    except EarfulError as exc:
+        errors = {int(raw_id) if raw_id.isdigit() else 0: exc.message}
+        context = _base(
+            request, account, users=list_users(db), roles=ROLES, teams=triage_service.teams(db), errors=errors
+        )
+        return render(request, "admin_users.html", context, status_code=400)
+    record(
+        db, account.id, account.username, "user.update", f"user:{raw_id}", role=role, team=raw_team or None
+    )
+    request.session["flash"] = "User saved."
+    return RedirectResponse("/admin/users", status_code=303)
+
+
+@router.get("/sources", response_class=HTMLResponse)
+def sources(
+    request: Request, db: Database = Depends(get_db), account: Account = Depends(source_admin)
+) -> Response:
+    """List sources with their visibility, consent basis and retention."""
+    return render(request, "admin_sources.html", _base(request, account, sources=list_sources(db), errors={}))
+
+
+@router.post("/sources", response_class=HTMLResponse)
+def save_source(
+    request: Request,
+    account: Account = Depends(source_admin),
+    form: dict[str, Any] = Depends(csrf_form),
+    db: Database = Depends(get_db),
+) -> Response:
+    """Change a source's retention period."""
+    name = str(form.get("source") or "")
+    raw = str(form.get("retention_days") or "").strip()
+    try:
+        if raw and not raw.isdigit():
+            raise EarfulError("Retention is a whole number of days, or empty to keep posts until erased.")
+        days = int(raw) if raw else None
+        set_retention(db, actor_of(account), name, days)
+    except EarfulError as exc:
+        context = _base(request, account, sources=list_sources(db), errors={name: exc.message})
+        return render(request, "admin_sources.html", context, status_code=400)
+    request.session["flash"] = f"Retention of {name} saved."
+    return RedirectResponse("/admin/sources", status_code=303)
+
+
+@router.post("/erase", response_class=HTMLResponse)
+def erase(
+    request: Request,
+    account: Account = Depends(eraser),
+    form: dict[str, Any] = Depends(csrf_form),
+    db: Database = Depends(get_db),
+    settings: Settings = Depends(get_settings),
+) -> Response:
+    """Erase one person's posts in a source, and everything derived from them."""
+    try:
+        result = erase_author(
+            db, settings, actor_of(account), str(form.get("author") or ""), str(form.get("source") or "")
+        )
+    except EarfulError as exc:
+        context = _base(request, account, sources=list_sources(db), errors={"erase": exc.message})
+        return render(request, "admin_sources.html", context, status_code=exc.status)
+    request.session["flash"] = (
+        f"Erased {result.posts} post{'' if result.posts == 1 else 's'} and everything derived from them."
+    )
+    return RedirectResponse("/admin/sources", status_code=303)
+
+
+@router.get("/taxonomy", response_class=HTMLResponse)
+def taxonomy(
+    request: Request, db: Database = Depends(get_db), account: Account = Depends(taxonomist)
+) -> Response:
+    """Show the taxonomy in use as YAML, ready to edit."""
+    in_use = current(db)
+    text = (
+        yaml.safe_dump(in_use.taxonomy.to_dict(), allow_unicode=True, sort_keys=False, width=100)
+        if in_use
+        else ""
+    )
+    context = _base(request, account, text=text, version=in_use.version if in_use else None, error=None)
+    return render(request, "admin_taxonomy.html", context)
+
+
+@router.post("/taxonomy", response_class=HTMLResponse)
+def save_taxonomy(
+    request: Request,
+    account: Account = Depends(taxonomist),
+    form: dict[str, Any] = Depends(csrf_form),
+    db: Database = Depends(get_db),
+) -> Response:
+    """Save the edited taxonomy as a new version, or show what is wrong next to the editor."""
+    text = str(form.get("yaml") or "")
+    try:
+        try:
+            data = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            raise EarfulError(f"That is not valid YAML: {exc}") from None
+        version = submit(
+            db,
+            data,
+            role=account.role,
+            user_id=account.id,
+            actor=account.username,
+            note=str(form.get("note") or "") or None,
+        )
+    except EarfulError as exc:
+        in_use = current(db)
+        context = _base(
+            request, account, text=text, version=in_use.version if in_use else None, error=exc.message
+        )
+        return render(request, "admin_taxonomy.html", context, status_code=400)
+    request.session["flash"] = f"Taxonomy version {version} in use. New posts are labelled under it."
+    return RedirectResponse("/admin/taxonomy", status_code=303)
+
+
+@router.get("/settings", response_class=HTMLResponse)
+def settings_page(
+    request: Request, settings: Settings = Depends(get_settings), account: Account = Depends(settings_reader)
+) -> Response:
+    """Show the deployment's settings (secrets hidden) and where to change them."""
+    rows = [
+        (
+            f"EARFUL_{name.upper()}",
+            "(hidden)" if name in HIDDEN_SETTINGS else str(getattr(settings, name)),
+            field.description,
+        )
+        for name, field in Settings.model_fields.items()
+    ]
+    return render(request, "admin_settings.html", _base(request, account, rows=rows))

@@ -1,0 +1,255 @@
+"""The post page and the triage actions taken from it."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from earful.accounts.service import Account
+from earful.classify.learning import relabel
+from earful.classify.service import current
+from earful.contracts import Actor
+from earful.ingest.policies import can_reveal_author
+from earful.ingest.privacy import author_handle, reveal_author
+from earful.kit.errors import EarfulError
+from earful.settings import Settings
+from earful.store.db import Database
+from earful.triage import service
+from earful.triage.feed import detail
+from earful.triage.policies import can_escalate, can_read_posts, can_triage
+from earful.web import guard
+from earful.web.deps import csrf_token, get_db, get_settings
+from earful.web.forms import csrf_form
+from earful.web.render import render
+
+router = APIRouter()
+reader = guard.page(can_read_posts, "Reading posts needs an account with a role.")
+triager = guard.page(can_triage, "Triage takes the analyst role or higher.")
+escalator = guard.page(can_escalate, "Escalating takes the lead role or higher.")
+revealer = guard.page(can_reveal_author, "Revealing an author takes the lead role or higher.")
+
+
+def actor_of(account: Account) -> Actor:
+    """Return the domain's view of the signed-in account."""
+    return Actor(account.id, account.username, account.role)
+
+
+def _revealed(
+    request: Request, db: Database, settings: Settings, account: Account, post_id: int
+) -> str | None:
+    """Return the author's handle while this lead's reveal of it is fresh (it was audited when made)."""
+    grants = request.session.get("reveals") or {}
+    expires = grants.get(str(post_id))
+    if not isinstance(expires, int | float) or expires < time.time() or not can_reveal_author(account.role):
+        return None
+    return author_handle(db, settings, post_id) or "(no author recorded)"
+
+
+def _post_page(
+    request: Request,
+    db: Database,
+    settings: Settings,
+    account: Account,
+    post_id: int,
+    *,
+    error: str | None = None,
+    status_code: int = 200,
+) -> Response:
+    state = service.open_item(db, actor_of(account), post_id)
+    in_use = current(db)
+    context: dict[str, Any] = {
+        "account": account,
+        "csrf": csrf_token(request),
+        "d": detail(db, post_id),
+        "state": state,
+        "timeline": service.timeline(db, post_id),
+        "next_statuses": sorted(service.NEXT.get(state.status, ())),
+        "leaves": [(n.key, n.name) for n in in_use.taxonomy.nodes if n.parent] if in_use else [],
+        "teams": service.teams(db) if can_escalate(account.role) else [],
+        "revealed": _revealed(request, db, settings, account, post_id),
+        "reveal_minutes": settings.reveal_minutes,
+        "error": error,
+        "flash": request.session.pop("flash", None),
+    }
+    return render(request, "post.html", context, status_code=status_code)
+
+
+@router.get("/posts/{post_id}", response_class=HTMLResponse)
+def post_page(
+    request: Request,
+    post_id: int,
+    db: Database = Depends(get_db),
+    settings: Settings = Depends(get_settings),
+    account: Account = Depends(reader),
+) -> Response:
+    """Show one post with its labels, scores, duplicates, similar posts and timeline."""
+    return _post_page(request, db, settings, account, post_id)
+
+
+def _done(request: Request, post_id: int, message: str) -> Response:
+    request.session["flash"] = message
+    return RedirectResponse(f"/posts/{post_id}", status_code=303)
+
+
+def _act(
+    request: Request, db: Database, settings: Settings, account: Account, post_id: int, action: Any
+) -> Response:
+    """Run `action`; on a domain error show the post page again with the error next to the forms."""
+    try:
+        message = action()
+    except EarfulError as exc:
+        return _post_page(request, db, settings, account, post_id, error=exc.message, status_code=exc.status)
+    return _done(request, post_id, message)
+
+
+@router.post("/posts/{post_id}/status")
+def post_status(
+    request: Request,
+    post_id: int,
+    account: Account = Depends(triager),
+    form: dict[str, Any] = Depends(csrf_form),
+    db: Database = Depends(get_db),
+    settings: Settings = Depends(get_settings),
+) -> Response:
+    """Move the post to another status (dismissing needs a reason)."""
+    status = str(form.get("status", ""))
+
+    def run() -> str:
+        service.set_status(db, actor_of(account), post_id, status, str(form.get("reason") or ""))
+        return f"Marked {status}."
+
+    return _act(request, db, settings, account, post_id, run)
+
+
+@router.post("/posts/{post_id}/assign")
+def post_assign(
+    request: Request,
+    post_id: int,
+    account: Account = Depends(triager),
+    form: dict[str, Any] = Depends(csrf_form),
+    db: Database = Depends(get_db),
+    settings: Settings = Depends(get_settings),
+) -> Response:
+    """Assign the post to the signed-in analyst, or unassign it."""
+    me = form.get("to") != "nobody"
+
+    def run() -> str:
+        service.assign(db, actor_of(account), post_id, account.id if me else None)
+        return "Assigned to you." if me else "Unassigned."
+
+    return _act(request, db, settings, account, post_id, run)
+
+
+@router.post("/posts/{post_id}/note")
+def post_note(
+    request: Request,
+    post_id: int,
+    account: Account = Depends(triager),
+    form: dict[str, Any] = Depends(csrf_form),
+    db: Database = Depends(get_db),
+    settings: Settings = Depends(get_settings),
+) -> Response:
+    """Add a note to the post's timeline."""
+
+    def run() -> str:
+        service.add_note(db, actor_of(account), post_id, str(form.get("text") or ""))
+        return "Note added."
+
+    return _act(request, db, settings, account, post_id, run)
+
+
+@router.post("/posts/{post_id}/flag")
+def post_flag(
+    request: Request,
+    post_id: int,
+    account: Account = Depends(triager),
+    form: dict[str, Any] = Depends(csrf_form),
+    db: Database = Depends(get_db),
+    settings: Settings = Depends(get_settings),
+) -> Response:
+    """Flag the post for investigation, or clear the flag."""
+    on = form.get("flag") != "off"
+
+    def run() -> str:
+        service.flag(db, actor_of(account), post_id, on)
+        return "Flagged for investigation." if on else "Flag cleared."
+
+    return _act(request, db, settings, account, post_id, run)
+
+
+@router.post("/posts/{post_id}/escalate")
+def post_escalate(
+    request: Request,
+    post_id: int,
+    account: Account = Depends(escalator),
+    form: dict[str, Any] = Depends(csrf_form),
+    db: Database = Depends(get_db),
+    settings: Settings = Depends(get_settings),
+) -> Response:
+    """Hand the post to the team that owns its category (or the team chosen)."""
+    raw_team = str(form.get("team_id") or "")
+
+    def run() -> str:
+        team_id = int(raw_team) if raw_team.isdigit() else None
+        team = service.escalate(db, actor_of(account), post_id, team_id, str(form.get("note") or ""))
+        return f"Escalated to {team}."
+
+    return _act(request, db, settings, account, post_id, run)
+
+
+@router.post("/posts/{post_id}/labels")
+def post_labels(
+    request: Request,
+    post_id: int,
+    account: Account = Depends(triager),
+    form: dict[str, Any] = Depends(csrf_form),
+    db: Database = Depends(get_db),
+    settings: Settings = Depends(get_settings),
+) -> Response:
+    """Correct the post's category and/or sentiment; the next model learns from it."""
+    raw = form.get("categories")
+    categories = [c for c in (raw if isinstance(raw, list) else [raw]) if c] if raw is not None else None
+    sentiment = str(form.get("sentiment") or "") or None
+
+    def run() -> str:
+        relabel(db, settings, actor_of(account), post_id, categories=categories, sentiment=sentiment)
+        return "Labels saved; the next model learns from them."
+
+    return _act(request, db, settings, account, post_id, run)
+
+
+@router.post("/posts/{post_id}/reveal")
+def post_reveal(
+    request: Request,
+    post_id: int,
+    account: Account = Depends(revealer),
+    form: dict[str, Any] = Depends(csrf_form),
+    db: Database = Depends(get_db),
+    settings: Settings = Depends(get_settings),
+) -> Response:
+    """Reveal who wrote the post, for a limited time, with a written reason (audited)."""
+
+    def run() -> str:
+        reveal_author(db, settings, actor_of(account), post_id, str(form.get("reason") or ""))
+        grants = {k: v for k, v in (request.session.get("reveals") or {}).items() if v > time.time()}
+        grants[str(post_id)] = time.time() + settings.reveal_minutes * 60
+        request.session["reveals"] = grants
+        return f"Author revealed for {settings.reveal_minutes} minutes; the reveal is in the audit log."
+
+    return _act(request, db, settings, account, post_id, run)
+
+
+@router.post("/posts/{post_id}/release")
+def post_release(
+    request: Request,
+    post_id: int,
+    account: Account = Depends(triager),
+    _form: dict[str, Any] = Depends(csrf_form),
+    db: Database = Depends(get_db),
+) -> Response:
+    """Close the post, unlocking it for other analysts."""
+    service.release(db, actor_of(account), post_id)
+    return RedirectResponse("/queue", status_code=303)

@@ -1,0 +1,196 @@
+"""Queues and teams: take a batch, bulk actions, my queue, team queues and the owners page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from earful.accounts.service import Account
+from earful.classify.service import current
+from earful.kit.errors import EarfulError, Forbidden, NotFound
+from earful.store.db import Database
+from earful.store.repos.feed import FeedFilter
+from earful.triage import service
+from earful.triage.feed import feed
+from earful.triage.policies import can_manage_teams, can_read_posts, can_see_team_queues, can_triage
+from earful.triage.service import lock_cutoff
+from earful.web import guard
+from earful.web.deps import csrf_token, get_db
+from earful.web.forms import csrf_form
+from earful.web.pages.posts import actor_of
+from earful.web.render import render
+
+router = APIRouter()
+reader = guard.page(can_read_posts, "Reading posts needs an account with a role.")
+triager = guard.page(can_triage, "Triage takes the analyst role or higher.")
+team_admin = guard.page(can_manage_teams, "Managing teams takes the admin role.")
+
+
+@router.post("/triage/batch")
+def take_batch(
+    request: Request,
+    account: Account = Depends(triager),
+    form: dict[str, Any] = Depends(csrf_form),
+    db: Database = Depends(get_db),
+) -> Response:
+    """Deal the analyst a batch of new, unassigned posts, most urgent first."""
+    raw = str(form.get("size") or "10")
+    size = int(raw) if raw.isdigit() else 10
+    won = service.take_batch(db, actor_of(account), size)
+    request.session["flash"] = (
+        f"{len(won)} post{'' if len(won) == 1 else 's'} dealt to you."
+        if won
+        else "No unassigned posts are waiting."
+    )
+    return RedirectResponse("/queue", status_code=303)
+
+
+@router.post("/triage/bulk")
+def bulk(
+    request: Request,
+    account: Account = Depends(triager),
+    form: dict[str, Any] = Depends(csrf_form),
+    db: Database = Depends(get_db),
+) -> Response:
+    """Apply one action to the selected posts."""
+    raw = form.get("post_ids") or []
+    ids = [int(v) for v in (raw if isinstance(raw, list) else [raw]) if str(v).isdigit()]
+    if not ids:
+        request.session["flash"] = "Select posts first."
+    else:
+        try:
+            result = service.bulk(
+                db, actor_of(account), ids, str(form.get("action") or ""), str(form.get("reason") or "")
+            )
+            skipped = (
+                f"; {result['skipped']} skipped (locked by others or not allowed now)"
+                if result["skipped"]
+                else ""
+            )
+            request.session["flash"] = (
+                f"Done for {result['done']} post{'' if result['done'] == 1 else 's'}{skipped}."
+            )
+        except EarfulError as exc:
+            request.session["flash"] = exc.message
+    back = request.headers.get("referer", "/feed")
+    return RedirectResponse(back if back.startswith(str(request.base_url)) else "/feed", status_code=303)
+
+
+def _queue(
+    request: Request, db: Database, account: Account, heading: str, where: FeedFilter, after: str | None
+) -> Response:
+    page = feed(db, limit=50, cursor=after, where=where, sort="urgency", lock_fresh_after=lock_cutoff())
+    context = {
+        "account": account,
+        "csrf": csrf_token(request),
+        "page": page,
+        "params": {"sort": "urgency"},
+        "first_page": after is None,
+        "queue": True,
+        "heading": heading,
+        "error": None,
+        "live_from": 0,
+        "flash": request.session.pop("flash", None),
+    }
+    return render(request, "feed.html", context)
+
+
+@router.get("/queue", response_class=HTMLResponse)
+def my_queue(
+    request: Request,
+    after: str | None = None,
+    db: Database = Depends(get_db),
+    account: Account = Depends(triager),
+) -> Response:
+    """Show the posts assigned to the signed-in analyst that are still being worked."""
+    return _queue(
+        request, db, account, "My queue", FeedFilter(assignee_id=account.id, status="investigating"), after
+    )
+
+
+@router.get("/teams", response_class=HTMLResponse)
+def teams_page(
+    request: Request, db: Database = Depends(get_db), account: Account = Depends(reader)
+) -> Response:
+    """Show teams, their members, the categories each owns and how to reach them."""
+    in_use = current(db)
+    names = {n.key: n.name for n in in_use.taxonomy.nodes} if in_use else {}
+    context = {
+        "account": account,
+        "csrf": csrf_token(request),
+        "teams": service.teams(db),
+        "names": names,
+        "flash": request.session.pop("flash", None),
+        "errors": {},
+        "values": {},
+    }
+    return render(request, "teams.html", context)
+
+
+@router.post("/teams", response_class=HTMLResponse)
+def save_team(
+    request: Request,
+    account: Account = Depends(team_admin),
+    form: dict[str, Any] = Depends(csrf_form),
+    db: Database = Depends(get_db),
+) -> Response:
+    """Create a team, or change one, with the categories it owns."""
+    raw_id = str(form.get("team_id") or "")
+    owns = [k.strip() for k in str(form.get("owns") or "").replace("\n", ",").split(",")]
+    in_use = current(db)
+    known = {n.key for n in in_use.taxonomy.nodes} if in_use else set()
+    unknown = [k for k in owns if k and known and k not in known]
+    errors: dict[str, str] = {}
+    if unknown:
+        errors["owns"] = f"Not categories of the taxonomy in use: {', '.join(unknown[:5])}."
+    if not errors:
+        try:
+            service.save_team(
+                db,
+                actor_of(account),
+                str(form.get("name") or ""),
+                str(form.get("contact") or "") or None,
+                owns,
+                int(raw_id) if raw_id.isdigit() else None,
+            )
+            request.session["flash"] = "Team saved."
+            return RedirectResponse("/teams", status_code=303)
+        except EarfulError as exc:
+            errors["name"] = exc.message
+    context = {
+        "account": account,
+        "csrf": csrf_token(request),
+        "teams": service.teams(db),
+        "names": {n.key: n.name for n in in_use.taxonomy.nodes} if in_use else {},
+        "errors": errors,
+        "values": {k: str(v) for k, v in form.items() if k != "csrf"},
+        "flash": None,
+    }
+    return render(request, "teams.html", context, status_code=400)
+
+
+@router.get("/teams/{team_id}/queue", response_class=HTMLResponse)
+def team_queue(
+    request: Request,
+    team_id: int,
+    after: str | None = None,
+    db: Database = Depends(get_db),
+    account: Account = Depends(reader),
+) -> Response:
+    """Show what has been escalated to a team (leads and admins, and the team's own members)."""
+    team = next((t for t in service.teams(db) if t.id == team_id), None)
+    if team is None:
+        raise NotFound(f"There is no team {team_id}.")
+    member = (account.display_name or account.username) in team.members
+    if not (can_see_team_queues(account.role) or member):
+        raise Forbidden("A team's queue is open to its members, leads and admins.")
+    return _queue(
+        request,
+        db,
+        account,
+        f"{team.name}: escalated",
+        FeedFilter(team_id=team_id, status="escalated"),
+        after,
+    )

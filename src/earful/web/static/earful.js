@@ -1,0 +1,58 @@
+// Earful's own script: the live feed, the search preview count, and "select all".
+// Post text only ever arrives as HTML the server escaped, or is set with textContent.
+"use strict";
+
+function startLiveFeed() {
+  const marker = document.getElementById("live");
+  const list = document.getElementById("feed");
+  if (!marker || !list || marker.dataset.off || !window.EventSource) return;
+  const source = new EventSource(marker.dataset.stream);
+  let arrivedCount = 0;
+  source.addEventListener("posts", (event) => {
+    const data = JSON.parse(event.data);
+    list.insertAdjacentHTML("afterbegin", data.html);
+    arrivedCount += data.count;
+    marker.textContent = arrivedCount + " new post" + (arrivedCount === 1 ? "" : "s") + " arrived";
+    marker.hidden = false;
+    const empty = document.getElementById("empty");
+    if (empty) empty.remove();
+    // Reconnect from the newest post seen, not the page's starting point.
+    marker.dataset.stream = marker.dataset.stream.replace(/after_id=\d+/, "after_id=" + data.last);
+  });
+}
+
+function startPreviewCount() {
+  const form = document.getElementById("filters");
+  const box = document.getElementById("q");
+  const preview = document.getElementById("preview");
+  if (!form || !box || !preview) return;
+  let timer = null;
+  box.addEventListener("input", () => {
+    clearTimeout(timer);
+    timer = setTimeout(async () => {
+      const params = new URLSearchParams(new FormData(form));
+      const response = await fetch(form.dataset.countUrl + "?" + params.toString(), {credentials: "same-origin"});
+      const data = await response.json();
+      if (data.error) {
+        preview.textContent = data.error;
+      } else {
+        const n = data.capped ? "10,000+" : String(data.count);
+        preview.textContent = n + " matching post" + (data.count === 1 ? "" : "s");
+      }
+    }, 250);
+  });
+}
+
+function startSelectAll() {
+  const all = document.getElementById("select-all");
+  if (!all) return;
+  all.addEventListener("change", () => {
+    document.querySelectorAll('input[name="post_ids"]').forEach((box) => { box.checked = all.checked; });
+  });
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  startLiveFeed();
+  startPreviewCount();
+  startSelectAll();
+});
