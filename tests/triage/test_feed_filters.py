@@ -26,7 +26,7 @@ def ids(db: Database) -> dict[str, int]:
         posts_repo.set_fields(session, c, sentiment="complaint", urgency=0.2, language="es")
     label(db, a, "app")
     label(db, a, "app.crashes_login")
-    label(db, c, "pay.missing_tips")
+    label(db, c, "pay.tips")
     return {"a": a, "b": b, "c": c}
 
 
@@ -43,7 +43,7 @@ def test_each_filter_narrows_the_feed(db: Database, ids: dict[str, int]) -> None
     assert shown(db, sentiment="complaint") == [c, a]
     assert shown(db, min_urgency=0.5) == [a]
     assert shown(db, category="app") == [a]
-    assert shown(db, category="pay.missing_tips") == [c]
+    assert shown(db, category="pay.tips") == [c]
     assert shown(db, category="pay") == [c]
     assert shown(db, since=datetime(2026, 11, 2, tzinfo=UTC)) == [c]
     assert shown(db, until=datetime(2026, 11, 2, tzinfo=UTC)) == [b, a]

@@ -104,7 +104,7 @@ def test_escalation_goes_to_the_team_owning_the_category_and_needs_a_lead(
     analyst, lead, admin = actor(db, "ana"), actor(db, "lee", "lead"), actor(db, "root", "admin")
     pay = service.save_team(db, admin, "Payments", "#payments", ["pay"])
     service.save_team(db, admin, "App team", "app@example.org", ["app.crashes_login"])
-    label(db, posts[0], "pay.missing_tips")
+    label(db, posts[0], "pay.tips")
     with pytest.raises(Forbidden):
         service.escalate(db, analyst, posts[0])
     assert service.escalate(db, lead, posts[0]) == "Payments"

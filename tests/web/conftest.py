@@ -37,3 +37,5 @@ def login(client: TestClient, db: Database, username: str = "ana", role: str = "
     token = csrf_of(client.get("/login").text)
     response = client.post("/login", data={"username": username, "password": PASSWORD, "csrf": token})
     assert response.status_code == 303, response.text
+    # As our pages' script would: API calls from a browser session carry the session's CSRF token.
+    client.headers["x-csrf-token"] = csrf_of(client.get("/teams").text)

@@ -101,8 +101,9 @@ def erase_author(db: Database, settings: Settings, actor: Actor, handle: str, so
             actor.name,
             "author.erase",
             f"source:{source.name}",
-            {"posts": result.posts, "author_key": key, "models_dropped": result.models_dropped},
+            {"posts": result.posts, "models_dropped": result.models_dropped},
         )
+    db.scrub()
     return result
 
 
@@ -133,4 +134,6 @@ def purge_expired(db: Database, settings: Settings, now: datetime | None = None,
                 audit_repo.append(
                     session, None, "retention", "retention.purge", f"source:{name}", {"posts": result.posts}
                 )
+    if posts:
+        db.scrub()
     return Erased(posts, dropped)

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -38,6 +38,8 @@ def _sqlite_engine(url: str, *, immediate: bool) -> Engine:
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.execute("PRAGMA foreign_keys=ON")
+        # Erasure must not leave a deleted post's words in free pages of the file.
+        cur.execute("PRAGMA secure_delete=ON")
         cur.execute("PRAGMA busy_timeout=30000")
         cur.execute("PRAGMA cache_size=-65536")
         cur.execute("PRAGMA mmap_size=268435456")
@@ -90,6 +92,25 @@ class Database:
         from alembic import command
 
         command.upgrade(alembic_config(self.url), revision)
+
+    def scrub(self) -> None:
+        """Make deleted rows unrecoverable from the files, after an erasure or a retention purge.
+
+        SQLite: merge the full-text index (whose segments still hold a deleted post's words until
+        merged) and checkpoint the write-ahead log; secure_delete has zeroed the freed pages.
+        PostgreSQL reclaims deleted rows with (auto)vacuum; see docs/privacy.md.
+        """
+        if not self.is_sqlite:
+            return
+        with self.write() as session:
+            session.execute(text("INSERT INTO posts_fts(posts_fts) VALUES ('optimize')"))
+        raw = self.write_engine.raw_connection()  # autocommit: a checkpoint cannot run in a transaction
+        try:
+            cursor = raw.cursor()
+            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            cursor.close()
+        finally:
+            raw.close()
 
     def dispose(self) -> None:
         """Close every pooled connection."""

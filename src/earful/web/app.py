@@ -15,12 +15,14 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.routing import BaseRoute
 
 from earful import __version__
+from earful.accounts.policies import signed_in
 from earful.kit.errors import EarfulError
 from earful.settings import Settings
 from earful.store.db import Database
+from earful.web import guard
 from earful.web.api import posts as api_posts
 from earful.web.api import taxonomy as api_taxonomy
-from earful.web.deps import LoginRequired, api_account, csrf_token
+from earful.web.deps import LoginRequired, csrf_token
 from earful.web.pages import admin, auth, feed, posts, triage
 from earful.web.render import render
 
@@ -33,6 +35,7 @@ SECURITY_HEADERS = {
     "X-Frame-Options": "DENY",
 }
 
+api_reader = guard.api(signed_in, "The API needs an account.")
 PUBLIC_PATHS = frozenset({"/login", "/health"})
 
 
@@ -94,7 +97,7 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
     def health() -> dict[str, str]:
         return {"status": "ok", "version": __version__}
 
-    @app.get("/api/openapi.json", include_in_schema=False, dependencies=[Depends(api_account)])
+    @app.get("/api/openapi.json", include_in_schema=False, dependencies=[Depends(api_reader)])
     def openapi() -> dict[str, Any]:
         return app.openapi()
 

@@ -12,6 +12,8 @@ from earful.accounts.service import Account, account_for_token, get_account
 from earful.settings import Settings
 from earful.store.db import Database
 
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
 
 class LoginRequired(Exception):
     """Raised by page dependencies; the app turns it into a redirect to the login page."""
@@ -62,6 +64,15 @@ def api_account(request: Request, db: Database = Depends(get_db)) -> Account:
         account = account_for_token(db, header[7:].strip())
     else:
         account = session_account(request, db)
+        if account is not None and request.method not in SAFE_METHODS:
+            # A browser session may call the API from our own pages only: they send the CSRF token.
+            expected = request.session.get("csrf")
+            sent = request.headers.get("x-csrf-token", "")
+            if not isinstance(expected, str) or not secrets.compare_digest(expected, sent):
+                raise HTTPException(
+                    status_code=403,
+                    detail="Send the page's CSRF token as X-CSRF-Token, or use an API token.",
+                )
     if account is None:
         raise HTTPException(
             status_code=401,

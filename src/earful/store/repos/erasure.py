@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import delete, exists, select, update
 from sqlalchemy.orm import Session
 
-from earful.store.models import Label, ModelVersion, Post, SentimentLabel, Source
+from earful.store.models import Label, ModelVersion, Post, Quarantined, SentimentLabel, Source
 
 
 def author_posts(session: Session, source_id: int, author_key: str) -> Sequence[int]:
@@ -47,6 +47,11 @@ def delete_posts(session: Session, post_ids: Sequence[int]) -> int:
         # Copies of an erased post stay (they are other people's words) but lose the link.
         session.execute(
             update(Post).where(Post.duplicate_of.in_(chunk)).values(duplicate_of=None),
+            execution_options={"synchronize_session": False},
+        )
+        # Enrichment failures set aside with the post's sealed text are derived from it too.
+        session.execute(
+            delete(Quarantined).where(Quarantined.origin.in_([f"enrich:post:{pid}" for pid in chunk])),
             execution_options={"synchronize_session": False},
         )
         result = session.execute(

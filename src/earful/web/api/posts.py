@@ -1,22 +1,35 @@
-"""Posts over the API."""
+"""Posts and triage over the API: the same services the pages use."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 
 from earful.accounts.service import Account
 from earful.classify.learning import relabel
+from earful.classify.policies import can_relabel
 from earful.contracts import Actor
 from earful.settings import Settings
 from earful.store.db import Database
-from earful.triage.feed import feed
-from earful.web.deps import api_account, get_db, get_settings
+from earful.triage import service
+from earful.triage.feed import count, detail, feed
+from earful.triage.policies import can_escalate, can_read_posts, can_triage
+from earful.web import guard
+from earful.web.deps import get_db, get_settings
+from earful.web.forms import FILTER_FIELDS, filter_from
 
-router = APIRouter(prefix="/api", dependencies=[Depends(api_account)])
+router = APIRouter(prefix="/api")
+reader = guard.api(can_read_posts, "Reading posts needs an account with a role.")
+triager = guard.api(can_triage, "Triage takes the analyst role or higher.")
+escalator = guard.api(can_escalate, "Escalating takes the lead role or higher.")
+relabeller = guard.api(can_relabel, "Relabelling posts takes the analyst role or higher.")
+
+
+def _actor(account: Account) -> Actor:
+    return Actor(account.id, account.username, account.role)
 
 
 class LabelRead(BaseModel):
@@ -46,27 +59,42 @@ class PostRead(BaseModel):
     categories: list[LabelRead]
     story_id: int | None
     story_articles: int
+    status: str
+    assignee: str | None
+    flagged: bool
 
 
 class PostPage(BaseModel):
-    """A page of posts and the cursor of the next page."""
+    """A page of posts, the cursor of the next page, and how many match (capped at 10,001)."""
 
     items: list[PostRead]
     next_cursor: str | None
+    matches: int | None = None
 
 
-@router.get("/posts", response_model=PostPage)
+@router.get("/posts", response_model=PostPage, dependencies=[Depends(reader)])
 def list_posts(
+    request: Request,
     limit: int = Query(50, ge=1, le=200),
     cursor: str | None = None,
+    with_count: bool = Query(False, description="Also count the matching posts (slower)."),
     db: Database = Depends(get_db),
 ) -> PostPage:
-    """Return posts newest first; pass `next_cursor` back as `cursor` for the next page."""
-    page = feed(db, limit=limit, cursor=cursor)
+    """Return posts; filter with source, region, language, category, sentiment, min_urgency, status,
+    since, until and q (search), sort with sort=newest|urgency, and pass `next_cursor` back as `cursor`."""
+    where, sort, _ = filter_from({k: v for k, v in request.query_params.items() if k in FILTER_FIELDS})
+    page = feed(db, limit=limit, cursor=cursor, where=where, sort=sort)
     return PostPage(
         items=[PostRead.model_validate(post, from_attributes=True) for post in page.posts],
         next_cursor=page.next_cursor,
+        matches=count(db, where) if with_count else None,
     )
+
+
+@router.get("/posts/{post_id}", response_model=PostRead, dependencies=[Depends(reader)])
+def get_post(post_id: int, db: Database = Depends(get_db)) -> PostRead:
+    """Return one post."""
+    return PostRead.model_validate(detail(db, post_id).post, from_attributes=True)
 
 
 class LabelsUpdate(BaseModel):
@@ -80,16 +108,59 @@ class LabelsUpdate(BaseModel):
 def put_labels(
     post_id: int,
     body: LabelsUpdate,
-    account: Account = Depends(api_account),
+    account: Account = Depends(relabeller),
     db: Database = Depends(get_db),
     settings: Settings = Depends(get_settings),
 ) -> None:
     """Set the post's categories and/or tone as an analyst; the models retrain from it shortly after."""
-    relabel(
-        db,
-        settings,
-        Actor(account.id, account.username, account.role),
-        post_id,
-        categories=body.categories,
-        sentiment=body.sentiment,
-    )
+    relabel(db, settings, _actor(account), post_id, categories=body.categories, sentiment=body.sentiment)
+
+
+class StatusUpdate(BaseModel):
+    """A new status for a post, and the reason (needed to dismiss)."""
+
+    status: Literal["new", "investigating", "resolved", "dismissed"]
+    reason: str | None = Field(default=None, max_length=500)
+
+
+@router.post("/posts/{post_id}/status", status_code=204)
+def post_status(
+    post_id: int, body: StatusUpdate, account: Account = Depends(triager), db: Database = Depends(get_db)
+) -> None:
+    """Move a post to another status."""
+    service.set_status(db, _actor(account), post_id, body.status, body.reason)
+
+
+class Escalation(BaseModel):
+    """Escalate to the owning team, or to `team_id`."""
+
+    team_id: int | None = None
+    note: str = Field(default="", max_length=4000)
+
+
+class Escalated(BaseModel):
+    """The team the post went to."""
+
+    team: str
+
+
+@router.post("/posts/{post_id}/escalate", response_model=Escalated)
+def post_escalate(
+    post_id: int, body: Escalation, account: Account = Depends(escalator), db: Database = Depends(get_db)
+) -> Escalated:
+    """Hand a post to the team that owns its category."""
+    return Escalated(team=service.escalate(db, _actor(account), post_id, body.team_id, body.note))
+
+
+class Batch(BaseModel):
+    """The posts dealt to the caller."""
+
+    post_ids: list[int]
+
+
+@router.post("/triage/batch", response_model=Batch)
+def take_batch(
+    size: int = Query(10, ge=1, le=50), account: Account = Depends(triager), db: Database = Depends(get_db)
+) -> Batch:
+    """Deal the caller up to `size` new, unassigned posts, most urgent first."""
+    return Batch(post_ids=service.take_batch(db, _actor(account), size))

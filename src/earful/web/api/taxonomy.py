@@ -7,13 +7,18 @@ from typing import Any
 from fastapi import APIRouter, Body, Depends, Query
 from pydantic import BaseModel
 
+from earful.accounts.policies import signed_in
 from earful.accounts.service import Account
+from earful.classify.policies import can_edit_taxonomy
 from earful.classify.service import current, submit
 from earful.kit.errors import NotFound
 from earful.store.db import Database
-from earful.web.deps import api_account, get_db
+from earful.web import guard
+from earful.web.deps import get_db
 
-router = APIRouter(prefix="/api", dependencies=[Depends(api_account)])
+router = APIRouter(prefix="/api")
+reader = guard.api(signed_in, "Reading the taxonomy needs an account.")
+editor = guard.api(can_edit_taxonomy, "Changing the taxonomy takes the lead role or higher.")
 
 
 class TaxonomyRead(BaseModel):
@@ -30,7 +35,7 @@ class TaxonomySaved(BaseModel):
     changed: bool
 
 
-@router.get("/taxonomy", response_model=TaxonomyRead)
+@router.get("/taxonomy", response_model=TaxonomyRead, dependencies=[Depends(reader)])
 def get_taxonomy(db: Database = Depends(get_db)) -> TaxonomyRead:
     """Return the taxonomy in use."""
     found = current(db)
@@ -43,7 +48,7 @@ def get_taxonomy(db: Database = Depends(get_db)) -> TaxonomyRead:
 def put_taxonomy(
     data: dict[str, Any] = Body(..., description="name and categories, as in the YAML file"),
     note: str | None = Query(None, max_length=500, description="Why it changed (kept with the version)."),
-    account: Account = Depends(api_account),
+    account: Account = Depends(editor),
     db: Database = Depends(get_db),
 ) -> TaxonomySaved:
     """Load a taxonomy as a new version (an unchanged one keeps the version); leads and admins only."""

@@ -9,11 +9,13 @@ from collections import defaultdict, deque
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from earful.accounts.policies import signed_in
 from earful.accounts.service import authenticate
 from earful.audit.service import record
 from earful.settings import Settings
 from earful.store.db import Database
-from earful.web.deps import check_csrf, csrf_token, get_db, get_settings, page_account
+from earful.web import guard
+from earful.web.deps import check_csrf, csrf_token, get_db, get_settings
 from earful.web.render import render
 
 router = APIRouter()
@@ -106,7 +108,7 @@ def login(
     return RedirectResponse(_safe_next(next), status_code=303)
 
 
-@router.post("/logout", dependencies=[Depends(page_account)])
+@router.post("/logout", dependencies=[Depends(guard.page(signed_in, "Signing out needs a session."))])
 def logout(request: Request, csrf: str = Form("")) -> Response:
     """Sign out."""
     check_csrf(request, csrf)
