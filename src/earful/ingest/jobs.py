@@ -233,6 +233,8 @@ def _save(session: Session, done: list[tuple[Post, WorkItem, list[tuple[str, int
         now,
     )
     groups = _group_fingerprints(session, [(post, item.fields) for post, item, _ in done])
+    # An analyst's judgement of a post's tone outranks the model's.
+    judged = learning_repo.analyst_sentiments_of(session, [post.id for post, _, _ in done])
     rows = []
     for post, item, _ in done:
         fields = item.fields
@@ -245,7 +247,7 @@ def _save(session: Session, done: list[tuple[Post, WorkItem, list[tuple[str, int
                 "author_key": fields.get("author_key", post.author_key),
                 "fingerprint": groups.get(post.id, post.fingerprint),
                 "urgency": fields.get("urgency", post.urgency),
-                "sentiment": fields.get("sentiment", post.sentiment),
+                "sentiment": judged.get(post.id, fields.get("sentiment", post.sentiment)),
                 "sentiment_score": fields.get("sentiment_score", post.sentiment_score),
             }
         )

@@ -55,6 +55,21 @@ def set_sentiment_label(
         session.add(SentimentLabel(post_id=post_id, value=value, user_id=user_id, created_at=now))
     else:
         found.value, found.user_id, found.created_at = value, user_id, now
+    # The analyst's judgement is the post's tone from now on (enrichment keeps it, see below).
+    session.execute(
+        update(Post).where(Post.id == post_id).values(sentiment=value),
+        execution_options={"synchronize_session": False},
+    )
+
+
+def analyst_sentiments_of(session: Session, post_ids: Sequence[int]) -> dict[int, str]:
+    """Return the analysts' tone for those of these posts that have one."""
+    if not post_ids:
+        return {}
+    rows = session.execute(
+        select(SentimentLabel.post_id, SentimentLabel.value).where(SentimentLabel.post_id.in_(post_ids))
+    )
+    return {int(pid): str(value) for pid, value in rows}
 
 
 def analyst_categories(session: Session) -> list[tuple[int, str, list[str]]]:

@@ -1,0 +1,162 @@
+"""The workspace over HTTP: the post page, reveal, rate-limited login, idle sessions, SSE."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+import earful.ingest.jobs  # noqa: F401 - registers the enrichment job that drain runs
+from earful.accounts.service import add_user
+from earful.classify.service import ensure_default
+from earful.ingest.service import get_or_create_source, iter_import
+from earful.jobs.queue import drain
+from earful.settings import Settings
+from earful.store.db import Database
+from earful.store.models import AuditEntry, Post
+from earful.web.app import create_app
+from tests.web.conftest import PASSWORD, csrf_of, login
+
+POSTS = [
+    {
+        "id": "1",
+        "author": "@Rider_Jo",
+        "text": "The app crashed and logged me out three times, someone threatened me at the door",
+    },
+    {
+        "id": "2",
+        "author": "@other",
+        "text": "The app crashed and logged me out three times, someone threatened me at the door",
+    },
+    {"id": "3", "author": "@third", "text": "My tips are missing from last week again"},
+]
+
+
+def _load(db: Database, settings: Settings, tmp_path: Path) -> dict[str, int]:
+    ensure_default(db)
+    path = tmp_path / "posts.jsonl"
+    path.write_text("".join(json.dumps(p) + "\n" for p in POSTS))
+    get_or_create_source(db, "r/drivers")
+    iter_import(db, settings, path, "r/drivers")
+    drain(db, settings)
+    with db.read() as session:
+        return {p.external_id: p.id for p in session.scalars(select(Post))}
+
+
+def test_the_post_page_shows_labels_scores_duplicates_and_timeline(
+    client: TestClient, db: Database, settings: Settings, tmp_path: Path
+) -> None:
+    ids = _load(db, settings, tmp_path)
+    login(client, db)
+    html = client.get(f"/posts/{ids['1']}").text
+    assert "Crashes and login" in html and "v1" in html  # label, taxonomy version
+    assert "Urgency:" in html and "threat" in html  # score with its reasons
+    assert "1 copy folded into this post" in html and f"/posts/{ids['2']}" in html
+    assert "language: en" in html and "a_" in html  # pseudonym, never the handle
+    assert "Rider_Jo" not in html
+    csrf = client.headers["x-csrf-token"]
+    client.post(f"/posts/{ids['1']}/note", data={"csrf": csrf, "text": "Checked with the depot"})
+    client.post(f"/posts/{ids['1']}/status", data={"csrf": csrf, "status": "investigating"})
+    page = client.get(f"/posts/{ids['1']}").text
+    timeline = page[page.index("<h2>Timeline</h2>") :]
+    assert "note · text: Checked with the depot" in timeline and "status · status: investigating" in timeline
+    dismissed = client.post(f"/posts/{ids['1']}/status", data={"csrf": csrf, "status": "dismissed"})
+    assert dismissed.status_code == 400 and "Say why" in dismissed.text
+
+
+def test_revealing_an_author_needs_a_lead_and_a_reason_and_is_audited(
+    client: TestClient, db: Database, settings: Settings, tmp_path: Path
+) -> None:
+    ids = _load(db, settings, tmp_path)
+    login(client, db, "lee", "lead")
+    csrf = client.headers["x-csrf-token"]
+    short = client.post(f"/posts/{ids['1']}/reveal", data={"csrf": csrf, "reason": "curious"})
+    assert short.status_code == 400 and "at least 15 characters" in short.text
+    done = client.post(
+        f"/posts/{ids['1']}/reveal", data={"csrf": csrf, "reason": "Threat reported to the safety team"}
+    )
+    assert done.status_code == 303
+    assert "@Rider_Jo" in client.get(f"/posts/{ids['1']}").text
+    assert "Rider_Jo" not in client.get(f"/posts/{ids['3']}").text
+    with db.read() as session:
+        (entry,) = session.scalars(select(AuditEntry).where(AuditEntry.action == "author.reveal"))
+    assert entry.actor == "lee" and entry.detail["reason"] == "Threat reported to the safety team"
+    # The grant is time-limited: once lapsed the handle is gone again.
+    app = create_app(settings.model_copy(update={"reveal_minutes": 0}), db)
+    with TestClient(app, follow_redirects=False) as other:
+        login(other, db, "lea", "lead")
+        other.post(
+            f"/posts/{ids['1']}/reveal",
+            data={"csrf": other.headers["x-csrf-token"], "reason": "Threat reported to the safety team"},
+        )
+        assert "@Rider_Jo" not in other.get(f"/posts/{ids['1']}").text
+
+
+def test_an_analyst_cannot_reveal(
+    client: TestClient, db: Database, settings: Settings, tmp_path: Path
+) -> None:
+    ids = _load(db, settings, tmp_path)
+    login(client, db)
+    response = client.post(
+        f"/posts/{ids['1']}/reveal", data={"csrf": client.headers["x-csrf-token"], "reason": "x" * 20}
+    )
+    assert response.status_code == 403 and "Rider_Jo" not in response.text
+
+
+def test_logins_are_rate_limited_per_username_and_address(
+    client: TestClient, db: Database, settings: Settings
+) -> None:
+    add_user(db, "ana", PASSWORD, "analyst")
+    for _ in range(settings.login_attempts):
+        token = csrf_of(client.get("/login").text)
+        assert (
+            client.post("/login", data={"username": "ana", "password": "wrong", "csrf": token}).status_code
+            == 401
+        )
+    token = csrf_of(client.get("/login").text)
+    refused = client.post("/login", data={"username": "ana", "password": PASSWORD, "csrf": token})
+    assert refused.status_code == 429 and "Too many failed logins" in refused.text
+    # Another username is not locked out by someone guessing ana's password.
+    add_user(db, "ben", PASSWORD, "analyst")
+    token = csrf_of(client.get("/login").text)
+    assert (
+        client.post("/login", data={"username": "ben", "password": PASSWORD, "csrf": token}).status_code
+        == 303
+    )
+
+
+def test_an_idle_session_ends(db: Database, settings: Settings) -> None:
+    app = create_app(settings.model_copy(update={"session_idle_minutes": 0}), db)
+    with TestClient(app, follow_redirects=False) as client:
+        add_user(db, "ana", PASSWORD, "analyst")
+        token = csrf_of(client.get("/login").text)
+        client.post("/login", data={"username": "ana", "password": PASSWORD, "csrf": token})
+        time.sleep(1.1)
+        response = client.get("/feed")
+        assert response.status_code == 303 and response.headers["location"].startswith("/login")
+
+
+def test_session_cookie_flags(client: TestClient, db: Database) -> None:
+    add_user(db, "ana", PASSWORD, "analyst")
+    token = csrf_of(client.get("/login").text)
+    response = client.post("/login", data={"username": "ana", "password": PASSWORD, "csrf": token})
+    cookie = response.headers["set-cookie"].lower()
+    assert "httponly" in cookie and "samesite=lax" in cookie
+
+
+def test_the_feed_counts_matches_and_shows_the_filters(
+    client: TestClient, db: Database, settings: Settings, tmp_path: Path
+) -> None:
+    _load(db, settings, tmp_path)
+    login(client, db)
+    assert client.get("/feed/count", params={"q": "tips"}).json() == {"count": 1, "capped": False}
+    assert "OR needs words" in client.get("/feed/count", params={"q": "tips OR"}).json()["error"]
+    html = client.get("/feed", params={"q": "crashed"}).text
+    assert "1 matching post" in html  # the copy folds into its original
+    assert re.search(r'<option value="app\.crashes_login"', html)
+    bad = client.get("/feed", params={"sentiment": "angry"})
+    assert bad.status_code == 400 and "Sentiment must be one of" in bad.text
