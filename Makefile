@@ -41,6 +41,7 @@ bench: install
 	$(BIN)/python bench/fewshot_airline.py
 	$(BIN)/python bench/goemotions.py
 	$(BIN)/python bench/enrichment_throughput.py
+	$(BIN)/python bench/feed_latency.py
 
 # Re-pin every dependency after editing pyproject.toml.
 lock: install

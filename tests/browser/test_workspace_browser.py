@@ -100,6 +100,7 @@ def test_filter_and_search(server: str, new_page: Any) -> None:
     page.locator("#preview", has_text="2 matching posts").wait_for()
     page.click("#filters button[type=submit]")
     page.wait_for_url(re.compile(r".*q=tips\+OR\+gps.*"))
+    page.locator("#preview", has_text="2 matching posts").wait_for()  # counted again on arrival
     texts = page.locator("#feed .post .text").all_inner_texts()
     assert len(texts) == 2 and any("tips" in t for t in texts) and any("GPS" in t for t in texts)
     page.select_option("select[name=category]", "pay")

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, exists, func, literal_column, or_, select, text
+from sqlalchemy import ColumnElement, Select, exists, func, literal_column, or_, select, text, tuple_
 from sqlalchemy.orm import Session, aliased
 
 from earful.kit.search import Query, Term, fts5_expression
@@ -54,8 +54,15 @@ class FeedRow:
 
 
 def _filtered(
-    session: Session, f: FeedFilter, columns: Sequence[Any], originals_only: bool = True
+    session: Session,
+    f: FeedFilter,
+    columns: Sequence[Any],
+    originals_only: bool = True,
+    category_as_set: bool = False,
 ) -> Select[Any]:
+    """Return the filtered select. `category_as_set` states the category filter as a set of post ids
+    (what a count wants: the engine can start from the label index); otherwise as a per-post check
+    (what a page in date order wants: the engine walks the date index and stops after a page)."""
     stmt = (
         select(*columns)
         .join(Source, Source.id == Post.source_id)
@@ -64,10 +71,14 @@ def _filtered(
     )
     if originals_only:
         stmt = stmt.where(Post.duplicate_of.is_(None))
-    if f.source:
-        stmt = stmt.where(Source.name == f.source)
-    if f.region:
-        stmt = stmt.where(Source.region == f.region)
+    # Sources and categories are few: resolve them to ids first, so the engines see plain IN lists.
+    if f.source or f.region:
+        wanted = select(Source.id)
+        if f.source:
+            wanted = wanted.where(Source.name == f.source)
+        if f.region:
+            wanted = wanted.where(Source.region == f.region)
+        stmt = stmt.where(Post.source_id.in_(list(session.scalars(wanted)) or [-1]))
     if f.language:
         stmt = stmt.where(Post.language == f.language)
     if f.sentiment:
@@ -91,20 +102,20 @@ def _filtered(
     if f.flagged is not None:
         stmt = stmt.where(TriageItem.flagged.is_(True) if f.flagged else TriageItem.flagged.is_not(True))
     if f.category:
-        stmt = stmt.where(_in_category(f.category))
+        ids = list(
+            session.scalars(
+                select(Category.id).where(
+                    or_(Category.key == f.category, Category.key.like(f.category + ".%"))
+                )
+            )
+        ) or [-1]
+        if category_as_set:
+            stmt = stmt.where(Post.id.in_(select(Label.post_id).where(Label.category_id.in_(ids))))
+        else:
+            stmt = stmt.where(exists().where(Label.post_id == Post.id, Label.category_id.in_(ids)))
     if f.search:
         stmt = stmt.where(_matches(session, f.search))
     return stmt
-
-
-def _in_category(key: str) -> ColumnElement[bool]:
-    category = aliased(Category)
-    return exists(
-        select(1)
-        .select_from(Label)
-        .join(category, category.id == Label.category_id)
-        .where(Label.post_id == Post.id, or_(category.key == key, category.key.like(key + ".%")))
-    )
 
 
 def _matches(session: Session, query: Query) -> ColumnElement[bool]:
@@ -175,21 +186,12 @@ def page(
             Post.urgency.desc(), Post.posted_at.desc(), Post.id.desc()
         )
         if after is not None:
-            urgency, at, pid = after
-            stmt = stmt.where(
-                or_(
-                    Post.urgency < urgency,
-                    and_(
-                        Post.urgency == urgency,
-                        or_(Post.posted_at < at, and_(Post.posted_at == at, Post.id < pid)),
-                    ),
-                )
-            )
+            # A row-value comparison: both engines walk the index from the cursor on.
+            stmt = stmt.where(tuple_(Post.urgency, Post.posted_at, Post.id) < tuple_(*after))
     else:
         stmt = stmt.order_by(Post.posted_at.desc(), Post.id.desc())
         if after is not None:
-            at, pid = after
-            stmt = stmt.where(or_(Post.posted_at < at, and_(Post.posted_at == at, Post.id < pid)))
+            stmt = stmt.where(tuple_(Post.posted_at, Post.id) < tuple_(*after))
     rows = session.execute(stmt.limit(limit))
     return [
         FeedRow(post, source, int(copies), status or "new", assignee, team, bool(flagged), locker, locked)
@@ -199,7 +201,7 @@ def page(
 
 def count(session: Session, f: FeedFilter, cap: int = COUNT_CAP) -> int:
     """Return how many posts match, counting at most `cap` + 1 (so a broad search stays quick)."""
-    inner = _filtered(session, f, (Post.id,)).limit(cap + 1).subquery()
+    inner = _filtered(session, f, (Post.id,), category_as_set=True).limit(cap + 1).subquery()
     return int(session.scalar(select(func.count()).select_from(inner)) or 0)
 
 

@@ -56,7 +56,11 @@ def feed_page(
     settings: Settings = Depends(get_settings),
     account: Account = Depends(reader),
 ) -> Response:
-    """Show posts matching the filters, a page at a time, with new ones arriving live."""
+    """Show posts matching the filters, a page at a time, with new ones arriving live.
+
+    The match count arrives separately (/feed/count, fetched by the page's script), so a broad
+    filter's count never delays the posts themselves.
+    """
     context: dict[str, Any] = {
         "account": account,
         "csrf": csrf_token(request),
@@ -72,7 +76,7 @@ def feed_page(
         where, sort, params = filter_from(dict(request.query_params))
     except EarfulError as exc:
         context.update(
-            params=dict(request.query_params), error=exc.message, page=None, matches=0, live_from=0
+            params=dict(request.query_params), error=exc.message, page=None, live_from=0
         )
         return render(request, "feed.html", context, status_code=400)
     page = feed(db, limit=50, cursor=after, where=where, sort=sort, lock_fresh_after=lock_cutoff())
@@ -80,7 +84,6 @@ def feed_page(
         params=params,
         error=None,
         page=page,
-        matches=count(db, where) if params else None,
         live_from=newest_id(db),
         filtered=bool(params),
     )

@@ -27,20 +27,25 @@ function startPreviewCount() {
   const preview = document.getElementById("preview");
   if (!form || !box || !preview) return;
   let timer = null;
+  let asked = 0;
+  const refresh = async () => {
+    const mine = ++asked;
+    const params = new URLSearchParams(new FormData(form));
+    const response = await fetch(form.dataset.countUrl + "?" + params.toString(), {credentials: "same-origin"});
+    const data = await response.json();
+    if (mine !== asked) return;  // a newer question is on its way
+    if (data.error) {
+      preview.textContent = data.error;
+    } else {
+      const n = data.capped ? "10,000+" : data.count.toLocaleString("en");
+      preview.textContent = n + " matching post" + (data.count === 1 ? "" : "s");
+    }
+  };
   box.addEventListener("input", () => {
     clearTimeout(timer);
-    timer = setTimeout(async () => {
-      const params = new URLSearchParams(new FormData(form));
-      const response = await fetch(form.dataset.countUrl + "?" + params.toString(), {credentials: "same-origin"});
-      const data = await response.json();
-      if (data.error) {
-        preview.textContent = data.error;
-      } else {
-        const n = data.capped ? "10,000+" : String(data.count);
-        preview.textContent = n + " matching post" + (data.count === 1 ? "" : "s");
-      }
-    }, 250);
+    timer = setTimeout(refresh, 250);
   });
+  if (preview.dataset.countNow) refresh();
 }
 
 function startSelectAll() {

@@ -1,0 +1,288 @@
+"""Feed latency: p50 and p95 of the pages analysts use, over 1,000,000 posts in SQLite.
+
+Builds (once, then reuses) a SQLite database of 1,000,000 enriched posts whose texts are real
+tweets from ../shared/data (SemEval-2017 and Twitter customer-support samples, never copied),
+spread over 8 sources in 4 regions and a year of dates, with categories of the default taxonomy,
+sentiment, urgency and a few thousand triage items. Then it starts `earful serve` on that database
+in its own process, signs in, and times over HTTP:
+
+  the feed page, a filtered feed (region + sentiment + category), a search (words, phrases, OR,
+  NOT), a deep page (keyset cursor half-way and further into the year), a post page (which also
+  locks the post and writes the audit entry), and the match count the page fetches after it shows.
+
+It prints p50 and p95 per page and the server process's peak resident memory.
+Run with `make bench` or `.venv/bin/python bench/feed_latency.py [--posts N] [--samples N] [--rebuild]`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import csv
+import os
+import random
+import signal
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+
+from earful.accounts.service import add_user
+from earful.classify.service import ensure_default
+from earful.kit.errors import Conflict
+from earful.settings import Settings
+from earful.store.db import Database
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT.parent / "shared" / "data"
+WORK = ROOT / "artifacts" / "bench-feed"
+SECRET = "bench-secret-key-0123456789abcdef"  # noqa: S105 - a throwaway benchmark database
+PASSWORD = "bench password 123"  # noqa: S105 - a throwaway benchmark user
+SOURCES = [
+    ("r/couriers_uk", "UK", "en"),
+    ("x/search_uk", "UK", "en"),
+    ("r/couriers_us", "US-West", "en"),
+    ("x/search_us", "US-East", "en"),
+    ("mastodon/tag", "UK", "en"),
+    ("r/repartidores_mx", "Mexico", "es"),
+    ("foro_reparto", "Mexico", "es"),
+    ("feedback_form", "Ireland", "en"),
+]
+# How SQLAlchemy stores a DateTime on SQLite: text that sorts in time order.
+STAMP = "%Y-%m-%d %H:%M:%S.%f"
+SEARCHES = [
+    '"app crashed"',
+    "delivery OR package",
+    "flight delayed",
+    "customer -service",
+    "thanks",
+    "refund*",
+]
+
+
+def texts() -> list[str]:
+    """Return distinct real tweet texts from the shared datasets."""
+    found: dict[str, None] = {}
+    for path in sorted((DATA / "semeval2017-task4a").glob("twitter-201[3-6]*.tsv")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            parts = line.split("\t")
+            if len(parts) >= 3 and parts[2].strip():
+                found.setdefault(parts[2].strip(), None)
+    with (DATA / "twcs-sample" / "sample.csv").open(encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            if row.get("text", "").strip():
+                found.setdefault(row["text"].strip(), None)
+    return list(found)
+
+
+def build(path: Path, posts: int) -> None:
+    """Create the database: migrations, the default taxonomy, then posts inserted in bulk."""
+    if path.exists():
+        path.unlink()
+    db = Database(f"sqlite:///{path}")
+    db.upgrade()
+    ensure_default(db)
+    db.dispose()
+    corpus = texts()
+    rng = random.Random(7)
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=OFF")
+    now = datetime.now(UTC).strftime(STAMP)
+    for i, (name, region, language) in enumerate(SOURCES, start=1):
+        conn.execute(
+            "INSERT INTO sources (id, name, kind, region, language, visibility, settings, cursor, enabled,"
+            " created_at) VALUES (?, ?, 'file', ?, ?, 'public', '{}', '{}', 1, ?)",
+            (i, name, region, language, now),
+        )
+    leaves = conn.execute("SELECT id, parent_id FROM categories WHERE parent_id IS NOT NULL").fetchall()
+    start = datetime.now(UTC) - timedelta(days=365)
+    sentiments = ["complaint"] * 5 + ["neutral"] * 3 + ["positive"] * 2
+    batch = 50_000
+    print(f"building {posts:,} posts from {len(corpus):,} distinct real texts ...", flush=True)
+    began = time.perf_counter()
+    for first in range(1, posts + 1, batch):
+        rows, labels = [], []
+        for pid in range(first, min(first + batch, posts + 1)):
+            source = rng.randrange(1, len(SOURCES) + 1)
+            at = start + timedelta(seconds=pid * 365 * 86400 / posts + rng.random())
+            rows.append(
+                (
+                    pid,
+                    source,
+                    f"ext-{pid}",
+                    "post",
+                    f"https://example.org/p/{pid}",
+                    f"a_{rng.randrange(200_000):020d}",
+                    corpus[rng.randrange(len(corpus))],
+                    SOURCES[source - 1][2],
+                    at.strftime(STAMP),
+                    now,
+                    "{}",
+                    round(rng.betavariate(1.2, 6), 3),
+                    rng.choice(sentiments),
+                    round(rng.random(), 3),
+                )
+            )
+            leaf, parent = leaves[rng.randrange(len(leaves))]
+            labels.append((pid, leaf, rng.random()))
+            labels.append((pid, parent, rng.random()))
+        conn.executemany(
+            "INSERT INTO posts (id, source_id, external_id, kind, url, author_key, text, language,"
+            " posted_at, captured_at, engagement, urgency, sentiment, sentiment_score)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            rows,
+        )
+        conn.executemany(
+            "INSERT INTO labels (post_id, category_id, by, model_version, confidence, taxonomy_version,"
+            " created_at) VALUES (?, ?, 'model', 'keywords-1', ?, 1, ?)",
+            [(*label, now) for label in labels],
+        )
+        conn.commit()
+        print(f"  {min(first + batch - 1, posts):,} posts ({time.perf_counter() - began:.0f} s)", flush=True)
+    conn.execute("ANALYZE")
+    conn.commit()
+    conn.close()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def peak_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def timed(client: httpx.Client, url: str, params: dict[str, str], samples: int) -> list[float]:
+    for _ in range(3):
+        client.get(url, params=params).raise_for_status()
+    found = []
+    for _ in range(samples):
+        began = time.perf_counter()
+        response = client.get(url, params=params)
+        found.append((time.perf_counter() - began) * 1000)
+        response.raise_for_status()
+    return found
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--posts", type=int, default=1_000_000)
+    parser.add_argument("--samples", type=int, default=40)
+    parser.add_argument("--rebuild", action="store_true", help="build the database again even if it exists")
+    args = parser.parse_args()
+    if not DATA.exists():
+        sys.exit(f"{DATA} is absent: this benchmark needs the shared datasets beside the repository")
+    WORK.mkdir(parents=True, exist_ok=True)
+    path = WORK / f"feed-{args.posts}.db"
+    if args.rebuild or not path.exists():
+        build(path, args.posts)
+    settings = Settings(data_dir=WORK, database_url=f"sqlite:///{path}", secret_key=SECRET)
+    db = Database(settings.resolved_database_url)
+    db.upgrade()
+    with contextlib.suppress(Conflict):  # the user exists from an earlier run
+        add_user(db, "bench", PASSWORD, "analyst")
+    db.dispose()
+    port = free_port()
+    env = dict(
+        os.environ,
+        EARFUL_DATA_DIR=str(WORK),
+        EARFUL_DATABASE_URL=settings.resolved_database_url,
+        EARFUL_SECRET_KEY=SECRET,
+        EARFUL_SESSION_IDLE_MINUTES="600",
+    )
+    server = subprocess.Popen(
+        [str(ROOT / ".venv" / "bin" / "earful"), "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        with httpx.Client(base_url=base, timeout=30) as client:
+            for _ in range(200):
+                try:
+                    client.get("/health")
+                    break
+                except httpx.TransportError:
+                    time.sleep(0.1)
+            page = client.get("/login").text
+            csrf = page.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+            client.post("/login", data={"username": "bench", "password": PASSWORD, "csrf": csrf})
+            db = Database(settings.resolved_database_url)
+            with db.read() as session:
+                from sqlalchemy import text
+
+                deep = {}
+                for fraction in (0.5, 0.9):
+                    offset = int(args.posts * fraction)
+                    at, pid = session.execute(
+                        text(
+                            "SELECT posted_at, id FROM posts "
+                            "ORDER BY posted_at DESC, id DESC LIMIT 1 OFFSET :o"
+                        ),
+                        {"o": offset},
+                    ).one()
+                    stamp = datetime.fromisoformat(str(at)).replace(tzinfo=UTC).isoformat()
+                    deep[fraction] = f"{stamp}_{pid}"
+            db.dispose()
+            rng = random.Random(3)
+            cases: dict[str, list[tuple[str, dict[str, str]]]] = {
+                "feed page": [("/feed", {})],
+                "filtered feed": [
+                    ("/feed", {"region": "Mexico", "sentiment": "complaint", "category": "pay"}),
+                    ("/feed", {"region": "UK", "category": "app.gps_maps", "min_urgency": "0.3"}),
+                ],
+                "search": [("/feed", {"q": q}) for q in SEARCHES],
+                "urgency sort": [
+                    ("/feed", {"sort": "urgency"}),
+                    ("/feed", {"sort": "urgency", "status": "new"}),
+                ],
+                "deep page": [("/feed", {"after": deep[0.5]}), ("/feed", {"after": deep[0.9]})],
+                "post page": [(f"/posts/{rng.randrange(1, args.posts)}", {}) for _ in range(20)],
+                # Fetched by the page's script after the posts show: the filter and search counts.
+                "match count": [
+                    ("/feed/count", {"region": "Mexico", "sentiment": "complaint", "category": "pay"}),
+                    ("/feed/count", {"region": "UK", "category": "app.gps_maps", "min_urgency": "0.3"}),
+                    *[("/feed/count", {"q": q}) for q in SEARCHES],
+                ],
+            }
+            print(
+                f"\nFeed latency over {args.posts:,} posts (SQLite, one server process), "
+                f"{args.samples} samples each:"
+            )
+            print(f"{'page':<16}{'p50 ms':>10}{'p95 ms':>10}{'max ms':>10}")
+            for name, urls in cases.items():
+                samples = []
+                per_url = max(2, args.samples // len(urls))
+                for url, params in urls:
+                    samples += timed(client, url, params, per_url)
+                samples.sort()
+                p95 = samples[min(len(samples) - 1, round(0.95 * (len(samples) - 1)))]
+                print(f"{name:<16}{statistics.median(samples):>10.1f}{p95:>10.1f}{samples[-1]:>10.1f}")
+            print("\nsearches and their match counts (capped at 10,001):")
+            for q in SEARCHES:
+                print(f"  {q:<24}{client.get('/feed/count', params={'q': q}).json()['count']:>8,}")
+        print(
+            f"\nserver peak RSS: {peak_rss_mb(server.pid):.0f} MB "
+            "(target: p95 < 150 ms each, memory < 1.5 GB)"
+        )
+    finally:
+        server.send_signal(signal.SIGINT)
+        server.wait(timeout=20)
+
+
+if __name__ == "__main__":
+    main()
