@@ -28,3 +28,11 @@ def test_ordinary_complaints_are_not_urgent() -> None:
 def test_an_outage_is_mildly_urgent() -> None:
     out = _score("App is down, nobody can log in at DLA8")
     assert out["urgency_reasons"] == ["outage"] and 0 < float(str(out["urgency"])) < 0.5
+
+
+def test_words_match_whole_not_inside_other_words() -> None:
+    # Seen in the demo: an appeal answered "by a robot" was scored as a robbery.
+    assert _score("Mandé apelación y me contestó un robot")["urgency_reasons"] == []
+    assert _score("Gunther from support finally called back")["urgency_reasons"] == []
+    assert _score("Hubo un robo en la estación")["urgency_reasons"] == ["violence"]
+    assert _score("Casi me atropellan en el cruce")["urgency_reasons"] == ["accident"]

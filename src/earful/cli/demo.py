@@ -10,12 +10,22 @@ from rich.progress import Progress
 from earful.accounts.service import add_user
 from earful.classify.service import ensure_default
 from earful.cli.context import console, database, friendly_errors, settings
+from earful.contracts import Actor
 from earful.demo import demo_sources
 from earful.ingest.service import get_or_create_source, iter_import
 from earful.jobs.queue import drain
 from earful.store.repos import users as users_repo
+from earful.triage.service import save_team, teams
 
 DEMO_USER = "admin"
+# Who owns what in the demo programme: escalations from the feed land in these teams' queues.
+DEMO_TEAMS = [
+    ("App team", "#driver-app on chat, app-team@kestrelflex.example", ["app"]),
+    ("Driver pay", "pay-ops@kestrelflex.example", ["pay"]),
+    ("Station operations", "station-leads@kestrelflex.example", ["operations", "scheduling"]),
+    ("Driver support", "support-leads@kestrelflex.example", ["support", "customers"]),
+    ("Safety", "safety-desk@kestrelflex.example, phone 0800 000 111", ["safety"]),
+]
 
 
 def demo_command(
@@ -43,6 +53,10 @@ def demo_command(
             task = progress.add_task("Enriching posts", total=None)
             while drain(db, cfg, limit=1):
                 progress.advance(task)
+        known = {team.name for team in teams(db)}
+        for name, contact, owns in DEMO_TEAMS:
+            if name not in known:
+                save_team(db, Actor(None, "demo", "admin"), name, contact, owns)
         password = secrets.token_urlsafe(12)
         with db.read() as session:
             exists = users_repo.get_by_username(session, DEMO_USER) is not None

@@ -13,7 +13,7 @@ from typing import Any
 from earful.ml.keywords import fold
 from earful.pipeline.stage import WorkItem
 
-# reason -> (weight, words that show it), matched on accent-free lower-case text.
+# reason -> (weight, words that show it), matched as whole words on accent-free lower-case text.
 REASONS: dict[str, tuple[float, tuple[str, ...]]] = {
     "violence": (
         0.8,
@@ -94,7 +94,7 @@ REASONS: dict[str, tuple[float, tuple[str, ...]]] = {
             "accidente",
             "choque",
             "me chocaron",
-            "atropell",
+            "atropell*",
         ),
     ),
     "emergency": (
@@ -129,7 +129,7 @@ REASONS: dict[str, tuple[float, tuple[str, ...]]] = {
             "peligro",
             "peligroso",
             "inseguro",
-            "inundad",
+            "inundad*",
             "golpe de calor",
             "me desmaye",
         ),
@@ -153,8 +153,18 @@ REASONS: dict[str, tuple[float, tuple[str, ...]]] = {
     ),
 }
 
+
+
+def _word(word: str) -> str:
+    # Whole words only ("robo" must not fire on "robot", nor "gun" on "gunna"); a trailing "*"
+    # marks a stem that may go on ("atropell*": atropellado, atropellaron).
+    if word.endswith("*"):
+        return re.escape(word[:-1])
+    return re.escape(word) + r"(?!\w)"
+
+
 _PATTERNS = {
-    reason: re.compile(r"(?<!\w)(?:" + "|".join(re.escape(w) for w in words) + r")")
+    reason: re.compile(r"(?<!\w)(?:" + "|".join(_word(w) for w in words) + r")")
     for reason, (_, words) in REASONS.items()
 }
 
@@ -163,7 +173,7 @@ class UrgencyStage:
     """Score how urgently someone should look at a post, and say why."""
 
     name = "urgency"
-    version = 1
+    version = 2
 
     def run(self, item: WorkItem) -> dict[str, Any]:
         """Return {"urgency": 0-1, "urgency_reasons": [...]} for the post's text and title."""
