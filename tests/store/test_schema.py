@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import inspect, select
 from sqlalchemy.exc import IntegrityError
 
 from earful.store.db import Database
@@ -109,3 +109,19 @@ def test_packed_rows_store_the_same_values_as_dict_rows(db: Database) -> None:
         assert (a.posted_at, a.engagement, a.external_id) == (b.posted_at, b.engagement, "packed")
         raw = posts_repo.raws_for(session, [a.id]).get(a.id)
         assert raw is not None and bytes(raw.sealed) == b"\x01sealed bytes"
+
+
+def test_audit_entries_cannot_be_changed_or_deleted(db: Database) -> None:
+    from sqlalchemy import delete, update
+
+    from earful.store.models import AuditEntry
+    from earful.store.repos import audit as audit_repo
+
+    with db.write() as session:
+        audit_repo.append(session, None, "ana", "author.reveal", "post:1", {"reason": "threat reported"})
+    for statement in (update(AuditEntry).values(actor="someone else"), delete(AuditEntry)):
+        with pytest.raises(Exception, match="append-only"), db.write() as session:
+            session.execute(statement)
+    with db.read() as session:
+        (entry,) = session.scalars(select(AuditEntry))
+    assert entry.actor == "ana"

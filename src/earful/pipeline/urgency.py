@@ -154,7 +154,6 @@ REASONS: dict[str, tuple[float, tuple[str, ...]]] = {
 }
 
 
-
 def _word(word: str) -> str:
     # Whole words only ("robo" must not fire on "robot", nor "gun" on "gunna"); a trailing "*"
     # marks a stem that may go on ("atropell*": atropellado, atropellaron).

@@ -75,9 +75,7 @@ def feed_page(
     try:
         where, sort, params = filter_from(dict(request.query_params))
     except EarfulError as exc:
-        context.update(
-            params=dict(request.query_params), error=exc.message, page=None, live_from=0
-        )
+        context.update(params=dict(request.query_params), error=exc.message, page=None, live_from=0)
         return render(request, "feed.html", context, status_code=400)
     page = feed(db, limit=50, cursor=after, where=where, sort=sort, lock_fresh_after=lock_cutoff())
     context.update(

@@ -1,0 +1,102 @@
+"""Admin pages: validation errors next to the field, changes audited, secrets never shown."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from earful.accounts.service import add_user, list_users
+from earful.classify.service import current, ensure_default
+from earful.ingest.sources import list_sources
+from earful.store.db import Database
+from earful.store.models import AuditEntry
+from tests.factories import make_posts, make_source
+from tests.web.conftest import login
+
+
+def _csrf(client: TestClient) -> str:
+    return client.headers["x-csrf-token"]
+
+
+def test_taxonomy_edit_makes_a_version_or_shows_the_error_beside_the_editor(
+    client: TestClient, db: Database
+) -> None:
+    ensure_default(db)
+    login(client, db, "root", "admin")
+    page = client.get("/admin/taxonomy").text
+    assert "version 1 in use" in page and "app.crashes_login" in page
+    bad = client.post(
+        "/admin/taxonomy", data={"csrf": _csrf(client), "yaml": "name: x\ncategories: [ {key: 'Bad Key'"}
+    )
+    assert bad.status_code == 400 and 'id="yaml-error"' in bad.text and "not valid YAML" in bad.text
+    surveil = (
+        "name: x\ncategories:\n  - key: unions\n    name: Union organising\n    description: who organises\n"
+    )
+    refused = client.post("/admin/taxonomy", data={"csrf": _csrf(client), "yaml": surveil})
+    assert refused.status_code == 400 and "does not track" in refused.text
+    good = "name: Small\ncategories:\n  - key: app\n    name: App\n    description: The app misbehaves.\n"
+    saved = client.post("/admin/taxonomy", data={"csrf": _csrf(client), "yaml": good, "note": "smaller"})
+    assert saved.status_code == 303
+    found = current(db)
+    assert found is not None and found.version == 2
+
+
+def test_retention_is_validated_and_audited(client: TestClient, db: Database) -> None:
+    make_source(db, "r/drivers")
+    login(client, db, "root", "admin")
+    bad = client.post(
+        "/admin/sources", data={"csrf": _csrf(client), "source": "r/drivers", "retention_days": "-3"}
+    )
+    assert bad.status_code == 400 and 'class="field-error"' in bad.text and "whole number of days" in bad.text
+    assert (
+        client.post(
+            "/admin/sources", data={"csrf": _csrf(client), "source": "r/drivers", "retention_days": "90"}
+        ).status_code
+        == 303
+    )
+    assert [s.retention_days for s in list_sources(db)] == [90]
+    with db.read() as session:
+        assert "source.retention" in set(session.scalars(select(AuditEntry.action)))
+
+
+def test_users_change_role_and_an_admin_cannot_demote_themselves(client: TestClient, db: Database) -> None:
+    login(client, db, "root", "admin")
+    ana = add_user(db, "ana", "long enough password", "analyst")
+    me = next(u for u in list_users(db) if u.username == "root")
+    assert (
+        client.post(
+            "/admin/users", data={"csrf": _csrf(client), "user_id": ana.id, "role": "lead", "active": "on"}
+        ).status_code
+        == 303
+    )
+    assert {u.username: u.role for u in list_users(db)}["ana"] == "lead"
+    refused = client.post(
+        "/admin/users", data={"csrf": _csrf(client), "user_id": me.id, "role": "viewer", "active": "on"}
+    )
+    assert refused.status_code == 400 and "cannot demote or deactivate yourself" in refused.text
+
+
+def test_the_audit_page_lists_views_and_filters_by_action(client: TestClient, db: Database) -> None:
+    (pid,) = make_posts(db, make_source(db), ["the app crashed"])
+    login(client, db, "root", "admin")
+    client.get(f"/posts/{pid}")
+    page = client.get("/admin/audit").text
+    assert "post.view" in page and f"post:{pid}" in page and "login" in page
+    only = client.get("/admin/audit", params={"action": "login"}).text
+    assert "post.view" not in only and "login" in only
+
+
+def test_the_settings_page_hides_secrets(client: TestClient, db: Database) -> None:
+    login(client, db, "root", "admin")
+    page = client.get("/admin/settings").text
+    assert "EARFUL_CONFIDENTIALITY_NOTICE" in page and "test-secret-key" not in page and "(hidden)" in page
+
+
+def test_erasure_from_the_admin_page(client: TestClient, db: Database) -> None:
+    make_source(db, "r/drivers")
+    login(client, db, "root", "admin")
+    missing = client.post("/admin/erase", data={"csrf": _csrf(client), "author": "@x", "source": "r/nowhere"})
+    assert missing.status_code == 404 and "no source" in missing.text
+    done = client.post("/admin/erase", data={"csrf": _csrf(client), "author": "@x", "source": "r/drivers"})
+    assert done.status_code == 303
+    assert "Erased 0 posts" in client.get("/admin/sources").text
