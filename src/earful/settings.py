@@ -58,6 +58,18 @@ class Settings(BaseSettings):
     reveal_minutes: int = Field(
         default=10, description="How long a revealed author's handle stays visible to the lead who asked."
     )
+    oidc_issuer: str | None = Field(
+        default=None,
+        description="OpenID Connect issuer URL (its /.well-known/openid-configuration is read) for single "
+        "sign-on; empty means password login only.",
+    )
+    oidc_client_id: str | None = Field(default=None, description="OpenID Connect client id.")
+    oidc_client_secret: str | None = Field(default=None, description="OpenID Connect client secret.")
+    oidc_username_claim: str = Field(
+        default="preferred_username",
+        description="ID-token claim matched to an Earful username "
+        "(an admin creates the account and its role first).",
+    )
     secure_cookies: bool = Field(
         default=False, description="Send the session cookie over HTTPS only (set true behind TLS)."
     )

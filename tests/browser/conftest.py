@@ -28,7 +28,7 @@ CHROMIUM_ARGS = [
 ]
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
@@ -37,7 +37,7 @@ def _free_port() -> int:
 @pytest.fixture
 def server(db: Database, settings: Settings) -> Iterator[str]:
     """Serve the app over the test database; return its base URL."""
-    port = _free_port()
+    port = free_port()
     config = uvicorn.Config(
         create_app(settings, db),
         host="127.0.0.1",

@@ -149,3 +149,12 @@ def update_user(
         if users_repo.get(session, user_id) is None:
             raise EarfulError(f"There is no user {user_id}.")
         users_repo.set_fields(session, user_id, role=role, team_id=team_id, active=active)
+
+
+def account_by_username(db: Database, username: str) -> Account | None:
+    """Return the active account with this username, or None (for single sign-on)."""
+    with db.read() as session:
+        user = users_repo.get_by_username(session, username)
+    if user is None or not user.active:
+        return None
+    return Account(user.id, user.username, user.role, user.display_name)

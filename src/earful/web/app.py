@@ -23,7 +23,7 @@ from earful.web import guard
 from earful.web.api import posts as api_posts
 from earful.web.api import taxonomy as api_taxonomy
 from earful.web.deps import LoginRequired, csrf_token
-from earful.web.pages import admin, auth, feed, posts, triage
+from earful.web.pages import admin, auth, feed, posts, sso, triage
 from earful.web.render import render
 
 # No inline script or style anywhere, so even a markup bug could not make post text run.
@@ -36,7 +36,7 @@ SECURITY_HEADERS = {
 }
 
 api_reader = guard.api(signed_in, "The API needs an account.")
-PUBLIC_PATHS = frozenset({"/login", "/health"})
+PUBLIC_PATHS = frozenset({"/login", "/health", "/login/sso", "/login/sso/callback"})
 
 
 def route_table(routes: Iterable[BaseRoute]) -> Iterator[tuple[str, str]]:
@@ -102,6 +102,7 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
         return app.openapi()
 
     app.include_router(auth.router)
+    app.include_router(sso.router)
     app.include_router(feed.router)
     app.include_router(posts.router)
     app.include_router(triage.router)
