@@ -31,6 +31,11 @@ COMMANDS = [
     ["eval-sentiment"],
     ["train"],
     ["models"],
+    ["erase"],
+    ["purge"],
+    ["source", "list"],
+    ["source", "add"],
+    ["source", "set"],
 ]
 
 
@@ -98,3 +103,27 @@ def test_taxonomy_commands_show_export_edit_and_load_a_new_version(
     path.write_text(yaml.safe_dump(data))
     refused = runner.invoke(app, ["taxonomy", "load", str(path)])
     assert refused.exit_code == 1 and "does not track" in " ".join(refused.output.split())
+
+
+def test_source_commands_and_erasure_from_the_command_line(
+    cli_env: dict[str, str], db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from earful.ingest.sources import list_sources
+
+    for key in ("EARFUL_DATA_DIR", "EARFUL_DATABASE_URL", "EARFUL_SECRET_KEY"):
+        monkeypatch.setenv(key, cli_env[key])
+    refused = runner.invoke(app, ["source", "add", "Drivers forum", "--kind", "community", "--private"])
+    assert refused.exit_code == 1 and "consent" in refused.output
+    consent = "members opted in on 2026-03-01"
+    added = runner.invoke(app, ["source", "add", "Drivers forum", "--private", "--consent-basis", consent])
+    assert added.exit_code == 0, added.output
+    assert runner.invoke(app, ["source", "set", "Drivers forum", "--retention-days", "30"]).exit_code == 0
+    (source,) = list_sources(db)
+    assert (source.visibility, source.consent_basis, source.retention_days) == ("private", consent, 30)
+    listed = runner.invoke(app, ["source", "list"])
+    assert listed.exit_code == 0 and "Drivers" in listed.output and "private" in listed.output
+    erased = runner.invoke(app, ["erase", "--author", "@someone", "--source", "Drivers forum", "--yes"])
+    assert erased.exit_code == 0 and "Erased 0 posts" in erased.output
+    missing = runner.invoke(app, ["erase", "--author", "@someone", "--source", "nowhere", "--yes"])
+    assert missing.exit_code == 1 and "no source" in missing.output
+    assert runner.invoke(app, ["purge"]).exit_code == 0

@@ -170,3 +170,16 @@ def test_retention_purges_old_posts_of_that_source_only(
     assert "zebrafish" not in _everything(db)
     if db.is_sqlite:
         assert b"zebrafish" not in _file_bytes(db)
+
+
+def test_the_worker_runs_retention_on_its_own(db: Database, settings: Settings, tmp_path: Path) -> None:
+    import threading
+
+    from earful.worker.runner import run_worker
+
+    _import(db, settings, tmp_path, _rows(3, "old", "zebrafish expired", 0, days_ago=40), "r/short")
+    set_retention(db, ADMIN, "r/short", 30)
+    run_worker(db, settings, threading.Event(), once=True)
+    assert count(db, FeedFilter(search=parse("zebrafish"))) == 0
+    with db.read() as session:
+        assert "retention.purge" in set(session.scalars(select(AuditEntry.action)))

@@ -44,19 +44,33 @@ def test_taxonomy_edit_makes_a_version_or_shows_the_error_beside_the_editor(
 def test_retention_is_validated_and_audited(client: TestClient, db: Database) -> None:
     make_source(db, "r/drivers")
     login(client, db, "root", "admin")
-    bad = client.post(
-        "/admin/sources", data={"csrf": _csrf(client), "source": "r/drivers", "retention_days": "-3"}
-    )
-    assert bad.status_code == 400 and 'class="field-error"' in bad.text and "whole number of days" in bad.text
+    form = {"csrf": _csrf(client), "mode": "update", "name": "r/drivers", "kind": "reddit", "enabled": "on"}
+    bad = client.post("/admin/sources", data={**form, "retention_days": "-3"})
+    assert bad.status_code == 400 and 'id="r/drivers-retention_days-error"' in bad.text
+    assert "whole number of days" in bad.text
+    assert client.post("/admin/sources", data={**form, "retention_days": "90"}).status_code == 303
+    assert [s.retention_days for s in list_sources(db)] == [90]
+    with db.read() as session:
+        assert "source.update" in set(session.scalars(select(AuditEntry.action)))
+
+
+def test_a_private_source_needs_its_consent_basis(client: TestClient, db: Database) -> None:
+    login(client, db, "root", "admin")
+    form = {"csrf": _csrf(client), "mode": "create", "name": "Drivers forum", "kind": "community"}
+    refused = client.post("/admin/sources", data={**form, "visibility": "private"})
+    assert refused.status_code == 400 and 'id="new-consent_basis-error"' in refused.text
+    assert 'value="Drivers forum"' in refused.text  # what was typed is kept
+    consent = "Members opted in to sharing posts with the programme on 2026-03-01"
     assert (
         client.post(
-            "/admin/sources", data={"csrf": _csrf(client), "source": "r/drivers", "retention_days": "90"}
+            "/admin/sources", data={**form, "visibility": "private", "consent_basis": consent}
         ).status_code
         == 303
     )
-    assert [s.retention_days for s in list_sources(db)] == [90]
-    with db.read() as session:
-        assert "source.retention" in set(session.scalars(select(AuditEntry.action)))
+    (source,) = list_sources(db)
+    assert (source.visibility, source.consent_basis) == ("private", consent)
+    again = client.post("/admin/sources", data={**form, "visibility": "public"})
+    assert again.status_code == 409 and "already exists" in again.text
 
 
 def test_users_change_role_and_an_admin_cannot_demote_themselves(client: TestClient, db: Database) -> None:

@@ -161,3 +161,25 @@ def test_the_feed_counts_matches_and_shows_the_filters(
     assert re.search(r'<option value="app\.crashes_login"', html)
     bad = client.get("/feed", params={"sentiment": "angry"})
     assert bad.status_code == 400 and "Sentiment must be one of" in bad.text
+
+
+def test_there_is_no_search_by_author(
+    client: TestClient, db: Database, settings: Settings, tmp_path: Path
+) -> None:
+    import dataclasses
+
+    from earful.store.repos.feed import FeedFilter
+    from earful.web.forms import FILTER_FIELDS
+
+    assert not [
+        f for f in (*FILTER_FIELDS, *(x.name for x in dataclasses.fields(FeedFilter))) if "author" in f
+    ]
+    _load(db, settings, tmp_path)
+    login(client, db)
+    with db.read() as session:
+        key = session.scalars(select(Post.author_key)).first()
+    assert key
+    for query in (key, "Rider_Jo", "@Rider_Jo"):
+        assert client.get("/feed/count", params={"q": query}).json()["count"] == 0
+    everything = client.get("/api/posts").json()["items"]
+    assert len(client.get("/api/posts", params={"author_key": key}).json()["items"]) == len(everything)

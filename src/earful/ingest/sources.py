@@ -6,12 +6,14 @@ from dataclasses import dataclass
 
 from earful.contracts import Actor
 from earful.ingest.policies import can_manage_sources
-from earful.kit.errors import EarfulError, Forbidden, NotFound
+from earful.kit.errors import Conflict, EarfulError, Forbidden, Invalid, NotFound
 from earful.store.db import Database
 from earful.store.repos import audit as audit_repo
 from earful.store.repos import sources as sources_repo
 
 MAX_RETENTION_DAYS = 3650
+VISIBILITIES = ("public", "private")
+KINDS = ("file", "reddit", "x", "mastodon", "bluesky", "rss", "facebook", "community", "webhook")
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,6 +23,7 @@ class SourceRow:
     name: str
     kind: str
     region: str | None
+    language: str | None
     visibility: str
     consent_basis: str | None
     retention_days: int | None
@@ -31,7 +34,16 @@ def list_sources(db: Database) -> list[SourceRow]:
     """Return every source."""
     with db.read() as session:
         return [
-            SourceRow(s.name, s.kind, s.region, s.visibility, s.consent_basis, s.retention_days, s.enabled)
+            SourceRow(
+                s.name,
+                s.kind,
+                s.region,
+                s.language,
+                s.visibility,
+                s.consent_basis,
+                s.retention_days,
+                s.enabled,
+            )
             for s in sources_repo.all_sources(session)
         ]
 
@@ -48,3 +60,71 @@ def set_retention(db: Database, actor: Actor, name: str, days: int | None) -> No
             raise NotFound(f"There is no source {name!r}.")
         sources_repo.set_fields(session, source.id, retention_days=days)
         audit_repo.append(session, actor.id, actor.name, "source.retention", f"source:{name}", {"days": days})
+
+
+@dataclass(frozen=True, slots=True)
+class SourceForm:
+    """What an operator sets on a source."""
+
+    name: str
+    kind: str = "file"
+    region: str | None = None
+    language: str | None = None
+    visibility: str = "public"
+    consent_basis: str | None = None
+    enabled: bool = True
+    retention_days: int | None = None
+
+
+def save_source(db: Database, actor: Actor, form: SourceForm, *, create: bool) -> None:
+    """Create a source, or change one; a private source must record its members' consent basis."""
+    if not can_manage_sources(actor.role):
+        raise Forbidden("Managing sources takes the admin role.")
+    name = form.name.strip()
+    if not name or len(name) > 120:
+        raise Invalid("name", "Give the source a name of at most 120 characters.")
+    if form.kind not in KINDS:
+        raise Invalid("kind", f"Kind must be one of: {', '.join(KINDS)}.")
+    if form.visibility not in VISIBILITIES:
+        raise Invalid("visibility", "Visibility is public or private.")
+    consent = (form.consent_basis or "").strip() or None
+    if form.visibility == "private" and not consent:
+        raise Invalid(
+            "consent_basis",
+            "A private or closed group needs the basis on which its members consented (for example: "
+            "members opted in to sharing posts with the programme on 2026-03-01). Earful does not "
+            "collect from private groups without one.",
+        )
+    if form.retention_days is not None and not 1 <= form.retention_days <= MAX_RETENTION_DAYS:
+        raise Invalid("retention_days", f"Retention must be between 1 and {MAX_RETENTION_DAYS} days.")
+    fields = {
+        "kind": form.kind,
+        "region": (form.region or "").strip() or None,
+        "language": (form.language or "").strip() or None,
+        "visibility": form.visibility,
+        "consent_basis": consent,
+        "enabled": form.enabled,
+        "retention_days": form.retention_days,
+    }
+    with db.write() as session:
+        found = sources_repo.get_by_name(session, name)
+        if create:
+            if found is not None:
+                raise Conflict(f"A source called {name!r} already exists.")
+            sources_repo.add(session, name=name, **fields)
+        else:
+            if found is None:
+                raise NotFound(f"There is no source {name!r}.")
+            sources_repo.set_fields(session, found.id, **fields)
+        audit_repo.append(
+            session,
+            actor.id,
+            actor.name,
+            "source.create" if create else "source.update",
+            f"source:{name}",
+            {
+                k: v
+                for k, v in fields.items()
+                if k in ("visibility", "consent_basis", "enabled", "retention_days")
+            },
+        )

@@ -29,3 +29,13 @@ class Conflict(EarfulError):
     """The request conflicts with what is stored."""
 
     status = 409
+
+
+class Invalid(EarfulError):
+    """A form or request field holds a value that cannot be used; `field` names it."""
+
+    status = 400
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field

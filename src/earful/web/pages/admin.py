@@ -16,8 +16,8 @@ from earful.classify.policies import can_edit_taxonomy
 from earful.classify.service import current, submit
 from earful.ingest.policies import can_erase, can_manage_sources
 from earful.ingest.privacy import erase_author
-from earful.ingest.sources import list_sources, set_retention
-from earful.kit.errors import EarfulError
+from earful.ingest.sources import KINDS, SourceForm, list_sources, save_source
+from earful.kit.errors import EarfulError, Invalid
 from earful.settings import Settings
 from earful.store.db import Database
 from earful.triage import service as triage_service
@@ -107,28 +107,46 @@ def sources(
     request: Request, db: Database = Depends(get_db), account: Account = Depends(source_admin)
 ) -> Response:
     """List sources with their visibility, consent basis and retention."""
-    return render(request, "admin_sources.html", _base(request, account, sources=list_sources(db), errors={}))
+    context = _base(request, account, sources=list_sources(db), errors={}, values={}, kinds=KINDS)
+    return render(request, "admin_sources.html", context)
 
 
 @router.post("/sources", response_class=HTMLResponse)
-def save_source(
+def save_source_page(
     request: Request,
     account: Account = Depends(source_admin),
     form: dict[str, Any] = Depends(csrf_form),
     db: Database = Depends(get_db),
 ) -> Response:
-    """Change a source's retention period."""
-    name = str(form.get("source") or "")
-    raw = str(form.get("retention_days") or "").strip()
+    """Create a source, or change its visibility, consent basis, enabled flag and retention."""
+    create = form.get("mode") == "create"
+    name = str(form.get("name") or "")
+    raw_days = str(form.get("retention_days") or "").strip()
     try:
-        if raw and not raw.isdigit():
-            raise EarfulError("Retention is a whole number of days, or empty to keep posts until erased.")
-        days = int(raw) if raw else None
-        set_retention(db, actor_of(account), name, days)
+        if raw_days and not raw_days.isdigit():
+            raise Invalid(
+                "retention_days", "Retention is a whole number of days, or empty to keep posts until erased."
+            )
+        values = SourceForm(
+            name=name,
+            kind=str(form.get("kind") or "file"),
+            region=str(form.get("region") or "") or None,
+            language=str(form.get("language") or "") or None,
+            visibility=str(form.get("visibility") or "public"),
+            consent_basis=str(form.get("consent_basis") or "") or None,
+            enabled=form.get("enabled") == "on",
+            retention_days=int(raw_days) if raw_days else None,
+        )
+        save_source(db, actor_of(account), values, create=create)
     except EarfulError as exc:
-        context = _base(request, account, sources=list_sources(db), errors={name: exc.message})
-        return render(request, "admin_sources.html", context, status_code=400)
-    request.session["flash"] = f"Retention of {name} saved."
+        field = exc.field if isinstance(exc, Invalid) else "name"
+        errors = {"form": "new" if create else name, "field": field, "message": exc.message}
+        values_shown = {k: str(v) for k, v in form.items() if k != "csrf"}
+        context = _base(
+            request, account, sources=list_sources(db), errors=errors, values=values_shown, kinds=KINDS
+        )
+        return render(request, "admin_sources.html", context, status_code=exc.status)
+    request.session["flash"] = f"Source {name} {'created' if create else 'saved'}."
     return RedirectResponse("/admin/sources", status_code=303)
 
 
@@ -146,7 +164,8 @@ def erase(
             db, settings, actor_of(account), str(form.get("author") or ""), str(form.get("source") or "")
         )
     except EarfulError as exc:
-        context = _base(request, account, sources=list_sources(db), errors={"erase": exc.message})
+        errors = {"form": "erase", "field": "author", "message": exc.message}
+        context = _base(request, account, sources=list_sources(db), errors=errors, values={}, kinds=KINDS)
         return render(request, "admin_sources.html", context, status_code=exc.status)
     request.session["flash"] = (
         f"Erased {result.posts} post{'' if result.posts == 1 else 's'} and everything derived from them."
