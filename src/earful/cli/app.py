@@ -142,7 +142,8 @@ def serve_app(host: str, port: int, with_worker: bool) -> None:
             _, stop = start_in_thread(db, cfg)
     console.print(f"Serving {cfg.product_name} on http://{host}:{port}  (Ctrl+C stops)")
     try:
-        uvicorn.run(web, host=host, port=port, log_level="warning")
+        # Open live-feed streams must not hold a Ctrl+C up for long.
+        uvicorn.run(web, host=host, port=port, log_level="warning", timeout_graceful_shutdown=5)
     finally:
         if stop is not None:
             stop.set()
