@@ -183,3 +183,19 @@ def test_there_is_no_search_by_author(
         assert client.get("/feed/count", params={"q": query}).json()["count"] == 0
     everything = client.get("/api/posts").json()["items"]
     assert len(client.get("/api/posts", params={"author_key": key}).json()["items"]) == len(everything)
+
+
+def test_assign_a_post_to_another_analyst_but_not_to_a_viewer(
+    client: TestClient, db: Database, settings: Settings, tmp_path: Path
+) -> None:
+    ids = _load(db, settings, tmp_path)
+    ben = add_user(db, "ben", PASSWORD, "analyst")
+    val = add_user(db, "val", PASSWORD, "viewer")
+    login(client, db)
+    csrf = client.headers["x-csrf-token"]
+    page = client.get(f"/posts/{ids['3']}").text
+    assert f'<option value="{ben.id}">ben (analyst)</option>' in page and "val (viewer)" not in page
+    assert client.post(f"/posts/{ids['3']}/assign", data={"csrf": csrf, "to": str(ben.id)}).status_code == 303
+    assert "assigned to ben" in client.get(f"/posts/{ids['3']}").text
+    refused = client.post(f"/posts/{ids['3']}/assign", data={"csrf": csrf, "to": str(val.id)})
+    assert refused.status_code == 400 and "Choose someone who triages" in refused.text

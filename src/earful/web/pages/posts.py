@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from earful.accounts.service import Account
+from earful.accounts.service import Account, list_users
 from earful.classify.learning import relabel
 from earful.classify.service import current
 from earful.contracts import Actor
@@ -69,6 +69,9 @@ def _post_page(
         "next_statuses": sorted(service.NEXT.get(state.status, ())),
         "leaves": [(n.key, n.name) for n in in_use.taxonomy.nodes if n.parent] if in_use else [],
         "teams": service.teams(db) if can_escalate(account.role) else [],
+        "triagers": [u for u in list_users(db) if u.active and can_triage(u.role)]
+        if can_triage(account.role)
+        else [],
         "revealed": _revealed(request, db, settings, account, post_id),
         "reveal_minutes": settings.reveal_minutes,
         "error": error,
@@ -133,12 +136,21 @@ def post_assign(
     db: Database = Depends(get_db),
     settings: Settings = Depends(get_settings),
 ) -> Response:
-    """Assign the post to the signed-in analyst, or unassign it."""
-    me = form.get("to") != "nobody"
+    """Assign the post to the signed-in analyst, to another person who triages, or to nobody."""
+    to = str(form.get("to") or "me")
 
     def run() -> str:
-        service.assign(db, actor_of(account), post_id, account.id if me else None)
-        return "Assigned to you." if me else "Unassigned."
+        if to == "nobody":
+            service.assign(db, actor_of(account), post_id, None)
+            return "Unassigned."
+        if to == "me":
+            service.assign(db, actor_of(account), post_id, account.id)
+            return "Assigned to you."
+        people = {u.id: u for u in list_users(db) if u.active and can_triage(u.role)}
+        if not to.isdigit() or int(to) not in people:
+            raise EarfulError("Choose someone who triages (an active analyst, lead or admin).")
+        service.assign(db, actor_of(account), post_id, int(to))
+        return f"Assigned to {people[int(to)].username}."
 
     return _act(request, db, settings, account, post_id, run)
 
