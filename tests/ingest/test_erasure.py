@@ -23,8 +23,10 @@ from earful.kit.errors import Forbidden
 from earful.kit.search import parse
 from earful.settings import Settings
 from earful.store.db import Database
-from earful.store.models import AuditEntry, Base, ModelVersion, Post
+from earful.store.models import AuditEntry, Base, ModelVersion, Post, Quarantined
+from earful.store.repos import quarantine as quarantine_repo
 from earful.store.repos.feed import FeedFilter
+from earful.store.sealing import quarantine_sealer
 from earful.triage import service
 from earful.triage.feed import count
 
@@ -115,6 +117,19 @@ def test_erasing_a_person_removes_their_posts_and_everything_derived(
             sentiment="complaint",
         )
     service.add_note(db, analyst, carla[0], "zebrafish note")
+    lead = Actor(None, "lee", "lead")
+    team = service.save_team(db, ADMIN, "App team", None, ["app"])
+    service.escalate(db, lead, carla[1], team, note="quokka: Carla_R says the depot did it")
+    service.set_status(db, lead, carla[2], "dismissed", "zebrafish spam from Carla_R")
+    with db.write() as session:  # an enrichment failure set aside with the post's text
+        quarantine_repo.add_many(
+            session,
+            None,
+            f"enrich:post:{carla[0]}",
+            [("clean", "boom", "zebrafish raw")],
+            utcnow(),
+            quarantine_sealer(settings.secret),
+        )
     with db.write() as session:
         train_classifier(session, settings)
     assert count(db, FeedFilter(search=parse("zebrafish"))) >= 1
@@ -127,7 +142,9 @@ def test_erasing_a_person_removes_their_posts_and_everything_derived(
     assert count(db, FeedFilter(search=parse("zebrafish"))) == 0
     assert count(db, FeedFilter(search=parse("axolotl"))) == 20
     stored = _everything(db)
-    assert "zebrafish" not in stored and "quokka" not in stored
+    assert "zebrafish" not in stored and "quokka" not in stored and "carla" not in stored.lower()
+    with db.read() as session:
+        assert not session.scalars(select(Quarantined).where(Quarantined.origin.like("enrich:post:%"))).all()
     # The copy by someone else stays, standing alone now.
     with db.read() as session:
         copy = session.scalars(select(Post).where(Post.external_id == "copy-1")).one()

@@ -64,3 +64,30 @@ def test_urgency_sort_pages_by_urgency_then_time(db: Database, ids: dict[str, in
     third = feed(db, limit=1, sort="urgency", cursor=second.next_cursor)
     assert [p.id for page in (first, second, third) for p in page.posts] == [ids["a"], ids["c"], ids["b"]]
     assert third.next_cursor is None
+
+
+def test_a_category_key_is_matched_literally(db: Database, ids: dict[str, int]) -> None:
+    assert shown(db, category="%") == []
+    assert shown(db, category="p_y") == []
+
+
+def test_the_live_feed_sends_every_post_once_even_when_enrichment_finishes_out_of_order(db: Database) -> None:
+    from earful.triage.feed import arrived, settled_up_to
+
+    source = make_source(db)
+    first = make_posts(db, source, [f"post {i}" for i in range(3)])
+    floor, sent = first[-1], set()
+    late, early = make_posts(
+        db, make_source(db, "later"), ["late", "early"], start=datetime(2026, 11, 5, tzinfo=UTC)
+    )
+    with db.write() as session:
+        posts_repo.set_fields(session, late, text=None)  # still being enriched
+    got = [p.id for p in arrived(db, FeedFilter(), floor, exclude=sorted(sent))]
+    assert got == [early]
+    sent.update(got)
+    floor = settled_up_to(db, floor, max(sent))
+    assert floor == late - 1  # waits below the post still in the pipeline
+    with db.write() as session:
+        posts_repo.set_fields(session, late, text="late")
+    got = [p.id for p in arrived(db, FeedFilter(), floor, exclude=sorted(p for p in sent if p > floor))]
+    assert got == [late]

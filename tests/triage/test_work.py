@@ -151,3 +151,66 @@ def test_notes_join_the_timeline(db: Database, posts: list[int]) -> None:
         "note",
         "Asked the app team about it.",
     )
+
+
+def test_a_claim_only_wins_posts_nobody_has_yet(db: Database, posts: list[int]) -> None:
+    from earful.kit.clock import utcnow
+    from earful.store.repos import triage as triage_repo
+
+    ana, ben = actor(db, "ana"), actor(db, "ben")
+    now = utcnow()
+    stale = service.lock_cutoff(now)
+    with db.write() as session:
+        triage_repo.ensure_items(session, posts[:3], now)
+        assert triage_repo.claim(session, posts[:2], ana.id or 0, now, 5, stale) == posts[:2]
+        # Ben's candidates were read before Ana's claim: only the one she did not take is his.
+        assert triage_repo.claim(session, posts[:3], ben.id or 0, now, 5, stale) == [posts[2]]
+
+
+def test_a_batch_skips_posts_another_analyst_has_open(db: Database, posts: list[int]) -> None:
+    ana, ben = actor(db, "ana"), actor(db, "ben")
+    most_urgent = posts[-1]
+    service.open_item(db, ben, most_urgent)
+    assert most_urgent not in service.take_batch(db, ana, 3)
+
+
+def test_a_bulk_action_leaves_no_locks_behind(db: Database, posts: list[int]) -> None:
+    ana, ben = actor(db, "ana"), actor(db, "ben")
+    service.bulk(db, ana, posts[:5], "flag")
+    assert service.open_item(db, ben, posts[0]).locked_by is None
+
+
+def test_moving_a_post_back_to_new_returns_it_to_the_pool(db: Database, posts: list[int]) -> None:
+    ana, ben = actor(db, "ana"), actor(db, "ben")
+    (taken,) = service.take_batch(db, ana, 1)
+    service.set_status(db, ana, taken, "new")
+    assert feed(db, where=FeedFilter(assignee_id=ana.id)).posts == []
+    assert service.take_batch(db, ben, 1) == [taken]
+
+
+def test_posts_are_assigned_only_to_active_people_who_triage(db: Database, posts: list[int]) -> None:
+    from earful.accounts.service import update_user
+
+    ana, val = actor(db, "ana"), actor(db, "val", "viewer")
+    ben = actor(db, "ben")
+    with pytest.raises(EarfulError, match="someone who triages"):
+        service.assign(db, ana, posts[0], val.id)
+    update_user(db, Actor(None, "root", "admin"), ben.id or 0, role="analyst", team_id=None, active=False)
+    with pytest.raises(EarfulError, match="someone who triages"):
+        service.assign(db, ana, posts[0], ben.id)
+
+
+def test_free_text_stays_in_the_timeline_not_the_audit_log(db: Database, posts: list[int]) -> None:
+    lead = actor(db, "lee", "lead")
+    admin = Actor(None, "root", "admin")
+    team = service.save_team(db, admin, "Payments", None, [])
+    service.escalate(db, lead, posts[0], team, note="Driver @carla says the depot shorted her")
+    service.set_status(db, lead, posts[1], "dismissed", "duplicate of @carla's post")
+    with db.read() as session:
+        audited = [
+            e.detail for e in session.scalars(select(AuditEntry).where(AuditEntry.action.like("triage.%")))
+        ]
+    assert {"team": "Payments", "note": True} in audited
+    assert {"status": "dismissed", "was": "new", "reason": True} in audited
+    assert "carla" not in repr(audited)
+    assert any("carla" in str(e.detail) for e in service.timeline(db, posts[0]))

@@ -85,9 +85,16 @@ def test_every_guarded_route_names_its_policy(client: TestClient) -> None:
             found += policies(dep)
         return found
 
+    from earful.accounts.policies import signed_in
+    from earful.triage.policies import can_read_posts
+
     for route in client.app.routes:  # type: ignore[attr-defined]
         if isinstance(route, APIRoute) and route.path not in PUBLIC_PATHS:
-            assert policies(route.dependant), f"{route.path} has no policy guard"
+            found = policies(route.dependant)
+            assert found, f"{route.path} has no policy guard"
+            # A route that changes something must need more than being signed in.
+            if set(route.methods or ()) - {"GET", "HEAD"} and route.path != "/logout":
+                assert not {signed_in, can_read_posts} & set(found), f"{route.path} changes data for any role"
 
 
 @pytest.fixture
@@ -134,6 +141,7 @@ def test_each_role_is_allowed_or_denied_as_the_matrix_says(
                 response = browser.get(url)
             denied = response.status_code == 403
             assert denied == (role not in allowed), f"{role} {method} {path}: {response.status_code}"
+            assert response.status_code < 500, f"{role} {method} {path}: {response.status_code}"
 
 
 def test_a_browser_session_needs_the_csrf_header_to_change_things_through_the_api(

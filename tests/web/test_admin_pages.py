@@ -8,6 +8,7 @@ from sqlalchemy import select
 from earful.accounts.service import add_user, list_users
 from earful.classify.service import current, ensure_default
 from earful.ingest.sources import list_sources
+from earful.settings import Settings
 from earful.store.db import Database
 from earful.store.models import AuditEntry
 from tests.factories import make_posts, make_source
@@ -84,6 +85,13 @@ def test_users_change_role_and_an_admin_cannot_demote_themselves(client: TestCli
         == 303
     )
     assert {u.username: u.role for u in list_users(db)}["ana"] == "lead"
+    client.post("/admin/users", data={"csrf": _csrf(client), "user_id": ana.id, "role": "lead"})  # deactivate
+    assert not {u.username: u.active for u in list_users(db)}["ana"]
+    with db.read() as session:
+        changes = [
+            e.detail for e in session.scalars(select(AuditEntry).where(AuditEntry.action == "user.update"))
+        ]
+    assert changes[-1]["before"]["active"] is True and changes[-1]["after"]["active"] is False
     refused = client.post(
         "/admin/users", data={"csrf": _csrf(client), "user_id": me.id, "role": "viewer", "active": "on"}
     )
@@ -100,10 +108,18 @@ def test_the_audit_page_lists_views_and_filters_by_action(client: TestClient, db
     assert "post.view" not in only and "login" in only
 
 
-def test_the_settings_page_hides_secrets(client: TestClient, db: Database) -> None:
-    login(client, db, "root", "admin")
-    page = client.get("/admin/settings").text
-    assert "EARFUL_CONFIDENTIALITY_NOTICE" in page and "test-secret-key" not in page and "(hidden)" in page
+def test_the_settings_page_hides_secrets(db: Database, settings: Settings) -> None:
+    from earful.web.app import create_app
+
+    configured = settings.model_copy(
+        update={"oidc_client_secret": "TOPSECRET-oidc", "oidc_issuer": "https://id.example"}
+    )
+    with TestClient(create_app(configured, db), follow_redirects=False) as client:
+        login(client, db, "root", "admin")
+        page = client.get("/admin/settings").text
+    assert "EARFUL_CONFIDENTIALITY_NOTICE" in page and "https://id.example" in page
+    for secret in ("test-secret-key", "TOPSECRET-oidc", configured.resolved_database_url):
+        assert secret not in page
 
 
 def test_erasure_from_the_admin_page(client: TestClient, db: Database) -> None:

@@ -10,10 +10,12 @@ from datetime import datetime
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from earful.accounts.policies import ROLES
+from earful.accounts.policies import ROLES, can_manage_users
+from earful.contracts import Actor
 from earful.kit.clock import utcnow
-from earful.kit.errors import Conflict, EarfulError
+from earful.kit.errors import Conflict, EarfulError, Forbidden
 from earful.store.db import Database
+from earful.store.repos import audit as audit_repo
 from earful.store.repos import users as users_repo
 
 _hasher = PasswordHasher()
@@ -30,6 +32,7 @@ class Account:
     username: str
     role: str
     display_name: str | None
+    team_id: int | None = None
 
 
 def add_user(
@@ -47,7 +50,7 @@ def add_user(
         if users_repo.get_by_username(session, username):
             raise Conflict(f"A user called {username!r} already exists.")
         user = users_repo.add(session, username, _hasher.hash(password), role, display_name)
-        return Account(user.id, user.username, user.role, user.display_name)
+        return Account(user.id, user.username, user.role, user.display_name, user.team_id)
 
 
 def authenticate(db: Database, username: str, password: str) -> Account | None:
@@ -63,7 +66,7 @@ def authenticate(db: Database, username: str, password: str) -> Account | None:
         users_repo.touch_login(session, user.id, utcnow())
         if _hasher.check_needs_rehash(user.password_hash):
             users_repo.set_password_hash(session, user.id, _hasher.hash(password))
-    return Account(user.id, user.username, user.role, user.display_name)
+    return Account(user.id, user.username, user.role, user.display_name, user.team_id)
 
 
 def _verify(password_hash: str, password: str) -> bool:
@@ -79,7 +82,7 @@ def get_account(db: Database, user_id: int) -> Account | None:
         user = users_repo.get(session, user_id)
     if user is None or not user.active:
         return None
-    return Account(user.id, user.username, user.role, user.display_name)
+    return Account(user.id, user.username, user.role, user.display_name, user.team_id)
 
 
 def token_hash(token: str) -> str:
@@ -101,7 +104,7 @@ def account_for_token(db: Database, token: str) -> Account | None:
         user = users_repo.user_for_token(session, token_hash(token))
     if user is None:
         return None
-    return Account(user.id, user.username, user.role, user.display_name)
+    return Account(user.id, user.username, user.role, user.display_name, user.team_id)
 
 
 def set_password(db: Database, username: str, password: str) -> None:
@@ -138,17 +141,24 @@ def list_users(db: Database) -> list[UserRow]:
 
 
 def update_user(
-    db: Database, actor_id: int, actor: str, user_id: int, *, role: str, team_id: int | None, active: bool
+    db: Database, actor: Actor, user_id: int, *, role: str, team_id: int | None, active: bool
 ) -> None:
-    """Change a user's role, team and whether they may sign in (admin only; audited by the caller)."""
+    """Change a user's role, team and whether they may sign in (admins only), and audit the change."""
+    if not can_manage_users(actor.role):
+        raise Forbidden("Managing users takes the admin role.")
     if role not in ROLES:
         raise EarfulError(f"Unknown role {role!r}; choose one of {', '.join(ROLES)}.")
-    if user_id == actor_id and (role != "admin" or not active):
+    if user_id == actor.id and (role != "admin" or not active):
         raise EarfulError("You cannot demote or deactivate yourself; ask another admin.")
     with db.write() as session:
-        if users_repo.get(session, user_id) is None:
+        user = users_repo.get(session, user_id)
+        if user is None:
             raise EarfulError(f"There is no user {user_id}.")
-        users_repo.set_fields(session, user_id, role=role, team_id=team_id, active=active)
+        before = {"role": user.role, "team_id": user.team_id, "active": user.active}
+        after = {"role": role, "team_id": team_id, "active": active}
+        users_repo.set_fields(session, user_id, **after)
+        change = {"before": before, "after": after}
+        audit_repo.append(session, actor.id, actor.name, "user.update", f"user:{user.username}", change)
 
 
 def account_by_username(db: Database, username: str) -> Account | None:
@@ -157,4 +167,4 @@ def account_by_username(db: Database, username: str) -> Account | None:
         user = users_repo.get_by_username(session, username)
     if user is None or not user.active:
         return None
-    return Account(user.id, user.username, user.role, user.display_name)
+    return Account(user.id, user.username, user.role, user.display_name, user.team_id)

@@ -122,6 +122,12 @@ def enrich(ctx: JobContext, payload: dict[str, Any]) -> None:
     else:
         done_items, failed = _run_chain(ctx.session, ctx.settings, post_ids)
     now = utcnow()
+    # Posts erased (or expired) while the chain ran must not come back as rows derived from them.
+    alive = set(
+        posts_repo.existing_ids(ctx.session, [p.id for p, _, _ in done_items] + [f[1] for f in failed])
+    )
+    done_items = [entry for entry in done_items if entry[0].id in alive]
+    failed = [entry for entry in failed if entry[1] in alive]
     for source_id, post_id, where, reason, sealed in failed:
         quarantine_repo.add_many(
             ctx.session,

@@ -115,7 +115,7 @@ def _erase(session: Session, settings: Settings, ids: list[int]) -> Erased:
     return Erased(erasure_repo.delete_posts(session, ids), dropped)
 
 
-def purge_expired(db: Database, settings: Settings, now: datetime | None = None, batch: int = 5000) -> Erased:
+def purge_expired(db: Database, settings: Settings, now: datetime | None = None, batch: int = 1000) -> Erased:
     """Delete every post older than its source's retention period, with everything derived from it."""
     now = now or utcnow()
     posts = dropped = 0

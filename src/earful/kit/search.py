@@ -60,7 +60,8 @@ def parse(text: str) -> Query:
         if phrase is None and raw.startswith("-") and len(raw) > 1:
             negated, raw = True, raw[1:]
         prefix = phrase is None and raw.endswith("*")
-        words = tuple(word.lower() for word in _WORD.findall(raw))
+        # Apostrophes only join letters ("don't"); alone or at the edges they are not a word.
+        words = tuple(w for w in (word.strip("'").lower() for word in _WORD.findall(raw)) if w)
         if not words:
             continue
         count += 1

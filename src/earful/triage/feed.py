@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from earful.kit.clock import as_utc
+from earful.kit.clock import as_utc, utcnow
 from earful.kit.errors import EarfulError, NotFound
 from earful.store.db import Database
 from earful.store.repos import feed as feed_repo
@@ -16,7 +17,7 @@ from earful.store.repos import posts as posts_repo
 from earful.store.repos import triage as triage_repo
 from earful.store.repos.feed import FeedFilter, FeedRow
 
-SORTS = ("newest", "urgency")
+SORTS = ("newest", "urgency")  # "arrival" (id order) serves only the live feed
 STATUSES = ("new", "investigating", "escalated", "resolved", "dismissed")
 SENTIMENTS = ("positive", "neutral", "complaint")
 
@@ -119,11 +120,30 @@ def newest_id(db: Database) -> int:
         return feed_repo.newest_id(session)
 
 
-def arrived(db: Database, where: FeedFilter, after_id: int, limit: int = 50) -> list[FeedPost]:
-    """Return posts matching `where` stored after post `after_id`, newest first (the live feed)."""
+def arrived(
+    db: Database, where: FeedFilter, after_id: int, limit: int = 50, exclude: Sequence[int] = ()
+) -> list[FeedPost]:
+    """Return posts matching `where` stored after post `after_id` and not in `exclude`, oldest first."""
     with db.read() as session:
-        rows = feed_repo.page(session, replace(where, after_id=after_id), sort="newest", limit=limit)
+        rows = feed_repo.page(
+            session, replace(where, after_id=after_id), sort="arrival", limit=limit, exclude=exclude
+        )
         return _decorate(session, rows, None)
+
+
+# A post still unenriched this long after capture is stuck (its enrichment failed and it waits in
+# quarantine); the live feed stops waiting for it.
+PENDING_PATIENCE = timedelta(minutes=10)
+
+
+def settled_up_to(db: Database, floor: int, highest_seen: int) -> int:
+    """Return the id up to which every post has been enriched or given up on: the live feed shows
+    nothing at or below it again, however out of order enrichment finished."""
+    with db.read() as session:
+        pending = feed_repo.first_pending_id(session, floor, utcnow() - PENDING_PATIENCE)
+    if pending is None:
+        return max(floor, highest_seen)
+    return max(floor, min(pending - 1, highest_seen))
 
 
 def facets(db: Database) -> dict[str, list[str]]:

@@ -31,3 +31,8 @@ def can_see_team_queues(role: str) -> bool:
 def can_manage_teams(role: str) -> bool:
     """Return True when `role` may create teams and change what they own."""
     return role in TEAM_ADMINS
+
+
+def can_open_team_queue(role: str, own_team_id: int | None, team_id: int) -> bool:
+    """Return True when someone may open a team's queue: leads and admins, and the team's members."""
+    return can_see_team_queues(role) or (own_team_id is not None and own_team_id == team_id)

@@ -64,14 +64,32 @@ def _post(session: Session, post_id: int) -> Post:
     return post
 
 
+# Free text analysts type (a dismissal's reason, an escalation's note) may quote the post or name
+# its author. It lives in the post's timeline, which erasure deletes with the post; the audit log,
+# which nothing may delete, records only that there was some.
+FREE_TEXT = ("reason", "note")
+
+
 def _record(session: Session, actor: Actor, post_id: int, action: str, now: datetime, **detail: Any) -> None:
     triage_repo.add_event(session, post_id, actor.id, actor.name, action, detail, now)
-    audit_repo.append(session, actor.id, actor.name, f"triage.{action}", f"post:{post_id}", detail)
+    audited = {key: (bool(value) if key in FREE_TEXT else value) for key, value in detail.items()}
+    audit_repo.append(session, actor.id, actor.name, f"triage.{action}", f"post:{post_id}", audited)
 
 
 def _claim_lock(session: Session, actor: Actor, post_id: int, now: datetime) -> None:
-    """Lock the item for the actor, or refuse when someone else has it open."""
-    holder = triage_repo.take_lock(session, post_id, actor.id or 0, now, lock_cutoff(now))
+    """Lock the item for the actor, or refuse when someone else has it open.
+
+    An operator acting from the command line (no user id) takes no lock but respects others'.
+    """
+    if actor.id is None:
+        item = triage_repo.item(session, post_id)
+        locked_at = as_utc(item.locked_at) if item is not None else None
+        fresh = locked_at is not None and locked_at >= lock_cutoff(now)
+        holder = item.locked_by if item is not None and fresh else None
+        if holder is None:
+            return
+    else:
+        holder = triage_repo.take_lock(session, post_id, actor.id, now, lock_cutoff(now))
     if holder != actor.id:
         name = triage_repo.user_names(session, [holder]).get(holder, "another analyst")
         raise Conflict(
@@ -79,15 +97,19 @@ def _claim_lock(session: Session, actor: Actor, post_id: int, now: datetime) -> 
         )
 
 
-def open_item(db: Database, actor: Actor, post_id: int) -> ItemState:
-    """Return the post's triage state, locking it to an analyst who opens it; the view is audited."""
+def open_item(db: Database, actor: Actor, post_id: int, *, lock: bool = True) -> ItemState:
+    """Return the post's triage state, locking it to an analyst who opens it (unless `lock` is
+    False); the view is audited."""
     now = utcnow()
     with db.write() as session:
         _post(session, post_id)
         triage_repo.ensure_items(session, [post_id], now)
         holder = actor.id
-        if can_triage(actor.role):
-            holder = triage_repo.take_lock(session, post_id, actor.id or 0, now, lock_cutoff(now))
+        if lock and actor.id is not None and can_triage(actor.role):
+            holder = triage_repo.take_lock(session, post_id, actor.id, now, lock_cutoff(now))
+        else:
+            current = triage_repo.item(session, post_id)
+            holder = current.locked_by if current is not None and current.locked_by else actor.id
         audit_repo.append(session, actor.id, actor.name, "post.view", f"post:{post_id}", {})
         item = triage_repo.item(session, post_id)
         assert item is not None
@@ -105,22 +127,43 @@ def open_item(db: Database, actor: Actor, post_id: int) -> ItemState:
         )
 
 
+def record_view(db: Database, actor: Actor, post_id: int, via: str) -> None:
+    """Audit a read of one post that did not come through its page (the API)."""
+    with db.write() as session:
+        audit_repo.append(session, actor.id, actor.name, "post.view", f"post:{post_id}", {"via": via})
+
+
 def release(db: Database, actor: Actor, post_id: int) -> None:
     """Let go of the actor's lock on a post."""
     with db.write() as session:
-        triage_repo.release_lock(session, post_id, actor.id or 0)
+        if actor.id is not None:
+            triage_repo.release_lock(session, post_id, actor.id)
 
 
 def take_batch(db: Database, actor: Actor, size: int) -> list[int]:
     """Deal up to `size` new, unassigned posts (most urgent first) to the actor; return their ids."""
     _require(can_triage(actor.role), "Taking a batch takes the analyst role or higher.")
+    if actor.id is None:
+        raise EarfulError("A batch is dealt to a person: sign in as the analyst who will work it.")
     size = max(1, min(size, MAX_BATCH))
     now = utcnow()
+    stale = lock_cutoff(now)
+    won: list[int] = []
+    tried: list[int] = []
     with db.write() as session:
-        # Over-ask: a concurrent analyst may win some of the candidates first.
-        candidates = list(triage_repo.unassigned_candidates(session, size * 2))
-        triage_repo.ensure_items(session, candidates, now)
-        won = triage_repo.claim(session, candidates, actor.id or 0, now, limit=size)
+        # A concurrent analyst may win some candidates first (on PostgreSQL, where writers do not
+        # queue): ask again for fresh ones until the batch is full or none are left.
+        for _ in range(5):
+            candidates = list(
+                triage_repo.unassigned_candidates(session, (size - len(won)) * 2, actor.id, stale, tried)
+            )
+            if not candidates:
+                break
+            tried += candidates
+            triage_repo.ensure_items(session, candidates, now)
+            won += triage_repo.claim(session, candidates, actor.id, now, size - len(won), stale)
+            if len(won) >= size:
+                break
         for pid in won:
             _record(session, actor, pid, "assign", now, assignee=actor.name, batch=True)
     return won
@@ -146,6 +189,9 @@ def set_status(db: Database, actor: Actor, post_id: int, status: str, reason: st
         fields: dict[str, Any] = {"status": status, "reason": reason}
         if status == "investigating" and item.assignee_id is None:
             fields["assignee_id"] = actor.id
+        if status == "new":
+            # Back in the pool: nobody's, and open to the next batch.
+            fields.update(assignee_id=None, locked_by=None, locked_at=None)
         triage_repo.update_item(session, post_id, now, **fields)
         _record(session, actor, post_id, "status", now, status=status, was=item.status, reason=reason)
 
@@ -160,9 +206,10 @@ def assign(db: Database, actor: Actor, post_id: int, user_id: int | None) -> Non
         _claim_lock(session, actor, post_id, now)
         name = None
         if user_id is not None:
-            name = triage_repo.user_names(session, [user_id]).get(user_id)
-            if name is None:
-                raise NotFound(f"There is no user {user_id}.")
+            person = triage_repo.user(session, user_id)
+            if person is None or not person.active or not can_triage(person.role):
+                raise EarfulError("Assign posts to someone who triages: an active analyst, lead or admin.")
+            name = person.username
         triage_repo.update_item(session, post_id, now, assignee_id=user_id)
         _record(session, actor, post_id, "assign", now, assignee=name)
 
@@ -242,6 +289,7 @@ def bulk(
         raise EarfulError(f"Choose one of: {', '.join(BULK_ACTIONS)}.")
     done, skipped = 0, 0
     for pid in list(dict.fromkeys(post_ids))[:200]:
+        held_before = _holds_lock(db, actor, pid)
         try:
             if action in ("investigating", "resolved", "dismissed"):
                 set_status(db, actor, pid, action, reason)
@@ -256,7 +304,22 @@ def bulk(
             raise
         except EarfulError:
             skipped += 1
+        finally:
+            # A bulk action must not leave hundreds of posts locked to one person for minutes.
+            if not held_before:
+                release(db, actor, pid)
     return {"done": done, "skipped": skipped}
+
+
+def _holds_lock(db: Database, actor: Actor, post_id: int) -> bool:
+    with db.read() as session:
+        item = triage_repo.item(session, post_id)
+    return bool(
+        item is not None
+        and item.locked_by == actor.id
+        and item.locked_at is not None
+        and (as_utc(item.locked_at) or item.locked_at) >= lock_cutoff()
+    )
 
 
 def timeline(db: Database, post_id: int) -> list[TriageEvent]:

@@ -105,7 +105,9 @@ def _filtered(
         ids = list(
             session.scalars(
                 select(Category.id).where(
-                    or_(Category.key == f.category, Category.key.like(f.category + ".%"))
+                    or_(
+                        Category.key == f.category, Category.key.startswith(f.category + ".", autoescape=True)
+                    )
                 )
             )
         ) or [-1]
@@ -131,7 +133,8 @@ def _tsquery(query: Query) -> Any:
     # tsquery_and/or/not are the functions behind PostgreSQL's &&, || and !! tsquery operators.
     def one(term: Term) -> Any:
         if term.prefix:
-            found = func.to_tsquery("simple", term.words[0].replace("'", "") + ":*")
+            # quote_literal makes the word one lexeme, whatever it holds; only ":*" is our syntax.
+            found = func.to_tsquery("simple", func.quote_literal(term.words[0]).concat(":*"))
         else:
             found = func.phraseto_tsquery("simple", " ".join(term.words))
         return func.tsquery_not(found) if term.negated else found
@@ -171,12 +174,19 @@ def page(
     limit: int,
     after: tuple[Any, ...] | None = None,
     only_id: int | None = None,
+    exclude: Sequence[int] = (),
 ) -> list[FeedRow]:
     """Return up to `limit` posts in `sort` order ("newest" or "urgency") after the keyset `after`.
 
     Keyset pagination: `after` is the sort key of the last post shown ((posted_at, id), or
     (urgency, posted_at, id)), so a deep page costs what the first one does.
     """
+    if sort == "arrival":
+        # The live feed: posts stored after a point, oldest first, so none is skipped when many arrive.
+        stmt = _filtered(session, f, (Post, Source, _copies(), *ROW_COLUMNS)).order_by(Post.id)
+        if exclude:
+            stmt = stmt.where(Post.id.not_in(list(exclude)))
+        return _rows(session.execute(stmt.limit(limit)))
     # One post by id, copy or not: the post page shows copies too, with a link to their original.
     stmt = _filtered(session, f, (Post, Source, _copies(), *ROW_COLUMNS), originals_only=only_id is None)
     if only_id is not None:
@@ -192,11 +202,23 @@ def page(
         stmt = stmt.order_by(Post.posted_at.desc(), Post.id.desc())
         if after is not None:
             stmt = stmt.where(tuple_(Post.posted_at, Post.id) < tuple_(*after))
-    rows = session.execute(stmt.limit(limit))
+    return _rows(session.execute(stmt.limit(limit)))
+
+
+def _rows(rows: Any) -> list[FeedRow]:
     return [
         FeedRow(post, source, int(copies), status or "new", assignee, team, bool(flagged), locker, locked)
         for post, source, copies, status, assignee, team, flagged, locker, locked in rows
     ]
+
+
+def first_pending_id(session: Session, after_id: int, captured_since: datetime) -> int | None:
+    """Return the lowest id above `after_id` of a post captured since then and not yet enriched."""
+    return session.scalar(
+        select(func.min(Post.id)).where(
+            Post.id > after_id, Post.text.is_(None), Post.captured_at >= captured_since
+        )
+    )
 
 
 def count(session: Session, f: FeedFilter, cap: int = COUNT_CAP) -> int:

@@ -301,3 +301,11 @@ def similar_to(session: Session, post_id: int, limit: int = 5) -> Sequence[Post]
         )
     }
     return [found[pid] for pid in neighbours if pid in found][:limit]
+
+
+def existing_ids(session: Session, post_ids: Sequence[int]) -> set[int]:
+    """Return which of these post ids still exist."""
+    found: set[int] = set()
+    for chunk in _chunks(list(post_ids)):
+        found.update(session.scalars(select(Post.id).where(Post.id.in_(chunk))))
+    return found

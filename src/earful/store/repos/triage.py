@@ -44,23 +44,42 @@ def update_item(session: Session, post_id: int, now: datetime, **fields: Any) ->
     )
 
 
-def unassigned_candidates(session: Session, limit: int) -> Sequence[int]:
-    """Return up to `limit` ids of enriched original posts that are new and unassigned, most urgent first."""
+def _free(stale_before: datetime, user_id: int) -> Any:
+    """Nobody else has the item open: no lock, the user's own, or one that has lapsed."""
+    return or_(
+        TriageItem.locked_by.is_(None), TriageItem.locked_by == user_id, TriageItem.locked_at < stale_before
+    )
+
+
+def unassigned_candidates(
+    session: Session, limit: int, user_id: int, stale_before: datetime, skip: Sequence[int] = ()
+) -> Sequence[int]:
+    """Return up to `limit` ids of enriched original posts that are new, unassigned and not open in
+    anyone's hands, most urgent first."""
     stmt = (
         select(Post.id)
         .outerjoin(TriageItem, TriageItem.post_id == Post.id)
         .where(
             Post.duplicate_of.is_(None),
             Post.text.is_not(None),
-            or_(TriageItem.id.is_(None), and_(TriageItem.status == "new", TriageItem.assignee_id.is_(None))),
+            or_(
+                TriageItem.id.is_(None),
+                and_(
+                    TriageItem.status == "new", TriageItem.assignee_id.is_(None), _free(stale_before, user_id)
+                ),
+            ),
         )
         .order_by(Post.urgency.desc(), Post.posted_at.desc(), Post.id.desc())
         .limit(limit)
     )
+    if skip:
+        stmt = stmt.where(Post.id.not_in(skip))
     return session.scalars(stmt).all()
 
 
-def claim(session: Session, post_ids: Sequence[int], user_id: int, now: datetime, limit: int) -> list[int]:
+def claim(
+    session: Session, post_ids: Sequence[int], user_id: int, now: datetime, limit: int, stale_before: datetime
+) -> list[int]:
     """Assign still-unassigned new items to `user_id`, up to `limit`; return the posts this call won.
 
     Each claim is a conditional UPDATE, so when two analysts take a batch at once every item goes
@@ -72,7 +91,12 @@ def claim(session: Session, post_ids: Sequence[int], user_id: int, now: datetime
             break
         result = session.execute(
             update(TriageItem)
-            .where(TriageItem.post_id == pid, TriageItem.assignee_id.is_(None), TriageItem.status == "new")
+            .where(
+                TriageItem.post_id == pid,
+                TriageItem.assignee_id.is_(None),
+                TriageItem.status == "new",
+                _free(stale_before, user_id),
+            )
             .values(assignee_id=user_id, status="investigating", updated_at=now),
             execution_options=NO_SYNC,
         )
@@ -191,6 +215,11 @@ def post_category_keys(session: Session, post_id: int) -> list[str]:
     if any(by == "analyst" for by, _ in rows):
         return [key for by, key in rows if by == "analyst"]
     return [key for _, key in rows]
+
+
+def user(session: Session, user_id: int) -> User | None:
+    """Return the user with this id, or None."""
+    return session.get(User, user_id)
 
 
 def user_names(session: Session, user_ids: Sequence[int]) -> dict[int, str]:

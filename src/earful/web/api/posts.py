@@ -91,10 +91,12 @@ def list_posts(
     )
 
 
-@router.get("/posts/{post_id}", response_model=PostRead, dependencies=[Depends(reader)])
-def get_post(post_id: int, db: Database = Depends(get_db)) -> PostRead:
-    """Return one post."""
-    return PostRead.model_validate(detail(db, post_id).post, from_attributes=True)
+@router.get("/posts/{post_id}", response_model=PostRead)
+def get_post(post_id: int, account: Account = Depends(reader), db: Database = Depends(get_db)) -> PostRead:
+    """Return one post (the read is audited, as a view of its page is)."""
+    found = detail(db, post_id).post
+    service.record_view(db, _actor(account), post_id, "api")
+    return PostRead.model_validate(found, from_attributes=True)
 
 
 class LabelsUpdate(BaseModel):

@@ -11,7 +11,6 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from earful.accounts.policies import ROLES, can_manage_users, can_read_audit, can_view_settings
 from earful.accounts.service import Account, list_users, update_user
 from earful.audit.service import page as audit_page
-from earful.audit.service import record
 from earful.classify.policies import can_edit_taxonomy
 from earful.classify.service import current, submit
 from earful.ingest.policies import can_erase, can_manage_sources
@@ -34,7 +33,11 @@ source_admin = guard.page(can_manage_sources, "Managing sources takes the admin 
 eraser = guard.page(can_erase, "Erasing a person's data takes the admin role.")
 taxonomist = guard.page(can_edit_taxonomy, "Editing the taxonomy takes the lead role or higher.")
 settings_reader = guard.page(can_view_settings, "Settings are for admins.")
-HIDDEN_SETTINGS = {"secret_key", "database_url"}
+
+
+def _hidden(name: str) -> bool:
+    # Keys, passwords and URLs that may carry credentials are never shown.
+    return any(word in name for word in ("secret", "password", "token", "key")) or name.endswith("_url")
 
 
 def _base(request: Request, account: Account, **extra: Any) -> dict[str, Any]:
@@ -88,16 +91,13 @@ def save_user(
             raise EarfulError("Choose a user.")
         team_id = int(raw_team) if raw_team.isdigit() else None
         active = form.get("active") == "on"
-        update_user(db, account.id, account.username, int(raw_id), role=role, team_id=team_id, active=active)
+        update_user(db, actor_of(account), int(raw_id), role=role, team_id=team_id, active=active)
     except EarfulError as exc:
         errors = {int(raw_id) if raw_id.isdigit() else 0: exc.message}
         context = _base(
             request, account, users=list_users(db), roles=ROLES, teams=triage_service.teams(db), errors=errors
         )
         return render(request, "admin_users.html", context, status_code=400)
-    record(
-        db, account.id, account.username, "user.update", f"user:{raw_id}", role=role, team=raw_team or None
-    )
     request.session["flash"] = "User saved."
     return RedirectResponse("/admin/users", status_code=303)
 
@@ -228,7 +228,7 @@ def settings_page(
     rows = [
         (
             f"EARFUL_{name.upper()}",
-            "(hidden)" if name in HIDDEN_SETTINGS else str(getattr(settings, name)),
+            "(hidden)" if _hidden(name) else str(getattr(settings, name)),
             field.description,
         )
         for name, field in Settings.model_fields.items()

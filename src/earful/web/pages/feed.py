@@ -15,7 +15,17 @@ from earful.classify.service import current
 from earful.kit.errors import EarfulError
 from earful.settings import Settings
 from earful.store.db import Database
-from earful.triage.feed import SENTIMENTS, SORTS, STATUSES, arrived, count, facets, feed, newest_id
+from earful.triage.feed import (
+    SENTIMENTS,
+    SORTS,
+    STATUSES,
+    arrived,
+    count,
+    facets,
+    feed,
+    newest_id,
+    settled_up_to,
+)
 from earful.triage.policies import can_read_posts
 from earful.triage.service import lock_cutoff
 from earful.web import guard
@@ -26,7 +36,8 @@ from earful.web.render import TEMPLATES, render
 router = APIRouter()
 reader = guard.page(can_read_posts, "Reading posts needs an account with a role.")
 STREAM_POLL_SECONDS = 1.0
-STREAM_MAX_SECONDS = 300  # browsers reconnect on their own; a bounded stream frees the worker thread
+STREAM_MAX_SECONDS = 300
+STREAM_BATCH = 100  # browsers reconnect on their own; a bounded stream frees the worker thread
 
 
 def _categories(db: Database) -> list[tuple[str, str]]:
@@ -105,20 +116,29 @@ async def feed_stream(request: Request, after_id: int = 0, db: Database = Depend
     where, _, _ = filter_from(dict(request.query_params))
 
     async def events() -> AsyncIterator[bytes]:
-        last = after_id
+        # `floor`: every post at or below it has been sent or never will be; `sent`: posts above it
+        # already sent (enrichment can finish out of id order, so the floor trails behind them).
+        floor, sent = after_id, set[int]()
         waited = 0.0
         yield b"retry: 3000\n\n"
         while waited < STREAM_MAX_SECONDS and not await request.is_disconnected():
-            posts = await asyncio.to_thread(arrived, db, where, last)
+            posts = await asyncio.to_thread(arrived, db, where, floor, STREAM_BATCH, sorted(sent))
             if posts:
-                last = max(p.id for p in posts)
-                html = TEMPLATES.get_template("_posts.html").render(posts=posts, fresh=True)
-                data = orjson.dumps({"html": html, "last": last, "count": len(posts)}).decode()
+                sent.update(p.id for p in posts)
+                template = TEMPLATES.get_template("_posts.html")
+                items = [
+                    {"id": p.id, "html": template.render(posts=[p], fresh=True)} for p in reversed(posts)
+                ]
+            floor = await asyncio.to_thread(settled_up_to, db, floor, max(sent, default=floor))
+            sent = {pid for pid in sent if pid > floor}
+            if posts:
+                data = orjson.dumps({"items": items, "floor": floor}).decode()
                 yield f"event: posts\ndata: {data}\n\n".encode()
             else:
                 yield b": keep-alive\n\n"
-            await asyncio.sleep(STREAM_POLL_SECONDS)
-            waited += STREAM_POLL_SECONDS
+            if len(posts) < STREAM_BATCH:
+                await asyncio.sleep(STREAM_POLL_SECONDS)
+                waited += STREAM_POLL_SECONDS
 
     headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
     return StreamingResponse(events(), media_type="text/event-stream", headers=headers)

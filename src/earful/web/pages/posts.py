@@ -58,7 +58,10 @@ def _post_page(
     error: str | None = None,
     status_code: int = 200,
 ) -> Response:
-    state = service.open_item(db, actor_of(account), post_id)
+    # Opening a post locks it to you, but only when you opened it from Earful itself or typed its
+    # address: a link on another site must not lock posts in your name.
+    same_site = request.headers.get("sec-fetch-site", "none") in ("same-origin", "none")
+    state = service.open_item(db, actor_of(account), post_id, lock=same_site)
     in_use = current(db)
     context: dict[str, Any] = {
         "account": account,

@@ -14,7 +14,7 @@ from earful.store.db import Database
 from earful.store.repos.feed import FeedFilter
 from earful.triage import service
 from earful.triage.feed import feed
-from earful.triage.policies import can_manage_teams, can_read_posts, can_see_team_queues, can_triage
+from earful.triage.policies import can_manage_teams, can_open_team_queue, can_read_posts, can_triage
 from earful.triage.service import lock_cutoff
 from earful.web import guard
 from earful.web.deps import csrf_token, get_db
@@ -183,8 +183,7 @@ def team_queue(
     team = next((t for t in service.teams(db) if t.id == team_id), None)
     if team is None:
         raise NotFound(f"There is no team {team_id}.")
-    member = (account.display_name or account.username) in team.members
-    if not (can_see_team_queues(account.role) or member):
+    if not can_open_team_queue(account.role, account.team_id, team_id):
         raise Forbidden("A team's queue is open to its members, leads and admins.")
     return _queue(
         request,

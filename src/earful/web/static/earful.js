@@ -6,19 +6,34 @@ function startLiveFeed() {
   const marker = document.getElementById("live");
   const list = document.getElementById("feed");
   if (!marker || !list || marker.dataset.off || !window.EventSource) return;
-  const source = new EventSource(marker.dataset.stream);
   let arrivedCount = 0;
-  source.addEventListener("posts", (event) => {
-    const data = JSON.parse(event.data);
-    list.insertAdjacentHTML("afterbegin", data.html);
-    arrivedCount += data.count;
-    marker.textContent = arrivedCount + " new post" + (arrivedCount === 1 ? "" : "s") + " arrived";
-    marker.hidden = false;
-    const empty = document.getElementById("empty");
-    if (empty) empty.remove();
-    // Reconnect from the newest post seen, not the page's starting point.
-    marker.dataset.stream = marker.dataset.stream.replace(/after_id=\d+/, "after_id=" + data.last);
-  });
+  const connect = () => {
+    const source = new EventSource(marker.dataset.stream);
+    source.addEventListener("posts", (event) => {
+      const data = JSON.parse(event.data);
+      // Oldest first, each put on top: the newest ends up first. A post already shown is skipped
+      // (after a reconnect the server may send a few again).
+      data.items.forEach((item) => {
+        if (list.querySelector('li[data-post-id="' + item.id + '"]')) return;
+        list.insertAdjacentHTML("afterbegin", item.html);
+        arrivedCount += 1;
+      });
+      if (arrivedCount) {
+        marker.textContent = arrivedCount + " new post" + (arrivedCount === 1 ? "" : "s") + " arrived";
+        marker.hidden = false;
+        const empty = document.getElementById("empty");
+        if (empty) empty.remove();
+      }
+      // Reconnect from where the server says everything before has been sent.
+      marker.dataset.stream = marker.dataset.stream.replace(/after_id=\d+/, "after_id=" + data.floor);
+    });
+    // The server ends each stream after a few minutes; reconnect from the latest point, not the first.
+    source.onerror = () => {
+      source.close();
+      setTimeout(connect, 3000);
+    };
+  };
+  connect();
 }
 
 function startPreviewCount() {
