@@ -39,7 +39,8 @@ class FakeProvider:
     def __init__(self, port: int) -> None:
         self.issuer = f"http://127.0.0.1:{port}"
         self.key = RSAKey.generate_key(2048, parameters={"kid": "k1"})
-        self.next_user = "ana"
+        self.next_user = "ana"  # who signs in at the provider (their stable subject)
+        self.next_name: str | None = None  # the username they claim, if not the same
         self.codes: dict[str, dict[str, str]] = {}
         self.app = FastAPI()
         self.app.get("/.well-known/openid-configuration")(self.discovery)
@@ -61,7 +62,11 @@ class FakeProvider:
     def authorize(self, request: Request) -> RedirectResponse:
         q = request.query_params
         code = secrets.token_urlsafe(8)
-        self.codes[code] = {"nonce": q.get("nonce", ""), "user": self.next_user}
+        self.codes[code] = {
+            "nonce": q.get("nonce", ""),
+            "user": self.next_user,
+            "name": self.next_name or self.next_user,
+        }
         return RedirectResponse(f"{q['redirect_uri']}?{urlencode({'code': code, 'state': q['state']})}")
 
     def token(self, code: str = Form(...)) -> dict[str, Any]:
@@ -74,7 +79,7 @@ class FakeProvider:
             "iat": now,
             "exp": now + 300,
             "nonce": grant["nonce"],
-            "preferred_username": grant["user"],
+            "preferred_username": grant["name"],
         }
         id_token = jwt.encode({"alg": "RS256", "kid": "k1"}, claims, self.key)
         return {"access_token": "at", "token_type": "Bearer", "expires_in": 300, "id_token": id_token}
@@ -137,3 +142,20 @@ def test_single_sign_on_turns_away_someone_without_an_account(
 def test_without_settings_there_is_no_single_sign_on(client: TestClient) -> None:
     assert "single sign-on" not in client.get("/login").text
     assert client.get("/login/sso").status_code == 404
+
+
+def test_an_account_is_bound_to_the_first_identity_that_signs_on_as_it(
+    db: Database, settings: Settings, provider: FakeProvider
+) -> None:
+    add_user(db, "ana", "long enough password", "admin")
+    configured = settings.model_copy(update={"oidc_issuer": provider.issuer, "oidc_client_id": CLIENT_ID})
+    with TestClient(create_app(configured, db), follow_redirects=False) as client:
+        assert _sign_on(client, provider).status_code == 303  # Ana, binding her account
+    # Mallory renames herself "ana" at the provider: the name is taken by another identity.
+    provider.next_user, provider.next_name = "mallory", "ana"
+    with TestClient(create_app(configured, db), follow_redirects=False) as client:
+        assert _sign_on(client, provider).status_code == 403
+    # Ana renamed at the provider still signs in: her identity, not her name, is what counts.
+    provider.next_user, provider.next_name = "ana", "ana.smith"
+    with TestClient(create_app(configured, db), follow_redirects=False) as client:
+        assert _sign_on(client, provider).status_code == 303

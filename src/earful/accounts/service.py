@@ -161,10 +161,22 @@ def update_user(
         audit_repo.append(session, actor.id, actor.name, "user.update", f"user:{user.username}", change)
 
 
-def account_by_username(db: Database, username: str) -> Account | None:
-    """Return the active account with this username, or None (for single sign-on)."""
-    with db.read() as session:
-        user = users_repo.get_by_username(session, username)
-    if user is None or not user.active:
-        return None
-    return Account(user.id, user.username, user.role, user.display_name, user.team_id)
+def account_for_sign_on(db: Database, subject: str, username: str) -> Account | None:
+    """Return the active account a single sign-on identity belongs to, or None.
+
+    `subject` ("issuer|sub") is the provider's stable id for the person. An account bound to it is
+    theirs, whatever they are called now. Otherwise the account named `username` is bound to it,
+    if no other identity holds it yet: an admin created that account for this person. A name
+    already bound to another identity is refused, so renaming oneself at the provider to an
+    admin's username gets nowhere.
+    """
+    with db.write() as session:
+        user = users_repo.get_by_sso_subject(session, subject)
+        if user is None and username:
+            named = users_repo.get_by_username(session, username)
+            if named is not None and named.sso_subject is None:
+                users_repo.set_fields(session, named.id, sso_subject=subject)
+                user = named
+        if user is None or not user.active:
+            return None
+        return Account(user.id, user.username, user.role, user.display_name, user.team_id)

@@ -37,6 +37,8 @@ class User(Base):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = created_column()
     last_login_at: Mapped[datetime | None] = mapped_column()
+    # "issuer|subject" of the single sign-on identity this account is bound to (first sign-on binds).
+    sso_subject: Mapped[str | None] = mapped_column(String(400), unique=True)
 
 
 class ApiToken(Base):

@@ -17,6 +17,11 @@ def get_by_username(session: Session, username: str) -> User | None:
     return session.scalars(select(User).where(User.username == username)).one_or_none()
 
 
+def get_by_sso_subject(session: Session, subject: str) -> User | None:
+    """Return the user bound to this single sign-on subject, or None."""
+    return session.scalars(select(User).where(User.sso_subject == subject)).one_or_none()
+
+
 def get(session: Session, user_id: int) -> User | None:
     """Return the user with this id, or None."""
     return session.get(User, user_id)

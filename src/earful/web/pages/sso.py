@@ -13,7 +13,7 @@ from authlib.integrations.starlette_client import OAuth, OAuthError
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
-from earful.accounts.service import account_by_username
+from earful.accounts.service import account_for_sign_on
 from earful.audit.service import record
 from earful.kit.errors import NotFound
 from earful.settings import Settings
@@ -73,7 +73,10 @@ async def sso_callback(
         return _refuse(request, "Single sign-on did not complete. Try again, or sign in with your password.")
     claims = token.get("userinfo") or {}
     username = str(claims.get(settings.oidc_username_claim) or "").strip()
-    account = account_by_username(db, username) if username else None
+    if settings.oidc_username_claim == "email" and claims.get("email_verified") is not True:
+        username = ""  # an unverified address proves nothing
+    subject = f"{claims.get('iss', '')}|{claims.get('sub', '')}"
+    account = account_for_sign_on(db, subject, username) if claims.get("sub") else None
     if account is None:
         record(db, None, username[:80] or "?", "login.sso_refused")
         return _refuse(
