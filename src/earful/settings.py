@@ -70,6 +70,14 @@ class Settings(BaseSettings):
         description="ID-token claim matched to an Earful username "
         "(an admin creates the account and its role first).",
     )
+    reddit_client_id: str | None = Field(
+        default=None, description="Reddit app client id, for Reddit sources."
+    )
+    reddit_client_secret: str | None = Field(default=None, description="Reddit app client secret.")
+    x_bearer_token: str | None = Field(default=None, description="X API bearer token, for X sources.")
+    mastodon_access_token: str | None = Field(
+        default=None, description="Mastodon access token (optional: public timelines need none)."
+    )
     secure_cookies: bool = Field(
         default=False, description="Send the session cookie over HTTPS only (set true behind TLS)."
     )

@@ -11,8 +11,9 @@ from sqlalchemy.orm import Session
 
 from earful.connectors.files import map_item
 from earful.contracts import PostDraft, RawItem
+from earful.ingest.polling import poll
 from earful.ingest.privacy import purge_expired
-from earful.ingest.schemas import ENRICH_JOB
+from earful.ingest.schemas import ENRICH_JOB, POLL_JOB
 from earful.ingest.stories import assign_stories
 from earful.jobs.registry import JobContext, job
 from earful.kit.clock import utcnow
@@ -329,3 +330,11 @@ def retention(ctx: JobContext, _payload: dict[str, Any]) -> None:
     if ctx.db is None:
         raise RuntimeError("the retention job needs the database, not one session")
     purge_expired(ctx.db, ctx.settings)
+
+
+@job(POLL_JOB)
+def poll_source(ctx: JobContext, payload: dict[str, Any]) -> None:
+    """Poll one live source (queued by the worker's scheduler when the source is due)."""
+    if ctx.db is None:
+        raise RuntimeError("the poll job needs the database, not one session")
+    poll(ctx.db, ctx.settings, int(payload["source_id"]))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 ENRICH_JOB = "ingest.enrich"
+POLL_JOB = "ingest.poll"
 
 
 @dataclass(slots=True)

@@ -10,6 +10,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from earful.connectors.files import UnknownFormat, detect_format, map_item, payload_text, read_items
 from earful.contracts import PostDraft, RawItem, Rejected
 from earful.ingest.background import read_in_background
@@ -166,11 +168,21 @@ def _map_into(
     batch.posts[row["external_id"]] = (arranged, item.format, _raw_text(item))
 
 
-def _commit(db: Database, settings: Settings, target: _Target, origin: str, batch: _Batch) -> tuple[int, int]:
-    """Store one batch in one transaction with its enrichment job; return (imported, duplicates)."""
+def _commit(
+    db: Database,
+    settings: Settings,
+    target: _Target,
+    origin: str,
+    batch: _Batch,
+    also: Callable[[Session], None] | None = None,
+) -> tuple[int, int]:
+    """Store one batch in one transaction with its enrichment job (and `also`, such as a poll's new
+    cursor, so the two are never out of step); return (imported, duplicates)."""
     now = utcnow()
     rows = target.packer.finish([row for row, _, _ in batch.posts.values()])
     with db.write() as session:
+        if also is not None:
+            also(session)
         new = posts_repo.insert_new(session, rows)
         seal = target.sealer.seal
         raws = [(new[ext], fmt, seal(raw)) for ext, (_, fmt, raw) in batch.posts.items() if ext in new]
@@ -231,6 +243,43 @@ def iter_import(
             if on_progress:
                 on_progress(batch.read)
     return summary
+
+
+@dataclass(slots=True)
+class Stored:
+    """What storing one page of a poll did."""
+
+    read: int = 0
+    imported: int = 0
+    duplicates: int = 0
+    skipped: int = 0
+    quarantined: int = 0
+    skip_reasons: dict[str, int] = field(default_factory=dict)
+
+
+def store_entries(
+    db: Database,
+    settings: Settings,
+    source: Source,
+    entries: list[RawItem | Rejected],
+    origin: str,
+    also: Callable[[Session], None] | None = None,
+) -> Stored:
+    """Map and store one page of items from a live source in one transaction, with `also`."""
+    require_collectable(source)
+    packer = posts_repo.capture_packer(db.write_engine.dialect)
+    target = _Target(source.id, source.language, packer, raw_sealer(settings.secret))
+    batch = _Batch()
+    keys: dict[str | None, str | None] = {}
+    for entry in entries:
+        batch.read += 1
+        if isinstance(entry, Rejected):
+            batch.rejects.append((entry.location, entry.reason, storable(entry.raw)))
+        else:
+            _map_into(batch, target, entry, settings.secret, keys)
+    imported, duplicates = _commit(db, settings, target, origin, batch, also)
+    rejected = len(batch.rejects)
+    return Stored(batch.read, imported, duplicates, batch.skipped, rejected, dict(batch.skip_reasons))
 
 
 def _quarantine_file(

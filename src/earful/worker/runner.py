@@ -8,6 +8,7 @@ import time
 
 import earful.classify.jobs  # noqa: F401 - registers the classify job handlers
 from earful.ingest.jobs import RETENTION_JOB
+from earful.ingest.polling import schedule_due
 from earful.jobs.queue import drain, enqueue_once, recover_stale, worker_name
 from earful.settings import Settings
 from earful.store.db import Database
@@ -30,6 +31,7 @@ def run_worker(db: Database, settings: Settings, stop: threading.Event, once: bo
             with db.write() as session:
                 enqueue_once(session, settings, RETENTION_JOB, {})
             next_retention = time.monotonic() + RETENTION_EVERY_SECONDS
+        schedule_due(db, settings)
         ran = drain(db, settings, limit=100)
         total += ran
         if ran == 0:

@@ -30,6 +30,10 @@ class Source(Base):
     retention_days: Mapped[int | None] = mapped_column()
     last_success_at: Mapped[datetime | None] = mapped_column()
     last_error: Mapped[str | None] = mapped_column(Text)
+    # Live polling: when the scheduler queues the next poll, the last one, and failures in a row.
+    next_poll_at: Mapped[datetime | None] = mapped_column()
+    last_polled_at: Mapped[datetime | None] = mapped_column()
+    failures: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = created_column()
 
 
@@ -41,6 +45,7 @@ class Post(Base):
         UniqueConstraint("source_id", "external_id", name="uq_posts_source_external"),
         Index("ix_posts_feed", "posted_at", "id"),
         Index("ix_posts_urgency", "urgency", "posted_at", "id"),
+        Index("ix_posts_source_captured", "source_id", "captured_at"),
         # Partial: a post has neither until enrichment, and skipping NULLs keeps capture fast.
         Index(
             "ix_posts_fingerprint",

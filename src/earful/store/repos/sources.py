@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from earful.store.models import Source
@@ -37,3 +38,16 @@ def all_sources(session: Session) -> Sequence[Source]:
 def set_fields(session: Session, source_id: int, **fields: Any) -> None:
     """Change a source's settings (retention, enabled, consent basis...)."""
     session.execute(update(Source).where(Source.id == source_id).values(**fields))
+
+
+def due_for_poll(session: Session, now: datetime, kinds: Sequence[str]) -> Sequence[Source]:
+    """Return enabled sources of these kinds whose next poll time has come (or was never set)."""
+    return session.scalars(
+        select(Source)
+        .where(
+            Source.enabled.is_(True),
+            Source.kind.in_(kinds),
+            or_(Source.next_poll_at.is_(None), Source.next_poll_at <= now),
+        )
+        .order_by(Source.id)
+    ).all()

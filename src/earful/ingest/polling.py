@@ -1,0 +1,233 @@
+"""Poll live sources: resume from the cursor, store each page with its cursor, and keep health.
+
+Each page's posts and the cursor after it are committed together, so a poll killed at any moment
+resumes exactly where its last committed page ended: nothing lost, nothing stored twice (and the
+unique (source, external id) index would refuse a second copy anyway).
+
+What a failure does:
+- rate limited (429, or the platform's budget spent): wait as long as it says; not a failure;
+- credentials refused (401/403): the source is disabled with the reason, for a person to fix;
+- unreachable or 5xx: back off exponentially (with jitter) and try again;
+- an unreadable body: quarantined with its reason, then back off like a failure.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from earful.connectors import live
+from earful.connectors.live.http import AuthFailed, Http, Malformed, RateLimited, SourceError
+from earful.contracts import RawItem, Rejected
+from earful.ingest.policies import require_collectable
+from earful.ingest.schemas import POLL_JOB
+from earful.ingest.service import store_entries
+from earful.jobs.queue import enqueue
+from earful.kit.clock import as_utc, utcnow
+from earful.kit.errors import NotFound
+from earful.settings import Settings
+from earful.store.db import Database
+from earful.store.models import Source
+from earful.store.repos import audit as audit_repo
+from earful.store.repos import quarantine as quarantine_repo
+from earful.store.repos import sources as sources_repo
+from earful.store.sealing import quarantine_sealer
+
+DEFAULT_INTERVAL = 300  # seconds between polls
+DEFAULT_RATE = 30  # requests per minute, at most
+DEFAULT_MAX_PAGES = 10  # per poll; the next poll goes on from there
+MAX_BACKOFF = 6 * 3600
+
+
+@dataclass(slots=True)
+class PollResult:
+    """What one poll did."""
+
+    source: str
+    pages: int = 0
+    read: int = 0
+    imported: int = 0
+    duplicates: int = 0
+    skipped: int = 0
+    quarantined: int = 0
+    requests: int = 0
+    outcome: str = "ok"  # ok, rate-limited, disabled, failed, skipped
+    message: str = ""
+    next_poll_at: datetime | None = None
+    skip_reasons: dict[str, int] = field(default_factory=dict)
+
+
+def interval(source: Source) -> int:
+    """Return the seconds between the source's polls."""
+    return int((source.settings or {}).get("interval_seconds") or DEFAULT_INTERVAL)
+
+
+def backoff_seconds(failures: int, base: int) -> float:
+    """Return the wait after `failures` failures in a row: doubling from `base`, with jitter, capped."""
+    return float(min(MAX_BACKOFF, base * 2 ** max(failures - 1, 0))) * random.uniform(0.8, 1.2)
+
+
+def poll(db: Database, settings: Settings, source_id: int, max_pages: int | None = None) -> PollResult:
+    """Poll one source from its cursor and record how it went."""
+    with db.read() as session:
+        source = sources_repo.get(session, source_id)
+        if source is None:
+            raise NotFound(f"There is no source {source_id}.")
+    result = PollResult(source.name)
+    if not source.enabled:
+        result.outcome, result.message = "skipped", "the source is disabled"
+        return result
+    require_collectable(source)
+    connector = live.get(source.kind)
+    config = dict(source.settings or {})
+    target = live.Target(source.name, config, settings)
+    cursor: dict[str, Any] = dict(source.cursor or {})
+    cap = config.get("monthly_read_cap")
+    reads = (cursor.get("reads") or {}).get("count", 0)
+    if cap and reads >= int(cap) and (cursor.get("reads") or {}).get("month") == utcnow().strftime("%Y-%m"):
+        return _finish(db, source, result, "skipped", f"monthly read cap of {cap} reached", _next_month())
+    rate = float(config.get("rate_per_minute") or DEFAULT_RATE)
+    pages_allowed = max_pages or int(config.get("max_pages") or DEFAULT_MAX_PAGES)
+    origin = f"poll:{source.name}"
+    try:
+        with Http(min_interval=60.0 / rate) as http:
+            while result.pages < pages_allowed:
+                wait = http.exhausted()
+                if wait is not None:
+                    raise RateLimited(wait, f"the platform's rate limit is spent; waiting {wait:.0f} s")
+                page = connector.poll(http, target, cursor)
+                result.pages += 1
+                new_cursor = page.cursor
+
+                def keep_cursor(session: Session, cursor_after: dict[str, Any] = new_cursor) -> None:
+                    sources_repo.set_fields(session, source.id, cursor=cursor_after)
+
+                stored = store_entries(db, settings, source, page.entries, origin, also=keep_cursor)
+                cursor = new_cursor
+                result.read += stored.read
+                result.imported += stored.imported
+                result.duplicates += stored.duplicates
+                result.skipped += stored.skipped
+                result.quarantined += stored.quarantined
+                for reason, n in stored.skip_reasons.items():
+                    result.skip_reasons[reason] = result.skip_reasons.get(reason, 0) + n
+                if not page.more:
+                    break
+            result.requests = http.requests
+    except RateLimited as exc:
+        return _finish(
+            db, source, result, "rate-limited", str(exc), utcnow() + timedelta(seconds=exc.retry_after)
+        )
+    except AuthFailed as exc:
+        return _disable(db, source, result, str(exc))
+    except Malformed as exc:
+        with db.write() as session:
+            quarantine_repo.add_many(
+                session,
+                source.id,
+                origin,
+                [("response", str(exc), exc.body[:65536])],
+                utcnow(),
+                quarantine_sealer(settings.secret),
+            )
+        result.quarantined += 1
+        return _failed(db, source, result, str(exc))
+    except SourceError as exc:
+        return _failed(db, source, result, str(exc))
+    more_waiting = result.pages >= pages_allowed
+    when = utcnow() + timedelta(seconds=5 if more_waiting else interval(source))
+    return _finish(db, source, result, "ok", "", when, success=True)
+
+
+def _next_month() -> datetime:
+    now = utcnow()
+    return (now.replace(day=1) + timedelta(days=32)).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+
+
+def _finish(
+    db: Database,
+    source: Source,
+    result: PollResult,
+    outcome: str,
+    message: str,
+    next_at: datetime,
+    *,
+    success: bool = False,
+    failures: int | None = None,
+) -> PollResult:
+    now = utcnow()
+    fields: dict[str, Any] = {"next_poll_at": next_at, "last_polled_at": now}
+    if success:
+        fields.update(last_success_at=now, last_error=None, failures=0)
+    else:
+        fields["last_error"] = message
+    if failures is not None:
+        fields["failures"] = failures
+    with db.write() as session:
+        sources_repo.set_fields(session, source.id, **fields)
+    result.outcome, result.message, result.next_poll_at = outcome, message, next_at
+    return result
+
+
+def _failed(db: Database, source: Source, result: PollResult, message: str) -> PollResult:
+    failures = source.failures + 1
+    wait = backoff_seconds(failures, min(interval(source), 60))
+    return _finish(
+        db, source, result, "failed", message, utcnow() + timedelta(seconds=wait), failures=failures
+    )
+
+
+def _disable(db: Database, source: Source, result: PollResult, message: str) -> PollResult:
+    with db.write() as session:
+        sources_repo.set_fields(
+            session, source.id, enabled=False, last_error=message, last_polled_at=utcnow()
+        )
+        audit_repo.append(
+            session, None, "poller", "source.disabled", f"source:{source.name}", {"reason": message}
+        )
+    result.outcome, result.message = "disabled", message
+    return result
+
+
+def schedule_due(db: Database, settings: Settings, now: datetime | None = None) -> int:
+    """Queue a poll for every enabled live source that is due; return how many were queued.
+
+    Claiming a source moves its `next_poll_at` past the interval in the same transaction, so
+    several workers scheduling at once queue each poll once; the poll sets the real next time.
+    """
+    now = now or utcnow()
+    kinds = set(live.connectors())
+    queued = 0
+    with db.write() as session:
+        for source in sources_repo.due_for_poll(session, now, sorted(kinds)):
+            sources_repo.set_fields(
+                session, source.id, next_poll_at=now + timedelta(seconds=interval(source) + 60)
+            )
+            enqueue(session, settings, POLL_JOB, {"source_id": source.id})
+            queued += 1
+    return queued
+
+
+def preview(settings: Settings, source: Source) -> tuple[live.Page, int]:
+    """Fetch one page for `source` from its cursor without storing anything; return it and the
+    number of requests made."""
+    connector = live.get(source.kind)
+    target = live.Target(source.name, dict(source.settings or {}), settings)
+    with Http() as http:
+        page = connector.poll(http, target, dict(source.cursor or {}))
+        return page, http.requests
+
+
+def readable(entries: list[RawItem | Rejected]) -> list[RawItem]:
+    """Return the items of a page that could be read."""
+    return [e for e in entries if isinstance(e, RawItem)]
+
+
+def due(source: Source, now: datetime) -> bool:
+    """Return True when the source's next poll time has come."""
+    at = as_utc(source.next_poll_at)
+    return at is None or at <= now

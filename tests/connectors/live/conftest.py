@@ -1,0 +1,23 @@
+"""The replay server, loaded with the recorded payloads."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.connectors.live.replay import Replay, mastodon_statuses, reddit_children, serve, x_posts
+
+
+@pytest.fixture
+def replay(api_samples: Path) -> Iterator[Replay]:
+    """Return a running replay server with every platform's recorded items."""
+    state = Replay(
+        api_samples,
+        statuses=mastodon_statuses(api_samples),
+        children=reddit_children(api_samples),
+        posts=x_posts(api_samples),
+        feed=(api_samples / "rss" / "guardian.rss.xml").read_bytes(),
+    )
+    yield from serve(state)

@@ -1,0 +1,168 @@
+"""A local HTTP server that answers like Mastodon, Reddit, X and a feed host, from recorded payloads.
+
+The items it serves are the real recorded ones in ../shared/data/api-samples/; the paging around
+them (min_id, before, since_id and next_token, page sizes) follows each platform's API
+documentation, since the recordings hold single pages. Failures are injected per path: a queue of
+(status, headers, body) answers served before the real ones.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections import defaultdict, deque
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import uvicorn
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, Response
+
+from tests.browser.conftest import free_port
+
+
+def mastodon_statuses(samples: Path) -> list[dict[str, Any]]:
+    """Return every distinct status in the recorded Mastodon interactions, oldest first."""
+    pool: dict[str, dict[str, Any]] = {}
+    for path in sorted((samples / "mastodon").glob("*.json")):
+        data = json.loads(path.read_text())
+        for interaction in data if isinstance(data, list) else [data]:
+            body = interaction.get("body") if isinstance(interaction, dict) else None
+            values = (
+                body
+                if isinstance(body, list)
+                else (body.get("statuses") or [body])
+                if isinstance(body, dict)
+                else []
+            )
+            for status in values:
+                if isinstance(status, dict) and {"content", "account", "visibility", "id"} <= set(status):
+                    pool[str(status["id"])] = status
+    return [pool[k] for k in sorted(pool, key=int)]
+
+
+def reddit_children(samples: Path) -> list[dict[str, Any]]:
+    """Return the recorded r/askreddit submissions, newest first (as a listing orders them)."""
+    data = json.loads((samples / "reddit" / "listing_r-askreddit_new_2016-03.json").read_text())
+    return sorted(data["data"]["children"], key=lambda c: -float(c["data"]["created_utc"]))
+
+
+def x_posts(samples: Path) -> list[dict[str, Any]]:
+    """Return the recorded X v2 posts of a home and a list timeline, newest first."""
+    found: dict[str, dict[str, Any]] = {}
+    for name in ("v2_home_timeline.json", "v2_list_tweets.json"):
+        data = json.loads((samples / "twitter" / name).read_text())
+        body = data["body"] if isinstance(data, dict) else data[0]["body"]
+        for post in body["data"]:
+            found[post["id"]] = post
+    return [found[k] for k in sorted(found, key=int, reverse=True)]
+
+
+@dataclass
+class Replay:
+    """The server's state: what it serves, what it must fail, and what it saw."""
+
+    samples: Path
+    statuses: list[dict[str, Any]] = field(default_factory=list)
+    children: list[dict[str, Any]] = field(default_factory=list)
+    posts: list[dict[str, Any]] = field(default_factory=list)
+    feed: bytes = b""
+    failures: dict[str, deque[tuple[int, dict[str, str], str]]] = field(
+        default_factory=lambda: defaultdict(deque)
+    )
+    hits: list[tuple[float, str]] = field(default_factory=list)
+    base: str = ""
+
+    def fail(self, path: str, status: int, headers: dict[str, str] | None = None, body: str = "") -> None:
+        """Answer the next request to `path` with this instead of the real answer."""
+        self.failures[path].append((status, headers or {}, body))
+
+    def requests_to(self, path: str) -> list[float]:
+        """Return when each request to `path` arrived."""
+        return [at for at, seen in self.hits if seen == path]
+
+
+def build_app(state: Replay) -> FastAPI:
+    app = FastAPI()
+
+    @app.middleware("http")
+    async def inject(request: Request, call_next: Any) -> Response:
+        state.hits.append((time.monotonic(), request.url.path))
+        queue = state.failures.get(request.url.path)
+        if queue:
+            status, headers, body = queue.popleft()
+            return Response(body, status_code=status, headers=headers, media_type="application/json")
+        return await call_next(request)
+
+    def mastodon_page(request: Request) -> JSONResponse:
+        # Mastodon: newest first; with min_id, the `limit` statuses right after it.
+        limit = int(request.query_params.get("limit", 20))
+        min_id = request.query_params.get("min_id")
+        if min_id:
+            page = [s for s in state.statuses if int(s["id"]) > int(min_id)][:limit]
+        else:
+            page = state.statuses[-limit:]
+        return JSONResponse(list(reversed(page)))
+
+    app.get("/api/v1/timelines/tag/{tag}")(mastodon_page)
+    app.get("/api/v1/timelines/public")(mastodon_page)
+
+    @app.post("/api/v1/access_token")
+    def token() -> dict[str, str]:
+        return {"access_token": "replay-token", "token_type": "bearer"}
+
+    @app.get("/r/{sub}/new")
+    def reddit_new(request: Request, sub: str) -> dict[str, Any]:
+        # Reddit: newest first; with before=X, the `limit` items right after X (newer than it).
+        limit = int(request.query_params.get("limit", 25))
+        before = request.query_params.get("before")
+        items = state.children
+        if before:
+            index = next(i for i, c in enumerate(items) if c["data"]["name"] == before)
+            items = items[max(0, index - limit) : index]
+        else:
+            items = items[:limit]
+        return {"kind": "Listing", "data": {"children": items, "before": None, "after": None}}
+
+    @app.get("/2/tweets/search/recent")
+    def x_search(request: Request) -> dict[str, Any]:
+        # X: newest first, since_id excluded, next_token pages back through the matches.
+        size = int(request.query_params.get("max_results", 10))
+        since = request.query_params.get("since_id")
+        matches = [p for p in state.posts if not since or int(p["id"]) > int(since)]
+        start = int(request.query_params.get("next_token") or 0)
+        page = matches[start : start + size]
+        meta: dict[str, Any] = {"result_count": len(page)}
+        if page:
+            meta.update(newest_id=page[0]["id"], oldest_id=page[-1]["id"])
+        if start + size < len(matches):
+            meta["next_token"] = str(start + size)
+        return {"data": page, "meta": meta} if page else {"meta": meta}
+
+    @app.get("/feed.xml")
+    def feed(request: Request) -> Response:
+        etag = '"v1"'
+        if request.headers.get("if-none-match") == etag:
+            return Response(status_code=304, headers={"ETag": etag})
+        return Response(state.feed, media_type="application/rss+xml", headers={"ETag": etag})
+
+    return app
+
+
+def serve(state: Replay) -> Iterator[Replay]:
+    """Run the server on a free port for as long as the generator lives."""
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(build_app(state), host="127.0.0.1", port=port, log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.02)
+    state.base = f"http://127.0.0.1:{port}"
+    yield state
+    server.should_exit = True
+    thread.join(timeout=10)

@@ -1,0 +1,229 @@
+"""Live connectors against the replay server: paging, resuming, rate limits and failures."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from itertools import pairwise
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from earful.contracts import Actor
+from earful.ingest.polling import poll, schedule_due
+from earful.ingest.sources import SourceForm, save_source
+from earful.kit.clock import as_utc, utcnow
+from earful.settings import Settings
+from earful.store.db import Database
+from earful.store.models import AuditEntry, Job, Post, Quarantined, Source
+from earful.store.repos import sources as sources_repo
+from tests.connectors.live.replay import Replay
+
+ADMIN = Actor(None, "root", "admin")
+TAG = "/api/v1/timelines/tag/kestrel"
+
+
+def make_live(
+    db: Database, name: str, kind: str, config: dict[str, Any], cursor: dict[str, Any] | None = None
+) -> int:
+    save_source(db, ADMIN, SourceForm(name=name, kind=kind), create=True)
+    with db.write() as session:
+        source = sources_repo.get_by_name(session, name)
+        assert source is not None
+        sources_repo.set_fields(
+            session, source.id, settings={"rate_per_minute": 6000, **config}, cursor=cursor or {}
+        )
+        return source.id
+
+
+def stored(db: Database, source_id: int) -> list[str]:
+    with db.read() as session:
+        return list(
+            session.scalars(select(Post.external_id).where(Post.source_id == source_id).order_by(Post.id))
+        )
+
+
+def source_row(db: Database, source_id: int) -> Source:
+    with db.read() as session:
+        found = sources_repo.get(session, source_id)
+        assert found is not None
+        return found
+
+
+@pytest.fixture
+def mastodon(db: Database, replay: Replay) -> int:
+    return make_live(
+        db,
+        "Mastodon #kestrel",
+        "mastodon",
+        {"instance": replay.base, "hashtag": "kestrel", "page_size": 5},
+        {"min_id": "0"},
+    )
+
+
+def test_mastodon_pages_through_every_status_and_never_stores_opted_out_authors(
+    db: Database, settings: Settings, replay: Replay, mastodon: int
+) -> None:
+    result = poll(db, settings, mastodon)
+    assert (result.outcome, result.pages, result.read) == ("ok", 4, 16)
+    indexable = [
+        s["id"]
+        for s in replay.statuses
+        if s["account"].get("indexable", s["account"].get("discoverable")) is not False
+    ]
+    assert sorted(stored(db, mastodon)) == sorted(indexable) and len(indexable) == 8
+    assert result.skip_reasons == {"author opted out of indexing": 8}
+    assert source_row(db, mastodon).cursor["min_id"] == replay.statuses[-1]["id"]
+
+
+def test_a_poll_cut_short_resumes_where_it_ended(
+    db: Database, settings: Settings, replay: Replay, mastodon: int
+) -> None:
+    first = poll(db, settings, mastodon, max_pages=1)
+    assert first.read == 5
+    assert poll(db, settings, mastodon).read == 11
+    assert poll(db, settings, mastodon).read == 0  # caught up
+    all_ids = stored(db, mastodon)
+    assert len(all_ids) == len(set(all_ids)) == 8
+
+
+def test_429_waits_as_long_as_the_platform_says(
+    db: Database, settings: Settings, replay: Replay, mastodon: int
+) -> None:
+    replay.fail(TAG, 429, {"Retry-After": "120"})
+    result = poll(db, settings, mastodon)
+    assert result.outcome == "rate-limited" and "120 s" in result.message
+    row = source_row(db, mastodon)
+    wait = (as_utc(row.next_poll_at) - utcnow()).total_seconds()  # type: ignore[operator]
+    assert 110 < wait <= 120 and row.failures == 0 and row.enabled
+    assert stored(db, mastodon) == [] and row.cursor == {"min_id": "0"}
+
+
+def test_a_spent_rate_limit_budget_waits_for_its_reset(
+    db: Database, settings: Settings, replay: Replay, mastodon: int
+) -> None:
+    reset = utcnow() + timedelta(seconds=90)
+    page = json.dumps(list(reversed(replay.statuses[:5])))
+    replay.fail(TAG, 200, {"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": reset.isoformat()}, page)
+    result = poll(db, settings, mastodon)
+    assert result.outcome == "rate-limited" and result.pages == 1
+    wait = (as_utc(source_row(db, mastodon).next_poll_at) - utcnow()).total_seconds()  # type: ignore[operator]
+    assert 80 < wait <= 91
+    assert len(stored(db, mastodon)) == 2  # the first page (2 indexable) was kept
+
+
+def test_refused_credentials_disable_the_source_with_the_reason(
+    db: Database, settings: Settings, replay: Replay, mastodon: int
+) -> None:
+    replay.fail(TAG, 401)
+    result = poll(db, settings, mastodon)
+    row = source_row(db, mastodon)
+    assert (
+        result.outcome == "disabled"
+        and not row.enabled
+        and "refused the credentials (401)" in (row.last_error or "")
+    )
+    with db.read() as session:
+        assert session.scalar(select(func.count()).where(AuditEntry.action == "source.disabled")) == 1
+    assert poll(db, settings, mastodon).outcome == "skipped"
+
+
+def test_server_errors_back_off_and_then_recover(
+    db: Database, settings: Settings, replay: Replay, mastodon: int
+) -> None:
+    replay.fail(TAG, 503)
+    replay.fail(TAG, 502)
+    assert poll(db, settings, mastodon).outcome == "failed"
+    first_wait = (as_utc(source_row(db, mastodon).next_poll_at) - utcnow()).total_seconds()  # type: ignore[operator]
+    assert poll(db, settings, mastodon).outcome == "failed"
+    row = source_row(db, mastodon)
+    second_wait = (as_utc(row.next_poll_at) - utcnow()).total_seconds()  # type: ignore[operator]
+    assert row.failures == 2 and second_wait > first_wait * 1.3 and "answered 502" in (row.last_error or "")
+    assert poll(db, settings, mastodon).outcome == "ok"
+    row = source_row(db, mastodon)
+    assert row.failures == 0 and row.last_error is None and row.last_success_at is not None
+
+
+def test_a_malformed_body_is_quarantined_not_fatal(
+    db: Database, settings: Settings, replay: Replay, mastodon: int
+) -> None:
+    replay.fail(TAG, 200, {}, "<html>upstream proxy error</html>")
+    result = poll(db, settings, mastodon)
+    assert result.outcome == "failed" and result.quarantined == 1 and "not JSON" in result.message
+    with db.read() as session:
+        (entry,) = session.scalars(select(Quarantined))
+    assert entry.origin == "poll:Mastodon #kestrel"
+    assert poll(db, settings, mastodon).read == 16
+
+
+def test_requests_keep_to_the_sources_rate_limit(
+    db: Database, settings: Settings, replay: Replay, mastodon: int
+) -> None:
+    with db.write() as session:
+        sources_repo.set_fields(
+            session,
+            mastodon,
+            settings={"instance": replay.base, "hashtag": "kestrel", "page_size": 5, "rate_per_minute": 300},
+        )
+    poll(db, settings, mastodon)
+    times = replay.requests_to(TAG)
+    gaps = [b - a for a, b in pairwise(times)]
+    assert len(times) == 4 and min(gaps) >= 0.19  # 300 a minute: one every 0.2 s
+
+
+def test_reddit_resumes_with_before_and_stores_each_submission_once(
+    db: Database, settings: Settings, replay: Replay
+) -> None:
+    creds = settings.model_copy(update={"reddit_client_id": "id", "reddit_client_secret": "secret"})
+    oldest = replay.children[-1]["data"]["name"]
+    config = {
+        "subreddit": "askreddit",
+        "api": replay.base,
+        "token_url": f"{replay.base}/api/v1/access_token",
+        "page_size": 25,
+    }
+    source = make_live(db, "r/askreddit", "reddit", config, {"before": oldest})
+    assert poll(db, creds, source, max_pages=2).read == 50
+    assert poll(db, creds, source).read == 49
+    ids = stored(db, source)
+    assert len(ids) == len(set(ids)) == 99
+    assert source_row(db, source).cursor["before"] == replay.children[0]["data"]["name"]
+
+
+def test_x_pages_with_next_token_and_resumes_a_cut_short_paging(
+    db: Database, settings: Settings, replay: Replay
+) -> None:
+    creds = settings.model_copy(update={"x_bearer_token": "bearer"})
+    oldest = replay.posts[-1]["id"]
+    source = make_live(
+        db, "X: kestrel", "x", {"query": "kestrel", "api": replay.base, "page_size": 10}, {"since_id": oldest}
+    )
+    first = poll(db, creds, source)  # ten pages, then the poll stops with paging still open
+    assert first.pages == 10 and "paging" in source_row(db, source).cursor
+    second = poll(db, creds, source)
+    assert first.read + second.read == len(replay.posts) - 1
+    cursor = source_row(db, source).cursor
+    assert "paging" not in cursor and cursor["since_id"] == replay.posts[0]["id"]
+    assert cursor["reads"]["count"] == len(replay.posts) - 1
+    assert len(set(stored(db, source))) == len(replay.posts) - 1
+
+
+def test_rss_is_fetched_again_only_when_it_changed(db: Database, settings: Settings, replay: Replay) -> None:
+    source = make_live(db, "Guardian", "rss", {"url": f"{replay.base}/feed.xml"})
+    first = poll(db, settings, source)
+    assert first.imported > 0 and source_row(db, source).cursor["etag"] == '"v1"'
+    second = poll(db, settings, source)
+    assert second.read == 0 and second.outcome == "ok"
+
+
+def test_the_scheduler_queues_each_due_source_once(
+    db: Database, settings: Settings, replay: Replay, mastodon: int
+) -> None:
+    make_live(db, "Quiet feed", "rss", {"url": f"{replay.base}/feed.xml"})
+    save_source(db, ADMIN, SourceForm(name="a csv drop", kind="file"), create=True)
+    assert schedule_due(db, settings) == 2
+    assert schedule_due(db, settings) == 0  # claimed until their interval passes
+    with db.read() as session:
+        payloads = [j.payload for j in session.scalars(select(Job).where(Job.name == "ingest.poll"))]
+    assert len(payloads) == 2
