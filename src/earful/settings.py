@@ -75,6 +75,10 @@ class Settings(BaseSettings):
     )
     reddit_client_secret: str | None = Field(default=None, description="Reddit app client secret.")
     x_bearer_token: str | None = Field(default=None, description="X API bearer token, for X sources.")
+    x_price_per_read: float | None = Field(
+        default=None,
+        description="What your X API plan charges per post read, to forecast an X source's monthly cost.",
+    )
     mastodon_access_token: str | None = Field(
         default=None, description="Mastodon access token (optional: public timelines need none)."
     )

@@ -36,6 +36,9 @@ COMMANDS = [
     ["source", "list"],
     ["source", "add"],
     ["source", "set"],
+    ["source", "test"],
+    ["source", "health"],
+    ["sources"],
 ]
 
 

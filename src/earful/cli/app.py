@@ -18,7 +18,7 @@ from earful.cli.evaluate import eval_command, eval_sentiment_command
 from earful.cli.imports import import_command
 from earful.cli.learning import models_command, train_command
 from earful.cli.privacy import erase_command, purge_command
-from earful.cli.sources import source_app
+from earful.cli.sources import source_app, sources_command
 from earful.cli.taxonomy import taxonomy_app
 from earful.kit.errors import NotFound
 from earful.store.repos import jobs as jobs_repo
@@ -38,6 +38,7 @@ app.add_typer(user_app, name="user")
 app.add_typer(token_app, name="token")
 app.add_typer(taxonomy_app, name="taxonomy")
 app.add_typer(source_app, name="source")
+app.command("sources")(sources_command)
 app.command("import")(import_command)
 app.command("demo")(demo_command)
 app.command("eval")(eval_command)

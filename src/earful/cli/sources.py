@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import getpass
+from typing import Any
 
 import typer
 from rich.table import Table
 
 from earful.cli.context import console, database, friendly_errors, settings
 from earful.contracts import Actor
+from earful.ingest.health import health
+from earful.ingest.polling import forecast_for, try_source
 from earful.ingest.sources import KINDS, SourceForm, list_sources, save_source
 
 source_app = typer.Typer(
@@ -54,15 +57,27 @@ def add_command(
     private: bool = typer.Option(False, "--private", help="A closed group: needs --consent-basis."),
     consent_basis: str | None = typer.Option(None, help="How the group's members consented to collection."),
     retention_days: int | None = typer.Option(None, help="Delete posts older than this many days."),
+    config: list[str] = typer.Option([], "--config", help="A live source's setting, KEY=VALUE (repeat)."),
+    disabled: bool = typer.Option(False, "--disabled", help="Add it without collecting yet."),
 ) -> None:
     """Add a source where posts come from: public, or a private group with its consent basis."""
     form = SourceForm(
-        name, kind, region, language, "private" if private else "public", consent_basis, True, retention_days
+        name,
+        kind,
+        region,
+        language,
+        "private" if private else "public",
+        consent_basis,
+        not disabled,
+        retention_days,
+        _parse_config(config, {}),
     )
     cfg = settings()
     with friendly_errors():
-        save_source(database(cfg), _operator(), form, create=True)
+        save_source(database(cfg), _operator(), form, create=True, settings=cfg)
     console.print(f"Added source {name}.")
+    if kind == "x" and not disabled:
+        _show_forecast(name)
 
 
 @source_app.command("set")
@@ -72,6 +87,7 @@ def set_command(
     consent_basis: str | None = typer.Option(None, help="How the group's members consented to collection."),
     retention_days: int | None = typer.Option(None, help="Delete posts older than this many days (0: keep)."),
     enabled: bool | None = typer.Option(None, "--enable/--disable", help="Collect from it or not."),
+    config: list[str] = typer.Option([], "--config", help="A live source's setting, KEY=VALUE (repeat)."),
 ) -> None:
     """Change a source's visibility, consent basis, retention or whether it is collected."""
     cfg = settings()
@@ -90,6 +106,90 @@ def set_command(
             consent_basis=current.consent_basis if consent_basis is None else consent_basis,
             enabled=current.enabled if enabled is None else enabled,
             retention_days=current.retention_days if retention_days is None else (retention_days or None),
+            config=_parse_config(config, current.config) if config else None,
         )
-        save_source(db, _operator(), form, create=False)
+        save_source(db, _operator(), form, create=False, settings=cfg)
     console.print(f"Saved source {name}.")
+    if current.kind == "x" and enabled:
+        _show_forecast(name)
+
+
+def _parse_config(pairs: list[str], start: dict[str, Any]) -> dict[str, Any]:
+    config = dict(start)
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            console.print(f"[red]Error:[/red] --config takes KEY=VALUE, not {pair!r}")
+            raise typer.Exit(1)
+        number = value.strip()
+        config[key.strip()] = int(number) if number.isdigit() else value
+    return config
+
+
+def _show_forecast(name: str) -> None:
+    cfg = settings()
+    with friendly_errors():
+        found = forecast_for(database(cfg), cfg, name)
+    cost = (
+        f"about {found.cost_per_month:,.2f} a month"
+        if found.cost_per_month is not None
+        else ("set EARFUL_X_PRICE_PER_READ to see the cost")
+    )
+    console.print(
+        f"Forecast for {name}: {found.matches_last_period:,} matches in the last {found.days} days, so about "
+        f"{found.reads_per_month:,} reads a month; {cost}."
+    )
+
+
+@source_app.command("test")
+def test_command(name: str, show: int = typer.Option(5, help="How many items to show.")) -> None:
+    """Fetch one page from a live source and show what would be imported, storing nothing."""
+    cfg = settings()
+    with friendly_errors():
+        db = database(cfg)
+        page, requests, drafts, reasons = try_source(db, cfg, name)
+    console.print(
+        f"{name}: {requests} request(s), {len(page.entries)} item(s) on the page: "
+        f"{len(drafts)} would be imported, "
+        f"{sum(reasons.values())} skipped"
+        + (f" ({', '.join(f'{r}: {n}' for r, n in reasons.items())})" if reasons else "")
+        + (", more waiting" if page.more else "")
+        + "."
+    )
+    for draft in drafts[:show]:
+        when = draft.posted_at.strftime("%Y-%m-%d %H:%M") if draft.posted_at else "no date"
+        console.print(f"  {draft.external_id}  {when}  {draft.text[:100]!r}")
+
+
+@source_app.command("health")
+def health_command() -> None:
+    """Show every source's health (the same as `earful sources`)."""
+    sources_command()
+
+
+def sources_command() -> None:
+    """Print every source with its health: last success, last error, items per hour, silence."""
+    cfg = settings()
+    with friendly_errors():
+        rows = health(database(cfg))
+    if not rows:
+        console.print("No sources yet: `earful source add NAME --kind mastodon --config instance=...`.")
+        return
+    table = Table(
+        "source", "kind", "state", "last success", "items/h (24 h)", "every", "next poll", "last error"
+    )
+    for h in rows:
+        state = "collecting" if h.enabled else "disabled"
+        if h.silent_for is not None:
+            state = f"[yellow]silent {h.silent_for.total_seconds() / 3600:.0f} h[/yellow]"
+        table.add_row(
+            h.name,
+            h.kind,
+            state,
+            h.last_success_at.strftime("%Y-%m-%d %H:%M") if h.last_success_at else "never",
+            f"{h.items_per_hour:.1f}",
+            f"{h.interval_seconds // 60} min" if h.interval_seconds else "on import",
+            h.next_poll_at.strftime("%H:%M:%S") if h.next_poll_at and h.enabled else "",
+            (h.last_error or "")[:60],
+        )
+    console.print(table)

@@ -21,14 +21,16 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from earful.connectors import live
+from earful.connectors.files import map_item
+from earful.connectors.live import x as x_connector
 from earful.connectors.live.http import AuthFailed, Http, Malformed, RateLimited, SourceError
-from earful.contracts import RawItem, Rejected
+from earful.contracts import PostDraft, Rejected
 from earful.ingest.policies import require_collectable
 from earful.ingest.schemas import POLL_JOB
 from earful.ingest.service import store_entries
 from earful.jobs.queue import enqueue
-from earful.kit.clock import as_utc, utcnow
-from earful.kit.errors import NotFound
+from earful.kit.clock import utcnow
+from earful.kit.errors import EarfulError, NotFound
 from earful.settings import Settings
 from earful.store.db import Database
 from earful.store.models import Source
@@ -212,22 +214,50 @@ def schedule_due(db: Database, settings: Settings, now: datetime | None = None) 
     return queued
 
 
-def preview(settings: Settings, source: Source) -> tuple[live.Page, int]:
-    """Fetch one page for `source` from its cursor without storing anything; return it and the
-    number of requests made."""
+def _named(db: Database, name: str) -> Source:
+    with db.read() as session:
+        source = sources_repo.get_by_name(session, name)
+    if source is None:
+        raise NotFound(f"There is no source {name!r}; `earful sources` lists them.")
+    if source.kind not in live.connectors():
+        raise EarfulError(f"{name!r} is a {source.kind} source, which is imported, not polled.")
+    return source
+
+
+def try_source(
+    db: Database, settings: Settings, name: str
+) -> tuple[live.Page, int, list[PostDraft], dict[str, int]]:
+    """Fetch one page for a live source from its cursor and map it, storing nothing: return the page,
+    the requests made, the posts it would import and why others would be skipped."""
+    source = _named(db, name)
     connector = live.get(source.kind)
     target = live.Target(source.name, dict(source.settings or {}), settings)
+    connector.check(target.config, settings)
     with Http() as http:
         page = connector.poll(http, target, dict(source.cursor or {}))
-        return page, http.requests
+        requests = http.requests
+    drafts: list[PostDraft] = []
+    reasons: dict[str, int] = {}
+    for entry in page.entries:
+        if isinstance(entry, Rejected):
+            reasons["unreadable"] = reasons.get("unreadable", 0) + 1
+            continue
+        try:
+            mapped = map_item(entry)
+        except ValueError as exc:
+            reasons[str(exc)[:60]] = reasons.get(str(exc)[:60], 0) + 1
+            continue
+        if isinstance(mapped, PostDraft):
+            drafts.append(mapped)
+        else:
+            reasons[mapped or "not a post"] = reasons.get(mapped or "not a post", 0) + 1
+    return page, requests, drafts, reasons
 
 
-def readable(entries: list[RawItem | Rejected]) -> list[RawItem]:
-    """Return the items of a page that could be read."""
-    return [e for e in entries if isinstance(e, RawItem)]
-
-
-def due(source: Source, now: datetime) -> bool:
-    """Return True when the source's next poll time has come."""
-    at = as_utc(source.next_poll_at)
-    return at is None or at <= now
+def forecast_for(db: Database, settings: Settings, name: str) -> x_connector.Forecast:
+    """Return the monthly reads (and cost) an X source's query would take."""
+    source = _named(db, name)
+    if source.kind != "x":
+        raise EarfulError("Only X sources are charged per read.")
+    with Http() as http:
+        return x_connector.forecast(http, live.Target(source.name, dict(source.settings or {}), settings))

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
+from earful.connectors import live
 from earful.contracts import Actor
 from earful.ingest.policies import can_manage_sources
 from earful.kit.errors import Conflict, EarfulError, Forbidden, Invalid, NotFound
+from earful.settings import Settings
 from earful.store.db import Database
 from earful.store.repos import audit as audit_repo
 from earful.store.repos import sources as sources_repo
@@ -28,6 +31,7 @@ class SourceRow:
     consent_basis: str | None
     retention_days: int | None
     enabled: bool
+    config: dict[str, Any]
 
 
 def list_sources(db: Database) -> list[SourceRow]:
@@ -43,6 +47,7 @@ def list_sources(db: Database) -> list[SourceRow]:
                 s.consent_basis,
                 s.retention_days,
                 s.enabled,
+                dict(s.settings or {}),
             )
             for s in sources_repo.all_sources(session)
         ]
@@ -74,10 +79,15 @@ class SourceForm:
     consent_basis: str | None = None
     enabled: bool = True
     retention_days: int | None = None
+    config: dict[str, Any] | None = None  # a live source's settings (instance, query...); None keeps them
 
 
-def save_source(db: Database, actor: Actor, form: SourceForm, *, create: bool) -> None:
-    """Create a source, or change one; a private source must record its members' consent basis."""
+def save_source(
+    db: Database, actor: Actor, form: SourceForm, *, create: bool, settings: Settings | None = None
+) -> None:
+    """Create a source, or change one; a private source must record its members' consent basis,
+    and an enabled live source must have the settings its connector needs (checked when
+    `settings`, which hold the credentials, are given)."""
     if not can_manage_sources(actor.role):
         raise Forbidden("Managing sources takes the admin role.")
     name = form.name.strip()
@@ -97,7 +107,19 @@ def save_source(db: Database, actor: Actor, form: SourceForm, *, create: bool) -
         )
     if form.retention_days is not None and not 1 <= form.retention_days <= MAX_RETENTION_DAYS:
         raise Invalid("retention_days", f"Retention must be between 1 and {MAX_RETENTION_DAYS} days.")
-    fields = {
+    if form.config is not None and not isinstance(form.config, dict):
+        raise Invalid("config", 'A source\'s settings are a JSON object, e.g. {"query": "kestrel"}.')
+    if settings is not None and form.enabled and form.kind in live.connectors():
+        config = form.config
+        if config is None:
+            with db.read() as session:
+                found = sources_repo.get_by_name(session, form.name.strip())
+                config = dict(found.settings or {}) if found is not None else {}
+        try:
+            live.get(form.kind).check(config, settings)
+        except ValueError as exc:
+            raise Invalid("config", f"{exc} (or leave the source disabled until it is set)") from None
+    fields: dict[str, Any] = {
         "kind": form.kind,
         "region": (form.region or "").strip() or None,
         "language": (form.language or "").strip() or None,
@@ -106,6 +128,8 @@ def save_source(db: Database, actor: Actor, form: SourceForm, *, create: bool) -
         "enabled": form.enabled,
         "retention_days": form.retention_days,
     }
+    if form.config is not None:
+        fields["settings"] = form.config
     with db.write() as session:
         found = sources_repo.get_by_name(session, name)
         if create:

@@ -7,6 +7,7 @@ import threading
 import time
 
 import earful.classify.jobs  # noqa: F401 - registers the classify job handlers
+from earful.ingest.health import alert_silent
 from earful.ingest.jobs import RETENTION_JOB
 from earful.ingest.polling import schedule_due
 from earful.jobs.queue import drain, enqueue_once, recover_stale, worker_name
@@ -15,6 +16,7 @@ from earful.store.db import Database
 
 log = logging.getLogger(__name__)
 RETENTION_EVERY_SECONDS = 24 * 3600
+HEALTH_EVERY_SECONDS = 600
 
 
 def run_worker(db: Database, settings: Settings, stop: threading.Event, once: bool = False) -> int:
@@ -24,8 +26,11 @@ def run_worker(db: Database, settings: Settings, stop: threading.Event, once: bo
     if released:
         log.info("re-queued %s jobs left running by a stopped worker", released)
     total = 0
-    next_retention = 0.0
+    next_retention = next_health = 0.0
     while not stop.is_set():
+        if time.monotonic() >= next_health:
+            alert_silent(db)
+            next_health = time.monotonic() + HEALTH_EVERY_SECONDS
         if time.monotonic() >= next_retention:
             # Retention runs daily; enqueue_once keeps several workers from queuing it twice.
             with db.write() as session:

@@ -142,6 +142,11 @@ def build_app(state: Replay) -> FastAPI:
             meta["next_token"] = str(start + size)
         return {"data": page, "meta": meta} if page else {"meta": meta}
 
+    @app.get("/2/tweets/counts/recent")
+    def x_counts() -> Any:
+        data = json.loads((state.samples / "twitter" / "v2_recent_tweets_count.json").read_text())
+        return data["body"] if isinstance(data, dict) else data[0]["body"]
+
     @app.get("/feed.xml")
     def feed(request: Request) -> Response:
         etag = '"v1"'

@@ -8,6 +8,7 @@ restart loses nothing. Reads count against the plan's monthly cap (see `forecast
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from earful.connectors.live import Page, Target, load_json, parse_body
@@ -78,15 +79,32 @@ def _month_reads(cursor: dict[str, Any], reads: int) -> dict[str, Any]:
     return {"month": month, "count": before + reads}
 
 
-def forecast(matches_per_day: float, polls_per_day: float, price_per_read: float) -> dict[str, float]:
-    """Return the monthly reads and cost of a query: every match is read once, and each poll that
-    finds nothing still costs a request (not a read)."""
-    reads = matches_per_day * 30
-    return {
-        "reads_per_month": reads,
-        "requests_per_month": polls_per_day * 30,
-        "cost_per_month": reads * price_per_read,
-    }
+@dataclass(frozen=True, slots=True)
+class Forecast:
+    """What a query would cost a month, from X's count of its matches over the last days."""
+
+    matches_last_period: int
+    days: float
+    reads_per_month: int
+    cost_per_month: float | None  # None when no price per read is configured
+
+
+def forecast(http: Http, target: Target) -> Forecast:
+    """Ask X how many posts matched the query recently (the counts endpoint reads no posts) and
+    project a month of reads: every match is read once."""
+    api = str(target.config.get("api") or API).rstrip("/")
+    headers = {"Authorization": f"Bearer {target.settings.x_bearer_token}"}
+    params = {"query": str(target.config["query"]), "granularity": "hour"}
+    response = http.get(f"{api}/2/tweets/counts/recent", params=params, headers=headers)
+    body = load_json(response.text, "X's count answer")
+    if not isinstance(body, dict):
+        raise Malformed("X's count answer was not an object", response.text)
+    buckets = body.get("data") or []
+    total = int((body.get("meta") or {}).get("total_tweet_count") or 0)
+    days = max(len(buckets) / 24, 1 / 24)
+    reads = round(total / days * 30)
+    price = target.settings.x_price_per_read
+    return Forecast(total, round(days, 1), reads, round(reads * price, 2) if price is not None else None)
 
 
 CONNECTOR = XConnector()

@@ -6,10 +6,10 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
-from earful.store.models import Source
+from earful.store.models import Post, Source
 
 
 def get_by_name(session: Session, name: str) -> Source | None:
@@ -51,3 +51,18 @@ def due_for_poll(session: Session, now: datetime, kinds: Sequence[str]) -> Seque
         )
         .order_by(Source.id)
     ).all()
+
+
+def activity(session: Session, since: datetime) -> dict[int, tuple[int, datetime | None]]:
+    """Return, per source, how many posts were captured since `since` and when the last one was."""
+    found: dict[int, tuple[int, datetime | None]] = {}
+    for source_id, last in session.execute(
+        select(Post.source_id, func.max(Post.captured_at)).group_by(Post.source_id)
+    ):
+        found[int(source_id)] = (0, last)
+    recent = session.execute(
+        select(Post.source_id, func.count()).where(Post.captured_at >= since).group_by(Post.source_id)
+    )
+    for source_id, n in recent:
+        found[int(source_id)] = (int(n), found.get(int(source_id), (0, None))[1])
+    return found
