@@ -39,6 +39,7 @@ COMMANDS = [
     ["source", "test"],
     ["source", "health"],
     ["sources"],
+    ["source", "webhook-secret"],
 ]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import getpass
 from typing import Any
+from urllib.parse import quote
 
 import typer
 from rich.table import Table
@@ -13,6 +14,7 @@ from earful.contracts import Actor
 from earful.ingest.health import health
 from earful.ingest.polling import forecast_for, try_source
 from earful.ingest.sources import KINDS, SourceForm, list_sources, save_source
+from earful.ingest.webhook import webhook_secret
 
 source_app = typer.Typer(
     help="Manage sources: where posts come from and how long they are kept.", no_args_is_help=True
@@ -193,3 +195,22 @@ def sources_command() -> None:
             (h.last_error or "")[:60],
         )
     console.print(table)
+
+
+@source_app.command("webhook-secret")
+def webhook_secret_command(name: str) -> None:
+    """Show the signing secret of a webhook source, and how a form service sends to it."""
+    cfg = settings()
+    with friendly_errors():
+        rows = {s.name: s for s in list_sources(database(cfg))}
+    if name not in rows or rows[name].kind != "webhook":
+        console.print(f"[red]Error:[/red] There is no webhook source {name!r}; add one with --kind webhook.")
+        raise typer.Exit(1)
+    secret = webhook_secret(cfg, name)
+    console.print(f"Secret for {name}: {secret}")
+    console.print(
+        "POST JSON records to /api/intake/"
+        + quote(name, safe="")
+        + " with X-Earful-Timestamp (Unix seconds) "
+        "and X-Earful-Signature: sha256=HMAC-SHA256(secret, TIMESTAMP + '.' + body) in hex."
+    )

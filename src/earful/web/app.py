@@ -20,6 +20,7 @@ from earful.kit.errors import EarfulError
 from earful.settings import Settings
 from earful.store.db import Database
 from earful.web import guard
+from earful.web.api import intake as api_intake
 from earful.web.api import posts as api_posts
 from earful.web.api import taxonomy as api_taxonomy
 from earful.web.deps import LoginRequired, csrf_token
@@ -36,7 +37,10 @@ SECURITY_HEADERS = {
 }
 
 api_reader = guard.api(signed_in, "The API needs an account.")
-PUBLIC_PATHS = frozenset({"/login", "/health", "/login/sso", "/login/sso/callback"})
+# Open without a session: the login pages, health, and webhook intake (its signature is its credential).
+PUBLIC_PATHS = frozenset(
+    {"/login", "/health", "/login/sso", "/login/sso/callback", "/api/intake/{source_name}"}
+)
 
 
 def route_table(routes: Iterable[BaseRoute]) -> Iterator[tuple[str, str]]:
@@ -108,6 +112,7 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
     app.include_router(triage.router)
     app.include_router(admin.router)
     app.include_router(api_posts.router)
+    app.include_router(api_intake.router)
     app.include_router(api_taxonomy.router)
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
     return app

@@ -1,7 +1,15 @@
 """Every table, importable from one place (Alembic reads `Base.metadata` from here)."""
 
 from earful.store.models.base import Base
-from earful.store.models.capture import Enrichment, Post, PostBand, Quarantined, RawItem, Source
+from earful.store.models.capture import (
+    Enrichment,
+    Post,
+    PostBand,
+    Quarantined,
+    RawItem,
+    Source,
+    WebhookDelivery,
+)
 from earful.store.models.learning import ModelVersion, SentimentLabel
 from earful.store.models.taxonomy import Category, Label, TaxonomyVersion
 from earful.store.models.work import ApiToken, AuditEntry, Job, Team, TriageEvent, TriageItem, User
@@ -26,4 +34,5 @@ __all__ = [
     "TriageEvent",
     "TriageItem",
     "User",
+    "WebhookDelivery",
 ]

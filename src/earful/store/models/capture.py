@@ -150,3 +150,13 @@ class Quarantined(Base):
     # Hash of origin, location and raw input, so a re-run of the same import quarantines nothing twice.
     fingerprint: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = created_column()
+
+
+class WebhookDelivery(Base):
+    """A webhook delivery's signature, kept for the replay window so the same delivery is refused twice."""
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (Index("ix_webhook_deliveries_received_at", "received_at"),)
+
+    signature: Mapped[str] = mapped_column(String(64), primary_key=True)
+    received_at: Mapped[datetime] = created_column()

@@ -6,10 +6,10 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from earful.store.models import Post, Source
+from earful.store.models import Post, Source, WebhookDelivery
 
 
 def get_by_name(session: Session, name: str) -> Source | None:
@@ -66,3 +66,16 @@ def activity(session: Session, since: datetime) -> dict[int, tuple[int, datetime
     for source_id, n in recent:
         found[int(source_id)] = (int(n), found.get(int(source_id), (0, None))[1])
     return found
+
+
+def record_delivery(session: Session, signature: str, now: datetime, forget_before: datetime) -> bool:
+    """Remember a webhook delivery's signature; return False when it was seen already (a replay)."""
+    session.execute(
+        delete(WebhookDelivery).where(WebhookDelivery.received_at < forget_before),
+        execution_options={"synchronize_session": False},
+    )
+    if session.get(WebhookDelivery, signature) is not None:
+        return False
+    session.add(WebhookDelivery(signature=signature, received_at=now))
+    session.flush()
+    return True

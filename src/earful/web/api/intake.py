@@ -1,0 +1,42 @@
+"""Webhook intake: feedback forms deliver records here, signed with the source's secret."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Header, Request
+from pydantic import BaseModel
+
+from earful.ingest.webhook import receive
+from earful.settings import Settings
+from earful.store.db import Database
+from earful.web.deps import get_db, get_settings
+
+router = APIRouter(prefix="/api")
+
+
+class Delivery(BaseModel):
+    """What a delivery stored."""
+
+    read: int
+    imported: int
+    duplicates: int
+    quarantined: int
+
+
+@router.post("/intake/{source_name}", status_code=202, response_model=Delivery)
+async def intake(
+    request: Request,
+    source_name: str,
+    x_earful_timestamp: str = Header(""),
+    x_earful_signature: str = Header(""),
+    db: Database = Depends(get_db),
+    settings: Settings = Depends(get_settings),
+) -> Delivery:
+    """Accept a signed delivery of feedback records (no session: the signature is the credential)."""
+    body = await request.body()
+    accepted = receive(db, settings, source_name, x_earful_timestamp, x_earful_signature, body)
+    return Delivery(
+        read=accepted.read,
+        imported=accepted.imported,
+        duplicates=accepted.duplicates,
+        quarantined=accepted.quarantined,
+    )

@@ -1,0 +1,92 @@
+"""Webhook intake: signed deliveries are stored; forged, stale, replayed or unreadable ones are not."""
+
+from __future__ import annotations
+
+import time
+
+import orjson
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+import earful.ingest.jobs  # noqa: F401 - registers the enrichment job
+from earful.contracts import Actor
+from earful.ingest.sources import SourceForm, save_source
+from earful.ingest.webhook import sign, webhook_secret
+from earful.settings import Settings
+from earful.store.db import Database
+from earful.store.models import Post, Quarantined
+
+URL = "/api/intake/Feedback%20form"
+RECORDS = [
+    {"id": "f-1", "text": "The depot app logged me out twice today", "author": "driver-17"},
+    {"id": "f-2", "text": "Loved the new route planner", "created_at": "2026-11-25T10:00:00Z"},
+]
+
+
+@pytest.fixture
+def form(db: Database, settings: Settings) -> str:
+    save_source(
+        db, Actor(None, "root", "admin"), SourceForm(name="Feedback form", kind="webhook"), create=True
+    )
+    return webhook_secret(settings, "Feedback form")
+
+
+def send(client: TestClient, secret: str, body: bytes, stamp: int | None = None) -> object:
+    timestamp = str(stamp if stamp is not None else int(time.time()))
+    headers = {"X-Earful-Timestamp": timestamp, "X-Earful-Signature": sign(secret, timestamp, body)}
+    return client.post(URL, content=body, headers=headers)
+
+
+def stored(db: Database) -> list[str]:
+    with db.read() as session:
+        return sorted(session.scalars(select(Post.external_id)))
+
+
+def test_a_signed_delivery_is_stored_once(client: TestClient, db: Database, form: str) -> None:
+    body = orjson.dumps(RECORDS)
+    response = send(client, form, body)
+    assert response.status_code == 202 and response.json() == {
+        "read": 2,
+        "imported": 2,
+        "duplicates": 0,
+        "quarantined": 0,
+    }  # type: ignore[attr-defined]
+    assert stored(db) == ["f-1", "f-2"]
+    replayed = client.post(URL, content=body, headers=dict(response.request.headers))  # type: ignore[attr-defined]
+    assert replayed.status_code == 409 and "received already" in replayed.json()["detail"]
+    again = send(client, form, body, int(time.time()) + 1)  # signed anew: a resend, stored once all the same
+    assert again.status_code == 202 and again.json()["duplicates"] == 2  # type: ignore[attr-defined]
+
+
+def test_one_record_on_its_own_is_a_delivery(client: TestClient, db: Database, form: str) -> None:
+    assert send(client, form, orjson.dumps(RECORDS[0])).status_code == 202  # type: ignore[attr-defined]
+    assert stored(db) == ["f-1"]
+
+
+@pytest.mark.parametrize(
+    ("secret", "stamp", "advice"),
+    [("wrong-secret", None, "signature does not match"), (None, int(time.time()) - 3600, "five minutes off")],
+)
+def test_forged_or_stale_deliveries_are_refused(
+    client: TestClient, db: Database, form: str, secret: str | None, stamp: int | None, advice: str
+) -> None:
+    response = send(client, secret or form, orjson.dumps(RECORDS), stamp)
+    assert response.status_code == 401 and advice in response.json()["detail"]  # type: ignore[attr-defined]
+    assert stored(db) == []
+
+
+def test_an_unreadable_delivery_is_quarantined_with_a_clear_error(
+    client: TestClient, db: Database, form: str
+) -> None:
+    response = send(client, form, b"name=Carla&text=hello")
+    assert response.status_code == 400 and "JSON object" in response.json()["detail"]  # type: ignore[attr-defined]
+    with db.read() as session:
+        (entry,) = session.scalars(select(Quarantined))
+    assert entry.origin == "webhook:Feedback form" and b"Carla" not in entry.sealed_raw
+
+
+def test_unknown_sources_and_unsigned_posts_get_nowhere(client: TestClient, db: Database, form: str) -> None:
+    assert client.post("/api/intake/nowhere", content=b"[]").status_code == 404
+    assert client.post(URL, content=orjson.dumps(RECORDS)).status_code == 401
+    assert stored(db) == []
