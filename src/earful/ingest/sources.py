@@ -16,7 +16,7 @@ from earful.store.repos import sources as sources_repo
 
 MAX_RETENTION_DAYS = 3650
 VISIBILITIES = ("public", "private")
-KINDS = ("file", "reddit", "x", "mastodon", "bluesky", "rss", "facebook", "community", "webhook")
+KINDS = ("file", "folder", "reddit", "x", "mastodon", "bluesky", "rss", "facebook", "community", "webhook")
 
 
 @dataclass(frozen=True, slots=True)
