@@ -79,6 +79,10 @@ class Settings(BaseSettings):
         default=None,
         description="What your X API plan charges per post read, to forecast an X source's monthly cost.",
     )
+    facebook_page_token: str | None = Field(
+        default=None,
+        description="Page access token of the Facebook Page you manage, for its feed and comments.",
+    )
     mastodon_access_token: str | None = Field(
         default=None, description="Mastodon access token (optional: public timelines need none)."
     )

@@ -7,7 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.connectors.live.replay import Replay, mastodon_statuses, reddit_children, serve, x_posts
+from tests.connectors.live.replay import (
+    Replay,
+    facebook_posts,
+    mastodon_statuses,
+    reddit_children,
+    serve,
+    x_posts,
+)
 
 
 @pytest.fixture
@@ -18,6 +25,7 @@ def replay(api_samples: Path) -> Iterator[Replay]:
         statuses=mastodon_statuses(api_samples),
         children=reddit_children(api_samples),
         posts=x_posts(api_samples),
+        page_posts=facebook_posts(api_samples),
         feed=(api_samples / "rss" / "guardian.rss.xml").read_bytes(),
     )
     yield from serve(state)

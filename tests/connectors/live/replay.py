@@ -61,6 +61,15 @@ def x_posts(samples: Path) -> list[dict[str, Any]]:
     return [found[k] for k in sorted(found, key=int, reverse=True)]
 
 
+def facebook_posts(samples: Path) -> list[dict[str, Any]]:
+    """Return the distinct recorded Page posts, newest first."""
+    found: dict[str, dict[str, Any]] = {}
+    for path in sorted((samples / "facebook").glob("posts_feed*_p*.json")):
+        for post in json.loads(path.read_text())["data"]:
+            found[post["id"]] = post
+    return sorted(found.values(), key=lambda p: p["created_time"], reverse=True)
+
+
 @dataclass
 class Replay:
     """The server's state: what it serves, what it must fail, and what it saw."""
@@ -69,6 +78,7 @@ class Replay:
     statuses: list[dict[str, Any]] = field(default_factory=list)
     children: list[dict[str, Any]] = field(default_factory=list)
     posts: list[dict[str, Any]] = field(default_factory=list)
+    page_posts: list[dict[str, Any]] = field(default_factory=list)
     feed: bytes = b""
     failures: dict[str, deque[tuple[int, dict[str, str], str]]] = field(
         default_factory=lambda: defaultdict(deque)
@@ -146,6 +156,31 @@ def build_app(state: Replay) -> FastAPI:
     def x_counts() -> Any:
         data = json.loads((state.samples / "twitter" / "v2_recent_tweets_count.json").read_text())
         return data["body"] if isinstance(data, dict) else data[0]["body"]
+
+    @app.get("/graph/{page_id}/feed")
+    def facebook_feed(request: Request, page_id: str) -> dict[str, Any]:
+        # Graph: newest first; `since` (inclusive, Unix time) bounds it; paging.next carries `after`.
+        from datetime import datetime
+
+        limit = int(request.query_params.get("limit", 25))
+        since = int(request.query_params.get("since") or 0)
+        posts = [
+            p
+            for p in state.page_posts
+            if datetime.strptime(p["created_time"], "%Y-%m-%dT%H:%M:%S%z").timestamp() >= since
+        ]
+        start = int(request.query_params.get("after") or 0)
+        page = posts[start : start + limit]
+        body: dict[str, Any] = {"data": page, "paging": {}}
+        if start + limit < len(posts):
+            query = f"limit={limit}&since={since}&after={start + limit}&access_token=x"
+            body["paging"]["next"] = f"{state.base}/graph/{page_id}/feed?{query}"
+        return body
+
+    @app.get("/graph/{post_id}/comments")
+    def facebook_comments(post_id: str) -> Any:
+        data = json.loads((state.samples / "facebook" / "comments_comments_p1.json").read_text())
+        return {"data": [{**c, "id": f"{post_id}_c{i}"} for i, c in enumerate(data["data"])]}
 
     @app.get("/feed.xml")
     def feed(request: Request) -> Response:

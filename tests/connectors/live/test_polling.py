@@ -227,3 +227,25 @@ def test_the_scheduler_queues_each_due_source_once(
     with db.read() as session:
         payloads = [j.payload for j in session.scalars(select(Job).where(Job.name == "ingest.poll"))]
     assert len(payloads) == 2
+
+
+def test_facebook_page_feed_and_comments_page_and_resume(
+    db: Database, settings: Settings, replay: Replay
+) -> None:
+    creds = settings.model_copy(update={"facebook_page_token": "page-token"})
+    config = {
+        "page_id": "19292868552",
+        "api": f"{replay.base}/graph",
+        "page_size": 4,
+        "include_comments": True,
+    }
+    source = make_live(db, "Our page", "facebook", config)
+    first = poll(db, creds, source, max_pages=2)
+    assert first.pages == 2 and "paging" in source_row(db, source).cursor
+    poll(db, creds, source)
+    posts = [i for i in stored(db, source) if "_c" not in i]
+    assert sorted(posts) == sorted(p["id"] for p in replay.page_posts)
+    assert any("_c" in i for i in stored(db, source))  # comments on the Page's posts
+    cursor = source_row(db, source).cursor
+    assert "paging" not in cursor and cursor["since"] > 0
+    assert poll(db, creds, source).imported == 0  # nothing newer than the newest post
