@@ -14,6 +14,7 @@ What a failure does:
 from __future__ import annotations
 
 import random
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -29,7 +30,7 @@ from earful.ingest.policies import require_collectable
 from earful.ingest.schemas import POLL_JOB
 from earful.ingest.service import store_entries
 from earful.jobs.queue import enqueue
-from earful.kit.clock import utcnow
+from earful.kit.clock import as_utc, utcnow
 from earful.kit.errors import EarfulError, NotFound
 from earful.settings import Settings
 from earful.store.db import Database
@@ -95,6 +96,12 @@ def poll(db: Database, settings: Settings, source_id: int, max_pages: int | None
     rate = float(config.get("rate_per_minute") or DEFAULT_RATE)
     pages_allowed = max_pages or int(config.get("max_pages") or DEFAULT_MAX_PAGES)
     origin = f"poll:{source.name}"
+    # The source's rate limit holds across polls too: wait out what is left of it since the last.
+    last = as_utc(source.last_polled_at)
+    if last is not None:
+        rest = 60.0 / rate - (utcnow() - last).total_seconds()
+        if rest > 0:
+            time.sleep(rest)
     try:
         with Http(min_interval=60.0 / rate) as http:
             while result.pages < pages_allowed:

@@ -9,6 +9,7 @@ documentation, since the recordings hold single pages. Failures are injected per
 from __future__ import annotations
 
 import json
+import random
 import threading
 import time
 from collections import defaultdict, deque
@@ -85,6 +86,10 @@ class Replay:
     )
     hits: list[tuple[float, str]] = field(default_factory=list)
     base: str = ""
+    chaos: float = 0.0  # the share of requests answered with a random failure (the soak test's)
+    chaos_served: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    retry_after: dict[str, list[tuple[float, float]]] = field(default_factory=lambda: defaultdict(list))
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
     def fail(self, path: str, status: int, headers: dict[str, str] | None = None, body: str = "") -> None:
         """Answer the next request to `path` with this instead of the real answer."""
@@ -100,21 +105,35 @@ def build_app(state: Replay) -> FastAPI:
 
     @app.middleware("http")
     async def inject(request: Request, call_next: Any) -> Response:
-        state.hits.append((time.monotonic(), request.url.path))
+        now = time.monotonic()
+        # X's search path is the same for every query: the query tells its sources apart.
+        query = request.query_params.get("query")
+        key = f"{request.url.path}#{query}" if query else request.url.path
+        state.hits.append((now, key))
         queue = state.failures.get(request.url.path)
         if queue:
             status, headers, body = queue.popleft()
             return Response(body, status_code=status, headers=headers, media_type="application/json")
+        if state.chaos and request.method == "GET" and random.random() < state.chaos:
+            kind = random.choice(("429", "500", "503", "malformed"))
+            state.chaos_served[kind] += 1
+            if kind == "429":
+                wait = random.choice((1, 2, 3))
+                state.retry_after[key].append((now, wait))
+                return Response("{}", status_code=429, headers={"Retry-After": str(wait)})
+            if kind == "malformed":
+                return Response("<html>bad gateway page</html>", status_code=200, media_type="text/html")
+            return Response("{}", status_code=int(kind))
         return await call_next(request)
 
     def mastodon_page(request: Request) -> JSONResponse:
         # Mastodon: newest first; with min_id, the `limit` statuses right after it.
         limit = int(request.query_params.get("limit", 20))
         min_id = request.query_params.get("min_id")
-        if min_id:
-            page = [s for s in state.statuses if int(s["id"]) > int(min_id)][:limit]
-        else:
-            page = state.statuses[-limit:]
+        with state.lock:
+            statuses = list(state.statuses)
+        newer = [s for s in statuses if int(s["id"]) > int(min_id)] if min_id else statuses
+        page = newer[:limit] if min_id else newer[-limit:]
         return JSONResponse(list(reversed(page)))
 
     app.get("/api/v1/timelines/tag/{tag}")(mastodon_page)
@@ -129,7 +148,8 @@ def build_app(state: Replay) -> FastAPI:
         # Reddit: newest first; with before=X, the `limit` items right after X (newer than it).
         limit = int(request.query_params.get("limit", 25))
         before = request.query_params.get("before")
-        items = state.children
+        with state.lock:
+            items = list(state.children)
         if before:
             index = next(i for i, c in enumerate(items) if c["data"]["name"] == before)
             items = items[max(0, index - limit) : index]
@@ -142,7 +162,9 @@ def build_app(state: Replay) -> FastAPI:
         # X: newest first, since_id excluded, next_token pages back through the matches.
         size = int(request.query_params.get("max_results", 10))
         since = request.query_params.get("since_id")
-        matches = [p for p in state.posts if not since or int(p["id"]) > int(since)]
+        with state.lock:
+            posts = list(state.posts)
+        matches = [p for p in posts if not since or int(p["id"]) > int(since)]
         start = int(request.query_params.get("next_token") or 0)
         page = matches[start : start + size]
         meta: dict[str, Any] = {"result_count": len(page)}
