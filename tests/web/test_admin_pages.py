@@ -130,3 +130,20 @@ def test_erasure_from_the_admin_page(client: TestClient, db: Database) -> None:
     done = client.post("/admin/erase", data={"csrf": _csrf(client), "author": "@x", "source": "r/drivers"})
     assert done.status_code == 303
     assert "Erased 0 posts" in client.get("/admin/sources").text
+
+
+def test_a_live_source_needs_its_settings_before_it_collects(client: TestClient, db: Database) -> None:
+    login(client, db, "root", "admin")
+    form = {"csrf": _csrf(client), "mode": "create", "name": "Mastodon", "kind": "mastodon", "enabled": "on"}
+    missing = client.post("/admin/sources", data={**form, "config": '{"hashtag": "kestrel"}'})
+    assert (
+        missing.status_code == 400 and 'id="new-config-error"' in missing.text and "instance" in missing.text
+    )
+    broken = client.post("/admin/sources", data={**form, "config": "{instance: nope"})
+    assert broken.status_code == 400 and "not valid JSON" in broken.text
+    config = '{"instance": "https://mastodon.example", "hashtag": "kestrel"}'
+    assert client.post("/admin/sources", data={**form, "config": config}).status_code == 303
+    (source,) = list_sources(db)
+    assert source.config == {"instance": "https://mastodon.example", "hashtag": "kestrel"}
+    page = client.get("/admin/sources").text
+    assert "posts/h (24 h)" in page and "every 5 min" in page

@@ -64,7 +64,7 @@ def health(db: Database, now: datetime | None = None) -> list[Health]:
     found = []
     for s in sources:
         recent, last = activity.get(s.id, (0, None))
-        is_live = s.kind in kinds
+        is_live = s.kind in kinds and bool(s.settings)
         found.append(
             Health(
                 name=s.name,
@@ -93,7 +93,8 @@ def alert_silent(db: Database, now: datetime | None = None) -> list[str]:
     with db.write() as session:
         activity = sources_repo.activity(session, now - timedelta(hours=24))
         for source in sources_repo.all_sources(session):
-            quiet = _silence(source, activity.get(source.id, (0, None))[1], now, source.kind in kinds)
+            polled = source.kind in kinds and bool(source.settings)
+            quiet = _silence(source, activity.get(source.id, (0, None))[1], now, polled)
             cursor = dict(source.cursor or {})
             if quiet is not None and not cursor.get(ALERTED):
                 hours = quiet.total_seconds() / 3600

@@ -213,6 +213,17 @@ def schedule_due(db: Database, settings: Settings, now: datetime | None = None) 
     queued = 0
     with db.write() as session:
         for source in sources_repo.due_for_poll(session, now, sorted(kinds)):
+            if not source.settings:
+                continue  # imported into, not polled
+            try:
+                live.get(source.kind).check(dict(source.settings), settings)
+            except ValueError as exc:
+                # Misconfigured (or its credentials were removed): say so, and look again in an hour.
+                later = now + timedelta(hours=1)
+                sources_repo.set_fields(
+                    session, source.id, last_error=f"not polled: {exc}", next_poll_at=later
+                )
+                continue
             sources_repo.set_fields(
                 session, source.id, next_poll_at=now + timedelta(seconds=interval(source) + 60)
             )

@@ -115,10 +115,9 @@ def save_source(
             with db.read() as session:
                 found = sources_repo.get_by_name(session, form.name.strip())
                 config = dict(found.settings or {}) if found is not None else {}
-        try:
-            live.get(form.kind).check(config, settings)
-        except ValueError as exc:
-            raise Invalid("config", f"{exc} (or leave the source disabled until it is set)") from None
+        # A source with no settings is imported into, not polled (`earful import --create`).
+        if config:
+            check_live(form.kind, config, settings)
     fields: dict[str, Any] = {
         "kind": form.kind,
         "region": (form.region or "").strip() or None,
@@ -152,3 +151,11 @@ def save_source(
                 if k in ("visibility", "consent_basis", "enabled", "retention_days")
             },
         )
+
+
+def check_live(kind: str, config: dict[str, Any], settings: Settings) -> None:
+    """Raise Invalid on the `config` field when a live source's settings or credentials fall short."""
+    try:
+        live.get(kind).check(config, settings)
+    except ValueError as exc:
+        raise Invalid("config", f"{exc} (or leave the source disabled until it is set)") from None

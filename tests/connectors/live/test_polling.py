@@ -222,6 +222,8 @@ def test_the_scheduler_queues_each_due_source_once(
 ) -> None:
     make_live(db, "Quiet feed", "rss", {"url": f"{replay.base}/feed.xml"})
     save_source(db, ADMIN, SourceForm(name="a csv drop", kind="file"), create=True)
+    # A source of a live kind with no settings is imported into (`earful import --create`), never polled.
+    save_source(db, ADMIN, SourceForm(name="r/imported", kind="reddit"), create=True, settings=settings)
     assert schedule_due(db, settings) == 2
     assert schedule_due(db, settings) == 0  # claimed until their interval passes
     with db.read() as session:

@@ -36,7 +36,9 @@ def env(cli_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
 def test_add_a_live_source_test_it_and_see_its_health(
     db: Database, settings: Settings, replay: Replay
 ) -> None:
-    missing = runner.invoke(app, ["source", "add", "Mastodon #kestrel", "--kind", "mastodon"])
+    missing = runner.invoke(
+        app, ["source", "add", "Mastodon #kestrel", "--kind", "mastodon", "--config", "hashtag=kestrel"]
+    )
     assert missing.exit_code == 1 and "instance" in missing.output
     added = runner.invoke(
         app,
@@ -92,11 +94,16 @@ def test_a_live_source_cannot_be_enabled_without_the_settings_it_needs(
 ) -> None:
     admin = Actor(None, "root", "admin")
     with pytest.raises(Invalid, match="Set 'query'") as caught:
-        save_source(db, admin, SourceForm(name="X", kind="x", config={}), create=True, settings=settings)
+        save_source(
+            db,
+            admin,
+            SourceForm(name="X", kind="x", config={"page_size": 10}),
+            create=True,
+            settings=settings,
+        )
     assert caught.value.field == "config"
-    save_source(
-        db, admin, SourceForm(name="X", kind="x", config={}, enabled=False), create=True, settings=settings
-    )
+    form = SourceForm(name="X", kind="x", config={"page_size": 10}, enabled=False)
+    save_source(db, admin, form, create=True, settings=settings)
     assert [s.enabled for s in list_sources(db)] == [False]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import yaml
@@ -13,6 +14,7 @@ from earful.accounts.service import Account, list_users, update_user
 from earful.audit.service import page as audit_page
 from earful.classify.policies import can_edit_taxonomy
 from earful.classify.service import current, submit
+from earful.ingest.health import health
 from earful.ingest.policies import can_erase, can_manage_sources
 from earful.ingest.privacy import erase_author
 from earful.ingest.sources import KINDS, SourceForm, list_sources, save_source
@@ -106,9 +108,28 @@ def save_user(
 def sources(
     request: Request, db: Database = Depends(get_db), account: Account = Depends(source_admin)
 ) -> Response:
-    """List sources with their visibility, consent basis and retention."""
+    """List sources with their health, visibility, consent basis, settings and retention."""
     context = _base(request, account, sources=list_sources(db), errors={}, values={}, kinds=KINDS)
+    context["health"] = {h.name: h for h in health(db)}
     return render(request, "admin_sources.html", context)
+
+
+def _config(raw: Any) -> dict[str, Any] | None:
+    """Return the JSON object typed in a source's settings box (None when the box was not sent)."""
+    if raw is None:
+        return None
+    text = str(raw).strip()
+    if not text:
+        return {}
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise Invalid("config", f"The settings are not valid JSON: {exc.msg} (line {exc.lineno}).") from None
+    if not isinstance(value, dict):
+        raise Invalid(
+            "config", 'The settings are a JSON object, e.g. {"instance": "https://mastodon.social"}.'
+        )
+    return value
 
 
 @router.post("/sources", response_class=HTMLResponse)
@@ -117,6 +138,7 @@ def save_source_page(
     account: Account = Depends(source_admin),
     form: dict[str, Any] = Depends(csrf_form),
     db: Database = Depends(get_db),
+    settings: Settings = Depends(get_settings),
 ) -> Response:
     """Create a source, or change its visibility, consent basis, enabled flag and retention."""
     create = form.get("mode") == "create"
@@ -136,8 +158,9 @@ def save_source_page(
             consent_basis=str(form.get("consent_basis") or "") or None,
             enabled=form.get("enabled") == "on",
             retention_days=int(raw_days) if raw_days else None,
+            config=_config(form.get("config")),
         )
-        save_source(db, actor_of(account), values, create=create)
+        save_source(db, actor_of(account), values, create=create, settings=settings)
     except EarfulError as exc:
         field = exc.field if isinstance(exc, Invalid) else "name"
         errors = {"form": "new" if create else name, "field": field, "message": exc.message}
@@ -145,6 +168,7 @@ def save_source_page(
         context = _base(
             request, account, sources=list_sources(db), errors=errors, values=values_shown, kinds=KINDS
         )
+        context["health"] = {h.name: h for h in health(db)}
         return render(request, "admin_sources.html", context, status_code=exc.status)
     request.session["flash"] = f"Source {name} {'created' if create else 'saved'}."
     return RedirectResponse("/admin/sources", status_code=303)
@@ -166,6 +190,7 @@ def erase(
     except EarfulError as exc:
         errors = {"form": "erase", "field": "author", "message": exc.message}
         context = _base(request, account, sources=list_sources(db), errors=errors, values={}, kinds=KINDS)
+        context["health"] = {h.name: h for h in health(db)}
         return render(request, "admin_sources.html", context, status_code=exc.status)
     request.session["flash"] = (
         f"Erased {result.posts} post{'' if result.posts == 1 else 's'} and everything derived from them."
