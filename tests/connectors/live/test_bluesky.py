@@ -1,0 +1,95 @@
+"""Bluesky through a local Jetstream: the recorded production events, replayed from a cursor."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+from sqlalchemy import select
+from websockets.exceptions import ConnectionClosed
+from websockets.sync.server import ServerConnection, serve
+
+from earful.contracts import Actor
+from earful.ingest.polling import poll
+from earful.ingest.sources import SourceForm, save_source
+from earful.settings import Settings
+from earful.store.db import Database
+from earful.store.models import Post
+from earful.store.repos import sources as sources_repo
+from tests.browser.conftest import free_port
+
+
+@pytest.fixture
+def jetstream(api_samples: Path) -> Iterator[tuple[str, list[dict[str, object]]]]:
+    """Serve the recorded events like Jetstream: those after `cursor`, of the wanted collections."""
+    lines = (api_samples / "bluesky" / "jetstream_v1_events_2026-07-04.jsonl").read_text().splitlines()
+    events = [json.loads(line) for line in lines if line.strip()]
+    asked: list[dict[str, list[str]]] = []
+
+    def handler(connection: ServerConnection) -> None:
+        query = parse_qs(urlparse(connection.request.path).query)  # type: ignore[union-attr]
+        asked.append(query)
+        cursor = int(query.get("cursor", ["0"])[0])
+        wanted = set(query.get("wantedCollections", []))
+        for event in events:
+            collection = (event.get("commit") or {}).get("collection")  # type: ignore[union-attr]
+            if int(event["time_us"]) >= cursor and (not wanted or collection in wanted):  # type: ignore[arg-type]
+                connection.send(json.dumps(event))
+        with contextlib.suppress(ConnectionClosed):
+            connection.recv()  # hold the stream open, as Jetstream does, until the client leaves
+
+    port = free_port()
+    server = serve(handler, "127.0.0.1", port)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"ws://127.0.0.1:{port}/subscribe", asked  # type: ignore[misc]
+    server.shutdown()
+    thread.join(timeout=5)
+
+
+def test_jetstream_keeps_posts_that_mention_the_keywords_and_resumes_from_its_cursor(
+    db: Database, settings: Settings, jetstream: tuple[str, list[dict[str, list[str]]]]
+) -> None:
+    url, asked = jetstream
+    config = {"url": url, "keywords": "band, election", "idle_seconds": 0.5}
+    save_source(
+        db,
+        Actor(None, "root", "admin"),
+        SourceForm(name="Bluesky", kind="bluesky", config=config),
+        create=True,
+        settings=settings,
+    )
+    with db.read() as session:
+        source = sources_repo.get_by_name(session, "Bluesky")
+        assert source is not None
+    first = poll(db, settings, source.id)
+    # Four of the recorded posts mention a band or an election (checked by reading them).
+    assert first.outcome == "ok" and first.imported == 4
+    with db.read() as session:
+        texts = [p for p in session.scalars(select(Post.external_id))]
+    assert all(t.startswith("at://did:plc:") and "/app.bsky.feed.post/" in t for t in texts)
+    # The next poll asks Jetstream to replay from just after the newest event seen: nothing new.
+    second = poll(db, settings, source.id)
+    assert second.imported == 0 and asked[0]["wantedCollections"] == ["app.bsky.feed.post"]
+    assert int(asked[1]["cursor"][0]) == 1783175888400999 + 1
+
+
+def test_an_unreachable_jetstream_backs_off(db: Database, settings: Settings) -> None:
+    config = {"url": f"ws://127.0.0.1:{free_port()}/subscribe", "keywords": "delivery", "idle_seconds": 0.2}
+    save_source(
+        db,
+        Actor(None, "root", "admin"),
+        SourceForm(name="Bluesky", kind="bluesky", config=config),
+        create=True,
+        settings=settings,
+    )
+    with db.read() as session:
+        source = sources_repo.get_by_name(session, "Bluesky")
+        assert source is not None
+    result = poll(db, settings, source.id)
+    assert result.outcome == "failed" and "could not listen to Jetstream" in result.message
