@@ -64,6 +64,8 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     ("POST", "/api/posts/{post_id}/status"): TRIAGE,
     ("POST", "/api/posts/{post_id}/escalate"): LEADS,
     ("POST", "/api/triage/batch"): TRIAGE,
+    ("GET", "/api/sources"): ADMIN,
+    ("PUT", "/api/sources/{name}"): ADMIN,
     ("GET", "/api/taxonomy"): ALL,
     ("PUT", "/api/taxonomy"): LEADS,
 }
@@ -102,7 +104,7 @@ def world(db: Database) -> dict[str, int]:
     ensure_default(db)
     (post_id,) = make_posts(db, make_source(db), ["the app crashed at the depot"])
     team_id = save_team(db, Actor(None, "setup", "admin"), "App team", None, ["app"])
-    return {"post_id": post_id, "team_id": team_id}
+    return {"post_id": post_id, "team_id": team_id, "name": "forms"}
 
 
 def _body(method: str, path: str) -> dict[str, object]:

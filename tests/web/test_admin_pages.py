@@ -147,3 +147,15 @@ def test_a_live_source_needs_its_settings_before_it_collects(client: TestClient,
     assert source.config == {"instance": "https://mastodon.example", "hashtag": "kestrel"}
     page = client.get("/admin/sources").text
     assert "posts/h (24 h)" in page and "every 5 min" in page
+
+
+def test_the_sources_api_refuses_a_private_source_without_consent(client: TestClient, db: Database) -> None:
+    login(client, db, "root", "admin")
+    refused = client.put("/api/sources/Drivers%20forum", json={"kind": "community", "visibility": "private"})
+    assert refused.status_code == 400 and "consent" in refused.json()["detail"]
+    consent = "Members opted in to sharing posts with the programme on 2026-03-01"
+    body = {"kind": "community", "visibility": "private", "consent_basis": consent}
+    made = client.put("/api/sources/Drivers%20forum", json=body)
+    assert made.status_code == 200 and made.json()["consent_basis"] == consent
+    (listed,) = client.get("/api/sources").json()
+    assert listed["name"] == "Drivers forum" and listed["visibility"] == "private"

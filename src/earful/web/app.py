@@ -22,6 +22,7 @@ from earful.store.db import Database
 from earful.web import guard
 from earful.web.api import intake as api_intake
 from earful.web.api import posts as api_posts
+from earful.web.api import sources as api_sources
 from earful.web.api import taxonomy as api_taxonomy
 from earful.web.deps import LoginRequired, csrf_token
 from earful.web.pages import admin, auth, feed, posts, sso, triage
@@ -113,6 +114,7 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
     app.include_router(admin.router)
     app.include_router(api_posts.router)
     app.include_router(api_intake.router)
+    app.include_router(api_sources.router)
     app.include_router(api_taxonomy.router)
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
     return app

@@ -1,0 +1,105 @@
+"""Sources over the API: their health, and adding or changing one (admins)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel, Field
+
+from earful.accounts.service import Account
+from earful.contracts import Actor
+from earful.ingest.health import health
+from earful.ingest.policies import can_manage_sources
+from earful.ingest.sources import SourceForm, list_sources, save_source
+from earful.kit.errors import NotFound
+from earful.settings import Settings
+from earful.store.db import Database
+from earful.web import guard
+from earful.web.deps import get_db, get_settings
+
+router = APIRouter(prefix="/api")
+admin = guard.api(can_manage_sources, "Managing sources takes the admin role.")
+
+
+class SourceRead(BaseModel):
+    """A source, what may be collected there, and its health."""
+
+    name: str
+    kind: str
+    region: str | None
+    language: str | None
+    visibility: str
+    consent_basis: str | None
+    enabled: bool
+    retention_days: int | None
+    config: dict[str, Any]
+    last_success_at: datetime | None
+    last_error: str | None
+    items_per_hour: float
+    silent_hours: float | None
+
+
+class SourceWrite(BaseModel):
+    """A source's settings; a private one needs its consent basis, a live one its connector settings."""
+
+    kind: str = "file"
+    region: str | None = None
+    language: str | None = Field(default=None, max_length=12)
+    visibility: Literal["public", "private"] = "public"
+    consent_basis: str | None = Field(default=None, max_length=2000)
+    enabled: bool = True
+    retention_days: int | None = None
+    config: dict[str, Any] | None = None
+
+
+def _read(db: Database) -> list[SourceRead]:
+    states = {h.name: h for h in health(db)}
+    found = []
+    for s in list_sources(db):
+        h = states[s.name]
+        found.append(
+            SourceRead(
+                name=s.name,
+                kind=s.kind,
+                region=s.region,
+                language=s.language,
+                visibility=s.visibility,
+                consent_basis=s.consent_basis,
+                enabled=s.enabled,
+                retention_days=s.retention_days,
+                config=s.config,
+                last_success_at=h.last_success_at,
+                last_error=h.last_error,
+                items_per_hour=h.items_per_hour,
+                silent_hours=round(h.silent_for.total_seconds() / 3600, 1) if h.silent_for else None,
+            )
+        )
+    return found
+
+
+@router.get("/sources", response_model=list[SourceRead], dependencies=[Depends(admin)])
+def get_sources(db: Database = Depends(get_db)) -> list[SourceRead]:
+    """Return every source with its health."""
+    return _read(db)
+
+
+@router.put("/sources/{name}", response_model=SourceRead)
+def put_source(
+    name: str,
+    body: SourceWrite,
+    account: Account = Depends(admin),
+    db: Database = Depends(get_db),
+    settings: Settings = Depends(get_settings),
+) -> SourceRead:
+    """Create the source called `name`, or change it."""
+    exists = any(s.name == name for s in list_sources(db))
+    form = SourceForm(name=name, **body.model_dump())
+    save_source(
+        db, Actor(account.id, account.username, account.role), form, create=not exists, settings=settings
+    )
+    for source in _read(db):
+        if source.name == name:
+            return source
+    raise NotFound(f"There is no source {name!r}.")
