@@ -28,4 +28,9 @@ def replay(api_samples: Path) -> Iterator[Replay]:
         page_posts=facebook_posts(api_samples),
         feed=(api_samples / "rss" / "guardian.rss.xml").read_bytes(),
     )
-    yield from serve(state)
+    for served in serve(state):
+        # The recorded feed links to the publisher; point its links at the local server instead.
+        served.feed = served.feed.replace(
+            b"https://www.theguardian.com/", f"{served.base}/articles/".encode()
+        )
+        yield served

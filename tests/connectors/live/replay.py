@@ -81,6 +81,7 @@ class Replay:
     posts: list[dict[str, Any]] = field(default_factory=list)
     page_posts: list[dict[str, Any]] = field(default_factory=list)
     feed: bytes = b""
+    feed_version: int = 1
     failures: dict[str, deque[tuple[int, dict[str, str], str]]] = field(
         default_factory=lambda: defaultdict(deque)
     )
@@ -206,10 +207,26 @@ def build_app(state: Replay) -> FastAPI:
 
     @app.get("/feed.xml")
     def feed(request: Request) -> Response:
-        etag = '"v1"'
+        etag = f'"v{state.feed_version}"'
         if request.headers.get("if-none-match") == etag:
             return Response(status_code=304, headers={"ETag": etag})
         return Response(state.feed, media_type="application/rss+xml", headers={"ETag": etag})
+
+    @app.get("/articles/{path:path}")
+    def article(path: str) -> Response:
+        # Article pages: the shared news texts inside page furniture written for these tests
+        # (navigation, a cookie banner, related links) that extraction must leave out.
+        texts = sorted((state.samples.parent / "news-articles").glob("article-*.txt"))
+        body = texts[hash(path) % len(texts)].read_text()
+        paragraphs = "".join(f"<p>{p}</p>" for p in body.split("\n") if p.strip())
+        html = (
+            "<html><head><title>Story</title></head><body>"
+            "<nav><a href='/'>Home</a> <a href='/world'>World</a> NAVIGATION-MENU-TEXT</nav>"
+            "<div class='cookie'>We use cookies COOKIE-BANNER-TEXT</div>"
+            f"<article><h1>Story</h1>{paragraphs}</article>"
+            "<aside>Related: RELATED-LINKS-TEXT</aside><footer>FOOTER-TEXT</footer></body></html>"
+        )
+        return Response(html, media_type="text/html")
 
     return app
 

@@ -16,7 +16,7 @@ from earful.ingest.sources import SourceForm, save_source
 from earful.kit.clock import as_utc, utcnow
 from earful.settings import Settings
 from earful.store.db import Database
-from earful.store.models import AuditEntry, Job, Post, Quarantined, Source
+from earful.store.models import AuditEntry, Job, Post, Quarantined, RawItem, Source
 from earful.store.repos import sources as sources_repo
 from tests.connectors.live.replay import Replay
 
@@ -209,12 +209,34 @@ def test_x_pages_with_next_token_and_resumes_a_cut_short_paging(
     assert len(set(stored(db, source))) == len(replay.posts) - 1
 
 
-def test_rss_is_fetched_again_only_when_it_changed(db: Database, settings: Settings, replay: Replay) -> None:
-    source = make_live(db, "Guardian", "rss", {"url": f"{replay.base}/feed.xml"})
+def test_rss_fetches_each_new_entrys_article_and_only_when_the_feed_changed(
+    db: Database, settings: Settings, replay: Replay
+) -> None:
+    source = make_live(db, "Guardian", "rss", {"url": f"{replay.base}/feed.xml", "max_articles": 100})
     first = poll(db, settings, source)
     assert first.imported > 0 and source_row(db, source).cursor["etag"] == '"v1"'
+    with db.read() as session:
+        kept = [r.format for r in session.scalars(select(RawItem))]
+    assert kept.count("json") > 0  # entries whose article was read carry the article's text
+    articles = len([p for _, p in replay.hits if p.startswith("/articles/")])
     second = poll(db, settings, source)
-    assert second.read == 0 and second.outcome == "ok"
+    assert second.read == 0 and second.outcome == "ok"  # 304: unchanged
+    replay.feed_version = 2  # the feed changes, but holds the same entries: no article is fetched again
+    assert poll(db, settings, source).read == 0
+    assert len([p for _, p in replay.hits if p.startswith("/articles/")]) == articles
+
+
+def test_an_articles_main_text_is_kept_without_the_page_furniture(
+    db: Database, settings: Settings, replay: Replay
+) -> None:
+    from earful.connectors.live.http import Http
+    from earful.connectors.live.rss import _article
+
+    with Http() as http:
+        text = _article(http, f"{replay.base}/articles/us-news/2018/story")
+    assert text is not None and len(text.split()) > 300
+    for furniture in ("NAVIGATION-MENU-TEXT", "COOKIE-BANNER-TEXT", "RELATED-LINKS-TEXT", "FOOTER-TEXT"):
+        assert furniture not in text
 
 
 def test_the_scheduler_queues_each_due_source_once(
