@@ -98,3 +98,22 @@ def test_a_query_that_cannot_work_says_how_to_fix_it(query: str, advice: str) ->
 def test_fts5_expression_quotes_every_term() -> None:
     expected = '(("gps" AND "wrong pin" AND "tip" *) NOT "crash")'
     assert fts5_expression(parse('gps "wrong pin" -crash tip*')) == expected
+
+
+@pytest.mark.parametrize(
+    ("query", "text", "expected"),
+    [
+        ("toot", "Toot, finally!", True),
+        ('"toot finally"', "Toot, finally!", True),
+        ('"finally toot"', "Toot, finally!", False),
+        ("toot -finally", "Toot, finally!", False),
+        ("editor OR hoot", "#hoot (hashtag toot)", True),
+        ("edit*", "the best editor? why", True),
+        ("depot", "Dépôt closed early", True),
+        ("pin", "spinning wheel", False),
+    ],
+)
+def test_a_query_matches_text_as_the_search_would(query: str, text: str, expected: bool) -> None:
+    from earful.kit.search import matches
+
+    assert matches(parse(query), text) is expected

@@ -25,13 +25,14 @@ from earful.connectors import live
 from earful.connectors.files import map_item
 from earful.connectors.live import x as x_connector
 from earful.connectors.live.http import AuthFailed, Http, Malformed, RateLimited, SourceError
-from earful.contracts import PostDraft, Rejected
+from earful.contracts import PostDraft, RawItem, Rejected
 from earful.ingest.policies import require_collectable
 from earful.ingest.schemas import POLL_JOB
 from earful.ingest.service import store_entries
 from earful.jobs.queue import enqueue
 from earful.kit.clock import as_utc, utcnow
 from earful.kit.errors import EarfulError, NotFound
+from earful.kit.search import Query, matches, parse
 from earful.settings import Settings
 from earful.store.db import Database
 from earful.store.models import Source
@@ -93,6 +94,10 @@ def poll(db: Database, settings: Settings, source_id: int, max_pages: int | None
     reads = (cursor.get("reads") or {}).get("count", 0)
     if cap and reads >= int(cap) and (cursor.get("reads") or {}).get("month") == utcnow().strftime("%Y-%m"):
         return _finish(db, source, result, "skipped", f"monthly read cap of {cap} reached", _next_month())
+    try:
+        wanted = parse(str(config.get("filter") or ""))
+    except EarfulError as exc:
+        return _finish(db, source, result, "skipped", f"its filter cannot be read: {exc.message}", _later(1))
     rate = float(config.get("rate_per_minute") or DEFAULT_RATE)
     pages_allowed = max_pages or int(config.get("max_pages") or DEFAULT_MAX_PAGES)
     origin = f"poll:{source.name}"
@@ -115,7 +120,12 @@ def poll(db: Database, settings: Settings, source_id: int, max_pages: int | None
                 def keep_cursor(session: Session, cursor_after: dict[str, Any] = new_cursor) -> None:
                     sources_repo.set_fields(session, source.id, cursor=cursor_after)
 
-                stored = store_entries(db, settings, source, page.entries, origin, also=keep_cursor)
+                entries, unmatched = _filtered(page.entries, wanted)
+                stored = store_entries(db, settings, source, entries, origin, also=keep_cursor)
+                if unmatched:
+                    result.skipped += unmatched
+                    reason = "did not match the source's filter"
+                    result.skip_reasons[reason] = result.skip_reasons.get(reason, 0) + unmatched
                 cursor = new_cursor
                 result.read += stored.read
                 result.imported += stored.imported
@@ -150,6 +160,28 @@ def poll(db: Database, settings: Settings, source_id: int, max_pages: int | None
     more_waiting = result.pages >= pages_allowed
     when = utcnow() + timedelta(seconds=5 if more_waiting else interval(source))
     return _finish(db, source, result, "ok", "", when, success=True)
+
+
+def _later(hours: float) -> datetime:
+    return utcnow() + timedelta(hours=hours)
+
+
+def _filtered(entries: list[RawItem | Rejected], wanted: Query) -> tuple[list[RawItem | Rejected], int]:
+    """Return the entries whose post satisfies the source's `filter` (Earful's search language),
+    and how many were left out. Unreadable entries pass, to be quarantined with their reason."""
+    if not wanted:
+        return entries, 0
+    kept: list[RawItem | Rejected] = []
+    for entry in entries:
+        if isinstance(entry, RawItem):
+            try:
+                draft = map_item(entry)
+            except ValueError:
+                draft = None
+            if isinstance(draft, PostDraft) and not matches(wanted, f"{draft.title or ''} {draft.text}"):
+                continue
+        kept.append(entry)
+    return kept, len(entries) - len(kept)
 
 
 def _next_month() -> datetime:

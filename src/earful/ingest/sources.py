@@ -9,6 +9,7 @@ from earful.connectors import live
 from earful.contracts import Actor
 from earful.ingest.policies import can_manage_sources
 from earful.kit.errors import Conflict, EarfulError, Forbidden, Invalid, NotFound
+from earful.kit.search import parse
 from earful.settings import Settings
 from earful.store.db import Database
 from earful.store.repos import audit as audit_repo
@@ -109,6 +110,11 @@ def save_source(
         raise Invalid("retention_days", f"Retention must be between 1 and {MAX_RETENTION_DAYS} days.")
     if form.config is not None and not isinstance(form.config, dict):
         raise Invalid("config", 'A source\'s settings are a JSON object, e.g. {"query": "kestrel"}.')
+    if form.config and form.config.get("filter"):
+        try:
+            parse(str(form.config["filter"]))
+        except EarfulError as exc:
+            raise Invalid("config", f"The filter cannot be read: {exc.message}") from None
     if settings is not None and form.enabled and form.kind in live.connectors():
         config = form.config
         if config is None:

@@ -9,6 +9,7 @@ with every term passed as a value, so nothing a user types is read as search syn
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from earful.kit.errors import EarfulError
@@ -97,3 +98,30 @@ def fts5_expression(query: Query) -> str:
             expression = f"({expression} NOT {term})"
         parts.append(expression)
     return " OR ".join(parts)
+
+
+_TEXT_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def _fold(text: str) -> list[str]:
+    """Return the words of `text`, lower-cased and without accents (as the search index sees them)."""
+    plain = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    return [w.lower() for w in _TEXT_WORD.findall(plain)]
+
+
+def matches(query: Query, text: str) -> bool:
+    """Tell whether `text` satisfies the query, as the full-text search would (for filtering sources)."""
+    if not query:
+        return True
+    words = _fold(text)
+    joined = " " + " ".join(words) + " "
+
+    def holds(term: Term) -> bool:
+        wanted = [w for part in term.words for w in _fold(part)]
+        if not wanted:
+            return False
+        if term.prefix:
+            return any(w.startswith(wanted[0]) for w in words)
+        return f" {' '.join(wanted)} " in joined
+
+    return any(all(holds(t) != t.negated for t in group) for group in query)

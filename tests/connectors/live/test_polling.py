@@ -273,3 +273,32 @@ def test_facebook_page_feed_and_comments_page_and_resume(
     cursor = source_row(db, source).cursor
     assert "paging" not in cursor and cursor["since"] > 0
     assert poll(db, creds, source).imported == 0  # nothing newer than the newest post
+
+
+def test_a_sources_filter_keeps_only_matching_posts(db: Database, settings: Settings, replay: Replay) -> None:
+    config = {
+        "instance": replay.base,
+        "hashtag": "kestrel",
+        "page_size": 5,
+        "filter": '"toot finally" OR editor',
+    }
+    source = make_live(db, "Mastodon filtered", "mastodon", config, {"min_id": "0"})
+    result = poll(db, settings, source)
+    texts = []
+    with db.read() as session:
+        ids = set(session.scalars(select(Post.external_id).where(Post.source_id == source)))
+    for status in replay.statuses:
+        if status["id"] in ids:
+            texts.append(status["content"])
+    assert len(ids) == 4 and all("finally" in t or "Editor" in t for t in texts)
+    assert result.skip_reasons["did not match the source's filter"] == 4
+
+
+def test_an_unreadable_filter_is_refused_when_saved(db: Database, settings: Settings, replay: Replay) -> None:
+    from earful.kit.errors import Invalid
+
+    form = SourceForm(
+        name="m", kind="mastodon", config={"instance": replay.base, "hashtag": "x", "filter": "a OR"}
+    )
+    with pytest.raises(Invalid, match="filter cannot be read"):
+        save_source(db, ADMIN, form, create=True, settings=settings)
