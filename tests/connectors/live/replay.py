@@ -149,14 +149,21 @@ def build_app(state: Replay) -> FastAPI:
         # Reddit: newest first; with before=X, the `limit` items right after X (newer than it).
         limit = int(request.query_params.get("limit", 25))
         before = request.query_params.get("before")
+        after = request.query_params.get("after")
         with state.lock:
-            items = list(state.children)
+            everything = list(state.children)
+        following = None
         if before:
-            index = next(i for i, c in enumerate(items) if c["data"]["name"] == before)
-            items = items[max(0, index - limit) : index]
+            index = next(i for i, c in enumerate(everything) if c["data"]["name"] == before)
+            items = everything[max(0, index - limit) : index]
         else:
-            items = items[:limit]
-        return {"kind": "Listing", "data": {"children": items, "before": None, "after": None}}
+            start = (
+                next(i for i, c in enumerate(everything) if c["data"]["name"] == after) + 1 if after else 0
+            )
+            items = everything[start : start + limit]
+            if start + limit < len(everything):
+                following = items[-1]["data"]["name"]
+        return {"kind": "Listing", "data": {"children": items, "before": None, "after": following}}
 
     @app.get("/2/tweets/search/recent")
     def x_search(request: Request) -> dict[str, Any]:

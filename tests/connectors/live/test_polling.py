@@ -302,3 +302,27 @@ def test_an_unreadable_filter_is_refused_when_saved(db: Database, settings: Sett
     )
     with pytest.raises(Invalid, match="filter cannot be read"):
         save_source(db, ADMIN, form, create=True, settings=settings)
+
+
+def test_reddit_backfills_to_a_date_then_polls_forward(
+    db: Database, settings: Settings, replay: Replay
+) -> None:
+    from datetime import UTC, datetime
+
+    creds = settings.model_copy(update={"reddit_client_id": "id", "reddit_client_secret": "secret"})
+    cutoff = float(replay.children[59]["data"]["created_utc"])  # the 60 newest were posted since
+    config = {
+        "subreddit": "askreddit",
+        "api": replay.base,
+        "token_url": f"{replay.base}/api/v1/access_token",
+        "page_size": 25,
+        "backfill_to": datetime.fromtimestamp(cutoff, UTC).isoformat(),
+    }
+    source = make_live(db, "r/askreddit backfill", "reddit", config)
+    poll(db, creds, source)
+    wanted = {c["data"]["name"].removeprefix("t3_") for c in replay.children[:60]}
+    got = stored(db, source)
+    assert len(got) == 60 and {g.removeprefix("t3_") for g in got} == wanted
+    cursor = source_row(db, source).cursor
+    assert cursor["backfilled"] and cursor["before"] == replay.children[0]["data"]["name"]
+    assert poll(db, creds, source).read == 0  # forward from the newest: nothing new yet

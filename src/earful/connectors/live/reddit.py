@@ -7,10 +7,12 @@ Resumes with `before` (the newest item seen), which Reddit answers with the item
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 from earful.connectors.live import Page, Target, load_json, parse_body
 from earful.connectors.live.http import AuthFailed, Http, Malformed
+from earful.contracts import RawItem, Rejected
 from earful.settings import Settings
 
 PAGE = 100
@@ -32,6 +34,11 @@ class RedditConnector:
             raise ValueError("Set 'subreddit' (without r/).")
         if config.get("listing", "new") not in ("new", "comments"):
             raise ValueError("'listing' is new (submissions) or comments.")
+        if config.get("backfill_to"):
+            try:
+                datetime.fromisoformat(str(config["backfill_to"]))
+            except ValueError:
+                raise ValueError("'backfill_to' is a date like 2026-10-01.") from None
         if not (settings.reddit_client_id and settings.reddit_client_secret):
             raise ValueError(
                 "Set EARFUL_REDDIT_CLIENT_ID and EARFUL_REDDIT_CLIENT_SECRET (a Reddit 'script' app)."
@@ -62,7 +69,11 @@ class RedditConnector:
             params.update(q=str(config["query"]), restrict_sr="on", sort="new")
         else:
             url = f"{api}/r/{sub}/{'comments' if config.get('listing') == 'comments' else 'new'}"
-        if cursor.get("before"):
+        backfill = _backfill_to(config)
+        walking_back = backfill is not None and not cursor.get("backfilled")
+        if walking_back and cursor.get("after"):
+            params["after"] = str(cursor["after"])
+        elif not walking_back and cursor.get("before"):
             params["before"] = str(cursor["before"])
         token = self._token(http, target)
         response = http.get(url, params=params, headers={"Authorization": f"bearer {token}"})
@@ -72,10 +83,48 @@ class RedditConnector:
             raise Malformed("Reddit's answer held no listing", response.text)
         names = [c["data"]["name"] for c in children if isinstance(c, dict) and c.get("data", {}).get("name")]
         next_cursor = dict(cursor)
+        entries = parse_body("reddit-listing", response.text)
+        if walking_back:
+            # Backfill: walk back page by page (`after`) to the date, then poll forward from the
+            # newest item seen when the walk began.
+            if names and not cursor.get("before"):
+                next_cursor["before"] = names[0]
+            times = [float(c["data"].get("created_utc") or 0) for c in children if isinstance(c, dict)]
+            following = (body.get("data") or {}).get("after") or (
+                names[-1] if len(children) >= size else None
+            )
+            if not times or min(times) < (backfill or 0) or not following:
+                next_cursor["backfilled"] = True
+                next_cursor.pop("after", None)
+            else:
+                next_cursor["after"] = following
+            entries = [e for e in entries if _created(e) >= (backfill or 0)]
+            return Page(entries, next_cursor, more=not next_cursor.get("backfilled"))
         if names:
             next_cursor["before"] = names[0]  # a listing is newest first
         more = bool(cursor.get("before")) and len(children) >= size
-        return Page(parse_body("reddit-listing", response.text), next_cursor, more)
+        return Page(entries, next_cursor, more)
+
+
+def _backfill_to(config: Mapping[str, Any]) -> float | None:
+    value = config.get("backfill_to")
+    if not value:
+        return None
+    try:
+        when = datetime.fromisoformat(str(value))
+    except ValueError:
+        raise Malformed(f"backfill_to {value!r} is not a date like 2026-10-01", str(value)) from None
+    return (when if when.tzinfo else when.replace(tzinfo=UTC)).timestamp()
+
+
+def _created(entry: RawItem | Rejected) -> float:
+    if not isinstance(entry, RawItem) or not isinstance(entry.payload, dict):
+        return float("inf")  # unreadable entries go on to quarantine
+    data = entry.payload.get("data", entry.payload)
+    try:
+        return float(data.get("created_utc") or 0)
+    except (TypeError, ValueError):
+        return float("inf")
 
 
 CONNECTOR = RedditConnector()
