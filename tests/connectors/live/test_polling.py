@@ -326,3 +326,93 @@ def test_reddit_backfills_to_a_date_then_polls_forward(
     cursor = source_row(db, source).cursor
     assert cursor["backfilled"] and cursor["before"] == replay.children[0]["data"]["name"]
     assert poll(db, creds, source).read == 0  # forward from the newest: nothing new yet
+
+
+def _each_connector(db: Database, settings: Settings, replay: Replay, kind: str) -> tuple[int, Settings, str]:
+    """Make a source of `kind` on the replay server; return it, its credentials and its data path."""
+    creds = settings.model_copy(
+        update={
+            "reddit_client_id": "id",
+            "reddit_client_secret": "secret",
+            "x_bearer_token": "bearer",
+            "facebook_page_token": "page",
+        }
+    )
+    plans: dict[str, tuple[dict[str, Any], dict[str, Any], str]] = {
+        "mastodon": ({"instance": replay.base, "hashtag": "kestrel", "page_size": 5}, {"min_id": "0"}, TAG),
+        "reddit": (
+            {
+                "subreddit": "askreddit",
+                "api": replay.base,
+                "token_url": f"{replay.base}/api/v1/access_token",
+                "page_size": 25,
+            },
+            {"before": replay.children[-1]["data"]["name"]},
+            "/r/askreddit/new",
+        ),
+        "x": (
+            {"query": "kestrel", "api": replay.base},
+            {"since_id": replay.posts[-1]["id"]},
+            "/2/tweets/search/recent",
+        ),
+        "facebook": (
+            {"page_id": "page1", "api": f"{replay.base}/graph", "page_size": 4},
+            {},
+            "/graph/page1/feed",
+        ),
+        "rss": ({"url": f"{replay.base}/feed.xml", "fetch_articles": False}, {}, "/feed.xml"),
+    }
+    config, cursor, path = plans[kind]
+    return make_live(db, f"{kind} source", kind, config, cursor), creds, path
+
+
+KINDS = ["mastodon", "reddit", "x", "facebook", "rss"]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize(
+    ("status", "headers", "body", "outcome"),
+    [
+        (429, {"Retry-After": "30"}, "{}", "rate-limited"),
+        (401, {}, "{}", "disabled"),
+        (503, {}, "{}", "failed"),
+        (200, {}, "<html>a proxy's error page</html>", "failed"),
+    ],
+    ids=["429", "401", "503", "malformed"],
+)
+def test_every_connector_meets_failures_the_same_way(
+    db: Database,
+    settings: Settings,
+    replay: Replay,
+    kind: str,
+    status: int,
+    headers: dict[str, str],
+    body: str,
+    outcome: str,
+) -> None:
+    source, creds, path = _each_connector(db, settings, replay, kind)
+    replay.fail(path, status, headers, body)
+    result = poll(db, creds, source)
+    assert result.outcome == outcome, result.message
+    assert stored(db, source) == []  # nothing half-stored, and the cursor did not move
+    row = source_row(db, source)
+    if outcome == "disabled":
+        assert not row.enabled
+        return
+    assert poll(db, creds, source, max_pages=100).outcome in ("ok", "rate-limited")
+    if outcome == "rate-limited":
+        return  # waits until Retry-After before polling again; what it would then read is shown below
+    assert stored(db, source)  # recovered: the next poll read everything
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_every_connector_resumes_after_a_restart_without_loss_or_duplicates(
+    db: Database, settings: Settings, replay: Replay, kind: str
+) -> None:
+    source, creds, _ = _each_connector(db, settings, replay, kind)
+    first = poll(db, creds, source, max_pages=1)  # as if the worker died after one page
+    rest = poll(db, creds, source, max_pages=100)
+    again = poll(db, creds, source, max_pages=100)
+    ids = stored(db, source)
+    assert first.read > 0 and len(ids) == len(set(ids)) and again.imported == 0
+    assert first.imported + rest.imported == len(ids)
