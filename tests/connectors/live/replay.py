@@ -212,6 +212,41 @@ def build_app(state: Replay) -> FastAPI:
         data = json.loads((state.samples / "facebook" / "comments_comments_p1.json").read_text())
         return {"data": [{**c, "id": f"{post_id}_c{i}"} for i, c in enumerate(data["data"])]}
 
+    @app.get("/xrpc/app.bsky.feed.searchPosts")
+    def bluesky_search(request: Request) -> dict[str, Any]:
+        # No AppView answer was recorded: these are written from the API's documentation
+        # (app.bsky.feed.searchPosts: `posts` of PostViews, newest first, `cursor` while more),
+        # around the real posts of the recorded Jetstream capture.
+        lines = (state.samples / "bluesky" / "jetstream_v1_events_2026-07-04.jsonl").read_text().splitlines()
+        views = []
+        for line in lines:
+            event = json.loads(line)
+            commit = event.get("commit") or {}
+            if commit.get("collection") == "app.bsky.feed.post" and commit.get("operation") == "create":
+                record = commit["record"]
+                views.append(
+                    {
+                        "uri": f"at://{event['did']}/app.bsky.feed.post/{commit['rkey']}",
+                        "cid": commit.get("cid"),
+                        "author": {"did": event["did"], "handle": "someone.bsky.social"},
+                        "record": record,
+                        "indexedAt": record.get("createdAt"),
+                        "likeCount": 0,
+                        "replyCount": 0,
+                        "repostCount": 0,
+                    }
+                )
+        q = request.query_params.get("q", "").lower()
+        since = request.query_params.get("since") or ""
+        found = [v for v in views if q in v["record"].get("text", "").lower() and v["indexedAt"] > since]
+        found.sort(key=lambda v: v["indexedAt"], reverse=True)
+        limit = int(request.query_params.get("limit", 25))
+        start = int(request.query_params.get("cursor") or 0)
+        body: dict[str, Any] = {"posts": found[start : start + limit]}
+        if start + limit < len(found):
+            body["cursor"] = str(start + limit)
+        return body
+
     @app.get("/feed.xml")
     def feed(request: Request) -> Response:
         etag = f'"v{state.feed_version}"'

@@ -93,3 +93,28 @@ def test_an_unreachable_jetstream_backs_off(db: Database, settings: Settings) ->
         assert source is not None
     result = poll(db, settings, source.id)
     assert result.outcome == "failed" and "could not listen to Jetstream" in result.message
+
+
+def test_bluesky_search_pages_and_resumes_since_the_newest(
+    db: Database, settings: Settings, replay: object
+) -> None:
+    from tests.connectors.live.replay import Replay
+
+    assert isinstance(replay, Replay)
+    config = {"search": "the", "appview": replay.base, "page_size": 3}
+    save_source(
+        db,
+        Actor(None, "root", "admin"),
+        SourceForm(name="Bluesky search", kind="bluesky", config=config),
+        create=True,
+        settings=settings,
+    )
+    with db.read() as session:
+        source = sources_repo.get_by_name(session, "Bluesky search")
+        assert source is not None
+    first = poll(db, settings, source.id)
+    assert first.outcome == "ok" and first.imported >= 5 and first.pages >= 2  # three a page
+    with db.read() as session:
+        ids = list(session.scalars(select(Post.external_id)))
+    assert len(ids) == len(set(ids)) and all("/app.bsky.feed.post/" in i for i in ids)
+    assert poll(db, settings, source.id).read == 0  # nothing newer than the newest seen

@@ -1,9 +1,13 @@
-"""Bluesky: a Jetstream subscription to new posts, kept to those that mention the keywords.
+"""Bluesky: a Jetstream subscription to new posts that mention keywords, or a search (AppView).
 
 Jetstream replays from a `cursor` (Unix microseconds), so each poll reconnects from the last event
 seen and listens until the stream goes quiet for `idle_seconds` or `max_events` have come: a
 restart loses nothing. Only `app.bsky.feed.post` is asked for; a post is kept when its text
-contains one of the `keywords` (case-insensitive), and stored in the `bluesky-jetstream` format.
+contains one of the `keywords` (whole words, any case), and stored in the `bluesky-jetstream` format.
+
+With `search` set instead, the public AppView's `app.bsky.feed.searchPosts` is asked for the
+newest matches since the last poll (`since`), paging with its `cursor`; each post is stored in the
+same shape as a Jetstream event, so a post found both ways is one post.
 """
 
 from __future__ import annotations
@@ -18,12 +22,13 @@ from websockets.exceptions import WebSocketException
 from websockets.sync.client import connect
 
 from earful.connectors.files.bluesky import event_id
-from earful.connectors.live import Page, Target
-from earful.connectors.live.http import Http, Unavailable
+from earful.connectors.live import Page, Target, load_json
+from earful.connectors.live.http import Http, Malformed, Unavailable
 from earful.contracts import RawItem, Rejected
 from earful.settings import Settings
 
 JETSTREAM = "wss://jetstream2.us-east.bsky.network/subscribe"
+APPVIEW = "https://public.api.bsky.app"
 POST = "app.bsky.feed.post"
 
 
@@ -31,16 +36,20 @@ class BlueskyConnector:
     """Listen to Jetstream for posts that mention the keywords."""
 
     kind = "bluesky"
-    summary = "Bluesky posts from Jetstream that mention keywords (settings: keywords)"
+    summary = "Bluesky posts from Jetstream that mention keywords, or an AppView search (keywords or search)"
 
     def check(self, config: Mapping[str, Any], settings: Settings) -> None:
-        """Require at least one keyword."""
-        if not _keywords(config):
-            raise ValueError("Set 'keywords': words or phrases a post must mention, comma-separated.")
+        """Require keywords (Jetstream) or a search query (AppView)."""
+        if not _keywords(config) and not str(config.get("search", "")).strip():
+            raise ValueError(
+                "Set 'keywords' (words a post must mention, comma-separated) or 'search' (an AppView query)."
+            )
 
     def poll(self, http: Http, target: Target, cursor: dict[str, Any]) -> Page:
-        """Read the events after the cursor until the stream goes quiet."""
+        """Read the events after the cursor until the stream goes quiet, or the next search page."""
         config = target.config
+        if str(config.get("search", "")).strip():
+            return _search(http, target, cursor)
         url = str(config.get("url") or JETSTREAM)
         params: dict[str, str | int] = {"wantedCollections": POST}
         if cursor.get("time_us"):
@@ -77,6 +86,61 @@ class BlueskyConnector:
         return Page(
             entries, next_cursor, more=seen >= limit, note=f"{seen} events at {time.strftime('%H:%M:%S')}"
         )
+
+
+def _search(http: Http, target: Target, cursor: dict[str, Any]) -> Page:
+    base = str(target.config.get("appview") or APPVIEW).rstrip("/")
+    paging = cursor.get("paging") or {}
+    size = min(100, int(target.config.get("page_size") or 100))
+    params: dict[str, str | int] = {"q": str(target.config["search"]), "sort": "latest", "limit": size}
+    since = paging.get("since", cursor.get("since"))
+    if since:
+        params["since"] = str(since)
+    if paging.get("cursor"):
+        params["cursor"] = str(paging["cursor"])
+    response = http.get(f"{base}/xrpc/app.bsky.feed.searchPosts", params=params)
+    body = load_json(response.text, "Bluesky's search answer")
+    posts = body.get("posts") if isinstance(body, dict) else None
+    if not isinstance(posts, list):
+        raise Malformed("Bluesky's search answer held no posts", response.text)
+    entries: list[RawItem | Rejected] = []
+    newest = str(paging.get("newest") or "")
+    for view in posts:
+        event = _as_event(view)
+        if event is None:
+            entries.append(Rejected("a search result that is not a post", json.dumps(view)[:65536], "post"))
+            continue
+        entries.append(RawItem("bluesky-jetstream", event_id(event) or "", event, json.dumps(event)))
+        newest = max(newest, str(view.get("indexedAt") or ""))
+    next_cursor = {key: value for key, value in cursor.items() if key != "paging"}
+    if body.get("cursor") and posts:
+        next_cursor["paging"] = {"since": since, "cursor": body["cursor"], "newest": newest}
+        return Page(entries, next_cursor, more=True)
+    if newest:
+        next_cursor["since"] = newest
+    return Page(entries, next_cursor)
+
+
+def _as_event(view: Any) -> dict[str, Any] | None:
+    """Return a search result (a PostView) in the shape of the Jetstream event that created it."""
+    if not isinstance(view, dict) or not isinstance(view.get("record"), dict):
+        return None
+    uri = str(view.get("uri") or "")
+    parts = uri.removeprefix("at://").split("/")
+    if len(parts) != 3 or parts[1] != POST:
+        return None
+    return {
+        "did": parts[0],
+        "time_us": 0,
+        "kind": "commit",
+        "commit": {
+            "operation": "create",
+            "collection": POST,
+            "rkey": parts[2],
+            "record": view["record"],
+            "cid": view.get("cid"),
+        },
+    }
 
 
 def _keywords(config: Mapping[str, Any]) -> list[str]:
