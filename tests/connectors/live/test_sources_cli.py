@@ -130,3 +130,30 @@ def test_a_silent_live_source_raises_one_alert(db: Database, settings: Settings,
     with db.read() as session:
         source = sources_repo.get_by_name(session, "quiet")
         assert source is not None and "_silence_alerted" not in source.cursor
+
+
+def test_the_admin_page_shows_an_x_sources_forecast_when_it_is_enabled(
+    db: Database, settings: Settings, replay: Replay
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from earful.web.app import create_app
+    from tests.web.conftest import login
+
+    configured = settings.model_copy(update={"x_bearer_token": "bearer", "x_price_per_read": 0.005})
+    with TestClient(create_app(configured, db), follow_redirects=False) as client:
+        login(client, db, "root", "admin")
+        form = {
+            "csrf": client.headers["x-csrf-token"],
+            "mode": "create",
+            "name": "X: kestrel",
+            "kind": "x",
+            "enabled": "on",
+            "config": f'{{"query": "kestrel", "api": "{replay.base}"}}',
+        }
+        assert client.post("/admin/sources", data=form).status_code == 303
+        page = client.get("/admin/sources").text
+    assert (
+        "Forecast: 411 matches in the last 7.0 days, so about 1,751 reads a month, about 8.76 a month."
+        in page
+    )

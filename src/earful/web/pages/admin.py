@@ -14,8 +14,10 @@ from earful.accounts.service import Account, list_users, update_user
 from earful.audit.service import page as audit_page
 from earful.classify.policies import can_edit_taxonomy
 from earful.classify.service import current, submit
+from earful.connectors.live.http import SourceError
 from earful.ingest.health import health
 from earful.ingest.policies import can_erase, can_manage_sources
+from earful.ingest.polling import forecast_for
 from earful.ingest.privacy import erase_author
 from earful.ingest.sources import KINDS, SourceForm, list_sources, save_source
 from earful.kit.errors import EarfulError, Invalid
@@ -170,8 +172,24 @@ def save_source_page(
         )
         context["health"] = {h.name: h for h in health(db)}
         return render(request, "admin_sources.html", context, status_code=exc.status)
-    request.session["flash"] = f"Source {name} {'created' if create else 'saved'}."
+    message = f"Source {name} {'created' if create else 'saved'}."
+    if values.kind == "x" and values.enabled:
+        message += " " + _x_forecast(db, settings, name)
+    request.session["flash"] = message
     return RedirectResponse("/admin/sources", status_code=303)
+
+
+def _x_forecast(db: Database, settings: Settings, name: str) -> str:
+    """Say what an X source's query will read and cost a month (X charges per post read)."""
+    try:
+        found = forecast_for(db, settings, name)
+    except (EarfulError, SourceError) as exc:
+        return f"Its monthly forecast could not be made ({exc}); check it with `earful source set --enable`."
+    cost = f", about {found.cost_per_month:,.2f} a month" if found.cost_per_month is not None else ""
+    return (
+        f"Forecast: {found.matches_last_period:,} matches in the last {found.days} days, so about "
+        f"{found.reads_per_month:,} reads a month{cost}."
+    )
 
 
 @router.post("/erase", response_class=HTMLResponse)
