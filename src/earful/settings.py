@@ -70,6 +70,23 @@ class Settings(BaseSettings):
         description="ID-token claim matched to an Earful username "
         "(an admin creates the account and its role first).",
     )
+    allow_private_addresses: bool = Field(
+        default=False,
+        description="Let live sources fetch from private and local network addresses (off: a feed's links "
+        "cannot make Earful fetch from inside your network).",
+    )
+    credential_hosts: list[str] = Field(
+        default=[],
+        description="Hosts besides each platform's own that may receive its credentials (a proxy or mirror).",
+    )
+    mastodon_token_host: str | None = Field(
+        default=None,
+        description="The Mastodon instance EARFUL_MASTODON_ACCESS_TOKEN belongs to (sent nowhere else).",
+    )
+    drop_root: Path | None = Field(
+        default=None,
+        description="Folder under which watched-folder sources must live; empty means DATA_DIR/drop.",
+    )
     reddit_client_id: str | None = Field(
         default=None, description="Reddit app client id, for Reddit sources."
     )

@@ -158,6 +158,8 @@ def worker(
     from earful.worker.runner import run_worker
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    # httpx logs every request's URL at INFO; a URL can carry a token, so it says nothing unless asked.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     cfg = settings()
     with friendly_errors():
         ran = run_worker(database(cfg), cfg, threading.Event(), once=once)

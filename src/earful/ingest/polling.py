@@ -13,6 +13,7 @@ What a failure does:
 
 from __future__ import annotations
 
+import logging
 import random
 import time
 from dataclasses import dataclass, field
@@ -41,6 +42,7 @@ from earful.store.repos import quarantine as quarantine_repo
 from earful.store.repos import sources as sources_repo
 from earful.store.sealing import quarantine_sealer
 
+log = logging.getLogger(__name__)
 DEFAULT_INTERVAL = 300  # seconds between polls
 DEFAULT_RATE = 30  # requests per minute, at most
 DEFAULT_MAX_PAGES = 10  # per poll; the next poll goes on from there
@@ -108,11 +110,13 @@ def poll(db: Database, settings: Settings, source_id: int, max_pages: int | None
         if rest > 0:
             time.sleep(rest)
     try:
-        with Http(min_interval=60.0 / rate) as http:
+        with Http(min_interval=60.0 / rate, allow_private=settings.allow_private_addresses) as http:
             while result.pages < pages_allowed:
                 wait = http.exhausted()
                 if wait is not None:
                     raise RateLimited(wait, f"the platform's rate limit is spent; waiting {wait:.0f} s")
+                if cap and int((cursor.get("reads") or {}).get("count", 0)) >= int(cap):
+                    break  # the month's read cap is reached: the next poll says so
                 page = connector.poll(http, target, cursor)
                 result.pages += 1
                 new_cursor = page.cursor
@@ -157,6 +161,11 @@ def poll(db: Database, settings: Settings, source_id: int, max_pages: int | None
         return _failed(db, source, result, str(exc))
     except SourceError as exc:
         return _failed(db, source, result, str(exc))
+    except Exception as exc:
+        log.warning("poll of %s failed unexpectedly", source.name, exc_info=True)
+        return _failed(
+            db, source, result, f"unexpected {type(exc).__name__} while polling; see the worker log"
+        )
     more_waiting = result.pages >= pages_allowed
     when = utcnow() + timedelta(seconds=5 if more_waiting else interval(source))
     return _finish(db, source, result, "ok", "", when, success=True)
@@ -283,7 +292,7 @@ def try_source(
     connector = live.get(source.kind)
     target = live.Target(source.name, dict(source.settings or {}), settings)
     connector.check(target.config, settings)
-    with Http() as http:
+    with Http(allow_private=settings.allow_private_addresses) as http:
         page = connector.poll(http, target, dict(source.cursor or {}))
         requests = http.requests
     drafts: list[PostDraft] = []
@@ -309,5 +318,5 @@ def forecast_for(db: Database, settings: Settings, name: str) -> x_connector.For
     source = _named(db, name)
     if source.kind != "x":
         raise EarfulError("Only X sources are charged per read.")
-    with Http() as http:
+    with Http(allow_private=settings.allow_private_addresses) as http:
         return x_connector.forecast(http, live.Target(source.name, dict(source.settings or {}), settings))

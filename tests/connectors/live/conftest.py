@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from earful.settings import Settings
 from tests.connectors.live.replay import (
     Replay,
     facebook_posts,
@@ -34,3 +35,9 @@ def replay(api_samples: Path) -> Iterator[Replay]:
             b"https://www.theguardian.com/", f"{served.base}/articles/".encode()
         )
         yield served
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """The test settings, letting sources reach the local replay server with their credentials."""
+    return settings.model_copy(update={"allow_private_addresses": True, "credential_hosts": ["127.0.0.1"]})

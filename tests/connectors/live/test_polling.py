@@ -232,7 +232,7 @@ def test_an_articles_main_text_is_kept_without_the_page_furniture(
     from earful.connectors.live.http import Http
     from earful.connectors.live.rss import _article
 
-    with Http() as http:
+    with Http(allow_private=True) as http:
         text = _article(http, f"{replay.base}/articles/us-news/2018/story")
     assert text is not None and len(text.split()) > 300
     for furniture in ("NAVIGATION-MENU-TEXT", "COOKIE-BANNER-TEXT", "RELATED-LINKS-TEXT", "FOOTER-TEXT"):
@@ -416,3 +416,66 @@ def test_every_connector_resumes_after_a_restart_without_loss_or_duplicates(
     ids = stored(db, source)
     assert first.read > 0 and len(ids) == len(set(ids)) and again.imported == 0
     assert first.imported + rest.imported == len(ids)
+
+
+def test_credentials_go_only_to_the_platforms_own_hosts(
+    db: Database, settings: Settings, replay: Replay
+) -> None:
+    from earful.kit.errors import Invalid
+
+    strict = settings.model_copy(
+        update={"credential_hosts": [], "reddit_client_id": "id", "reddit_client_secret": "s"}
+    )
+    config = {"subreddit": "x", "token_url": f"{replay.base}/api/v1/access_token", "api": replay.base}
+    with pytest.raises(Invalid, match="Credentials are sent only to"):
+        save_source(
+            db, ADMIN, SourceForm(name="r/x", kind="reddit", config=config), create=True, settings=strict
+        )
+    source = make_live(db, "r/x", "reddit", config)  # saved around the check, as an old row could be
+    result = poll(db, strict, source)
+    assert result.outcome == "failed" and "Credentials are sent only to" in result.message
+    assert not [p for _, p in replay.hits if p == "/api/v1/access_token"]  # the secret never left
+
+
+def test_a_feed_cannot_make_earful_fetch_from_inside_the_network(
+    db: Database, settings: Settings, replay: Replay
+) -> None:
+    from earful.connectors.live.http import Http, SourceError
+
+    with Http() as http, pytest.raises(SourceError, match="private or local address"):
+        http.get(f"{replay.base}/feed.xml")
+    source = make_live(db, "Guardian", "rss", {"url": f"{replay.base}/feed.xml"})
+    closed = settings.model_copy(update={"allow_private_addresses": False})
+    assert poll(db, closed, source).outcome == "failed"
+    assert not replay.requests_to("/feed.xml")
+
+
+def test_the_facebook_token_stays_out_of_cursors_and_errors(
+    db: Database, settings: Settings, replay: Replay
+) -> None:
+    creds = settings.model_copy(update={"facebook_page_token": "SECRET-PAGE-TOKEN"})
+    source = make_live(
+        db, "Our page", "facebook", {"page_id": "p", "api": f"{replay.base}/graph", "page_size": 4}
+    )
+    poll(db, creds, source, max_pages=1)
+    assert "SECRET-PAGE-TOKEN" not in json.dumps(source_row(db, source).cursor)
+    missing = make_live(db, "Gone page", "facebook", {"page_id": "p", "api": f"{replay.base}/nowhere"})
+    result = poll(db, creds, missing)
+    assert result.outcome == "failed" and "SECRET-PAGE-TOKEN" not in (
+        source_row(db, missing).last_error or ""
+    )
+
+
+def test_an_answer_nobody_foresaw_fails_the_poll_not_the_worker(
+    db: Database, settings: Settings, replay: Replay
+) -> None:
+    source = make_live(
+        db,
+        "r/odd",
+        "reddit",
+        {"subreddit": "askreddit", "api": replay.base, "token_url": f"{replay.base}/api/v1/access_token"},
+    )
+    creds = settings.model_copy(update={"reddit_client_id": "id", "reddit_client_secret": "s"})
+    replay.fail("/r/askreddit/new", 200, {}, json.dumps({"data": {"children": [{"data": "not an object"}]}}))
+    result = poll(db, creds, source)
+    assert result.outcome == "failed" and source_row(db, source).failures == 1

@@ -30,6 +30,8 @@ def env(cli_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setenv(key, cli_env[key])
     monkeypatch.setenv("EARFUL_X_BEARER_TOKEN", "bearer")
     monkeypatch.setenv("EARFUL_X_PRICE_PER_READ", "0.005")
+    monkeypatch.setenv("EARFUL_ALLOW_PRIVATE_ADDRESSES", "true")
+    monkeypatch.setenv("EARFUL_CREDENTIAL_HOSTS", '["127.0.0.1"]')
 
 
 @pytest.mark.usefixtures("env")

@@ -17,11 +17,12 @@ from dataclasses import dataclass, field
 from functools import cache
 from importlib.metadata import entry_points
 from typing import Any, Protocol
+from urllib.parse import urlsplit
 
 import orjson
 
 from earful.connectors.files import FORMATS
-from earful.connectors.live.http import Http, Malformed
+from earful.connectors.live.http import Http, Malformed, SourceError
 from earful.contracts import RawItem, Rejected
 from earful.settings import Settings
 
@@ -94,3 +95,22 @@ def load_json(text: str, what: str) -> Any:
 def items_only(entries: list[RawItem | Rejected]) -> Iterator[RawItem]:
     """Yield the readable items of a page."""
     return (e for e in entries if isinstance(e, RawItem))
+
+
+def require_credential_host(url: str, own: tuple[str, ...], settings: Settings) -> None:
+    """Refuse to send a platform's credentials anywhere but its own hosts (or EARFUL_CREDENTIAL_HOSTS)."""
+    host = (urlsplit(url).hostname or "").lower()
+    allowed = {h.lower() for h in (*own, *settings.credential_hosts)}
+    if host not in allowed:
+        raise ValueError(
+            f"Credentials are sent only to {', '.join(sorted(allowed))}, not {host or url!r}; "
+            "add the host to EARFUL_CREDENTIAL_HOSTS if it is a proxy you run."
+        )
+
+
+def guard_credentials(url: str, own: tuple[str, ...], settings: Settings) -> None:
+    """As `require_credential_host`, for a poll: the source stops with the reason instead."""
+    try:
+        require_credential_host(url, own, settings)
+    except ValueError as exc:
+        raise SourceError(str(exc)) from None

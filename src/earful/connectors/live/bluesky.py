@@ -70,6 +70,8 @@ class BlueskyConnector:
                     seen += 1
                     try:
                         event = json.loads(message)
+                        if not isinstance(event, dict):
+                            raise TypeError("not an object")
                     except (json.JSONDecodeError, TypeError):
                         entries.append(
                             Rejected("a Jetstream message that is not JSON", str(message)[:65536], "event")

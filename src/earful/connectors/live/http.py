@@ -7,6 +7,8 @@ try later with backoff (`Unavailable`), or set the body aside (`Malformed`, rais
 
 from __future__ import annotations
 
+import ipaddress
+import socket
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -16,6 +18,8 @@ from email.utils import parsedate_to_datetime
 import httpx
 
 USER_AGENT = "Earful/0.1 (feedback triage; +https://github.com/earful)"
+MAX_REDIRECTS = 5
+MAX_WAIT = 24 * 3600.0  # a platform asking for longer is asked again tomorrow
 
 
 class SourceError(Exception):
@@ -36,6 +40,15 @@ class AuthFailed(SourceError):
 
 class Unavailable(SourceError):
     """The platform failed or could not be reached; try again later."""
+
+
+class BadRequest(SourceError):
+    """The platform refused the request (4xx other than 401, 403, 404 and 429)."""
+
+    def __init__(self, status: int, body: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.body = body
 
 
 class Malformed(SourceError):
@@ -59,6 +72,13 @@ _LIMIT_HEADERS = (
     ("x-rate-limit-remaining", "x-rate-limit-reset", "epoch"),
     ("x-ratelimit-remaining", "x-ratelimit-reset", "auto"),
 )
+
+
+def _host(url: str) -> str:
+    try:
+        return httpx.URL(url).host or "?"
+    except (httpx.InvalidURL, ValueError):
+        return "?"
 
 
 def _retry_after(value: str | None, default: float) -> float:
@@ -95,6 +115,7 @@ class Http:
     """A polite HTTP client for one poll: spaced requests, rate limits read, errors classified."""
 
     min_interval: float = 0.0  # seconds between requests (the source's own rate limit)
+    allow_private: bool = False  # fetch from private and local addresses (tests, or a trusted intranet)
     timeout: float = 20.0
     budget: Budget = field(default_factory=Budget)
     requests: int = 0
@@ -121,17 +142,37 @@ class Http:
         data: Mapping[str, str] | None = None,
         auth: tuple[str, str] | None = None,
     ) -> httpx.Response:
-        """Send one request, waiting out the source's spacing first; classify any failure."""
+        """Send one request, waiting out the source's spacing first; classify any failure.
+
+        Redirects are followed by hand (at most MAX_REDIRECTS), so every address, the first and
+        each one redirected to, is checked against `allow_private` before anything is sent.
+        """
         assert self._client is not None, "use Http as a context manager"
         wait = self._last + self.min_interval - time.monotonic()
         if wait > 0:
             time.sleep(wait)
         self._last = time.monotonic()
         self.requests += 1
-        try:
-            response = self._client.request(method, url, params=params, headers=headers, data=data, auth=auth)
-        except httpx.HTTPError as exc:
-            raise Unavailable(f"could not reach {httpx.URL(url).host}: {type(exc).__name__}") from None
+        target = url
+        for _ in range(MAX_REDIRECTS + 1):
+            host = _host(target)
+            self._refuse_private(target)
+            try:
+                response = self._client.request(
+                    method, target, params=params, headers=headers, data=data, auth=auth
+                )
+            except (httpx.HTTPError, httpx.InvalidURL, ValueError) as exc:
+                raise Unavailable(f"could not reach {host}: {type(exc).__name__}") from None
+            if response.is_redirect and "location" in response.headers:
+                target = str(response.url.join(response.headers["location"]))
+                params = None  # the new address carries its own query
+                if _host(target) != host:
+                    headers = {k: v for k, v in (headers or {}).items() if k.lower() != "authorization"}
+                    auth = None
+                continue
+            break
+        else:
+            raise Unavailable(f"{host} redirected more than {MAX_REDIRECTS} times")
         self._read_budget(response)
         status = response.status_code
         if status == 429:
@@ -142,19 +183,38 @@ class Http:
                 retry = max(1.0, self.budget.reset_at - time.time())
             else:
                 retry = 60.0
-            raise RateLimited(retry, f"rate limited by {httpx.URL(url).host}; retrying in {retry:.0f} s")
+            retry = min(retry, MAX_WAIT)
+            raise RateLimited(retry, f"rate limited by {host}; retrying in {retry:.0f} s")
         if status in (401, 403):
             raise AuthFailed(
-                f"{httpx.URL(url).host} refused the credentials ({status}): fix the token in the settings, "
+                f"{host} refused the credentials ({status}): fix the token in the settings, "
                 "then enable the source again"
             )
         if status >= 500 or status in (408, 425):
-            raise Unavailable(f"{httpx.URL(url).host} answered {status}")
-        if status >= 400 and status != 404:
-            raise SourceError(f"{httpx.URL(url).host} answered {status}: {response.text[:200]}")
+            raise Unavailable(f"{host} answered {status}")
         if status == 404:
-            raise SourceError(f"{url} was not found (404): check the source's settings")
+            # The path only: a query string may hold a token.
+            raise SourceError(
+                f"{host}{httpx.URL(target).path} was not found (404): check the source's settings"
+            )
+        if status >= 400:
+            raise BadRequest(status, response.text, f"{host} answered {status}")
         return response
+
+    def _refuse_private(self, url: str) -> None:
+        if self.allow_private:
+            return
+        host = _host(url)
+        try:
+            addresses = {info[4][0] for info in socket.getaddrinfo(host, None)}
+        except (socket.gaierror, UnicodeError):
+            raise Unavailable(f"could not resolve {host}") from None
+        for address in addresses:
+            ip = ipaddress.ip_address(str(address).split("%")[0])
+            if ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_reserved or ip.is_multicast:
+                raise SourceError(
+                    f"{host} is a private or local address; Earful only fetches from the internet"
+                )
 
     def get(self, url: str, **kwargs: object) -> httpx.Response:
         """GET `url` (see `request`)."""

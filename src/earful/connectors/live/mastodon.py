@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from earful.connectors.live import Page, Target, load_json, parse_body
 from earful.connectors.live.http import Http, Malformed
@@ -35,7 +35,7 @@ class MastodonConnector:
         """Fetch the statuses after the newest one seen."""
         config = target.config
         base = str(config["instance"]).rstrip("/")
-        size = int(config.get("page_size") or PAGE)
+        size = min(PAGE, int(config.get("page_size") or PAGE))  # Mastodon serves at most 40
         params: dict[str, str | int] = {"limit": size}
         if config.get("hashtag"):
             url = f"{base}/api/v1/timelines/tag/{quote(str(config['hashtag']).lstrip('#'))}"
@@ -49,7 +49,8 @@ class MastodonConnector:
         if cursor.get("min_id"):
             params["min_id"] = str(cursor["min_id"])
         headers = {}
-        if target.settings.mastodon_access_token:
+        token_host = (target.settings.mastodon_token_host or "").lower()
+        if target.settings.mastodon_access_token and urlsplit(base).hostname == token_host:
             headers["Authorization"] = f"Bearer {target.settings.mastodon_access_token}"
         response = http.get(url, params=params, headers=headers)
         body = load_json(response.text, "Mastodon's answer")

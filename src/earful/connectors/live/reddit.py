@@ -6,17 +6,26 @@ Resumes with `before` (the newest item seen), which Reddit answers with the item
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from earful.connectors.live import Page, Target, load_json, parse_body
+from earful.connectors.live import (
+    Page,
+    Target,
+    guard_credentials,
+    load_json,
+    parse_body,
+    require_credential_host,
+)
 from earful.connectors.live.http import AuthFailed, Http, Malformed
 from earful.contracts import RawItem, Rejected
 from earful.settings import Settings
 
 PAGE = 100
 API = "https://oauth.reddit.com"
+OWN_HOSTS = ("oauth.reddit.com", "www.reddit.com")
 TOKEN_URL = "https://www.reddit.com/api/v1/access_token"  # noqa: S105 - an address, not a secret
 
 
@@ -24,6 +33,10 @@ class RedditConnector:
     """Poll one subreddit."""
 
     kind = "reddit"
+
+    def __init__(self) -> None:
+        self._tokens: dict[tuple[str, str], tuple[str, float]] = {}
+
     summary = (
         "Reddit subreddit's new posts or comments, or a search in it (settings: subreddit, listing, query)"
     )
@@ -43,26 +56,37 @@ class RedditConnector:
             raise ValueError(
                 "Set EARFUL_REDDIT_CLIENT_ID and EARFUL_REDDIT_CLIENT_SECRET (a Reddit 'script' app)."
             )
+        require_credential_host(str(config.get("token_url") or TOKEN_URL), OWN_HOSTS, settings)
+        require_credential_host(str(config.get("api") or API), OWN_HOSTS, settings)
 
     def _token(self, http: Http, target: Target) -> str:
         settings = target.settings
+        token_url = str(target.config.get("token_url") or TOKEN_URL)
+        guard_credentials(token_url, OWN_HOSTS, settings)
+        cached = self._tokens.get((token_url, settings.reddit_client_id or ""))
+        if cached and cached[1] > time.time() + 60:
+            return cached[0]
         response = http.request(
             "POST",
-            str(target.config.get("token_url") or TOKEN_URL),
+            token_url,
             data={"grant_type": "client_credentials"},
             auth=(settings.reddit_client_id or "", settings.reddit_client_secret or ""),
         )
         token = load_json(response.text, "Reddit's token answer")
         if not isinstance(token, dict) or not token.get("access_token"):
             raise AuthFailed("Reddit gave no access token: check EARFUL_REDDIT_CLIENT_ID and _SECRET")
+        # One token serves every page until it expires (an hour), not one token per page.
+        expires = time.time() + float(token.get("expires_in") or 3600)
+        self._tokens[(token_url, settings.reddit_client_id or "")] = (str(token["access_token"]), expires)
         return str(token["access_token"])
 
     def poll(self, http: Http, target: Target, cursor: dict[str, Any]) -> Page:
         """Fetch the items after the newest one seen."""
         config = target.config
         api = str(config.get("api") or API).rstrip("/")
+        guard_credentials(api, OWN_HOSTS, target.settings)
         sub = str(config["subreddit"]).removeprefix("r/")
-        size = int(config.get("page_size") or PAGE)
+        size = min(PAGE, int(config.get("page_size") or PAGE))  # Reddit serves at most 100
         params: dict[str, str | int] = {"limit": size, "raw_json": 1}
         if config.get("query"):
             url = f"{api}/r/{sub}/search"

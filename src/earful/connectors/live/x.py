@@ -1,5 +1,8 @@
 """X API v2 recent search: posts matching a query, with their authors and times.
 
+A first poll reads only the newest page (X charges per post read; reading back a week of matches
+is a choice, not a default); later polls read everything since.
+
 Resumes with `since_id`. One poll pages back from the newest match with `next_token`; the new
 `since_id` is taken only when the last page is read, and a poll cut short resumes its paging, so a
 restart loses nothing. Reads count against the plan's monthly cap (see `forecast`).
@@ -11,12 +14,20 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from earful.connectors.live import Page, Target, load_json, parse_body
+from earful.connectors.live import (
+    Page,
+    Target,
+    guard_credentials,
+    load_json,
+    parse_body,
+    require_credential_host,
+)
 from earful.connectors.live.http import Http, Malformed
 from earful.kit.clock import utcnow
 from earful.settings import Settings
 
 API = "https://api.twitter.com"
+OWN_HOSTS = ("api.twitter.com", "api.x.com")
 PAGE = 100
 FIELDS = {
     "tweet.fields": "created_at,author_id,lang,public_metrics,conversation_id,referenced_tweets",
@@ -39,10 +50,12 @@ class XConnector:
             raise ValueError("X accepts queries of at most 512 characters.")
         if not settings.x_bearer_token:
             raise ValueError("Set EARFUL_X_BEARER_TOKEN (an X API app's bearer token).")
+        require_credential_host(str(config.get("api") or API), OWN_HOSTS, settings)
 
     def poll(self, http: Http, target: Target, cursor: dict[str, Any]) -> Page:
         """Fetch the next page of matches newer than the last poll's newest."""
         api = str(target.config.get("api") or API).rstrip("/")
+        guard_credentials(api, OWN_HOSTS, target.settings)
         size = min(100, max(10, int(target.config.get("page_size") or PAGE)))  # X allows 10 to 100
         params: dict[str, str | int] = {"query": str(target.config["query"]), "max_results": size, **FIELDS}
         paging = cursor.get("paging") or {}
@@ -61,7 +74,7 @@ class XConnector:
         next_cursor = {key: value for key, value in cursor.items() if key != "paging"}
         reads = int(meta.get("result_count") or 0)
         next_cursor["reads"] = _month_reads(cursor, reads)
-        if meta.get("next_token"):
+        if meta.get("next_token") and since:
             next_cursor["paging"] = {"since_id": since, "newest_id": newest, "next_token": meta["next_token"]}
             more = True
         else:
@@ -93,6 +106,7 @@ def forecast(http: Http, target: Target) -> Forecast:
     """Ask X how many posts matched the query recently (the counts endpoint reads no posts) and
     project a month of reads: every match is read once."""
     api = str(target.config.get("api") or API).rstrip("/")
+    guard_credentials(api, OWN_HOSTS, target.settings)
     headers = {"Authorization": f"Bearer {target.settings.x_bearer_token}"}
     params = {"query": str(target.config["query"]), "granularity": "hour"}
     response = http.get(f"{api}/2/tweets/counts/recent", params=params, headers=headers)

@@ -50,6 +50,8 @@ def due_for_poll(session: Session, now: datetime, kinds: Sequence[str]) -> Seque
             or_(Source.next_poll_at.is_(None), Source.next_poll_at <= now),
         )
         .order_by(Source.id)
+        # PostgreSQL: a source another worker's scheduler is claiming is left to it.
+        .with_for_update(skip_locked=True)
     ).all()
 
 
