@@ -90,3 +90,21 @@ def test_unknown_sources_and_unsigned_posts_get_nowhere(client: TestClient, db: 
     assert client.post("/api/intake/nowhere", content=b"[]").status_code == 404
     assert client.post(URL, content=orjson.dumps(RECORDS)).status_code == 401
     assert stored(db) == []
+
+
+def test_a_replay_with_padded_headers_is_still_a_replay(client: TestClient, db: Database, form: str) -> None:
+    body = orjson.dumps(RECORDS)
+    first = send(client, form, body)
+    assert first.status_code == 202  # type: ignore[attr-defined]
+    headers = dict(first.request.headers)  # type: ignore[attr-defined]
+    for padding in (" ", "\t", "  \t"):
+        padded = {**headers, "x-earful-signature": headers["x-earful-signature"] + padding}
+        assert client.post(URL, content=body, headers=padded).status_code == 409
+
+
+def test_an_oversized_delivery_is_refused_before_it_is_read(
+    client: TestClient, db: Database, form: str
+) -> None:
+    body = b"[" + b'{"id": "x", "text": "y"},' * 60_000 + b'{"id": "z", "text": "w"}]'
+    response = send(client, form, body)
+    assert response.status_code == 400 and "at most 1024 KiB" in response.json()["detail"]  # type: ignore[attr-defined]

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import orjson
+from sqlalchemy.orm import Session
 
 from earful.connectors.files import FORMATS
 from earful.contracts import RawItem, Rejected
@@ -96,18 +97,19 @@ def receive(
     if not hmac.compare_digest(expected, signature.strip()):
         raise Unauthorised("The signature does not match: sign 'TIMESTAMP.' + body with the source's secret.")
     now = utcnow()
-    with db.write() as session:
-        fresh = sources_repo.record_delivery(
-            session,
-            hashlib.sha256(signature.encode()).hexdigest(),
-            now,
-            now - timedelta(seconds=2 * WINDOW_SECONDS),
-        )
-    if not fresh:
-        raise Replayed("This delivery was received already.")
+    # The key is the signature Earful computed, not the header as sent, so whitespace or case
+    # added to a captured header does not make a replay look new.
+    key = hashlib.sha256(expected.encode()).hexdigest()
+
+    def remember(session: Session) -> None:
+        # In the same transaction as the records: a delivery that fails to store can be sent again.
+        if not sources_repo.record_delivery(session, key, now, now - timedelta(seconds=2 * WINDOW_SECONDS)):
+            raise Replayed("This delivery was received already.")
+
     entries: list[RawItem | Rejected] = list(FORMATS["json"].iter_items(io.BytesIO(_as_list(body))))
     if not any(isinstance(e, RawItem) for e in entries):
         with db.write() as session:
+            remember(session)
             quarantine_repo.add_many(
                 session,
                 source.id,
@@ -125,7 +127,7 @@ def receive(
         raise EarfulError(
             "No records could be read: send a JSON object, or a list of them, each with 'id' and 'text'."
         )
-    stored: Stored = store_entries(db, settings, source, entries, f"webhook:{source.name}")
+    stored: Stored = store_entries(db, settings, source, entries, f"webhook:{source.name}", also=remember)
     return Accepted(stored.read, stored.imported, stored.duplicates, stored.quarantined)
 
 

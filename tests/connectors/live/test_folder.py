@@ -6,10 +6,11 @@ import os
 import time
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from earful.contracts import Actor
-from earful.ingest.polling import poll
+from earful.ingest.polling import poll as _poll
 from earful.ingest.sources import SourceForm, save_source
 from earful.settings import Settings
 from earful.store.db import Database
@@ -18,6 +19,7 @@ from earful.store.repos import sources as sources_repo
 
 
 def _source(db: Database, settings: Settings, folder: Path, settle: int = 0) -> int:
+    settings = settings.model_copy(update={"drop_root": folder.parent})
     config = {"path": str(folder), "settle_seconds": settle}
     form = SourceForm(name="form exports", kind="folder", config=config)
     save_source(db, Actor(None, "root", "admin"), form, create=True, settings=settings)
@@ -25,6 +27,10 @@ def _source(db: Database, settings: Settings, folder: Path, settle: int = 0) -> 
         found = sources_repo.get_by_name(session, "form exports")
         assert found is not None
         return found.id
+
+
+def poll(db: Database, settings: Settings, source: int) -> object:
+    return _poll(db, settings.model_copy(update={"drop_root": settings.data_dir.parent}), source)
 
 
 def _drop(tmp_path: Path) -> Path:
@@ -82,3 +88,37 @@ def test_an_unreadable_file_does_not_stop_the_folder(
     source = _source(db, settings, folder)
     result = poll(db, settings, source)
     assert result.outcome == "ok" and result.imported == 1 and _texts(db) == ["j1"]
+
+
+def test_links_are_not_followed_and_the_folder_must_be_under_the_drop_root(
+    db: Database, settings: Settings, tmp_path: Path
+) -> None:
+    from earful.kit.errors import Invalid
+
+    folder = _drop(tmp_path)
+    secret = tmp_path / "elsewhere.jsonl"
+    secret.write_text('{"id": "s1", "text": "a file outside the drop folder"}\n')
+    (folder / "link.jsonl").symlink_to(secret)
+    source = _source(db, settings, folder)
+    assert poll(db, settings, source).imported == 0  # type: ignore[attr-defined]
+    outside = settings.model_copy(update={"drop_root": folder})
+    form = SourceForm(name="etc", kind="folder", config={"path": "/etc"})
+    with pytest.raises(Invalid, match="inside the drop root"):
+        save_source(db, Actor(None, "root", "admin"), form, create=True, settings=outside)
+
+
+def test_many_files_are_each_read_once(db: Database, settings: Settings, tmp_path: Path) -> None:
+    from earful.connectors.live import folder as folder_module
+
+    folder = _drop(tmp_path)
+    for i in range(6):
+        (folder / f"f{i}.jsonl").write_text(f'{{"id": "m{i}", "text": "file {i}"}}\n')
+    source = _source(db, settings, folder)
+    remembered = folder_module.REMEMBERED
+    folder_module.REMEMBERED = 2  # far fewer than the files waiting
+    try:
+        result = poll(db, settings, source)
+    finally:
+        folder_module.REMEMBERED = remembered
+    assert result.imported == 6 and result.pages == 6  # type: ignore[attr-defined]
+    assert _texts(db) == [f"m{i}" for i in range(6)]

@@ -1,14 +1,16 @@
 """File drop: a watched folder whose new files are imported, one file per page.
 
-A file is taken once it has settled (unchanged for `settle_seconds`, 10 by default), so one still
-being copied in is left for the next poll. Each file is remembered by name, size and modification
-time once its posts are stored; a file replaced by a new version is read again (posts already
-stored are skipped by their ids). A file in no known format is set aside whole, with the reason.
+The folder must lie under the drop root (EARFUL_DROP_ROOT, by default DATA_DIR/drop), and links
+in it are not followed. A file is taken once it has settled (unchanged for `settle_seconds`, 10
+by default), so one still being copied in is left for the next poll. Files are read in the order
+they arrived; a file replaced by a new version is read again (posts already stored are skipped by
+their ids). A file in no known format, or one that cannot be read, is set aside with the reason.
 """
 
 from __future__ import annotations
 
 import fnmatch
+import stat
 import time
 from collections.abc import Mapping
 from pathlib import Path
@@ -30,47 +32,74 @@ class FolderConnector:
     summary = "a watched folder whose new files are imported (settings: path, pattern, format)"
 
     def check(self, config: Mapping[str, Any], settings: Settings) -> None:
-        """Require a readable folder."""
-        path = Path(str(config.get("path", "")))
-        if not str(config.get("path", "")).strip() or not path.is_dir():
-            raise ValueError("Set 'path' to a folder that exists and Earful can read.")
+        """Require a readable folder inside the drop root."""
+        raw = str(config.get("path", "")).strip()
+        if not raw:
+            raise ValueError("Set 'path' to a folder under the drop root that Earful can read.")
+        root = _root(settings)
+        path = Path(raw).resolve()
+        if not path.is_relative_to(root):
+            raise ValueError(f"'path' must be inside the drop root {root} (EARFUL_DROP_ROOT).")
+        if not path.is_dir():
+            raise ValueError(f"The folder {path} does not exist or cannot be read.")
 
     def poll(self, http: Http, target: Target, cursor: dict[str, Any]) -> Page:
         """Read the oldest settled file not read yet."""
-        folder = Path(str(target.config["path"]))
-        if not folder.is_dir():
-            raise SourceError(f"the folder {folder} is gone or unreadable")
+        try:
+            self.check(target.config, target.settings)
+        except ValueError as exc:
+            raise SourceError(str(exc)) from None
+        folder = Path(str(target.config["path"])).resolve()
         pattern = str(target.config.get("pattern") or "*")
         settle = float(target.config.get("settle_seconds", 10))
         done: list[str] = list(cursor.get("done") or [])
+        # Files are taken in the order they arrived (their inode change time, which a copy or a
+        # move sets, unlike the modification time `cp -p` keeps); `mark` is the last one read, so
+        # however many files pile up, none is read twice or skipped.
+        mark = tuple(cursor.get("mark") or (0.0, ""))
         now = time.time()
         waiting = []
         for path in folder.iterdir():
-            if not path.is_file() or path.name.startswith(".") or not fnmatch.fnmatch(path.name, pattern):
+            try:
+                info = path.lstat()
+            except OSError:
+                continue  # gone since the listing
+            if not stat.S_ISREG(info.st_mode):
+                continue  # links and folders are not followed: a link could point anywhere
+            if path.name.startswith(".") or not fnmatch.fnmatch(path.name, pattern):
                 continue
-            stat = path.stat()
-            key = f"{path.name}|{stat.st_size}|{int(stat.st_mtime)}"
-            if key in done or now - stat.st_mtime < settle:
+            key = f"{path.name}|{info.st_size}|{int(info.st_mtime)}"
+            arrived = (max(info.st_ctime, info.st_mtime), path.name)
+            if key in done or arrived <= mark or now - info.st_mtime < settle:
                 continue
-            waiting.append((stat.st_mtime, path.name, key, path))
+            waiting.append((arrived, key, path))
         if not waiting:
             return Page([], cursor, note="no new files")
         waiting.sort()
-        _, name, key, path = waiting[0]
+        arrived, key, path = waiting[0]
         fmt = target.config.get("format")
         try:
             entries = list(read_items(path, str(fmt) if fmt else None))
         except UnknownFormat as exc:
-            entries = [Rejected(str(exc), _head(path), name)]
+            entries = [Rejected(str(exc), _head(path), path.name)]
         except Exception as exc:  # noqa: BLE001 - a stranger's file must not stop the folder
-            entries = [Rejected(f"could not read {name}: {type(exc).__name__}: {exc}", _head(path), name)]
-        next_cursor = {**cursor, "done": [*done, key][-REMEMBERED:]}
-        return Page(entries, next_cursor, more=len(waiting) > 1, note=name)
+            entries = [
+                Rejected(f"could not read {path.name}: {type(exc).__name__}: {exc}", _head(path), path.name)
+            ]
+        next_cursor = {**cursor, "done": [*done, key][-REMEMBERED:], "mark": list(arrived)}
+        return Page(entries, next_cursor, more=len(waiting) > 1, note=path.name)
+
+
+def _root(settings: Settings) -> Path:
+    return (settings.drop_root or settings.data_dir / "drop").resolve()
 
 
 def _head(path: Path) -> str:
-    with path.open("rb") as handle:
-        return handle.read(65536).decode("utf-8", "replace")
+    try:
+        with path.open("rb") as handle:
+            return handle.read(65536).decode("utf-8", "replace")
+    except OSError as exc:
+        return f"(unreadable: {type(exc).__name__})"
 
 
 CONNECTOR = FolderConnector()

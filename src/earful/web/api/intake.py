@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Header, Request
 from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
 
-from earful.ingest.webhook import receive
+from earful.ingest.webhook import MAX_BODY, receive
+from earful.kit.errors import EarfulError
 from earful.settings import Settings
 from earful.store.db import Database
 from earful.web.deps import get_db, get_settings
@@ -32,8 +34,22 @@ async def intake(
     settings: Settings = Depends(get_settings),
 ) -> Delivery:
     """Accept a signed delivery of feedback records (no session: the signature is the credential)."""
-    body = await request.body()
-    accepted = receive(db, settings, source_name, x_earful_timestamp, x_earful_signature, body)
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY:
+        raise EarfulError(
+            f"A delivery may be at most {MAX_BODY // 1024} KiB; send records in smaller batches."
+        )
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_BODY:
+            raise EarfulError(
+                f"A delivery may be at most {MAX_BODY // 1024} KiB; send records in smaller batches."
+            )
+    # The database work runs in a thread: a busy SQLite lock must not hold up the event loop.
+    accepted = await run_in_threadpool(
+        receive, db, settings, source_name, x_earful_timestamp, x_earful_signature, body
+    )
     return Delivery(
         read=accepted.read,
         imported=accepted.imported,
