@@ -19,7 +19,6 @@ from earful.store.repos import audit as audit_repo
 from earful.store.repos import sources as sources_repo
 
 DEFAULT_SILENT_HOURS = 24
-ALERTED = "_silence_alerted"
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,24 +94,19 @@ def alert_silent(db: Database, now: datetime | None = None) -> list[str]:
         for source in sources_repo.all_sources(session):
             polled = source.kind in kinds and bool(source.settings)
             quiet = _silence(source, activity.get(source.id, (0, None))[1], now, polled)
-            cursor = dict(source.cursor or {})
-            if quiet is not None and not cursor.get(ALERTED):
+            if quiet is not None and source.silence_alerted_at is None:
                 hours = quiet.total_seconds() / 3600
+                expected = _expected_quiet(source).total_seconds() / 3600
                 audit_repo.append(
                     session,
                     None,
                     "health",
                     "source.silent",
                     f"source:{source.name}",
-                    {
-                        "silent_hours": round(hours, 1),
-                        "expected_hours": _expected_quiet(source).total_seconds() / 3600,
-                    },
+                    {"silent_hours": round(hours, 1), "expected_hours": expected},
                 )
-                cursor[ALERTED] = now.isoformat()
-                sources_repo.set_fields(session, source.id, cursor=cursor)
+                sources_repo.set_fields(session, source.id, silence_alerted_at=now)
                 raised.append(source.name)
-            elif quiet is None and cursor.get(ALERTED):
-                cursor.pop(ALERTED)
-                sources_repo.set_fields(session, source.id, cursor=cursor)
+            elif quiet is None and source.silence_alerted_at is not None:
+                sources_repo.set_fields(session, source.id, silence_alerted_at=None)
     return raised

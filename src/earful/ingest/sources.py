@@ -144,6 +144,12 @@ def save_source(
         else:
             if found is None:
                 raise NotFound(f"There is no source {name!r}.")
+            if form.config is not None and _target(found.kind, found.settings) != _target(
+                form.kind, form.config
+            ):
+                # What is collected changed (another subreddit, query, page...): the old position
+                # means nothing there, so polling starts afresh (stored posts are not repeated).
+                fields["cursor"] = {}
             sources_repo.set_fields(session, found.id, **fields)
         audit_repo.append(
             session,
@@ -165,3 +171,27 @@ def check_live(kind: str, config: dict[str, Any], settings: Settings) -> None:
         live.get(kind).check(config, settings)
     except ValueError as exc:
         raise Invalid("config", f"{exc} (or leave the source disabled until it is set)") from None
+
+
+# Settings that change how often or how much is read, not what: changing them keeps the cursor.
+OPERATIONAL = frozenset(
+    {
+        "interval_seconds",
+        "rate_per_minute",
+        "max_pages",
+        "page_size",
+        "silent_after_hours",
+        "monthly_read_cap",
+        "filter",
+        "settle_seconds",
+        "max_articles",
+        "fetch_articles",
+        "idle_seconds",
+        "max_events",
+        "include_comments",
+    }
+)
+
+
+def _target(kind: str, config: dict[str, Any] | None) -> tuple[str, list[tuple[str, str]]]:
+    return kind, sorted((k, str(v)) for k, v in (config or {}).items() if k not in OPERATIONAL)

@@ -125,13 +125,13 @@ def test_a_silent_live_source_raises_one_alert(db: Database, settings: Settings,
     assert entry.target == "source:quiet"
     with db.read() as session:
         source = sources_repo.get_by_name(session, "quiet")
-        assert source is not None and "_silence_alerted" in source.cursor
+        assert source is not None and source.silence_alerted_at is not None
     poll(db, settings, source.id)  # brings posts: no longer silent, and it may alert again later
     assert health(db)[0].silent_for is None
     alert_silent(db)
     with db.read() as session:
         source = sources_repo.get_by_name(session, "quiet")
-        assert source is not None and "_silence_alerted" not in source.cursor
+        assert source is not None and source.silence_alerted_at is None
 
 
 def test_the_admin_page_shows_an_x_sources_forecast_when_it_is_enabled(

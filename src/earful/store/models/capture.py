@@ -34,6 +34,8 @@ class Source(Base):
     next_poll_at: Mapped[datetime | None] = mapped_column()
     last_polled_at: Mapped[datetime | None] = mapped_column()
     failures: Mapped[int] = mapped_column(default=0, server_default="0")
+    # When the current silence was alerted (health); cleared when the source speaks again.
+    silence_alerted_at: Mapped[datetime | None] = mapped_column()
     created_at: Mapped[datetime] = created_column()
 
 
