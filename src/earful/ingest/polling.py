@@ -289,6 +289,7 @@ def try_source(
     """Fetch one page for a live source from its cursor and map it, storing nothing: return the page,
     the requests made, the posts it would import and why others would be skipped."""
     source = _named(db, name)
+    require_collectable(source)  # a private group without consent is not even looked at
     connector = live.get(source.kind)
     target = live.Target(source.name, dict(source.settings or {}), settings)
     connector.check(target.config, settings)

@@ -56,7 +56,7 @@ def test_jetstream_keeps_posts_that_mention_the_keywords_and_resumes_from_its_cu
     db: Database, settings: Settings, jetstream: tuple[str, list[dict[str, list[str]]]]
 ) -> None:
     url, asked = jetstream
-    config = {"url": url, "keywords": "band, election", "idle_seconds": 0.5}
+    config = {"url": url, "keywords": "band, election", "idle_seconds": 0.5, "rate_per_minute": 6000}
     save_source(
         db,
         Actor(None, "root", "admin"),
@@ -101,7 +101,7 @@ def test_bluesky_search_pages_and_resumes_since_the_newest(
     from tests.connectors.live.replay import Replay
 
     assert isinstance(replay, Replay)
-    config = {"search": "the", "appview": replay.base, "page_size": 3}
+    config = {"search": "the", "appview": replay.base, "page_size": 3, "rate_per_minute": 6000}
     save_source(
         db,
         Actor(None, "root", "admin"),
@@ -117,4 +117,21 @@ def test_bluesky_search_pages_and_resumes_since_the_newest(
     with db.read() as session:
         ids = list(session.scalars(select(Post.external_id)))
     assert len(ids) == len(set(ids)) and all("/app.bsky.feed.post/" in i for i in ids)
-    assert poll(db, settings, source.id).read == 0  # nothing newer than the newest seen
+    again = poll(
+        db, settings, source.id
+    )  # re-reads the last minutes (a late-indexed post), stores none twice
+    assert again.imported == 0 and again.read == again.duplicates
+
+
+def test_keywords_match_whole_words_only() -> None:
+    from earful.connectors.live.bluesky import _keywords, _wanted
+
+    def post(text: str) -> dict[str, object]:
+        return {
+            "commit": {"collection": "app.bsky.feed.post", "operation": "create", "record": {"text": text}}
+        }
+
+    keywords = _keywords({"keywords": "band, depot"})
+    assert _wanted(post("Saw the band last night"), keywords)
+    assert _wanted(post("DEPOT closed again"), keywords)
+    assert not _wanted(post("my husband abandoned the depots"), keywords)

@@ -13,8 +13,10 @@ same shape as a Jetstream event, so a post found both ways is one post.
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Mapping
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -29,6 +31,7 @@ from earful.settings import Settings
 
 JETSTREAM = "wss://jetstream2.us-east.bsky.network/subscribe"
 APPVIEW = "https://public.api.bsky.app"
+SEARCH_MARGIN = timedelta(minutes=10)
 POST = "app.bsky.feed.post"
 
 
@@ -119,7 +122,13 @@ def _search(http: Http, target: Target, cursor: dict[str, Any]) -> Page:
         next_cursor["paging"] = {"since": since, "cursor": body["cursor"], "newest": newest}
         return Page(entries, next_cursor, more=True)
     if newest:
-        next_cursor["since"] = newest
+        # `since` is matched against when a post was made or indexed, whichever is earlier: step
+        # back a margin so a post indexed late is not passed over (one read twice is refused by id).
+        try:
+            stamp = datetime.fromisoformat(newest.replace("Z", "+00:00")) - SEARCH_MARGIN
+            next_cursor["since"] = stamp.isoformat().replace("+00:00", "Z")
+        except ValueError:
+            next_cursor["since"] = newest
     return Page(entries, next_cursor)
 
 
@@ -145,13 +154,18 @@ def _as_event(view: Any) -> dict[str, Any] | None:
     }
 
 
-def _keywords(config: Mapping[str, Any]) -> list[str]:
+def _keywords(config: Mapping[str, Any]) -> re.Pattern[str] | None:
     raw = config.get("keywords") or []
-    values = raw.split(",") if isinstance(raw, str) else list(raw)
-    return [str(v).strip().lower() for v in values if str(v).strip()]
+    values = [
+        str(v).strip() for v in (raw.split(",") if isinstance(raw, str) else list(raw)) if str(v).strip()
+    ]
+    if not values:
+        return None
+    # Whole words, any case: "band" must not fire on "husband" or "abandon".
+    return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(v) for v in values) + r")(?!\w)", re.IGNORECASE)
 
 
-def _wanted(event: Any, keywords: list[str]) -> bool:
+def _wanted(event: Any, keywords: re.Pattern[str] | None) -> bool:
     commit = event.get("commit") if isinstance(event, dict) else None
     if (
         not isinstance(commit, dict)
@@ -159,8 +173,8 @@ def _wanted(event: Any, keywords: list[str]) -> bool:
         or commit.get("operation") != "create"
     ):
         return False
-    text = str((commit.get("record") or {}).get("text") or "").lower()
-    return any(word in text for word in keywords)
+    text = str((commit.get("record") or {}).get("text") or "")
+    return keywords is not None and keywords.search(text) is not None
 
 
 CONNECTOR = BlueskyConnector()
