@@ -95,6 +95,8 @@ def main() -> None:
             reddit_client_id="id",
             reddit_client_secret="secret",  # noqa: S106 - the local server takes any
             x_bearer_token="bearer",  # noqa: S106 - the local server takes any
+            allow_private_addresses=True,  # the platforms are played by a server on this machine
+            credential_hosts=["127.0.0.1"],
         )
         db = Database(settings.resolved_database_url)
         db.upgrade()
