@@ -361,6 +361,7 @@ def _each_connector(db: Database, settings: Settings, replay: Replay, kind: str)
             "/graph/page1/feed",
         ),
         "rss": ({"url": f"{replay.base}/feed.xml", "fetch_articles": False}, {}, "/feed.xml"),
+        "bluesky": ({"search": "the", "appview": replay.base}, {}, "/xrpc/app.bsky.feed.searchPosts"),
     }
     config, cursor, path = plans[kind]
     return make_live(db, f"{kind} source", kind, config, cursor), creds, path
@@ -369,7 +370,7 @@ def _each_connector(db: Database, settings: Settings, replay: Replay, kind: str)
 KINDS = ["mastodon", "reddit", "x", "facebook", "rss"]
 
 
-@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("kind", [*KINDS, "bluesky"])
 @pytest.mark.parametrize(
     ("status", "headers", "body", "outcome"),
     [
