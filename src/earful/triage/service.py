@@ -97,6 +97,14 @@ def _claim_lock(session: Session, actor: Actor, post_id: int, now: datetime) -> 
         )
 
 
+def _take(session: Session, actor: Actor, post_id: int, now: datetime) -> None:
+    """Make sure the post exists and has an item, and hold it for the actor (or refuse: someone
+    else has it open)."""
+    _post(session, post_id)
+    triage_repo.ensure_items(session, [post_id], now)
+    _claim_lock(session, actor, post_id, now)
+
+
 def open_item(db: Database, actor: Actor, post_id: int, *, lock: bool = True) -> ItemState:
     """Return the post's triage state, locking it to an analyst who opens it (unless `lock` is
     False); the view is audited."""
@@ -179,9 +187,7 @@ def set_status(db: Database, actor: Actor, post_id: int, status: str, reason: st
         raise EarfulError("Say why the post is dismissed (for example: spam, not about us, duplicate).")
     now = utcnow()
     with db.write() as session:
-        _post(session, post_id)
-        triage_repo.ensure_items(session, [post_id], now)
-        _claim_lock(session, actor, post_id, now)
+        _take(session, actor, post_id, now)
         item = triage_repo.item(session, post_id)
         assert item is not None
         if status not in NEXT.get(item.status, set()):
@@ -201,9 +207,7 @@ def assign(db: Database, actor: Actor, post_id: int, user_id: int | None) -> Non
     _require(can_triage(actor.role), "Assigning posts takes the analyst role or higher.")
     now = utcnow()
     with db.write() as session:
-        _post(session, post_id)
-        triage_repo.ensure_items(session, [post_id], now)
-        _claim_lock(session, actor, post_id, now)
+        _take(session, actor, post_id, now)
         name = None
         if user_id is not None:
             person = triage_repo.user(session, user_id)
@@ -235,9 +239,7 @@ def flag(db: Database, actor: Actor, post_id: int, flagged: bool = True) -> None
     _require(can_triage(actor.role), "Flagging posts takes the analyst role or higher.")
     now = utcnow()
     with db.write() as session:
-        _post(session, post_id)
-        triage_repo.ensure_items(session, [post_id], now)
-        _claim_lock(session, actor, post_id, now)
+        _take(session, actor, post_id, now)
         triage_repo.update_item(session, post_id, now, flagged=flagged)
         _record(session, actor, post_id, "flag" if flagged else "unflag", now)
 
@@ -258,9 +260,7 @@ def escalate(db: Database, actor: Actor, post_id: int, team_id: int | None = Non
     _require(can_escalate(actor.role), "Escalating takes the lead role or higher.")
     now = utcnow()
     with db.write() as session:
-        _post(session, post_id)
-        triage_repo.ensure_items(session, [post_id], now)
-        _claim_lock(session, actor, post_id, now)
+        _take(session, actor, post_id, now)
         team = triage_repo.team(session, team_id) if team_id else owning_team(session, post_id)
         if team is None:
             raise EarfulError(

@@ -52,46 +52,37 @@ def jetstream(api_samples: Path) -> Iterator[tuple[str, list[dict[str, object]]]
     thread.join(timeout=5)
 
 
+def _bluesky(db: Database, settings: Settings, name: str, config: dict[str, object]) -> int:
+    form = SourceForm(name=name, kind="bluesky", config=config)
+    save_source(db, Actor(None, "root", "admin"), form, create=True, settings=settings)
+    with db.read() as session:
+        source = sources_repo.get_by_name(session, name)
+        assert source is not None
+        return source.id
+
+
 def test_jetstream_keeps_posts_that_mention_the_keywords_and_resumes_from_its_cursor(
     db: Database, settings: Settings, jetstream: tuple[str, list[dict[str, list[str]]]]
 ) -> None:
     url, asked = jetstream
     config = {"url": url, "keywords": "band, election", "idle_seconds": 0.5, "rate_per_minute": 6000}
-    save_source(
-        db,
-        Actor(None, "root", "admin"),
-        SourceForm(name="Bluesky", kind="bluesky", config=config),
-        create=True,
-        settings=settings,
-    )
-    with db.read() as session:
-        source = sources_repo.get_by_name(session, "Bluesky")
-        assert source is not None
-    first = poll(db, settings, source.id)
+    source_id = _bluesky(db, settings, "Bluesky", config)
+    first = poll(db, settings, source_id)
     # Four of the recorded posts mention a band or an election (checked by reading them).
     assert first.outcome == "ok" and first.imported == 4
     with db.read() as session:
         texts = [p for p in session.scalars(select(Post.external_id))]
     assert all(t.startswith("at://did:plc:") and "/app.bsky.feed.post/" in t for t in texts)
     # The next poll asks Jetstream to replay from just after the newest event seen: nothing new.
-    second = poll(db, settings, source.id)
+    second = poll(db, settings, source_id)
     assert second.imported == 0 and asked[0]["wantedCollections"] == ["app.bsky.feed.post"]
     assert int(asked[1]["cursor"][0]) == 1783175888400999 + 1
 
 
 def test_an_unreachable_jetstream_backs_off(db: Database, settings: Settings) -> None:
     config = {"url": f"ws://127.0.0.1:{free_port()}/subscribe", "keywords": "delivery", "idle_seconds": 0.2}
-    save_source(
-        db,
-        Actor(None, "root", "admin"),
-        SourceForm(name="Bluesky", kind="bluesky", config=config),
-        create=True,
-        settings=settings,
-    )
-    with db.read() as session:
-        source = sources_repo.get_by_name(session, "Bluesky")
-        assert source is not None
-    result = poll(db, settings, source.id)
+    source_id = _bluesky(db, settings, "Bluesky", config)
+    result = poll(db, settings, source_id)
     assert result.outcome == "failed" and "could not listen to Jetstream" in result.message
 
 
@@ -102,23 +93,14 @@ def test_bluesky_search_pages_and_resumes_since_the_newest(
 
     assert isinstance(replay, Replay)
     config = {"search": "the", "appview": replay.base, "page_size": 3, "rate_per_minute": 6000}
-    save_source(
-        db,
-        Actor(None, "root", "admin"),
-        SourceForm(name="Bluesky search", kind="bluesky", config=config),
-        create=True,
-        settings=settings,
-    )
-    with db.read() as session:
-        source = sources_repo.get_by_name(session, "Bluesky search")
-        assert source is not None
-    first = poll(db, settings, source.id)
+    source_id = _bluesky(db, settings, "Bluesky search", config)
+    first = poll(db, settings, source_id)
     assert first.outcome == "ok" and first.imported >= 5 and first.pages >= 2  # three a page
     with db.read() as session:
         ids = list(session.scalars(select(Post.external_id)))
     assert len(ids) == len(set(ids)) and all("/app.bsky.feed.post/" in i for i in ids)
     again = poll(
-        db, settings, source.id
+        db, settings, source_id
     )  # re-reads the last minutes (a late-indexed post), stores none twice
     assert again.imported == 0 and again.read == again.duplicates
 
