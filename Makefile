@@ -43,6 +43,7 @@ bench: install
 	$(BIN)/python bench/enrichment_throughput.py
 	$(BIN)/python bench/feed_latency.py
 	$(BIN)/python bench/connectors_soak.py
+	$(BIN)/python bench/spikes.py
 
 # Re-pin every dependency after editing pyproject.toml.
 lock: install

@@ -1,0 +1,1 @@
+"""Insights: trends, spikes, emerging topics, alerts and reports over the stored posts."""
