@@ -16,7 +16,7 @@ from earful.classify.service import ensure_default
 from earful.contracts import Actor
 from earful.ingest.privacy import erase_author, purge_expired
 from earful.ingest.service import get_or_create_source, iter_import
-from earful.ingest.sources import set_retention
+from earful.ingest.sources import SourceForm, save_source
 from earful.jobs.queue import drain
 from earful.kit.clock import utcnow
 from earful.kit.errors import Forbidden
@@ -89,6 +89,10 @@ def _rows_pointing_at(db: Database, ids: set[int]) -> list[str]:
                     hits = session.execute(select(column).where(column.in_(ids))).all()
                     found += [f"{table.name}.{column.name}"] * len(hits)
     return found
+
+
+def set_retention(db: Database, name: str, days: int) -> None:
+    save_source(db, ADMIN, SourceForm(name=name, kind="file", retention_days=days), create=False)
 
 
 def test_erasing_a_person_removes_their_posts_and_everything_derived(
@@ -176,7 +180,7 @@ def test_retention_purges_old_posts_of_that_source_only(
     _import(db, settings, tmp_path, _rows(4, "old", "zebrafish expired", 0, days_ago=40), "r/short")
     _import(db, settings, tmp_path, _rows(2, "new", "quokka recent", 10, days_ago=2), "r/short")
     _import(db, settings, tmp_path, _rows(3, "kept", "axolotl forever", 20, days_ago=400), "r/keep")
-    set_retention(db, ADMIN, "r/short", 30)
+    set_retention(db, "r/short", 30)
 
     result = purge_expired(db, settings)
 
@@ -195,7 +199,7 @@ def test_the_worker_runs_retention_on_its_own(db: Database, settings: Settings, 
     from earful.worker.runner import run_worker
 
     _import(db, settings, tmp_path, _rows(3, "old", "zebrafish expired", 0, days_ago=40), "r/short")
-    set_retention(db, ADMIN, "r/short", 30)
+    set_retention(db, "r/short", 30)
     run_worker(db, settings, threading.Event(), once=True)
     assert count(db, FeedFilter(search=parse("zebrafish"))) == 0
     with db.read() as session:

@@ -34,6 +34,11 @@ class Account:
     display_name: str | None
     team_id: int | None = None
 
+    @property
+    def actor(self) -> Actor:
+        """Return who is acting, as the domains take it."""
+        return Actor(self.id, self.username, self.role)
+
 
 def add_user(
     db: Database, username: str, password: str, role: str, display_name: str | None = None

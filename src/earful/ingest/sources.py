@@ -54,20 +54,6 @@ def list_sources(db: Database) -> list[SourceRow]:
         ]
 
 
-def set_retention(db: Database, actor: Actor, name: str, days: int | None) -> None:
-    """Keep the source's posts for `days` (None: until erased); the daily purge applies it."""
-    if not can_manage_sources(actor.role):
-        raise Forbidden("Managing sources takes the admin role.")
-    if days is not None and not 1 <= days <= MAX_RETENTION_DAYS:
-        raise EarfulError(f"Retention must be between 1 and {MAX_RETENTION_DAYS} days.")
-    with db.write() as session:
-        source = sources_repo.get_by_name(session, name)
-        if source is None:
-            raise NotFound(f"There is no source {name!r}.")
-        sources_repo.set_fields(session, source.id, retention_days=days)
-        audit_repo.append(session, actor.id, actor.name, "source.retention", f"source:{name}", {"days": days})
-
-
 @dataclass(frozen=True, slots=True)
 class SourceForm:
     """What an operator sets on a source."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -76,8 +75,3 @@ def filter_from(params: dict[str, str]) -> tuple[FeedFilter, str, dict[str, str]
         search=parse(clean.get("q", "")),
     )
     return where, sort, clean
-
-
-def with_after(where: FeedFilter, after_id: int) -> FeedFilter:
-    """Return `where` narrowed to posts stored after `after_id`."""
-    return replace(where, after_id=after_id)

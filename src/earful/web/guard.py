@@ -18,27 +18,24 @@ from earful.web.deps import api_account, get_db, page_account
 Predicate = Callable[[str], bool]
 
 
-def page(predicate: Predicate, what: str) -> Callable[..., Account]:
-    """Return a dependency admitting signed-in accounts whose role passes `predicate`."""
-
+def _guard(
+    authenticate: Callable[[Request, Database], Account], predicate: Predicate, what: str
+) -> Callable[..., Account]:
     def guard(request: Request, db: Database = Depends(get_db)) -> Account:
-        account = page_account(request, db)
+        account = authenticate(request, db)
         if not predicate(account.role):
             raise Forbidden(f"{what} Ask an admin if you need it.")
         return account
 
     guard.policy = predicate  # type: ignore[attr-defined]
     return guard
+
+
+def page(predicate: Predicate, what: str) -> Callable[..., Account]:
+    """Return a dependency admitting signed-in accounts whose role passes `predicate`."""
+    return _guard(page_account, predicate, what)
 
 
 def api(predicate: Predicate, what: str) -> Callable[..., Account]:
     """Return a dependency admitting API callers whose role passes `predicate`."""
-
-    def guard(request: Request, db: Database = Depends(get_db)) -> Account:
-        account = api_account(request, db)
-        if not predicate(account.role):
-            raise Forbidden(f"{what} Ask an admin if you need it.")
-        return account
-
-    guard.policy = predicate  # type: ignore[attr-defined]
-    return guard
+    return _guard(api_account, predicate, what)

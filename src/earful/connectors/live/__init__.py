@@ -12,7 +12,7 @@ own: `[project.entry-points."earful.connectors"] myplatform = "mypackage.connect
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from importlib.metadata import entry_points
@@ -90,11 +90,6 @@ def load_json(text: str, what: str) -> Any:
         return orjson.loads(text)
     except orjson.JSONDecodeError as exc:
         raise Malformed(f"{what} was not JSON: {exc}", text) from None
-
-
-def items_only(entries: list[RawItem | Rejected]) -> Iterator[RawItem]:
-    """Yield the readable items of a page."""
-    return (e for e in entries if isinstance(e, RawItem))
 
 
 def require_credential_host(url: str, own: tuple[str, ...], settings: Settings) -> None:

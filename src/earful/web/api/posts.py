@@ -11,7 +11,6 @@ from pydantic import BaseModel, Field
 from earful.accounts.service import Account
 from earful.classify.learning import relabel
 from earful.classify.policies import can_relabel
-from earful.contracts import Actor
 from earful.settings import Settings
 from earful.store.db import Database
 from earful.triage import service
@@ -26,10 +25,6 @@ reader = guard.api(can_read_posts, "Reading posts needs an account with a role."
 triager = guard.api(can_triage, "Triage takes the analyst role or higher.")
 escalator = guard.api(can_escalate, "Escalating takes the lead role or higher.")
 relabeller = guard.api(can_relabel, "Relabelling posts takes the analyst role or higher.")
-
-
-def _actor(account: Account) -> Actor:
-    return Actor(account.id, account.username, account.role)
 
 
 class LabelRead(BaseModel):
@@ -95,7 +90,7 @@ def list_posts(
 def get_post(post_id: int, account: Account = Depends(reader), db: Database = Depends(get_db)) -> PostRead:
     """Return one post (the read is audited, as a view of its page is)."""
     found = detail(db, post_id).post
-    service.record_view(db, _actor(account), post_id, "api")
+    service.record_view(db, account.actor, post_id, "api")
     return PostRead.model_validate(found, from_attributes=True)
 
 
@@ -115,7 +110,7 @@ def put_labels(
     settings: Settings = Depends(get_settings),
 ) -> None:
     """Set the post's categories and/or tone as an analyst; the models retrain from it shortly after."""
-    relabel(db, settings, _actor(account), post_id, categories=body.categories, sentiment=body.sentiment)
+    relabel(db, settings, account.actor, post_id, categories=body.categories, sentiment=body.sentiment)
 
 
 class StatusUpdate(BaseModel):
@@ -130,7 +125,7 @@ def post_status(
     post_id: int, body: StatusUpdate, account: Account = Depends(triager), db: Database = Depends(get_db)
 ) -> None:
     """Move a post to another status."""
-    service.set_status(db, _actor(account), post_id, body.status, body.reason)
+    service.set_status(db, account.actor, post_id, body.status, body.reason)
 
 
 class Escalation(BaseModel):
@@ -151,7 +146,7 @@ def post_escalate(
     post_id: int, body: Escalation, account: Account = Depends(escalator), db: Database = Depends(get_db)
 ) -> Escalated:
     """Hand a post to the team that owns its category."""
-    return Escalated(team=service.escalate(db, _actor(account), post_id, body.team_id, body.note))
+    return Escalated(team=service.escalate(db, account.actor, post_id, body.team_id, body.note))
 
 
 class Batch(BaseModel):
@@ -165,4 +160,4 @@ def take_batch(
     size: int = Query(10, ge=1, le=50), account: Account = Depends(triager), db: Database = Depends(get_db)
 ) -> Batch:
     """Deal the caller up to `size` new, unassigned posts, most urgent first."""
-    return Batch(post_ids=service.take_batch(db, _actor(account), size))
+    return Batch(post_ids=service.take_batch(db, account.actor, size))

@@ -9,7 +9,6 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
 from earful.accounts.service import Account
-from earful.contracts import Actor
 from earful.ingest.health import health
 from earful.ingest.policies import can_manage_sources
 from earful.ingest.sources import SourceForm, list_sources, save_source
@@ -96,9 +95,7 @@ def put_source(
     """Create the source called `name`, or change it."""
     exists = any(s.name == name for s in list_sources(db))
     form = SourceForm(name=name, **body.model_dump())
-    save_source(
-        db, Actor(account.id, account.username, account.role), form, create=not exists, settings=settings
-    )
+    save_source(db, account.actor, form, create=not exists, settings=settings)
     for source in _read(db):
         if source.name == name:
             return source

@@ -27,7 +27,6 @@ from earful.triage import service as triage_service
 from earful.web import guard
 from earful.web.deps import csrf_token, get_db, get_settings
 from earful.web.forms import csrf_form
-from earful.web.pages.posts import actor_of
 from earful.web.render import render
 
 router = APIRouter(prefix="/admin")
@@ -95,7 +94,7 @@ def save_user(
             raise EarfulError("Choose a user.")
         team_id = int(raw_team) if raw_team.isdigit() else None
         active = form.get("active") == "on"
-        update_user(db, actor_of(account), int(raw_id), role=role, team_id=team_id, active=active)
+        update_user(db, account.actor, int(raw_id), role=role, team_id=team_id, active=active)
     except EarfulError as exc:
         errors = {int(raw_id) if raw_id.isdigit() else 0: exc.message}
         context = _base(
@@ -111,9 +110,24 @@ def sources(
     request: Request, db: Database = Depends(get_db), account: Account = Depends(source_admin)
 ) -> Response:
     """List sources with their health, visibility, consent basis, settings and retention."""
-    context = _base(request, account, sources=list_sources(db), errors={}, values={}, kinds=KINDS)
-    context["health"] = {h.name: h for h in health(db)}
-    return render(request, "admin_sources.html", context)
+    return _sources_page(request, account, db)
+
+
+def _sources_page(
+    request: Request,
+    account: Account,
+    db: Database,
+    errors: dict[str, str] | None = None,
+    values: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    """Render the sources page, with an error beside the field it concerns and what was typed."""
+    health_by_name = {h.name: h for h in health(db)}
+    context = _base(
+        request, account, sources=list_sources(db), errors=errors or {}, values=values or {}, kinds=KINDS
+    )
+    context["health"] = health_by_name
+    return render(request, "admin_sources.html", context, status_code=status_code)
 
 
 def _config(raw: Any) -> dict[str, Any] | None:
@@ -162,16 +176,12 @@ def save_source_page(
             retention_days=int(raw_days) if raw_days else None,
             config=_config(form.get("config")),
         )
-        save_source(db, actor_of(account), values, create=create, settings=settings)
+        save_source(db, account.actor, values, create=create, settings=settings)
     except EarfulError as exc:
         field = exc.field if isinstance(exc, Invalid) else "name"
         errors = {"form": "new" if create else name, "field": field, "message": exc.message}
         values_shown = {k: str(v) for k, v in form.items() if k != "csrf"}
-        context = _base(
-            request, account, sources=list_sources(db), errors=errors, values=values_shown, kinds=KINDS
-        )
-        context["health"] = {h.name: h for h in health(db)}
-        return render(request, "admin_sources.html", context, status_code=exc.status)
+        return _sources_page(request, account, db, errors, values_shown, exc.status)
     message = f"Source {name} {'created' if create else 'saved'}."
     if values.kind == "x" and values.enabled:
         message += " " + _x_forecast(db, settings, name)
@@ -203,13 +213,11 @@ def erase(
     """Erase one person's posts in a source, and everything derived from them."""
     try:
         result = erase_author(
-            db, settings, actor_of(account), str(form.get("author") or ""), str(form.get("source") or "")
+            db, settings, account.actor, str(form.get("author") or ""), str(form.get("source") or "")
         )
     except EarfulError as exc:
         errors = {"form": "erase", "field": "author", "message": exc.message}
-        context = _base(request, account, sources=list_sources(db), errors=errors, values={}, kinds=KINDS)
-        context["health"] = {h.name: h for h in health(db)}
-        return render(request, "admin_sources.html", context, status_code=exc.status)
+        return _sources_page(request, account, db, errors, {}, exc.status)
     request.session["flash"] = (
         f"Erased {result.posts} post{'' if result.posts == 1 else 's'} and everything derived from them."
     )

@@ -11,7 +11,6 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from earful.accounts.service import Account, list_users
 from earful.classify.learning import relabel
 from earful.classify.service import current
-from earful.contracts import Actor
 from earful.ingest.policies import can_reveal_author
 from earful.ingest.privacy import author_handle, reveal_author
 from earful.kit.errors import EarfulError
@@ -30,11 +29,6 @@ reader = guard.page(can_read_posts, "Reading posts needs an account with a role.
 triager = guard.page(can_triage, "Triage takes the analyst role or higher.")
 escalator = guard.page(can_escalate, "Escalating takes the lead role or higher.")
 revealer = guard.page(can_reveal_author, "Revealing an author takes the lead role or higher.")
-
-
-def actor_of(account: Account) -> Actor:
-    """Return the domain's view of the signed-in account."""
-    return Actor(account.id, account.username, account.role)
 
 
 def _revealed(
@@ -61,7 +55,7 @@ def _post_page(
     # Opening a post locks it to you, but only when you opened it from Earful itself or typed its
     # address: a link on another site must not lock posts in your name.
     same_site = request.headers.get("sec-fetch-site", "none") in ("same-origin", "none")
-    state = service.open_item(db, actor_of(account), post_id, lock=same_site)
+    state = service.open_item(db, account.actor, post_id, lock=same_site)
     in_use = current(db)
     context: dict[str, Any] = {
         "account": account,
@@ -124,7 +118,7 @@ def post_status(
     status = str(form.get("status", ""))
 
     def run() -> str:
-        service.set_status(db, actor_of(account), post_id, status, str(form.get("reason") or ""))
+        service.set_status(db, account.actor, post_id, status, str(form.get("reason") or ""))
         return f"Marked {status}."
 
     return _act(request, db, settings, account, post_id, run)
@@ -144,15 +138,15 @@ def post_assign(
 
     def run() -> str:
         if to == "nobody":
-            service.assign(db, actor_of(account), post_id, None)
+            service.assign(db, account.actor, post_id, None)
             return "Unassigned."
         if to == "me":
-            service.assign(db, actor_of(account), post_id, account.id)
+            service.assign(db, account.actor, post_id, account.id)
             return "Assigned to you."
         people = {u.id: u for u in list_users(db) if u.active and can_triage(u.role)}
         if not to.isdigit() or int(to) not in people:
             raise EarfulError("Choose someone who triages (an active analyst, lead or admin).")
-        service.assign(db, actor_of(account), post_id, int(to))
+        service.assign(db, account.actor, post_id, int(to))
         return f"Assigned to {people[int(to)].username}."
 
     return _act(request, db, settings, account, post_id, run)
@@ -170,7 +164,7 @@ def post_note(
     """Add a note to the post's timeline."""
 
     def run() -> str:
-        service.add_note(db, actor_of(account), post_id, str(form.get("text") or ""))
+        service.add_note(db, account.actor, post_id, str(form.get("text") or ""))
         return "Note added."
 
     return _act(request, db, settings, account, post_id, run)
@@ -189,7 +183,7 @@ def post_flag(
     on = form.get("flag") != "off"
 
     def run() -> str:
-        service.flag(db, actor_of(account), post_id, on)
+        service.flag(db, account.actor, post_id, on)
         return "Flagged for investigation." if on else "Flag cleared."
 
     return _act(request, db, settings, account, post_id, run)
@@ -209,7 +203,7 @@ def post_escalate(
 
     def run() -> str:
         team_id = int(raw_team) if raw_team.isdigit() else None
-        team = service.escalate(db, actor_of(account), post_id, team_id, str(form.get("note") or ""))
+        team = service.escalate(db, account.actor, post_id, team_id, str(form.get("note") or ""))
         return f"Escalated to {team}."
 
     return _act(request, db, settings, account, post_id, run)
@@ -230,7 +224,7 @@ def post_labels(
     sentiment = str(form.get("sentiment") or "") or None
 
     def run() -> str:
-        relabel(db, settings, actor_of(account), post_id, categories=categories, sentiment=sentiment)
+        relabel(db, settings, account.actor, post_id, categories=categories, sentiment=sentiment)
         return "Labels saved; the next model learns from them."
 
     return _act(request, db, settings, account, post_id, run)
@@ -248,7 +242,7 @@ def post_reveal(
     """Reveal who wrote the post, for a limited time, with a written reason (audited)."""
 
     def run() -> str:
-        reveal_author(db, settings, actor_of(account), post_id, str(form.get("reason") or ""))
+        reveal_author(db, settings, account.actor, post_id, str(form.get("reason") or ""))
         grants = {k: v for k, v in (request.session.get("reveals") or {}).items() if v > time.time()}
         grants[str(post_id)] = time.time() + settings.reveal_minutes * 60
         request.session["reveals"] = grants
@@ -266,5 +260,5 @@ def post_release(
     db: Database = Depends(get_db),
 ) -> Response:
     """Close the post, unlocking it for other analysts."""
-    service.release(db, actor_of(account), post_id)
+    service.release(db, account.actor, post_id)
     return RedirectResponse("/queue", status_code=303)

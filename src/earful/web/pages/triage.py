@@ -19,7 +19,6 @@ from earful.triage.service import lock_cutoff
 from earful.web import guard
 from earful.web.deps import csrf_token, get_db
 from earful.web.forms import csrf_form
-from earful.web.pages.posts import actor_of
 from earful.web.render import render
 
 router = APIRouter()
@@ -38,7 +37,7 @@ def take_batch(
     """Deal the analyst a batch of new, unassigned posts, most urgent first."""
     raw = str(form.get("size") or "10")
     size = int(raw) if raw.isdigit() else 10
-    won = service.take_batch(db, actor_of(account), size)
+    won = service.take_batch(db, account.actor, size)
     request.session["flash"] = (
         f"{len(won)} post{'' if len(won) == 1 else 's'} dealt to you."
         if won
@@ -62,7 +61,7 @@ def bulk(
     else:
         try:
             result = service.bulk(
-                db, actor_of(account), ids, str(form.get("action") or ""), str(form.get("reason") or "")
+                db, account.actor, ids, str(form.get("action") or ""), str(form.get("reason") or "")
             )
             skipped = (
                 f"; {result['skipped']} skipped (locked by others or not allowed now)"
@@ -149,7 +148,7 @@ def save_team(
         try:
             service.save_team(
                 db,
-                actor_of(account),
+                account.actor,
                 str(form.get("name") or ""),
                 str(form.get("contact") or "") or None,
                 owns,
