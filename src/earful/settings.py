@@ -136,6 +136,57 @@ class Settings(BaseSettings):
         default=1.0, description="How long an idle worker waits before looking for jobs again."
     )
 
+    base_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="Where people reach this Earful; alerts, reminders and reports link to posts under it.",
+    )
+    time_zone: str = Field(
+        default="UTC",
+        description="IANA time zone (for example Europe/London) for quiet hours, day boundaries in "
+        "charts and the weekly digest's schedule.",
+    )
+    smtp_host: str | None = Field(
+        default=None, description="SMTP server for alerts, reminders and reports; empty means no email."
+    )
+    smtp_port: int = Field(default=587, description="SMTP server port.")
+    smtp_username: str | None = Field(default=None, description="SMTP login, if the server wants one.")
+    smtp_password: str | None = Field(default=None, description="SMTP password.")
+    smtp_starttls: bool = Field(
+        default=True, description="Upgrade the SMTP connection with STARTTLS (when the server offers it)."
+    )
+    mail_from: str = Field(default="earful@localhost", description="Sender address of Earful's email.")
+    leadership_emails: list[str] = Field(
+        default=[],
+        description="Who gets the weekly digest and is told when an escalation misses its SLA deadline.",
+    )
+    digest_weekday: int = Field(
+        default=0, description="Day the weekly digest goes out (0 Monday ... 6 Sunday, in TIME_ZONE)."
+    )
+    digest_hour: int = Field(default=8, description="Hour (0-23, in TIME_ZONE) the weekly digest goes out.")
+    spike_sensitivity: float = Field(
+        default=4.5,
+        description="How far (in robust spreads) an hour must exceed its seasonal baseline to be a spike; "
+        "lower finds smaller spikes and raises more false alarms (see bench/spikes.py).",
+    )
+    spike_min_volume: int = Field(
+        default=5, description="Posts an hour needs before it can be a spike, however quiet its baseline."
+    )
+    spike_cooldown_hours: int = Field(
+        default=6, description="Spike hours closer together than this are one spike (and one alert)."
+    )
+    sla_acknowledge_hours: float = Field(
+        default=8.0,
+        description="Hours a team has to acknowledge an escalation, for categories without their own SLA.",
+    )
+    sla_resolve_hours: float = Field(
+        default=72.0,
+        description="Hours a team has to resolve an escalation, for categories without their own SLA.",
+    )
+    sla_reminder_share: float = Field(
+        default=0.75,
+        description="Share of a deadline after which the owning team is reminded (0.75: at three quarters).",
+    )
+
     @property
     def resolved_database_url(self) -> str:
         """Return the database URL, defaulting to SQLite inside the data folder."""

@@ -49,6 +49,13 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     ("GET", "/teams"): ALL,
     ("POST", "/teams"): ADMIN,
     ("GET", "/teams/{team_id}/queue"): LEADS,
+    ("GET", "/insights"): ALL,
+    ("GET", "/reports"): ALL,
+    ("GET", "/reports/new"): TRIAGE,
+    ("POST", "/reports"): TRIAGE,
+    ("GET", "/reports/{report_id}"): ALL,
+    ("GET", "/reports/{report_id}/report.{fmt}"): ALL,
+    ("POST", "/reports/{report_id}/email"): TRIAGE,
     ("GET", "/admin/audit"): ADMIN,
     ("GET", "/admin/users"): ADMIN,
     ("POST", "/admin/users"): ADMIN,
@@ -100,11 +107,12 @@ def test_every_guarded_route_names_its_policy(client: TestClient) -> None:
 
 
 @pytest.fixture
-def world(db: Database) -> dict[str, int]:
+def world(db: Database) -> dict[str, int | str]:
     ensure_default(db)
     (post_id,) = make_posts(db, make_source(db), ["the app crashed at the depot"])
     team_id = save_team(db, Actor(None, "setup", "admin"), "App team", None, ["app"])
-    return {"post_id": post_id, "team_id": team_id, "name": "forms"}
+    # No report 999: a role the guard admits gets 404, one it refuses 403.
+    return {"post_id": post_id, "team_id": team_id, "name": "forms", "report_id": 999, "fmt": "pdf"}
 
 
 def _body(method: str, path: str) -> dict[str, object]:
@@ -119,7 +127,7 @@ def _body(method: str, path: str) -> dict[str, object]:
 
 @pytest.mark.parametrize("role", sorted(ALL))
 def test_each_role_is_allowed_or_denied_as_the_matrix_says(
-    role: str, db: Database, settings: Settings, world: dict[str, int]
+    role: str, db: Database, settings: Settings, world: dict[str, int | str]
 ) -> None:
     account = add_user(db, f"u_{role}", PASSWORD, role)
     token = issue_token(db, account.id, "matrix")

@@ -10,11 +10,14 @@ from earful.store.models.capture import (
     Source,
     WebhookDelivery,
 )
+from earful.store.models.insights import Alert, AlertRule, Report, Spike, Topic
 from earful.store.models.learning import ModelVersion, SentimentLabel
 from earful.store.models.taxonomy import Category, Label, TaxonomyVersion
 from earful.store.models.work import ApiToken, AuditEntry, Job, Team, TriageEvent, TriageItem, User
 
 __all__ = [
+    "Alert",
+    "AlertRule",
     "ApiToken",
     "AuditEntry",
     "Base",
@@ -27,10 +30,13 @@ __all__ = [
     "PostBand",
     "Quarantined",
     "RawItem",
+    "Report",
     "SentimentLabel",
     "Source",
+    "Spike",
     "TaxonomyVersion",
     "Team",
+    "Topic",
     "TriageEvent",
     "TriageItem",
     "User",

@@ -40,6 +40,8 @@ class Category(Base):
     description: Mapped[str] = mapped_column(Text, default="")
     keywords: Mapped[list[Any]] = mapped_column(Json, default=list)
     examples: Mapped[list[Any]] = mapped_column(Json, default=list)
+    # {"acknowledge_hours": h, "resolve_hours": h} for an escalated post in this category, or None.
+    sla: Mapped[dict[str, Any] | None] = mapped_column(Json)
 
 
 class Label(Base):

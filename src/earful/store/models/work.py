@@ -75,6 +75,16 @@ class TriageItem(Base):
     # Who has the post open now; others see it locked until this lapses (triage.LOCK_SECONDS).
     locked_by: Mapped[int | None] = mapped_column(BigId, ForeignKey("users.id", ondelete="SET NULL"))
     locked_at: Mapped[datetime | None] = mapped_column()
+    # The escalation loop: deadlines from the category's SLA, and what happened against them.
+    escalated_at: Mapped[datetime | None] = mapped_column()
+    ack_due_at: Mapped[datetime | None] = mapped_column()
+    resolve_due_at: Mapped[datetime | None] = mapped_column()
+    acknowledged_at: Mapped[datetime | None] = mapped_column()
+    reminded_at: Mapped[datetime | None] = mapped_column()
+    breached_at: Mapped[datetime | None] = mapped_column()  # when leadership was told of a miss
+    resolved_at: Mapped[datetime | None] = mapped_column()
+    outcome: Mapped[str | None] = mapped_column(Text)
+    spike_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("spikes.id", ondelete="SET NULL"))
 
 
 class TriageEvent(Base):

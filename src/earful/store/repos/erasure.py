@@ -14,6 +14,7 @@ from sqlalchemy import delete, exists, select, update
 from sqlalchemy.orm import Session
 
 from earful.store.models import Label, ModelVersion, Post, Quarantined, SentimentLabel, Source
+from earful.store.repos.reports import withdraw_citing
 
 
 def author_posts(session: Session, source_id: int, author_key: str) -> Sequence[int]:
@@ -54,6 +55,8 @@ def delete_posts(session: Session, post_ids: Sequence[int]) -> int:
             delete(Quarantined).where(Quarantined.origin.in_([f"enrich:post:{pid}" for pid in chunk])),
             execution_options={"synchronize_session": False},
         )
+        # Archived reports quote example posts: a report quoting an erased one loses its files.
+        withdraw_citing(session, chunk, "It quoted a post that has since been erased; make it again.")
         result = session.execute(
             delete(Post).where(Post.id.in_(chunk)), execution_options={"synchronize_session": False}
         )

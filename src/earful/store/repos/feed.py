@@ -112,12 +112,25 @@ def _filtered(
             )
         ) or [-1]
         if category_as_set:
-            stmt = stmt.where(Post.id.in_(select(Label.post_id).where(Label.category_id.in_(ids))))
+            stmt = stmt.where(
+                Post.id.in_(select(Label.post_id).where(Label.category_id.in_(ids), effective_label()))
+            )
         else:
-            stmt = stmt.where(exists().where(Label.post_id == Post.id, Label.category_id.in_(ids)))
+            stmt = stmt.where(
+                exists().where(Label.post_id == Post.id, Label.category_id.in_(ids), effective_label())
+            )
     if f.search:
         stmt = stmt.where(_matches(session, f.search))
     return stmt
+
+
+def effective_label() -> ColumnElement[bool]:
+    """An analyst's labels replace the model's on a post: a model label counts only when there is none."""
+    by_analyst = aliased(Label)
+    return or_(
+        Label.by == "analyst",
+        ~exists().where(by_analyst.post_id == Label.post_id, by_analyst.by == "analyst"),
+    )
 
 
 def _matches(session: Session, query: Query) -> ColumnElement[bool]:

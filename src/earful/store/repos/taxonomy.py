@@ -65,3 +65,12 @@ def category_ids(session: Session, version: int) -> dict[str, int]:
         .where(TaxonomyVersion.version == version)
     )
     return {key: cid for key, cid in rows}
+
+
+def display_names(session: Session) -> dict[str, str]:
+    """Return {category key: name} of the newest taxonomy, subcategories as "Parent > Name"."""
+    found = latest(session)
+    if found is None:
+        return {}
+    taxonomy = load(session, found)
+    return {n.key: (taxonomy.get(n.parent).name + " > " if n.parent else "") + n.name for n in taxonomy.nodes}

@@ -1,0 +1,212 @@
+"""Trends: how many posts, and how many complaints, by time, category, subcategory, region and source.
+
+One pass over the posts yields a cube (bucket x source x sentiment x category); every chart of the
+dashboard and every table of a report is a roll-up of it. Hours are counted in UTC and grouped
+into days and weeks of the deployment's time zone.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+from earful.kit.charts import Bar
+from earful.store.db import Database
+from earful.store.models import Source
+from earful.store.repos import insights as insights_repo
+from earful.store.repos import taxonomy as taxonomy_repo
+from earful.store.repos.feed import FeedFilter
+from earful.store.repos.insights import CubeRow
+
+SENTIMENTS = ("complaint", "neutral", "positive")
+COLOURS = {"complaint": "#b03a48", "neutral": "#8c8c8c", "positive": "#3d9970", "unscored": "#cfcfcf"}
+GRAINS = ("hour", "day", "week")
+HOURLY_SQL_DAYS = 31  # beyond this, the database counts UTC days rather than hours
+
+
+@dataclass(slots=True)
+class Tally:
+    """Posts of one group (a category, region, source or time bucket), split by sentiment."""
+
+    key: str
+    name: str
+    by_sentiment: dict[str, int] = field(default_factory=dict)
+    start: datetime | None = None  # for time buckets
+    end: datetime | None = None
+
+    @property
+    def posts(self) -> int:
+        """Return the group's posts."""
+        return sum(self.by_sentiment.values())
+
+    @property
+    def complaint_share(self) -> float:
+        """Return the share of the group's posts that are complaints (0 for none)."""
+        return self.by_sentiment.get("complaint", 0) / self.posts if self.posts else 0.0
+
+    def add(self, sentiment: str | None, posts: int) -> None:
+        """Count `posts` more of `sentiment`."""
+        name = sentiment or "unscored"
+        self.by_sentiment[name] = self.by_sentiment.get(name, 0) + posts
+
+
+@dataclass(slots=True)
+class Trends:
+    """Every roll-up of one range and filter."""
+
+    since: datetime
+    until: datetime
+    grain: str
+    where: FeedFilter
+    total: Tally
+    timeline: list[Tally]
+    categories: list[Tally]
+    subcategories: list[Tally]
+    regions: list[Tally]
+    sources: list[Tally]
+    # Posts per (category key, region) and the hourly counts spike detection reads.
+    category_regions: dict[tuple[str, str], int]
+    taxonomy_version: int | None
+
+
+def pick_grain(since: datetime, until: datetime) -> str:
+    """Return the bucket that draws a range legibly: hours up to 2 days, days up to 62, else weeks."""
+    span = until - since
+    return "hour" if span <= timedelta(days=2) else "day" if span <= timedelta(days=62) else "week"
+
+
+def _parse_bucket(text: str) -> datetime:
+    if len(text) > 10:
+        return datetime.strptime(text, "%Y-%m-%d %H").replace(tzinfo=UTC)
+    return datetime.strptime(text, "%Y-%m-%d").replace(tzinfo=UTC)
+
+
+def _local_start(moment: datetime, grain: str, zone: ZoneInfo) -> datetime:
+    local = moment.astimezone(zone)
+    if grain == "hour":
+        return local.replace(minute=0, second=0, microsecond=0)
+    day = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    return day - timedelta(days=day.weekday()) if grain == "week" else day
+
+
+def _next(start: datetime, grain: str, zone: ZoneInfo) -> datetime:
+    # Add in wall-clock time, then re-localise, so a day across a clock change stays a day.
+    step = {"hour": timedelta(hours=1), "day": timedelta(days=1), "week": timedelta(days=7)}[grain]
+    if grain == "hour":
+        return (start.astimezone(UTC) + step).astimezone(zone)
+    naive = start.replace(tzinfo=None) + step
+    return naive.replace(tzinfo=zone)
+
+
+def _label(start: datetime, grain: str) -> str:
+    if grain == "hour":
+        return start.strftime("%d %b %H:00")
+    return start.strftime("%d %b") if grain == "day" else "wk " + start.strftime("%d %b")
+
+
+def timeline_slots(since: datetime, until: datetime, grain: str, zone: ZoneInfo) -> list[Tally]:
+    """Return an empty tally for every bucket from `since` to `until` (so quiet buckets show as 0)."""
+    slots: list[Tally] = []
+    start = _local_start(since, grain, zone)
+    while start < until and len(slots) < 5000:
+        end = _next(start, grain, zone)
+        slots.append(Tally(start.isoformat(), _label(start, grain), start=start, end=end))
+        start = end
+    return slots
+
+
+def _rank(tallies: Iterable[Tally]) -> list[Tally]:
+    return sorted(tallies, key=lambda t: (-t.posts, t.name))
+
+
+def compute(
+    db: Database, where: FeedFilter, since: datetime, until: datetime, zone: str, grain: str = ""
+) -> Trends:
+    """Return the trends of posts posted in [since, until) that match `where`."""
+    tz = ZoneInfo(zone)
+    grain = grain if grain in GRAINS else pick_grain(since, until)
+    where = replace(where, since=since, until=until)
+    sql_grain = "hour" if until - since <= timedelta(days=HOURLY_SQL_DAYS) else "day"
+    with db.read() as session:
+        volume = insights_repo.volume(session, where, sql_grain)
+        tops = insights_repo.by_category(session, where, sql_grain, "top")
+        subs = insights_repo.by_category(session, where, sql_grain, "sub")
+        sources = {s.id: s for s in insights_repo.sources(session)}
+        latest = taxonomy_repo.latest(session)
+        names = taxonomy_repo.display_names(session)
+    slots = timeline_slots(since, until, grain, tz)
+    index = {slot.start: slot for slot in slots if slot.start is not None}
+    total = Tally("", "All posts")
+    regions: dict[str, Tally] = {}
+    by_source: dict[int, Tally] = {}
+    for row in volume:
+        total.add(row.sentiment, row.posts)
+        slot = index.get(_local_start(_parse_bucket(row.bucket), grain, tz))
+        if slot is not None:
+            slot.add(row.sentiment, row.posts)
+        source = sources.get(row.source_id)
+        region = _region(source)
+        regions.setdefault(region, Tally(region, region)).add(row.sentiment, row.posts)
+        name = source.name if source else f"source {row.source_id}"
+        by_source.setdefault(row.source_id, Tally(name, name)).add(row.sentiment, row.posts)
+    category_regions: dict[tuple[str, str], int] = defaultdict(int)
+    for row in tops:
+        category_regions[(row.category, _region(sources.get(row.source_id)))] += row.posts
+    return Trends(
+        since=since,
+        until=until,
+        grain=grain,
+        where=where,
+        total=total,
+        timeline=slots,
+        categories=_by_key(tops, names),
+        subcategories=[t for t in _by_key(subs, names) if "." in t.key],
+        regions=_rank(regions.values()),
+        sources=_rank(by_source.values()),
+        category_regions=dict(category_regions),
+        taxonomy_version=latest.version if latest else None,
+    )
+
+
+def _region(source: Source | None) -> str:
+    return (source.region if source else None) or "(no region)"
+
+
+def _by_key(rows: list[CubeRow], names: dict[str, str]) -> list[Tally]:
+    found: dict[str, Tally] = {}
+    for row in rows:
+        found.setdefault(row.category, Tally(row.category, names.get(row.category, row.category))).add(
+            row.sentiment, row.posts
+        )
+    return _rank(found.values())
+
+
+def feed_link(where: FeedFilter, **narrower: str | datetime | None) -> str:
+    """Return the feed's address showing the posts behind a number: `where` narrowed further."""
+    params: dict[str, str] = {}
+    for name in ("source", "region", "language", "category", "sentiment", "since", "until"):
+        value = narrower[name] if name in narrower else getattr(where, name)
+        if isinstance(value, datetime):
+            value = value.astimezone(UTC).isoformat(timespec="seconds")
+        if value and not (name == "region" and value == "(no region)"):
+            params[name] = str(value)
+    return "/feed?" + urlencode(params)
+
+
+def bars(tallies: Iterable[Tally], where: FeedFilter, dimension: str, *, base: str = "") -> list[Bar]:
+    """Return chart bars of tallies split by sentiment, each linking to its posts in the feed."""
+    found = []
+    for t in tallies:
+        if dimension == "time":
+            href = feed_link(where, since=t.start, until=t.end)
+        else:
+            href = feed_link(where, **{dimension: t.key})
+        parts = {
+            s: float(t.by_sentiment.get(s, 0)) for s in (*SENTIMENTS, "unscored") if t.by_sentiment.get(s)
+        }
+        found.append(Bar(t.name, parts or {"complaint": 0.0}, base + href))
+    return found

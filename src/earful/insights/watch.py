@@ -1,0 +1,145 @@
+"""Watch the stored posts for spikes: hourly counts per category, overall and per region.
+
+The worker runs `scan` every few minutes. It counts the last weeks of posts by hour, runs spike
+detection on the last two days of each series, stores each spike event once (growing it while it
+lasts), and marks a spike subsided once an hour after it is back within one spread of its baseline.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from earful.insights.spikes import HOURS_PER_WEEK, SpikeSettings, detect, expected
+from earful.kit.clock import as_utc, utcnow
+from earful.settings import Settings
+from earful.store.db import Database
+from earful.store.models import Spike
+from earful.store.repos import insights as insights_repo
+from earful.store.repos import taxonomy as taxonomy_repo
+from earful.store.repos.feed import FeedFilter
+
+SCAN_HOURS = 48  # hours at the end of each series examined on every scan
+SUBSIDED_SCORE = 1.0  # spreads above baseline under which an hour counts as back to normal
+
+
+@dataclass(frozen=True, slots=True)
+class SpikeView:
+    """A spike as pages and reports show it."""
+
+    id: int
+    category: str
+    category_name: str
+    region: str
+    started_at: datetime
+    ended_at: datetime
+    observed: int
+    expected: float
+    score: float
+    subsided_at: datetime | None
+
+    @property
+    def where(self) -> str:
+        """Return where it happened, in words."""
+        return self.region or "all regions"
+
+
+def spike_settings(settings: Settings) -> SpikeSettings:
+    """Return the spike settings the deployment chose."""
+    return SpikeSettings(
+        sensitivity=settings.spike_sensitivity,
+        min_volume=settings.spike_min_volume,
+        cooldown_hours=settings.spike_cooldown_hours,
+    )
+
+
+def _hour(moment: datetime) -> datetime:
+    return moment.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+
+
+def hourly_series(db: Database, first: datetime, hours: int) -> dict[tuple[str, str], list[int]]:
+    """Return hourly post counts from `first` for each (category, region) and (category, "")."""
+    series: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0] * hours)
+    where = FeedFilter(since=first, until=first + timedelta(hours=hours))
+    with db.read() as session:
+        regions = {s.id: s.region or "" for s in insights_repo.sources(session)}
+        rows = insights_repo.by_category(session, where, "hour", "top")
+    for row in rows:
+        at = datetime.strptime(row.bucket, "%Y-%m-%d %H").replace(tzinfo=UTC)
+        index = int((at - first).total_seconds() // 3600)
+        if not 0 <= index < hours:
+            continue
+        series[(row.category, "")][index] += row.posts
+        region = regions.get(row.source_id, "")
+        if region:
+            series[(row.category, region)][index] += row.posts
+    return dict(series)
+
+
+def scan(db: Database, settings: Settings, now: datetime | None = None) -> list[int]:
+    """Find and store spikes in the last two days; mark old ones subsided; return new spike ids."""
+    now = now or utcnow()
+    config = spike_settings(settings)
+    hours = config.weeks * HOURS_PER_WEEK + SCAN_HOURS
+    first = _hour(now) - timedelta(hours=hours - 1)
+    series = hourly_series(db, first, hours)
+    new: list[int] = []
+    with db.write() as session:
+        for (category, region), counts in series.items():
+            if sum(counts[-SCAN_HOURS:]) < config.min_volume:
+                continue
+            for event in detect(counts, config, start=hours - SCAN_HOURS):
+                started = first + timedelta(hours=event.start)
+                before = {s.id for s in insights_repo.open_spikes(session)}
+                stored = insights_repo.save_spike(
+                    session,
+                    category=category,
+                    region=region,
+                    started_at=started,
+                    ended_at=first + timedelta(hours=event.end),
+                    observed=event.count,
+                    expected=round(event.expected, 2),
+                    score=round(event.score, 2),
+                )
+                if stored.id not in before and stored.subsided_at is None:
+                    new.append(stored.id)
+        last_complete = hours - 2  # the current hour is still filling
+        for spike in insights_repo.open_spikes(session):
+            ended = as_utc(spike.ended_at) or now
+            if ended >= first + timedelta(hours=last_complete):
+                continue
+            counts = series.get((spike.category, spike.region), [0] * hours)
+            baseline = expected(counts, last_complete, config.weeks)
+            if baseline is None or (counts[last_complete] - baseline[0]) / baseline[1] < SUBSIDED_SCORE:
+                spike.subsided_at = now
+    return new
+
+
+def as_view(spike: Spike, names: dict[str, str]) -> SpikeView:
+    return SpikeView(
+        id=spike.id,
+        category=spike.category,
+        category_name=names.get(spike.category, spike.category),
+        region=spike.region,
+        started_at=as_utc(spike.started_at) or spike.started_at,
+        ended_at=as_utc(spike.ended_at) or spike.ended_at,
+        observed=spike.observed,
+        expected=spike.expected,
+        score=spike.score,
+        subsided_at=as_utc(spike.subsided_at),
+    )
+
+
+def recent(db: Database, since: datetime, until: datetime) -> list[SpikeView]:
+    """Return the spikes that started in [since, until), biggest first."""
+    with db.read() as session:
+        names = taxonomy_repo.display_names(session)
+        return [as_view(s, names) for s in insights_repo.spikes_between(session, since, until)]
+
+
+def get(db: Database, spike_id: int) -> SpikeView | None:
+    """Return one spike, or None."""
+    with db.read() as session:
+        found = insights_repo.spike(session, spike_id)
+        return as_view(found, taxonomy_repo.display_names(session)) if found else None

@@ -1,0 +1,163 @@
+"""Charts as inline SVG, drawn on the server: the same markup serves the web page and the PDF.
+
+No script draws them, so a chart shows with scripts off, prints, and cannot run anything a label
+smuggles in: every label is escaped as XML text, and long labels are cut to fit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from xml.sax.saxutils import escape, quoteattr
+
+FONT = "font-family='DejaVu Sans, Arial, sans-serif'"
+PALETTE = ("#2f6db5", "#d9822b", "#3d9970", "#b03a48", "#7a5ea8", "#8c8c8c")
+
+
+@dataclass(frozen=True, slots=True)
+class Bar:
+    """One bar: its label, its parts' values (one part for a plain bar), and where it links."""
+
+    label: str
+    parts: Mapping[str, float]
+    href: str | None = None
+
+    @property
+    def total(self) -> float:
+        """Return the sum of the bar's parts."""
+        return float(sum(self.parts.values()))
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: max(1, limit - 1)] + "…"
+
+
+def _link(inner: str, href: str | None, title: str) -> str:
+    tip = f"<title>{escape(title)}</title>"
+    if not href:
+        return f"<g>{tip}{inner}</g>"
+    return f"<a href={quoteattr(href)}>{tip}{inner}</a>"
+
+
+def _legend(parts: Sequence[str], colours: Mapping[str, str], x: float, y: float) -> str:
+    out, at = [], x
+    for part in parts:
+        out.append(f"<rect x='{at:.1f}' y='{y - 9:.1f}' width='10' height='10' fill='{colours[part]}'/>")
+        out.append(
+            f"<text x='{at + 14:.1f}' y='{y:.1f}' font-size='11' {FONT}>{escape(_cut(part, 18))}</text>"
+        )
+        at += 24 + 7 * min(len(part), 18)
+    return "".join(out)
+
+
+def _colours(parts: Sequence[str], colours: Mapping[str, str] | None) -> dict[str, str]:
+    given = dict(colours or {})
+    return {p: given.get(p, PALETTE[i % len(PALETTE)]) for i, p in enumerate(parts)}
+
+
+def _parts(bars: Sequence[Bar]) -> list[str]:
+    return list(dict.fromkeys(p for bar in bars for p in bar.parts))
+
+
+def hbars(
+    bars: Sequence[Bar],
+    *,
+    width: int = 640,
+    share: bool = False,
+    colours: Mapping[str, str] | None = None,
+    label_chars: int = 28,
+    title: str = "",
+) -> str:
+    """Return horizontal bars, one row per bar, stacked by part; `share` draws each row as 100%."""
+    if not bars:
+        return ""
+    parts = _parts(bars)
+    colour = _colours(parts, colours)
+    row, top, label_w, value_w = 22, 24 if len(parts) > 1 else 6, 7 * label_chars + 8, 56
+    plot = width - label_w - value_w
+    biggest = max((b.total for b in bars), default=0.0) or 1.0
+    height = top + row * len(bars) + 6
+    out = [
+        f"<svg xmlns='http://www.w3.org/2000/svg' role='img' viewBox='0 0 {width} {height}' "
+        f"width='100%' aria-label={quoteattr(title or 'bar chart')} class='chart'>"
+    ]
+    if len(parts) > 1:
+        out.append(_legend(parts, colour, label_w, 14))
+    for i, bar in enumerate(bars):
+        y = top + i * row
+        scale = plot / (bar.total or 1.0) if share else plot / biggest
+        shapes, x = [], float(label_w)
+        for part in parts:
+            w = bar.parts.get(part, 0.0) * scale
+            if w > 0:
+                shapes.append(
+                    f"<rect x='{x:.1f}' y='{y + 3}' width='{w:.1f}' height='{row - 6}' "
+                    f"fill='{colour[part]}'/>"
+                )
+                x += w
+        label = f"<text x='{label_w - 6}' y='{y + row - 7}' font-size='12' text-anchor='end' {FONT}>"
+        label += escape(_cut(bar.label, label_chars)) + "</text>"
+        value = f"{bar.total:,.0f}"
+        if share and len(parts) > 1:
+            first = bar.parts.get(parts[0], 0.0)
+            value = f"{100 * first / bar.total:.0f}%" if bar.total else "–"
+        number = (
+            f"<text x='{width - 4}' y='{y + row - 7}' font-size='12' text-anchor='end' {FONT}>{value}</text>"
+        )
+        detail = ", ".join(f"{p}: {bar.parts.get(p, 0):,.0f}" for p in parts)
+        out.append(_link(label + "".join(shapes) + number, bar.href, f"{bar.label}: {detail}"))
+    out.append("</svg>")
+    return "".join(out)
+
+
+def columns(
+    bars: Sequence[Bar],
+    *,
+    width: int = 640,
+    height: int = 200,
+    colours: Mapping[str, str] | None = None,
+    title: str = "",
+    every: int | None = None,
+) -> str:
+    """Return vertical columns over time (one per bar, stacked by part), labelling every `every`-th."""
+    if not bars:
+        return ""
+    parts = _parts(bars)
+    colour = _colours(parts, colours)
+    left, bottom, top = 44, 22, 20 if len(parts) > 1 else 8
+    plot_w, plot_h = width - left - 6, height - bottom - top
+    biggest = max((b.total for b in bars), default=0.0) or 1.0
+    step = plot_w / len(bars)
+    every = every or max(1, len(bars) // 8)
+    out = [
+        f"<svg xmlns='http://www.w3.org/2000/svg' role='img' viewBox='0 0 {width} {height}' "
+        f"width='100%' aria-label={quoteattr(title or 'column chart')} class='chart'>",
+        f"<line x1='{left}' y1='{top + plot_h}' x2='{width - 6}' y2='{top + plot_h}' stroke='#999'/>",
+        f"<text x='{left - 4}' y='{top + 10}' font-size='11' text-anchor='end' {FONT}>{biggest:,.0f}</text>",
+        f"<text x='{left - 4}' y='{top + plot_h}' font-size='11' text-anchor='end' {FONT}>0</text>",
+    ]
+    if len(parts) > 1:
+        out.append(_legend(parts, colour, left, 12))
+    for i, bar in enumerate(bars):
+        x = left + i * step
+        shapes, y = [], float(top + plot_h)
+        for part in parts:
+            h = bar.parts.get(part, 0.0) * plot_h / biggest
+            if h > 0:
+                y -= h
+                shapes.append(
+                    f"<rect x='{x + step * 0.1:.1f}' y='{y:.1f}' width='{max(step * 0.8, 0.5):.1f}' "
+                    f"height='{h:.1f}' fill='{colour[part]}'/>"
+                )
+        label = ""
+        if i % every == 0:
+            label = (
+                f"<text x='{x + step / 2:.1f}' y='{height - 6}' font-size='10' text-anchor='middle' {FONT}>"
+                f"{escape(_cut(bar.label, 12))}</text>"
+            )
+        # A transparent hit area keeps a thin or empty column clickable.
+        hit = f"<rect x='{x:.1f}' y='{top}' width='{step:.1f}' height='{plot_h}' fill='transparent'/>"
+        detail = ", ".join(f"{p}: {bar.parts.get(p, 0):,.0f}" for p in parts)
+        out.append(_link(hit + "".join(shapes) + label, bar.href, f"{bar.label}: {detail}"))
+    out.append("</svg>")
+    return "".join(out)

@@ -1,0 +1,84 @@
+"""Tell people things: email through the configured SMTP server, and Slack-compatible webhooks.
+
+Alerts, SLA reminders and reports all leave Earful through here, so there is one place that knows
+the mail settings and one shape of webhook message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import httpx
+
+from earful.kit.errors import EarfulError
+from earful.kit.mail import Attachment, Mailer, compose, send
+from earful.settings import Settings
+
+WEBHOOK_TIMEOUT = 10.0
+
+
+class DeliveryFailed(EarfulError):
+    """A message could not be handed over; the caller keeps it and tries again later."""
+
+
+def mailer(settings: Settings) -> Mailer | None:
+    """Return the configured mailer, or None when no SMTP server is set."""
+    if not settings.smtp_host:
+        return None
+    return Mailer(
+        host=settings.smtp_host,
+        port=settings.smtp_port,
+        sender=settings.mail_from,
+        username=settings.smtp_username,
+        password=settings.smtp_password,
+        starttls=settings.smtp_starttls,
+    )
+
+
+def email(
+    settings: Settings,
+    to: Sequence[str],
+    subject: str,
+    text: str,
+    html: str | None = None,
+    attachments: Sequence[Attachment] = (),
+) -> None:
+    """Email `to`; raise DeliveryFailed when no server is set or it refuses."""
+    server = mailer(settings)
+    if server is None:
+        raise DeliveryFailed("No SMTP server is set: set EARFUL_SMTP_HOST to send email.")
+    try:
+        send(server, compose(server.sender, to, subject, text, html, attachments))
+    except OSError as exc:  # smtplib's errors, socket and TLS errors are all OSErrors
+        raise DeliveryFailed(f"The mail server did not take the message: {exc}") from exc
+
+
+def slack_message(title: str, lines: Sequence[str], link: str) -> dict[str, Any]:
+    """Return a Slack-compatible message: a `text` fallback and blocks with a link to the posts.
+
+    Post text is never put in a message: only counts, names and the link, so a stranger's words
+    cannot format, mention or link anything in the team's chat.
+    """
+    body = "\n".join(lines)
+    return {
+        "text": f"{title}\n{body}\n{link}",
+        "blocks": [
+            {"type": "header", "text": {"type": "plain_text", "text": title[:150]}},
+            {"type": "section", "text": {"type": "plain_text", "text": body[:2900] or title[:150]}},
+            {
+                "type": "actions",
+                "elements": [{"type": "button", "text": {"type": "plain_text", "text": "Open"}, "url": link}],
+            },
+        ],
+    }
+
+
+def webhook(url: str, payload: dict[str, Any]) -> None:
+    """POST `payload` as JSON to `url`; raise DeliveryFailed on a network error or a non-2xx answer."""
+    try:
+        response = httpx.post(url, json=payload, timeout=WEBHOOK_TIMEOUT, follow_redirects=False)
+    except httpx.HTTPError as exc:
+        raise DeliveryFailed(f"The webhook could not be reached: {exc}") from exc
+    if not 200 <= response.status_code < 300:
+        raise DeliveryFailed(f"The webhook answered {response.status_code}.")

@@ -1,0 +1,194 @@
+"""Aggregates over posts for trends, spikes and reports: counts per hour, source, sentiment, category.
+
+Queries return small "cubes" (one row per hour or day, source, sentiment and category) that the
+insights domain rolls up in Python, so one pass over the posts serves every chart of a page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, case, func, or_, select
+from sqlalchemy.orm import Session, aliased
+
+from earful.store.models import Category, Label, ModelVersion, Post, Source, Spike, Team, Topic, TriageItem
+from earful.store.repos.feed import FeedFilter, _filtered, effective_label
+
+NO_SYNC = {"synchronize_session": False}
+
+
+@dataclass(frozen=True, slots=True)
+class CubeRow:
+    """Posts counted in one time bucket (UTC, "YYYY-MM-DD HH" or "YYYY-MM-DD"), source, sentiment
+    and category key ("" when the count is over every category)."""
+
+    bucket: str
+    source_id: int
+    sentiment: str | None
+    category: str
+    posts: int
+
+
+def _bucket(session: Session, grain: str) -> Any:
+    """Return the SQL expression of a post's UTC hour or day, as text that sorts in time order."""
+    if session.get_bind().dialect.name == "sqlite":
+        return func.strftime("%Y-%m-%d %H" if grain == "hour" else "%Y-%m-%d", Post.posted_at)
+    utc = func.timezone("UTC", Post.posted_at)
+    return func.to_char(utc, "YYYY-MM-DD HH24" if grain == "hour" else "YYYY-MM-DD")
+
+
+def volume(session: Session, where: FeedFilter, grain: str) -> list[CubeRow]:
+    """Return original posts counted per bucket, source and sentiment."""
+    bucket = _bucket(session, grain)
+    stmt: Select[Any] = _filtered(session, where, (bucket, Post.source_id, Post.sentiment, func.count()))
+    stmt = stmt.group_by(bucket, Post.source_id, Post.sentiment)
+    return [CubeRow(b, s, t, "", int(n)) for b, s, t, n in session.execute(stmt)]
+
+
+def by_category(session: Session, where: FeedFilter, grain: str, level: str) -> list[CubeRow]:
+    """Return original posts counted per bucket, source, sentiment and category; `level` "sub"
+    counts subcategories, "top" their parents (a post in two subcategories of one parent counts once)."""
+    bucket = _bucket(session, grain)
+    parent = aliased(Category)
+    key = Category.key if level == "sub" else func.coalesce(parent.key, Category.key)
+    counted = func.count(Post.id) if level == "sub" else func.count(Post.id.distinct())
+    stmt: Select[Any] = _filtered(
+        session, where, (bucket, Post.source_id, Post.sentiment, key, counted), category_as_set=True
+    )
+    stmt = (
+        stmt.join(Label, Label.post_id == Post.id)
+        .join(Category, Category.id == Label.category_id)
+        .outerjoin(parent, parent.id == Category.parent_id)
+        .where(effective_label())
+        .group_by(bucket, Post.source_id, Post.sentiment, key)
+    )
+    return [CubeRow(b, s, t, k, int(n)) for b, s, t, k, n in session.execute(stmt)]
+
+
+def sources(session: Session) -> Sequence[Source]:
+    """Return every source."""
+    return session.scalars(select(Source).order_by(Source.name)).all()
+
+
+def examples(session: Session, where: FeedFilter, category: str, limit: int) -> list[Post]:
+    """Return up to `limit` original posts the classifier is surest belong to `category` (a parent
+    or subcategory key), complaints first."""
+    ids = select(Category.id).where(
+        or_(Category.key == category, Category.key.startswith(category + ".", autoescape=True))
+    )
+    sure = func.max(Label.confidence)
+    # Grouped by the post's primary key, so its own columns may be read as they are.
+    complaint = case((Post.sentiment == "complaint", 1), else_=0)
+    stmt: Select[Any] = _filtered(session, where, (Post.id,))
+    stmt = (
+        stmt.join(Label, Label.post_id == Post.id)
+        .where(Label.category_id.in_(ids), effective_label())
+        .group_by(Post.id)
+        .order_by(complaint.desc(), func.coalesce(sure, 1.0).desc(), Post.id.desc())
+        .limit(limit)
+    )
+    found = list(session.scalars(stmt))
+    posts = {p.id: p for p in session.scalars(select(Post).where(Post.id.in_(found)))}
+    return [posts[i] for i in found if i in posts]
+
+
+def save_spike(session: Session, **fields: Any) -> Spike:
+    """Return the stored spike of this category, region and start, storing it (or growing it) first."""
+    found = session.scalars(
+        select(Spike).where(
+            Spike.category == fields["category"],
+            Spike.region == fields["region"],
+            Spike.started_at == fields["started_at"],
+        )
+    ).one_or_none()
+    if found is None:
+        found = Spike(**fields)
+        session.add(found)
+    else:
+        for name in ("ended_at", "observed", "expected", "score"):
+            setattr(found, name, fields[name])
+    session.flush()
+    return found
+
+
+def spikes_between(session: Session, since: datetime, until: datetime) -> Sequence[Spike]:
+    """Return the spikes that started in [since, until), biggest first."""
+    return session.scalars(
+        select(Spike)
+        .where(Spike.started_at >= since, Spike.started_at < until)
+        .order_by(Spike.score.desc(), Spike.id)
+    ).all()
+
+
+def open_spikes(session: Session) -> Sequence[Spike]:
+    """Return spikes not yet seen to subside."""
+    return session.scalars(select(Spike).where(Spike.subsided_at.is_(None))).all()
+
+
+def spike(session: Session, spike_id: int) -> Spike | None:
+    """Return one spike."""
+    return session.get(Spike, spike_id)
+
+
+def escalations(session: Session, since: datetime, until: datetime) -> list[tuple[TriageItem, Post]]:
+    """Return the items escalated before `until` that were still open at `since` or escalated since,
+    with their posts, oldest escalation first."""
+    stmt = (
+        select(TriageItem, Post)
+        .join(Post, Post.id == TriageItem.post_id)
+        .where(
+            TriageItem.escalated_at.is_not(None),
+            TriageItem.escalated_at < until,
+            or_(
+                TriageItem.status == "escalated",
+                TriageItem.escalated_at >= since,
+                TriageItem.updated_at >= since,
+            ),
+        )
+        .order_by(TriageItem.escalated_at, TriageItem.id)
+    )
+    return [(row[0], row[1]) for row in session.execute(stmt)]
+
+
+def classifier_evaluation(session: Session) -> tuple[str, datetime, dict[str, Any]] | None:
+    """Return the name, date and stored evaluation of the classifier in use, or None for the built-in one."""
+    row = session.execute(
+        select(ModelVersion.name, ModelVersion.created_at, ModelVersion.evaluation)
+        .where(ModelVersion.kind == "classifier", ModelVersion.active.is_(True))
+        .limit(1)
+    ).first()
+    return (row[0], row[1], dict(row[2] or {})) if row else None
+
+
+def posts_by_id(session: Session, post_ids: Sequence[int]) -> dict[int, Post]:
+    """Return these posts by id."""
+    return {p.id: p for p in session.scalars(select(Post).where(Post.id.in_(post_ids)))} if post_ids else {}
+
+
+def topics_seen(session: Session, since: datetime, until: datetime) -> Sequence[Topic]:
+    """Return the emerging topics seen in [since, until), largest first."""
+    return session.scalars(
+        select(Topic)
+        .where(Topic.last_seen >= since, Topic.first_seen < until)
+        .order_by(Topic.size.desc(), Topic.id)
+    ).all()
+
+
+def post_category_keys(session: Session, post_id: int) -> list[str]:
+    """Return the category keys a post counts under (an analyst's labels replacing the model's)."""
+    return list(
+        session.scalars(
+            select(Category.key)
+            .join(Label, Label.category_id == Category.id)
+            .where(Label.post_id == post_id, effective_label())
+            .order_by(Label.confidence.desc(), Category.key)
+        )
+    )
+
+
+def team_name(session: Session, team_id: int) -> str | None:
+    """Return a team's name."""
+    return session.scalar(select(Team.name).where(Team.id == team_id))

@@ -1,0 +1,100 @@
+"""The insights dashboard: trends as charts that link to their posts, with spikes beside them."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, Response
+
+from earful.accounts.service import Account
+from earful.insights import trends
+from earful.insights.policies import can_see_insights
+from earful.insights.watch import recent as recent_spikes
+from earful.kit.charts import columns, hbars
+from earful.kit.clock import utcnow
+from earful.kit.errors import EarfulError
+from earful.settings import Settings
+from earful.store.db import Database
+from earful.web import guard
+from earful.web.deps import csrf_token, get_db, get_settings
+from earful.web.forms import filter_from
+from earful.web.render import render
+
+router = APIRouter()
+reader = guard.page(can_see_insights, "Insights need an account with a role.")
+RANGES = {
+    "24h": timedelta(hours=24),
+    "7d": timedelta(days=7),
+    "30d": timedelta(days=30),
+    "90d": timedelta(days=90),
+}
+
+
+def window(params: dict[str, str], now: datetime) -> tuple[datetime, datetime, str]:
+    """Return the range a query string asks for: a named one (default 7 days) or from/to dates."""
+    where, _, _ = filter_from(params)
+    named = params.get("range") or ""
+    if where.since or where.until:
+        until = where.until or now
+        since = where.since or until - RANGES["7d"]
+        named = ""
+    else:
+        named = named if named in RANGES else "7d"
+        until, since = now, now - RANGES[named]
+    if since >= until:
+        raise EarfulError("The range must start before it ends.")
+    if until - since > timedelta(days=3 * 366):
+        raise EarfulError("Choose a range of at most three years.")
+    return since, until, named
+
+
+@router.get("/insights", response_class=HTMLResponse)
+def dashboard(
+    request: Request,
+    db: Database = Depends(get_db),
+    settings: Settings = Depends(get_settings),
+    account: Account = Depends(reader),
+) -> Response:
+    """Show volume and complaint share over time and by category, region and source."""
+    params = dict(request.query_params)
+    where, _, clean = filter_from(params)
+    since, until, named = window(params, utcnow())
+    found = trends.compute(db, where, since, until, settings.time_zone, params.get("grain", ""))
+    charts: dict[str, str] = {}
+    if found.total.posts:
+        colours = trends.COLOURS
+        charts["timeline"] = columns(
+            trends.bars(found.timeline, found.where, "time"), colours=colours, title="Posts over time"
+        )
+        for name, tallies, dimension in (
+            ("categories", found.categories, "category"),
+            ("subcategories", found.subcategories[:15], "category"),
+            ("regions", found.regions[:15], "region"),
+            ("sources", found.sources[:15], "source"),
+        ):
+            charts[name] = hbars(trends.bars(tallies, found.where, dimension), colours=colours, title=name)
+        charts["share"] = hbars(
+            trends.bars(found.categories, found.where, "category"),
+            share=True,
+            colours=colours,
+            title="complaint share by category",
+        )
+    context: dict[str, Any] = {
+        "account": account,
+        "csrf": csrf_token(request),
+        "trends": found,
+        "charts": charts,
+        "range": named,
+        "ranges": list(trends_ranges()),
+        "values": clean,
+        "spikes": recent_spikes(db, since, until),
+        "feed_link": trends.feed_link(found.where),
+    }
+    return render(request, "insights.html", context)
+
+
+def trends_ranges() -> list[tuple[str, str]]:
+    """Return the named ranges the dashboard offers."""
+    return [("24h", "Last 24 hours"), ("7d", "Last 7 days"), ("30d", "Last 30 days"), ("90d", "Last 90 days")]

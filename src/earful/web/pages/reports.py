@@ -1,0 +1,126 @@
+"""Reports: the archive, on-demand reports for any range and filters, their files, and email."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from earful.accounts.service import Account
+from earful.insights import reports
+from earful.insights.policies import can_make_reports, can_see_insights
+from earful.kit.clock import utcnow
+from earful.settings import Settings
+from earful.store.db import Database
+from earful.web import guard
+from earful.web.deps import csrf_token, get_db, get_settings
+from earful.web.forms import csrf_form, filter_from
+from earful.web.pages.insights import trends_ranges, window
+from earful.web.render import render
+
+router = APIRouter()
+reader = guard.page(can_see_insights, "Reports need an account with a role.")
+maker = guard.page(can_make_reports, "Making and sending reports takes the analyst role or higher.")
+# A stored report is a whole document with its own inline styles; it runs no script and loads nothing.
+REPORT_CSP = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; "
+    "form-action 'none'; frame-ancestors 'none'"
+)
+
+
+@router.get("/reports", response_class=HTMLResponse)
+def archive(
+    request: Request,
+    before: int | None = None,
+    db: Database = Depends(get_db),
+    account: Account = Depends(reader),
+) -> Response:
+    """List archived reports, newest first, a page at a time."""
+    rows, next_before = reports.archive(db, before)
+    context = {"account": account, "csrf": csrf_token(request), "reports": rows, "next_before": next_before}
+    return render(request, "reports.html", context)
+
+
+@router.get("/reports/new", response_class=HTMLResponse)
+def new_report(
+    request: Request,
+    account: Account = Depends(maker),
+) -> Response:
+    """Show the on-demand report form, filled in from the dashboard's range and filters."""
+    params = dict(request.query_params)
+    _, _, clean = filter_from(params)
+    context = {
+        "account": account,
+        "csrf": csrf_token(request),
+        "values": {**clean, "range": params.get("range", "7d")},
+        "ranges": trends_ranges(),
+    }
+    return render(request, "report_new.html", context)
+
+
+@router.post("/reports")
+def make_report(
+    request: Request,
+    account: Account = Depends(maker),
+    form: dict[str, Any] = Depends(csrf_form),
+    db: Database = Depends(get_db),
+    settings: Settings = Depends(get_settings),
+) -> Response:
+    """Make a report of the chosen range and filters, archive it, and show it."""
+    params = {key: str(value) for key, value in form.items() if isinstance(value, str)}
+    where, _, _ = filter_from(params)
+    since, until, _ = window(params, utcnow())
+    title = (params.get("title") or "").strip()[:200] or None
+    made = reports.make(db, settings, account.actor, where, since, until, title=title)
+    request.session["flash"] = f"Report {made.id} is ready."
+    return RedirectResponse(f"/reports/{made.id}", status_code=303)
+
+
+@router.get("/reports/{report_id}", response_class=HTMLResponse)
+def report_page(
+    request: Request,
+    report_id: int,
+    db: Database = Depends(get_db),
+    account: Account = Depends(reader),
+) -> Response:
+    """Show one archived report: what it covers, its files, and who it was sent to."""
+    context = {
+        "account": account,
+        "csrf": csrf_token(request),
+        "report": reports.summary(db, report_id),
+        "flash": request.session.pop("flash", None),
+    }
+    return render(request, "report.html", context)
+
+
+@router.get("/reports/{report_id}/report.{fmt}")
+def report_file(
+    report_id: int,
+    fmt: str,
+    db: Database = Depends(get_db),
+    account: Account = Depends(reader),
+) -> Response:
+    """Send one of the report's files: the HTML to read in the browser, the others to download."""
+    content, media, name = reports.file(db, report_id, fmt)
+    if fmt == "html":
+        return Response(content, media_type=media, headers={"Content-Security-Policy": REPORT_CSP})
+    return Response(
+        content, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )
+
+
+@router.post("/reports/{report_id}/email")
+def email_report(
+    request: Request,
+    report_id: int,
+    account: Account = Depends(maker),
+    form: dict[str, Any] = Depends(csrf_form),
+    db: Database = Depends(get_db),
+    settings: Settings = Depends(get_settings),
+) -> Response:
+    """Email the report (PDF attached) to the addresses given."""
+    to = [a for a in str(form.get("to") or "").replace(";", ",").split(",") if a.strip()]
+    reports.send(db, settings, report_id, to, account.actor)
+    request.session["flash"] = f"Report {report_id} sent to {len(to)} address{'es' if len(to) != 1 else ''}."
+    return RedirectResponse(f"/reports/{report_id}", status_code=303)

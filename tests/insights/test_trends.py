@@ -1,0 +1,104 @@
+"""Trends count what the feed shows: by time, category, subcategory, region and source."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from urllib.parse import parse_qs, urlparse
+
+from earful.insights import trends
+from earful.store.db import Database
+from earful.store.repos.feed import FeedFilter
+from earful.triage.feed import count
+from earful.web.forms import filter_from
+from tests.factories import label, make_source, posts_at
+
+START = datetime(2026, 11, 2, 0, 0, tzinfo=UTC)  # a Monday
+
+
+def _world(db: Database) -> dict[str, list[int]]:
+    london = make_source(db, "r/london_drivers", region="London")
+    madrid = make_source(db, "r/madrid_drivers", region="Madrid")
+    made = {
+        "gps_london": posts_at(db, london, [START + timedelta(hours=h) for h in range(0, 30, 3)]),
+        "gps_madrid": posts_at(db, madrid, [START + timedelta(hours=h) for h in range(1, 9)]),
+        "pay_london": posts_at(db, london, [START + timedelta(days=2, hours=h) for h in range(4)]),
+        "both": posts_at(db, madrid, [START + timedelta(days=3)]),
+        "relabelled": posts_at(db, london, [START + timedelta(days=4, hours=1)] * 2),
+        "outside": posts_at(db, london, [START - timedelta(days=1)]),
+    }
+    label(db, made["gps_london"], "app.gps_maps", "complaint")
+    label(db, made["gps_madrid"], "app.gps_maps", "neutral")
+    label(db, made["pay_london"], "pay.tips", "complaint")
+    # One post in two subcategories of one category: one post of that category, not two.
+    label(db, made["both"], "app.gps_maps", "complaint")
+    label(db, made["both"], "app.crashes_login", "complaint")
+    # An analyst moved these from GPS to tips: the model's label no longer counts.
+    label(db, made["relabelled"], "app.gps_maps", "positive")
+    label(db, made["relabelled"], "pay.tips", by="analyst")
+    label(db, made["outside"], "app.gps_maps", "complaint")
+    return made
+
+
+def _week(db: Database) -> trends.Trends:
+    return trends.compute(db, FeedFilter(), START, START + timedelta(days=7), "UTC")
+
+
+def test_counts_by_category_subcategory_region_and_source(db: Database) -> None:
+    _world(db)
+    found = _week(db)
+    assert found.total.posts == 25  # the post from the week before is outside the range
+    tops = {t.key: t.posts for t in found.categories}
+    assert tops == {"app": 19, "pay": 6}
+    subs = {t.key: t.posts for t in found.subcategories}
+    assert subs == {"app.gps_maps": 19, "app.crashes_login": 1, "pay.tips": 6}
+    assert {t.key: t.posts for t in found.regions} == {"London": 16, "Madrid": 9}
+    assert {t.key: t.posts for t in found.sources} == {"r/london_drivers": 16, "r/madrid_drivers": 9}
+    app = next(t for t in found.categories if t.key == "app")
+    assert app.by_sentiment == {"complaint": 11, "neutral": 8}
+    assert round(app.complaint_share, 3) == round(11 / 19, 3)
+    assert found.category_regions[("app", "Madrid")] == 9
+
+
+def test_the_timeline_has_every_day_and_adds_up(db: Database) -> None:
+    _world(db)
+    found = _week(db)
+    assert found.grain == "day"
+    assert [t.posts for t in found.timeline] == [16, 2, 4, 1, 2, 0, 0]
+    hourly = trends.compute(db, FeedFilter(), START, START + timedelta(days=1), "UTC")
+    assert hourly.grain == "hour" and len(hourly.timeline) == 24
+    assert sum(t.posts for t in hourly.timeline) == 16
+
+
+def test_days_follow_the_deployment_time_zone(db: Database) -> None:
+    _world(db)
+    # In Madrid (UTC+1 in November) the 23:00 UTC hour belongs to the next day.
+    utc_days = [t.posts for t in _week(db).timeline]
+    madrid = trends.compute(db, FeedFilter(), START, START + timedelta(days=7), "Europe/Madrid")
+    assert sum(t.posts for t in madrid.timeline) == sum(utc_days)
+    assert madrid.timeline[0].start is not None and madrid.timeline[0].start.utcoffset() == timedelta(hours=1)
+
+
+def test_every_bar_links_to_exactly_its_posts_in_the_feed(db: Database) -> None:
+    _world(db)
+    found = _week(db)
+    charts = (
+        trends.bars(found.categories, found.where, "category")
+        + trends.bars(found.subcategories, found.where, "category")
+        + trends.bars(found.regions, found.where, "region")
+        + trends.bars(found.sources, found.where, "source")
+        + trends.bars(found.timeline, found.where, "time")
+    )
+    for bar in charts:
+        assert bar.href is not None
+        params = {k: v[0] for k, v in parse_qs(urlparse(bar.href).query).items()}
+        where, _, _ = filter_from(params)
+        assert count(db, where) == bar.total, bar.label
+
+
+def test_filters_narrow_every_roll_up(db: Database) -> None:
+    _world(db)
+    found = trends.compute(db, FeedFilter(region="Madrid"), START, START + timedelta(days=7), "UTC")
+    assert found.total.posts == 9
+    assert {t.key: t.posts for t in found.subcategories} == {"app.gps_maps": 9, "app.crashes_login": 1}
+    empty = trends.compute(db, FeedFilter(category="safety"), START, START + timedelta(days=7), "UTC")
+    assert empty.total.posts == 0 and empty.categories == []

@@ -1,0 +1,80 @@
+"""The insights dashboard and the report pages, through HTTP."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from fastapi.testclient import TestClient
+
+from earful.kit.clock import utcnow
+from earful.store.db import Database
+from tests.factories import label, make_source, posts_at
+from tests.insights.conftest import Inbox
+from tests.web.conftest import csrf_of, login
+
+
+def _recent_posts(db: Database) -> list[int]:
+    now = utcnow()
+    source = make_source(db, "r/drivers", region="Leeds")
+    ids = posts_at(db, source, [now - timedelta(hours=h) for h in range(1, 40)], "pin in the wrong street")
+    label(db, ids, "app.gps_maps", "complaint")
+    return ids
+
+
+def test_the_dashboard_draws_charts_that_open_their_posts(client: TestClient, db: Database) -> None:
+    _recent_posts(db)
+    login(client, db, role="viewer")
+    page = client.get("/insights?range=7d")
+    assert page.status_code == 200
+    assert page.text.count("<svg") >= 5
+    assert "App &amp; technology &gt; GPS and maps" in page.text
+    links = re.findall(r'<a href="(/feed\?[^"]+)">', page.text)
+    assert any("category=app.gps_maps" in link for link in links)
+    assert any("region=Leeds" in link for link in links)
+    feed = client.get(links[0].replace("&amp;", "&"))
+    assert feed.status_code == 200 and "pin in the wrong street" in feed.text
+    assert "Make a report" not in page.text  # viewers read reports but do not make them
+
+
+def test_an_empty_range_says_so_and_a_bad_date_says_what_to_do(client: TestClient, db: Database) -> None:
+    login(client, db)
+    assert "No posts in this range" in client.get("/insights").text
+    bad = client.get("/insights?since=yesterday")
+    assert bad.status_code == 400 and "like 2026-11-01" in bad.text
+
+
+def test_make_read_download_and_email_a_report(client: TestClient, db: Database, smtp: Inbox) -> None:
+    _recent_posts(db)
+    login(client, db, role="analyst")
+    assert "No reports yet" in client.get("/reports").text
+    form = client.get("/reports/new?region=Leeds&range=30d")
+    assert 'value="Leeds"' in form.text
+    made = client.post(
+        "/reports",
+        data={"csrf": csrf_of(form.text), "range": "30d", "region": "Leeds", "title": "Leeds, 30 days"},
+    )
+    assert made.status_code == 303
+    page = client.get(made.headers["location"])
+    assert "Leeds, 30 days" in page.text and "region = Leeds" in page.text
+    report_id = int(made.headers["location"].rsplit("/", 1)[1])
+    html = client.get(f"/reports/{report_id}/report.html")
+    assert html.headers["content-security-policy"].startswith("default-src 'none'")
+    assert "<script" not in html.text and "39 posts" in html.text
+    pdf = client.get(f"/reports/{report_id}/report.pdf")
+    assert pdf.content.startswith(b"%PDF") and "attachment" in pdf.headers["content-disposition"]
+    xlsx = client.get(f"/reports/{report_id}/report.xlsx")
+    assert xlsx.content.startswith(b"PK")
+    assert "Leeds, 30 days" in client.get("/reports").text
+    # Without a mail server the page says what to set; with one, the PDF goes out.
+    refused = client.post(
+        f"/reports/{report_id}/email", data={"csrf": csrf_of(page.text), "to": "coo@example.org"}
+    )
+    assert refused.status_code == 400 and "EARFUL_SMTP_HOST" in refused.text
+    settings = client.app.state.settings  # type: ignore[attr-defined]
+    client.app.state.settings = settings.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": smtp.port})  # type: ignore[attr-defined]
+    sent = client.post(
+        f"/reports/{report_id}/email", data={"csrf": csrf_of(page.text), "to": "coo@example.org"}
+    )
+    assert sent.status_code == 303
+    assert [to for to, _ in smtp.messages] == [["coo@example.org"]]
