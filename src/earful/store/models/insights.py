@@ -86,11 +86,14 @@ class Alert(Base):
     # The one thing that raised it (a spike, a post, a story, a silence): never alerted twice by a rule.
     subject: Mapped[str] = mapped_column(String(200))
     title: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text, default="")  # counts and names, never a post's text
     link: Mapped[str] = mapped_column(Text)
     post_ids: Mapped[list[Any]] = mapped_column(Json, default=list)
     status: Mapped[str] = mapped_column(String(12), default="pending")  # pending held sent folded failed
     deliver_after: Mapped[datetime] = created_column()
     attempts: Mapped[int] = mapped_column(default=0)
+    # Per channel ("email", "webhook"): "sent", or the last error; a retry skips the channels sent.
+    channels: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = created_column()
     sent_at: Mapped[datetime | None] = mapped_column()

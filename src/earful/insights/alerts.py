@@ -1,0 +1,406 @@
+"""Alert rules: tell people by email or a Slack-compatible webhook when something needs them.
+
+A rule fires on a spike (optionally of one category or region), on a post whose urgency passes a
+threshold, on a new story in media coverage, or on a source that has gone silent. Each alert is
+about one subject (a spike, a post, a story, a silence) and is raised once per rule. Alerts about
+the same thing (the rule's key: a category in a region, a source) within the rule's dedup window
+are folded into the first: recorded, not sent again. In the rule's quiet hours alerts wait, and
+go out when the quiet hours end. An alert carries counts, names and a link to its posts, never a
+post's text.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+from earful.contracts import Actor
+from earful.insights.policies import can_manage_alerts
+from earful.kit.clock import as_utc, utcnow
+from earful.kit.errors import Conflict, EarfulError, Forbidden, NotFound
+from earful.notify import DeliveryFailed, email, slack_message, webhook
+from earful.settings import Settings
+from earful.store.db import Database
+from earful.store.models import Alert, AlertRule
+from earful.store.repos import alerts as alerts_repo
+from earful.store.repos import audit as audit_repo
+from earful.store.repos import taxonomy as taxonomy_repo
+
+log = logging.getLogger(__name__)
+KINDS = {
+    "spike": "a spike in posts (optionally of one category or region)",
+    "urgency": "a post whose urgency reaches a threshold",
+    "story": "a new story in media coverage",
+    "silent": "a source that has gone silent",
+}
+LOOKBACK = timedelta(hours=24)  # how far back a new rule looks for things to alert on
+MAX_ATTEMPTS = 5
+POST_LINKS = 20
+
+
+@dataclass(frozen=True, slots=True)
+class RuleInput:
+    """A rule as a person writes it."""
+
+    name: str
+    kind: str
+    emails: list[str]
+    webhook_url: str | None
+    category: str | None = None
+    region: str | None = None
+    threshold: float | None = None
+    min_articles: int | None = None
+    dedup_minutes: int = 60
+    quiet_start: int | None = None
+    quiet_end: int | None = None
+    enabled: bool = True
+
+
+def _check(rule: RuleInput, known_categories: set[str]) -> dict[str, Any]:
+    if not rule.name.strip():
+        raise EarfulError("Give the rule a name.")
+    if rule.kind not in KINDS:
+        raise EarfulError(f"A rule fires on one of: {', '.join(KINDS)}.")
+    if not rule.emails and not rule.webhook_url:
+        raise EarfulError("Say where alerts go: email addresses, a webhook URL, or both.")
+    bad = [a for a in rule.emails if not re.fullmatch(r"[^@\s,<>]+@[^@\s,<>]+", a)]
+    if bad:
+        raise EarfulError(f"These are not email addresses: {', '.join(bad)}.")
+    if rule.webhook_url and not re.match(r"https?://[^\s/]+", rule.webhook_url):
+        raise EarfulError("The webhook URL must start with https:// (or http:// inside your network).")
+    if rule.category and rule.category not in known_categories:
+        raise EarfulError(f"There is no category {rule.category!r} in the taxonomy in use.")
+    if rule.kind == "spike" and rule.category and "." in rule.category:
+        raise EarfulError("Spikes are found per category: choose a category, not a subcategory.")
+    for hour in (rule.quiet_start, rule.quiet_end):
+        if hour is not None and not 0 <= hour <= 23:
+            raise EarfulError("Quiet hours are hours of the day, 0 to 23.")
+    if (rule.quiet_start is None) != (rule.quiet_end is None):
+        raise EarfulError("Give quiet hours a start and an end, or neither.")
+    if not 0 <= rule.dedup_minutes <= 7 * 24 * 60:
+        raise EarfulError("The dedup window is 0 to 10,080 minutes (a week).")
+    params: dict[str, Any] = {}
+    if rule.category:
+        params["category"] = rule.category
+    if rule.region and rule.kind == "spike":
+        params["region"] = rule.region
+    if rule.kind == "urgency":
+        threshold = 0.8 if rule.threshold is None else rule.threshold
+        if not 0 < threshold <= 1:
+            raise EarfulError("The urgency threshold is a number above 0 and up to 1.")
+        params["threshold"] = threshold
+    if rule.kind == "story":
+        params["min_articles"] = max(1, rule.min_articles or 1)
+    return params
+
+
+def save_rule(db: Database, actor: Actor, rule: RuleInput, rule_id: int | None = None) -> int:
+    """Create a rule, or change one; return its id."""
+    if not can_manage_alerts(actor.role):
+        raise Forbidden("Managing alert rules takes the lead role or higher.")
+    with db.write() as session:
+        params = _check(rule, set(taxonomy_repo.display_names(session)))
+        clash = alerts_repo.rule_by_name(session, rule.name.strip())
+        if clash is not None and clash.id != rule_id:
+            raise Conflict(f"A rule called {rule.name.strip()!r} already exists.")
+        if rule_id is not None and alerts_repo.rule(session, rule_id) is None:
+            raise NotFound(f"There is no alert rule {rule_id}.")
+        saved = alerts_repo.save_rule(
+            session,
+            rule_id,
+            name=rule.name.strip(),
+            kind=rule.kind,
+            params=params,
+            emails=rule.emails,
+            webhook_url=rule.webhook_url or None,
+            dedup_minutes=rule.dedup_minutes,
+            quiet_start=rule.quiet_start,
+            quiet_end=rule.quiet_end,
+            enabled=rule.enabled,
+        )
+        audit_repo.append(
+            session,
+            actor.id,
+            actor.name,
+            "alert_rule.save",
+            f"alert_rule:{saved.id}",
+            {"kind": rule.kind, **params},
+        )
+        return saved.id
+
+
+def delete_rule(db: Database, actor: Actor, rule_id: int) -> None:
+    """Delete a rule and its alerts."""
+    if not can_manage_alerts(actor.role):
+        raise Forbidden("Managing alert rules takes the lead role or higher.")
+    with db.write() as session:
+        alerts_repo.delete_rule(session, rule_id)
+        audit_repo.append(session, actor.id, actor.name, "alert_rule.delete", f"alert_rule:{rule_id}", {})
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """Something a rule may alert on."""
+
+    key: str
+    subject: str
+    title: str
+    lines: tuple[str, ...]
+    link: str
+    post_ids: tuple[int, ...]
+
+
+def _feed(base: str, **params: Any) -> str:
+    clean = {
+        k: (v.isoformat(timespec="seconds") if isinstance(v, datetime) else str(v))
+        for k, v in params.items()
+        if v
+    }
+    return f"{base}/feed?{urlencode(clean)}"
+
+
+def _candidates(
+    session: Any, rule: AlertRule, base: str, names: dict[str, str], now: datetime
+) -> list[Candidate]:
+    since = max(as_utc(rule.created_at) or now, now - LOOKBACK) - timedelta(minutes=5)
+    params = rule.params or {}
+    found: list[Candidate] = []
+    if rule.kind == "spike":
+        for spike in alerts_repo.fresh_spikes(session, since):
+            if params.get("category") and spike.category != params["category"]:
+                continue
+            if params.get("region") and spike.region != params["region"]:
+                continue
+            start, end = as_utc(spike.started_at) or now, (as_utc(spike.ended_at) or now) + timedelta(hours=1)
+            where = spike.region or "all regions"
+            name = names.get(spike.category, spike.category)
+            found.append(
+                Candidate(
+                    key=f"spike:{spike.category}:{spike.region}",
+                    subject=f"spike:{spike.id}",
+                    title=f"Spike: {name} in {where}",
+                    lines=(
+                        f"{spike.observed} posts in the hour from {start:%d %b %H:00} UTC, "
+                        f"where about {spike.expected:.0f} are usual for that hour of the week.",
+                    ),
+                    link=_feed(base, category=spike.category, region=spike.region, since=start, until=end),
+                    post_ids=tuple(
+                        alerts_repo.posts_in(session, spike.category, spike.region, start, end, POST_LINKS)
+                    ),
+                )
+            )
+    elif rule.kind == "urgency":
+        threshold = float(params.get("threshold", 0.8))
+        for post in alerts_repo.urgent_posts(session, threshold, since, params.get("category")):
+            found.append(
+                Candidate(
+                    key=f"urgency:{params.get('category') or 'all'}",
+                    subject=f"post:{post.id}",
+                    title=f"Urgent post ({post.urgency:.2f})",
+                    lines=(
+                        f"A post scored urgency {post.urgency:.2f}, at or above the rule's {threshold:.2f}.",
+                    ),
+                    link=f"{base}/posts/{post.id}",
+                    post_ids=(post.id,),
+                )
+            )
+    elif rule.kind == "story":
+        for post, articles in alerts_repo.new_stories(session, since, int(params.get("min_articles", 1))):
+            headline = " ".join((post.title or "a new story").split())[:140]
+            found.append(
+                Candidate(
+                    key="story",
+                    subject=f"story:{post.id}",
+                    title=f"New story in the media: {headline}",
+                    lines=(f"{articles} article{'s' if articles != 1 else ''} so far.",),
+                    link=f"{base}/posts/{post.id}",
+                    post_ids=(post.id,),
+                )
+            )
+    elif rule.kind == "silent":
+        for source in alerts_repo.silent_sources(session):
+            quiet_since = as_utc(source.silence_alerted_at) or now
+            found.append(
+                Candidate(
+                    key=f"silent:{source.name}",
+                    subject=f"silent:{source.id}:{quiet_since:%Y%m%d%H%M}",
+                    title=f"Source silent: {source.name}",
+                    lines=(
+                        f"{source.name} has brought no posts for longer than expected "
+                        f"(noticed {quiet_since:%d %b %H:%M} UTC).",
+                        f"Last error: {source.last_error}"
+                        if source.last_error
+                        else "It answers without error.",
+                    ),
+                    link=f"{base}/admin/sources",
+                    post_ids=(),
+                )
+            )
+    return found
+
+
+def quiet_until(rule: AlertRule, now: datetime, zone: str) -> datetime | None:
+    """Return when the rule's quiet hours end, if `now` is inside them; else None."""
+    start, end = rule.quiet_start, rule.quiet_end
+    if start is None or end is None or start == end:
+        return None
+    local = now.astimezone(ZoneInfo(zone))
+    hour = local.hour
+    inside = start <= hour < end if start < end else (hour >= start or hour < end)
+    if not inside:
+        return None
+    ends = local.replace(hour=end, minute=0, second=0, microsecond=0)
+    if ends <= local:
+        ends = (ends.replace(tzinfo=None) + timedelta(days=1)).replace(tzinfo=local.tzinfo)
+    return ends
+
+
+def evaluate(db: Database, settings: Settings, now: datetime | None = None) -> int:
+    """Raise the alerts every enabled rule calls for now; return how many were raised (folded included)."""
+    now = now or utcnow()
+    base = settings.base_url.rstrip("/")
+    raised = 0
+    with db.write() as session:
+        names = taxonomy_repo.display_names(session)
+        for rule in alerts_repo.rules(session, enabled_only=True):
+            candidates = _candidates(session, rule, base, names, now)
+            seen = alerts_repo.known_subjects(session, rule.id, [c.subject for c in candidates])
+            fresh_keys = alerts_repo.recent_keys(
+                session, rule.id, now - timedelta(minutes=rule.dedup_minutes)
+            )
+            held = quiet_until(rule, now, settings.time_zone)
+            rows = []
+            for c in candidates:
+                if c.subject in seen:
+                    continue
+                folded = c.key in fresh_keys
+                fresh_keys.add(c.key)
+                rows.append(
+                    {
+                        "rule_id": rule.id,
+                        "key": c.key[:200],
+                        "subject": c.subject[:200],
+                        "title": c.title,
+                        "link": c.link,
+                        "post_ids": list(c.post_ids),
+                        "status": "folded" if folded else "held" if held else "pending",
+                        "deliver_after": held or now,
+                        "attempts": 0,
+                        "body": "\n".join(c.lines),
+                        "channels": {},
+                        "created_at": now,
+                    }
+                )
+            raised += alerts_repo.add_alerts(session, rows)
+    return raised
+
+
+def _send(settings: Settings, rule: AlertRule, alert: Alert, folded: int) -> dict[str, Any]:
+    """Send the alert on each of the rule's channels not yet sent; return the channels' states."""
+    state = dict(alert.channels or {})
+    lines = [line for line in alert.body.split("\n") if line]
+    if folded:
+        lines.append(
+            f"{folded} more like this in the last {rule.dedup_minutes} minutes were folded into this one."
+        )
+    if alert.post_ids:
+        lines.append(f"{len(alert.post_ids)} post{'s' if len(alert.post_ids) != 1 else ''} behind it.")
+    lines.append(f"Rule: {rule.name}")
+    if rule.emails and state.get("email") != "sent":
+        try:
+            body = "\n".join([alert.title, "", *lines, "", f"Open: {alert.link}"])
+            email(settings, list(rule.emails), f"[{settings.product_name}] {alert.title}", body)
+            state["email"] = "sent"
+        except DeliveryFailed as exc:
+            state["email"] = exc.message
+    if rule.webhook_url and state.get("webhook") != "sent":
+        try:
+            webhook(rule.webhook_url, slack_message(alert.title, lines, alert.link))
+            state["webhook"] = "sent"
+        except DeliveryFailed as exc:
+            state["webhook"] = exc.message
+    return state
+
+
+def deliver(db: Database, settings: Settings, now: datetime | None = None) -> int:
+    """Send every alert whose time has come; return how many went out on all their channels."""
+    now = now or utcnow()
+    with db.read() as session:
+        due = [(a.id, a.rule_id) for a in alerts_repo.due(session, now)]
+    sent = 0
+    for alert_id, rule_id in due:
+        with db.read() as session:
+            rule = alerts_repo.rule(session, rule_id) if rule_id else None
+            alert = session.get(Alert, alert_id)
+            if rule is None or alert is None:
+                continue
+            folded = alerts_repo.folded_since(session, rule.id, alert.key, as_utc(alert.created_at) or now)
+            session.expunge_all()
+        state = _send(settings, rule, alert, folded)
+        channels = [
+            c
+            for c in ("email", "webhook")
+            if (c == "email" and rule.emails) or (c == "webhook" and rule.webhook_url)
+        ]
+        ok = all(state.get(c) == "sent" for c in channels)
+        with db.write() as session:
+            row = session.get(Alert, alert_id)
+            if row is None:
+                continue
+            row.channels = state
+            row.attempts += 1
+            if ok:
+                row.status, row.sent_at, row.error = "sent", now, None
+                sent += 1
+            else:
+                row.error = "; ".join(f"{c}: {state.get(c)}" for c in channels if state.get(c) != "sent")
+                if row.attempts >= MAX_ATTEMPTS:
+                    row.status = "failed"
+                    log.warning("alert %s failed for good: %s", alert_id, row.error)
+                else:
+                    row.status = "pending"
+                    row.deliver_after = now + timedelta(minutes=2**row.attempts)
+    return sent
+
+
+@dataclass(frozen=True, slots=True)
+class AlertView:
+    """An alert as the alerts page lists it."""
+
+    id: int
+    rule: str
+    title: str
+    link: str
+    status: str
+    created_at: datetime
+    sent_at: datetime | None
+    error: str | None
+    posts: int
+
+
+def overview(db: Database) -> tuple[list[AlertRule], list[AlertView]]:
+    """Return every rule and the newest alerts."""
+    with db.read() as session:
+        rules = list(alerts_repo.rules(session))
+        by_id = {r.id: r.name for r in rules}
+        found = [
+            AlertView(
+                a.id,
+                by_id.get(a.rule_id or 0, "—"),
+                a.title,
+                a.link,
+                a.status,
+                as_utc(a.created_at) or a.created_at,
+                as_utc(a.sent_at),
+                a.error,
+                len(a.post_ids or []),
+            )
+            for a in alerts_repo.recent(session)
+        ]
+        session.expunge_all()
+    return rules, found

@@ -1,0 +1,168 @@
+"""Alert rules: spikes, urgent posts, new stories and silent sources, by webhook and email."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select, update
+
+from earful.contracts import Actor
+from earful.insights import alerts, watch
+from earful.insights.alerts import RuleInput
+from earful.kit.clock import utcnow
+from earful.kit.errors import EarfulError, Forbidden
+from earful.settings import Settings
+from earful.store.db import Database
+from earful.store.models import Alert, AlertRule, Post, Source
+from tests.factories import ensure_taxonomy, label, make_source, posts_at
+from tests.insights.conftest import Hook, Inbox
+
+LEAD = Actor(None, "lead", "lead")
+URGENT_TEXT = "a van hit me at the depot gate and my arm is bleeding"
+
+
+def _mail(settings: Settings, smtp: Inbox) -> Settings:
+    return settings.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": smtp.port, "time_zone": "UTC"})
+
+
+def _burst(db: Database, now: datetime) -> None:
+    """Four weeks of two GPS complaints an hour in Leeds, then thirty in the last hour."""
+    source = make_source(db, "r/leeds_drivers", region="Leeds")
+    hour = now.replace(minute=0, second=0, microsecond=0)
+    steady = [hour - timedelta(hours=h, minutes=m) for h in range(2, 29 * 24) for m in (10, 40)]
+    burst = [hour - timedelta(hours=1) + timedelta(minutes=m * 2) for m in range(30)]
+    ids = posts_at(db, source, steady + burst, "the pin is in the wrong street")
+    label(db, ids, "app.gps_maps", "complaint")
+
+
+def test_a_spike_reaches_a_slack_style_webhook_once_and_is_seen_to_subside(
+    db: Database, settings: Settings, webhook: Hook
+) -> None:
+    now = utcnow()
+    _burst(db, now)
+    ensure_taxonomy(db)
+    alerts.save_rule(
+        db, LEAD, RuleInput("GPS in Leeds", "spike", [], webhook.url, category="app", region="Leeds")
+    )
+    new = watch.scan(db, settings, now)
+    assert len(new) == 2  # the category overall, and in Leeds
+    spikes = watch.recent(db, now - timedelta(days=1), now + timedelta(hours=1))
+    assert {(s.category, s.region, s.observed) for s in spikes} == {("app", "", 30), ("app", "Leeds", 30)}
+    assert alerts.evaluate(db, settings, now) == 1  # the rule wants Leeds only
+    assert alerts.deliver(db, settings, now) == 1
+    (received,) = webhook.received
+    assert received["path"] == "/hooks/alerts" and received["type"] == "application/json"
+    message = received["json"]
+    assert message["text"].startswith("Spike: App & technology in Leeds")
+    assert "30 posts in the hour" in message["text"]
+    button = message["blocks"][-1]["elements"][0]
+    assert button["url"].startswith(f"{settings.base_url}/feed?category=app&region=Leeds&since=")
+    assert "wrong street" not in message["text"]  # counts and links, never a post's words
+    # The next scan, and the next evaluation, raise nothing new for the same spike.
+    assert watch.scan(db, settings, now + timedelta(minutes=10)) == []
+    assert alerts.evaluate(db, settings, now + timedelta(minutes=10)) == 0
+    # Three quiet hours later the spike is back to normal.
+    watch.scan(db, settings, now + timedelta(hours=3))
+    assert all(
+        s.subsided_at is not None for s in watch.recent(db, now - timedelta(days=1), now + timedelta(hours=1))
+    )
+
+
+def test_urgent_posts_are_emailed_and_repeats_in_the_window_fold(
+    db: Database, settings: Settings, smtp: Inbox
+) -> None:
+    mail = _mail(settings, smtp)
+    source = make_source(db)
+    now = utcnow()
+    first, second = posts_at(db, source, [now - timedelta(minutes=5)] * 2, URGENT_TEXT, urgency=0.93)
+    posts_at(db, source, [now], "the app is slow today", urgency=0.2)
+    alerts.save_rule(db, LEAD, RuleInput("Urgent", "urgency", ["safety@example.org"], None, threshold=0.8))
+    assert alerts.evaluate(db, mail, now) == 2
+    assert alerts.deliver(db, mail, now) == 1
+    with db.read() as session:
+        statuses = dict(session.execute(select(Alert.subject, Alert.status)).all())
+    # The surest post is the one sent; the other is recorded but folded into it.
+    assert statuses == {f"post:{first}": "sent", f"post:{second}": "folded"}
+    ((recipients, message),) = smtp.messages
+    assert recipients == ["safety@example.org"]
+    assert message["Subject"] == "[Earful] Urgent post (0.93)"
+    body = message.get_content()
+    assert "1 more like this in the last 60 minutes were folded into this one" in body
+    assert f"{settings.base_url}/posts/{first}" in body
+    assert "bleeding" not in body
+
+
+def test_quiet_hours_hold_alerts_until_they_end(db: Database, settings: Settings, smtp: Inbox) -> None:
+    mail = _mail(settings, smtp)
+    night = datetime(2026, 12, 5, 23, 30, tzinfo=UTC)
+    (post_id,) = posts_at(db, make_source(db), [night], URGENT_TEXT, urgency=0.95)
+    with db.write() as session:
+        session.execute(update(Post).where(Post.id == post_id).values(captured_at=night))
+    rule = RuleInput("Nights off", "urgency", ["ops@example.org"], None, quiet_start=22, quiet_end=7)
+    rule_id = alerts.save_rule(db, LEAD, rule)
+    with db.write() as session:  # made before the night began, so it looks back over it
+        session.execute(
+            update(AlertRule).where(AlertRule.id == rule_id).values(created_at=night - timedelta(hours=1))
+        )
+    assert alerts.evaluate(db, mail, night) == 1
+    assert alerts.deliver(db, mail, night) == 0 and smtp.messages == []
+    assert alerts.deliver(db, mail, night + timedelta(hours=7)) == 0  # 06:30: still quiet
+    assert alerts.deliver(db, mail, night + timedelta(hours=7, minutes=31)) == 1  # 07:01
+    assert len(smtp.messages) == 1
+
+
+def test_new_stories_and_silent_sources_are_alerted(db: Database, settings: Settings, webhook: Hook) -> None:
+    now = utcnow()
+    news = make_source(db, "rss/local_news", kind="rss")
+    first, follow = posts_at(db, news, [now, now], "Drivers report app outage across the city")
+    with db.write() as session:
+        session.execute(
+            update(Post)
+            .where(Post.id.in_([first, follow]))
+            .values(story_id=first, title="App outage hits couriers")
+        )
+        session.execute(
+            update(Source).where(Source.id == news.id).values(silence_alerted_at=now, last_error="timed out")
+        )
+    alerts.save_rule(db, LEAD, RuleInput("Press", "story", [], webhook.url, min_articles=2))
+    alerts.save_rule(db, LEAD, RuleInput("Silence", "silent", [], webhook.url))
+    assert alerts.evaluate(db, settings, now) == 2
+    assert alerts.deliver(db, settings, now) == 2
+    texts = sorted(m["json"]["text"] for m in webhook.received)
+    assert texts[0].startswith("New story in the media: App outage hits couriers\n2 articles so far.")
+    assert f"{settings.base_url}/posts/{first}" in texts[0]
+    assert texts[1].startswith("Source silent: rss/local_news") and "Last error: timed out" in texts[1]
+
+
+def test_a_failed_webhook_is_retried_without_emailing_twice(
+    db: Database, settings: Settings, smtp: Inbox, webhook: Hook
+) -> None:
+    mail = _mail(settings, smtp)
+    now = utcnow()
+    posts_at(db, make_source(db), [now], URGENT_TEXT, urgency=0.9)
+    alerts.save_rule(db, LEAD, RuleInput("Both", "urgency", ["a@example.org"], webhook.url))
+    alerts.evaluate(db, mail, now)
+    webhook.status = 500
+    assert alerts.deliver(db, mail, now) == 0
+    with db.read() as session:
+        alert = session.scalars(select(Alert)).one()
+        assert alert.status == "pending" and "webhook answered 500" in (alert.error or "")
+    webhook.status = 200
+    assert alerts.deliver(db, mail, now + timedelta(minutes=1)) == 0  # not yet: it backs off
+    assert alerts.deliver(db, mail, now + timedelta(minutes=3)) == 1
+    assert len(smtp.messages) == 1 and len(webhook.received) == 2
+
+
+def test_rules_are_checked_and_need_a_lead(db: Database) -> None:
+    ensure_taxonomy(db)
+    with pytest.raises(EarfulError, match="Say where alerts go"):
+        alerts.save_rule(db, LEAD, RuleInput("x", "spike", [], None))
+    with pytest.raises(EarfulError, match="not email addresses"):
+        alerts.save_rule(db, LEAD, RuleInput("x", "spike", ["nobody"], None))
+    with pytest.raises(EarfulError, match="no category 'unions'"):
+        alerts.save_rule(db, LEAD, RuleInput("x", "spike", ["a@example.org"], None, category="unions"))
+    with pytest.raises(EarfulError, match="start and an end"):
+        alerts.save_rule(db, LEAD, RuleInput("x", "urgency", ["a@example.org"], None, quiet_start=22))
+    with pytest.raises(Forbidden):
+        alerts.save_rule(db, Actor(None, "ana", "analyst"), RuleInput("x", "silent", ["a@example.org"], None))
