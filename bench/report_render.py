@@ -17,9 +17,6 @@ import resource
 import sys
 import time
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
-
-from feed_latency import DATA, SECRET, WORK, build
 
 from earful.insights import render
 from earful.insights.report import build as gather
@@ -27,6 +24,7 @@ from earful.insights.reports import make
 from earful.settings import Settings
 from earful.store.db import Database
 from earful.store.repos.feed import FeedFilter
+from feed_latency import DATA, SECRET, WORK, build
 
 
 def timed_report(db: Database, settings: Settings, since: datetime, until: datetime, label: str) -> None:

@@ -14,7 +14,8 @@ import uvicorn
 from earful.settings import Settings
 from earful.store.db import Database
 from earful.web.app import create_app
-from tests.conftest import IN_CI, free_port
+from tests.conftest import IN_CI
+from tests.servers import free_port
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"

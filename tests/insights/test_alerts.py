@@ -16,7 +16,7 @@ from earful.settings import Settings
 from earful.store.db import Database
 from earful.store.models import Alert, AlertRule, Post, Source
 from tests.factories import ensure_taxonomy, label, make_source, posts_at
-from tests.insights.conftest import Hook, Inbox
+from tests.servers import Hook, Inbox
 
 LEAD = Actor(None, "lead", "lead")
 URGENT_TEXT = "a van hit me at the depot gate and my arm is bleeding"

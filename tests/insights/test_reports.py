@@ -23,7 +23,7 @@ from earful.store.db import Database
 from earful.store.repos.feed import FeedFilter
 from tests.conftest import IN_CI
 from tests.factories import label, make_source, posts_at
-from tests.insights.conftest import Inbox
+from tests.servers import Inbox
 
 START = datetime(2026, 11, 2, tzinfo=UTC)  # a Monday
 WEEK = (START, START + timedelta(days=7))
@@ -34,8 +34,9 @@ ADMIN = Actor(None, "admin", "admin")
 
 
 def _world(db: Database, settings: Settings) -> dict[str, list[int]]:
-    london = make_source(db, "r/london_drivers", region="London")
-    madrid = make_source(db, "r/madrid_drivers", region="Madrid")
+    listening_since = START - timedelta(days=30)
+    london = make_source(db, "r/london_drivers", region="London", created_at=listening_since)
+    madrid = make_source(db, "r/madrid_drivers", region="Madrid", created_at=listening_since)
     made = {
         "gps": posts_at(db, london, [START + timedelta(hours=h) for h in range(0, 150, 3)], "GPS pin wrong"),
         "crash": posts_at(db, madrid, [START + timedelta(hours=h) for h in range(2, 90, 4)], SCRIPT),
@@ -145,6 +146,8 @@ def test_the_weekly_digest_is_emailed_with_its_pdf_once(
         }
     )
     monday = START + timedelta(days=7, hours=9)  # after 08:00 on the Monday after the week
+    # A deployment with nothing listening that week sends no digest of it.
+    assert reports.weekly(db, mail, now=START - timedelta(days=35)) is None
     made = reports.weekly(db, mail, now=monday)
     assert made is not None
     assert reports.weekly(db, mail, now=monday + timedelta(hours=3)) is None  # made once a week

@@ -12,7 +12,6 @@ from earful.accounts.service import add_user
 from earful.settings import Settings
 from earful.store.db import Database
 from earful.web.app import create_app
-from tests.insights.conftest import smtp, webhook  # noqa: F401 - fixtures for the pages that send
 
 PASSWORD = "correct horse battery"
 

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from earful.kit.clock import utcnow
 from earful.store.db import Database
 from tests.factories import label, make_source, posts_at
-from tests.insights.conftest import Inbox
+from tests.servers import Inbox
 from tests.web.conftest import csrf_of, login
 
 

@@ -28,7 +28,7 @@ from earful.settings import Settings
 from earful.store.db import Database
 from earful.store.models import AuditEntry
 from earful.web.app import create_app
-from tests.conftest import free_port
+from tests.servers import free_port
 
 CLIENT_ID = "earful-test"
 

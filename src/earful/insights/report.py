@@ -122,8 +122,11 @@ class ReportContent:
 
     @property
     def post_ids(self) -> list[int]:
-        """Return the ids of the posts quoted as examples."""
-        return [e.post_id for issue in self.issues for e in issue.examples]
+        """Return the ids of the posts the report quotes or describes: examples and escalations (whose
+        outcomes, written by analysts, may quote them)."""
+        return [e.post_id for issue in self.issues for e in issue.examples] + [
+            e.post_id for e in self.escalations
+        ]
 
 
 def wilson(successes: int, trials: int) -> tuple[float, float]:

@@ -159,6 +159,8 @@ def weekly(db: Database, settings: Settings, now: datetime | None = None) -> int
     with db.read() as session:
         if reports_repo.weekly_until(session, until) is not None:
             return None
+        if not reports_repo.sources_before(session, until):
+            return None  # a new deployment: nothing was being listened to that week
     made = make(db, settings, None, FeedFilter(), since, until, kind="weekly")
     if settings.leadership_emails:
         try:

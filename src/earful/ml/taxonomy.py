@@ -46,6 +46,9 @@ class Node:
     keywords: tuple[str, ...] = ()
     examples: tuple[str, ...] = ()
     parent: str | None = None
+    # Hours an escalated post of this category has to be acknowledged and resolved; None: the default.
+    acknowledge_hours: float | None = None
+    resolve_hours: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +83,16 @@ class Taxonomy:
                 out["keywords"] = list(node.keywords)
             if node.examples:
                 out["examples"] = list(node.examples)
+            sla = {
+                name: hours
+                for name, hours in (
+                    ("acknowledge_hours", node.acknowledge_hours),
+                    ("resolve_hours", node.resolve_hours),
+                )
+                if hours is not None
+            }
+            if sla:
+                out["sla"] = sla
             return out
 
         return {
@@ -160,9 +173,26 @@ def _node(raw: Any, parent: str | None, where: str) -> Node:
         keywords=_texts(raw.get("keywords"), f"{where}: keywords"),
         examples=_texts(raw.get("examples"), f"{where}: examples"),
         parent=parent,
+        **_sla(raw.get("sla"), f"{where}: sla"),
     )
     _refuse_surveillance(node, where)
     return node
+
+
+def _sla(value: Any, where: str) -> dict[str, float]:
+    """Return the node's SLA hours from `sla: {acknowledge_hours: 1, resolve_hours: 24}`."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict) or not set(value) <= {"acknowledge_hours", "resolve_hours"}:
+        raise TaxonomyError(f"{where} must be a mapping with acknowledge_hours and/or resolve_hours")
+    hours: dict[str, float] = {}
+    for name, raw in value.items():
+        if isinstance(raw, bool) or not isinstance(raw, int | float) or not 0 < raw <= 24 * 365:
+            raise TaxonomyError(f"{where}: {name} must be a number of hours above 0 (at most a year)")
+        hours[name] = float(raw)
+    if hours.get("acknowledge_hours", 0) > hours.get("resolve_hours", float("inf")):
+        raise TaxonomyError(f"{where}: acknowledge_hours cannot be longer than resolve_hours")
+    return hours
 
 
 def _refuse_surveillance(node: Node, where: str) -> None:

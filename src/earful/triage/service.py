@@ -21,6 +21,7 @@ from earful.store.models import Post, Team, TriageEvent
 from earful.store.repos import audit as audit_repo
 from earful.store.repos import triage as triage_repo
 from earful.triage.policies import can_escalate, can_manage_teams, can_triage
+from earful.triage.sla import Sla, deadlines, require_outcome
 
 LOCK_SECONDS = 600
 MAX_BATCH = 50
@@ -45,6 +46,14 @@ class ItemState:
     flagged: bool
     reason: str | None
     locked_by: str | None  # someone else who has it open now, or None
+    team_id: int | None = None
+    escalated_at: datetime | None = None
+    ack_due_at: datetime | None = None
+    acknowledged_at: datetime | None = None
+    resolve_due_at: datetime | None = None
+    resolved_at: datetime | None = None
+    outcome: str | None = None
+    spike_id: int | None = None
 
 
 def lock_cutoff(now: datetime | None = None) -> datetime:
@@ -132,6 +141,14 @@ def open_item(db: Database, actor: Actor, post_id: int, *, lock: bool = True) ->
             flagged=item.flagged,
             reason=item.reason,
             locked_by=names.get(holder) if holder and holder != actor.id and fresh else None,
+            team_id=item.team_id,
+            escalated_at=as_utc(item.escalated_at),
+            ack_due_at=as_utc(item.ack_due_at),
+            acknowledged_at=as_utc(item.acknowledged_at),
+            resolve_due_at=as_utc(item.resolve_due_at),
+            resolved_at=as_utc(item.resolved_at),
+            outcome=item.outcome,
+            spike_id=item.spike_id,
         )
 
 
@@ -192,7 +209,11 @@ def set_status(db: Database, actor: Actor, post_id: int, status: str, reason: st
         assert item is not None
         if status not in NEXT.get(item.status, set()):
             raise Conflict(f"A post that is {item.status} cannot become {status}.")
+        require_outcome(status, item.status, reason)
         fields: dict[str, Any] = {"status": status, "reason": reason}
+        if item.status == "escalated" and status in ("resolved", "dismissed"):
+            # The escalation's outcome, kept for reports; the clock stops.
+            fields.update(outcome=reason, resolved_at=now if status == "resolved" else None)
         if status == "investigating" and item.assignee_id is None:
             fields["assignee_id"] = actor.id
         if status == "new":
@@ -255,11 +276,24 @@ def owning_team(session: Session, post_id: int) -> Team | None:
     return None
 
 
-def escalate(db: Database, actor: Actor, post_id: int, team_id: int | None = None, note: str = "") -> str:
-    """Hand the post to its owning team's queue (or to `team_id`); return the team's name."""
+def escalate(
+    db: Database,
+    actor: Actor,
+    post_id: int,
+    team_id: int | None = None,
+    note: str = "",
+    *,
+    defaults: Sla | None = None,
+    spike_id: int | None = None,
+) -> str:
+    """Hand the post to its owning team's queue (or to `team_id`), with deadlines from its
+    category's SLA (else `defaults`), linked to the spike that raised it if given; return the
+    team's name."""
     _require(can_escalate(actor.role), "Escalating takes the lead role or higher.")
     now = utcnow()
     with db.write() as session:
+        if spike_id is not None and not triage_repo.spike_exists(session, spike_id):
+            raise NotFound(f"There is no spike {spike_id}.")
         _take(session, actor, post_id, now)
         team = triage_repo.team(session, team_id) if team_id else owning_team(session, post_id)
         if team is None:
@@ -271,9 +305,32 @@ def escalate(db: Database, actor: Actor, post_id: int, team_id: int | None = Non
         assert item is not None
         if item.status in ("resolved", "dismissed"):
             raise Conflict(f"A post that is {item.status} cannot be escalated; reopen it first.")
-        triage_repo.update_item(session, post_id, now, status="escalated", team_id=team.id)
+        clock = deadlines(session, post_id, now, defaults or Sla())
+        triage_repo.update_item(
+            session,
+            post_id,
+            now,
+            status="escalated",
+            team_id=team.id,
+            spike_id=spike_id,
+            acknowledged_at=None,
+            reminded_at=None,
+            breached_at=None,
+            resolved_at=None,
+            outcome=None,
+            **clock,
+        )
         _record(
-            session, actor, post_id, "escalate", now, team=team.name, note=note.strip()[:MAX_NOTE] or None
+            session,
+            actor,
+            post_id,
+            "escalate",
+            now,
+            team=team.name,
+            note=note.strip()[:MAX_NOTE] or None,
+            spike=spike_id,
+            acknowledge_by=clock["ack_due_at"].isoformat(timespec="minutes"),
+            resolve_by=clock["resolve_due_at"].isoformat(timespec="minutes"),
         )
         return team.name
 
@@ -282,7 +339,13 @@ BULK_ACTIONS = ("investigating", "resolved", "dismissed", "flag", "unflag", "ass
 
 
 def bulk(
-    db: Database, actor: Actor, post_ids: Sequence[int], action: str, reason: str | None = None
+    db: Database,
+    actor: Actor,
+    post_ids: Sequence[int],
+    action: str,
+    reason: str | None = None,
+    *,
+    defaults: Sla | None = None,
 ) -> dict[str, int]:
     """Apply one action to many posts; return how many were done and skipped (with why)."""
     if action not in BULK_ACTIONS:
@@ -298,7 +361,7 @@ def bulk(
             elif action == "assign_me":
                 assign(db, actor, pid, actor.id)
             else:
-                escalate(db, actor, pid)
+                escalate(db, actor, pid, defaults=defaults)
             done += 1
         except Forbidden:
             raise

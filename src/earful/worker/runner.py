@@ -10,13 +10,22 @@ import earful.classify.jobs  # noqa: F401 - registers the classify job handlers
 from earful.ingest.health import alert_silent
 from earful.ingest.jobs import RETENTION_JOB
 from earful.ingest.polling import schedule_due
+from earful.insights.jobs import ALERTS_JOB, DIGEST_JOB, SPIKES_JOB
 from earful.jobs.queue import drain, enqueue_once, recover_stale, worker_name
 from earful.settings import Settings
 from earful.store.db import Database
+from earful.triage.jobs import SLA_JOB
 
 log = logging.getLogger(__name__)
-RETENTION_EVERY_SECONDS = 24 * 3600
 HEALTH_EVERY_SECONDS = 600
+# Work that recurs, and how often (seconds). enqueue_once keeps several workers from queuing one twice.
+PERIODIC = {
+    RETENTION_JOB: 24 * 3600,
+    SPIKES_JOB: 600,
+    ALERTS_JOB: 60,
+    SLA_JOB: 300,
+    DIGEST_JOB: 900,
+}
 
 
 def run_worker(db: Database, settings: Settings, stop: threading.Event, once: bool = False) -> int:
@@ -26,16 +35,18 @@ def run_worker(db: Database, settings: Settings, stop: threading.Event, once: bo
     if released:
         log.info("re-queued %s jobs left running by a stopped worker", released)
     total = 0
-    next_retention = next_health = 0.0
+    next_health = 0.0
+    next_run = dict.fromkeys(PERIODIC, 0.0)
     while not stop.is_set():
         if time.monotonic() >= next_health:
             alert_silent(db)
             next_health = time.monotonic() + HEALTH_EVERY_SECONDS
-        if time.monotonic() >= next_retention:
-            # Retention runs daily; enqueue_once keeps several workers from queuing it twice.
+        due = [name for name, at in next_run.items() if time.monotonic() >= at]
+        if due:
             with db.write() as session:
-                enqueue_once(session, settings, RETENTION_JOB, {})
-            next_retention = time.monotonic() + RETENTION_EVERY_SECONDS
+                for name in due:
+                    enqueue_once(session, settings, name, {})
+                    next_run[name] = time.monotonic() + PERIODIC[name]
         schedule_due(db, settings)
         ran = drain(db, settings, limit=100)
         total += ran

@@ -22,7 +22,7 @@ import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
-from tests.conftest import free_port
+from tests.servers import free_port
 
 
 def mastodon_statuses(samples: Path) -> list[dict[str, Any]]:

@@ -21,7 +21,7 @@ from earful.settings import Settings
 from earful.store.db import Database
 from earful.store.models import Post
 from earful.store.repos import sources as sources_repo
-from tests.conftest import free_port
+from tests.servers import free_port
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, defer
 
-from earful.store.models import Report
+from earful.store.models import Report, Source
 
 LIGHT = (defer(Report.html), defer(Report.pdf), defer(Report.csv), defer(Report.xlsx))
 
@@ -74,3 +74,8 @@ def withdraw_citing(session: Session, post_ids: Sequence[int], why: str) -> int:
             execution_options={"synchronize_session": False},
         )
     return len(hit)
+
+
+def sources_before(session: Session, moment: datetime) -> bool:
+    """Return True when some source was set up before `moment`."""
+    return session.scalar(select(func.count()).select_from(Source).where(Source.created_at < moment)) != 0

@@ -30,6 +30,9 @@ def save(session: Session, taxonomy: Taxonomy, *, note: str | None, user_id: int
             description=node.description,
             keywords=list(node.keywords),
             examples=list(node.examples),
+            sla={"acknowledge_hours": node.acknowledge_hours, "resolve_hours": node.resolve_hours}
+            if node.acknowledge_hours is not None or node.resolve_hours is not None
+            else None,
         )
         session.add(row)
         session.flush()
@@ -51,6 +54,8 @@ def load(session: Session, version: TaxonomyVersion) -> Taxonomy:
             keywords=tuple(row.keywords),
             examples=tuple(row.examples),
             parent=keys[row.parent_id] if row.parent_id else None,
+            acknowledge_hours=(row.sla or {}).get("acknowledge_hours"),
+            resolve_hours=(row.sla or {}).get("resolve_hours"),
         )
         for row in rows
     )

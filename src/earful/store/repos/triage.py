@@ -9,7 +9,17 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from earful.store.models import Category, Label, Post, Team, TriageEvent, TriageItem, User
+from earful.store.models import (
+    Category,
+    Label,
+    Post,
+    Spike,
+    TaxonomyVersion,
+    Team,
+    TriageEvent,
+    TriageItem,
+    User,
+)
 from earful.store.repos.bulk import bulk_insert_ignoring
 
 NO_SYNC = {"synchronize_session": False}
@@ -228,3 +238,28 @@ def user_names(session: Session, user_ids: Sequence[int]) -> dict[int, str]:
         return {}
     rows = session.execute(select(User.id, User.username).where(User.id.in_(user_ids)))
     return {int(uid): str(name) for uid, name in rows}
+
+
+def category_slas(session: Session) -> dict[str, dict[str, float]]:
+    """Return {category key: its SLA hours} for the categories of the newest taxonomy that set one."""
+    newest = select(func.max(TaxonomyVersion.id)).scalar_subquery()
+    rows = session.execute(
+        select(Category.key, Category.sla).where(
+            Category.taxonomy_version_id == newest, Category.sla.is_not(None)
+        )
+    )
+    return {key: dict(sla) for key, sla in rows if sla}
+
+
+def escalated_open(session: Session) -> Sequence[TriageItem]:
+    """Return the escalated items still waiting for their team, oldest escalation first."""
+    return session.scalars(
+        select(TriageItem)
+        .where(TriageItem.status == "escalated", TriageItem.escalated_at.is_not(None))
+        .order_by(TriageItem.escalated_at, TriageItem.id)
+    ).all()
+
+
+def spike_exists(session: Session, spike_id: int) -> bool:
+    """Return True when there is a spike with this id."""
+    return session.get(Spike, spike_id) is not None

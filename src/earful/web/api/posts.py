@@ -16,6 +16,7 @@ from earful.store.db import Database
 from earful.triage import service
 from earful.triage.feed import count, detail, feed
 from earful.triage.policies import can_escalate, can_read_posts, can_triage
+from earful.triage.sla import Sla, acknowledge
 from earful.web import guard
 from earful.web.deps import get_db, get_settings
 from earful.web.forms import FILTER_FIELDS, filter_from
@@ -133,6 +134,7 @@ class Escalation(BaseModel):
 
     team_id: int | None = None
     note: str = Field(default="", max_length=4000)
+    spike_id: int | None = None  # the spike that raised it, which reports then follow
 
 
 class Escalated(BaseModel):
@@ -143,10 +145,31 @@ class Escalated(BaseModel):
 
 @router.post("/posts/{post_id}/escalate", response_model=Escalated)
 def post_escalate(
-    post_id: int, body: Escalation, account: Account = Depends(escalator), db: Database = Depends(get_db)
+    post_id: int,
+    body: Escalation,
+    account: Account = Depends(escalator),
+    db: Database = Depends(get_db),
+    settings: Settings = Depends(get_settings),
 ) -> Escalated:
-    """Hand a post to the team that owns its category."""
-    return Escalated(team=service.escalate(db, account.actor, post_id, body.team_id, body.note))
+    """Hand a post to the team that owns its category, with deadlines from the category's SLA."""
+    team = service.escalate(
+        db,
+        account.actor,
+        post_id,
+        body.team_id,
+        body.note,
+        defaults=Sla.from_settings(settings),
+        spike_id=body.spike_id,
+    )
+    return Escalated(team=team)
+
+
+@router.post("/posts/{post_id}/acknowledge", status_code=204)
+def post_acknowledge(
+    post_id: int, account: Account = Depends(triager), db: Database = Depends(get_db)
+) -> None:
+    """Record that the owning team has an escalated post in hand."""
+    acknowledge(db, account.actor, post_id)
 
 
 class Batch(BaseModel):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -13,12 +14,16 @@ from earful.classify.learning import relabel
 from earful.classify.service import current
 from earful.ingest.policies import can_reveal_author
 from earful.ingest.privacy import author_handle, reveal_author
+from earful.insights.watch import get as spike_view
+from earful.insights.watch import recent as recent_spikes
+from earful.kit.clock import utcnow
 from earful.kit.errors import EarfulError
 from earful.settings import Settings
 from earful.store.db import Database
 from earful.triage import service
 from earful.triage.feed import detail
 from earful.triage.policies import can_escalate, can_read_posts, can_triage
+from earful.triage.sla import Sla, acknowledge
 from earful.web import guard
 from earful.web.deps import csrf_token, get_db, get_settings
 from earful.web.forms import csrf_form
@@ -66,6 +71,11 @@ def _post_page(
         "next_statuses": sorted(service.NEXT.get(state.status, ())),
         "leaves": [(n.key, n.name) for n in in_use.taxonomy.nodes if n.parent] if in_use else [],
         "teams": service.teams(db) if can_escalate(account.role) else [],
+        "spikes": recent_spikes(db, utcnow() - timedelta(days=3), utcnow() + timedelta(hours=1))
+        if can_escalate(account.role)
+        else [],
+        "spike": spike_view(db, state.spike_id) if state.spike_id else None,
+        "now": utcnow(),
         "triagers": [u for u in list_users(db) if u.active and can_triage(u.role)]
         if can_triage(account.role)
         else [],
@@ -201,10 +211,38 @@ def post_escalate(
     """Hand the post to the team that owns its category (or the team chosen)."""
     raw_team = str(form.get("team_id") or "")
 
+    raw_spike = str(form.get("spike_id") or "")
+
     def run() -> str:
         team_id = int(raw_team) if raw_team.isdigit() else None
-        team = service.escalate(db, account.actor, post_id, team_id, str(form.get("note") or ""))
+        team = service.escalate(
+            db,
+            account.actor,
+            post_id,
+            team_id,
+            str(form.get("note") or ""),
+            defaults=Sla.from_settings(settings),
+            spike_id=int(raw_spike) if raw_spike.isdigit() else None,
+        )
         return f"Escalated to {team}."
+
+    return _act(request, db, settings, account, post_id, run)
+
+
+@router.post("/posts/{post_id}/acknowledge")
+def post_acknowledge(
+    request: Request,
+    post_id: int,
+    account: Account = Depends(triager),
+    form: dict[str, Any] = Depends(csrf_form),
+    db: Database = Depends(get_db),
+    settings: Settings = Depends(get_settings),
+) -> Response:
+    """Record that the owning team has the escalated post in hand."""
+
+    def run() -> str:
+        acknowledge(db, account.actor, post_id)
+        return "Acknowledged: the team has it in hand."
 
     return _act(request, db, settings, account, post_id, run)
 

@@ -10,14 +10,16 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from earful.accounts.service import Account
 from earful.classify.service import current
 from earful.kit.errors import EarfulError, Forbidden, NotFound
+from earful.settings import Settings
 from earful.store.db import Database
 from earful.store.repos.feed import FeedFilter
 from earful.triage import service
 from earful.triage.feed import feed
 from earful.triage.policies import can_manage_teams, can_open_team_queue, can_read_posts, can_triage
 from earful.triage.service import lock_cutoff
+from earful.triage.sla import Sla
 from earful.web import guard
-from earful.web.deps import csrf_token, get_db
+from earful.web.deps import csrf_token, get_db, get_settings
 from earful.web.forms import csrf_form
 from earful.web.render import render
 
@@ -52,6 +54,7 @@ def bulk(
     account: Account = Depends(triager),
     form: dict[str, Any] = Depends(csrf_form),
     db: Database = Depends(get_db),
+    settings: Settings = Depends(get_settings),
 ) -> Response:
     """Apply one action to the selected posts."""
     raw = form.get("post_ids") or []
@@ -61,7 +64,12 @@ def bulk(
     else:
         try:
             result = service.bulk(
-                db, account.actor, ids, str(form.get("action") or ""), str(form.get("reason") or "")
+                db,
+                account.actor,
+                ids,
+                str(form.get("action") or ""),
+                str(form.get("reason") or ""),
+                defaults=Sla.from_settings(settings),
             )
             skipped = (
                 f"; {result['skipped']} skipped (locked by others or not allowed now)"

@@ -1,8 +1,12 @@
-"""Local servers that alerts and reports are delivered to: SMTP (aiosmtpd) and an HTTP webhook."""
+"""Local servers that alerts, reminders and reports are delivered to: SMTP (aiosmtpd) and an HTTP webhook.
+
+The fixtures are registered for every test by tests/conftest.py.
+"""
 
 from __future__ import annotations
 
 import json
+import socket
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -14,7 +18,12 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 
-from tests.conftest import free_port
+
+def free_port() -> int:
+    """Return a TCP port on 127.0.0.1 that nothing listens on now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 @dataclass
