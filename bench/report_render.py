@@ -46,8 +46,9 @@ def timed_report(db: Database, settings: Settings, since: datetime, until: datet
     pages = len(re.findall(rb"/Type\s*/Page(?!s)", pdf))
     print(f"{label}: {content.trends.total.posts:,} posts, report {made.id}")
     print(
-        f"  gather {gathered - began:6.2f} s | html {html_done - gathered:5.2f} s | pdf {pdf_done - html_done:5.2f} s"
-        f" | csv {csv_done - pdf_done:5.2f} s | xlsx {xlsx_done - csv_done:5.2f} s"
+        f"  gather {gathered - began:6.2f} s | html {html_done - gathered:5.2f} s"
+        f" | pdf {pdf_done - html_done:5.2f} s | csv {csv_done - pdf_done:5.2f} s"
+        f" | xlsx {xlsx_done - csv_done:5.2f} s"
     )
     print(
         f"  whole report (gather, render all four, store): {whole:6.2f} s"
