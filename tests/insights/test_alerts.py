@@ -26,7 +26,7 @@ def _mail(settings: Settings, smtp: Inbox) -> Settings:
     return settings.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": smtp.port, "time_zone": "UTC"})
 
 
-def _burst(db: Database, now: datetime) -> None:
+def burst(db: Database, now: datetime) -> None:
     """Four weeks of two GPS complaints an hour in Leeds, then thirty in the last hour."""
     source = make_source(db, "r/leeds_drivers", region="Leeds")
     hour = now.replace(minute=0, second=0, microsecond=0)
@@ -40,7 +40,7 @@ def test_a_spike_reaches_a_slack_style_webhook_once_and_is_seen_to_subside(
     db: Database, settings: Settings, webhook: Hook
 ) -> None:
     now = utcnow()
-    _burst(db, now)
+    burst(db, now)
     ensure_taxonomy(db)
     alerts.save_rule(
         db, LEAD, RuleInput("GPS in Leeds", "spike", [], webhook.url, category="app", region="Leeds")

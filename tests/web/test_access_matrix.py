@@ -57,6 +57,10 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     ("GET", "/reports/{report_id}"): ALL,
     ("GET", "/reports/{report_id}/report.{fmt}"): ALL,
     ("POST", "/reports/{report_id}/email"): TRIAGE,
+    ("GET", "/alerts"): ALL,
+    ("POST", "/alerts"): LEADS,
+    ("POST", "/alerts/{rule_id}/delete"): LEADS,
+    ("GET", "/insights/spikes/{spike_id}"): ALL,
     ("GET", "/admin/audit"): ADMIN,
     ("GET", "/admin/users"): ADMIN,
     ("POST", "/admin/users"): ADMIN,
@@ -114,7 +118,15 @@ def world(db: Database) -> dict[str, int | str]:
     (post_id,) = make_posts(db, make_source(db), ["the app crashed at the depot"])
     team_id = save_team(db, Actor(None, "setup", "admin"), "App team", None, ["app"])
     # No report 999: a role the guard admits gets 404, one it refuses 403.
-    return {"post_id": post_id, "team_id": team_id, "name": "forms", "report_id": 999, "fmt": "pdf"}
+    return {
+        "post_id": post_id,
+        "team_id": team_id,
+        "name": "forms",
+        "report_id": 999,
+        "fmt": "pdf",
+        "rule_id": 999,
+        "spike_id": 999,
+    }
 
 
 def _body(method: str, path: str) -> dict[str, object]:

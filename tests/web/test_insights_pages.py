@@ -7,10 +7,13 @@ from datetime import timedelta
 
 from fastapi.testclient import TestClient
 
+from earful.insights import watch
 from earful.kit.clock import utcnow
+from earful.settings import Settings
 from earful.store.db import Database
-from tests.factories import label, make_source, posts_at
-from tests.servers import Inbox
+from tests.factories import ensure_taxonomy, label, make_source, posts_at
+from tests.insights.test_alerts import burst
+from tests.servers import Hook, Inbox
 from tests.web.conftest import csrf_of, login
 
 
@@ -78,3 +81,58 @@ def test_make_read_download_and_email_a_report(client: TestClient, db: Database,
     )
     assert sent.status_code == 303
     assert [to for to, _ in smtp.messages] == [["coo@example.org"]]
+
+
+def test_leads_write_alert_rules_and_everyone_sees_them(
+    client: TestClient, db: Database, webhook: Hook
+) -> None:
+    ensure_taxonomy(db)
+    login(client, db, "lee", "lead")
+    page = client.get("/alerts")
+    assert "No alert rules yet" in page.text
+    bad = client.post(
+        "/alerts",
+        data={"csrf": csrf_of(page.text), "name": "Safety", "kind": "urgency", "category": "unions"},
+    )
+    assert bad.status_code == 400 and "Say where alerts go" in bad.text and 'value="unions"' in bad.text
+    saved = client.post(
+        "/alerts",
+        data={
+            "csrf": csrf_of(page.text),
+            "name": "Safety",
+            "kind": "urgency",
+            "category": "safety",
+            "threshold": "0.7",
+            "webhook_url": webhook.url,
+            "quiet_start": "22",
+            "quiet_end": "6",
+        },
+    )
+    assert saved.status_code == 303
+    listed = client.get("/alerts").text
+    assert "Safety" in listed and "threshold 0.7" in listed and "22:00–06:00" in listed
+    client.post("/logout", data={"csrf": csrf_of(listed)})
+    login(client, db, "vic", "viewer")
+    seen = client.get("/alerts").text
+    assert "threshold 0.7" in seen and "Add or change a rule" not in seen
+
+
+def test_a_spike_page_shows_the_hours_around_it_and_opens_its_posts(
+    client: TestClient, db: Database, settings: Settings
+) -> None:
+    now = utcnow()
+    burst(db, now)
+    (spike_id, _) = sorted(watch.scan(db, settings, now))
+    login(client, db, role="viewer")
+    dashboard = client.get("/insights?range=24h").text
+    assert f'href="/insights/spikes/{spike_id}"' in dashboard and "ongoing" in dashboard
+    page = client.get(f"/insights/spikes/{spike_id}")
+    assert page.status_code == 200
+    assert "Spike in App &amp; technology, all regions" in page.text
+    assert "30 posts in an hour where about 2.0 are usual" in page.text
+    assert "<svg" in page.text and "It is still going" in page.text
+    link = re.search(r'href="(/feed\?category=app&amp;since=[^"]+)"', page.text)
+    assert link is not None
+    feed = client.get(link.group(1).replace("&amp;", "&"))
+    assert feed.status_code == 200 and "wrong street" in feed.text
+    assert client.get("/insights/spikes/99999").status_code == 404

@@ -139,6 +139,8 @@ def delete_rule(db: Database, actor: Actor, rule_id: int) -> None:
     if not can_manage_alerts(actor.role):
         raise Forbidden("Managing alert rules takes the lead role or higher.")
     with db.write() as session:
+        if alerts_repo.rule(session, rule_id) is None:
+            raise NotFound(f"There is no alert rule {rule_id}.")
         alerts_repo.delete_rule(session, rule_id)
         audit_repo.append(session, actor.id, actor.name, "alert_rule.delete", f"alert_rule:{rule_id}", {})
 

@@ -143,3 +143,35 @@ def get(db: Database, spike_id: int) -> SpikeView | None:
     with db.read() as session:
         found = insights_repo.spike(session, spike_id)
         return as_view(found, taxonomy_repo.display_names(session)) if found else None
+
+
+@dataclass(frozen=True, slots=True)
+class SpikeDetail:
+    """A spike with the hours around it and the escalations it raised."""
+
+    spike: SpikeView
+    hours: list[tuple[datetime, int, float | None]]  # hour, posts, expected (None without history)
+    escalated_posts: list[int]
+
+
+def detail(db: Database, settings: Settings, spike_id: int) -> SpikeDetail | None:
+    """Return a spike with its series from two days before to a day after, or None."""
+    found = get(db, spike_id)
+    if found is None:
+        return None
+    config = spike_settings(settings)
+    before, after = 48, 24
+    history = config.weeks * HOURS_PER_WEEK
+    first = _hour(found.started_at) - timedelta(hours=history + before)
+    total = history + before + after + 1
+    counts = hourly_series(db, first, total).get((found.category, found.region), [0] * total)
+    hours = []
+    for index in range(history, total):
+        at = first + timedelta(hours=index)
+        if at > utcnow():
+            break
+        baseline = expected(counts, index, config.weeks)
+        hours.append((at, counts[index], round(baseline[0], 1) if baseline else None))
+    with db.read() as session:
+        escalated = list(insights_repo.escalated_for_spike(session, spike_id))
+    return SpikeDetail(found, hours, escalated)

@@ -25,7 +25,7 @@ from earful.web.api import posts as api_posts
 from earful.web.api import sources as api_sources
 from earful.web.api import taxonomy as api_taxonomy
 from earful.web.deps import LoginRequired, csrf_token
-from earful.web.pages import admin, auth, feed, insights, posts, reports, sso, triage
+from earful.web.pages import admin, alerts, auth, feed, insights, posts, reports, sso, triage
 from earful.web.render import render
 
 # No inline script or style anywhere, so even a markup bug could not make post text run.
@@ -113,6 +113,7 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
     app.include_router(triage.router)
     app.include_router(insights.router)
     app.include_router(reports.router)
+    app.include_router(alerts.router)
     app.include_router(admin.router)
     app.include_router(api_posts.router)
     app.include_router(api_intake.router)

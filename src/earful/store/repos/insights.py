@@ -192,3 +192,10 @@ def post_category_keys(session: Session, post_id: int) -> list[str]:
 def team_name(session: Session, team_id: int) -> str | None:
     """Return a team's name."""
     return session.scalar(select(Team.name).where(Team.id == team_id))
+
+
+def escalated_for_spike(session: Session, spike_id: int) -> Sequence[int]:
+    """Return the ids of posts escalated as raised by this spike."""
+    return session.scalars(
+        select(TriageItem.post_id).where(TriageItem.spike_id == spike_id).order_by(TriageItem.post_id)
+    ).all()

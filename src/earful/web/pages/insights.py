@@ -11,12 +11,14 @@ from fastapi.responses import HTMLResponse, Response
 from earful.accounts.service import Account
 from earful.insights import trends
 from earful.insights.policies import can_see_insights
+from earful.insights.watch import detail as spike_detail
 from earful.insights.watch import recent as recent_spikes
-from earful.kit.charts import columns, hbars
+from earful.kit.charts import Bar, columns, hbars
 from earful.kit.clock import utcnow
-from earful.kit.errors import EarfulError
+from earful.kit.errors import EarfulError, NotFound
 from earful.settings import Settings
 from earful.store.db import Database
+from earful.store.repos.feed import FeedFilter
 from earful.web import guard
 from earful.web.deps import csrf_token, get_db, get_settings
 from earful.web.forms import filter_from
@@ -98,3 +100,40 @@ def dashboard(
 def trends_ranges() -> list[tuple[str, str]]:
     """Return the named ranges the dashboard offers."""
     return [("24h", "Last 24 hours"), ("7d", "Last 7 days"), ("30d", "Last 30 days"), ("90d", "Last 90 days")]
+
+
+@router.get("/insights/spikes/{spike_id}", response_class=HTMLResponse)
+def spike_page(
+    request: Request,
+    spike_id: int,
+    db: Database = Depends(get_db),
+    settings: Settings = Depends(get_settings),
+    account: Account = Depends(reader),
+) -> Response:
+    """Show one spike: the hours around it against their baseline, its posts and its escalations."""
+    found = spike_detail(db, settings, spike_id)
+    if found is None:
+        raise NotFound(f"There is no spike {spike_id}.")
+    s = found.spike
+    where = FeedFilter(category=s.category, region=s.region or None)
+    bars = [
+        Bar(
+            at.strftime("%d %b %H:00"),
+            {"posts": float(n)},
+            trends.feed_link(where, since=at, until=at + timedelta(hours=1)),
+        )
+        for at, n, _ in found.hours
+    ]
+    context: dict[str, Any] = {
+        "account": account,
+        "csrf": csrf_token(request),
+        "d": found,
+        "chart": columns(bars, colours={"posts": "#2f6db5"}, title="posts per hour", every=6),
+        "posts_link": trends.feed_link(where, since=s.started_at, until=s.ended_at + timedelta(hours=1)),
+        "near": [
+            row
+            for row in found.hours
+            if s.started_at - timedelta(hours=6) <= row[0] <= s.ended_at + timedelta(hours=6)
+        ],
+    }
+    return render(request, "spike.html", context)

@@ -1,0 +1,120 @@
+"""Alert rules and the alerts they raised: leads and admins write the rules, everyone sees the alerts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from earful.accounts.service import Account
+from earful.insights import alerts
+from earful.insights.policies import can_manage_alerts, can_see_insights
+from earful.kit.errors import EarfulError
+from earful.store.db import Database
+from earful.web import guard
+from earful.web.deps import csrf_token, get_db
+from earful.web.forms import csrf_form
+from earful.web.render import render
+
+router = APIRouter()
+reader = guard.page(can_see_insights, "Alerts need an account with a role.")
+manager = guard.page(can_manage_alerts, "Managing alert rules takes the lead role or higher.")
+
+
+def _page(
+    request: Request,
+    db: Database,
+    account: Account,
+    *,
+    values: dict[str, Any] | None = None,
+    error: str | None = None,
+) -> Response:
+    rules, recent = alerts.overview(db)
+    context = {
+        "account": account,
+        "csrf": csrf_token(request),
+        "rules": rules,
+        "alerts": recent,
+        "kinds": alerts.KINDS,
+        "values": values or {},
+        "error": error,
+        "flash": request.session.pop("flash", None),
+    }
+    return render(request, "alerts.html", context, status_code=400 if error else 200)
+
+
+@router.get("/alerts", response_class=HTMLResponse)
+def alerts_page(
+    request: Request, db: Database = Depends(get_db), account: Account = Depends(reader)
+) -> Response:
+    """Show the alert rules and the newest alerts with what became of them."""
+    return _page(request, db, account)
+
+
+def _int(value: Any) -> int | None:
+    text = str(value or "").strip()
+    return int(text) if text.lstrip("-").isdigit() else None
+
+
+def _float(value: Any) -> float | None:
+    try:
+        return float(str(value)) if str(value or "").strip() else None
+    except ValueError:
+        raise EarfulError("The urgency threshold is a number such as 0.8.") from None
+
+
+def _minutes(value: Any) -> int:
+    if not str(value or "").strip():
+        return 60
+    found = _int(value)
+    if found is None:
+        raise EarfulError("The dedup window is a whole number of minutes, such as 60.")
+    return found
+
+
+@router.post("/alerts")
+def save_rule(
+    request: Request,
+    account: Account = Depends(manager),
+    form: dict[str, Any] = Depends(csrf_form),
+    db: Database = Depends(get_db),
+) -> Response:
+    """Create an alert rule, or change one."""
+    values = {k: v for k, v in form.items() if isinstance(v, str)}
+    try:
+        rule = alerts.RuleInput(
+            name=values.get("name", ""),
+            kind=values.get("kind", ""),
+            emails=[a.strip() for a in values.get("emails", "").replace(";", ",").split(",") if a.strip()],
+            webhook_url=values.get("webhook_url", "").strip() or None,
+            category=values.get("category", "").strip() or None,
+            region=values.get("region", "").strip() or None,
+            threshold=_float(values.get("threshold")),
+            min_articles=_int(values.get("min_articles")),
+            dedup_minutes=_minutes(values.get("dedup_minutes")),
+            quiet_start=_int(values.get("quiet_start")),
+            quiet_end=_int(values.get("quiet_end")),
+            enabled=values.get("enabled", "on") == "on",
+        )
+        alerts.save_rule(db, account.actor, rule, _int(values.get("rule_id")))
+    except EarfulError as exc:
+        if exc.status >= 500:
+            raise
+        return _page(request, db, account, values=values, error=exc.message)
+    request.session["flash"] = f"Alert rule {rule.name.strip()!r} saved."
+    return RedirectResponse("/alerts", status_code=303)
+
+
+@router.post("/alerts/{rule_id}/delete")
+def delete_rule(
+    request: Request,
+    rule_id: int,
+    account: Account = Depends(manager),
+    _form: dict[str, Any] = Depends(csrf_form),
+    db: Database = Depends(get_db),
+) -> Response:
+    """Delete an alert rule and its alerts."""
+    alerts.delete_rule(db, account.actor, rule_id)
+    request.session["flash"] = "Alert rule deleted."
+    return RedirectResponse("/alerts", status_code=303)
