@@ -61,6 +61,9 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     ("POST", "/alerts"): LEADS,
     ("POST", "/alerts/{rule_id}/delete"): LEADS,
     ("GET", "/insights/spikes/{spike_id}"): ALL,
+    ("GET", "/insights/topics"): ALL,
+    ("POST", "/insights/topics/{topic_id}/accept"): ADMIN,
+    ("POST", "/insights/topics/{topic_id}/reject"): ADMIN,
     ("GET", "/admin/audit"): ADMIN,
     ("GET", "/admin/users"): ADMIN,
     ("POST", "/admin/users"): ADMIN,
@@ -117,7 +120,7 @@ def world(db: Database) -> dict[str, int | str]:
     ensure_default(db)
     (post_id,) = make_posts(db, make_source(db), ["the app crashed at the depot"])
     team_id = save_team(db, Actor(None, "setup", "admin"), "App team", None, ["app"])
-    # No report 999: a role the guard admits gets 404, one it refuses 403.
+    # No report, rule, spike or topic 999: a role the guard admits gets 404, one it refuses 403.
     return {
         "post_id": post_id,
         "team_id": team_id,
@@ -126,6 +129,7 @@ def world(db: Database) -> dict[str, int | str]:
         "fmt": "pdf",
         "rule_id": 999,
         "spike_id": 999,
+        "topic_id": 999,
     }
 
 

@@ -7,12 +7,13 @@ from datetime import timedelta
 
 from fastapi.testclient import TestClient
 
-from earful.insights import watch
+from earful.insights import topics, watch
 from earful.kit.clock import utcnow
 from earful.settings import Settings
 from earful.store.db import Database
 from tests.factories import ensure_taxonomy, label, make_source, posts_at
 from tests.insights.test_alerts import burst
+from tests.insights.test_topics import seed as seed_topics
 from tests.servers import Hook, Inbox
 from tests.web.conftest import csrf_of, login
 
@@ -136,3 +137,23 @@ def test_a_spike_page_shows_the_hours_around_it_and_opens_its_posts(
     feed = client.get(link.group(1).replace("&amp;", "&"))
     assert feed.status_code == 200 and "wrong street" in feed.text
     assert client.get("/insights/spikes/99999").status_code == 404
+
+
+def test_admins_accept_an_emerging_topic_from_its_page(client: TestClient, db: Database) -> None:
+    seed_topics(db)
+    topics.run(db)
+    login(client, db, "root", "admin")
+    page = client.get("/insights/topics")
+    assert page.status_code == 200 and "fuel" in page.text and "Accept as a subcategory" in page.text
+    topic_id = int(re.findall(r'/insights/topics/(\d+)/accept"', page.text)[-1])
+    fuel = next(t for t in topics.views(db) if "fuel" in " ".join(t.terms))
+    accepted = client.post(
+        f"/insights/topics/{fuel.id}/accept",
+        data={"csrf": csrf_of(page.text), "parent": "pay", "key": "fuel_card", "name": "Fuel card declined"},
+    )
+    assert accepted.status_code == 303
+    after = client.get("/insights/topics").text
+    assert "Taxonomy version 2 has the new subcategory" in after
+    rejected = client.post(f"/insights/topics/{topic_id}/reject", data={"csrf": csrf_of(after)})
+    assert rejected.status_code in (303, 409)  # 409 when that one was the fuel topic, already accepted
+    assert "Fuel card declined" in client.get("/admin/taxonomy").text

@@ -5,13 +5,14 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from earful.insights import alerts, reports, watch
+from earful.insights import alerts, reports, topics, watch
 from earful.jobs.registry import JobContext, job
 
 log = logging.getLogger(__name__)
 SPIKES_JOB = "insights.spikes"
 ALERTS_JOB = "insights.alerts"
 DIGEST_JOB = "insights.digest"
+TOPICS_JOB = "insights.topics"
 
 
 @job(SPIKES_JOB)
@@ -41,3 +42,12 @@ def weekly_digest(ctx: JobContext, _payload: dict[str, Any]) -> None:
     made = reports.weekly(ctx.db, ctx.settings)
     if made is not None:
         log.info("weekly digest made: report %s", made)
+
+
+@job(TOPICS_JOB)
+def find_topics(ctx: JobContext, _payload: dict[str, Any]) -> None:
+    """Cluster the week's posts that no category fits, and propose the clusters as topics."""
+    if ctx.db is None:
+        raise RuntimeError("the topics job needs the database, not one session")
+    found = topics.run(ctx.db)
+    log.info("emerging topics: %s cluster(s) this run", len(found))

@@ -195,6 +195,13 @@ def _sla(value: Any, where: str) -> dict[str, float]:
     return hours
 
 
+def surveillance_term(text: str) -> str | None:
+    """Return the words in `text` that are about organising, strikes, protest or contact with
+    researchers or the press (which Earful does not track), or None."""
+    found = _FORBIDDEN.search(text)
+    return found.group() if found else None
+
+
 def _refuse_surveillance(node: Node, where: str) -> None:
     for value in (node.key.replace("_", " "), node.name, node.description, *node.keywords):
         found = _FORBIDDEN.search(value)

@@ -25,7 +25,7 @@ from earful.web.api import posts as api_posts
 from earful.web.api import sources as api_sources
 from earful.web.api import taxonomy as api_taxonomy
 from earful.web.deps import LoginRequired, csrf_token
-from earful.web.pages import admin, alerts, auth, feed, insights, posts, reports, sso, triage
+from earful.web.pages import admin, alerts, auth, feed, insights, posts, reports, sso, topics, triage
 from earful.web.render import render
 
 # No inline script or style anywhere, so even a markup bug could not make post text run.
@@ -111,6 +111,7 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
     app.include_router(feed.router)
     app.include_router(posts.router)
     app.include_router(triage.router)
+    app.include_router(topics.router)
     app.include_router(insights.router)
     app.include_router(reports.router)
     app.include_router(alerts.router)

@@ -10,7 +10,7 @@ import earful.classify.jobs  # noqa: F401 - registers the classify job handlers
 from earful.ingest.health import alert_silent
 from earful.ingest.jobs import RETENTION_JOB
 from earful.ingest.polling import schedule_due
-from earful.insights.jobs import ALERTS_JOB, DIGEST_JOB, SPIKES_JOB
+from earful.insights.jobs import ALERTS_JOB, DIGEST_JOB, SPIKES_JOB, TOPICS_JOB
 from earful.jobs.queue import drain, enqueue_once, recover_stale, worker_name
 from earful.settings import Settings
 from earful.store.db import Database
@@ -25,6 +25,7 @@ PERIODIC = {
     ALERTS_JOB: 60,
     SLA_JOB: 300,
     DIGEST_JOB: 900,
+    TOPICS_JOB: 6 * 3600,
 }
 
 

@@ -40,6 +40,7 @@ class Topic(Base):
     id: Mapped[int] = id_column()
     terms: Mapped[list[Any]] = mapped_column(Json, default=list)
     examples: Mapped[list[Any]] = mapped_column(Json, default=list)  # post ids, most typical first
+    members: Mapped[list[Any]] = mapped_column(Json, default=list)  # post ids of the last run's cluster
     size: Mapped[int] = mapped_column(default=0)
     # The cluster's mean term vector ({term: weight}); the next run matches its clusters to it.
     centroid: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)

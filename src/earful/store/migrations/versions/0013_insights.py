@@ -46,6 +46,7 @@ def upgrade() -> None:
         _id(),
         sa.Column("terms", JSON, nullable=False),
         sa.Column("examples", JSON, nullable=False),
+        sa.Column("members", JSON, nullable=False),
         sa.Column("size", sa.Integer(), nullable=False),
         sa.Column("centroid", JSON, nullable=False),
         sa.Column("status", sa.String(12), nullable=False),
