@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import yaml
 from typer.testing import CliRunner
@@ -40,6 +42,9 @@ COMMANDS = [
     ["source", "health"],
     ["sources"],
     ["source", "webhook-secret"],
+    ["spikes"],
+    ["topics"],
+    ["report"],
 ]
 
 
@@ -131,3 +136,36 @@ def test_source_commands_and_erasure_from_the_command_line(
     missing = runner.invoke(app, ["erase", "--author", "@someone", "--source", "nowhere", "--yes"])
     assert missing.exit_code == 1 and "no source" in missing.output
     assert runner.invoke(app, ["purge"]).exit_code == 0
+
+
+def test_report_spikes_and_topics_from_the_command_line(
+    cli_env: dict[str, str], db: Database, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from tests.factories import label, make_source, posts_at
+
+    for key in ("EARFUL_DATA_DIR", "EARFUL_DATABASE_URL", "EARFUL_SECRET_KEY"):
+        monkeypatch.setenv(key, cli_env[key])
+    source = make_source(db, region="Leeds")
+    start = datetime(2026, 10, 1, tzinfo=UTC)
+    quiet = [start + timedelta(hours=h) for h in range(0, 35 * 24, 6)]
+    surge = [start + timedelta(days=35, hours=10, minutes=m) for m in range(0, 60, 3)]
+    label(
+        db,
+        posts_at(db, source, quiet + surge, "the scanner will not read labels"),
+        "app.scanning",
+        "complaint",
+    )
+    monkeypatch.setenv("COLUMNS", "200")  # a wide terminal: table cells on one line each
+    found = runner.invoke(app, ["spikes", "--days", "3", "--until", "2026-11-05"])
+    assert found.exit_code == 0, found.output
+    assert "App & technology" in found.output and "2026-11-05 10:00" in found.output
+    out = tmp_path / "out"
+    made = runner.invoke(app, ["report", "--since", "2026-10-29", "--until", "2026-11-05", "--out", str(out)])
+    assert made.exit_code == 0, made.output
+    assert "posts, " in made.output
+    assert sorted(p.suffix for p in out.iterdir()) == [".csv", ".html", ".pdf", ".xlsx"]
+    bad = runner.invoke(app, ["report", "--since", "yesterday", "--until", "2026-11-05"])
+    assert bad.exit_code != 0 and "like 2026-11-01" in bad.output
+    assert runner.invoke(app, ["topics"]).exit_code == 0

@@ -46,9 +46,15 @@ def test_a_spike_reaches_a_slack_style_webhook_once_and_is_seen_to_subside(
         db, LEAD, RuleInput("GPS in Leeds", "spike", [], webhook.url, category="app", region="Leeds")
     )
     new = watch.scan(db, settings, now)
-    assert len(new) == 2  # the category overall, and in Leeds
+    assert len(new) == 4  # the category and all posts, each everywhere and in Leeds
     spikes = watch.recent(db, now - timedelta(days=1), now + timedelta(hours=1))
-    assert {(s.category, s.region, s.observed) for s in spikes} == {("app", "", 30), ("app", "Leeds", 30)}
+    assert {(s.category, s.region, s.observed) for s in spikes} == {
+        ("app", "", 30),
+        ("app", "Leeds", 30),
+        ("", "", 30),
+        ("", "Leeds", 30),
+    }
+    assert {s.category_name for s in spikes} == {"App & technology", "All posts"}
     assert alerts.evaluate(db, settings, now) == 1  # the rule wants Leeds only
     assert alerts.deliver(db, settings, now) == 1
     (received,) = webhook.received

@@ -16,6 +16,7 @@ from earful.cli.context import console, database, friendly_errors, settings
 from earful.cli.demo import demo_command
 from earful.cli.evaluate import eval_command, eval_sentiment_command
 from earful.cli.imports import import_command
+from earful.cli.insights import report_command, spikes_command, topics_command
 from earful.cli.learning import models_command, train_command
 from earful.cli.privacy import erase_command, purge_command
 from earful.cli.sources import source_app, sources_command
@@ -47,6 +48,9 @@ app.command("train")(train_command)
 app.command("models")(models_command)
 app.command("erase")(erase_command)
 app.command("purge")(purge_command)
+app.command("spikes")(spikes_command)
+app.command("topics")(topics_command)
+app.command("report")(report_command)
 
 
 @app.command()

@@ -10,6 +10,7 @@ from rich.progress import Progress
 from earful.accounts.service import add_user
 from earful.classify.service import ensure_default
 from earful.cli.context import console, database, friendly_errors, settings
+from earful.cli.demo_insights import show_insights
 from earful.contracts import Actor
 from earful.demo import demo_sources
 from earful.ingest.service import get_or_create_source, iter_import
@@ -57,6 +58,10 @@ def demo_command(
         for name, contact, owns in DEMO_TEAMS:
             if name not in known:
                 save_team(db, Actor(None, "demo", "admin"), name, contact, owns)
+        with console.status("Finding spikes and emerging topics, making a first report"):
+            shown = show_insights(db, cfg)
+        if shown:
+            console.print(f"Insights: {shown}")
         password = secrets.token_urlsafe(12)
         with db.read() as session:
             exists = users_repo.get_by_username(session, DEMO_USER) is not None

@@ -180,7 +180,7 @@ def _candidates(
                 continue
             start, end = as_utc(spike.started_at) or now, (as_utc(spike.ended_at) or now) + timedelta(hours=1)
             where = spike.region or "all regions"
-            name = names.get(spike.category, spike.category)
+            name = names.get(spike.category, spike.category) if spike.category else "all posts"
             found.append(
                 Candidate(
                     key=f"spike:{spike.category}:{spike.region}",

@@ -140,11 +140,12 @@ def find_clusters(posts: list[tuple[int, str, str | None]]) -> list[Cluster]:
     return sorted(found, key=lambda c: -len(c.members))
 
 
-def run(db: Database, now: datetime | None = None) -> list[int]:
-    """Find this week's clusters and store them as topics, matched to earlier ones; return their ids."""
-    now = now or utcnow()
+def run(db: Database, now: datetime | None = None, window: timedelta = WINDOW) -> list[int]:
+    """Find the clusters of the `window` (a week) before `now` and store them as topics, matched to
+    earlier ones; return their ids."""
+    now = as_utc(now) or utcnow()
     with db.read() as session:
-        posts = topics_repo.unfitted(session, now - WINDOW, now, WEAK, MAX_POSTS)
+        posts = topics_repo.unfitted(session, now - window, now, WEAK, MAX_POSTS)
     clusters = find_clusters(posts)
     ids: list[int] = []
     with db.write() as session:

@@ -210,3 +210,14 @@ def bars(tallies: Iterable[Tally], where: FeedFilter, dimension: str, *, base: s
         }
         found.append(Bar(t.name, parts or {"complaint": 0.0}, base + href))
     return found
+
+
+def newest_month(db: Database) -> tuple[datetime, datetime] | None:
+    """Return the 30 days up to the newest post (for an empty range to offer instead), or None."""
+    with db.read() as session:
+        span = insights_repo.posted_span(session)
+    if span is None:
+        return None
+    last = span[1].replace(tzinfo=UTC) if span[1].tzinfo is None else span[1].astimezone(UTC)
+    until = last.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
+    return until - timedelta(days=30), until

@@ -21,6 +21,7 @@ from earful.store.repos import taxonomy as taxonomy_repo
 from earful.store.repos.feed import FeedFilter
 
 SCAN_HOURS = 48  # hours at the end of each series examined on every scan
+ALL_POSTS = "All posts"
 SUBSIDED_SCORE = 1.0  # spreads above baseline under which an hour counts as back to normal
 
 
@@ -59,12 +60,14 @@ def _hour(moment: datetime) -> datetime:
 
 
 def hourly_series(db: Database, first: datetime, hours: int) -> dict[tuple[str, str], list[int]]:
-    """Return hourly post counts from `first` for each (category, region) and (category, "")."""
+    """Return hourly post counts from `first` for each (category, region) and (category, ""), where
+    category "" counts every post (a surge that no single category shows may still be one)."""
     series: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0] * hours)
     where = FeedFilter(since=first, until=first + timedelta(hours=hours))
     with db.read() as session:
         regions = {s.id: s.region or "" for s in insights_repo.sources(session)}
         rows = insights_repo.by_category(session, where, "hour", "top")
+        rows += insights_repo.volume(session, where, "hour")  # category "": every post once
     for row in rows:
         at = datetime.strptime(row.bucket, "%Y-%m-%d %H").replace(tzinfo=UTC)
         index = int((at - first).total_seconds() // 3600)
@@ -77,19 +80,22 @@ def hourly_series(db: Database, first: datetime, hours: int) -> dict[tuple[str, 
     return dict(series)
 
 
-def scan(db: Database, settings: Settings, now: datetime | None = None) -> list[int]:
-    """Find and store spikes in the last two days; mark old ones subsided; return new spike ids."""
-    now = now or utcnow()
+def scan(
+    db: Database, settings: Settings, now: datetime | None = None, scan_hours: int = SCAN_HOURS
+) -> list[int]:
+    """Find and store spikes in the `scan_hours` before `now` (two days unless asked to look further
+    back, as over imported history); mark old ones subsided; return new spike ids."""
+    now = as_utc(now) or utcnow()
     config = spike_settings(settings)
-    hours = config.weeks * HOURS_PER_WEEK + SCAN_HOURS
+    hours = config.weeks * HOURS_PER_WEEK + scan_hours
     first = _hour(now) - timedelta(hours=hours - 1)
     series = hourly_series(db, first, hours)
     new: list[int] = []
     with db.write() as session:
         for (category, region), counts in series.items():
-            if sum(counts[-SCAN_HOURS:]) < config.min_volume:
+            if sum(counts[-scan_hours:]) < config.min_volume:
                 continue
-            for event in detect(counts, config, start=hours - SCAN_HOURS):
+            for event in detect(counts, config, start=hours - scan_hours):
                 started = first + timedelta(hours=event.start)
                 before = {s.id for s in insights_repo.open_spikes(session)}
                 stored = insights_repo.save_spike(
@@ -120,7 +126,7 @@ def as_view(spike: Spike, names: dict[str, str]) -> SpikeView:
     return SpikeView(
         id=spike.id,
         category=spike.category,
-        category_name=names.get(spike.category, spike.category),
+        category_name=names.get(spike.category, spike.category) if spike.category else ALL_POSTS,
         region=spike.region,
         started_at=as_utc(spike.started_at) or spike.started_at,
         ended_at=as_utc(spike.ended_at) or spike.ended_at,

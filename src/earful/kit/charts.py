@@ -105,7 +105,9 @@ def hbars(
             f"<text x='{width - 4}' y='{y + row - 7}' font-size='12' text-anchor='end' {FONT}>{value}</text>"
         )
         detail = ", ".join(f"{p}: {bar.parts.get(p, 0):,.0f}" for p in parts)
-        out.append(_link(label + "".join(shapes) + number, bar.href, f"{bar.label}: {detail}"))
+        # A transparent hit area makes the whole row clickable, gaps and short bars included.
+        hit = f"<rect x='0' y='{y}' width='{width}' height='{row}' fill='transparent'/>"
+        out.append(_link(hit + label + "".join(shapes) + number, bar.href, f"{bar.label}: {detail}"))
     out.append("</svg>")
     return "".join(out)
 

@@ -177,21 +177,26 @@ def silent_sources(session: Session) -> Sequence[Source]:
 def posts_in(
     session: Session, category: str, region: str, since: datetime, until: datetime, limit: int
 ) -> list[int]:
-    """Return up to `limit` ids of original posts of `category` (in `region`, unless "") in [since, until)."""
-    ids = select(Category.id).where(
-        (Category.key == category) | Category.key.startswith(category + ".", autoescape=True)
-    )
+    """Return up to `limit` ids of original posts of `category` (every post for "") in `region` (every
+    region for "") posted in [since, until)."""
     stmt = (
         select(Post.id)
         .where(
             Post.posted_at >= since,
             Post.posted_at < until,
             Post.duplicate_of.is_(None),
-            Post.id.in_(select(Label.post_id).where(Label.category_id.in_(ids), effective_label())),
+            Post.text.is_not(None),
         )
         .order_by(Post.id)
         .limit(limit)
     )
+    if category:
+        ids = select(Category.id).where(
+            (Category.key == category) | Category.key.startswith(category + ".", autoescape=True)
+        )
+        stmt = stmt.where(
+            Post.id.in_(select(Label.post_id).where(Label.category_id.in_(ids), effective_label()))
+        )
     if region:
         stmt = stmt.where(Post.source_id.in_(select(Source.id).where(Source.region == region)))
     return list(session.scalars(stmt))

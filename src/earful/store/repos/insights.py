@@ -199,3 +199,36 @@ def escalated_for_spike(session: Session, spike_id: int) -> Sequence[int]:
     return session.scalars(
         select(TriageItem.post_id).where(TriageItem.spike_id == spike_id).order_by(TriageItem.post_id)
     ).all()
+
+
+def posted_span(session: Session) -> tuple[datetime, datetime] | None:
+    """Return when the first and the last enriched original posts were posted, or None."""
+    row = session.execute(
+        select(func.min(Post.posted_at), func.max(Post.posted_at)).where(
+            Post.text.is_not(None), Post.duplicate_of.is_(None)
+        )
+    ).one()
+    return (row[0], row[1]) if row[0] is not None else None
+
+
+def surest_post(session: Session, category: str, since: datetime, until: datetime) -> int | None:
+    """Return the most urgent original post of `category` (any, for "") posted in [since, until), or None."""
+    stmt = (
+        select(Post.id)
+        .where(
+            Post.posted_at >= since,
+            Post.posted_at < until,
+            Post.duplicate_of.is_(None),
+            Post.text.is_not(None),
+        )
+        .order_by(Post.urgency.desc(), Post.id)
+        .limit(1)
+    )
+    if category:
+        ids = select(Category.id).where(
+            or_(Category.key == category, Category.key.startswith(category + "."))
+        )
+        stmt = stmt.where(
+            Post.id.in_(select(Label.post_id).where(Label.category_id.in_(ids), effective_label()))
+        )
+    return session.scalar(stmt)

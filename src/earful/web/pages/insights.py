@@ -67,8 +67,14 @@ def dashboard(
     charts: dict[str, str] = {}
     if found.total.posts:
         colours = trends.COLOURS
+        # Drawn near the size they show at (the timeline full width, the rest two to a row), so
+        # their text reads at its intended size rather than scaled up or down.
         charts["timeline"] = columns(
-            trends.bars(found.timeline, found.where, "time"), colours=colours, title="Posts over time"
+            trends.bars(found.timeline, found.where, "time"),
+            width=1000,
+            height=220,
+            colours=colours,
+            title="Posts over time",
         )
         for name, tallies, dimension in (
             ("categories", found.categories, "category"),
@@ -76,9 +82,17 @@ def dashboard(
             ("regions", found.regions[:15], "region"),
             ("sources", found.sources[:15], "source"),
         ):
-            charts[name] = hbars(trends.bars(tallies, found.where, dimension), colours=colours, title=name)
+            charts[name] = hbars(
+                trends.bars(tallies, found.where, dimension),
+                width=540,
+                label_chars=24,
+                colours=colours,
+                title=name,
+            )
         charts["share"] = hbars(
             trends.bars(found.categories, found.where, "category"),
+            width=540,
+            label_chars=24,
             share=True,
             colours=colours,
             title="complaint share by category",
@@ -93,6 +107,7 @@ def dashboard(
         "values": clean,
         "spikes": recent_spikes(db, since, until),
         "feed_link": trends.feed_link(found.where),
+        "newest": trends.newest_month(db) if not found.total.posts else None,
     }
     return render(request, "insights.html", context)
 
