@@ -44,6 +44,7 @@ bench: install
 	$(BIN)/python bench/feed_latency.py
 	$(BIN)/python bench/connectors_soak.py
 	$(BIN)/python bench/spikes.py
+	$(BIN)/python bench/report_render.py
 
 # Re-pin every dependency after editing pyproject.toml.
 lock: install

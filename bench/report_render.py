@@ -14,6 +14,8 @@ from __future__ import annotations
 import argparse
 import re
 import resource
+import shutil
+import subprocess
 import sys
 import time
 from datetime import UTC, datetime, timedelta
@@ -25,6 +27,15 @@ from earful.settings import Settings
 from earful.store.db import Database
 from earful.store.repos.feed import FeedFilter
 from feed_latency import DATA, SECRET, WORK, build
+
+
+def _pages(pdf: bytes) -> str:
+    """Return the PDF's page count as pdfinfo (poppler-utils) reads it, or "?" without pdfinfo."""
+    if not shutil.which("pdfinfo"):
+        return "?"
+    info = subprocess.run(["pdfinfo", "-"], input=pdf, capture_output=True, check=False).stdout.decode()
+    found = re.search(r"^Pages:\s+(\d+)", info, re.MULTILINE)
+    return found.group(1) if found else "?"
 
 
 def timed_report(db: Database, settings: Settings, since: datetime, until: datetime, label: str) -> None:
@@ -43,7 +54,7 @@ def timed_report(db: Database, settings: Settings, since: datetime, until: datet
     whole_start = time.perf_counter()
     made = make(db, settings, None, FeedFilter(), since, until)
     whole = time.perf_counter() - whole_start
-    pages = len(re.findall(rb"/Type\s*/Page(?!s)", pdf))
+    pages = _pages(pdf)
     print(f"{label}: {content.trends.total.posts:,} posts, report {made.id}")
     print(
         f"  gather {gathered - began:6.2f} s | html {html_done - gathered:5.2f} s"
