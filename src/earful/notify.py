@@ -6,6 +6,8 @@ the mail settings and one shape of webhook message.
 
 from __future__ import annotations
 
+import ipaddress
+import socket
 from collections.abc import Sequence
 from typing import Any
 
@@ -60,7 +62,7 @@ def slack_message(title: str, lines: Sequence[str], link: str) -> dict[str, Any]
     Post text is never put in a message: only counts, names and the link, so a stranger's words
     cannot format, mention or link anything in the team's chat.
     """
-    body = "\n".join(lines)
+    title, body = _plain(title), _plain("\n".join(lines))
     return {
         "text": f"{title}\n{body}\n{link}",
         "blocks": [
@@ -74,8 +76,34 @@ def slack_message(title: str, lines: Sequence[str], link: str) -> dict[str, Any]
     }
 
 
-def webhook(url: str, payload: dict[str, Any]) -> None:
-    """POST `payload` as JSON to `url`; raise DeliveryFailed on a network error or a non-2xx answer."""
+def _plain(text: str) -> str:
+    """Escape the three characters Slack-style markup acts on, so names cannot mention or link."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _refuse_private(url: str) -> None:
+    host = httpx.URL(url).host
+    try:
+        addresses = {info[4][0] for info in socket.getaddrinfo(host, None)}
+    except (socket.gaierror, UnicodeError):
+        raise DeliveryFailed(f"The webhook's host {host!r} could not be resolved.") from None
+    for address in addresses:
+        ip = ipaddress.ip_address(str(address).split("%")[0])
+        if ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_reserved or ip.is_multicast:
+            raise DeliveryFailed(
+                f"The webhook's host {host!r} is a private or local address; set "
+                "EARFUL_ALLOW_PRIVATE_ADDRESSES=true if your chat server is inside your network."
+            )
+
+
+def webhook(url: str, payload: dict[str, Any], *, allow_private: bool = False) -> None:
+    """POST `payload` as JSON to `url`; raise DeliveryFailed on a network error or a non-2xx answer.
+
+    A private or local address is refused unless `allow_private`: a rule's URL must not make Earful
+    probe the network it runs in (cloud metadata endpoints included).
+    """
+    if not allow_private:
+        _refuse_private(url)
     try:
         response = httpx.post(url, json=payload, timeout=WEBHOOK_TIMEOUT, follow_redirects=False)
     except httpx.HTTPError as exc:

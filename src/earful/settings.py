@@ -72,8 +72,8 @@ class Settings(BaseSettings):
     )
     allow_private_addresses: bool = Field(
         default=False,
-        description="Let live sources fetch from private and local network addresses (off: a feed's links "
-        "cannot make Earful fetch from inside your network).",
+        description="Let live sources fetch from, and alert webhooks post to, private and local network "
+        "addresses (off: a feed's links or a rule's URL cannot make Earful reach inside your network).",
     )
     credential_hosts: list[str] = Field(
         default=[],

@@ -8,10 +8,13 @@ import pytest
 from sqlalchemy import select, update
 
 from earful.contracts import Actor
+from earful.ingest.privacy import erase_author
 from earful.insights import alerts, watch
 from earful.insights.alerts import RuleInput
 from earful.kit.clock import utcnow
 from earful.kit.errors import EarfulError, Forbidden
+from earful.notify import slack_message
+from earful.pipeline.pseudonymise import author_key
 from earful.settings import Settings
 from earful.store.db import Database
 from earful.store.models import Alert, AlertRule, Post, Source
@@ -23,7 +26,14 @@ URGENT_TEXT = "a van hit me at the depot gate and my arm is bleeding"
 
 
 def _mail(settings: Settings, smtp: Inbox) -> Settings:
-    return settings.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": smtp.port, "time_zone": "UTC"})
+    return _local(settings).model_copy(
+        update={"smtp_host": "127.0.0.1", "smtp_port": smtp.port, "time_zone": "UTC"}
+    )
+
+
+def _local(settings: Settings) -> Settings:
+    """The test webhook server listens on 127.0.0.1, which a deployment must allow explicitly."""
+    return settings.model_copy(update={"allow_private_addresses": True})
 
 
 def burst(db: Database, now: datetime) -> None:
@@ -39,6 +49,7 @@ def burst(db: Database, now: datetime) -> None:
 def test_a_spike_reaches_a_slack_style_webhook_once_and_is_seen_to_subside(
     db: Database, settings: Settings, webhook: Hook
 ) -> None:
+    settings = _local(settings)
     now = utcnow()
     burst(db, now)
     ensure_taxonomy(db)
@@ -60,7 +71,7 @@ def test_a_spike_reaches_a_slack_style_webhook_once_and_is_seen_to_subside(
     (received,) = webhook.received
     assert received["path"] == "/hooks/alerts" and received["type"] == "application/json"
     message = received["json"]
-    assert message["text"].startswith("Spike: App & technology in Leeds")
+    assert message["text"].startswith("Spike: App &amp; technology in Leeds")  # Slack shows &amp; as &
     assert "30 posts in the hour" in message["text"]
     button = message["blocks"][-1]["elements"][0]
     assert button["url"].startswith(f"{settings.base_url}/feed?category=app&region=Leeds&since=")
@@ -119,6 +130,7 @@ def test_quiet_hours_hold_alerts_until_they_end(db: Database, settings: Settings
 
 
 def test_new_stories_and_silent_sources_are_alerted(db: Database, settings: Settings, webhook: Hook) -> None:
+    settings = _local(settings)
     now = utcnow()
     news = make_source(db, "rss/local_news", kind="rss")
     first, follow = posts_at(db, news, [now, now], "Drivers report app outage across the city")
@@ -136,9 +148,16 @@ def test_new_stories_and_silent_sources_are_alerted(db: Database, settings: Sett
     assert alerts.evaluate(db, settings, now) == 2
     assert alerts.deliver(db, settings, now) == 2
     texts = sorted(m["json"]["text"] for m in webhook.received)
-    assert texts[0].startswith("New story in the media: App outage hits couriers\n2 articles so far.")
+    assert texts[0].startswith(f"New story in the media (post {first})\n2 articles so far.")
+    assert "outage" not in texts[0]  # the headline is a stranger's text: not in the alert
     assert f"{settings.base_url}/posts/{first}" in texts[0]
     assert texts[1].startswith("Source silent: rss/local_news") and "Last error: timed out" in texts[1]
+
+
+def test_names_in_webhook_messages_cannot_mention_or_link() -> None:
+    message = slack_message("Spike: <!channel> & <https://evil.example|click>", ["a <b>"], "http://x/feed")
+    assert "<!channel>" not in message["text"] and "&lt;!channel&gt; &amp; &lt;https" in message["text"]
+    assert message["blocks"][1]["text"]["text"] == "a &lt;b&gt;"
 
 
 def test_a_failed_webhook_is_retried_without_emailing_twice(
@@ -172,3 +191,49 @@ def test_rules_are_checked_and_need_a_lead(db: Database) -> None:
         alerts.save_rule(db, LEAD, RuleInput("x", "urgency", ["a@example.org"], None, quiet_start=22))
     with pytest.raises(Forbidden):
         alerts.save_rule(db, Actor(None, "ana", "analyst"), RuleInput("x", "silent", ["a@example.org"], None))
+
+
+def test_erasing_a_person_takes_their_posts_off_alerts(db: Database, settings: Settings) -> None:
+    now = utcnow()
+    source = make_source(db)
+    (theirs,) = posts_at(
+        db, source, [now], URGENT_TEXT, urgency=0.9, author_key=author_key(settings.secret, "@ann")
+    )
+    (other,) = posts_at(db, source, [now], URGENT_TEXT, urgency=0.9)
+    alerts.save_rule(db, LEAD, RuleInput("Urgent", "urgency", ["a@example.org"], None, dedup_minutes=0))
+    assert alerts.evaluate(db, settings, now) == 2
+    erase_author(db, settings, Actor(None, "root", "admin"), "@ann", source.name)
+    with db.read() as session:
+        listed = sorted(session.scalars(select(Alert.post_ids)), key=len)
+    assert listed == [[], [other]] and theirs != other
+
+
+def test_a_webhook_inside_the_network_is_refused_unless_allowed(
+    db: Database, settings: Settings, webhook: Hook
+) -> None:
+    now = utcnow()
+    posts_at(db, make_source(db), [now], URGENT_TEXT, urgency=0.9)
+    alerts.save_rule(db, LEAD, RuleInput("Probe", "urgency", [], webhook.url))
+    alerts.evaluate(db, settings, now)
+    assert alerts.deliver(db, settings, now) == 0 and webhook.received == []
+    with db.read() as session:
+        alert = session.scalars(select(Alert)).one()
+    assert alert.status == "pending" and "EARFUL_ALLOW_PRIVATE_ADDRESSES" in (alert.error or "")
+
+
+def test_quiet_hours_follow_the_deployment_time_zone(db: Database, settings: Settings, smtp: Inbox) -> None:
+    mail = _mail(settings, smtp).model_copy(update={"time_zone": "America/New_York"})
+    night = datetime(2026, 12, 5, 3, 0, tzinfo=UTC)  # 22:00 in New York
+    (post_id,) = posts_at(db, make_source(db), [night], URGENT_TEXT, urgency=0.95)
+    with db.write() as session:
+        session.execute(update(Post).where(Post.id == post_id).values(captured_at=night))
+    rule_id = alerts.save_rule(
+        db, LEAD, RuleInput("NY nights", "urgency", ["ops@example.org"], None, quiet_start=21, quiet_end=7)
+    )
+    with db.write() as session:
+        session.execute(
+            update(AlertRule).where(AlertRule.id == rule_id).values(created_at=night - timedelta(hours=1))
+        )
+    assert alerts.evaluate(db, mail, night) == 1
+    assert alerts.deliver(db, mail, datetime(2026, 12, 5, 11, 59, tzinfo=UTC)) == 0  # 06:59 in New York
+    assert alerts.deliver(db, mail, datetime(2026, 12, 5, 12, 1, tzinfo=UTC)) == 1  # 07:01

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
+from sqlalchemy.exc import IntegrityError
 from weasyprint import HTML
 
 from earful.contracts import Actor
@@ -163,13 +164,13 @@ def test_the_weekly_digest_is_emailed_with_its_pdf_once(
 
 def test_the_digest_covers_the_seven_days_before_its_send_day(settings: Settings) -> None:
     zoned = settings.model_copy(update={"time_zone": "Europe/Madrid", "digest_weekday": 0, "digest_hour": 8})
-    send_at, since, until = reports.digest_window(
-        zoned, datetime(2026, 11, 11, 12, tzinfo=UTC)
-    )  # a Wednesday
-    assert (send_at.day, send_at.hour, since.day, until.day) == (9, 8, 2, 9)
-    assert until.utcoffset() == timedelta(hours=1)
+    wednesday = datetime(2026, 11, 11, 12, tzinfo=UTC)
+    send_at, since, until = reports.digest_window(zoned, wednesday)
+    # Madrid is UTC+1 in November: the week is 1 Nov 23:00 to 8 Nov 23:00 UTC, sent 9 Nov 07:00 UTC.
+    assert send_at == datetime(2026, 11, 9, 7, tzinfo=UTC)
+    assert (since, until) == (datetime(2026, 11, 1, 23, tzinfo=UTC), datetime(2026, 11, 8, 23, tzinfo=UTC))
     early = reports.digest_window(zoned, datetime(2026, 11, 9, 6, tzinfo=UTC))  # 07:00 Monday in Madrid
-    assert early[2].day == 2  # not sent yet this Monday: the latest digest is last week's
+    assert early[2] == datetime(2026, 11, 1, 23, tzinfo=UTC)  # not sent yet: the latest is last week's
 
 
 def test_erasing_a_quoted_person_withdraws_the_reports_that_quote_them(
@@ -187,3 +188,11 @@ def test_wilson_intervals() -> None:
     low, high = wilson(8, 10)
     assert (round(low, 3), round(high, 3)) == (0.490, 0.943)
     assert wilson(0, 0) == (0.0, 1.0)
+
+
+def test_a_week_has_one_digest_however_many_workers_make_it(db: Database, settings: Settings) -> None:
+    _world(db, settings)
+    reports.make(db, settings, None, FeedFilter(), *WEEK, kind="weekly")
+    with pytest.raises(IntegrityError):
+        reports.make(db, settings, None, FeedFilter(), *WEEK, kind="weekly")
+    reports.make(db, settings, None, FeedFilter(), *WEEK)  # on-demand reports of the same week are fine

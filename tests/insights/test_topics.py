@@ -14,8 +14,9 @@ from earful.kit.clock import utcnow
 from earful.kit.errors import Conflict, EarfulError, Forbidden
 from earful.settings import Settings
 from earful.store.db import Database
-from earful.store.models import Job
+from earful.store.models import Job, Topic
 from earful.store.repos import taxonomy as taxonomy_repo
+from earful.store.repos.erasure import delete_posts
 from tests.conftest import shared_data
 from tests.factories import label, make_source, posts_at
 
@@ -131,3 +132,16 @@ def test_accepting_a_topic_makes_a_new_taxonomy_version_and_requeues_its_posts(
     assert not any("declined at the pump again" in e for e in node.examples)  # no stranger's words copied
     assert set(made["fuel"]) <= {pid for chunk in queued for pid in chunk}
     assert {t.id: t for t in topics.views(db)}[topic_id].status == "accepted"
+
+
+def test_deleted_posts_leave_the_topics_that_listed_them(db: Database) -> None:
+    made = seed(db)
+    topics.run(db)
+    fuel = _fuel(db)
+    with db.write() as session:
+        delete_posts(session, made["fuel"][:10])
+    view = next(t for t in topics.views(db) if t.id == fuel)
+    assert not {pid for pid, _ in view.examples} & set(made["fuel"][:10])
+    with db.read() as session:
+        topic = session.get(Topic, fuel)
+        assert topic is not None and not set(topic.members) & set(made["fuel"][:10])

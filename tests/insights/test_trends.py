@@ -89,10 +89,17 @@ def test_every_bar_links_to_exactly_its_posts_in_the_feed(db: Database) -> None:
         + trends.bars(found.timeline, found.where, "time")
     )
     for bar in charts:
-        assert bar.href is not None
+        assert bar.href is not None, bar.label
         params = {k: v[0] for k, v in parse_qs(urlparse(bar.href).query).items()}
         where, _, _ = filter_from(params)
         assert count(db, where) == bar.total, bar.label
+
+
+def test_a_source_without_a_region_is_counted_but_not_linked(db: Database) -> None:
+    label(db, posts_at(db, make_source(db, "form", region=None), [START + timedelta(hours=2)]), "pay.tips")
+    found = _week(db)
+    (bar,) = [b for b in trends.bars(found.regions, found.where, "region") if b.label == "(no region)"]
+    assert bar.total == 1 and bar.href is None
 
 
 def test_filters_narrow_every_roll_up(db: Database) -> None:
@@ -102,3 +109,16 @@ def test_filters_narrow_every_roll_up(db: Database) -> None:
     assert {t.key: t.posts for t in found.subcategories} == {"app.gps_maps": 9, "app.crashes_login": 1}
     empty = trends.compute(db, FeedFilter(category="safety"), START, START + timedelta(days=7), "UTC")
     assert empty.total.posts == 0 and empty.categories == []
+
+
+def test_long_ranges_count_local_days_too(db: Database) -> None:
+    source = make_source(db, "r/nyc", region="New York")
+    # 10 Nov in New York (UTC-5): 10:00 local, and 23:30 local (04:30 UTC on the 11th).
+    posts_at(db, source, [datetime(2026, 11, 10, 15, tzinfo=UTC), datetime(2026, 11, 11, 4, 30, tzinfo=UTC)])
+    for days in (19, 60):  # counted by hour (then grouped), or by day in the database
+        until = datetime(2026, 11, 20, 5, tzinfo=UTC)
+        found = trends.compute(
+            db, FeedFilter(), until - timedelta(days=days), until, "America/New_York", "day"
+        )
+        counted = {t.start.strftime("%Y-%m-%d"): t.posts for t in found.timeline if t.posts and t.start}
+        assert counted == {"2026-11-10": 2}, (days, counted)

@@ -10,7 +10,7 @@ from sqlalchemy import update
 from earful.accounts.service import add_user, update_user
 from earful.contracts import Actor
 from earful.insights.report import build
-from earful.kit.clock import utcnow
+from earful.kit.clock import as_utc, utcnow
 from earful.kit.errors import Conflict, EarfulError, Forbidden
 from earful.settings import Settings
 from earful.store.db import Database
@@ -149,3 +149,29 @@ def test_only_the_owning_team_or_a_lead_acknowledges(db: Database, world: dict[s
     assert _item(db, world["tips"]).acknowledged_at is not None
     with pytest.raises(Conflict, match="already acknowledged"):
         acknowledge(db, LEAD, world["tips"])
+
+
+def test_an_escalation_stays_on_the_clock_while_investigated_until_it_is_closed(
+    db: Database, settings: Settings, world: dict[str, int]
+) -> None:
+    service.escalate(db, LEAD, world["hurt"])
+    service.set_status(db, LEAD, world["hurt"], "investigating")
+    start = _item(db, world["hurt"]).escalated_at
+    assert start is not None
+    assert sweep(db, settings, as_utc(start) + timedelta(minutes=61)).escalated_to_leadership == 1
+    with pytest.raises(EarfulError, match="outcome"):
+        service.set_status(db, LEAD, world["hurt"], "resolved")
+    service.set_status(db, LEAD, world["hurt"], "resolved", "Gate lights fixed")
+    assert _item(db, world["hurt"]).outcome == "Gate lights fixed"
+    service.escalate(db, LEAD, world["tips"])
+    service.set_status(db, LEAD, world["tips"], "dismissed", "Not ours: a bank delay")
+    now = utcnow()
+    report = build(
+        db, FeedFilter(), now - timedelta(days=1), now + timedelta(days=10), zone="UTC", base_url="x"
+    )
+    rows = {r.post_id: r for r in report.escalations}
+    assert (
+        rows[world["tips"]].resolve_sla == "dismissed"
+        and rows[world["tips"]].outcome == "Not ours: a bank delay"
+    )
+    assert sweep(db, settings, now + timedelta(days=5)).escalated_to_leadership == 0  # both closed

@@ -107,11 +107,28 @@ def test_leads_write_alert_rules_and_everyone_sees_them(
             "webhook_url": webhook.url,
             "quiet_start": "22",
             "quiet_end": "6",
+            "enabled": "on",
         },
     )
     assert saved.status_code == 303
     listed = client.get("/alerts").text
     assert "Safety" in listed and "threshold 0.7" in listed and "22:00–06:00" in listed
+    rule_id = re.search(r'<option value="(\d+)">Safety</option>', listed)
+    assert rule_id is not None
+    switched = client.post(  # the same rule saved with its box unticked: switched off
+        "/alerts",
+        data={
+            "csrf": csrf_of(listed),
+            "rule_id": rule_id.group(1),
+            "name": "Safety",
+            "kind": "urgency",
+            "threshold": "0.7",
+            "webhook_url": webhook.url,
+        },
+    )
+    assert switched.status_code == 303
+    listed = client.get("/alerts").text
+    assert "<td>off</td>" in listed
     client.post("/logout", data={"csrf": csrf_of(listed)})
     login(client, db, "vic", "viewer")
     seen = client.get("/alerts").text

@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
@@ -40,6 +40,7 @@ KINDS = {
 }
 LOOKBACK = timedelta(hours=24)  # how far back a new rule looks for things to alert on
 MAX_ATTEMPTS = 5
+SEND_LEASE = timedelta(minutes=15)  # a claim on an alert lapses after this, if its worker died
 POST_LINKS = 20
 
 
@@ -213,12 +214,12 @@ def _candidates(
             )
     elif rule.kind == "story":
         for post, articles in alerts_repo.new_stories(session, since, int(params.get("min_articles", 1))):
-            headline = " ".join((post.title or "a new story").split())[:140]
+            # Not the headline: it is a stranger's text, and alerts carry none (docs/privacy.md).
             found.append(
                 Candidate(
                     key="story",
                     subject=f"story:{post.id}",
-                    title=f"New story in the media: {headline}",
+                    title=f"New story in the media (post {post.id})",
                     lines=(f"{articles} article{'s' if articles != 1 else ''} so far.",),
                     link=f"{base}/posts/{post.id}",
                     post_ids=(post.id,),
@@ -259,7 +260,7 @@ def quiet_until(rule: AlertRule, now: datetime, zone: str) -> datetime | None:
     ends = local.replace(hour=end, minute=0, second=0, microsecond=0)
     if ends <= local:
         ends = (ends.replace(tzinfo=None) + timedelta(days=1)).replace(tzinfo=local.tzinfo)
-    return ends
+    return ends.astimezone(UTC)  # stored: SQLite keeps wall-clock time and drops the offset
 
 
 def evaluate(db: Database, settings: Settings, now: datetime | None = None) -> int:
@@ -322,7 +323,11 @@ def _send(settings: Settings, rule: AlertRule, alert: Alert, folded: int) -> dic
             state["email"] = exc.message
     if rule.webhook_url and state.get("webhook") != "sent":
         try:
-            webhook(rule.webhook_url, slack_message(alert.title, lines, alert.link))
+            webhook(
+                rule.webhook_url,
+                slack_message(alert.title, lines, alert.link),
+                allow_private=settings.allow_private_addresses,
+            )
             state["webhook"] = "sent"
         except DeliveryFailed as exc:
             state["webhook"] = exc.message
@@ -336,7 +341,10 @@ def deliver(db: Database, settings: Settings, now: datetime | None = None) -> in
         due = [(a.id, a.rule_id) for a in alerts_repo.due(session, now)]
     sent = 0
     for alert_id, rule_id in due:
-        with db.read() as session:
+        with db.write() as session:
+            # Several workers may look at once: only the one whose claim lands sends it.
+            if not alerts_repo.claim(session, alert_id, now, now + SEND_LEASE):
+                continue
             rule = alerts_repo.rule(session, rule_id) if rule_id else None
             alert = session.get(Alert, alert_id)
             if rule is None or alert is None:

@@ -321,7 +321,10 @@ def _escalation(
         resolve_due_at=resolve_due,
         resolved_at=resolved,
         acknowledge_sla=_sla(ack_due, acknowledged or resolved, now),
-        resolve_sla=_sla(resolve_due, resolved, now),
+        # A dismissed escalation was closed without a fix: neither met nor missed.
+        resolve_sla="dismissed"
+        if item.status == "dismissed" and resolved
+        else _sla(resolve_due, resolved, now),
         outcome=item.outcome,
         spike=as_view(spike, names) if spike else None,
         link=f"{base}/posts/{post.id}",

@@ -9,8 +9,10 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
+
+from sqlalchemy.exc import IntegrityError
 
 from earful.contracts import Actor
 from earful.insights import render
@@ -149,7 +151,8 @@ def digest_window(settings: Settings, now: datetime) -> tuple[datetime, datetime
         send_at -= timedelta(days=7)
     until = send_day.replace(tzinfo=None).replace(tzinfo=zone)
     since = (send_day.replace(tzinfo=None) - timedelta(days=7)).replace(tzinfo=zone)
-    return send_at, since, until
+    # In UTC: they are stored and compared, and SQLite keeps wall-clock time and drops the offset.
+    return send_at.astimezone(UTC), since.astimezone(UTC), until.astimezone(UTC)
 
 
 def weekly(db: Database, settings: Settings, now: datetime | None = None) -> int | None:
@@ -161,7 +164,10 @@ def weekly(db: Database, settings: Settings, now: datetime | None = None) -> int
             return None
         if not reports_repo.sources_before(session, until):
             return None  # a new deployment: nothing was being listened to that week
-    made = make(db, settings, None, FeedFilter(), since, until, kind="weekly")
+    try:
+        made = make(db, settings, None, FeedFilter(), since, until, kind="weekly")
+    except IntegrityError:
+        return None  # another worker made this week's digest meanwhile, and sends it
     if settings.leadership_emails:
         try:
             send(db, settings, made.id, list(settings.leadership_emails))

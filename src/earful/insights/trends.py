@@ -20,11 +20,12 @@ from earful.store.models import Source
 from earful.store.repos import insights as insights_repo
 from earful.store.repos import taxonomy as taxonomy_repo
 from earful.store.repos.feed import FeedFilter
-from earful.store.repos.insights import CubeRow
+from earful.store.repos.insights import HOURLY, CubeRow, Grain
 
 SENTIMENTS = ("complaint", "neutral", "positive")
 COLOURS = {"complaint": "#b03a48", "neutral": "#8c8c8c", "positive": "#3d9970", "unscored": "#cfcfcf"}
 GRAINS = ("hour", "day", "week")
+NO_REGION = "(no region)"
 HOURLY_SQL_DAYS = 31  # beyond this, the database counts UTC days rather than hours
 
 
@@ -79,10 +80,23 @@ def pick_grain(since: datetime, until: datetime) -> str:
     return "hour" if span <= timedelta(days=2) else "day" if span <= timedelta(days=62) else "week"
 
 
-def _parse_bucket(text: str) -> datetime:
+def offsets(since: datetime, until: datetime, zone: ZoneInfo) -> tuple[tuple[datetime, int], ...]:
+    """Return the zone's UTC offsets (minutes) over [since, until), each with the instant it starts."""
+    found: list[tuple[datetime, int]] = []
+    moment = since.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+    while moment < until:
+        minutes = int((moment.astimezone(zone).utcoffset() or timedelta()).total_seconds() // 60)
+        if not found or found[-1][1] != minutes:
+            found.append((moment, minutes))
+        moment += timedelta(hours=1)
+    return tuple(found)
+
+
+def _parse_bucket(text: str, zone: ZoneInfo) -> datetime:
+    """Return a bucket's start: an hour is UTC, a day is midnight in the deployment's zone."""
     if len(text) > 10:
         return datetime.strptime(text, "%Y-%m-%d %H").replace(tzinfo=UTC)
-    return datetime.strptime(text, "%Y-%m-%d").replace(tzinfo=UTC)
+    return datetime.strptime(text, "%Y-%m-%d").replace(tzinfo=zone)
 
 
 def _local_start(moment: datetime, grain: str, zone: ZoneInfo) -> datetime:
@@ -130,7 +144,10 @@ def compute(
     tz = ZoneInfo(zone)
     grain = grain if grain in GRAINS else pick_grain(since, until)
     where = replace(where, since=since, until=until)
-    sql_grain = "hour" if until - since <= timedelta(days=HOURLY_SQL_DAYS) else "day"
+    if until - since <= timedelta(days=HOURLY_SQL_DAYS):
+        sql_grain = HOURLY
+    else:
+        sql_grain = Grain("day", zone, offsets(since, until, tz))
     with db.read() as session:
         volume = insights_repo.volume(session, where, sql_grain)
         tops = insights_repo.by_category(session, where, sql_grain, "top")
@@ -145,7 +162,7 @@ def compute(
     by_source: dict[int, Tally] = {}
     for row in volume:
         total.add(row.sentiment, row.posts)
-        slot = index.get(_local_start(_parse_bucket(row.bucket), grain, tz))
+        slot = index.get(_local_start(_parse_bucket(row.bucket, tz), grain, tz))
         if slot is not None:
             slot.add(row.sentiment, row.posts)
         source = sources.get(row.source_id)
@@ -173,7 +190,7 @@ def compute(
 
 
 def _region(source: Source | None) -> str:
-    return (source.region if source else None) or "(no region)"
+    return (source.region if source else None) or NO_REGION
 
 
 def _by_key(rows: list[CubeRow], names: dict[str, str]) -> list[Tally]:
@@ -192,7 +209,7 @@ def feed_link(where: FeedFilter, **narrower: str | datetime | None) -> str:
         value = narrower[name] if name in narrower else getattr(where, name)
         if isinstance(value, datetime):
             value = value.astimezone(UTC).isoformat(timespec="seconds")
-        if value and not (name == "region" and value == "(no region)"):
+        if value and not (name == "region" and value == NO_REGION):
             params[name] = str(value)
     return "/feed?" + urlencode(params)
 
@@ -201,14 +218,17 @@ def bars(tallies: Iterable[Tally], where: FeedFilter, dimension: str, *, base: s
     """Return chart bars of tallies split by sentiment, each linking to its posts in the feed."""
     found = []
     for t in tallies:
+        href: str | None
         if dimension == "time":
             href = feed_link(where, since=t.start, until=t.end)
+        elif dimension == "region" and t.key == NO_REGION:
+            href = None  # the feed cannot narrow to sources without a region: no link beats a wrong one
         else:
             href = feed_link(where, **{dimension: t.key})
         parts = {
             s: float(t.by_sentiment.get(s, 0)) for s in (*SENTIMENTS, "unscored") if t.by_sentiment.get(s)
         }
-        found.append(Bar(t.name, parts or {"complaint": 0.0}, base + href))
+        found.append(Bar(t.name, parts or {"complaint": 0.0}, base + href if href else None))
     return found
 
 

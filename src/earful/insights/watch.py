@@ -10,6 +10,9 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy.orm import Session
 
 from earful.insights.spikes import HOURS_PER_WEEK, SpikeSettings, detect, expected
 from earful.kit.clock import as_utc, utcnow
@@ -19,6 +22,7 @@ from earful.store.models import Spike
 from earful.store.repos import insights as insights_repo
 from earful.store.repos import taxonomy as taxonomy_repo
 from earful.store.repos.feed import FeedFilter
+from earful.store.repos.insights import HOURLY
 
 SCAN_HOURS = 48  # hours at the end of each series examined on every scan
 ALL_POSTS = "All posts"
@@ -66,8 +70,8 @@ def hourly_series(db: Database, first: datetime, hours: int) -> dict[tuple[str, 
     where = FeedFilter(since=first, until=first + timedelta(hours=hours))
     with db.read() as session:
         regions = {s.id: s.region or "" for s in insights_repo.sources(session)}
-        rows = insights_repo.by_category(session, where, "hour", "top")
-        rows += insights_repo.volume(session, where, "hour")  # category "": every post once
+        rows = insights_repo.by_category(session, where, HOURLY, "top")
+        rows += insights_repo.volume(session, where, HOURLY)  # category "": every post once
     for row in rows:
         at = datetime.strptime(row.bucket, "%Y-%m-%d %H").replace(tzinfo=UTC)
         index = int((at - first).total_seconds() // 3600)
@@ -96,19 +100,19 @@ def scan(
             if sum(counts[-scan_hours:]) < config.min_volume:
                 continue
             for event in detect(counts, config, start=hours - scan_hours):
-                started = first + timedelta(hours=event.start)
-                before = {s.id for s in insights_repo.open_spikes(session)}
-                stored = insights_repo.save_spike(
-                    session,
-                    category=category,
-                    region=region,
-                    started_at=started,
-                    ended_at=first + timedelta(hours=event.end),
-                    observed=event.count,
-                    expected=round(event.expected, 2),
-                    score=round(event.score, 2),
-                )
-                if stored.id not in before and stored.subsided_at is None:
+                found = {
+                    "category": category,
+                    "region": region,
+                    "started_at": first + timedelta(hours=event.start),
+                    "ended_at": first + timedelta(hours=event.end),
+                    "observed": event.count,
+                    "expected": round(event.expected, 2),
+                    "score": round(event.score, 2),
+                }
+                if _extends(session, found, config.cooldown_hours):
+                    continue
+                stored = insights_repo.save_spike(session, **found)
+                if stored.subsided_at is None and stored.id not in new:
                     new.append(stored.id)
         last_complete = hours - 2  # the current hour is still filling
         for spike in insights_repo.open_spikes(session):
@@ -120,6 +124,27 @@ def scan(
             if baseline is None or (counts[last_complete] - baseline[0]) / baseline[1] < SUBSIDED_SCORE:
                 spike.subsided_at = now
     return new
+
+
+def _extends(session: Session, found: dict[str, Any], cooldown_hours: int) -> bool:
+    """Grow the stored spike this event continues, if any; return True when it did.
+
+    Detection looks at the last hours only, so a surge longer than that is seen to start later on
+    each scan: within the cooldown of a stored spike of the same series it is the same spike.
+    """
+    last = insights_repo.latest_spike(session, found["category"], found["region"])
+    if last is None:
+        return False
+    last_start, last_end = as_utc(last.started_at), as_utc(last.ended_at)
+    if last_start is None or last_end is None or found["started_at"] < last_start:
+        return False
+    if found["started_at"] - last_end > timedelta(hours=cooldown_hours):
+        return False
+    last.ended_at = max(last_end, found["ended_at"])
+    if found["score"] > last.score:
+        last.observed, last.expected, last.score = found["observed"], found["expected"], found["score"]
+    last.subsided_at = None  # it had not subsided after all
+    return True
 
 
 def as_view(spike: Spike, names: dict[str, str]) -> SpikeView:

@@ -37,14 +37,22 @@ def enqueue(
 
 
 def enqueue_once(
-    session: Session, settings: Settings, name: str, payload: dict[str, Any], *, delay_seconds: float = 0
+    session: Session,
+    settings: Settings,
+    name: str,
+    payload: dict[str, Any],
+    *,
+    delay_seconds: float = 0,
+    or_running: bool = False,
 ) -> int | None:
-    """Queue job `name` unless one is already waiting to run; return the new job's id, or None.
+    """Queue job `name` unless one is already waiting to run (or, with `or_running`, running);
+    return the new job's id, or None.
 
     For work that only needs doing once however many times it is asked for before it runs, such
-    as retraining after a burst of relabels.
+    as retraining after a burst of relabels; recurring work passes `or_running`, so that several
+    workers never run the same sweep side by side.
     """
-    if jobs_repo.waiting(session, name):
+    if jobs_repo.waiting(session, name, or_running):
         return None
     return enqueue(session, settings, name, payload, delay_seconds=delay_seconds)
 

@@ -209,11 +209,12 @@ def set_status(db: Database, actor: Actor, post_id: int, status: str, reason: st
         assert item is not None
         if status not in NEXT.get(item.status, set()):
             raise Conflict(f"A post that is {item.status} cannot become {status}.")
-        require_outcome(status, item.status, reason)
+        open_escalation = item.escalated_at is not None and item.resolved_at is None
         fields: dict[str, Any] = {"status": status, "reason": reason}
-        if item.status == "escalated" and status in ("resolved", "dismissed"):
-            # The escalation's outcome, kept for reports; the clock stops.
-            fields.update(outcome=reason, resolved_at=now if status == "resolved" else None)
+        if open_escalation and status in ("resolved", "dismissed"):
+            # Closing an escalation (even one being investigated) records its outcome; the clock stops.
+            require_outcome(reason)
+            fields.update(outcome=reason, resolved_at=now)
         if status == "investigating" and item.assignee_id is None:
             fields["assignee_id"] = actor.id
         if status == "new":

@@ -59,7 +59,9 @@ def sla_for(session: Session, post_id: int, defaults: Sla) -> Sla:
             )
     if len(found) > 1:
         found = found[1:]  # a category's own SLA wins over the default, even when it is looser
-    return Sla(min(s.acknowledge_hours for s in found), min(s.resolve_hours for s in found))
+    resolve = min(s.resolve_hours for s in found)
+    # Acknowledging cannot be due after resolving (a category may set only a short resolve time).
+    return Sla(min(resolve, *(s.acknowledge_hours for s in found)), resolve)
 
 
 def deadlines(session: Session, post_id: int, now: datetime, defaults: Sla) -> dict[str, datetime]:
@@ -119,57 +121,72 @@ def _due_points(item: TriageItem, share: float) -> list[tuple[str, datetime, dat
 
 
 def sweep(db: Database, settings: Settings, now: datetime | None = None) -> SweepResult:
-    """Remind teams of deadlines coming up and tell leadership of deadlines missed; return the counts."""
+    """Remind teams of deadlines coming up and tell leadership of deadlines missed; return the counts.
+
+    Each reminder and notice is claimed in the database before it is sent (a conditional update of
+    the item's `reminded_at` or `breached_at`), so two workers sweeping at once never send one twice.
+    """
     now = as_utc(now) or utcnow()
     base = settings.base_url.rstrip("/")
-    reminders: list[tuple[int, str, str | None, datetime, str]] = []
-    breaches: list[tuple[int, str, str, datetime]] = []
+    reminders: list[tuple[int, datetime | None, str, str | None, datetime, str]] = []
+    breaches: list[tuple[int, datetime | None, list[tuple[str, datetime]], str]] = []
     with db.read() as session:
         teams = {t.id: t for t in triage_repo.teams(session)}
         for item in triage_repo.escalated_open(session):
             team = teams.get(item.team_id) if item.team_id else None
             name = team.name if team else "no team"
-            contact = team.contact if team else None
             reminded, breached = as_utc(item.reminded_at), as_utc(item.breached_at)
-            for deadline, remind_at, due in _due_points(item, settings.sla_reminder_share):
-                if now > due:
-                    if breached is None or breached < due:
-                        breaches.append((item.post_id, deadline, name, due))
-                        breached = now
-                elif now >= remind_at and (reminded is None or reminded < remind_at):
-                    reminders.append((item.post_id, deadline, contact, due, name))
-                    reminded = now
-    for post_id, deadline, contact, due, team_name in reminders:
+            points = _due_points(item, settings.sla_reminder_share)
+            missed = [(d, due) for d, _, due in points if now > due and (breached is None or breached < due)]
+            if missed:
+                breaches.append((item.post_id, item.breached_at, missed, name))
+                continue
+            for deadline, remind_at, due in points:
+                if remind_at <= now <= due and (reminded is None or reminded < remind_at):
+                    reminders.append(
+                        (item.post_id, item.reminded_at, deadline, team.contact if team else None, due, name)
+                    )
+                    break
+    told = 0
+    for post_id, before, deadline, contact, due, team_name in reminders:
+        if not _claim(db, post_id, "reminded_at", before, now):
+            continue
         addresses = EMAIL.findall(contact or "")
-        sent = False
-        if addresses:
-            sent = _tell(
-                settings,
-                addresses,
-                f"Reminder: {deadline} escalated post {post_id} by {due:%d %b %H:%M} UTC",
-                f"Post {post_id}, escalated to {team_name}, is due to be {deadline}d by "
-                f"{due:%d %b %Y %H:%M} UTC.\nOpen it: {base}/posts/{post_id}\n",
-            )
-        _record(db, post_id, now, "sla_reminder", {"deadline": deadline, "emailed": sent}, reminded_at=now)
-    for post_id, deadline, owner, due in breaches:
-        sent = False
-        if settings.leadership_emails:
-            sent = _tell(
-                settings,
-                list(settings.leadership_emails),
-                f"Missed SLA: post {post_id} not {deadline}d by {owner}",
-                f"Post {post_id} was escalated to {owner} and was due to be {deadline}d by "
-                f"{due:%d %b %Y %H:%M} UTC. It has not been.\nOpen it: {base}/posts/{post_id}\n",
-            )
+        sent = bool(addresses) and _tell(
+            settings,
+            addresses,
+            f"Reminder: {deadline} escalated post {post_id} by {due:%d %b %H:%M} UTC",
+            f"Post {post_id}, escalated to {team_name}, is due to be {deadline}d by "
+            f"{due:%d %b %Y %H:%M} UTC.\nOpen it: {base}/posts/{post_id}\n",
+        )
+        _record(db, post_id, now, "sla_reminder", {"deadline": deadline, "emailed": sent})
+        told += 1
+    escalated = 0
+    for post_id, before, missed, owner in breaches:
+        if not _claim(db, post_id, "breached_at", before, now):
+            continue
+        what = " and ".join(f"{d}d by {due:%d %b %Y %H:%M} UTC" for d, due in missed)
+        sent = bool(settings.leadership_emails) and _tell(
+            settings,
+            list(settings.leadership_emails),
+            f"Missed SLA: post {post_id} not {' or '.join(d + 'd' for d, _ in missed)} by {owner}",
+            f"Post {post_id} was escalated to {owner} and was due to be {what}. It has not been.\n"
+            f"Open it: {base}/posts/{post_id}\n",
+        )
         _record(
             db,
             post_id,
             now,
             "sla_missed",
-            {"deadline": deadline, "team": owner, "leadership_emailed": sent},
-            breached_at=now,
+            {"deadline": ", ".join(d for d, _ in missed), "team": owner, "leadership_emailed": sent},
         )
-    return SweepResult(len(reminders), len(breaches))
+        escalated += 1
+    return SweepResult(told, escalated)
+
+
+def _claim(db: Database, post_id: int, field: str, before: datetime | None, now: datetime) -> bool:
+    with db.write() as session:
+        return triage_repo.claim_stamp(session, post_id, field, before, now)
 
 
 def _tell(settings: Settings, to: list[str], subject: str, body: str) -> bool:
@@ -181,16 +198,13 @@ def _tell(settings: Settings, to: list[str], subject: str, body: str) -> bool:
     return True
 
 
-def _record(
-    db: Database, post_id: int, now: datetime, action: str, detail: dict[str, object], **fields: datetime
-) -> None:
+def _record(db: Database, post_id: int, now: datetime, action: str, detail: dict[str, object]) -> None:
     with db.write() as session:
-        triage_repo.update_item(session, post_id, now, **fields)
         triage_repo.add_event(session, post_id, None, "sla", action, dict(detail), now)
         audit_repo.append(session, None, "sla", f"triage.{action}", f"post:{post_id}", dict(detail))
 
 
-def require_outcome(status: str, was: str, reason: str | None) -> None:
-    """Refuse to resolve an escalated post without saying what was done about it."""
-    if status == "resolved" and was == "escalated" and not reason:
+def require_outcome(reason: str | None) -> None:
+    """Refuse to close an escalation without saying what was done about it."""
+    if not reason:
         raise EarfulError("Say what was done (the outcome): it is recorded and shows in reports.")

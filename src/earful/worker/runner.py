@@ -46,7 +46,7 @@ def run_worker(db: Database, settings: Settings, stop: threading.Event, once: bo
         if due:
             with db.write() as session:
                 for name in due:
-                    enqueue_once(session, settings, name, {})
+                    enqueue_once(session, settings, name, {}, or_running=True)
                     next_run[name] = time.monotonic() + PERIODIC[name]
         schedule_due(db, settings)
         ran = drain(db, settings, limit=100)

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Float, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from earful.store.models.base import Base, BigId, Json, created_column, id_column
@@ -104,7 +105,17 @@ class Report(Base):
     """A leadership report as it was made: its range, filters, content and files, for the archive."""
 
     __tablename__ = "reports"
-    __table_args__ = (Index("ix_reports_created", "created_at"),)
+    __table_args__ = (
+        Index("ix_reports_created", "created_at"),
+        # One weekly digest per week, however many workers try to make it at once.
+        Index(
+            "uq_reports_weekly_until",
+            "until",
+            unique=True,
+            sqlite_where=sql_text("kind = 'weekly'"),
+            postgresql_where=sql_text("kind = 'weekly'"),
+        ),
+    )
 
     id: Mapped[int] = id_column()
     kind: Mapped[str] = mapped_column(String(20))  # weekly on-demand

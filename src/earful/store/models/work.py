@@ -82,7 +82,9 @@ class TriageItem(Base):
     acknowledged_at: Mapped[datetime | None] = mapped_column()
     reminded_at: Mapped[datetime | None] = mapped_column()
     breached_at: Mapped[datetime | None] = mapped_column()  # when leadership was told of a miss
-    resolved_at: Mapped[datetime | None] = mapped_column()
+    resolved_at: Mapped[datetime | None] = (
+        mapped_column()
+    )  # when the escalation closed (resolved or dismissed)
     outcome: Mapped[str | None] = mapped_column(Text)
     spike_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("spikes.id", ondelete="SET NULL"))
 

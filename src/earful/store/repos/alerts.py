@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from earful.store.models import Alert, AlertRule, Category, Label, Post, Source, Spike
@@ -78,20 +78,35 @@ def recent_keys(session: Session, rule_id: int, since: datetime) -> set[str]:
             select(Alert.key).where(
                 Alert.rule_id == rule_id,
                 Alert.created_at >= since,
-                Alert.status.in_(("pending", "held", "sent")),
+                Alert.status.in_(("pending", "held", "sending", "sent")),
             )
         )
     )
+
+
+# "sending": claimed by a worker; if it died mid-send, the claim lapses at deliver_after.
+WAITING = ("pending", "held", "sending")
 
 
 def due(session: Session, now: datetime, limit: int = 100) -> Sequence[Alert]:
     """Return alerts waiting to be delivered whose time has come, oldest first."""
     return session.scalars(
         select(Alert)
-        .where(Alert.status.in_(("pending", "held")), Alert.deliver_after <= now)
+        .where(Alert.status.in_(WAITING), Alert.deliver_after <= now)
         .order_by(Alert.id)
         .limit(limit)
     ).all()
+
+
+def claim(session: Session, alert_id: int, now: datetime, until: datetime) -> bool:
+    """Take the alert for sending until `until`, unless another worker has it; return True if taken."""
+    result = session.execute(
+        update(Alert)
+        .where(Alert.id == alert_id, Alert.status.in_(WAITING), Alert.deliver_after <= now)
+        .values(status="sending", deliver_after=until),
+        execution_options={"synchronize_session": False},
+    )
+    return int(getattr(result, "rowcount", 0) or 0) == 1
 
 
 def recent(session: Session, limit: int = 50, before_id: int | None = None) -> Sequence[Alert]:
@@ -200,3 +215,19 @@ def posts_in(
     if region:
         stmt = stmt.where(Post.source_id.in_(select(Source.id).where(Source.region == region)))
     return list(session.scalars(stmt))
+
+
+def forget_posts(session: Session, post_ids: Sequence[int]) -> int:
+    """Remove these posts from every alert's list of posts; return how many alerts changed."""
+    doomed = set(post_ids)
+    changed = 0
+    for alert_id, listed in session.execute(select(Alert.id, Alert.post_ids)):
+        if listed and doomed.intersection(listed):
+            session.execute(
+                update(Alert)
+                .where(Alert.id == alert_id)
+                .values(post_ids=[i for i in listed if i not in doomed]),
+                execution_options={"synchronize_session": False},
+            )
+            changed += 1
+    return changed

@@ -14,6 +14,8 @@ from sqlalchemy import delete, exists, select, update
 from sqlalchemy.orm import Session
 
 from earful.store.models import Label, ModelVersion, Post, Quarantined, SentimentLabel, Source
+from earful.store.repos import alerts as alerts_repo
+from earful.store.repos import topics as topics_repo
 from earful.store.repos.reports import withdraw_citing
 
 
@@ -42,6 +44,9 @@ def taught_models(session: Session, post_ids: Sequence[int]) -> bool:
 
 def delete_posts(session: Session, post_ids: Sequence[int]) -> int:
     """Delete these posts and, by cascade, everything derived from them; return how many went."""
+    # Alerts and emerging topics list post ids (never text): the erased ones are taken off the lists.
+    alerts_repo.forget_posts(session, post_ids)
+    topics_repo.forget_posts(session, post_ids)
     gone = 0
     for i in range(0, len(post_ids), 1000):
         chunk = post_ids[i : i + 1000]

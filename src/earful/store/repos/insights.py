@@ -32,15 +32,43 @@ class CubeRow:
     posts: int
 
 
-def _bucket(session: Session, grain: str) -> Any:
-    """Return the SQL expression of a post's UTC hour or day, as text that sorts in time order."""
+@dataclass(frozen=True, slots=True)
+class Grain:
+    """How posts are bucketed: by UTC hour, or by day of a time zone.
+
+    Days are counted in the zone's wall-clock time. PostgreSQL converts each post by the zone's
+    rules; SQLite has no time zones, so it is given the zone's offsets over the range counted:
+    `offsets` is ((from, minutes), ...), each offset applying from its instant to the next one.
+    """
+
+    unit: str  # "hour" or "day"
+    zone: str = "UTC"
+    offsets: tuple[tuple[datetime, int], ...] = ()
+
+
+HOURLY = Grain("hour")
+
+
+def _bucket(session: Session, grain: Grain) -> Any:
+    """Return the SQL expression of a post's UTC hour or local day, as text that sorts in time order."""
     if session.get_bind().dialect.name == "sqlite":
-        return func.strftime("%Y-%m-%d %H" if grain == "hour" else "%Y-%m-%d", Post.posted_at)
-    utc = func.timezone("UTC", Post.posted_at)
-    return func.to_char(utc, "YYYY-MM-DD HH24" if grain == "hour" else "YYYY-MM-DD")
+        if grain.unit == "hour":
+            return func.strftime("%Y-%m-%d %H", Post.posted_at)
+        if len(grain.offsets) <= 1:
+            minutes = grain.offsets[0][1] if grain.offsets else 0
+            return func.strftime("%Y-%m-%d", Post.posted_at, f"{minutes:+d} minutes")
+        until_change = [
+            (Post.posted_at < start, f"{minutes:+d} minutes")
+            for (_, minutes), (start, _) in zip(grain.offsets, grain.offsets[1:], strict=False)
+        ]
+        shift = case(*until_change, else_=f"{grain.offsets[-1][1]:+d} minutes")
+        return func.strftime("%Y-%m-%d", Post.posted_at, shift)
+    if grain.unit == "hour":
+        return func.to_char(func.timezone("UTC", Post.posted_at), "YYYY-MM-DD HH24")
+    return func.to_char(func.timezone(grain.zone, Post.posted_at), "YYYY-MM-DD")
 
 
-def volume(session: Session, where: FeedFilter, grain: str) -> list[CubeRow]:
+def volume(session: Session, where: FeedFilter, grain: Grain) -> list[CubeRow]:
     """Return original posts counted per bucket, source and sentiment."""
     bucket = _bucket(session, grain)
     stmt: Select[Any] = _filtered(session, where, (bucket, Post.source_id, Post.sentiment, func.count()))
@@ -48,7 +76,7 @@ def volume(session: Session, where: FeedFilter, grain: str) -> list[CubeRow]:
     return [CubeRow(b, s, t, "", int(n)) for b, s, t, n in session.execute(stmt)]
 
 
-def by_category(session: Session, where: FeedFilter, grain: str, level: str) -> list[CubeRow]:
+def by_category(session: Session, where: FeedFilter, grain: Grain, level: str) -> list[CubeRow]:
     """Return original posts counted per bucket, source, sentiment and category; `level` "sub"
     counts subcategories, "top" their parents (a post in two subcategories of one parent counts once)."""
     bucket = _bucket(session, grain)
@@ -112,6 +140,16 @@ def save_spike(session: Session, **fields: Any) -> Spike:
             setattr(found, name, fields[name])
     session.flush()
     return found
+
+
+def latest_spike(session: Session, category: str, region: str) -> Spike | None:
+    """Return the most recently started spike of this category and region."""
+    return session.scalars(
+        select(Spike)
+        .where(Spike.category == category, Spike.region == region)
+        .order_by(Spike.started_at.desc(), Spike.id.desc())
+        .limit(1)
+    ).first()
 
 
 def spikes_between(session: Session, since: datetime, until: datetime) -> Sequence[Spike]:

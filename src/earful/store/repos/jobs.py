@@ -24,9 +24,10 @@ def enqueue(
     return job
 
 
-def waiting(session: Session, name: str) -> bool:
-    """Return True when a job called `name` is queued and not yet running."""
-    found = session.scalar(select(Job.id).where(Job.name == name, Job.status == "queued").limit(1))
+def waiting(session: Session, name: str, or_running: bool = False) -> bool:
+    """Return True when a job called `name` is queued and not yet running (or, if asked, running)."""
+    states = ("queued", "running") if or_running else ("queued",)
+    found = session.scalar(select(Job.id).where(Job.name == name, Job.status.in_(states)).limit(1))
     return found is not None
 
 

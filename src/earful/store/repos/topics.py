@@ -23,14 +23,18 @@ def unfitted(
     (an analyst's label always fits), newest first, as (id, text, the parent of their surest weak
     label or None)."""
     parent = aliased(Category)
+    # Correlated (NOT EXISTS), so both engines check each recent post's own labels through the
+    # label index instead of building the set of every post that fits.
     fitted = (
-        select(Label.post_id)
+        select(Label.id)
         .join(Category, Category.id == Label.category_id)
         .where(
+            Label.post_id == Post.id,
             effective_label(),
             Category.key != CATCH_ALL,
             or_(Label.by == "analyst", Label.confidence >= confidence),
         )
+        .exists()
     )
     rows = session.execute(
         select(Post.id, Post.title, Post.text)
@@ -39,7 +43,7 @@ def unfitted(
             Post.posted_at < until,
             Post.duplicate_of.is_(None),
             Post.text.is_not(None),
-            Post.id.not_in(fitted),
+            ~fitted,
         )
         .order_by(Post.posted_at.desc(), Post.id.desc())
         .limit(limit)
@@ -90,3 +94,16 @@ def texts(session: Session, post_ids: Sequence[int]) -> dict[int, str]:
         pid: text or ""
         for pid, text in session.execute(select(Post.id, Post.text).where(Post.id.in_(post_ids)))
     }
+
+
+def forget_posts(session: Session, post_ids: Sequence[int]) -> int:
+    """Remove these posts from every topic's members and examples; return how many topics changed."""
+    doomed = set(post_ids)
+    changed = 0
+    for found in session.scalars(select(Topic)):
+        members = [i for i in found.members or [] if i not in doomed]
+        examples = [i for i in found.examples or [] if i not in doomed]
+        if len(members) != len(found.members or []) or len(examples) != len(found.examples or []):
+            found.members, found.examples = members, examples
+            changed += 1
+    return changed

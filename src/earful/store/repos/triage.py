@@ -252,12 +252,27 @@ def category_slas(session: Session) -> dict[str, dict[str, float]]:
 
 
 def escalated_open(session: Session) -> Sequence[TriageItem]:
-    """Return the escalated items still waiting for their team, oldest escalation first."""
+    """Return the escalations not yet closed (still escalated, or being investigated), oldest first."""
     return session.scalars(
         select(TriageItem)
-        .where(TriageItem.status == "escalated", TriageItem.escalated_at.is_not(None))
+        .where(
+            TriageItem.escalated_at.is_not(None),
+            TriageItem.resolved_at.is_(None),
+            TriageItem.status.not_in(("resolved", "dismissed")),
+        )
         .order_by(TriageItem.escalated_at, TriageItem.id)
     ).all()
+
+
+def claim_stamp(session: Session, post_id: int, field: str, before: datetime | None, now: datetime) -> bool:
+    """Set the item's `field` to `now` if it still holds `before`; return True when this call set it."""
+    column = getattr(TriageItem, field)
+    same = column.is_(None) if before is None else column == before
+    result = session.execute(
+        update(TriageItem).where(TriageItem.post_id == post_id, same).values({field: now}),
+        execution_options=NO_SYNC,
+    )
+    return int(getattr(result, "rowcount", 0) or 0) == 1
 
 
 def spike_exists(session: Session, spike_id: int) -> bool:

@@ -95,7 +95,7 @@ def save_rule(
             dedup_minutes=_minutes(values.get("dedup_minutes")),
             quiet_start=_int(values.get("quiet_start")),
             quiet_end=_int(values.get("quiet_end")),
-            enabled=values.get("enabled", "on") == "on",
+            enabled=values.get("enabled") == "on",  # an unticked box sends nothing
         )
         alerts.save_rule(db, account.actor, rule, _int(values.get("rule_id")))
     except EarfulError as exc:

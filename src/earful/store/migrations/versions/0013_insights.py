@@ -123,6 +123,14 @@ def upgrade() -> None:
         ),
     )
     op.create_index("ix_reports_created", "reports", ["created_at"])
+    op.create_index(
+        "uq_reports_weekly_until",
+        "reports",
+        ["until"],
+        unique=True,
+        sqlite_where=sa.text("kind = 'weekly'"),
+        postgresql_where=sa.text("kind = 'weekly'"),
+    )
     with op.batch_alter_table("categories") as batch:
         batch.add_column(sa.Column("sla", JSON, nullable=True))
     with op.batch_alter_table("triage_items") as batch:
@@ -160,6 +168,7 @@ def downgrade() -> None:
             batch.drop_column(name)
     with op.batch_alter_table("categories") as batch:
         batch.drop_column("sla")
+    op.drop_index("uq_reports_weekly_until", "reports")
     op.drop_index("ix_reports_created", "reports")
     op.drop_table("reports")
     op.drop_index("ix_alerts_rule_key", "alerts")
