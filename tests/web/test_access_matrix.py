@@ -84,6 +84,11 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     ("PUT", "/api/sources/{name}"): ADMIN,
     ("GET", "/api/taxonomy"): ALL,
     ("PUT", "/api/taxonomy"): LEADS,
+    ("GET", "/api/insights/trends"): ALL,
+    ("GET", "/api/insights/spikes"): ALL,
+    ("GET", "/api/reports"): ALL,
+    ("POST", "/api/reports"): TRIAGE,
+    ("GET", "/api/reports/{report_id}/files/{fmt}"): ALL,
 }
 
 

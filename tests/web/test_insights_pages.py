@@ -6,11 +6,15 @@ import re
 from datetime import timedelta
 
 from fastapi.testclient import TestClient
+from sqlalchemy import update
 
+from earful.contracts import Actor
 from earful.insights import topics, watch
 from earful.kit.clock import utcnow
 from earful.settings import Settings
 from earful.store.db import Database
+from earful.store.models import TriageItem
+from earful.triage.service import escalate, save_team
 from tests.factories import ensure_taxonomy, label, make_source, posts_at
 from tests.insights.test_alerts import burst
 from tests.insights.test_topics import seed as seed_topics
@@ -174,3 +178,24 @@ def test_admins_accept_an_emerging_topic_from_its_page(client: TestClient, db: D
     rejected = client.post(f"/insights/topics/{topic_id}/reject", data={"csrf": csrf_of(after)})
     assert rejected.status_code in (303, 409)  # 409 when that one was the fuel topic, already accepted
     assert "Fuel card declined" in client.get("/admin/taxonomy").text
+
+
+def test_a_team_queue_shows_each_escalation_next_deadline(client: TestClient, db: Database) -> None:
+    (hurt, tips) = posts_at(
+        db, make_source(db), [utcnow(), utcnow()], "hit by a van at the gate", urgency=0.8
+    )
+    label(db, [hurt], "safety.violence", "complaint")
+    label(db, [tips], "safety.violence", "complaint")
+    team = save_team(db, Actor(None, "root", "admin"), "Safety", "safety@example.org", ["safety"])
+    lead = Actor(None, "lee", "lead")
+    escalate(db, lead, hurt)
+    escalate(db, lead, tips)
+    with db.write() as session:  # the first was escalated two hours ago: its hour to acknowledge is gone
+        session.execute(
+            update(TriageItem)
+            .where(TriageItem.post_id == hurt)
+            .values(ack_due_at=utcnow() - timedelta(hours=1))
+        )
+    login(client, db, "lee", "lead")
+    queue = client.get(f"/teams/{team}/queue").text
+    assert queue.count("acknowledge by") == 2 and queue.count("(overdue)") == 1

@@ -52,6 +52,10 @@ class FeedPost:
     story_id: int | None = None
     story_articles: int = 0  # how many articles, from all outlets, report this post's story
     status: str = "new"
+    # An escalation's clock, for the queues: the next deadline still open, and whether it has passed.
+    due: str | None = None  # "acknowledge" or "resolve"
+    due_at: datetime | None = None
+    overdue: bool = False
     assignee: str | None = None
     flagged: bool = False
     locked_by: str | None = None  # who has the post open (a fresh lock only)
@@ -194,7 +198,20 @@ def _decorate(session: Session, rows: list[FeedRow], lock_fresh_after: datetime 
                 locked_by=names.get(row.locked_by) if locked and row.locked_by else None,
             )
         )
+        due = _next_deadline(row)
+        if due is not None:
+            items[-1] = replace(items[-1], due=due[0], due_at=due[1], overdue=utcnow() > due[1])
     return items
+
+
+def _next_deadline(row: FeedRow) -> tuple[str, datetime] | None:
+    """Return an open escalation's next deadline (which, and when), or None."""
+    ack_due, acknowledged, resolve_due, closed = (as_utc(d) for d in row.deadlines)
+    if closed is not None or row.status in ("resolved", "dismissed"):
+        return None
+    if ack_due is not None and acknowledged is None:
+        return "acknowledge", ack_due
+    return ("resolve", resolve_due) if resolve_due is not None else None
 
 
 @dataclass(frozen=True, slots=True)

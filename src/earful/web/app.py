@@ -20,6 +20,7 @@ from earful.kit.errors import EarfulError
 from earful.settings import Settings
 from earful.store.db import Database
 from earful.web import guard
+from earful.web.api import insights as api_insights
 from earful.web.api import intake as api_intake
 from earful.web.api import posts as api_posts
 from earful.web.api import sources as api_sources
@@ -120,5 +121,6 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
     app.include_router(api_intake.router)
     app.include_router(api_sources.router)
     app.include_router(api_taxonomy.router)
+    app.include_router(api_insights.router)
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
     return app

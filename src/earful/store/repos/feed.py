@@ -51,6 +51,8 @@ class FeedRow:
     flagged: bool
     locked_by: int | None
     locked_at: datetime | None
+    # An open escalation's deadlines: (acknowledge by, acknowledged at, resolve by, closed at).
+    deadlines: tuple[datetime | None, ...] = (None, None, None, None)
 
 
 def _filtered(
@@ -176,6 +178,10 @@ ROW_COLUMNS = (
     TriageItem.flagged,
     TriageItem.locked_by,
     TriageItem.locked_at,
+    TriageItem.ack_due_at,
+    TriageItem.acknowledged_at,
+    TriageItem.resolve_due_at,
+    TriageItem.resolved_at,
 )
 
 
@@ -218,11 +224,24 @@ def page(
     return _rows(session.execute(stmt.limit(limit)))
 
 
+def _row(post: Post, source: Source, copies: Any, triage: Sequence[Any]) -> FeedRow:
+    status, assignee, team, flagged, locker, locked, *deadlines = triage
+    return FeedRow(
+        post,
+        source,
+        int(copies),
+        status or "new",
+        assignee,
+        team,
+        bool(flagged),
+        locker,
+        locked,
+        tuple(deadlines),
+    )
+
+
 def _rows(rows: Any) -> list[FeedRow]:
-    return [
-        FeedRow(post, source, int(copies), status or "new", assignee, team, bool(flagged), locker, locked)
-        for post, source, copies, status, assignee, team, flagged, locker, locked in rows
-    ]
+    return [_row(post, source, copies, triage) for post, source, copies, *triage in rows]
 
 
 def first_pending_id(session: Session, after_id: int, captured_since: datetime) -> int | None:
@@ -266,10 +285,4 @@ def rows_for(session: Session, posts: Sequence[Post]) -> list[FeedRow]:
         .where(Post.id.in_(ids))
     )
     extra = {row[0]: row[1:] for row in session.execute(stmt)}
-    found = []
-    for post in posts:
-        source, copies, status, assignee, team, flagged, locker, locked = extra[post.id]
-        found.append(
-            FeedRow(post, source, int(copies), status or "new", assignee, team, bool(flagged), locker, locked)
-        )
-    return found
+    return [_row(post, extra[post.id][0], extra[post.id][1], extra[post.id][2:]) for post in posts]
