@@ -82,14 +82,17 @@ def _plain(text: str) -> str:
 
 
 def _refuse_private(url: str) -> None:
-    host = httpx.URL(url).host
+    try:
+        host = httpx.URL(url).host
+    except (httpx.InvalidURL, ValueError) as exc:
+        raise DeliveryFailed(f"The webhook URL is not a web address: {exc}") from None
     try:
         addresses = {info[4][0] for info in socket.getaddrinfo(host, None)}
     except (socket.gaierror, UnicodeError):
         raise DeliveryFailed(f"The webhook's host {host!r} could not be resolved.") from None
     for address in addresses:
         ip = ipaddress.ip_address(str(address).split("%")[0])
-        if ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_reserved or ip.is_multicast:
+        if not ip.is_global:  # private, loopback, link-local, shared (CGNAT), reserved, multicast
             raise DeliveryFailed(
                 f"The webhook's host {host!r} is a private or local address; set "
                 "EARFUL_ALLOW_PRIVATE_ADDRESSES=true if your chat server is inside your network."
@@ -106,7 +109,7 @@ def webhook(url: str, payload: dict[str, Any], *, allow_private: bool = False) -
         _refuse_private(url)
     try:
         response = httpx.post(url, json=payload, timeout=WEBHOOK_TIMEOUT, follow_redirects=False)
-    except httpx.HTTPError as exc:
+    except (httpx.HTTPError, httpx.InvalidURL, ValueError) as exc:
         raise DeliveryFailed(f"The webhook could not be reached: {exc}") from exc
     if not 200 <= response.status_code < 300:
         raise DeliveryFailed(f"The webhook answered {response.status_code}.")

@@ -237,3 +237,23 @@ def test_quiet_hours_follow_the_deployment_time_zone(db: Database, settings: Set
     assert alerts.evaluate(db, mail, night) == 1
     assert alerts.deliver(db, mail, datetime(2026, 12, 5, 11, 59, tzinfo=UTC)) == 0  # 06:59 in New York
     assert alerts.deliver(db, mail, datetime(2026, 12, 5, 12, 1, tzinfo=UTC)) == 1  # 07:01
+
+
+def test_an_unexpected_error_while_sending_leaves_the_alert_to_retry_not_stuck(
+    db: Database, settings: Settings, webhook: Hook, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    now = utcnow()
+    posts_at(db, make_source(db), [now], URGENT_TEXT, urgency=0.9)
+    alerts.save_rule(db, LEAD, RuleInput("Hook", "urgency", [], webhook.url))
+    with pytest.raises(EarfulError, match="web address"):
+        alerts.save_rule(db, LEAD, RuleInput("Bad", "urgency", [], "https://hooks.example.com:443x/T0"))
+    alerts.evaluate(db, settings, now)
+
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("the network library fell over")
+
+    monkeypatch.setattr(alerts, "webhook", broken)
+    assert alerts.deliver(db, settings, now) == 0
+    with db.read() as session:
+        alert = session.scalars(select(Alert)).one()
+    assert alert.status == "pending" and alert.attempts == 1 and "fell over" in (alert.error or "")

@@ -32,3 +32,21 @@ def test_a_three_day_surge_is_one_spike_that_subsides_when_it_ends(db: Database,
     watch.scan(db, settings, SURGE_START + timedelta(hours=76))  # three quiet hours after the surge
     with db.read() as session:
         assert session.scalar(select(func.count()).select_from(Spike).where(Spike.subsided_at.is_(None))) == 0
+
+
+def test_an_earlier_spike_sliding_out_of_the_scan_window_is_not_stored_again(
+    db: Database, settings: Settings
+) -> None:
+    source = make_source(db, region="Leeds")
+    quiet = [SURGE_START - timedelta(hours=h, minutes=20) for h in range(1, 29 * 24)]
+    first = [SURGE_START + timedelta(hours=h, minutes=m) for h in range(3) for m in range(0, 60, 3)]
+    second = [SURGE_START + timedelta(hours=20 + h, minutes=m) for h in range(2) for m in range(0, 60, 3)]
+    label(db, posts_at(db, source, quiet + first + second, "scanner broken"), "app.scanning", "complaint")
+    for hour in (22, 48, 49, 50, 51):  # the first spike's hours leave the 48-hour window one by one
+        watch.scan(db, settings, SURGE_START + timedelta(hours=hour, minutes=30))
+    with db.read() as session:
+        starts = sorted(
+            s.started_at.replace(tzinfo=UTC)
+            for s in session.scalars(select(Spike).where(Spike.category == "app", Spike.region == ""))
+        )
+    assert starts == [SURGE_START, SURGE_START + timedelta(hours=20)]

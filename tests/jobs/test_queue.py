@@ -6,9 +6,9 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
 
-from earful.jobs.queue import drain, enqueue, recover_stale, run_one
+from earful.jobs.queue import drain, enqueue, enqueue_once, recover_stale, run_one
 from earful.jobs.registry import JobContext, job
 from earful.kit.clock import as_utc, utcnow
 from earful.settings import Settings
@@ -115,3 +115,22 @@ def test_jobs_left_running_by_a_dead_worker_are_queued_again(db: Database, setti
     assert recover_stale(db, minutes=15) == 1
     assert drain(db, settings) == 1
     assert _jobs(db)[0].status == "done"
+
+
+def test_a_recurring_job_is_not_queued_beside_a_running_one_unless_its_worker_died(
+    db: Database, settings: Settings
+) -> None:
+    with db.write() as session:
+        first = enqueue_once(session, settings, "insights.alerts", {}, or_running=True)
+    with db.write() as session:
+        session.execute(
+            update(Job).where(Job.id == first).values(status="running", locked_by="w1", locked_at=utcnow())
+        )
+    with db.write() as session:
+        assert enqueue_once(session, settings, "insights.alerts", {}, or_running=True) is None
+        assert enqueue_once(session, settings, "insights.alerts", {}) is not None  # retrain-style: queued
+    with db.write() as session:  # the running one's worker died 20 minutes ago
+        session.execute(delete(Job).where(Job.status == "queued"))
+        session.execute(update(Job).where(Job.id == first).values(locked_at=utcnow() - timedelta(minutes=20)))
+    with db.write() as session:
+        assert enqueue_once(session, settings, "insights.alerts", {}, or_running=True) is not None

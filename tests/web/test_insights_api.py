@@ -54,3 +54,15 @@ def test_make_and_fetch_a_report_over_the_api(client: TestClient, db: Database) 
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     listed = client.get("/api/reports", headers=viewer).json()
     assert [r["id"] for r in listed] == [report["id"]]
+
+
+def test_the_api_refuses_odd_dates_and_says_why(client: TestClient, db: Database) -> None:
+    auth = _bearer(db, "analyst")
+    for query in ("until=0001-01-02", "since=9999-12-30&until=9999-12-31T23:30"):
+        refused = client.get(f"/api/insights/trends?{query}", headers=auth)
+        assert refused.status_code == 400 and "between the years 2000 and 2100" in refused.json()["detail"]
+    assert client.post("/api/reports", json={"since": "", "until": ""}, headers=auth).status_code == 422
+    long = client.get("/api/insights/trends?range=90d&grain=hour", headers=auth).json()
+    assert long["grain"] == "day"  # hours are not counted over months
+    made = client.post("/api/reports", json={"since": "2026-11-01", "until": "2026-11-08"}, headers=auth)
+    assert made.status_code == 201 and made.json()["since"] == "2026-11-01T00:00:00Z"

@@ -19,6 +19,8 @@ from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
+import httpx
+
 from earful.contracts import Actor
 from earful.insights.policies import can_manage_alerts
 from earful.kit.clock import as_utc, utcnow
@@ -62,6 +64,14 @@ class RuleInput:
     enabled: bool = True
 
 
+def _is_web_address(url: str) -> bool:
+    try:
+        parsed = httpx.URL(url)
+    except (httpx.InvalidURL, ValueError):
+        return False
+    return parsed.scheme in ("http", "https") and bool(parsed.host)
+
+
 def _check(rule: RuleInput, known_categories: set[str]) -> dict[str, Any]:
     if not rule.name.strip():
         raise EarfulError("Give the rule a name.")
@@ -72,8 +82,8 @@ def _check(rule: RuleInput, known_categories: set[str]) -> dict[str, Any]:
     bad = [a for a in rule.emails if not re.fullmatch(r"[^@\s,<>]+@[^@\s,<>]+", a)]
     if bad:
         raise EarfulError(f"These are not email addresses: {', '.join(bad)}.")
-    if rule.webhook_url and not re.match(r"https?://[^\s/]+", rule.webhook_url):
-        raise EarfulError("The webhook URL must start with https:// (or http:// inside your network).")
+    if rule.webhook_url and not _is_web_address(rule.webhook_url):
+        raise EarfulError("The webhook URL must be a web address starting with https:// (or http://).")
     if rule.category and rule.category not in known_categories:
         raise EarfulError(f"There is no category {rule.category!r} in the taxonomy in use.")
     if rule.kind == "spike" and rule.category and "." in rule.category:
@@ -351,13 +361,18 @@ def deliver(db: Database, settings: Settings, now: datetime | None = None) -> in
                 continue
             folded = alerts_repo.folded_since(session, rule.id, alert.key, as_utc(alert.created_at) or now)
             session.expunge_all()
-        state = _send(settings, rule, alert, folded)
+        crash = None
+        try:
+            state = _send(settings, rule, alert, folded)
+        except Exception as exc:
+            log.exception("alert %s could not be sent", alert_id)
+            crash, state = f"{type(exc).__name__}: {exc}", dict(alert.channels or {})
         channels = [
             c
             for c in ("email", "webhook")
             if (c == "email" and rule.emails) or (c == "webhook" and rule.webhook_url)
         ]
-        ok = all(state.get(c) == "sent" for c in channels)
+        ok = crash is None and bool(channels) and all(state.get(c) == "sent" for c in channels)
         with db.write() as session:
             row = session.get(Alert, alert_id)
             if row is None:
@@ -368,7 +383,9 @@ def deliver(db: Database, settings: Settings, now: datetime | None = None) -> in
                 row.status, row.sent_at, row.error = "sent", now, None
                 sent += 1
             else:
-                row.error = "; ".join(f"{c}: {state.get(c)}" for c in channels if state.get(c) != "sent")
+                row.error = crash or "; ".join(
+                    f"{c}: {state.get(c)}" for c in channels if state.get(c) != "sent"
+                )
                 if row.attempts >= MAX_ATTEMPTS:
                     row.status = "failed"
                     log.warning("alert %s failed for good: %s", alert_id, row.error)

@@ -147,6 +147,7 @@ def compute(
     if until - since <= timedelta(days=HOURLY_SQL_DAYS):
         sql_grain = HOURLY
     else:
+        grain = "day" if grain == "hour" else grain  # the database counts days over long ranges
         sql_grain = Grain("day", zone, offsets(since, until, tz))
     with db.read() as session:
         volume = insights_repo.volume(session, where, sql_grain)

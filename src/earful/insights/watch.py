@@ -132,14 +132,13 @@ def _extends(session: Session, found: dict[str, Any], cooldown_hours: int) -> bo
     Detection looks at the last hours only, so a surge longer than that is seen to start later on
     each scan: within the cooldown of a stored spike of the same series it is the same spike.
     """
-    last = insights_repo.latest_spike(session, found["category"], found["region"])
+    slack = timedelta(hours=cooldown_hours)
+    last = insights_repo.spike_covering(
+        session, found["category"], found["region"], found["started_at"], slack
+    )
     if last is None:
         return False
-    last_start, last_end = as_utc(last.started_at), as_utc(last.ended_at)
-    if last_start is None or last_end is None or found["started_at"] < last_start:
-        return False
-    if found["started_at"] - last_end > timedelta(hours=cooldown_hours):
-        return False
+    last_end = as_utc(last.ended_at) or found["ended_at"]
     last.ended_at = max(last_end, found["ended_at"])
     if found["score"] > last.score:
         last.observed, last.expected, last.score = found["observed"], found["expected"], found["score"]

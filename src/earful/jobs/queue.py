@@ -21,6 +21,10 @@ from earful.store.repos import jobs as jobs_repo
 log = logging.getLogger(__name__)
 
 
+# A job running longer than this is taken to belong to a worker that died.
+STALE_MINUTES = 15
+
+
 def enqueue(
     session: Session, settings: Settings, name: str, payload: dict[str, Any], *, delay_seconds: float = 0
 ) -> int:
@@ -52,7 +56,8 @@ def enqueue_once(
     as retraining after a burst of relabels; recurring work passes `or_running`, so that several
     workers never run the same sweep side by side.
     """
-    if jobs_repo.waiting(session, name, or_running):
+    running_since = utcnow() - timedelta(minutes=STALE_MINUTES) if or_running else None
+    if jobs_repo.waiting(session, name, running_since):
         return None
     return enqueue(session, settings, name, payload, delay_seconds=delay_seconds)
 
@@ -108,7 +113,7 @@ def drain(db: Database, settings: Settings, limit: int | None = None) -> int:
     return ran
 
 
-def recover_stale(db: Database, minutes: int = 15) -> int:
+def recover_stale(db: Database, minutes: int = STALE_MINUTES) -> int:
     """Queue again the jobs a crashed worker left running for longer than `minutes`."""
     with db.write() as session:
         return jobs_repo.release_stale(session, utcnow() - timedelta(minutes=minutes))

@@ -40,9 +40,12 @@ def _date(value: str, name: str) -> datetime | None:
     if not value:
         return None
     try:
-        return as_utc(datetime.fromisoformat(value))
+        found = as_utc(datetime.fromisoformat(value))
     except ValueError:
         raise EarfulError(f"{name} must be a date like 2026-11-01.") from None
+    if found is None or not 2000 <= found.year <= 2100:
+        raise EarfulError(f"{name} must be a date between the years 2000 and 2100.")
+    return found
 
 
 def filter_from(params: dict[str, str]) -> tuple[FeedFilter, str, dict[str, str]]:

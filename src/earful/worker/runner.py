@@ -40,6 +40,8 @@ def run_worker(db: Database, settings: Settings, stop: threading.Event, once: bo
     next_run = dict.fromkeys(PERIODIC, 0.0)
     while not stop.is_set():
         if time.monotonic() >= next_health:
+            # A worker that died mid-job (restarted, or gone for good) must not hold its jobs forever.
+            recover_stale(db)
             alert_silent(db)
             next_health = time.monotonic() + HEALTH_EVERY_SECONDS
         due = [name for name, at in next_run.items() if time.monotonic() >= at]

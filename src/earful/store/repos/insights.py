@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Select, case, func, or_, select
@@ -142,11 +142,19 @@ def save_spike(session: Session, **fields: Any) -> Spike:
     return found
 
 
-def latest_spike(session: Session, category: str, region: str) -> Spike | None:
-    """Return the most recently started spike of this category and region."""
+def spike_covering(
+    session: Session, category: str, region: str, at: datetime, slack: timedelta
+) -> Spike | None:
+    """Return the spike of this category and region that started by `at` and ended no more than
+    `slack` before it (the latest such), or None."""
     return session.scalars(
         select(Spike)
-        .where(Spike.category == category, Spike.region == region)
+        .where(
+            Spike.category == category,
+            Spike.region == region,
+            Spike.started_at <= at,
+            Spike.ended_at >= at - slack,
+        )
         .order_by(Spike.started_at.desc(), Spike.id.desc())
         .limit(1)
     ).first()

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from earful.store.models import Job
@@ -24,10 +24,13 @@ def enqueue(
     return job
 
 
-def waiting(session: Session, name: str, or_running: bool = False) -> bool:
-    """Return True when a job called `name` is queued and not yet running (or, if asked, running)."""
-    states = ("queued", "running") if or_running else ("queued",)
-    found = session.scalar(select(Job.id).where(Job.name == name, Job.status.in_(states)).limit(1))
+def waiting(session: Session, name: str, running_since: datetime | None = None) -> bool:
+    """Return True when a job called `name` is queued and not yet running, or (given `running_since`)
+    running under a lock taken since then (an older lock is a dead worker's)."""
+    state = Job.status == "queued"
+    if running_since is not None:
+        state = or_(state, and_(Job.status == "running", Job.locked_at >= running_since))
+    found = session.scalar(select(Job.id).where(Job.name == name, state).limit(1))
     return found is not None
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -13,7 +13,7 @@ from earful.accounts.service import Account
 from earful.insights import reports, trends
 from earful.insights.policies import can_make_reports, can_see_insights
 from earful.insights.watch import recent as recent_spikes
-from earful.kit.clock import utcnow
+from earful.kit.clock import as_utc, utcnow
 from earful.settings import Settings
 from earful.store.db import Database
 from earful.web import guard
@@ -154,8 +154,8 @@ class ReportRead(BaseModel):
 class ReportCreate(BaseModel):
     """An on-demand report: a range of dates and optional filters."""
 
-    since: str = Field(description="First day, YYYY-MM-DD (UTC), included.")
-    until: str = Field(description="Day after the last, YYYY-MM-DD (UTC).")
+    since: date = Field(description="First day, YYYY-MM-DD (UTC), included.")
+    until: date = Field(description="Day after the last, YYYY-MM-DD (UTC).")
     category: str | None = None
     region: str | None = None
     source: str | None = None
@@ -168,10 +168,10 @@ def _report(r: Any) -> ReportRead:
         id=r.id,
         kind=r.kind,
         title=r.title,
-        since=r.since,
-        until=r.until,
+        since=as_utc(r.since),
+        until=as_utc(r.until),
         filters=dict(r.filters or {}),
-        created_at=r.created_at,
+        created_at=as_utc(r.created_at),
         emailed_to=list(r.emailed_to or []),
         withdrawn=r.withdrawn,
         files=files,
@@ -195,7 +195,7 @@ def make_report(
     account: Account = Depends(maker),
 ) -> ReportRead:
     """Make and archive a report of the range and filters; its files are then at `files`."""
-    params = {k: v for k, v in body.model_dump().items() if isinstance(v, str) and k != "title"}
+    params = {k: str(v) for k, v in body.model_dump().items() if v is not None and k != "title"}
     where, _, _ = filter_from(params)
     since, until, _ = window(params, utcnow())
     made = reports.make(db, settings, account.actor, where, since, until, title=body.title)
