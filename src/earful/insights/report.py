@@ -204,8 +204,9 @@ def build(
     with db.read() as session:
         names = taxonomy_repo.display_names(session)
         sources = {s.name: s for s in insights_repo.sources(session)}
+        chosen = insights_repo.examples(session, found.where, [i.key for i in issues], EXAMPLES)
         for issue in issues:
-            for post in insights_repo.examples(session, found.where, issue.key, EXAMPLES):
+            for post in chosen.get(issue.key, []):
                 origin = next((s.name for s in sources.values() if s.id == post.source_id), "")
                 issue.examples.append(
                     Example(

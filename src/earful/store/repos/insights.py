@@ -101,26 +101,40 @@ def sources(session: Session) -> Sequence[Source]:
     return session.scalars(select(Source).order_by(Source.name)).all()
 
 
-def examples(session: Session, where: FeedFilter, category: str, limit: int) -> list[Post]:
-    """Return up to `limit` original posts the classifier is surest belong to `category` (a parent
-    or subcategory key), complaints first."""
-    ids = select(Category.id).where(
-        or_(Category.key == category, Category.key.startswith(category + ".", autoescape=True))
-    )
-    sure = func.max(Label.confidence)
-    # Grouped by the post's primary key, so its own columns may be read as they are.
+def examples(session: Session, where: FeedFilter, keys: Sequence[str], limit: int) -> dict[str, list[Post]]:
+    """Return, for each subcategory key, up to `limit` original posts the classifier is surest
+    belong to it, complaints first.
+
+    One pass ranks every key's posts with a window function: a short range then reads only its own
+    posts, where a query per key would walk each category's labels across all time.
+    """
+    names = dict(session.execute(select(Category.id, Category.key).where(Category.key.in_(list(keys)))).all())
+    if not names:
+        return {}
     complaint = case((Post.sentiment == "complaint", 1), else_=0)
-    stmt: Select[Any] = _filtered(session, where, (Post.id,))
-    stmt = (
-        stmt.join(Label, Label.post_id == Post.id)
-        .where(Label.category_id.in_(ids), effective_label())
-        .group_by(Post.id)
-        .order_by(complaint.desc(), func.coalesce(sure, 1.0).desc(), Post.id.desc())
-        .limit(limit)
+    rank = func.row_number().over(
+        partition_by=Label.category_id,
+        order_by=(complaint.desc(), func.coalesce(Label.confidence, 1.0).desc(), Post.id.desc()),
     )
-    found = list(session.scalars(stmt))
-    posts = {p.id: p for p in session.scalars(select(Post).where(Post.id.in_(found)))}
-    return [posts[i] for i in found if i in posts]
+    ranked = (
+        _filtered(
+            session,
+            where,
+            (Label.category_id.label("category_id"), Post.id.label("post_id"), rank.label("rank")),
+        )
+        .join(Label, Label.post_id == Post.id)
+        .where(Label.category_id.in_(list(names)), effective_label())
+        .subquery()
+    )
+    rows = session.execute(
+        select(ranked.c.category_id, ranked.c.post_id).where(ranked.c.rank <= limit).order_by(ranked.c.rank)
+    ).all()
+    posts = {p.id: p for p in session.scalars(select(Post).where(Post.id.in_([r[1] for r in rows])))}
+    found: dict[str, list[Post]] = {}
+    for category_id, post_id in rows:
+        if post_id in posts:
+            found.setdefault(names[category_id], []).append(posts[post_id])
+    return found
 
 
 def save_spike(session: Session, **fields: Any) -> Spike:
