@@ -151,6 +151,21 @@ def build(path: Path, posts: int) -> None:
     conn.close()
 
 
+def prepared(posts: int, rebuild: bool) -> Settings:
+    """Return settings for the benchmark database of `posts` posts, building it first if needed."""
+    if not DATA.exists():
+        sys.exit(f"{DATA} is absent: this benchmark needs the shared datasets beside the repository")
+    WORK.mkdir(parents=True, exist_ok=True)
+    path = WORK / f"feed-{posts}.db"
+    if rebuild or not path.exists():
+        build(path, posts)
+    settings = Settings(data_dir=WORK, database_url=f"sqlite:///{path}", secret_key=SECRET)
+    db = Database(settings.resolved_database_url)
+    db.upgrade()  # a database built by an older checkout gets the newer tables
+    db.dispose()
+    return settings
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -184,15 +199,8 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=40)
     parser.add_argument("--rebuild", action="store_true", help="build the database again even if it exists")
     args = parser.parse_args()
-    if not DATA.exists():
-        sys.exit(f"{DATA} is absent: this benchmark needs the shared datasets beside the repository")
-    WORK.mkdir(parents=True, exist_ok=True)
-    path = WORK / f"feed-{args.posts}.db"
-    if args.rebuild or not path.exists():
-        build(path, args.posts)
-    settings = Settings(data_dir=WORK, database_url=f"sqlite:///{path}", secret_key=SECRET)
+    settings = prepared(args.posts, args.rebuild)
     db = Database(settings.resolved_database_url)
-    db.upgrade()
     with contextlib.suppress(Conflict):  # the user exists from an earlier run
         add_user(db, "bench", PASSWORD, "analyst")
     db.dispose()

@@ -16,7 +16,6 @@ import re
 import resource
 import shutil
 import subprocess
-import sys
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -26,7 +25,7 @@ from earful.insights.reports import make
 from earful.settings import Settings
 from earful.store.db import Database
 from earful.store.repos.feed import FeedFilter
-from feed_latency import DATA, SECRET, WORK, build
+from feed_latency import prepared
 
 
 def _pages(pdf: bytes) -> str:
@@ -75,22 +74,15 @@ def main() -> None:
     parser.add_argument("--posts", type=int, default=1_000_000)
     parser.add_argument("--rebuild", action="store_true", help="build the database again even if it exists")
     args = parser.parse_args()
-    if not DATA.exists():
-        sys.exit(f"{DATA} is absent: this benchmark needs the shared datasets beside the repository")
-    WORK.mkdir(parents=True, exist_ok=True)
-    path = WORK / f"feed-{args.posts}.db"
-    if args.rebuild or not path.exists():
-        build(path, args.posts)
-    settings = Settings(data_dir=WORK, database_url=f"sqlite:///{path}", secret_key=SECRET)
+    settings = prepared(args.posts, args.rebuild)
     db = Database(settings.resolved_database_url)
-    db.upgrade()
     with db.read() as session:
         from sqlalchemy import text
 
         first, last = session.execute(text("SELECT min(posted_at), max(posted_at) FROM posts")).one()
     since = datetime.fromisoformat(first).replace(tzinfo=UTC)
     until = datetime.fromisoformat(last).replace(tzinfo=UTC) + timedelta(seconds=1)
-    print(f"SQLite database of {args.posts:,} posts at {path}")
+    print(f"SQLite database of {args.posts:,} posts at {settings.resolved_database_url}")
     timed_report(db, settings, since, until, "whole year")
     timed_report(db, settings, until - timedelta(days=7), until, "last week")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
