@@ -81,34 +81,55 @@ def _plain(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def _refuse_private(url: str) -> None:
+def _pinned(url: str) -> tuple[httpx.URL, dict[str, str], dict[str, Any]]:
+    """Return the URL with its host replaced by an address checked to be on the internet, the Host
+    header, and the TLS server name, so the connection goes where the check looked.
+
+    Resolving once to check and letting the client resolve again would let a name that changes its
+    answer (DNS rebinding) slip an internal address past the check.
+    """
     try:
-        host = httpx.URL(url).host
+        target = httpx.URL(url)
     except (httpx.InvalidURL, ValueError) as exc:
         raise DeliveryFailed(f"The webhook URL is not a web address: {exc}") from None
+    host = target.host
     try:
-        addresses = {info[4][0] for info in socket.getaddrinfo(host, None)}
+        addresses = [str(info[4][0]).split("%")[0] for info in socket.getaddrinfo(host, target.port or None)]
     except (socket.gaierror, UnicodeError):
         raise DeliveryFailed(f"The webhook's host {host!r} could not be resolved.") from None
     for address in addresses:
-        ip = ipaddress.ip_address(str(address).split("%")[0])
-        if not ip.is_global:  # private, loopback, link-local, shared (CGNAT), reserved, multicast
+        if not ipaddress.ip_address(address).is_global:  # private, loopback, link-local, CGNAT, reserved
             raise DeliveryFailed(
                 f"The webhook's host {host!r} is a private or local address; set "
                 "EARFUL_ALLOW_PRIVATE_ADDRESSES=true if your chat server is inside your network."
             )
+    if not addresses:
+        raise DeliveryFailed(f"The webhook's host {host!r} could not be resolved.")
+    extensions: dict[str, Any] = {"sni_hostname": host} if target.scheme == "https" else {}
+    return target.copy_with(host=addresses[0]), {"Host": target.netloc.decode("ascii")}, extensions
 
 
-def webhook(url: str, payload: dict[str, Any], *, allow_private: bool = False) -> None:
+def webhook(
+    url: str,
+    payload: dict[str, Any],
+    *,
+    allow_private: bool = False,
+    transport: httpx.BaseTransport | None = None,
+) -> None:
     """POST `payload` as JSON to `url`; raise DeliveryFailed on a network error or a non-2xx answer.
 
     A private or local address is refused unless `allow_private`: a rule's URL must not make Earful
-    probe the network it runs in (cloud metadata endpoints included).
+    probe the network it runs in (cloud metadata endpoints included). The connection is pinned to
+    the address that was checked.
     """
+    headers: dict[str, str] = {}
+    extensions: dict[str, Any] = {}
+    target: httpx.URL | str = url
     if not allow_private:
-        _refuse_private(url)
+        target, headers, extensions = _pinned(url)
     try:
-        response = httpx.post(url, json=payload, timeout=WEBHOOK_TIMEOUT, follow_redirects=False)
+        with httpx.Client(transport=transport, timeout=WEBHOOK_TIMEOUT, follow_redirects=False) as client:
+            response = client.post(target, json=payload, headers=headers, extensions=extensions)
     except (httpx.HTTPError, httpx.InvalidURL, ValueError) as exc:
         raise DeliveryFailed(f"The webhook could not be reached: {exc}") from exc
     if not 200 <= response.status_code < 300:
