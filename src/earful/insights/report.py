@@ -18,6 +18,7 @@ from earful.kit.clock import as_utc, utcnow
 from earful.store.db import Database
 from earful.store.models import Post, TriageItem
 from earful.store.repos import insights as insights_repo
+from earful.store.repos import sources as sources_repo
 from earful.store.repos import taxonomy as taxonomy_repo
 from earful.store.repos.feed import FeedFilter
 
@@ -203,7 +204,7 @@ def build(
     kinds = set(live.connectors())
     with db.read() as session:
         names = taxonomy_repo.display_names(session)
-        sources = {s.name: s for s in insights_repo.sources(session)}
+        sources = {s.name: s for s in sources_repo.all_sources(session)}
         chosen = insights_repo.examples(session, found.where, [i.key for i in issues], EXAMPLES)
         for issue in issues:
             for post in chosen.get(issue.key, []):

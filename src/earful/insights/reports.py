@@ -208,7 +208,7 @@ def file(db: Database, report_id: int, fmt: str) -> tuple[bytes, str, str]:
 def summary(db: Database, report_id: int) -> Report:
     """Return a report without its files."""
     with db.read() as session:
-        found = reports_repo.page(session, report_id + 1, 1)
-    if not found or found[0].id != report_id:
+        found = reports_repo.summary(session, report_id)
+    if found is None:
         raise NotFound(f"There is no report {report_id}.")
-    return found[0]
+    return found

@@ -18,6 +18,7 @@ from earful.kit.charts import Bar
 from earful.store.db import Database
 from earful.store.models import Source
 from earful.store.repos import insights as insights_repo
+from earful.store.repos import sources as sources_repo
 from earful.store.repos import taxonomy as taxonomy_repo
 from earful.store.repos.feed import FeedFilter
 from earful.store.repos.insights import HOURLY, CubeRow, Grain
@@ -153,7 +154,7 @@ def compute(
         volume = insights_repo.volume(session, where, sql_grain)
         tops = insights_repo.by_category(session, where, sql_grain, "top")
         subs = insights_repo.by_category(session, where, sql_grain, "sub")
-        sources = {s.id: s for s in insights_repo.sources(session)}
+        sources = {s.id: s for s in sources_repo.all_sources(session)}
         latest = taxonomy_repo.latest(session)
         names = taxonomy_repo.display_names(session)
     slots = timeline_slots(since, until, grain, tz)

@@ -20,6 +20,7 @@ from earful.settings import Settings
 from earful.store.db import Database
 from earful.store.models import Spike
 from earful.store.repos import insights as insights_repo
+from earful.store.repos import sources as sources_repo
 from earful.store.repos import taxonomy as taxonomy_repo
 from earful.store.repos.feed import FeedFilter
 from earful.store.repos.insights import HOURLY
@@ -69,7 +70,7 @@ def hourly_series(db: Database, first: datetime, hours: int) -> dict[tuple[str, 
     series: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0] * hours)
     where = FeedFilter(since=first, until=first + timedelta(hours=hours))
     with db.read() as session:
-        regions = {s.id: s.region or "" for s in insights_repo.sources(session)}
+        regions = {s.id: s.region or "" for s in sources_repo.all_sources(session)}
         rows = insights_repo.by_category(session, where, HOURLY, "top")
         rows += insights_repo.volume(session, where, HOURLY)  # category "": every post once
     for row in rows:

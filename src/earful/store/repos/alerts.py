@@ -9,9 +9,9 @@ from typing import Any
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from earful.store.models import Alert, AlertRule, Category, Label, Post, Source, Spike
+from earful.store.models import Alert, AlertRule, Post, Source, Spike
 from earful.store.repos.bulk import bulk_insert_ignoring
-from earful.store.repos.feed import effective_label
+from earful.store.repos.feed import in_category
 
 
 def rules(session: Session, enabled_only: bool = False) -> Sequence[AlertRule]:
@@ -155,12 +155,7 @@ def urgent_posts(
         .limit(limit)
     )
     if category:
-        ids = select(Category.id).where(
-            (Category.key == category) | Category.key.startswith(category + ".", autoescape=True)
-        )
-        stmt = stmt.where(
-            Post.id.in_(select(Label.post_id).where(Label.category_id.in_(ids), effective_label()))
-        )
+        stmt = stmt.where(in_category(category))
     return session.scalars(stmt).all()
 
 
@@ -206,12 +201,7 @@ def posts_in(
         .limit(limit)
     )
     if category:
-        ids = select(Category.id).where(
-            (Category.key == category) | Category.key.startswith(category + ".", autoescape=True)
-        )
-        stmt = stmt.where(
-            Post.id.in_(select(Label.post_id).where(Label.category_id.in_(ids), effective_label()))
-        )
+        stmt = stmt.where(in_category(category))
     if region:
         stmt = stmt.where(Post.source_id.in_(select(Source.id).where(Source.region == region)))
     return list(session.scalars(stmt))

@@ -104,15 +104,7 @@ def _filtered(
     if f.flagged is not None:
         stmt = stmt.where(TriageItem.flagged.is_(True) if f.flagged else TriageItem.flagged.is_not(True))
     if f.category:
-        ids = list(
-            session.scalars(
-                select(Category.id).where(
-                    or_(
-                        Category.key == f.category, Category.key.startswith(f.category + ".", autoescape=True)
-                    )
-                )
-            )
-        ) or [-1]
+        ids = list(session.scalars(category_ids(f.category))) or [-1]
         if category_as_set:
             stmt = stmt.where(
                 Post.id.in_(select(Label.post_id).where(Label.category_id.in_(ids), effective_label()))
@@ -124,6 +116,20 @@ def _filtered(
     if f.search:
         stmt = stmt.where(_matches(session, f.search))
     return stmt
+
+
+def category_ids(category: str) -> Select[Any]:
+    """Return the ids of category `category` (a key) and, for a category, of its subcategories."""
+    return select(Category.id).where(
+        or_(Category.key == category, Category.key.startswith(category + ".", autoescape=True))
+    )
+
+
+def in_category(category: str) -> ColumnElement[bool]:
+    """Return the condition that a post counts under `category` (an analyst's labels replace the model's)."""
+    return Post.id.in_(
+        select(Label.post_id).where(Label.category_id.in_(category_ids(category)), effective_label())
+    )
 
 
 def effective_label() -> ColumnElement[bool]:

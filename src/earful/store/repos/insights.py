@@ -14,8 +14,8 @@ from typing import Any
 from sqlalchemy import Select, case, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from earful.store.models import Category, Label, ModelVersion, Post, Source, Spike, Team, Topic, TriageItem
-from earful.store.repos.feed import FeedFilter, _filtered, effective_label
+from earful.store.models import Category, Label, ModelVersion, Post, Spike, Team, Topic, TriageItem
+from earful.store.repos.feed import FeedFilter, _filtered, effective_label, in_category
 
 NO_SYNC = {"synchronize_session": False}
 
@@ -94,11 +94,6 @@ def by_category(session: Session, where: FeedFilter, grain: Grain, level: str) -
         .group_by(bucket, Post.source_id, Post.sentiment, key)
     )
     return [CubeRow(b, s, t, k, int(n)) for b, s, t, k, n in session.execute(stmt)]
-
-
-def sources(session: Session) -> Sequence[Source]:
-    """Return every source."""
-    return session.scalars(select(Source).order_by(Source.name)).all()
 
 
 def examples(session: Session, where: FeedFilter, keys: Sequence[str], limit: int) -> dict[str, list[Post]]:
@@ -285,10 +280,5 @@ def surest_post(session: Session, category: str, since: datetime, until: datetim
         .limit(1)
     )
     if category:
-        ids = select(Category.id).where(
-            or_(Category.key == category, Category.key.startswith(category + "."))
-        )
-        stmt = stmt.where(
-            Post.id.in_(select(Label.post_id).where(Label.category_id.in_(ids), effective_label()))
-        )
+        stmt = stmt.where(in_category(category))
     return session.scalar(stmt)

@@ -27,6 +27,11 @@ def get(session: Session, report_id: int) -> Report | None:
     return session.get(Report, report_id)
 
 
+def summary(session: Session, report_id: int) -> Report | None:
+    """Return one report without loading its files."""
+    return session.get(Report, report_id, options=LIGHT)
+
+
 def page(session: Session, before_id: int | None, limit: int) -> Sequence[Report]:
     """Return up to `limit` reports newest first (their files not loaded), older than `before_id`."""
     stmt = select(Report).options(*LIGHT).order_by(Report.id.desc()).limit(limit)
@@ -44,7 +49,7 @@ def weekly_until(session: Session, until: datetime) -> Report | None:
 
 def set_emailed(session: Session, report_id: int, to: Sequence[str]) -> None:
     """Record that the report was emailed to `to`."""
-    report = session.get(Report, report_id, options=LIGHT)
+    report = summary(session, report_id)
     if report is not None:
         report.emailed_to = sorted({*(report.emailed_to or []), *to})
 
