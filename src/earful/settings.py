@@ -135,6 +135,13 @@ class Settings(BaseSettings):
     worker_poll_seconds: float = Field(
         default=1.0, description="How long an idle worker waits before looking for jobs again."
     )
+    worker_nice: int = Field(
+        default=10,
+        ge=0,
+        le=19,
+        description="How much a worker process lowers its CPU priority (Unix nice), so that on a shared "
+        "machine pages stay quick while posts are enriched; 0 keeps the normal priority.",
+    )
 
     base_url: str = Field(
         default="http://127.0.0.1:8000",

@@ -21,13 +21,25 @@ class CurrentTaxonomy:
     taxonomy: Taxonomy
 
 
+# Versions never change once saved, so each is loaded from the database once per process: pages
+# that show the taxonomy (the feed, every post) then ask only which version is newest.
+# The key holds the row's creation time too: a test database emptied and refilled reuses ids.
+_LOADED: dict[tuple[str, int, int, str], CurrentTaxonomy] = {}
+
+
 def current(db: Database) -> CurrentTaxonomy | None:
     """Return the taxonomy in use, or None when none has been loaded."""
     with db.read() as session:
         latest = taxonomy_repo.latest(session)
         if latest is None:
             return None
-        return CurrentTaxonomy(latest.version, taxonomy_repo.load(session, latest))
+        key = (db.url, latest.id, latest.version, str(latest.created_at))
+        found = _LOADED.get(key)
+        if found is None:
+            if len(_LOADED) > 32:
+                _LOADED.clear()
+            found = _LOADED[key] = CurrentTaxonomy(latest.version, taxonomy_repo.load(session, latest))
+        return found
 
 
 def save_version(

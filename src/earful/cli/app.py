@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import logging
+import os
 import secrets
+import signal
+import subprocess
+import sys
 import threading
 
 import typer
@@ -132,31 +136,53 @@ def serve(
 
 
 def serve_app(host: str, port: int, with_worker: bool) -> None:
-    """Run uvicorn over the app, with a worker thread when asked."""
+    """Run uvicorn over the app, with a worker process beside it when asked."""
     import uvicorn
 
     from earful.web.app import create_app
-    from earful.worker.runner import start_in_thread
 
     cfg = settings()
     with friendly_errors():
         db = database(cfg)
         web = create_app(cfg, db)
-        stop: threading.Event | None = None
-        if with_worker:
-            _, stop = start_in_thread(db, cfg)
+    worker_process = start_worker_process() if with_worker else None
     console.print(f"Serving {cfg.product_name} on http://{host}:{port}  (Ctrl+C stops)")
     try:
         # Open live-feed streams must not hold a Ctrl+C up for long.
         uvicorn.run(web, host=host, port=port, log_level="warning", timeout_graceful_shutdown=5)
     finally:
-        if stop is not None:
-            stop.set()
+        if worker_process is not None:
+            stop_worker_process(worker_process)
+
+
+def start_worker_process() -> subprocess.Popen[bytes]:
+    """Start `earful worker` in a child process that stops when this one ends.
+
+    A process of its own, not a thread: enrichment is CPU work, and inside the web server's process
+    it holds the interpreter lock that every page needs (pages waited seconds under load). The
+    child also lowers its own priority (EARFUL_WORKER_NICE), so the web server comes first.
+    """
+    command = [sys.executable, "-m", "earful.cli", "worker", "--with-parent", str(os.getpid())]
+    return subprocess.Popen(command, stdin=subprocess.DEVNULL)  # noqa: S603 - our own interpreter and module
+
+
+def stop_worker_process(process: subprocess.Popen[bytes]) -> None:
+    """Ask the worker to finish its job and stop; kill it if it has not within 30 seconds."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 @app.command()
 def worker(
     once: bool = typer.Option(False, "--once", help="Run until the queue is empty, then exit."),
+    with_parent: int = typer.Option(
+        0, "--with-parent", hidden=True, help="Stop when the process with this id (the server) ends."
+    ),
 ) -> None:
     """Run background jobs (enrichment and more) until stopped."""
     from earful.worker.runner import run_worker
@@ -165,9 +191,23 @@ def worker(
     # httpx logs every request's URL at INFO; a URL can carry a token, so it says nothing unless asked.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     cfg = settings()
+    if cfg.worker_nice and hasattr(os, "nice"):
+        os.nice(cfg.worker_nice)
+    stop = threading.Event()
+    # SIGTERM (a service manager, or the server stopping) finishes the job in hand, then stops.
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    if with_parent:
+        threading.Thread(target=_stop_with_parent, args=(with_parent, stop), daemon=True).start()
     with friendly_errors():
-        ran = run_worker(database(cfg), cfg, threading.Event(), once=once)
+        ran = run_worker(database(cfg), cfg, stop, once=once)
     console.print(f"Ran {ran} jobs.")
+
+
+def _stop_with_parent(parent: int, stop: threading.Event) -> None:
+    # A server killed outright sends no SIGTERM; its worker sees it was orphaned and stops too.
+    while not stop.wait(1.0):
+        if os.getppid() != parent:
+            stop.set()
 
 
 @app.command()

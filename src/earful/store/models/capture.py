@@ -46,6 +46,21 @@ class Post(Base):
     __table_args__ = (
         UniqueConstraint("source_id", "external_id", name="uq_posts_source_external"),
         Index("ix_posts_feed", "posted_at", "id"),
+        # The feed's newest-first pages and its live starting point walk only the posts it shows:
+        # while an import is being enriched, thousands of newer rows without text are not scanned.
+        Index(
+            "ix_posts_shown",
+            "posted_at",
+            "id",
+            sqlite_where=sql_text("text IS NOT NULL AND duplicate_of IS NULL"),
+            postgresql_where=sql_text("text IS NOT NULL AND duplicate_of IS NULL"),
+        ),
+        Index(
+            "ix_posts_enriched_id",
+            "id",
+            sqlite_where=sql_text("text IS NOT NULL"),
+            postgresql_where=sql_text("text IS NOT NULL"),
+        ),
         Index("ix_posts_urgency", "urgency", "posted_at", "id"),
         Index("ix_posts_source_captured", "source_id", "captured_at"),
         # Partial: a post has neither until enrichment, and skipping NULLs keeps capture fast.
