@@ -117,8 +117,9 @@ def test_a_long_job_that_still_heartbeats_is_never_taken_as_dead(db: Database, s
     runner.start()
     try:
         _until(lambda: _job(db, job_id).status == "running", 10, "the job never started")
-        with db.write() as session:  # it has been running for two hours
-            session.execute(update(Job).where(Job.id == job_id).values(locked_at=utcnow() - timedelta(hours=2)))
+        two_hours_ago = utcnow() - timedelta(hours=2)  # it has been running that long
+        with db.write() as session:
+            session.execute(update(Job).where(Job.id == job_id).values(locked_at=two_hours_ago))
         time.sleep(2.5)  # longer than job_stale_seconds: only a heartbeat keeps it alive
         assert recover_stale(db, settings) == 0
         with db.write() as session:
