@@ -50,7 +50,7 @@ def check_files(files: dict[str, bytes]) -> None:
     book = load_workbook(io.BytesIO(files["xlsx"]))
     cells = [c.value for ws in book.worksheets for row in ws.iter_rows() for c in row]
     texts = [v for v in cells if isinstance(v, str)]
-    assert "r/odddrivers" in texts and "GPSmaps" in texts and "London" in texts
+    assert "r/odddrivers" in texts and "London" in texts and any("GPSmaps" in t for t in texts)
     assert not any(FORBIDDEN.search(t) for t in texts)
     # Cleaning comes first, so a formula hidden behind a control character is still neutralised.
     assert any(t.startswith("'" + FORMULA) for t in texts) and not any(t.startswith("=") for t in texts)
