@@ -15,6 +15,7 @@ import httpx
 
 from earful.kit.errors import EarfulError
 from earful.kit.mail import Attachment, Mailer, compose, send
+from earful.kit.text import printable
 from earful.settings import Settings
 
 WEBHOOK_TIMEOUT = 10.0
@@ -77,8 +78,9 @@ def slack_message(title: str, lines: Sequence[str], link: str) -> dict[str, Any]
 
 
 def _plain(text: str) -> str:
-    """Escape the three characters Slack-style markup acts on, so names cannot mention or link."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """Escape the three characters Slack-style markup acts on, so names cannot mention or link; take
+    out control characters, which chat programs show as garbage."""
+    return printable(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _pinned(url: str) -> tuple[httpx.URL, dict[str, str], dict[str, Any]]:

@@ -142,6 +142,15 @@ class Settings(BaseSettings):
         description="How much a worker process lowers its CPU priority (Unix nice), so that on a shared "
         "machine pages stay quick while posts are enriched; 0 keeps the normal priority.",
     )
+    job_heartbeat_seconds: float = Field(
+        default=10.0, gt=0, description="How often a worker running a job says it is still alive."
+    )
+    job_stale_seconds: float = Field(
+        default=45.0,
+        gt=0,
+        description="A running job whose worker has not said it is alive for this long is taken to "
+        "belong to a dead worker and is run again by another (keep it several heartbeats long).",
+    )
 
     base_url: str = Field(
         default="http://127.0.0.1:8000",

@@ -87,7 +87,7 @@ def test_the_worker_enriches_in_its_own_lower_priority_process_and_stops_with_th
     process, _ = server
     worker = _worker_of(process)
     own = os.getpriority(os.PRIO_PROCESS, process.pid)
-    assert _wait(lambda: os.getpriority(os.PRIO_PROCESS, worker) - own == 10, 30), "the worker kept its priority"
+    assert _wait(lambda: os.getpriority(os.PRIO_PROCESS, worker) - own == 10, 30), "kept its priority"
     data = tmp_path / "posts.jsonl"
     rows = [
         {"id": f"p{i}", "text": f"The app crashed again on route {i}", "author": "someone"} for i in range(5)

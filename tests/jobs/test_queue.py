@@ -111,8 +111,9 @@ def test_jobs_left_running_by_a_dead_worker_are_queued_again(db: Database, setti
         enqueue(session, settings, "test.record", {"team": "Ops"})
         session.flush()
         for j in session.scalars(select(Job)):
-            j.status, j.locked_by, j.locked_at = "running", "crashed:1", utcnow() - timedelta(hours=1)
-    assert recover_stale(db, minutes=15) == 1
+            j.status, j.locked_by = "running", "crashed:1"
+            j.locked_at = j.heartbeat_at = utcnow() - timedelta(minutes=1)
+    assert recover_stale(db, settings) == 1
     assert drain(db, settings) == 1
     assert _jobs(db)[0].status == "done"
 
@@ -124,13 +125,16 @@ def test_a_recurring_job_is_not_queued_beside_a_running_one_unless_its_worker_di
         first = enqueue_once(session, settings, "insights.alerts", {}, or_running=True)
     with db.write() as session:
         session.execute(
-            update(Job).where(Job.id == first).values(status="running", locked_by="w1", locked_at=utcnow())
+            update(Job)
+            .where(Job.id == first)
+            .values(status="running", locked_by="w1", locked_at=utcnow(), heartbeat_at=utcnow())
         )
     with db.write() as session:
         assert enqueue_once(session, settings, "insights.alerts", {}, or_running=True) is None
         assert enqueue_once(session, settings, "insights.alerts", {}) is not None  # retrain-style: queued
-    with db.write() as session:  # the running one's worker died 20 minutes ago
+    with db.write() as session:  # the running one's worker stopped beating a minute ago
         session.execute(delete(Job).where(Job.status == "queued"))
-        session.execute(update(Job).where(Job.id == first).values(locked_at=utcnow() - timedelta(minutes=20)))
+        quiet = utcnow() - timedelta(minutes=1)
+        session.execute(update(Job).where(Job.id == first).values(heartbeat_at=quiet))
     with db.write() as session:
         assert enqueue_once(session, settings, "insights.alerts", {}, or_running=True) is not None

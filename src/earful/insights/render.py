@@ -11,6 +11,7 @@ from earful.insights import trends
 from earful.insights.report import ReportContent
 from earful.kit.charts import columns, hbars
 from earful.kit.tables import Sheet, to_csv, to_xlsx
+from earful.kit.text import printable
 
 ENV = Environment(
     loader=PackageLoader("earful.insights", "templates"),
@@ -49,8 +50,12 @@ def charts(r: ReportContent) -> dict[str, str]:
 
 
 def html(r: ReportContent) -> str:
-    """Return the report as one HTML document (styles inline, no scripts, no outside resources)."""
-    return ENV.get_template("report.html").render(
+    """Return the report as one HTML document (styles inline, no scripts, no outside resources).
+
+    Control characters in names and post text are taken out of the whole document: the PDF is made
+    from it, and it is stored and emailed as it is.
+    """
+    document = ENV.get_template("report.html").render(
         r=r,
         charts=charts(r),
         regions=[g.key for g in r.trends.regions[:MAX_REGION_COLUMNS]],
@@ -62,6 +67,7 @@ def html(r: ReportContent) -> str:
             or "overdue" in (e.acknowledge_sla, e.resolve_sla)
         ),
     )
+    return printable(document)
 
 
 def pdf(document: str) -> bytes:

@@ -15,6 +15,7 @@ from earful.connectors import live
 from earful.insights import trends
 from earful.insights.watch import SpikeView, as_view
 from earful.kit.clock import as_utc, utcnow
+from earful.kit.text import printable, storable
 from earful.store.db import Database
 from earful.store.models import Post, TriageItem
 from earful.store.repos import insights as insights_repo
@@ -266,8 +267,10 @@ def build(
             f", measured on {held} held-out posts" if held else ""
         )
         accuracy = accuracy_rows(scores, names)
-    filters = {k: str(v) for k, v in _filter_fields(where).items()}
+    filters = {k: storable(str(v)) for k, v in _filter_fields(where).items()}
     label = "Weekly digest" if kind == "weekly" else "Report"
+    # The title is typed by a person and goes into the archive, every file and the email's subject.
+    title = " ".join(printable(title or "", one_line=True).split())
     return ReportContent(
         title=title or f"{label}: {since:%d %b %Y} to {until:%d %b %Y}",
         kind=kind,

@@ -6,10 +6,14 @@ import logging
 import os
 import random
 import socket
+import threading
 import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from earful.jobs.registry import JobContext, handler_for
@@ -19,10 +23,6 @@ from earful.store.db import Database
 from earful.store.repos import jobs as jobs_repo
 
 log = logging.getLogger(__name__)
-
-
-# A job running longer than this is taken to belong to a worker that died.
-STALE_MINUTES = 15
 
 
 def enqueue(
@@ -56,8 +56,8 @@ def enqueue_once(
     as retraining after a burst of relabels; recurring work passes `or_running`, so that several
     workers never run the same sweep side by side.
     """
-    running_since = utcnow() - timedelta(minutes=STALE_MINUTES) if or_running else None
-    if jobs_repo.waiting(session, name, running_since):
+    alive_since = utcnow() - timedelta(seconds=settings.job_stale_seconds) if or_running else None
+    if jobs_repo.waiting(session, name, alive_since):
         return None
     return enqueue(session, settings, name, payload, delay_seconds=delay_seconds)
 
@@ -93,7 +93,7 @@ def run_one(db: Database, settings: Settings, worker: str | None = None) -> bool
         )
     try:
         handler = handler_for(name)
-        with db.write() as session:
+        with heartbeat(db, settings, job_id, worker), db.write() as session:
             handler(JobContext(session=session, settings=settings, db=db), payload)
             jobs_repo.finish(session, job_id, utcnow())
     except Exception as exc:  # noqa: BLE001 - any handler failure must be recorded, not crash the worker
@@ -113,7 +113,37 @@ def drain(db: Database, settings: Settings, limit: int | None = None) -> int:
     return ran
 
 
-def recover_stale(db: Database, minutes: int = STALE_MINUTES) -> int:
-    """Queue again the jobs a crashed worker left running for longer than `minutes`."""
+def recover_stale(db: Database, settings: Settings) -> int:
+    """Queue again the running jobs whose worker has not beaten for `job_stale_seconds` (it died)."""
+    now = utcnow()
     with db.write() as session:
-        return jobs_repo.release_stale(session, utcnow() - timedelta(minutes=minutes))
+        return jobs_repo.release_stale(session, now - timedelta(seconds=settings.job_stale_seconds), now)
+
+
+@contextmanager
+def heartbeat(db: Database, settings: Settings, job_id: int, worker: str) -> Iterator[None]:
+    """While the block runs, mark job `job_id` alive every `job_heartbeat_seconds` from a thread.
+
+    Each beat is one tiny UPDATE in its own transaction, so it never holds SQLite's write lock
+    for longer than that; when the job's own transaction holds the lock, the beat waits for it.
+    """
+    stop = threading.Event()
+    thread = threading.Thread(
+        target=_beat, args=(db, settings.job_heartbeat_seconds, job_id, worker, stop), daemon=True
+    )
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+
+
+def _beat(db: Database, every: float, job_id: int, worker: str, stop: threading.Event) -> None:
+    while not stop.wait(every):
+        try:
+            with db.write() as session:
+                if not jobs_repo.heartbeat(session, job_id, worker, utcnow()):
+                    return  # finished, or taken back after the beats were late: nothing to keep alive
+        except SQLAlchemyError as exc:  # a busy or unreachable database: try again next beat
+            log.warning("job #%s: heartbeat not written: %s", job_id, exc)

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
+from earful.kit.text import printable
+
 
 @dataclass(frozen=True, slots=True)
 class Mailer:
@@ -39,19 +41,24 @@ def compose(
     html: str | None = None,
     attachments: Sequence[Attachment] = (),
 ) -> EmailMessage:
-    """Return the message; header values are single lines, so a subject cannot inject headers."""
+    """Return the message; header values are single lines, so a subject cannot inject headers.
+
+    Control characters are taken out of the subject, bodies and file names: names and post text in
+    them come from strangers, and mail programs show such characters as garbage or refuse them.
+    """
     message = EmailMessage()
     message["From"] = sender
     message["To"] = ", ".join(to)
-    message["Subject"] = " ".join(subject.split())[:200]
+    message["Subject"] = " ".join(printable(subject, one_line=True).split())[:200]
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or "localhost")
-    message.set_content(text)
+    message.set_content(printable(text))
     if html is not None:
-        message.add_alternative(html, subtype="html")
+        message.add_alternative(printable(html), subtype="html")
     for item in attachments:
         main, _, sub = item.mime.partition("/")
-        message.add_attachment(item.content, maintype=main, subtype=sub, filename=item.filename)
+        name = printable(item.filename, one_line=True)
+        message.add_attachment(item.content, maintype=main, subtype=sub, filename=name)
     return message
 
 

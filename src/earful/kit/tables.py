@@ -3,6 +3,9 @@
 A cell that starts with =, +, -, @, a tab or a carriage return can be read as a formula (and a
 formula can fetch URLs or run commands). Such text is written with a leading apostrophe, the
 spreadsheet convention for "this is text", and in XLSX it is also stored as a string cell.
+
+Control characters are taken out of every cell, header and sheet name first (XLSX cannot hold
+them, and one would make the whole workbook fail), so none can hide a formula's first character.
 """
 
 from __future__ import annotations
@@ -17,6 +20,8 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
+
+from earful.kit.text import printable
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
 Cell = str | int | float | bool | datetime | None
@@ -39,7 +44,7 @@ def neutralise(value: Any) -> str | int | float | None:
         return value
     if isinstance(value, datetime):
         return value.isoformat(timespec="minutes")
-    text = str(value)
+    text = printable(str(value))
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
@@ -48,9 +53,10 @@ def to_csv(sheets: Sequence[Sheet]) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
     for sheet in sheets:
-        writer.writerow(["table", *sheet.header])
+        name = neutralise(sheet.name)
+        writer.writerow(["table", *(neutralise(h) for h in sheet.header)])
         for row in sheet.rows:
-            writer.writerow([sheet.name, *(neutralise(v) for v in row)])
+            writer.writerow([name, *(neutralise(v) for v in row)])
         writer.writerow([])
     return out.getvalue()
 
@@ -61,7 +67,7 @@ def to_xlsx(sheets: Sequence[Sheet]) -> bytes:
     book.remove(book.active)
     for sheet in sheets:
         ws = book.create_sheet(_sheet_title(sheet.name))
-        ws.append(list(sheet.header))
+        ws.append([neutralise(h) for h in sheet.header])
         for cell in ws[1]:
             cell.font = Font(bold=True)
         for r, row in enumerate(sheet.rows, start=2):
@@ -80,4 +86,4 @@ def to_xlsx(sheets: Sequence[Sheet]) -> bytes:
 
 def _sheet_title(name: str) -> str:
     # Excel forbids []:*?/\ in sheet names and allows 31 characters.
-    return "".join("_" if ch in "[]:*?/\\" else ch for ch in name)[:31] or "Sheet"
+    return "".join("_" if ch in "[]:*?/\\" else ch for ch in printable(name, one_line=True))[:31] or "Sheet"

@@ -10,6 +10,7 @@ from fastapi import Request
 from earful.kit.clock import as_utc
 from earful.kit.errors import EarfulError
 from earful.kit.search import parse
+from earful.kit.text import storable
 from earful.store.repos.feed import FeedFilter
 from earful.triage.feed import SENTIMENTS, SORTS, STATUSES
 from earful.web.deps import check_csrf
@@ -50,7 +51,8 @@ def _date(value: str, name: str) -> datetime | None:
 
 def filter_from(params: dict[str, str]) -> tuple[FeedFilter, str, dict[str, str]]:
     """Return the feed filter and sort a query string asks for, and the cleaned parameters."""
-    clean = {key: (params.get(key) or "").strip() for key in FILTER_FIELDS}
+    # NUL and lone surrogates can match nothing stored, and PostgreSQL refuses them in a query.
+    clean = {key: storable(params.get(key) or "").strip() for key in FILTER_FIELDS}
     clean = {key: value for key, value in clean.items() if value}
     sort = clean.get("sort", "newest")
     if sort not in SORTS:

@@ -32,16 +32,17 @@ PERIODIC = {
 def run_worker(db: Database, settings: Settings, stop: threading.Event, once: bool = False) -> int:
     """Run ready jobs, sleeping when idle, until `stop` is set (or the queue is empty when `once`)."""
     name = worker_name()
-    released = recover_stale(db)
-    if released:
-        log.info("re-queued %s jobs left running by a stopped worker", released)
     total = 0
-    next_health = 0.0
+    next_health = next_recovery = 0.0
     next_run = dict.fromkeys(PERIODIC, 0.0)
     while not stop.is_set():
+        if time.monotonic() >= next_recovery:
+            # A worker that died mid-job stops beating: its jobs are taken back within a minute.
+            released = recover_stale(db, settings)
+            if released:
+                log.info("took back %s jobs from a worker that stopped answering", released)
+            next_recovery = time.monotonic() + settings.job_heartbeat_seconds
         if time.monotonic() >= next_health:
-            # A worker that died mid-job (restarted, or gone for good) must not hold its jobs forever.
-            recover_stale(db)
             alert_silent(db)
             next_health = time.monotonic() + HEALTH_EVERY_SECONDS
         due = [name for name, at in next_run.items() if time.monotonic() >= at]
@@ -59,11 +60,3 @@ def run_worker(db: Database, settings: Settings, stop: threading.Event, once: bo
             stop.wait(settings.worker_poll_seconds)
     log.info("worker %s stopped after %s jobs", name, total)
     return total
-
-
-def start_in_thread(db: Database, settings: Settings) -> tuple[threading.Thread, threading.Event]:
-    """Start a worker thread (for `earful serve --with-worker`) and return it with its stop event."""
-    stop = threading.Event()
-    thread = threading.Thread(target=run_worker, args=(db, settings, stop), name="earful-worker", daemon=True)
-    thread.start()
-    return thread, stop

@@ -134,6 +134,8 @@ class Job(Base):
     run_after: Mapped[datetime] = created_column()
     locked_by: Mapped[str | None] = mapped_column(String(120))
     locked_at: Mapped[datetime | None] = mapped_column()
+    # Refreshed every few seconds while the job runs: a stale one means its worker died.
+    heartbeat_at: Mapped[datetime | None] = mapped_column()
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = created_column()
     finished_at: Mapped[datetime | None] = mapped_column()

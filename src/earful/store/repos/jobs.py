@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from earful.store.models import Job
@@ -24,12 +24,12 @@ def enqueue(
     return job
 
 
-def waiting(session: Session, name: str, running_since: datetime | None = None) -> bool:
-    """Return True when a job called `name` is queued and not yet running, or (given `running_since`)
-    running under a lock taken since then (an older lock is a dead worker's)."""
+def waiting(session: Session, name: str, alive_since: datetime | None = None) -> bool:
+    """Return True when a job called `name` is queued and not yet running, or (given `alive_since`)
+    running on a worker that said it was alive since then (a quiet worker is a dead one)."""
     state = Job.status == "queued"
-    if running_since is not None:
-        state = or_(state, and_(Job.status == "running", Job.locked_at >= running_since))
+    if alive_since is not None:
+        state = or_(state, and_(Job.status == "running", _last_sign_of_life() >= alive_since))
     found = session.scalar(select(Job.id).where(Job.name == name, state).limit(1))
     return found is not None
 
@@ -54,7 +54,9 @@ def claim(session: Session, worker: str, now: datetime) -> Job | None:
     session.execute(
         update(Job)
         .where(Job.id == job_id)
-        .values(status="running", locked_by=worker, locked_at=now, attempts=Job.attempts + 1)
+        .values(
+            status="running", locked_by=worker, locked_at=now, heartbeat_at=now, attempts=Job.attempts + 1
+        )
     )
     return session.get(Job, job_id, populate_existing=True)
 
@@ -76,14 +78,38 @@ def fail(session: Session, job_id: int, error: str, retry_at: datetime | None, n
     session.execute(update(Job).where(Job.id == job_id).values(**values))
 
 
-def release_stale(session: Session, older_than: datetime) -> int:
-    """Queue again jobs left running by a worker that died before `older_than`; return how many."""
+def heartbeat(session: Session, job_id: int, worker: str, now: datetime) -> bool:
+    """Note that `worker` is still running job `job_id`; return False when the job is no longer its own."""
     result = session.execute(
         update(Job)
-        .where(Job.status == "running", Job.locked_at < older_than)
-        .values(status="queued", locked_by=None)
+        .where(Job.id == job_id, Job.status == "running", Job.locked_by == worker)
+        .values(heartbeat_at=now)
     )
-    return int(getattr(result, "rowcount", 0) or 0)
+    return bool(getattr(result, "rowcount", 0))
+
+
+def release_stale(session: Session, quiet_since: datetime, now: datetime) -> int:
+    """Take back the running jobs whose worker has said nothing since `quiet_since` (it died): queue
+    them again, or make them dead letters when they have had all their tries; return how many."""
+    stale = and_(Job.status == "running", _last_sign_of_life() < quiet_since)
+    # A job that kills its worker every time (out of memory, say) must not loop for ever.
+    dead = session.execute(
+        update(Job)
+        .where(stale, Job.attempts >= Job.max_attempts)
+        .values(
+            status="dead",
+            locked_by=None,
+            finished_at=now,
+            last_error="Its worker stopped answering during every try (killed, or out of memory?).",
+        )
+    )
+    queued = session.execute(update(Job).where(stale).values(status="queued", locked_by=None))
+    return int(getattr(dead, "rowcount", 0) or 0) + int(getattr(queued, "rowcount", 0) or 0)
+
+
+def _last_sign_of_life() -> ColumnElement[datetime | None]:
+    # Jobs claimed before heartbeats existed have only their claim time.
+    return func.coalesce(Job.heartbeat_at, Job.locked_at)
 
 
 def counts(session: Session) -> dict[str, int]:
