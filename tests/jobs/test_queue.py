@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 from typing import Any
 
@@ -138,3 +139,23 @@ def test_a_recurring_job_is_not_queued_beside_a_running_one_unless_its_worker_di
         session.execute(update(Job).where(Job.id == first).values(heartbeat_at=quiet))
     with db.write() as session:
         assert enqueue_once(session, settings, "insights.alerts", {}, or_running=True) is not None
+
+
+@job("test.stop_after_first")
+def stop_after_first_job(ctx: JobContext, payload: dict[str, Any]) -> None:
+    calls.append(payload)
+    STOP.set()  # as a SIGTERM arriving while this job runs would
+
+
+STOP = threading.Event()
+
+
+def test_a_stopping_worker_finishes_its_job_and_takes_no_more(db: Database, settings: Settings) -> None:
+    calls.clear()
+    STOP.clear()
+    with db.write() as session:
+        for n in range(3):
+            enqueue(session, settings, "test.stop_after_first", {"n": n})
+    assert drain(db, settings, limit=100, stop=STOP) == 1
+    assert calls == [{"n": 0}]
+    assert [j.status for j in _jobs(db)] == ["done", "queued", "queued"]

@@ -105,10 +105,14 @@ def run_one(db: Database, settings: Settings, worker: str | None = None) -> bool
     return True
 
 
-def drain(db: Database, settings: Settings, limit: int | None = None) -> int:
-    """Run ready jobs until none is ready (or `limit` ran); return how many ran."""
+def drain(
+    db: Database, settings: Settings, limit: int | None = None, stop: threading.Event | None = None
+) -> int:
+    """Run ready jobs until none is ready (or `limit` ran, or `stop` is set); return how many ran."""
     ran = 0
-    while (limit is None or ran < limit) and run_one(db, settings):
+    while (
+        (limit is None or ran < limit) and not (stop is not None and stop.is_set()) and run_one(db, settings)
+    ):
         ran += 1
     return ran
 

@@ -52,7 +52,7 @@ def run_worker(db: Database, settings: Settings, stop: threading.Event, once: bo
                     enqueue_once(session, settings, name, {}, or_running=True)
                     next_run[name] = time.monotonic() + PERIODIC[name]
         schedule_due(db, settings)
-        ran = drain(db, settings, limit=100)
+        ran = drain(db, settings, limit=100, stop=stop)
         total += ran
         if ran == 0:
             if once:
