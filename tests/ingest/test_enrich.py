@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, func, select
 
 import earful.ingest.jobs as ingest_jobs
 from earful.ingest.service import get_or_create_source, iter_import, requeue_enrichment
@@ -166,3 +167,30 @@ def test_a_repost_with_small_edits_joins_the_original_group(
         }
     assert found["q"].duplicate_of == found["o"].id
     assert found["o"].duplicate_of is None and found["x"].duplicate_of is None
+
+
+def test_a_large_job_saves_its_posts_in_short_transactions_of_its_own(
+    db: Database, settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # On SQLite a writer holds the one write lock: a job saving a whole import batch at once would
+    # keep every analyst's click waiting. Slices of posts are each saved and committed apart.
+    monkeypatch.setattr(ingest_jobs, "ENRICH_SLICE", 2)
+    path = tmp_path / "posts.jsonl"
+    path.write_text("".join(json.dumps(p) + "\n" for p in POSTS))
+    get_or_create_source(db, "drivers")
+    iter_import(db, settings, path, "drivers")
+    saved_per_commit: list[int] = []
+    with db.read() as session:
+        assert session.scalar(select(func.count(Post.id)).where(Post.text.is_not(None))) == 0
+
+    @event.listens_for(db.write_engine, "commit")
+    def _count(conn: Any) -> None:
+        with db.read() as session:
+            saved_per_commit.append(
+                int(session.scalar(select(func.count(Post.id)).where(Post.text.is_not(None))) or 0)
+            )
+
+    assert drain(db, settings) == 1
+    event.remove(db.write_engine, "commit", _count)
+    # The first two posts were saved and visible while the job went on with the other two.
+    assert 2 in saved_per_commit and saved_per_commit[-1] == 4, saved_per_commit

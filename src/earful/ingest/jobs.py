@@ -39,6 +39,8 @@ from earful.store.repos import taxonomy as taxonomy_repo
 from earful.store.sealing import model_signer, quarantine_sealer, raw_sealer
 
 log = logging.getLogger(__name__)
+# Posts enriched and saved per transaction within one job (see enrich()).
+ENRICH_SLICE = 200
 
 _CHAINS: dict[tuple[Any, ...], Chain] = {}
 
@@ -115,30 +117,36 @@ def enrich(ctx: JobContext, payload: dict[str, Any]) -> None:
     and the rest of the batch goes on.
     """
     post_ids = [int(i) for i in payload.get("post_ids", [])]
-    if ctx.db is not None:
-        # Run the chain on a read transaction, so that on SQLite another worker can write meanwhile;
-        # only the saving below takes the write lock.
-        with ctx.db.read() as session:
-            done_items, failed = _run_chain(session, ctx.settings, post_ids)
-    else:
-        done_items, failed = _run_chain(ctx.session, ctx.settings, post_ids)
+    if ctx.db is None:
+        _enrich_and_save(ctx.session, ctx.session, ctx.settings, post_ids)
+        return
+    # In slices, each saved in a short transaction of its own: on SQLite the write lock is then
+    # held for a fraction of a second at a time, so analysts' clicks never queue behind a whole
+    # import batch, and the feed fills steadily. A retry redoes only the posts not yet saved.
+    for start in range(0, len(post_ids), ENRICH_SLICE):
+        ids = post_ids[start : start + ENRICH_SLICE]
+        # The chain runs on a read transaction, so that on SQLite others can write meanwhile.
+        with ctx.db.read() as reading, ctx.db.write() as writing:
+            _enrich_and_save(reading, writing, ctx.settings, ids)
+
+
+def _enrich_and_save(reading: Session, writing: Session, settings: Settings, post_ids: list[int]) -> None:
+    done_items, failed = _run_chain(reading, settings, post_ids)
     now = utcnow()
     # Posts erased (or expired) while the chain ran must not come back as rows derived from them.
-    alive = set(
-        posts_repo.existing_ids(ctx.session, [p.id for p, _, _ in done_items] + [f[1] for f in failed])
-    )
+    alive = set(posts_repo.existing_ids(writing, [p.id for p, _, _ in done_items] + [f[1] for f in failed]))
     done_items = [entry for entry in done_items if entry[0].id in alive]
     failed = [entry for entry in failed if entry[1] in alive]
     for source_id, post_id, where, reason, sealed in failed:
         quarantine_repo.add_many(
-            ctx.session,
+            writing,
             source_id,
             f"enrich:post:{post_id}",
             [(where, reason, sealed)],
             now,
-            quarantine_sealer(ctx.settings.secret),
+            quarantine_sealer(settings.secret),
         )
-    _save(ctx.session, done_items)
+    _save(writing, done_items)
 
 
 Done = list[tuple[Post, WorkItem, list[tuple[str, int, dict[str, Any]]]]]
