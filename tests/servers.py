@@ -1,4 +1,4 @@
-"""Local servers that alerts, reminders and reports are delivered to: SMTP (aiosmtpd) and an HTTP webhook.
+"""Local servers: SMTP (aiosmtpd) and an HTTP webhook that alerts go to, and a small web site to fetch from.
 
 The fixtures are registered for every test by tests/conftest.py.
 """
@@ -9,6 +9,7 @@ import json
 import socket
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -85,6 +86,50 @@ def webhook() -> Iterator[Hook]:
     thread.start()
     try:
         yield hook
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@dataclass
+class Site:
+    """A local web site: the answer for each path, and the paths it was asked for."""
+
+    base: str
+    pages: dict[str, tuple[int, dict[str, str], bytes]] = field(default_factory=dict)
+    asked: list[str] = field(default_factory=list)
+
+    @property
+    def port(self) -> int:
+        """Return the port it listens on."""
+        return int(self.base.rsplit(":", 1)[1])
+
+
+@contextmanager
+def serve_site() -> Iterator[Site]:
+    """Run an HTTP server on a free local port that answers GETs from `Site.pages`."""
+    port = free_port()
+    site = Site(f"http://127.0.0.1:{port}")
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            site.asked.append(self.path)
+            status, headers, body = site.pages.get(self.path, (404, {}, b"not here"))
+            self.send_response(status)
+            for name, value in headers.items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *_args: Any) -> None:
+            return
+
+    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield site
     finally:
         server.shutdown()
         server.server_close()

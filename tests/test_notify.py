@@ -8,7 +8,6 @@ from typing import Any
 import httpx
 import pytest
 
-from earful import notify
 from earful.notify import DeliveryFailed, webhook
 
 
@@ -16,7 +15,7 @@ def _resolving(monkeypatch: pytest.MonkeyPatch, *addresses: str) -> None:
     def fake(host: str, port: Any, *args: Any, **kwargs: Any) -> list[tuple[Any, ...]]:
         return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port or 443)) for address in addresses]
 
-    monkeypatch.setattr(notify.socket, "getaddrinfo", fake)
+    monkeypatch.setattr(socket, "getaddrinfo", fake)
 
 
 def test_a_webhook_goes_to_the_checked_address_with_its_own_name_for_tls(

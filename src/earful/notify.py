@@ -6,13 +6,12 @@ the mail settings and one shape of webhook message.
 
 from __future__ import annotations
 
-import ipaddress
-import socket
 from collections.abc import Sequence
 from typing import Any
 
 import httpx
 
+from earful.kit.addresses import Pinned, PrivateAddress, Unresolvable, pin
 from earful.kit.errors import EarfulError
 from earful.kit.mail import Attachment, Mailer, compose, send
 from earful.kit.text import printable
@@ -83,32 +82,20 @@ def _plain(text: str) -> str:
     return printable(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def _pinned(url: str) -> tuple[httpx.URL, dict[str, str], dict[str, Any]]:
-    """Return the URL with its host replaced by an address checked to be on the internet, the Host
-    header, and the TLS server name, so the connection goes where the check looked.
-
-    Resolving once to check and letting the client resolve again would let a name that changes its
-    answer (DNS rebinding) slip an internal address past the check.
-    """
+def _aimed(url: str, allow_private: bool) -> Pinned:
+    """Return the webhook's URL, aimed at the address checked to be on the internet unless
+    `allow_private`."""
     try:
-        target = httpx.URL(url)
+        return Pinned(httpx.URL(url)) if allow_private else pin(url)
     except (httpx.InvalidURL, ValueError) as exc:
         raise DeliveryFailed(f"The webhook URL is not a web address: {exc}") from None
-    host = target.host
-    try:
-        addresses = [str(info[4][0]).split("%")[0] for info in socket.getaddrinfo(host, target.port or None)]
-    except (socket.gaierror, UnicodeError):
-        raise DeliveryFailed(f"The webhook's host {host!r} could not be resolved.") from None
-    for address in addresses:
-        if not ipaddress.ip_address(address).is_global:  # private, loopback, link-local, CGNAT, reserved
-            raise DeliveryFailed(
-                f"The webhook's host {host!r} is a private or local address; set "
-                "EARFUL_ALLOW_PRIVATE_ADDRESSES=true if your chat server is inside your network."
-            )
-    if not addresses:
-        raise DeliveryFailed(f"The webhook's host {host!r} could not be resolved.")
-    extensions: dict[str, Any] = {"sni_hostname": host} if target.scheme == "https" else {}
-    return target.copy_with(host=addresses[0]), {"Host": target.netloc.decode("ascii")}, extensions
+    except Unresolvable as exc:
+        raise DeliveryFailed(f"The webhook's host {exc.host!r} could not be resolved.") from None
+    except PrivateAddress as exc:
+        raise DeliveryFailed(
+            f"The webhook's host {exc.host!r} is a private or local address; set "
+            "EARFUL_ALLOW_PRIVATE_ADDRESSES=true if your chat server is inside your network."
+        ) from None
 
 
 def webhook(
@@ -124,14 +111,12 @@ def webhook(
     probe the network it runs in (cloud metadata endpoints included). The connection is pinned to
     the address that was checked.
     """
-    headers: dict[str, str] = {}
-    extensions: dict[str, Any] = {}
-    target: httpx.URL | str = url
-    if not allow_private:
-        target, headers, extensions = _pinned(url)
+    target = _aimed(url, allow_private)
     try:
         with httpx.Client(transport=transport, timeout=WEBHOOK_TIMEOUT, follow_redirects=False) as client:
-            response = client.post(target, json=payload, headers=headers, extensions=extensions)
+            response = client.post(
+                target.url, json=payload, headers=target.headers, extensions=target.extensions
+            )
     except (httpx.HTTPError, httpx.InvalidURL, ValueError) as exc:
         raise DeliveryFailed(f"The webhook could not be reached: {exc}") from exc
     if not 200 <= response.status_code < 300:

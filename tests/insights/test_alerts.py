@@ -12,7 +12,7 @@ from earful.ingest.privacy import erase_author
 from earful.insights import alerts, watch
 from earful.insights.alerts import RuleInput
 from earful.kit.clock import utcnow
-from earful.kit.errors import EarfulError, Forbidden
+from earful.kit.errors import EarfulError, Forbidden, Invalid
 from earful.notify import slack_message
 from earful.pipeline.pseudonymise import author_key
 from earful.settings import Settings
@@ -54,7 +54,10 @@ def test_a_spike_reaches_a_slack_style_webhook_once_and_is_seen_to_subside(
     burst(db, now)
     ensure_taxonomy(db)
     alerts.save_rule(
-        db, LEAD, RuleInput("GPS in Leeds", "spike", [], webhook.url, category="app", region="Leeds")
+        db,
+        LEAD,
+        RuleInput("GPS in Leeds", "spike", [], webhook.url, category="app", region="Leeds"),
+        allow_private=True,
     )
     new = watch.scan(db, settings, now)
     assert len(new) == 4  # the category and all posts, each everywhere and in Leeds
@@ -143,8 +146,10 @@ def test_new_stories_and_silent_sources_are_alerted(db: Database, settings: Sett
         session.execute(
             update(Source).where(Source.id == news.id).values(silence_alerted_at=now, last_error="timed out")
         )
-    alerts.save_rule(db, LEAD, RuleInput("Press", "story", [], webhook.url, min_articles=2))
-    alerts.save_rule(db, LEAD, RuleInput("Silence", "silent", [], webhook.url))
+    alerts.save_rule(
+        db, LEAD, RuleInput("Press", "story", [], webhook.url, min_articles=2), allow_private=True
+    )
+    alerts.save_rule(db, LEAD, RuleInput("Silence", "silent", [], webhook.url), allow_private=True)
     assert alerts.evaluate(db, settings, now) == 2
     assert alerts.deliver(db, settings, now) == 2
     texts = sorted(m["json"]["text"] for m in webhook.received)
@@ -166,7 +171,9 @@ def test_a_failed_webhook_is_retried_without_emailing_twice(
     mail = _mail(settings, smtp)
     now = utcnow()
     posts_at(db, make_source(db), [now], URGENT_TEXT, urgency=0.9)
-    alerts.save_rule(db, LEAD, RuleInput("Both", "urgency", ["a@example.org"], webhook.url))
+    alerts.save_rule(
+        db, LEAD, RuleInput("Both", "urgency", ["a@example.org"], webhook.url), allow_private=True
+    )
     alerts.evaluate(db, mail, now)
     webhook.status = 500
     assert alerts.deliver(db, mail, now) == 0
@@ -213,7 +220,11 @@ def test_a_webhook_inside_the_network_is_refused_unless_allowed(
 ) -> None:
     now = utcnow()
     posts_at(db, make_source(db), [now], URGENT_TEXT, urgency=0.9)
-    alerts.save_rule(db, LEAD, RuleInput("Probe", "urgency", [], webhook.url))
+    with pytest.raises(Invalid, match="private or local address") as refused:
+        alerts.save_rule(db, LEAD, RuleInput("Probe", "urgency", [], webhook.url))
+    assert refused.value.field == "webhook_url" and "EARFUL_ALLOW_PRIVATE_ADDRESSES" in refused.value.message
+    # Saved while the deployment allowed it, then the allowance withdrawn: delivery checks again.
+    alerts.save_rule(db, LEAD, RuleInput("Probe", "urgency", [], webhook.url), allow_private=True)
     alerts.evaluate(db, settings, now)
     assert alerts.deliver(db, settings, now) == 0 and webhook.received == []
     with db.read() as session:
@@ -244,7 +255,7 @@ def test_an_unexpected_error_while_sending_leaves_the_alert_to_retry_not_stuck(
 ) -> None:
     now = utcnow()
     posts_at(db, make_source(db), [now], URGENT_TEXT, urgency=0.9)
-    alerts.save_rule(db, LEAD, RuleInput("Hook", "urgency", [], webhook.url))
+    alerts.save_rule(db, LEAD, RuleInput("Hook", "urgency", [], webhook.url), allow_private=True)
     with pytest.raises(EarfulError, match="web address"):
         alerts.save_rule(db, LEAD, RuleInput("Bad", "urgency", [], "https://hooks.example.com:443x/T0"))
     alerts.evaluate(db, settings, now)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import update
 
@@ -15,6 +16,7 @@ from earful.settings import Settings
 from earful.store.db import Database
 from earful.store.models import TriageItem
 from earful.triage.service import escalate, save_team
+from earful.web.app import create_app
 from tests.factories import ensure_taxonomy, label, make_source, posts_at
 from tests.insights.test_alerts import burst
 from tests.insights.test_topics import seed as seed_topics
@@ -89,8 +91,10 @@ def test_make_read_download_and_email_a_report(client: TestClient, db: Database,
 
 
 def test_leads_write_alert_rules_and_everyone_sees_them(
-    client: TestClient, db: Database, webhook: Hook
+    db: Database, settings: Settings, webhook: Hook
 ) -> None:
+    # The test's webhook server listens on 127.0.0.1, which a deployment must allow explicitly.
+    client = _client(db, settings.model_copy(update={"allow_private_addresses": True}))
     ensure_taxonomy(db)
     login(client, db, "lee", "lead")
     page = client.get("/alerts")
@@ -137,6 +141,61 @@ def test_leads_write_alert_rules_and_everyone_sees_them(
     login(client, db, "vic", "viewer")
     seen = client.get("/alerts").text
     assert "threshold 0.7" in seen and "Add or change a rule" not in seen
+
+
+def _client(db: Database, settings: Settings) -> TestClient:
+    return TestClient(create_app(settings, db), follow_redirects=False)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:8080/hooks/alerts",
+        "http://localhost/hooks",  # a name that answers with a loopback address
+        "http://169.254.169.254/latest/meta-data/",  # the cloud's metadata service
+        "https://10.1.2.3/hooks",
+        "http://[::1]:9000/hooks",
+    ],
+)
+def test_an_alert_rule_cannot_send_inside_the_network(client: TestClient, db: Database, url: str) -> None:
+    login(client, db, "lee", "lead")
+    page = client.get("/alerts")
+    form = {
+        "csrf": csrf_of(page.text),
+        "name": "Probe",
+        "kind": "urgency",
+        "webhook_url": url,
+        "enabled": "on",
+    }
+    refused = client.post("/alerts", data=form)
+    assert refused.status_code == 400
+    beside = re.search(
+        r'<input name="webhook_url"[^>]*>\s*'
+        r'<span class="field-error" role="alert" id="webhook_url-error">([^<]+)',
+        refused.text,
+    )
+    assert beside is not None, "the refusal is not shown beside the webhook field"
+    assert "private or local address" in beside.group(1) and "EARFUL_ALLOW_PRIVATE_ADDRESSES" in beside.group(
+        1
+    )
+    assert 'aria-describedby="webhook_url-error"' in refused.text
+    assert "No alert rules yet" in client.get("/alerts").text
+
+
+def test_an_alert_rule_may_send_inside_the_network_when_the_deployment_allows_it(
+    db: Database, settings: Settings
+) -> None:
+    client = _client(db, settings.model_copy(update={"allow_private_addresses": True}))
+    login(client, db, "lee", "lead")
+    page = client.get("/alerts")
+    form = {
+        "csrf": csrf_of(page.text),
+        "name": "Chat",
+        "kind": "urgency",
+        "webhook_url": "http://10.1.2.3/hooks",
+    }
+    assert client.post("/alerts", data=form).status_code == 303
+    assert "Chat" in client.get("/alerts").text
 
 
 def test_a_spike_page_shows_the_hours_around_it_and_opens_its_posts(

@@ -7,7 +7,9 @@ from contextlib import contextmanager
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
+from earful.connectors.live.http import SourceError
 from earful.kit.errors import EarfulError
 from earful.settings import Settings
 from earful.store.db import Database
@@ -28,12 +30,16 @@ def database(cfg: Settings) -> Database:
 
 @contextmanager
 def friendly_errors() -> Iterator[None]:
-    """Print a domain error's message and exit 1 instead of showing a traceback."""
+    """Print a domain error's or a source's message on one line and exit 1 instead of showing a traceback."""
     try:
         yield
     except EarfulError as exc:
-        err.print(f"[red]Error:[/red] {exc.message}")
-        raise typer.Exit(1) from None
-    except RuntimeError as exc:
-        err.print(f"[red]Error:[/red] {exc}")
-        raise typer.Exit(1) from None
+        _say(exc.message)
+    except (RuntimeError, SourceError) as exc:  # SourceError: a live source refused, or could not be reached
+        _say(str(exc))
+
+
+def _say(message: str) -> None:
+    # soft_wrap: the message stays one line, however narrow the terminal, for scripts and logs.
+    err.print(f"[red]Error:[/red] {escape(message)}", soft_wrap=True, highlight=False)
+    raise typer.Exit(1) from None

@@ -292,7 +292,10 @@ def try_source(
     require_collectable(source)  # a private group without consent is not even looked at
     connector = live.get(source.kind)
     target = live.Target(source.name, dict(source.settings or {}), settings)
-    connector.check(target.config, settings)
+    try:
+        connector.check(target.config, settings)
+    except ValueError as exc:
+        raise EarfulError(f"{name!r} cannot be tried yet: {exc}") from None
     with Http(allow_private=settings.allow_private_addresses) as http:
         page = connector.poll(http, target, dict(source.cursor or {}))
         requests = http.requests

@@ -23,8 +23,9 @@ import httpx
 
 from earful.contracts import Actor
 from earful.insights.policies import can_manage_alerts
+from earful.kit.addresses import PrivateAddress, Unresolvable, check_url
 from earful.kit.clock import as_utc, utcnow
-from earful.kit.errors import Conflict, EarfulError, Forbidden, NotFound
+from earful.kit.errors import Conflict, EarfulError, Forbidden, Invalid, NotFound
 from earful.notify import DeliveryFailed, email, slack_message, webhook
 from earful.settings import Settings
 from earful.store.db import Database
@@ -82,8 +83,6 @@ def _check(rule: RuleInput, known_categories: set[str]) -> dict[str, Any]:
     bad = [a for a in rule.emails if not re.fullmatch(r"[^@\s,<>]+@[^@\s,<>]+", a)]
     if bad:
         raise EarfulError(f"These are not email addresses: {', '.join(bad)}.")
-    if rule.webhook_url and not _is_web_address(rule.webhook_url):
-        raise EarfulError("The webhook URL must be a web address starting with https:// (or http://).")
     if rule.category and rule.category not in known_categories:
         raise EarfulError(f"There is no category {rule.category!r} in the taxonomy in use.")
     if rule.kind == "spike" and rule.category and "." in rule.category:
@@ -110,10 +109,37 @@ def _check(rule: RuleInput, known_categories: set[str]) -> dict[str, Any]:
     return params
 
 
-def save_rule(db: Database, actor: Actor, rule: RuleInput, rule_id: int | None = None) -> int:
-    """Create a rule, or change one; return its id."""
+def _check_webhook(url: str, allow_private: bool) -> None:
+    """Refuse a webhook URL that is not a web address, or (unless allowed) leads inside the network."""
+    if not _is_web_address(url):
+        raise Invalid(
+            "webhook_url", "The webhook URL must be a web address starting with https:// (or http://)."
+        )
+    if allow_private:
+        return
+    try:
+        check_url(url)  # the same check that delivery makes, before each message
+    except Unresolvable:
+        raise Invalid(
+            "webhook_url", f"The webhook's host {httpx.URL(url).host} could not be found: check the URL."
+        ) from None
+    except PrivateAddress as exc:
+        raise Invalid(
+            "webhook_url",
+            f"The webhook's host {exc.said} is a private or local address, and alerts go only to the "
+            "internet. If your chat server is inside your network, set EARFUL_ALLOW_PRIVATE_ADDRESSES=true.",
+        ) from None
+
+
+def save_rule(
+    db: Database, actor: Actor, rule: RuleInput, rule_id: int | None = None, *, allow_private: bool = False
+) -> int:
+    """Create a rule, or change one; return its id. Its webhook must lead to the internet unless
+    `allow_private` (EARFUL_ALLOW_PRIVATE_ADDRESSES)."""
     if not can_manage_alerts(actor.role):
         raise Forbidden("Managing alert rules takes the lead role or higher.")
+    if rule.webhook_url:
+        _check_webhook(rule.webhook_url, allow_private)  # before the transaction: it asks DNS
     with db.write() as session:
         params = _check(rule, set(taxonomy_repo.display_names(session)))
         clash = alerts_repo.rule_by_name(session, rule.name.strip())

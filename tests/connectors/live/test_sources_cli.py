@@ -1,7 +1,9 @@
-"""Sources from the command line: add with settings, test one page, health, the X cost forecast."""
+"""Sources from the command line: add with settings, test one page, health, the X cost forecast, refusals."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import timedelta
 
 import pytest
@@ -20,6 +22,7 @@ from earful.store.db import Database
 from earful.store.models import AuditEntry, Post
 from earful.store.repos import sources as sources_repo
 from tests.connectors.live.replay import Replay
+from tests.servers import serve_site
 
 runner = CliRunner()
 
@@ -159,3 +162,25 @@ def test_the_admin_page_shows_an_x_sources_forecast_when_it_is_enabled(
         "Forecast: 411 matches in the last 7.0 days, so about 1,751 reads a month, about 8.76 a month."
         in page
     )
+
+
+def test_testing_a_source_inside_the_network_says_so_in_one_line(
+    db: Database, settings: Settings, cli_env: dict[str, str]
+) -> None:
+    with serve_site() as intranet:
+        intranet.pages["/feed.xml"] = (200, {"Content-Type": "application/rss+xml"}, b"<rss></rss>")
+        form = SourceForm(name="Intranet news", kind="rss", config={"url": f"{intranet.base}/feed.xml"})
+        save_source(db, Actor(None, "root", "admin"), form, create=True, settings=settings)
+        done = subprocess.run(
+            [sys.executable, "-m", "earful.cli", "source", "test", "Intranet news"],
+            env={**cli_env, "EARFUL_ALLOW_PRIVATE_ADDRESSES": "false"},
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    (line,) = done.stderr.strip().splitlines()
+    assert "127.0.0.1" in line and "private or local address" in line
+    assert "EARFUL_ALLOW_PRIVATE_ADDRESSES=true" in line  # what to do about it
+    assert intranet.asked == []

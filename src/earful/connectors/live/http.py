@@ -7,8 +7,6 @@ try later with backoff (`Unavailable`), or set the body aside (`Malformed`, rais
 
 from __future__ import annotations
 
-import ipaddress
-import socket
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -16,6 +14,8 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
 import httpx
+
+from earful.kit.addresses import Pinned, PrivateAddress, Unresolvable, pin
 
 USER_AGENT = "Earful/0.1 (feedback triage; +https://github.com/earful)"
 MAX_REDIRECTS = 5
@@ -40,6 +40,10 @@ class AuthFailed(SourceError):
 
 class Unavailable(SourceError):
     """The platform failed or could not be reached; try again later."""
+
+
+class Refused(SourceError):
+    """The address is inside a network (private or local), which sources may not reach unless allowed."""
 
 
 class BadRequest(SourceError):
@@ -81,6 +85,10 @@ def _host(url: str) -> str:
         return "?"
 
 
+def _origin(url: httpx.URL) -> str:
+    return f"{url.host}:{url.port or (443 if url.scheme == 'https' else 80)}"
+
+
 def _retry_after(value: str | None, default: float) -> float:
     if not value:
         return default
@@ -115,7 +123,9 @@ class Http:
     """A polite HTTP client for one poll: spaced requests, rate limits read, errors classified."""
 
     min_interval: float = 0.0  # seconds between requests (the source's own rate limit)
-    allow_private: bool = False  # fetch from private and local addresses (tests, or a trusted intranet)
+    # True fetches from any private or local address (EARFUL_ALLOW_PRIVATE_ADDRESSES, for a trusted
+    # intranet); a set of "host:port" lets through only those (a test's own local server).
+    allow_private: bool | frozenset[str] = False
     timeout: float = 20.0
     budget: Budget = field(default_factory=Budget)
     requests: int = 0
@@ -124,7 +134,7 @@ class Http:
 
     def __enter__(self) -> Http:
         self._client = httpx.Client(
-            timeout=self.timeout, headers={"User-Agent": USER_AGENT}, follow_redirects=True
+            timeout=self.timeout, headers={"User-Agent": USER_AGENT}, follow_redirects=False
         )
         return self
 
@@ -145,7 +155,8 @@ class Http:
         """Send one request, waiting out the source's spacing first; classify any failure.
 
         Redirects are followed by hand (at most MAX_REDIRECTS), so every address, the first and
-        each one redirected to, is checked against `allow_private` before anything is sent.
+        each one redirected to, is checked against `allow_private` before anything is sent, and the
+        connection goes to the address that was checked.
         """
         assert self._client is not None, "use Http as a context manager"
         wait = self._last + self.min_interval - time.monotonic()
@@ -153,28 +164,45 @@ class Http:
             time.sleep(wait)
         self._last = time.monotonic()
         self.requests += 1
-        target = url
+        host = _host(url)
+        try:
+            target = httpx.URL(url)
+        except (httpx.InvalidURL, ValueError) as exc:
+            raise Unavailable(f"could not reach {host}: {type(exc).__name__}") from None
+        redirected_by: str | None = None
         for _ in range(MAX_REDIRECTS + 1):
-            host = _host(target)
-            self._refuse_private(target)
+            aimed = self._aim(target, redirected_by)
             try:
                 response = self._client.request(
-                    method, target, params=params, headers=headers, data=data, auth=auth
+                    method,
+                    aimed.url,
+                    params=params,
+                    headers={**(headers or {}), **aimed.headers},
+                    data=data,
+                    auth=auth,
+                    extensions=aimed.extensions,
                 )
             except (httpx.HTTPError, httpx.InvalidURL, ValueError) as exc:
-                raise Unavailable(f"could not reach {host}: {type(exc).__name__}") from None
-            if response.is_redirect and "location" in response.headers:
-                target = str(response.url.join(response.headers["location"]))
-                params = None  # the new address carries its own query
-                if _host(target) != host:
-                    headers = {k: v for k, v in (headers or {}).items() if k.lower() != "authorization"}
-                    auth = None
-                continue
-            break
+                raise Unavailable(f"could not reach {target.host or host}: {type(exc).__name__}") from None
+            if not response.has_redirect_location:
+                break
+            try:
+                # Joined to the URL as written, not to the address it was pinned to.
+                following = target.join(response.headers["location"])
+            except (httpx.InvalidURL, ValueError):
+                raise Unavailable(f"{host} redirected to an address that cannot be read") from None
+            if (following.scheme, _origin(following)) != (target.scheme, _origin(target)):
+                # Credentials were meant for the first site only.
+                headers = {k: v for k, v in (headers or {}).items() if k.lower() != "authorization"}
+                auth = None
+            if response.status_code == 303 or (response.status_code in (301, 302) and method == "POST"):
+                method, data = "GET", None  # as browsers do: the form is not sent on
+            redirected_by, target, params = target.host, following, None  # it carries its own query
         else:
             raise Unavailable(f"{host} redirected more than {MAX_REDIRECTS} times")
         self._read_budget(response)
         status = response.status_code
+        host = target.host or host
         if status == 429:
             header = response.headers.get("retry-after")
             if header:
@@ -194,27 +222,29 @@ class Http:
             raise Unavailable(f"{host} answered {status}")
         if status == 404:
             # The path only: a query string may hold a token.
-            raise SourceError(
-                f"{host}{httpx.URL(target).path} was not found (404): check the source's settings"
-            )
+            raise SourceError(f"{host}{target.path} was not found (404): check the source's settings")
         if status >= 400:
             raise BadRequest(status, response.text, f"{host} answered {status}")
         return response
 
-    def _refuse_private(self, url: str) -> None:
-        if self.allow_private:
-            return
-        host = _host(url)
+    def _aim(self, target: httpx.URL, redirected_by: str | None) -> Pinned:
+        """Return `target` pinned to its checked public address, or as it is where it is allowed."""
+        if self.allow_private is True or _origin(target) in (self.allow_private or ()):
+            return Pinned(target)
         try:
-            addresses = {info[4][0] for info in socket.getaddrinfo(host, None)}
-        except (socket.gaierror, UnicodeError):
-            raise Unavailable(f"could not resolve {host}") from None
-        for address in addresses:
-            ip = ipaddress.ip_address(str(address).split("%")[0])
-            if ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_reserved or ip.is_multicast:
-                raise SourceError(
-                    f"{host} is a private or local address; Earful only fetches from the internet"
-                )
+            return pin(target)
+        except Unresolvable:
+            raise Unavailable(f"could not resolve {target.host}") from None
+        except PrivateAddress as exc:
+            refused = (
+                f"Refused to follow {redirected_by}'s redirect to {exc.said}"
+                if redirected_by
+                else f"Refused to fetch from {exc.said}"
+            )
+            raise Refused(
+                f"{refused}, a private or local address: Earful fetches only from the internet. "
+                "For a source on your own network, set EARFUL_ALLOW_PRIVATE_ADDRESSES=true."
+            ) from None
 
     def get(self, url: str, **kwargs: object) -> httpx.Response:
         """GET `url` (see `request`)."""

@@ -10,10 +10,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from earful.accounts.service import Account
 from earful.insights import alerts
 from earful.insights.policies import can_manage_alerts, can_see_insights
-from earful.kit.errors import EarfulError
+from earful.kit.errors import EarfulError, Invalid
+from earful.settings import Settings
 from earful.store.db import Database
 from earful.web import guard
-from earful.web.deps import csrf_token, get_db
+from earful.web.deps import csrf_token, get_db, get_settings
 from earful.web.forms import csrf_form
 from earful.web.render import render
 
@@ -29,6 +30,7 @@ def _page(
     *,
     values: dict[str, Any] | None = None,
     error: str | None = None,
+    field: str | None = None,
 ) -> Response:
     rules, recent = alerts.overview(db)
     context = {
@@ -39,6 +41,7 @@ def _page(
         "kinds": alerts.KINDS,
         "values": values or {},
         "error": error,
+        "field": field,  # the field the error is about, shown beside it
         "flash": request.session.pop("flash", None),
     }
     return render(request, "alerts.html", context, status_code=400 if error else 200)
@@ -79,6 +82,7 @@ def save_rule(
     account: Account = Depends(manager),
     form: dict[str, Any] = Depends(csrf_form),
     db: Database = Depends(get_db),
+    settings: Settings = Depends(get_settings),
 ) -> Response:
     """Create an alert rule, or change one."""
     values = {k: v for k, v in form.items() if isinstance(v, str)}
@@ -97,11 +101,18 @@ def save_rule(
             quiet_end=_int(values.get("quiet_end")),
             enabled=values.get("enabled") == "on",  # an unticked box sends nothing
         )
-        alerts.save_rule(db, account.actor, rule, _int(values.get("rule_id")))
+        alerts.save_rule(
+            db,
+            account.actor,
+            rule,
+            _int(values.get("rule_id")),
+            allow_private=settings.allow_private_addresses,
+        )
     except EarfulError as exc:
         if exc.status >= 500:
             raise
-        return _page(request, db, account, values=values, error=exc.message)
+        field = exc.field if isinstance(exc, Invalid) else None
+        return _page(request, db, account, values=values, error=exc.message, field=field)
     request.session["flash"] = f"Alert rule {rule.name.strip()!r} saved."
     return RedirectResponse("/alerts", status_code=303)
 
