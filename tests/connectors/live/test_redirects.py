@@ -131,6 +131,18 @@ def test_the_connection_goes_to_the_address_that_was_checked(
     # the request must go to the checked address, never to the local server.
     _resolving(monkeypatch, {"news.example.com": ["93.184.216.34", "127.0.0.1"]})
     site.pages["/feed.xml"] = (200, {}, b"<rss>inside</rss>")
+    dialled: list[tuple[str, int]] = []
+    real_connect = socket.create_connection
+
+    def connect(address: tuple[str, int], *args: Any, **kwargs: Any) -> socket.socket:
+        # Nothing leaves this machine: a connection to anything but loopback is refused here.
+        dialled.append((address[0], int(address[1])))
+        if address[0] not in ("127.0.0.1", "localhost"):
+            raise ConnectionRefusedError(f"test: no traffic to {address[0]}")
+        return real_connect(address, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "create_connection", connect)
     with Http(timeout=2) as http, pytest.raises(SourceError):
         http.get(f"http://news.example.com:{site.port}/feed.xml")
+    assert dialled == [("93.184.216.34", site.port)]
     assert site.asked == []
