@@ -60,11 +60,11 @@ def names_any(url: str, author: Iterable[str | None]) -> bool:
     folded = _comparable(url)
     squeezed = _SEPARATORS.sub("", folded)
     for name in author:
-        for token in _tokens(name):
+        for token, token_squeezed in _tokens(name):
             if token.isdigit():
-                if re.search(rf"(?<!\d){token}(?!\d)", folded):
+                if _whole_number(token).search(folded):
                     return True
-            elif token in folded or _SEPARATORS.sub("", token) in squeezed:
+            elif token in folded or token_squeezed in squeezed:
                 return True
     return False
 
@@ -74,7 +74,7 @@ def _platform_form(url: str) -> str | None:
     parts = urlsplit(url)
     host = (parts.hostname or "").lower()
     path = unquote(parts.path)
-    if _DID.search(unquote(url)) or url.lower().startswith("at://"):
+    if _DID.search(_comparable(url)) or url.lower().startswith("at://"):
         return None  # a Bluesky DID is the author's own identifier
     if host in _X_HOSTS:
         status = _X_STATUS.match(path)
@@ -103,24 +103,34 @@ def _reddit_short(url: str) -> str | None:
 def _comparable(text: str) -> str:
     # Decode until stable (a name may be encoded twice), then compare as platforms do.
     for _ in range(3):
+        if "%" not in text and "+" not in text:
+            break
         decoded = unquote(text.replace("+", " "))
         if decoded == text:
             break
         text = decoded
-    return unicodedata.normalize("NFKC", text).casefold()
+    return (text if text.isascii() else unicodedata.normalize("NFKC", text)).casefold()
+
+
+@lru_cache(maxsize=4096)
+def _whole_number(digits: str) -> re.Pattern[str]:
+    return re.compile(rf"(?<!\d){digits}(?!\d)")
 
 
 @lru_cache(maxsize=65536)
-def _tokens(name: str | None) -> frozenset[str]:
-    """Return the forms a name takes in a link: itself, without "@", its local part, its slugs."""
+def _tokens(name: str | None) -> tuple[tuple[str, str], ...]:
+    """Return the forms a name takes in a link (itself, without "@", its local part, its slugs),
+    each with its separators squeezed out."""
     if not name:
-        return frozenset()
+        return ()
     base = unicodedata.normalize("NFKC", name).strip().lstrip("@").casefold()
     forms = {base, base.split("@")[0]}
     words = [w for w in _SEPARATORS.split(base) if w]
     if len(words) > 1:
         forms |= {sep.join(words) for sep in ("", "-", "_", ".", " ")}
-    return frozenset(f for f in forms if len(f) >= MIN_NAME)
+    kept = sorted(f for f in forms if len(f) >= MIN_NAME)
+    # "a.b" squeezed to "ab" would match nearly anything: a short squeezed form is not used.
+    return tuple((f, s if len(s := _SEPARATORS.sub("", f)) >= MIN_NAME else f) for f in kept)
 
 
 def _is_reddit(host: str) -> bool:
