@@ -28,13 +28,16 @@ class PostDraft:
     """A post mapped from a raw item, not yet enriched or stored.
 
     `author_handle` is the author's handle or id on the platform. It is never stored: ingest
-    turns it into a keyed pseudonym before anything is written.
+    turns it into a keyed pseudonym before anything is written. `author_aliases` are the other
+    names the platform gives the author (display name, account id, DID); never stored either,
+    they only tell ingest which links name the author.
     """
 
     external_id: str
     text: str
     url: str | None = None
     author_handle: str | None = None
+    author_aliases: tuple[str, ...] = ()
     posted_at: datetime | None = None
     title: str | None = None
     language_hint: str | None = None

@@ -96,3 +96,39 @@ def test_quarantined_input_is_sealed_and_opens_with_the_secret(
         assert isinstance(entry, Quarantined)
     assert b"Rose" not in entry.sealed_raw
     assert quarantine_sealer(settings.secret).open(entry.sealed_raw).strip() == BAD_LINE
+
+
+def test_an_import_stores_only_handle_free_links(db: Database, settings: Settings, tmp_path: Path) -> None:
+    path = tmp_path / "posts.jsonl"
+    records = [
+        {
+            "id": "1",
+            "text": "pay is late",
+            "author": "lucia_reparte",
+            "url": "https://forum.example/u/lucia_reparte/t/1",
+        },
+        {
+            "id": "2",
+            "text": "pay is late",
+            "author": "valencia_ruta",
+            "url": "https://forum.example/t/2?by=PEPE_furgo",
+        },
+        {
+            "id": "3",
+            "text": "pay is late",
+            "author": "pepe_furgo",
+            "url": "https://forum.example/t/3?by=PEPE_furgo",
+        },
+        {"id": "4", "text": "pay is late", "author": "mario", "url": "https://x.com/mario/status/42"},
+    ]
+    path.write_text("".join(json.dumps(r) + "\n" for r in records))
+    get_or_create_source(db, "forum")
+    assert iter_import(db, settings, path, "forum").imported == 4
+    with db.read() as session:
+        urls = {row.external_id: row.url for row in session.execute(select(Post.external_id, Post.url))}
+    assert urls == {
+        "1": None,
+        "2": "https://forum.example/t/2?by=PEPE_furgo",  # someone else's name: not this author's
+        "3": None,
+        "4": "https://x.com/i/web/status/42",
+    }

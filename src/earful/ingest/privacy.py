@@ -2,6 +2,7 @@
 
 The handle is never stored: a post keeps only a keyed pseudonym, and the handle lives on only in
 the sealed raw item, so revealing opens that item for the one post and records who asked and why.
+A link to the original that names the author is not stored either: the reveal shows it too.
 """
 
 from __future__ import annotations
@@ -34,8 +35,16 @@ MIN_REASON = 15
 TRAIN_JOB_NAME = "classify.train"
 
 
-def reveal_author(db: Database, settings: Settings, actor: Actor, post_id: int, reason: str) -> str | None:
-    """Return the handle of the post's author, auditing the reveal with its reason."""
+@dataclass(frozen=True, slots=True)
+class Author:
+    """Who wrote a post, as its sealed raw item says, and the link to the original as captured."""
+
+    handle: str | None
+    link: str | None
+
+
+def reveal_author(db: Database, settings: Settings, actor: Actor, post_id: int, reason: str) -> Author | None:
+    """Return the post's author and original link, auditing the reveal with its reason."""
     if not can_reveal_author(actor.role):
         raise Forbidden("Revealing an author takes the lead role or higher.")
     reason = reason.strip()
@@ -44,16 +53,16 @@ def reveal_author(db: Database, settings: Settings, actor: Actor, post_id: int, 
             f"Write why you need to know who wrote this (at least {MIN_REASON} characters); "
             "the reason is kept in the audit log."
         )
-    handle = author_handle(db, settings, post_id)
+    found = sealed_author(db, settings, post_id)
     with db.write() as session:
         audit_repo.append(
             session, actor.id, actor.name, "author.reveal", f"post:{post_id}", {"reason": reason}
         )
-    return handle
+    return found
 
 
-def author_handle(db: Database, settings: Settings, post_id: int) -> str | None:
-    """Return the handle in the post's sealed raw item (callers check the right to see it)."""
+def sealed_author(db: Database, settings: Settings, post_id: int) -> Author | None:
+    """Return the author and original link in the post's sealed raw item (callers check the right)."""
     with db.read() as session:
         post = session.get(Post, post_id)
         if post is None:
@@ -66,7 +75,9 @@ def author_handle(db: Database, settings: Settings, post_id: int) -> str | None:
         mapped = map_item(RawItem(format=raw.format, external_id=post.external_id, payload=payload))
     except (SealError, ValueError):
         return None
-    return None if isinstance(mapped, str) or mapped is None else mapped.author_handle
+    if isinstance(mapped, str) or mapped is None:
+        return None
+    return Author(mapped.author_handle, mapped.url)
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,6 +23,7 @@ from earful.kit.errors import NotFound
 from earful.kit.gc import bulk_allocation
 from earful.kit.seal import Sealer
 from earful.kit.text import storable
+from earful.pipeline.links import draft_link
 from earful.pipeline.pseudonymise import author_key
 from earful.settings import Settings
 from earful.store.db import Database
@@ -63,7 +64,8 @@ def _external_id(value: str) -> str:
 def _post_row(
     target: _Target, draft: PostDraft, secret: bytes, keys: dict[str | None, str | None], now: datetime
 ) -> dict[str, Any]:
-    """Return the stored columns of a mapped post; the author handle leaves only as a keyed pseudonym.
+    """Return the stored columns of a mapped post; the author handle leaves only as a keyed pseudonym,
+    and the link only in a form that does not name the author.
 
     `keys` memoises pseudonyms within one import, where the same authors post again and again.
     """
@@ -71,11 +73,13 @@ def _post_row(
     # clean and redact it. Only its size is checked now, so an oversized post is quarantined.
     if len(draft.text) > MAX_TEXT:
         raise ValueError(f"post text is {len(draft.text):,} characters; the limit is {MAX_TEXT:,}")
+    link = draft_link(draft)
     return {
         "source_id": target.id,
         "external_id": _external_id(draft.external_id),
         "kind": draft.kind,
-        "url": storable(draft.url) if draft.url else None,
+        # A link that names the author would undo the pseudonym: it is rewritten or left sealed.
+        "url": storable(link) if link else None,
         "author_key": _pseudonym(secret, draft.author_handle, keys),
         "language": draft.language_hint or target.language,
         "posted_at": draft.posted_at or now,

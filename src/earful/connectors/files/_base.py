@@ -119,6 +119,12 @@ def as_id(value: Any) -> str | None:
     return None
 
 
+def aliases(*values: Any) -> tuple[str, ...]:
+    """Return the author's other names and ids given (display name, account id), blanks left out."""
+    found = (as_id(value) for value in values)
+    return tuple(dict.fromkeys(name for name in found if name is not None))
+
+
 def obj(value: Any) -> dict[str, Any]:
     """Return `value` when it is a JSON object, else an empty one."""
     return value if isinstance(value, dict) else {}

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 from urllib.parse import parse_qs, urlsplit
 
-from earful.connectors.files._base import TRUNCATED, Format, as_id, as_text, counts, obj, parse_time
+from earful.connectors.files._base import TRUNCATED, Format, aliases, as_id, as_text, counts, obj, parse_time
 from earful.connectors.files._jsondoc import head_bodies, iter_document_items, rejected
 from earful.contracts import PostDraft, Rejected
 
@@ -154,6 +154,7 @@ def map_record(record: Any) -> PostDraft | str:
         text=text,
         url=as_text(record.get("permalink_url")) or _post_url(external_id, comment),
         author_handle=as_id(author.get("id")) or as_text(author.get("name")),
+        author_aliases=aliases(author.get("id"), author.get("name")),
         posted_at=parse_time(record.get("created_time")),
         engagement=engagement,
         reply_to=_reply_to(record) if comment else None,

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from earful.connectors.files._base import Format, as_id, as_text, counts, json_id, parse_time
+from earful.connectors.files._base import Format, aliases, as_id, as_text, counts, json_id, parse_time
 from earful.connectors.files._jsondoc import head_bodies, iter_document_items, rejected
 from earful.contracts import PostDraft, Rejected
 
@@ -130,6 +130,7 @@ def map_status(status: Any) -> PostDraft | str:
         text=text,
         url=as_text(status.get("url")) or as_text(status.get("uri")),
         author_handle=as_text(account.get("acct")) or as_id(account.get("id")),
+        author_aliases=aliases(account.get("id"), account.get("username"), account.get("display_name")),
         posted_at=parse_time(status.get("created_at")),
         title=as_text(source.get("spoiler_text")),
         language_hint=as_text(source.get("language")),

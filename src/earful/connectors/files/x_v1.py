@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from earful.connectors.files._base import Format, as_id, as_text, counts, json_id, obj, parse_time
+from earful.connectors.files._base import Format, aliases, as_id, as_text, counts, json_id, obj, parse_time
 from earful.connectors.files._jsondoc import head_bodies, iter_document_items, rejected
 from earful.contracts import PostDraft, Rejected
 
@@ -106,6 +106,7 @@ def map_tweet(tweet: Any) -> PostDraft | str:
         text=text,
         url=f"https://x.com/{handle or 'i/web'}/status/{tweet_id}",
         author_handle=handle or as_id(user.get("id_str")),
+        author_aliases=aliases(user.get("id_str"), user.get("id"), user.get("name")),
         posted_at=parse_time(tweet.get("created_at")),
         language_hint=None if lang in (None, "und") else lang,
         engagement=counts(

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from earful.connectors.files._base import Format, as_id, as_text, counts, obj, parse_time
+from earful.connectors.files._base import Format, aliases, as_id, as_text, counts, obj, parse_time
 from earful.connectors.files._jsondoc import head_bodies, iter_document_items, rejected
 from earful.contracts import PostDraft, Rejected
 
@@ -140,6 +140,7 @@ def map_tweet(tweet: Any) -> PostDraft | str:
         text=text,
         url=f"https://x.com/{username or 'i/web'}/status/{tweet_id}",
         author_handle=username or as_id(tweet.get("author_id")),
+        author_aliases=aliases(tweet.get("author_id"), author.get("id"), author.get("name")),
         posted_at=parse_time(tweet.get("created_at")) or _snowflake_time(tweet_id),
         language_hint=None if lang in (None, "und", "zxx", "qme", "qst") else lang,
         engagement=counts(

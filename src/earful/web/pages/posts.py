@@ -13,7 +13,7 @@ from earful.accounts.service import Account, list_users
 from earful.classify.learning import relabel
 from earful.classify.service import current
 from earful.ingest.policies import can_reveal_author
-from earful.ingest.privacy import author_handle, reveal_author
+from earful.ingest.privacy import Author, reveal_author, sealed_author
 from earful.insights.watch import get as spike_view
 from earful.insights.watch import recent as recent_spikes
 from earful.kit.clock import utcnow
@@ -38,13 +38,14 @@ revealer = guard.page(can_reveal_author, "Revealing an author takes the lead rol
 
 def _revealed(
     request: Request, db: Database, settings: Settings, account: Account, post_id: int
-) -> str | None:
-    """Return the author's handle while this lead's reveal of it is fresh (it was audited when made)."""
+) -> Author | None:
+    """Return the author and the original link while this lead's reveal is fresh (audited when made)."""
     grants = request.session.get("reveals") or {}
     expires = grants.get(str(post_id))
     if not isinstance(expires, int | float) or expires < time.time() or not can_reveal_author(account.role):
         return None
-    return author_handle(db, settings, post_id) or "(no author recorded)"
+    found = sealed_author(db, settings, post_id)
+    return Author(found.handle if found else None, found.link if found else None)
 
 
 def _post_page(

@@ -1,0 +1,137 @@
+"""Links to a post's original that do not name its author.
+
+A platform's link often carries the author's handle (`x.com/<handle>/status/…`,
+`<instance>/@<handle>/…`, `bsky.app/profile/<did>/…`), which would undo the pseudonym on every
+page and API answer. At capture a link is rewritten to a form the platform offers without the
+handle (X's `/i/web/status/<id>`, Reddit's `/comments/<id>/…`), and a link that has no such form,
+or still names the author anywhere, is not stored: it stays only in the sealed raw item, and the
+audited author reveal shows it.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from functools import lru_cache
+from urllib.parse import unquote, urlsplit
+
+from earful.contracts import PostDraft
+
+_X_HOSTS = {"x.com", "twitter.com", "www.x.com", "www.twitter.com", "mobile.x.com", "mobile.twitter.com"}
+_X_STATUS = re.compile(r"^/(?:[^/]+|i/web)/status(?:es)?/(\d+)(?:/|$)", re.IGNORECASE)
+_REDDIT_POST = re.compile(
+    r"^/(?:(?:r|u|user)/[^/]+/)?comments/([a-z0-9]+)(?:/[^/]*(?:/([a-z0-9]+))?)?/?$", re.IGNORECASE
+)
+# A path that names a person: Mastodon, Threads, Medium, TikTok and YouTube put "@name" in it,
+# ActivityPub ids "users/name", forums "u/name" or "user/name", Bluesky "profile/<handle or DID>".
+# None of them has a form without it.
+_PERSON_IN_PATH = re.compile(r"/@|^/(?:u|user)/|/users/[^/]+|/profile/[^/]+", re.IGNORECASE)
+_DID = re.compile(r"did:(?:plc|web):", re.IGNORECASE)
+# Shorter names would match inside unrelated words; an id is matched only as a whole number.
+MIN_NAME = 3
+_SEPARATORS = re.compile(r"[\s._\-+]+")
+
+
+def draft_link(draft: PostDraft) -> str | None:
+    """Return the draft's link in a form that does not name its author, or None when none exists."""
+    return public_link(draft.url, [draft.author_handle, *draft.author_aliases])
+
+
+def public_link(url: str | None, author: Iterable[str | None]) -> str | None:
+    """Return `url` rewritten so it names nobody, or None when it names a person or the author.
+
+    `author` holds what the author is called on the platform (handle, display name, user id or
+    DID). With none known, only the platforms' patterns decide.
+    """
+    if not url or not url.strip():
+        return None
+    author = tuple(author)
+    rewritten = _platform_form(url.strip())
+    if rewritten is None or not names_any(rewritten, author):
+        return rewritten
+    # A Reddit title slug may hold the author's name; the short form leads to the same thread.
+    shorter = _reddit_short(rewritten)
+    return shorter if shorter is not None and not names_any(shorter, author) else None
+
+
+def names_any(url: str, author: Iterable[str | None]) -> bool:
+    """Tell whether `url` contains one of the author's names or ids, in any case or percent-encoding."""
+    folded = _comparable(url)
+    squeezed = _SEPARATORS.sub("", folded)
+    for name in author:
+        for token, token_squeezed in _tokens(name):
+            if token.isdigit():
+                if _whole_number(token).search(folded):
+                    return True
+            elif token in folded or token_squeezed in squeezed:
+                return True
+    return False
+
+
+def _platform_form(url: str) -> str | None:
+    """Return the handle-free form of a known platform's link, None where there is none."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    path = unquote(parts.path)
+    if _DID.search(_comparable(url)) or url.lower().startswith("at://"):
+        return None  # a Bluesky DID is the author's own identifier
+    if host in _X_HOSTS:
+        status = _X_STATUS.match(path)
+        # Any other X address (a profile, a search) is about a person or leads to one.
+        return f"https://x.com/i/web/status/{status.group(1)}" if status else None
+    if _is_reddit(host) and path.lower().startswith(("/u/", "/user/", "/r/u_")):
+        # A post on a user's own profile names them; its short form does not. Any other page of a
+        # user's is about the person.
+        return _reddit_short(url)
+    if _PERSON_IN_PATH.search(path):
+        return None
+    return url
+
+
+def _reddit_short(url: str) -> str | None:
+    """Return a Reddit post or comment link as `/comments/<post>/_/<comment>/`; None for others."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    post = _REDDIT_POST.match(unquote(parts.path))
+    if post is None or not _is_reddit(host):
+        return None
+    tail = f"_/{post.group(2)}/" if post.group(2) else ""
+    return f"https://www.reddit.com/comments/{post.group(1)}/{tail}"
+
+
+def _comparable(text: str) -> str:
+    # Decode until stable (a name may be encoded twice), then compare as platforms do.
+    for _ in range(3):
+        if "%" not in text and "+" not in text:
+            break
+        decoded = unquote(text.replace("+", " "))
+        if decoded == text:
+            break
+        text = decoded
+    return (text if text.isascii() else unicodedata.normalize("NFKC", text)).casefold()
+
+
+@lru_cache(maxsize=4096)
+def _whole_number(digits: str) -> re.Pattern[str]:
+    return re.compile(rf"(?<!\d){digits}(?!\d)")
+
+
+@lru_cache(maxsize=65536)
+def _tokens(name: str | None) -> tuple[tuple[str, str], ...]:
+    """Return the forms a name takes in a link (itself, without "@", its local part, its slugs),
+    each with its separators squeezed out."""
+    if not name:
+        return ()
+    base = unicodedata.normalize("NFKC", name).strip().lstrip("@").casefold()
+    forms = {base, base.split("@")[0]}
+    words = [w for w in _SEPARATORS.split(base) if w]
+    if len(words) > 1:
+        forms |= {sep.join(words) for sep in ("", "-", "_", ".", " ")}
+    kept = sorted(f for f in forms if len(f) >= MIN_NAME)
+    # "a.b" squeezed to "ab" would match nearly anything: a short squeezed form is not used.
+    return tuple((f, s if len(s := _SEPARATORS.sub("", f)) >= MIN_NAME else f) for f in kept)
+
+
+def _is_reddit(host: str) -> bool:
+    return host == "reddit.com" or host.endswith(".reddit.com")
