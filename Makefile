@@ -42,6 +42,7 @@ bench: install
 	$(BIN)/python bench/goemotions.py
 	$(BIN)/python bench/enrichment_throughput.py
 	$(BIN)/python bench/feed_latency.py
+	$(BIN)/python bench/load.py
 	$(BIN)/python bench/connectors_soak.py
 	$(BIN)/python bench/spikes.py
 	$(BIN)/python bench/report_render.py
