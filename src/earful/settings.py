@@ -106,6 +106,12 @@ class Settings(BaseSettings):
     secure_cookies: bool = Field(
         default=False, description="Send the session cookie over HTTPS only (set true behind TLS)."
     )
+    trusted_proxies: str = Field(
+        default="",
+        description="Comma-separated addresses or networks of your reverse proxies (or *): only their "
+        "X-Forwarded-For and X-Forwarded-Proto are believed. Empty believes none, so a client cannot "
+        "claim another address to get round the login lockout.",
+    )
     import_batch_size: int = Field(default=2000, description="Posts stored per import transaction.")
     import_parallel_bytes: int = Field(
         default=8 * 1024 * 1024,
