@@ -45,7 +45,9 @@ class Settings(BaseSettings):
         default=[],
         description="Public accounts (your brand, press) whose @handles are not redacted from posts.",
     )
-    session_max_age: int = Field(default=8 * 3600, description="Seconds a login session lasts.")
+    session_max_age: int = Field(
+        default=8 * 3600, description="Seconds a login session lasts from sign-in, however busy it is."
+    )
     session_idle_minutes: int = Field(
         default=30, description="A session unused for this many minutes ends; the person signs in again."
     )
