@@ -5,14 +5,17 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime, timedelta
 from typing import Any
 
 from fastapi.testclient import TestClient
-from sqlalchemy import event
+from sqlalchemy import event, select, update
 
 from earful.accounts.service import add_user, issue_token, set_password
+from earful.kit.clock import as_utc, utcnow
 from earful.settings import Settings
 from earful.store.db import Database
+from earful.store.models import LoginSession
 from earful.web.app import create_app
 from tests.web.conftest import PASSWORD, csrf_of, login
 
@@ -107,6 +110,26 @@ def test_deactivating_a_user_ends_their_sessions_for_good(db: Database, settings
         assert signed_in(admin)
         sign_in(user, "ana")  # reactivated: a fresh sign-in works
         assert signed_in(user)
+
+
+def _last_seen(db: Database) -> datetime:
+    with db.read() as session:
+        (stamp,) = session.scalars(select(LoginSession.last_seen_at))
+    return as_utc(stamp) or stamp
+
+
+def _set_last_seen(db: Database, when: datetime) -> None:
+    with db.write() as session:
+        session.execute(update(LoginSession).values(last_seen_at=when))
+
+
+def test_idleness_is_kept_on_the_server_and_use_renews_it(client: TestClient, db: Database) -> None:
+    login(client, db)  # idle limit: 30 minutes
+    _set_last_seen(db, utcnow() - timedelta(minutes=20))
+    assert signed_in(client)
+    assert utcnow() - _last_seen(db) < timedelta(minutes=1), "using the session did not renew it"
+    _set_last_seen(db, utcnow() - timedelta(minutes=31))
+    assert not signed_in(client)
 
 
 def test_api_tokens_are_not_sessions(client: TestClient, db: Database) -> None:

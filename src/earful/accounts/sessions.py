@@ -4,13 +4,15 @@ The cookie carries only a random token; the table keeps its SHA-256, the user, w
 began and when it was last used. A session ends when its person signs out, when their password
 changes, when they are deactivated, `max_age` seconds after sign-in however busy it is, and after
 `idle_seconds` without a request. Checking one is a single primary-key read; the last-used time is
-written at most once a minute, so a busy session costs no write per request.
+written at most once a minute (after the response, by the web layer), so a busy session costs no
+write per request.
 """
 
 from __future__ import annotations
 
 import hashlib
 import secrets
+from dataclasses import dataclass
 from datetime import timedelta
 
 from earful.accounts.service import Account
@@ -39,11 +41,18 @@ def begin_session(db: Database, user_id: int, *, max_age: int, idle_seconds: int
     return token
 
 
-def session_account(db: Database, token: str, *, max_age: int, idle_seconds: int) -> Account | None:
-    """Return the active account of a live session, or None when it ended, lapsed or never was."""
-    token_hash = _hash(token)
+@dataclass(frozen=True, slots=True)
+class LiveSession:
+    """A session that checked out: whose it is, and whether its last-used time is due a rewrite."""
+
+    account: Account
+    due_touch: bool
+
+
+def check_session(db: Database, token: str, *, max_age: int, idle_seconds: int) -> LiveSession | None:
+    """Return the live session of `token`, or None when it ended, lapsed or never was (one read)."""
     with db.read() as session:
-        found = sessions_repo.with_user(session, token_hash)
+        found = sessions_repo.with_user(session, _hash(token))
     if found is None:
         return None
     live, user = found
@@ -52,11 +61,15 @@ def session_account(db: Database, token: str, *, max_age: int, idle_seconds: int
     idle = (now - (as_utc(live.last_seen_at) or now)).total_seconds()
     if not user.active or age > max_age or idle > idle_seconds:
         return None
+    account = Account(user.id, user.username, user.role, user.display_name, user.team_id)
     # A small idle limit needs fresher marks than once a minute, or a busy session would lapse.
-    if idle >= min(TOUCH_SECONDS, idle_seconds / 2):
-        with db.write() as session:
-            sessions_repo.touch(session, token_hash, now)
-    return Account(user.id, user.username, user.role, user.display_name, user.team_id)
+    return LiveSession(account, due_touch=idle >= min(TOUCH_SECONDS, idle_seconds / 2))
+
+
+def touch_session(db: Database, token: str) -> None:
+    """Record that the session was used now (callers do this only when `due_touch` says so)."""
+    with db.write() as session:
+        sessions_repo.touch(session, _hash(token), utcnow())
 
 
 def end_session(db: Database, token: str) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from typing import cast
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import BackgroundTasks, HTTPException, Request
 
 from earful.accounts import sessions
 from earful.accounts.service import Account, account_for_token
@@ -37,15 +37,19 @@ def _session_limits(request: Request) -> dict[str, int]:
     return {"max_age": settings.session_max_age, "idle_seconds": settings.session_idle_minutes * 60}
 
 
-def session_account(request: Request, db: Database) -> Account | None:
+def session_account(request: Request, db: Database, later: BackgroundTasks) -> Account | None:
     """Return the account of the session cookie, or None; an ended or lapsed session is dropped here."""
     token = request.session.get("sid")
     if not isinstance(token, str):
         return None
-    account = sessions.session_account(db, token, **_session_limits(request))
-    if account is None:
+    live = sessions.check_session(db, token, **_session_limits(request))
+    if live is None:
         request.session.clear()
-    return account
+        return None
+    if live.due_touch:
+        # After the response: on SQLite this write may wait for an import's lock, the page need not.
+        later.add_task(sessions.touch_session, db, token)
+    return live.account
 
 
 def start_session(request: Request, db: Database, account: Account) -> None:
@@ -62,22 +66,22 @@ def end_session(request: Request, db: Database) -> None:
     request.session.clear()
 
 
-def page_account(request: Request, db: Database = Depends(get_db)) -> Account:
+def page_account(request: Request, db: Database, later: BackgroundTasks) -> Account:
     """Return the signed-in account, or send the browser to the login page."""
-    account = session_account(request, db)
+    account = session_account(request, db, later)
     if account is None:
         raise LoginRequired(request.url.path)
     request.state.account = account
     return account
 
 
-def api_account(request: Request, db: Database = Depends(get_db)) -> Account:
+def api_account(request: Request, db: Database, later: BackgroundTasks) -> Account:
     """Return the account of the API token or session, or answer 401."""
     header = request.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
         account = account_for_token(db, header[7:].strip())
     else:
-        account = session_account(request, db)
+        account = session_account(request, db, later)
         if account is not None and request.method not in SAFE_METHODS:
             # A browser session may call the API from our own pages only: they send the CSRF token.
             expected = request.session.get("csrf")
