@@ -45,7 +45,9 @@ class Settings(BaseSettings):
         default=[],
         description="Public accounts (your brand, press) whose @handles are not redacted from posts.",
     )
-    session_max_age: int = Field(default=8 * 3600, description="Seconds a login session lasts.")
+    session_max_age: int = Field(
+        default=8 * 3600, description="Seconds a login session lasts from sign-in, however busy it is."
+    )
     session_idle_minutes: int = Field(
         default=30, description="A session unused for this many minutes ends; the person signs in again."
     )
@@ -105,6 +107,12 @@ class Settings(BaseSettings):
     )
     secure_cookies: bool = Field(
         default=False, description="Send the session cookie over HTTPS only (set true behind TLS)."
+    )
+    trusted_proxies: str = Field(
+        default="",
+        description="Comma-separated addresses or networks of your reverse proxies (or *): only their "
+        "X-Forwarded-For and X-Forwarded-Proto are believed. Empty believes none, so a client cannot "
+        "claim another address to get round the login lockout.",
     )
     import_batch_size: int = Field(default=2000, description="Posts stored per import transaction.")
     import_parallel_bytes: int = Field(

@@ -87,8 +87,33 @@ def test_an_unreadable_delivery_is_quarantined_with_a_clear_error(
 
 
 def test_unknown_sources_and_unsigned_posts_get_nowhere(client: TestClient, db: Database, form: str) -> None:
-    assert client.post("/api/intake/nowhere", content=b"[]").status_code == 404
+    assert client.post("/api/intake/nowhere", content=b"[]").status_code == 401
     assert client.post(URL, content=orjson.dumps(RECORDS)).status_code == 401
+    assert stored(db) == []
+
+
+def test_intake_does_not_tell_which_sources_exist(
+    client: TestClient, db: Database, settings: Settings, form: str
+) -> None:
+    root = Actor(None, "root", "admin")
+    save_source(db, root, SourceForm(name="Survey"), create=True)
+    save_source(db, root, SourceForm(name="Old form", kind="webhook", enabled=False), create=True)
+    body = orjson.dumps(RECORDS)
+    stamp = str(int(time.time()))
+    attempts = [
+        {},
+        {"X-Earful-Timestamp": stamp},
+        {"X-Earful-Timestamp": stamp, "X-Earful-Signature": sign("guessed-secret", stamp, body)},
+    ]
+    for headers in attempts:
+        answers = {
+            name: client.post(f"/api/intake/{name}", content=body, headers=headers)
+            for name in ("Feedback%20form", "Survey", "Old%20form", "nowhere")
+        }
+        seen = {(a.status_code, a.text) for a in answers.values()}  # type: ignore[attr-defined]
+        assert len(seen) == 1, seen
+        ((status, _),) = seen
+        assert status == 401
     assert stored(db) == []
 
 

@@ -96,6 +96,31 @@ def test_revealing_an_author_needs_a_lead_and_a_reason_and_is_audited(
         assert "@Rider_Jo" not in other.get(f"/posts/{ids['1']}").text
 
 
+def test_a_reveal_reason_must_be_words(
+    client: TestClient, db: Database, settings: Settings, tmp_path: Path
+) -> None:
+    ids = _load(db, settings, tmp_path)
+    login(client, db, "lee", "lead")
+    csrf = client.headers["x-csrf-token"]
+    empty_ones = [
+        "\u200b" * 20,
+        "." * 20,
+        "\u200b\u2060\ufeff" * 10 + "ok ok ok",
+        "1234567890 12345 678",
+        "x" * 30,
+    ]
+    for reason in empty_ones:
+        refused = client.post(f"/posts/{ids['1']}/reveal", data={"csrf": csrf, "reason": reason})
+        assert refused.status_code == 400 and "three words" in refused.text, reason
+    assert "@Rider_Jo" not in client.get(f"/posts/{ids['1']}").text
+    spanish = client.post(
+        f"/posts/{ids['1']}/reveal",
+        data={"csrf": csrf, "reason": "Amenaza denunciada al equipo de seguridad"},
+    )
+    assert spanish.status_code == 303
+    assert "@Rider_Jo" in client.get(f"/posts/{ids['1']}").text
+
+
 def test_an_analyst_cannot_reveal(
     client: TestClient, db: Database, settings: Settings, tmp_path: Path
 ) -> None:

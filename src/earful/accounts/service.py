@@ -16,6 +16,7 @@ from earful.kit.clock import utcnow
 from earful.kit.errors import Conflict, EarfulError, Forbidden
 from earful.store.db import Database
 from earful.store.repos import audit as audit_repo
+from earful.store.repos import login_sessions as sessions_repo
 from earful.store.repos import users as users_repo
 
 _hasher = PasswordHasher()
@@ -81,15 +82,6 @@ def _verify(password_hash: str, password: str) -> bool:
         return False
 
 
-def get_account(db: Database, user_id: int) -> Account | None:
-    """Return the active account with this id, or None."""
-    with db.read() as session:
-        user = users_repo.get(session, user_id)
-    if user is None or not user.active:
-        return None
-    return Account(user.id, user.username, user.role, user.display_name, user.team_id)
-
-
 def token_hash(token: str) -> str:
     """Return the stored form of an API token (tokens are random, so a plain SHA-256 suffices)."""
     return hashlib.sha256(token.encode()).hexdigest()
@@ -113,7 +105,7 @@ def account_for_token(db: Database, token: str) -> Account | None:
 
 
 def set_password(db: Database, username: str, password: str) -> None:
-    """Replace a user's password."""
+    """Replace a user's password and end their sessions: whoever knew the old one is signed out."""
     if len(password) < MIN_PASSWORD:
         raise EarfulError(f"The password must be at least {MIN_PASSWORD} characters.")
     with db.write() as session:
@@ -121,6 +113,7 @@ def set_password(db: Database, username: str, password: str) -> None:
         if user is None:
             raise EarfulError(f"No user called {username!r}.")
         users_repo.set_password_hash(session, user.id, _hasher.hash(password))
+        sessions_repo.end_for_user(session, user.id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,6 +155,9 @@ def update_user(
         before = {"role": user.role, "team_id": user.team_id, "active": user.active}
         after = {"role": role, "team_id": team_id, "active": active}
         users_repo.set_fields(session, user_id, **after)
+        if not active:
+            # Ended, not just refused: reactivating the account must not bring old sessions back.
+            sessions_repo.end_for_user(session, user_id)
         change = {"before": before, "after": after}
         audit_repo.append(session, actor.id, actor.name, "user.update", f"user:{user.username}", change)
 

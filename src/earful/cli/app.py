@@ -148,8 +148,19 @@ def serve_app(host: str, port: int, with_worker: bool) -> None:
     worker_process = start_worker_process() if with_worker else None
     console.print(f"Serving {cfg.product_name} on http://{host}:{port}  (Ctrl+C stops)")
     try:
-        # Open live-feed streams must not hold a Ctrl+C up for long.
-        uvicorn.run(web, host=host, port=port, log_level="warning", timeout_graceful_shutdown=5)
+        # Open live-feed streams must not hold a Ctrl+C up for long. uvicorn believes
+        # X-Forwarded-For from 127.0.0.1 by default, which would let any local caller pick the
+        # address the login lockout counts; only proxies the operator names are believed.
+        trusted = cfg.trusted_proxies.strip()
+        uvicorn.run(
+            web,
+            host=host,
+            port=port,
+            log_level="warning",
+            timeout_graceful_shutdown=5,
+            proxy_headers=bool(trusted),
+            forwarded_allow_ips=trusted or None,
+        )
     finally:
         if worker_process is not None:
             stop_worker_process(worker_process)

@@ -7,6 +7,8 @@ A link to the original that names the author is not stored either: the reveal sh
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -31,6 +33,11 @@ from earful.store.repos import sources as sources_repo
 from earful.store.sealing import raw_sealer
 
 MIN_REASON = 15
+MIN_REASON_WORDS = 3
+# A word is two or more letters of any script, so "Amenaza denunciada" counts and "...." does not.
+_WORD = re.compile(r"[^\W\d_]{2,}")
+# Invisible characters (zero-width spaces, joiners, byte-order marks, controls) write nothing.
+_INVISIBLE = frozenset({"Cc", "Cf", "Co", "Cn", "Cs"})
 # Named, not imported: domains hand each other work through named jobs (classify owns this one).
 TRAIN_JOB_NAME = "classify.train"
 
@@ -47,11 +54,11 @@ def reveal_author(db: Database, settings: Settings, actor: Actor, post_id: int, 
     """Return the post's author and original link, auditing the reveal with its reason."""
     if not can_reveal_author(actor.role):
         raise Forbidden("Revealing an author takes the lead role or higher.")
-    reason = reason.strip()
-    if len(reason) < MIN_REASON:
+    reason = readable_reason(reason)
+    if len(reason) < MIN_REASON or len(_WORD.findall(reason)) < MIN_REASON_WORDS:
         raise EarfulError(
-            f"Write why you need to know who wrote this (at least {MIN_REASON} characters); "
-            "the reason is kept in the audit log."
+            f"Write why you need to know who wrote this, in words (at least {MIN_REASON} characters "
+            "and three words); the reason is kept in the audit log."
         )
     found = sealed_author(db, settings, post_id)
     with db.write() as session:
@@ -59,6 +66,13 @@ def reveal_author(db: Database, settings: Settings, actor: Actor, post_id: int, 
             session, actor.id, actor.name, "author.reveal", f"post:{post_id}", {"reason": reason}
         )
     return found
+
+
+def readable_reason(reason: str) -> str:
+    """Return the reason as a reader sees it: composed, without invisible characters, spaces collapsed."""
+    text = unicodedata.normalize("NFC", reason)
+    visible = "".join(ch for ch in text if ch.isspace() or unicodedata.category(ch) not in _INVISIBLE)
+    return " ".join(visible.split())
 
 
 def sealed_author(db: Database, settings: Settings, post_id: int) -> Author | None:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import secrets
-import time
 from typing import cast
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import BackgroundTasks, HTTPException, Request
 
-from earful.accounts.service import Account, account_for_token, get_account
+from earful.accounts import sessions
+from earful.accounts.service import Account, account_for_token
 from earful.settings import Settings
 from earful.store.db import Database
 
@@ -32,38 +32,56 @@ def get_settings(request: Request) -> Settings:
     return cast(Settings, request.app.state.settings)
 
 
-def session_account(request: Request, db: Database) -> Account | None:
-    """Return the account of the session cookie, or None; a session idle too long ends here."""
-    user_id = request.session.get("uid")
-    if not isinstance(user_id, int):
-        return None
+def _session_limits(request: Request) -> dict[str, int]:
     settings = get_settings(request)
-    now = int(time.time())
-    seen = request.session.get("seen")
-    if not isinstance(seen, int) or now - seen > settings.session_idle_minutes * 60:
+    return {"max_age": settings.session_max_age, "idle_seconds": settings.session_idle_minutes * 60}
+
+
+def session_account(request: Request, db: Database, later: BackgroundTasks) -> Account | None:
+    """Return the account of the session cookie, or None; an ended or lapsed session is dropped here."""
+    token = request.session.get("sid")
+    if not isinstance(token, str):
+        return None
+    live = sessions.check_session(db, token, **_session_limits(request))
+    if live is None:
         request.session.clear()
         return None
-    if now - seen >= 30:  # rewrite the cookie at most twice a minute
-        request.session["seen"] = now
-    return get_account(db, user_id)
+    if live.due_touch:
+        # After the response: on SQLite this write may wait for an import's lock, the page need not.
+        later.add_task(sessions.touch_session, db, token)
+    return live.account
 
 
-def page_account(request: Request, db: Database = Depends(get_db)) -> Account:
+def start_session(request: Request, db: Database, account: Account) -> None:
+    """Sign the browser in as `account`, ending any session its cookie held before."""
+    end_session(request, db)
+    request.session["sid"] = sessions.begin_session(db, account.id, **_session_limits(request))
+
+
+def end_session(request: Request, db: Database) -> None:
+    """End the cookie's session on the server and empty the cookie."""
+    token = request.session.get("sid")
+    if isinstance(token, str):
+        sessions.end_session(db, token)
+    request.session.clear()
+
+
+def page_account(request: Request, db: Database, later: BackgroundTasks) -> Account:
     """Return the signed-in account, or send the browser to the login page."""
-    account = session_account(request, db)
+    account = session_account(request, db, later)
     if account is None:
         raise LoginRequired(request.url.path)
     request.state.account = account
     return account
 
 
-def api_account(request: Request, db: Database = Depends(get_db)) -> Account:
+def api_account(request: Request, db: Database, later: BackgroundTasks) -> Account:
     """Return the account of the API token or session, or answer 401."""
     header = request.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
         account = account_for_token(db, header[7:].strip())
     else:
-        account = session_account(request, db)
+        account = session_account(request, db, later)
         if account is not None and request.method not in SAFE_METHODS:
             # A browser session may call the API from our own pages only: they send the CSRF token.
             expected = request.session.get("csrf")

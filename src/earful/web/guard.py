@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from fastapi import Depends, Request
+from fastapi import BackgroundTasks, Depends, Request
 
 from earful.accounts.service import Account
 from earful.kit.errors import Forbidden
@@ -19,10 +19,11 @@ Predicate = Callable[[str], bool]
 
 
 def _guard(
-    authenticate: Callable[[Request, Database], Account], predicate: Predicate, what: str
+    authenticate: Callable[[Request, Database, BackgroundTasks], Account], predicate: Predicate, what: str
 ) -> Callable[..., Account]:
-    def guard(request: Request, db: Database = Depends(get_db)) -> Account:
-        account = authenticate(request, db)
+    # `later` carries the session's once-a-minute last-used write past the response.
+    def guard(request: Request, later: BackgroundTasks, db: Database = Depends(get_db)) -> Account:
+        account = authenticate(request, db, later)
         if not predicate(account.role):
             raise Forbidden(f"{what} Ask an admin if you need it.")
         return account

@@ -13,7 +13,16 @@ from earful.store.models.capture import (
 from earful.store.models.insights import Alert, AlertRule, Report, Spike, Topic
 from earful.store.models.learning import ModelVersion, SentimentLabel
 from earful.store.models.taxonomy import Category, Label, TaxonomyVersion
-from earful.store.models.work import ApiToken, AuditEntry, Job, Team, TriageEvent, TriageItem, User
+from earful.store.models.work import (
+    ApiToken,
+    AuditEntry,
+    Job,
+    LoginSession,
+    Team,
+    TriageEvent,
+    TriageItem,
+    User,
+)
 
 __all__ = [
     "Alert",
@@ -25,6 +34,7 @@ __all__ = [
     "Enrichment",
     "Job",
     "Label",
+    "LoginSession",
     "ModelVersion",
     "Post",
     "PostBand",

@@ -1,4 +1,4 @@
-"""People and work: teams, users, API tokens, triage items, audit entries, jobs."""
+"""People and work: teams, users, login sessions, API tokens, triage items, audit entries, jobs."""
 
 from __future__ import annotations
 
@@ -39,6 +39,21 @@ class User(Base):
     last_login_at: Mapped[datetime | None] = mapped_column()
     # "issuer|subject" of the single sign-on identity this account is bound to (first sign-on binds).
     sso_subject: Mapped[str | None] = mapped_column(String(400), unique=True)
+
+
+class LoginSession(Base):
+    """A browser sign-in; the cookie carries a random token, the table only that token's hash.
+
+    Ending a session deletes its row, so a copied cookie opens nothing once its owner signs out.
+    """
+
+    __tablename__ = "login_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(BigId, ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = created_column()
+    # Written at most about once a minute, not on every request (see accounts/sessions.py).
+    last_seen_at: Mapped[datetime] = mapped_column()
 
 
 class ApiToken(Base):

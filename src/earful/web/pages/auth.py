@@ -15,7 +15,7 @@ from earful.audit.service import record
 from earful.settings import Settings
 from earful.store.db import Database
 from earful.web import guard
-from earful.web.deps import check_csrf, csrf_token, get_db, get_settings
+from earful.web.deps import check_csrf, csrf_token, end_session, get_db, get_settings, start_session
 from earful.web.render import render
 
 router = APIRouter()
@@ -101,16 +101,14 @@ def login(
             "csrf": csrf_token(request),
         }
         return render(request, "login.html", context, status_code=401)
-    request.session.clear()
-    request.session["uid"] = account.id
-    request.session["seen"] = int(time.time())
+    start_session(request, db, account)
     record(db, account.id, account.username, "login")
     return RedirectResponse(_safe_next(next), status_code=303)
 
 
 @router.post("/logout", dependencies=[Depends(guard.page(signed_in, "Signing out needs a session."))])
-def logout(request: Request, csrf: str = Form("")) -> Response:
-    """Sign out."""
+def logout(request: Request, csrf: str = Form(""), db: Database = Depends(get_db)) -> Response:
+    """Sign out, ending the session on the server so a copy of the cookie opens nothing."""
     check_csrf(request, csrf)
-    request.session.clear()
+    end_session(request, db)
     return RedirectResponse("/login", status_code=303)

@@ -6,7 +6,6 @@ admin creates with a role first. An unknown or deactivated person is turned away
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from authlib.integrations.starlette_client import OAuth, OAuthError
@@ -18,7 +17,7 @@ from earful.audit.service import record
 from earful.kit.errors import NotFound
 from earful.settings import Settings
 from earful.store.db import Database
-from earful.web.deps import csrf_token, get_db, get_settings
+from earful.web.deps import csrf_token, get_db, get_settings, start_session
 from earful.web.render import render
 
 router = APIRouter()
@@ -84,8 +83,6 @@ async def sso_callback(
             f"There is no active Earful account for {username or 'this sign-on'}. Ask an admin to add you "
             "with the role you need.",
         )
-    request.session.clear()
-    request.session["uid"] = account.id
-    request.session["seen"] = int(time.time())
+    start_session(request, db, account)
     record(db, account.id, account.username, "login", method="sso")
     return RedirectResponse("/feed", status_code=303)
