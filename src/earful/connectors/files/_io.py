@@ -7,20 +7,40 @@ import io
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, cast
+from typing import IO, Any, TextIO, cast
 
 import zstandard
 
-from earful.connectors.files._base import Stream
+from earful.connectors.files._base import MAX_RECORD, QUARANTINE_LIMIT, Stream
 
 GZIP_MAGIC = b"\x1f\x8b"
 ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 COMPRESSED_SUFFIXES = (".gz", ".zst", ".zstd")
 HEAD_SIZE = 64 * 1024
+# A compressed file may grow this many times over what was read of it so far, and always to
+# RATIO_FLOOR: real exports compress 5 to 20 times, a decompression bomb thousands of times.
+MAX_RATIO = 200
+RATIO_FLOOR = 64 << 20
+# zstd turns 4 input bytes into up to 128 KiB; feeding it this much at a time bounds each step
+# to 16 MiB of output, where one call on a whole chunk of a bomb returns gigabytes.
+_ZSTD_STEP = 512
+_SKIP_CHUNK = 1 << 16
+
+
+class DecompressionBomb(ValueError):
+    """A compressed file grows far more than real data does: reading it on would exhaust memory."""
+
 
 # What reading a damaged or vanished file can raise, past the point where opening it worked.
-READ_ERRORS: tuple[type[BaseException], ...] = (OSError, EOFError, zlib.error, zstandard.ZstdError)
+READ_ERRORS: tuple[type[BaseException], ...] = (
+    OSError,
+    EOFError,
+    zlib.error,
+    zstandard.ZstdError,
+    DecompressionBomb,
+)
 
 
 class _ZstdReader(io.RawIOBase):
@@ -35,6 +55,7 @@ class _ZstdReader(io.RawIOBase):
         self._dctx = zstandard.ZstdDecompressor()
         self._obj: Any = self._dctx.decompressobj()
         self._pending = b""
+        self._rest = b""
         self._in_frame = False
 
     def readable(self) -> bool:
@@ -42,7 +63,7 @@ class _ZstdReader(io.RawIOBase):
 
     def readinto(self, buffer: Any) -> int:
         while not self._pending:
-            chunk = self._raw.read(1 << 17)
+            chunk = self._rest or self._raw.read(1 << 17)
             if not chunk:
                 if self._in_frame:
                     raise EOFError("zstd stream ends inside a frame (the file is truncated)")
@@ -54,14 +75,45 @@ class _ZstdReader(io.RawIOBase):
         return size
 
     def _feed(self, chunk: bytes) -> None:
-        while chunk:
+        view = memoryview(chunk)
+        while view:
             self._in_frame = True
-            self._pending += self._obj.decompress(chunk)
-            if not self._obj.eof:
+            step, view = view[:_ZSTD_STEP], view[_ZSTD_STEP:]
+            self._pending += self._obj.decompress(step)
+            if self._obj.eof:
+                self._in_frame = False
+                view = memoryview(self._obj.unused_data + bytes(view))
+                self._obj = self._dctx.decompressobj()
+            if self._pending:
+                # Hand out this step's output before decompressing more of the chunk.
+                self._rest = bytes(view)
                 return
-            self._in_frame = False
-            chunk = self._obj.unused_data
-            self._obj = self._dctx.decompressobj()
+        self._rest = b""
+
+
+class _RatioGuard(io.RawIOBase):
+    """Pass decompressed bytes through, raising DecompressionBomb once they outgrow the input."""
+
+    def __init__(self, raw: Stream, decompressed: Stream, name: str) -> None:
+        self._raw = raw
+        self._decompressed = decompressed
+        self._name = name
+        self._total = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        size = self._decompressed.readinto(buffer)
+        self._total += size
+        read = self._raw.tell()
+        if self._total > max(RATIO_FLOOR, MAX_RATIO * read):
+            raise DecompressionBomb(
+                f"{self._name} decompresses to over {self._total:,} bytes from {read:,} compressed "
+                f"bytes, more than {MAX_RATIO} times; decompress it yourself and import the plain file "
+                "if it is real data"
+            )
+        return size
 
 
 @contextmanager
@@ -72,12 +124,16 @@ def open_input(path: Path) -> Iterator[Stream]:
         raw.seek(0)
         if magic.startswith(GZIP_MAGIC):
             with gzip.GzipFile(fileobj=raw, mode="rb") as unzipped:
-                yield unzipped
+                yield _guarded(raw, cast(Stream, unzipped), path)
         elif magic == ZSTD_MAGIC:
             with io.BufferedReader(_ZstdReader(raw)) as unzstd:
-                yield unzstd
+                yield _guarded(raw, unzstd, path)
         else:
             yield raw
+
+
+def _guarded(raw: Stream, decompressed: Stream, path: Path) -> Stream:
+    return io.BufferedReader(_RatioGuard(raw, decompressed, path.name))
 
 
 def read_head(path: Path, size: int = HEAD_SIZE) -> bytes:
@@ -92,7 +148,7 @@ def read_head(path: Path, size: int = HEAD_SIZE) -> bytes:
                     break
                 parts.append(chunk)
                 got += len(chunk)
-        except (EOFError, zlib.error, zstandard.ZstdError, gzip.BadGzipFile):
+        except (EOFError, zlib.error, zstandard.ZstdError, gzip.BadGzipFile, DecompressionBomb):
             # A damaged file can still be recognised by what came before the damage.
             if not parts:
                 raise
@@ -117,12 +173,52 @@ def text_stream(stream: Stream) -> io.TextIOWrapper:
     )
 
 
-def iter_lines(stream: Stream) -> Iterator[tuple[int, str]]:
-    """Yield each line's number and text without its line ending."""
+@dataclass(frozen=True, slots=True)
+class Line:
+    """One line of text, ending kept; an over-long one is `cut` to its first QUARANTINE_LIMIT characters.
+
+    `size` is the whole line's length in characters, `quotes` how many `"` it holds (CSV needs
+    that to find where a quoted field that spans lines ends, even in the part not kept).
+    """
+
+    number: int
+    text: str
+    size: int
+    cut: bool = False
+    quotes: int = 0
+
+
+_ENDINGS = ("\n", "\r")
+
+
+def bounded_lines(text: TextIO, limit: int = MAX_RECORD, count_quotes: bool = False) -> Iterator[Line]:
+    """Yield the lines of `text`, holding no more than `limit` characters of any one in memory.
+
+    A longer line is read on in small pieces and thrown away up to its end, so the lines after it
+    are read as usual.
+    """
+    number = 0
+    while piece := text.readline(limit + 1):
+        number += 1
+        quotes = piece.count('"') if count_quotes else 0
+        if len(piece) <= limit or piece.endswith(_ENDINGS):
+            yield Line(number, piece, len(piece), quotes=quotes)
+            continue
+        size, kept = len(piece), piece[:QUARANTINE_LIMIT]
+        del piece
+        while more := text.readline(_SKIP_CHUNK):
+            size += len(more)
+            quotes += more.count('"') if count_quotes else 0
+            if more.endswith(_ENDINGS):
+                break
+        yield Line(number, kept, size, cut=True, quotes=quotes)
+
+
+def iter_lines(stream: Stream) -> Iterator[Line]:
+    """Yield each line of `stream` as text, an over-long one cut (see `bounded_lines`)."""
     text = text_stream(stream)
     try:
-        for number, line in enumerate(text, start=1):
-            yield number, line.rstrip("\r\n")
+        yield from bounded_lines(text)
     finally:
         # The caller owns the byte stream: do not let the wrapper close it.
         text.detach()
