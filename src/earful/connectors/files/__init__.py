@@ -34,6 +34,7 @@ from earful.connectors.files._base import (
 from earful.connectors.files._io import (
     HEAD_SIZE,
     READ_ERRORS,
+    Cut,
     bounded_lines,
     open_input,
     read_head,
@@ -110,10 +111,13 @@ def _head_past_long_lines(path: Path) -> bytes:
         text = text_stream(stream)
         try:
             for line in bounded_lines(text):
-                examined += line.size
-                if not (line.cut or nested_too_deep(line.text)):
-                    parts.append(line.text)
-                    kept += len(line.text)
+                if isinstance(line, Cut):
+                    examined += line.size
+                    continue
+                examined += len(line)
+                if not nested_too_deep(line):
+                    parts.append(line)
+                    kept += len(line)
                 if kept >= HEAD_SIZE or examined > _DETECT_LIMIT:
                     break
         finally:

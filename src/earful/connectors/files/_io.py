@@ -55,40 +55,40 @@ class _ZstdReader(io.RawIOBase):
         self._dctx = zstandard.ZstdDecompressor()
         self._obj: Any = self._dctx.decompressobj()
         self._pending = b""
-        self._rest = b""
+        self._offset = 0  # how much of _pending was handed out
+        self._rest = memoryview(b"")  # compressed input not yet fed
         self._in_frame = False
 
     def readable(self) -> bool:
         return True
 
     def readinto(self, buffer: Any) -> int:
-        while not self._pending:
-            chunk = self._rest or self._raw.read(1 << 17)
-            if not chunk:
-                if self._in_frame:
-                    raise EOFError("zstd stream ends inside a frame (the file is truncated)")
-                return 0
-            self._feed(chunk)
-        size = min(len(buffer), len(self._pending))
-        buffer[:size] = self._pending[:size]
-        self._pending = self._pending[size:]
+        while self._offset >= len(self._pending):
+            if not self._rest:
+                chunk = self._raw.read(1 << 17)
+                if not chunk:
+                    if self._in_frame:
+                        raise EOFError("zstd stream ends inside a frame (the file is truncated)")
+                    return 0
+                self._rest = memoryview(chunk)
+            self._pending, self._offset = self._step(), 0
+        size = min(len(buffer), len(self._pending) - self._offset)
+        buffer[:size] = self._pending[self._offset : self._offset + size]
+        self._offset += size
         return size
 
-    def _feed(self, chunk: bytes) -> None:
-        view = memoryview(chunk)
-        while view:
-            self._in_frame = True
-            step, view = view[:_ZSTD_STEP], view[_ZSTD_STEP:]
-            self._pending += self._obj.decompress(step)
-            if self._obj.eof:
-                self._in_frame = False
-                view = memoryview(self._obj.unused_data + bytes(view))
-                self._obj = self._dctx.decompressobj()
-            if self._pending:
-                # Hand out this step's output before decompressing more of the chunk.
-                self._rest = bytes(view)
-                return
-        self._rest = b""
+    def _step(self) -> bytes:
+        """Decompress the next few hundred bytes of input, a frame's end starting the next frame."""
+        step, self._rest = self._rest[:_ZSTD_STEP], self._rest[_ZSTD_STEP:]
+        self._in_frame = True
+        out: bytes = self._obj.decompress(step)
+        if self._obj.eof:
+            self._in_frame = False
+            left = self._obj.unused_data
+            self._obj = self._dctx.decompressobj()
+            if left:
+                self._rest = memoryview(left + bytes(self._rest))
+        return out
 
 
 class _RatioGuard(io.RawIOBase):
@@ -174,48 +174,42 @@ def text_stream(stream: Stream) -> io.TextIOWrapper:
 
 
 @dataclass(frozen=True, slots=True)
-class Line:
-    """One line of text, ending kept; an over-long one is `cut` to its first QUARANTINE_LIMIT characters.
+class Cut:
+    """A line over the limit: its first QUARANTINE_LIMIT characters, its length and its `"` count.
 
-    `size` is the whole line's length in characters, `quotes` how many `"` it holds (CSV needs
-    that to find where a quoted field that spans lines ends, even in the part not kept).
+    CSV needs the count to find where a quoted field that spans lines ends, even in the part not kept.
     """
 
-    number: int
     text: str
     size: int
-    cut: bool = False
-    quotes: int = 0
+    quotes: int
 
 
 _ENDINGS = ("\n", "\r")
 
 
-def bounded_lines(text: TextIO, limit: int = MAX_RECORD, count_quotes: bool = False) -> Iterator[Line]:
-    """Yield the lines of `text`, holding no more than `limit` characters of any one in memory.
+def bounded_lines(text: TextIO, limit: int = MAX_RECORD) -> Iterator[str | Cut]:
+    """Yield the lines of `text`, endings kept, holding no more than `limit` characters of any one.
 
-    A longer line is read on in small pieces and thrown away up to its end, so the lines after it
-    are read as usual.
+    A longer line comes as a Cut: it is read on in small pieces and thrown away up to its end, so
+    the lines after it are read as usual.
     """
-    number = 0
     while piece := text.readline(limit + 1):
-        number += 1
-        quotes = piece.count('"') if count_quotes else 0
         if len(piece) <= limit or piece.endswith(_ENDINGS):
-            yield Line(number, piece, len(piece), quotes=quotes)
+            yield piece
             continue
-        size, kept = len(piece), piece[:QUARANTINE_LIMIT]
+        size, kept, quotes = len(piece), piece[:QUARANTINE_LIMIT], piece.count('"')
         del piece
         while more := text.readline(_SKIP_CHUNK):
             size += len(more)
-            quotes += more.count('"') if count_quotes else 0
+            quotes += more.count('"')
             if more.endswith(_ENDINGS):
                 break
-        yield Line(number, kept, size, cut=True, quotes=quotes)
+        yield Cut(kept, size, quotes)
 
 
-def iter_lines(stream: Stream) -> Iterator[Line]:
-    """Yield each line of `stream` as text, an over-long one cut (see `bounded_lines`)."""
+def iter_lines(stream: Stream) -> Iterator[str | Cut]:
+    """Yield each line of `stream` as text, an over-long one as a Cut (see `bounded_lines`)."""
     text = text_stream(stream)
     try:
         yield from bounded_lines(text)

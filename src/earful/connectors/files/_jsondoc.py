@@ -31,7 +31,7 @@ from earful.connectors.files._base import (
     quarantine_text,
     too_long,
 )
-from earful.connectors.files._io import Line, bounded_lines, iter_lines, text_stream
+from earful.connectors.files._io import Cut, bounded_lines, iter_lines, text_stream
 from earful.contracts import Rejected
 
 _DECODER = json.JSONDecoder()
@@ -119,35 +119,27 @@ def _whole_text(text: str) -> Iterator[Doc | Rejected]:
         yield Doc(value, None, f"document {number}")
 
 
-def _json_line(line: Line) -> Doc | Rejected | None:
-    number = line.number
-    if line.cut:
-        return Rejected(
-            too_long("the line", line.size), quarantine_text(line.text, line.size), f"line {number}"
-        )
-    line_text = line.text.rstrip("\r\n")
-    if not line_text.strip():
+def _json_line(number: int, line: str | Cut) -> Doc | Rejected | None:
+    where = f"line {number}"
+    if isinstance(line, Cut):
+        return Rejected(too_long("the line", line.size), quarantine_text(line.text, line.size), where)
+    line = line.rstrip("\r\n")
+    if not line.strip():
         return None
-    if nested_too_deep(line_text):
-        return Rejected(TOO_DEEP, quarantine_text(line_text), f"line {number}")
-    return _parsed_line(number, line_text)
-
-
-def _parsed_line(number: int, line: str) -> Doc | Rejected:
     if has_bad_utf8(line):
-        return Rejected("invalid UTF-8 bytes in this line", quarantine_text(line), f"line {number}")
+        return Rejected("invalid UTF-8 bytes in this line", quarantine_text(line), where)
+    if nested_too_deep(line):
+        return Rejected(TOO_DEEP, quarantine_text(line), where)
     try:
-        return Doc(orjson.loads(line), line, f"line {number}")
+        return Doc(orjson.loads(line), line, where)
     except orjson.JSONDecodeError as exc:
-        return Rejected(
-            f"invalid JSON ({exc.msg} at column {exc.colno})", quarantine_text(line), f"line {number}"
-        )
+        return Rejected(f"invalid JSON ({exc.msg} at column {exc.colno})", quarantine_text(line), where)
 
 
 def iter_json_lines(stream: Stream) -> Iterator[Doc | Rejected]:
     """Yield each line of a JSON Lines file as a Doc, or a Rejected for a line that is not JSON."""
-    for line in iter_lines(stream):
-        doc = _json_line(line)
+    for number, line in enumerate(iter_lines(stream), start=1):
+        doc = _json_line(number, line)
         if doc is not None:
             yield doc
 
@@ -161,21 +153,27 @@ def iter_documents(stream: Stream) -> Iterator[Doc | Rejected]:
     """
     text = text_stream(stream)
     try:
-        lines = bounded_lines(text)
-        first = next((line for line in lines if line.cut or line.text.strip()), None)
-        if first is None:
+        lines = enumerate(bounded_lines(text), start=1)
+        number, first = next(
+            ((n, line) for n, line in lines if isinstance(line, Cut) or line.strip()), (0, "")
+        )
+        if not first:
             return
-        first_doc = _json_line(first)
+        first_doc = _json_line(number, first)
         line_by_line = isinstance(first_doc, Doc) and isinstance(first_doc.value, dict | list)
-        if line_by_line or (isinstance(first_doc, Rejected) and (first.cut or first_doc.reason == TOO_DEEP)):
+        if (
+            isinstance(first, Cut)
+            or line_by_line
+            or (isinstance(first_doc, Rejected) and first_doc.reason == TOO_DEEP)
+        ):
             # JSON Lines: a first line too long or too deep is rejected like any other.
             yield cast(Doc | Rejected, first_doc)
-            for line in lines:
-                doc = _json_line(line)
+            for number, line in lines:
+                doc = _json_line(number, line)
                 if doc is not None:
                     yield doc
         else:
-            yield from _whole_document(first.text, text)
+            yield from _whole_document(first, text)
     finally:
         text.detach()
 

@@ -17,7 +17,7 @@ from earful.connectors.files._base import (
     quarantine_text,
     too_long,
 )
-from earful.connectors.files._io import Line, bounded_lines, name_suffix, text_stream
+from earful.connectors.files._io import Cut, bounded_lines, name_suffix, text_stream
 from earful.connectors.files.records import (
     TEXT_COLUMNS,
     check_record,
@@ -61,7 +61,7 @@ class _LineTap:
     discarding, and raises _RowTooLong through the reader.
     """
 
-    def __init__(self, lines: Iterator[Line]) -> None:
+    def __init__(self, lines: Iterator[str | Cut]) -> None:
         self._lines = lines
         self.number = 0
         self.taken: list[str] = []
@@ -76,28 +76,35 @@ class _LineTap:
 
     def __next__(self) -> str:
         line = next(self._lines)
-        self.number = line.number
-        self._quotes += line.quotes
-        self._size += line.size
-        if line.cut or self._size > MAX_RECORD:
-            self.skipped = (self._start() + line.text, line.number - len(self.taken))
-            self.skip_row()
-            raise _RowTooLong
-        self.taken.append(line.text)
-        return line.text
+        self.number += 1
+        if isinstance(line, Cut):
+            self._quotes += line.quotes
+            self._size += line.size
+        else:
+            self._quotes += line.count('"')
+            self._size += len(line)
+            if self._size <= MAX_RECORD:
+                self.taken.append(line)
+                return line
+        text = line.text if isinstance(line, Cut) else line
+        self.skipped = (self._start() + text, self.number - len(self.taken))
+        self.skip_row()
+        raise _RowTooLong
 
     def _start(self) -> str:
         return "".join(self.taken)[:QUARANTINE_LIMIT]
 
     def skip_row(self) -> None:
         """Read past the rest of a row whose quoted field spans lines, keeping none of it."""
+        if self.skipped is None:
+            self.skipped = (self._start(), self.number - len(self.taken) + 1)
         while self._quotes % 2:
             line = next(self._lines, None)
             if line is None:
                 break
-            self.number = line.number
-            self._quotes += line.quotes
-            self._size += line.size
+            self.number += 1
+            self._quotes += line.quotes if isinstance(line, Cut) else line.count('"')
+            self._size += line.size if isinstance(line, Cut) else len(line)
 
     def row_text(self) -> tuple[str, int, int]:
         """Return the (start of the) text of the row just read, its size and first line number."""
@@ -112,25 +119,24 @@ def iter_items(stream: Stream) -> Iterator[ItemOrRejected]:
     """Yield one item per data row; a row with bad bytes, a wrong field count or no text is rejected."""
     text = text_stream(stream)
     try:
-        lines = bounded_lines(text, count_quotes=True)
-        first = next(lines, None)
-        if first is None or (not first.cut and not first.text.strip()):
+        lines = bounded_lines(text)
+        first = next(lines, "")
+        if isinstance(first, Cut):
+            reason = too_long("the header row", first.size)
+            yield Rejected(reason, quarantine_text(first.text, first.size), "line 1")
+            return
+        if not first.strip():
             yield Rejected("the file has no header row", "", "line 1")
             return
-        if first.cut:
-            yield Rejected(
-                too_long("the header row", first.size), quarantine_text(first.text, first.size), "line 1"
-            )
-            return
         tap = _LineTap(_chain(first, lines))
-        reader = csv.reader(tap, delimiter=_delimiter(first.text))
+        reader = csv.reader(tap, delimiter=_delimiter(first))
         header = next(reader)
         tap.row_text()
         if not has_text_column(header):
             wanted = ", ".join(TEXT_COLUMNS)
             yield Rejected(
                 f"no text column in the header (expected one of: {wanted})",
-                quarantine_text(first.text),
+                quarantine_text(first),
                 "line 1",
             )
             return
@@ -145,7 +151,7 @@ def _csv_problem(exc: csv.Error) -> str:
     return f"unreadable CSV row: {exc}"
 
 
-def _chain(first: Line, rest: Iterator[Line]) -> Iterator[Line]:
+def _chain(first: str, rest: Iterator[str | Cut]) -> Iterator[str | Cut]:
     yield first
     yield from rest
 
