@@ -12,7 +12,14 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from earful.connectors.files import UnknownFormat, detect_format, map_item, payload_text, read_items
+from earful.connectors.files import (
+    UnknownFormat,
+    detect_format,
+    map_item,
+    payload_text,
+    quarantine_text,
+    read_items,
+)
 from earful.contracts import PostDraft, RawItem, Rejected
 from earful.ingest.background import read_in_background
 from earful.ingest.policies import require_collectable
@@ -163,7 +170,8 @@ def _map_into(
         row = _post_row(target, mapped, secret, keys, batch.captured_at)
         arranged = target.packer.arrange(row)
     except ValueError as exc:
-        batch.rejects.append((location, str(exc), _raw_text(item)))
+        # Only the start of an oversized item is worth keeping to see what went wrong.
+        batch.rejects.append((location, str(exc), storable(quarantine_text(payload_text(item)))))
         batch.reasons.append(f"{location}: {exc}")
         return
     if row["external_id"] in batch.posts:

@@ -23,11 +23,35 @@ from earful.connectors.files import (
     x_v1,
     x_v2,
 )
-from earful.connectors.files._base import Format, UnknownFormat
-from earful.connectors.files._io import READ_ERRORS, open_input, read_head
+from earful.connectors.files._base import (
+    MAX_DEPTH,
+    MAX_RECORD,
+    Format,
+    UnknownFormat,
+    nested_too_deep,
+    quarantine_text,
+)
+from earful.connectors.files._io import (
+    HEAD_SIZE,
+    READ_ERRORS,
+    Cut,
+    bounded_lines,
+    open_input,
+    read_head,
+    text_stream,
+)
 from earful.contracts import PostDraft, RawItem, Rejected
 
-__all__ = ["FORMATS", "Format", "UnknownFormat", "detect_format", "map_item", "payload_text", "read_items"]
+__all__ = [
+    "FORMATS",
+    "Format",
+    "UnknownFormat",
+    "detect_format",
+    "map_item",
+    "payload_text",
+    "quarantine_text",
+    "read_items",
+]
 
 # Detection tries these in order: the specific shapes first, the generic record formats last.
 FORMATS: dict[str, Format] = {
@@ -61,17 +85,70 @@ def get_format(name: str) -> Format:
         raise UnknownFormat(f"unknown format {name!r}; known formats: {_names()}") from None
 
 
-# ValueError too: a parser that chokes on a stranger's bytes must not end the import.
-_UNREADABLE: tuple[type[BaseException], ...] = (*READ_ERRORS, ValueError)
+# ValueError and RecursionError too: a parser that chokes on a stranger's bytes must not end the import.
+_UNREADABLE: tuple[type[BaseException], ...] = (*READ_ERRORS, ValueError, RecursionError)
+# Detection reads past over-long or too deeply nested first lines, but only this far.
+_DETECT_LIMIT = 4 * MAX_RECORD
+
+
+def _sniffed(path: Path, head: bytes) -> str | None:
+    return next((fmt.name for fmt in FORMATS.values() if fmt.sniff(path, head)), None)
+
+
+def _long_head(path: Path) -> bytes:
+    """Return the first record's worth of `path`, for a first record longer than HEAD_SIZE."""
+    return read_head(path, MAX_RECORD)
+
+
+def _head_past_long_lines(path: Path) -> bytes:
+    """Return the first lines of `path` that are neither over MAX_RECORD nor nested too deep.
+
+    Those lines are quarantined when the file is read; the lines after them tell its format.
+    """
+    parts: list[str] = []
+    kept = examined = 0
+    with open_input(path) as stream:
+        text = text_stream(stream)
+        try:
+            for line in bounded_lines(text):
+                if isinstance(line, Cut):
+                    examined += line.size
+                    continue
+                examined += len(line)
+                if not nested_too_deep(line):
+                    parts.append(line)
+                    kept += len(line)
+                if kept >= HEAD_SIZE or examined > _DETECT_LIMIT:
+                    break
+        finally:
+            text.detach()
+    return "".join(parts).encode("utf-8", "surrogateescape")
 
 
 def detect_format(path: Path) -> str:
-    """Return the name of the format of `path`, told from its name and first (decompressed) bytes."""
+    """Return the name of the format of `path`, told from its name and first (decompressed) bytes.
+
+    A first record too long for the usual head is read whole (up to MAX_RECORD), and first lines
+    too long or too deeply nested to read are passed over, so the records after them decide.
+    """
     head = read_head(path)
-    for fmt in FORMATS.values():
-        if fmt.sniff(path, head):
-            return fmt.name
-    what = "it is empty" if not head.strip() else "its content matches none of the known formats"
+    found = _sniffed(path, head)
+    if found is None and len(head) >= HEAD_SIZE:
+        for longer in (_long_head, _head_past_long_lines):
+            try:
+                found = _sniffed(path, longer(path))
+            except READ_ERRORS:
+                continue  # a damaged or exploding file: what was read said nothing
+            if found is not None:
+                break
+    if found is not None:
+        return found
+    if not head.strip():
+        what = "it is empty"
+    elif nested_too_deep(head.decode("utf-8", "replace")):
+        what = f"its JSON is nested more than {MAX_DEPTH} levels deep"
+    else:
+        what = "its content matches none of the known formats"
     raise UnknownFormat(
         f"cannot tell the format of {path.name}: {what}. "
         f"Pass the format explicitly (--format NAME), one of: {_names()}"

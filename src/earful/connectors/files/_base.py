@@ -22,6 +22,15 @@ TRUNCATED = "__earful_truncated__"
 
 # Quarantine keeps enough of a bad piece to see what went wrong, not a whole broken file.
 QUARANTINE_LIMIT = 64 * 1024
+# The most characters one line, CSV row, JSON record or JSON document read whole may have: memory
+# stays bounded whatever a file holds, and a longer piece is quarantined while the rest is read.
+MAX_RECORD = 16 << 20
+# The deepest a JSON value may nest. Python's parser and serialisers recurse, and a value nested
+# thousands deep would end the whole import; real payloads stay far below (a Reddit comment tree
+# ten replies deep is about 60).
+MAX_DEPTH = 200
+# A whole string (so brackets inside strings are not counted), an unterminated one, or a bracket.
+JSON_TOKEN = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|"|[\[\]{}]', re.DOTALL)
 
 Stream = io.BufferedIOBase
 ItemOrRejected = RawItem | Rejected
@@ -74,13 +83,48 @@ def has_bad_utf8(text: str) -> bool:
     return False
 
 
-def quarantine_text(text: str) -> str:
-    """Return `text` safe to store in quarantine: bad bytes as `\\xNN` escapes, length capped."""
-    if len(text) > QUARANTINE_LIMIT:
-        text = text[:QUARANTINE_LIMIT] + "…[cut]"
+def quarantine_text(text: str, size: int | None = None) -> str:
+    """Return `text` safe to store in quarantine: bad bytes as `\\xNN` escapes, length capped.
+
+    `size` is the length of the whole piece when `text` is only its beginning.
+    """
+    size = len(text) if size is None else size
+    if size > len(text) or len(text) > QUARANTINE_LIMIT:
+        text = text[:QUARANTINE_LIMIT]
+        text += f"…[cut: the first {len(text):,} of {size:,} characters are kept]"
     if not has_bad_utf8(text):
         return text
     return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def too_long(what: str, size: int) -> str:
+    """Return the quarantine reason for a piece of `size` characters over MAX_RECORD."""
+    return (
+        f"{what} is {size:,} characters, over the limit of {MAX_RECORD:,}; "
+        "it was skipped and the rest of the file read"
+    )
+
+
+TOO_DEEP = f"JSON nested more than {MAX_DEPTH} levels deep; it was skipped and the rest of the file read"
+
+
+def nested_too_deep(text: str) -> bool:
+    """Tell whether the JSON in `text` opens more than MAX_DEPTH arrays or objects inside each other."""
+    # Counting is quick and settles almost every real record: it cannot nest deeper than it has brackets.
+    if text.count("[") + text.count("{") <= MAX_DEPTH:
+        return False
+    depth = 0
+    for match in JSON_TOKEN.finditer(text):
+        piece = match.group()
+        if piece == '"':
+            return False  # an unterminated string: nothing after it is structure
+        if piece in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                return True
+        elif piece in "]}":
+            depth -= 1
+    return False
 
 
 def quarantine_json(value: Any) -> str:

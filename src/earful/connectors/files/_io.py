@@ -7,20 +7,40 @@ import io
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, cast
+from typing import IO, Any, TextIO, cast
 
 import zstandard
 
-from earful.connectors.files._base import Stream
+from earful.connectors.files._base import MAX_RECORD, QUARANTINE_LIMIT, Stream
 
 GZIP_MAGIC = b"\x1f\x8b"
 ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 COMPRESSED_SUFFIXES = (".gz", ".zst", ".zstd")
 HEAD_SIZE = 64 * 1024
+# A compressed file may grow this many times over what was read of it so far, and always to
+# RATIO_FLOOR: real exports compress 5 to 20 times, a decompression bomb thousands of times.
+MAX_RATIO = 200
+RATIO_FLOOR = 64 << 20
+# zstd turns 4 input bytes into up to 128 KiB; feeding it this much at a time bounds each step
+# to 16 MiB of output, where one call on a whole chunk of a bomb returns gigabytes.
+_ZSTD_STEP = 512
+_SKIP_CHUNK = 1 << 16
+
+
+class DecompressionBomb(ValueError):
+    """A compressed file grows far more than real data does: reading it on would exhaust memory."""
+
 
 # What reading a damaged or vanished file can raise, past the point where opening it worked.
-READ_ERRORS: tuple[type[BaseException], ...] = (OSError, EOFError, zlib.error, zstandard.ZstdError)
+READ_ERRORS: tuple[type[BaseException], ...] = (
+    OSError,
+    EOFError,
+    zlib.error,
+    zstandard.ZstdError,
+    DecompressionBomb,
+)
 
 
 class _ZstdReader(io.RawIOBase):
@@ -35,33 +55,65 @@ class _ZstdReader(io.RawIOBase):
         self._dctx = zstandard.ZstdDecompressor()
         self._obj: Any = self._dctx.decompressobj()
         self._pending = b""
+        self._offset = 0  # how much of _pending was handed out
+        self._rest = memoryview(b"")  # compressed input not yet fed
         self._in_frame = False
 
     def readable(self) -> bool:
         return True
 
     def readinto(self, buffer: Any) -> int:
-        while not self._pending:
-            chunk = self._raw.read(1 << 17)
-            if not chunk:
-                if self._in_frame:
-                    raise EOFError("zstd stream ends inside a frame (the file is truncated)")
-                return 0
-            self._feed(chunk)
-        size = min(len(buffer), len(self._pending))
-        buffer[:size] = self._pending[:size]
-        self._pending = self._pending[size:]
+        while self._offset >= len(self._pending):
+            if not self._rest:
+                chunk = self._raw.read(1 << 17)
+                if not chunk:
+                    if self._in_frame:
+                        raise EOFError("zstd stream ends inside a frame (the file is truncated)")
+                    return 0
+                self._rest = memoryview(chunk)
+            self._pending, self._offset = self._step(), 0
+        size = min(len(buffer), len(self._pending) - self._offset)
+        buffer[:size] = self._pending[self._offset : self._offset + size]
+        self._offset += size
         return size
 
-    def _feed(self, chunk: bytes) -> None:
-        while chunk:
-            self._in_frame = True
-            self._pending += self._obj.decompress(chunk)
-            if not self._obj.eof:
-                return
+    def _step(self) -> bytes:
+        """Decompress the next few hundred bytes of input, a frame's end starting the next frame."""
+        step, self._rest = self._rest[:_ZSTD_STEP], self._rest[_ZSTD_STEP:]
+        self._in_frame = True
+        out: bytes = self._obj.decompress(step)
+        if self._obj.eof:
             self._in_frame = False
-            chunk = self._obj.unused_data
+            left = self._obj.unused_data
             self._obj = self._dctx.decompressobj()
+            if left:
+                self._rest = memoryview(left + bytes(self._rest))
+        return out
+
+
+class _RatioGuard(io.RawIOBase):
+    """Pass decompressed bytes through, raising DecompressionBomb once they outgrow the input."""
+
+    def __init__(self, raw: Stream, decompressed: Stream, name: str) -> None:
+        self._raw = raw
+        self._decompressed = decompressed
+        self._name = name
+        self._total = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        size = self._decompressed.readinto(buffer)
+        self._total += size
+        read = self._raw.tell()
+        if self._total > max(RATIO_FLOOR, MAX_RATIO * read):
+            raise DecompressionBomb(
+                f"{self._name} decompresses to over {self._total:,} bytes from {read:,} compressed "
+                f"bytes, more than {MAX_RATIO} times; decompress it yourself and import the plain file "
+                "if it is real data"
+            )
+        return size
 
 
 @contextmanager
@@ -72,12 +124,16 @@ def open_input(path: Path) -> Iterator[Stream]:
         raw.seek(0)
         if magic.startswith(GZIP_MAGIC):
             with gzip.GzipFile(fileobj=raw, mode="rb") as unzipped:
-                yield unzipped
+                yield _guarded(raw, cast(Stream, unzipped), path)
         elif magic == ZSTD_MAGIC:
             with io.BufferedReader(_ZstdReader(raw)) as unzstd:
-                yield unzstd
+                yield _guarded(raw, unzstd, path)
         else:
             yield raw
+
+
+def _guarded(raw: Stream, decompressed: Stream, path: Path) -> Stream:
+    return io.BufferedReader(_RatioGuard(raw, decompressed, path.name))
 
 
 def read_head(path: Path, size: int = HEAD_SIZE) -> bytes:
@@ -92,7 +148,7 @@ def read_head(path: Path, size: int = HEAD_SIZE) -> bytes:
                     break
                 parts.append(chunk)
                 got += len(chunk)
-        except (EOFError, zlib.error, zstandard.ZstdError, gzip.BadGzipFile):
+        except (EOFError, zlib.error, zstandard.ZstdError, gzip.BadGzipFile, DecompressionBomb):
             # A damaged file can still be recognised by what came before the damage.
             if not parts:
                 raise
@@ -117,12 +173,46 @@ def text_stream(stream: Stream) -> io.TextIOWrapper:
     )
 
 
-def iter_lines(stream: Stream) -> Iterator[tuple[int, str]]:
-    """Yield each line's number and text without its line ending."""
+@dataclass(frozen=True, slots=True)
+class Cut:
+    """A line over the limit: its first QUARANTINE_LIMIT characters, its length and its `"` count.
+
+    CSV needs the count to find where a quoted field that spans lines ends, even in the part not kept.
+    """
+
+    text: str
+    size: int
+    quotes: int
+
+
+_ENDINGS = ("\n", "\r")
+
+
+def bounded_lines(text: TextIO, limit: int = MAX_RECORD) -> Iterator[str | Cut]:
+    """Yield the lines of `text`, endings kept, holding no more than `limit` characters of any one.
+
+    A longer line comes as a Cut: it is read on in small pieces and thrown away up to its end, so
+    the lines after it are read as usual.
+    """
+    while piece := text.readline(limit + 1):
+        if len(piece) <= limit or piece.endswith(_ENDINGS):
+            yield piece
+            continue
+        size, kept, quotes = len(piece), piece[:QUARANTINE_LIMIT], piece.count('"')
+        del piece
+        while more := text.readline(_SKIP_CHUNK):
+            size += len(more)
+            quotes += more.count('"')
+            if more.endswith(_ENDINGS):
+                break
+        yield Cut(kept, size, quotes)
+
+
+def iter_lines(stream: Stream) -> Iterator[str | Cut]:
+    """Yield each line of `stream` as text, an over-long one as a Cut (see `bounded_lines`)."""
     text = text_stream(stream)
     try:
-        for number, line in enumerate(text, start=1):
-            yield number, line.rstrip("\r\n")
+        yield from bounded_lines(text)
     finally:
         # The caller owns the byte stream: do not let the wrapper close it.
         text.detach()

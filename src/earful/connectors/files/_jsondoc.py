@@ -12,26 +12,30 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, TextIO, cast
 
 import orjson
 
 from earful.connectors.files._base import (
+    JSON_TOKEN,
+    MAX_DEPTH,
+    MAX_RECORD,
+    TOO_DEEP,
     TRUNCATED,
     ItemOrRejected,
     Stream,
     has_bad_utf8,
     make_item,
+    nested_too_deep,
     quarantine_json,
     quarantine_text,
+    too_long,
 )
-from earful.connectors.files._io import iter_lines, text_stream
+from earful.connectors.files._io import Cut, bounded_lines, iter_lines, text_stream
 from earful.contracts import Rejected
 
 _DECODER = json.JSONDecoder()
 _NON_SPACE = re.compile(r"\S")
-# A whole string (so brackets inside strings are not counted), an unterminated one, or a bracket.
-_TOKEN = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|"|[\[\]{}]', re.DOTALL)
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +55,7 @@ def close_truncated(text: str) -> tuple[str, int] | None:
     """
     stack: list[str] = []
     cut, depth = -1, 0
-    for match in _TOKEN.finditer(text):
+    for match in JSON_TOKEN.finditer(text):
         piece = match.group()
         if piece == '"':
             break  # an unterminated string: everything after it is inside the string
@@ -75,11 +79,11 @@ def close_truncated(text: str) -> tuple[str, int] | None:
 
 def _closed_value(text: str) -> tuple[Any, int] | None:
     closed = close_truncated(text)
-    if closed is None:
+    if closed is None or nested_too_deep(closed[0]):
         return None
     try:
         return json.loads(closed[0]), closed[1]
-    except json.JSONDecodeError:
+    except (json.JSONDecodeError, RecursionError):
         return None
 
 
@@ -98,32 +102,43 @@ def _salvage(text: str, start: int, error: json.JSONDecodeError) -> Iterator[Doc
 def _whole_text(text: str) -> Iterator[Doc | Rejected]:
     pos, number = 0, 0
     while match := _NON_SPACE.search(text, pos):
-        pos = match.start()
-        try:
-            value, pos = _DECODER.raw_decode(text, pos)
-        except json.JSONDecodeError as exc:
-            yield from _salvage(text, pos, exc)
-            return
+        start = match.start()
         number += 1
+        try:
+            value, pos = _DECODER.raw_decode(text, start)
+        except json.JSONDecodeError as exc:
+            yield from _salvage(text, start, exc)
+            return
+        except RecursionError:
+            # Where a value nested this deep ends cannot be told without parsing it: stop here.
+            yield Rejected(TOO_DEEP, quarantine_text(text[start:]), f"document {number}")
+            return
+        if nested_too_deep(text[start:pos]):
+            yield Rejected(TOO_DEEP, quarantine_text(text[start:pos]), f"document {number}")
+            continue
         yield Doc(value, None, f"document {number}")
 
 
-def _json_line(number: int, line: str) -> Doc | Rejected | None:
+def _json_line(number: int, line: str | Cut) -> Doc | Rejected | None:
+    where = f"line {number}"
+    if isinstance(line, Cut):
+        return Rejected(too_long("the line", line.size), quarantine_text(line.text, line.size), where)
+    line = line.rstrip("\r\n")
     if not line.strip():
         return None
     if has_bad_utf8(line):
-        return Rejected("invalid UTF-8 bytes in this line", quarantine_text(line), f"line {number}")
+        return Rejected("invalid UTF-8 bytes in this line", quarantine_text(line), where)
+    if nested_too_deep(line):
+        return Rejected(TOO_DEEP, quarantine_text(line), where)
     try:
-        return Doc(orjson.loads(line), line, f"line {number}")
+        return Doc(orjson.loads(line), line, where)
     except orjson.JSONDecodeError as exc:
-        return Rejected(
-            f"invalid JSON ({exc.msg} at column {exc.colno})", quarantine_text(line), f"line {number}"
-        )
+        return Rejected(f"invalid JSON ({exc.msg} at column {exc.colno})", quarantine_text(line), where)
 
 
 def iter_json_lines(stream: Stream) -> Iterator[Doc | Rejected]:
     """Yield each line of a JSON Lines file as a Doc, or a Rejected for a line that is not JSON."""
-    for number, line in iter_lines(stream):
+    for number, line in enumerate(iter_lines(stream), start=1):
         doc = _json_line(number, line)
         if doc is not None:
             yield doc
@@ -138,22 +153,41 @@ def iter_documents(stream: Stream) -> Iterator[Doc | Rejected]:
     """
     text = text_stream(stream)
     try:
-        number, first = 1, text.readline()
-        while first and not first.strip():
-            number, first = number + 1, text.readline()
+        lines = enumerate(bounded_lines(text), start=1)
+        number, first = next(
+            ((n, line) for n, line in lines if isinstance(line, Cut) or line.strip()), (0, "")
+        )
         if not first:
             return
-        first_doc = _json_line(number, first.rstrip("\r\n"))
-        if isinstance(first_doc, Doc) and isinstance(first_doc.value, dict | list):
-            yield first_doc
-            for line_number, line in enumerate(text, start=number + 1):
-                doc = _json_line(line_number, line.rstrip("\r\n"))
+        first_doc = _json_line(number, first)
+        line_by_line = isinstance(first_doc, Doc) and isinstance(first_doc.value, dict | list)
+        if (
+            isinstance(first, Cut)
+            or line_by_line
+            or (isinstance(first_doc, Rejected) and first_doc.reason == TOO_DEEP)
+        ):
+            # JSON Lines: a first line too long or too deep is rejected like any other.
+            yield cast(Doc | Rejected, first_doc)
+            for number, line in lines:
+                doc = _json_line(number, line)
                 if doc is not None:
                     yield doc
         else:
-            yield from _whole_text(first + text.read())
+            yield from _whole_document(first, text)
     finally:
         text.detach()
+
+
+def _whole_document(start: str, text: TextIO) -> Iterator[Doc | Rejected]:
+    whole = start + text.read(MAX_RECORD + 1 - len(start))
+    if len(whole) > MAX_RECORD:
+        reason = (
+            f"the JSON document is over {MAX_RECORD:,} characters, the limit for a document read "
+            "whole; split it, or write it as JSON Lines (one value per line)"
+        )
+        yield Rejected(reason, quarantine_text(whole), "document")
+        return
+    yield from _whole_text(whole)
 
 
 def _is_exchange(value: Any) -> bool:
@@ -195,12 +229,38 @@ def peek(head: bytes) -> tuple[Any, bool] | None:
     text = head.decode("utf-8", "replace").lstrip("\ufeff \t\r\n")
     if text[:1] not in ("{", "["):
         return None
+    if nested_too_deep(text):
+        text = _flattened(text)
     try:
         value, end = _DECODER.raw_decode(text)
     except json.JSONDecodeError as exc:
         salvaged = _closed_value(text[: exc.pos])
         return None if salvaged is None else (salvaged[0], False)
+    except RecursionError:
+        return None
     return value, text[end:].lstrip()[:1] in ("{", "[")
+
+
+def _flattened(text: str) -> str:
+    """Return `text` with each value nested deeper than MAX_DEPTH as null, cut where one does not end.
+
+    Detection then sees the shape around a record nested too deep, which reading quarantines.
+    """
+    parts: list[str] = []
+    depth, last, start = 0, 0, -1
+    for match in JSON_TOKEN.finditer(text):
+        piece = match.group()
+        if piece == '"':
+            break
+        if piece[0] == '"':
+            continue
+        depth += 1 if piece in "[{" else -1
+        if depth == MAX_DEPTH + 1 and start < 0 and piece in "[{":
+            start = match.start()
+        elif depth == MAX_DEPTH and start >= 0:
+            parts += (text[last:start], "null")
+            last, start = match.end(), -1
+    return "".join(parts) + (text[last:start] if start >= 0 else text[last:])
 
 
 def head_bodies(head: bytes) -> list[tuple[Any, str]]:

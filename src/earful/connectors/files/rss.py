@@ -19,6 +19,7 @@ from typing import Any
 import feedparser
 
 from earful.connectors.files._base import (
+    MAX_RECORD,
     Format,
     ItemOrRejected,
     Stream,
@@ -71,7 +72,11 @@ def _entry_text(entry: dict[str, Any]) -> str | None:
 
 def iter_items(stream: Stream) -> Iterator[ItemOrRejected]:
     """Yield one item per feed entry; an entry with no id, link or text is rejected."""
-    data = stream.read()
+    data = stream.read(MAX_RECORD + 1)
+    if len(data) > MAX_RECORD:
+        reason = f"the feed is over {MAX_RECORD:,} bytes, the most a feed may have; split it"
+        yield Rejected(reason, quarantine_text(data[:4096].decode("utf-8", "replace")), "file")
+        return
     # A stream, never bytes or a str: feedparser would try those as a file name or a URL first.
     parsed = feedparser.parse(io.BytesIO(data))
     if not parsed.entries and (parsed.bozo or not parsed.feed):
