@@ -19,6 +19,8 @@ log = logging.getLogger(__name__)
 # scrub(): pages merged per step (about 50 ms on the 2-core machine), and a bound on the steps.
 MERGE_PAGES = 500
 MAX_MERGE_STEPS = 10_000
+# Pooled SQLite reading connections kept open (as many again may be opened under a burst).
+READ_POOL = 40
 
 
 def _json_dumps(value: Any) -> str:
@@ -32,7 +34,14 @@ def _sqlite_engine(url: str, *, immediate: bool) -> Engine:
     if path and path != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(
-        url, connect_args={"timeout": 30, "check_same_thread": False}, json_serializer=_json_dumps
+        url,
+        connect_args={"timeout": 30, "check_same_thread": False},
+        json_serializer=_json_dumps,
+        # Readers never wait for each other in WAL mode, so every web thread (40 by default) gets
+        # a connection of its own: with SQLAlchemy's default of 15, a post page's dozen short
+        # reads each queued again behind other requests for a free one (seconds under load).
+        pool_size=READ_POOL if not immediate else 5,
+        max_overflow=READ_POOL if not immediate else 10,
     )
 
     @event.listens_for(engine, "connect")
