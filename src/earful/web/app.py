@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import Depends, FastAPI, Request
+from fastapi.exception_handlers import request_validation_exception_handler
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
@@ -99,6 +101,24 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
         }
         return render(request, "error.html", context, status_code=exc.status)
 
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
+        # The API answers 422 with the details its OpenAPI document describes; a page says it in words.
+        if request.url.path.startswith("/api/"):
+            return await request_validation_exception_handler(request, exc)
+        problems = "; ".join(
+            f"{'.'.join(str(part) for part in e['loc'][1:])} {str(e['msg']).removeprefix('Value error, ')}"
+            for e in exc.errors()
+        )
+        context = {
+            "account": getattr(request.state, "account", None),
+            "csrf": csrf_token(request),
+            "status": 422,
+            "title": "That address does not work",
+            "message": f"This page cannot use what the address holds: {problems}. Check the link.",
+        }
+        return render(request, "error.html", context, status_code=422)
+
     @app.get("/health", include_in_schema=False)
     def health() -> dict[str, str]:
         return {"status": "ok", "version": __version__}
@@ -107,16 +127,9 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
     def openapi() -> dict[str, Any]:
         return app.openapi()
 
-    app.include_router(auth.router)
-    app.include_router(sso.router)
-    app.include_router(feed.router)
-    app.include_router(posts.router)
-    app.include_router(triage.router)
-    app.include_router(topics.router)
-    app.include_router(insights.router)
-    app.include_router(reports.router)
-    app.include_router(alerts.router)
-    app.include_router(admin.router)
+    # The OpenAPI document describes the JSON API; the pages are HTML forms, not part of it.
+    for page_router in (auth, sso, feed, posts, triage, topics, insights, reports, alerts, admin):
+        app.include_router(page_router.router, include_in_schema=False)
     app.include_router(api_posts.router)
     app.include_router(api_intake.router)
     app.include_router(api_sources.router)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import math
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
-from fastapi import Request
+from fastapi import Query, Request
 
 from earful.kit.clock import as_utc
 from earful.kit.errors import EarfulError
@@ -27,6 +28,41 @@ FILTER_FIELDS = (
     "q",
     "sort",
 )
+
+
+# What the API's OpenAPI document says of the feed's filters (filter_from checks them again for pages).
+DAY = r"^(20[0-9][0-9]|2100)-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-9]|3[01])"
+DAY_HELP = "A date (YYYY-MM-DD, from 2000 to 2100) or an ISO 8601 time."
+
+
+def feed_query(
+    source: str | None = Query(None, max_length=200, description="A source's name."),
+    region: str | None = Query(None, max_length=200),
+    language: str | None = Query(None, max_length=20, description="A language code, e.g. en."),
+    category: str | None = Query(None, max_length=200, description="A category or subcategory key."),
+    sentiment: Literal["positive", "neutral", "complaint"] | None = None,
+    min_urgency: float | None = Query(None, ge=0, le=1),
+    status: Literal["new", "investigating", "escalated", "resolved", "dismissed"] | None = None,
+    since: str | None = Query(None, pattern=DAY, max_length=40, description=DAY_HELP),
+    until: str | None = Query(None, pattern=DAY, max_length=40, description=DAY_HELP),
+    q: str | None = Query(None, max_length=500, description='Search: words, "phrases", OR, NOT, prefix*.'),
+    sort: Literal["newest", "urgency"] = "newest",
+) -> dict[str, str]:
+    """Return the feed's filters of an API request as the query-string dict filter_from reads."""
+    given = {
+        "source": source,
+        "region": region,
+        "language": language,
+        "category": category,
+        "sentiment": sentiment,
+        "min_urgency": None if min_urgency is None else repr(min_urgency),
+        "status": status,
+        "since": since,
+        "until": until,
+        "q": q,
+        "sort": sort,
+    }
+    return {key: value for key, value in given.items() if value is not None}
 
 
 async def csrf_form(request: Request) -> dict[str, Any]:
@@ -64,7 +100,9 @@ def filter_from(params: dict[str, str]) -> tuple[FeedFilter, str, dict[str, str]
         try:
             urgency = float(clean["min_urgency"])
         except ValueError:
-            raise EarfulError("Minimum urgency must be a number from 0 to 1.") from None
+            urgency = math.nan
+        if not 0 <= urgency <= 1:  # NaN fails this too
+            raise EarfulError("Minimum urgency must be a number from 0 to 1.")
     where = FeedFilter(
         source=clean.get("source"),
         region=clean.get("region"),

@@ -1,0 +1,56 @@
+"""Numbers at the edge: one check for the ids and counts that arrive in forms, paths, queries and bodies.
+
+`str.isdigit()` admits superscripts that `int()` refuses, a database integer stops at 2^63 - 1, and
+Python refuses to convert more than 4,300 digits: so a number is ASCII digits, a bounded count of
+them, inside the range its field allows, or a 4xx that says what to send.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any
+
+from fastapi import Path, Query
+from pydantic import BeforeValidator, Field
+
+from earful.kit.errors import Invalid
+
+MAX_ID = 2**63 - 1  # the largest value a BIGINT column (and SQLite's INTEGER) holds
+_DIGITS = re.compile(r"[0-9]{1,19}")  # 19 digits hold every id; more is refused before int()
+
+ID_ADVICE = f"must be an id, a whole number from 1 to {MAX_ID}"
+
+
+def _id_text(value: Any) -> Any:
+    """Turn an id typed in an address or query string into an int, refusing anything but ASCII digits."""
+    if isinstance(value, str):
+        if not _DIGITS.fullmatch(value) or not 1 <= int(value) <= MAX_ID:
+            raise ValueError(ID_ADVICE)
+        return int(value)
+    return value
+
+
+# In JSON bodies: strict, so `true` or "1" is not taken for 1.
+Id = Annotated[int, Field(strict=True, ge=1, le=MAX_ID, description="An id: a whole number from 1.")]
+# In addresses and query strings, which are text: ASCII digits only, in range.
+PathId = Annotated[int, BeforeValidator(_id_text), Path(ge=1, le=MAX_ID)]
+QueryId = Annotated[int | None, BeforeValidator(_id_text), Query(ge=1, le=MAX_ID)]
+
+
+def whole_number(
+    raw: Any, field: str, label: str, low: int, high: int, *, unit: str = "", advice: str = ""
+) -> int | None:
+    """Return the form value as an int in low..high (None when empty), or raise Invalid saying so."""
+    text = str(raw if raw is not None else "").strip()
+    if not text:
+        return None
+    found = int(text) if _DIGITS.fullmatch(text) else None
+    if found is None or not low <= found <= high:
+        of = f" of {unit}" if unit else ""
+        raise Invalid(field, f"{label} must be a whole number{of} from {low} to {high}{advice}.")
+    return found
+
+
+def form_id(raw: Any, field: str, label: str) -> int | None:
+    """Return the form value as an id (None when empty), or raise Invalid saying what to send."""
+    return whole_number(raw, field, label, 1, MAX_ID)
