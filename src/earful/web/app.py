@@ -5,16 +5,17 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Awaitable, Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from fastapi import Depends, FastAPI, Request
-from fastapi.exception_handlers import request_validation_exception_handler
+from fastapi.exception_handlers import http_exception_handler, request_validation_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
-from starlette.routing import BaseRoute
+from starlette.routing import BaseRoute, Match
 
 from earful import __version__
 from earful.accounts.policies import signed_in
@@ -29,6 +30,7 @@ from earful.web.api import sources as api_sources
 from earful.web.api import taxonomy as api_taxonomy
 from earful.web.deps import LoginRequired, csrf_token
 from earful.web.pages import admin, alerts, auth, feed, insights, posts, reports, sso, topics, triage
+from earful.web.params import exact_bounds
 from earful.web.render import render
 
 # No inline script or style anywhere, so even a markup bug could not make post text run.
@@ -125,7 +127,16 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
 
     @app.get("/api/openapi.json", include_in_schema=False, dependencies=[Depends(api_reader)])
     def openapi() -> dict[str, Any]:
-        return app.openapi()
+        return cast(dict[str, Any], exact_bounds(app.openapi()))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 405:
+            # Starlette names only the first route's methods; the path may have several routes.
+            matching = [r for r in app.router.routes if r.matches(request.scope)[0] != Match.NONE]
+            allowed = sorted({m for r in matching if isinstance(r, APIRoute) for m in r.methods or ()})
+            exc.headers = {**(exc.headers or {}), "Allow": ", ".join(allowed)}
+        return await http_exception_handler(request, exc)
 
     # The OpenAPI document describes the JSON API; the pages are HTML forms, not part of it.
     for page_router in (auth, sso, feed, posts, triage, topics, insights, reports, alerts, admin):

@@ -30,11 +30,36 @@ def _id_text(value: Any) -> Any:
     return value
 
 
-# In JSON bodies: strict, so `true` or "1" is not taken for 1.
-Id = Annotated[int, Field(strict=True, ge=1, le=MAX_ID, description="An id: a whole number from 1.")]
+def _json_whole(value: Any) -> Any:
+    """Refuse true/false and text where JSON must hold a number (lax validation would take them)."""
+    if isinstance(value, bool | str):
+        raise ValueError("must be a JSON number, not true, false or text")
+    return value
+
+
+JSON_NUMBER = BeforeValidator(_json_whole)
+# The FieldInfo goes first in each, so the bounds reach the OpenAPI document as minimum/maximum.
+# In JSON bodies: a number (7 or 7.0), never `true` or "7".
+Id = Annotated[int, Field(ge=1, le=MAX_ID, description="An id: a whole number from 1."), JSON_NUMBER]
 # In addresses and query strings, which are text: ASCII digits only, in range.
-PathId = Annotated[int, BeforeValidator(_id_text), Path(ge=1, le=MAX_ID)]
-QueryId = Annotated[int | None, BeforeValidator(_id_text), Query(ge=1, le=MAX_ID)]
+PathId = Annotated[int, Path(ge=1, le=MAX_ID), BeforeValidator(_id_text)]
+QueryId = Annotated[int | None, Query(ge=1, le=MAX_ID), BeforeValidator(_id_text)]
+
+
+def exact_bounds(document: Any) -> Any:
+    """Put the exact MAX_ID back in an OpenAPI document whose model stored bounds as floats.
+
+    2^63 - 1 as a float is 2^63, one past the largest id, so a client reading the document would
+    think 2^63 allowed.
+    """
+    if isinstance(document, dict):
+        return {
+            key: MAX_ID if key in ("maximum", "le") and value == float(MAX_ID) else exact_bounds(value)
+            for key, value in document.items()
+        }
+    if isinstance(document, list):
+        return [exact_bounds(item) for item in document]
+    return document
 
 
 def whole_number(

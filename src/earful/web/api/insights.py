@@ -18,7 +18,7 @@ from earful.settings import Settings
 from earful.store.db import Database
 from earful.web import guard
 from earful.web.deps import get_db, get_settings
-from earful.web.forms import DAY, DAY_HELP, feed_query, filter_from
+from earful.web.forms import DAY_HELP, DAY_SCHEMA, feed_query, filter_from
 from earful.web.pages.insights import window
 from earful.web.params import PathId, QueryId
 from earful.web.responses import errors
@@ -134,8 +134,8 @@ class SpikeRead(BaseModel):
 @router.get("/insights/spikes", response_model=list[SpikeRead], responses=errors(400))
 def get_spikes(
     range_: Range | None = Query(None, alias="range", description=RANGE_HELP),
-    since: str | None = Query(None, pattern=DAY, max_length=40, description=DAY_HELP),
-    until: str | None = Query(None, pattern=DAY, max_length=40, description=DAY_HELP),
+    since: str | None = Query(None, max_length=40, description=DAY_HELP, json_schema_extra=DAY_SCHEMA),
+    until: str | None = Query(None, max_length=40, description=DAY_HELP, json_schema_extra=DAY_SCHEMA),
     db: Database = Depends(get_db),
     account: Account = Depends(reader),
 ) -> list[SpikeRead]:

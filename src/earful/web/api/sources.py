@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictBool
 
 from earful.accounts.service import Account
 from earful.ingest.health import health
@@ -17,10 +17,14 @@ from earful.settings import Settings
 from earful.store.db import Database
 from earful.web import guard
 from earful.web.deps import get_db, get_settings
+from earful.web.params import JSON_NUMBER
 from earful.web.responses import errors
 
 router = APIRouter(prefix="/api", responses=errors(401, 403))
 # Names may hold slashes (the demo's "r/couriers"): the `path` converter keeps them in the name.
+RetentionDays = Annotated[
+    int, Field(ge=1, le=MAX_RETENTION_DAYS, description="Days to keep posts; null keeps them."), JSON_NUMBER
+]
 SourceName = Path(min_length=1, max_length=120, description="The source's name; it may contain '/'.")
 admin = guard.api(can_manage_sources, "Managing sources takes the admin role.")
 
@@ -53,8 +57,8 @@ class SourceWrite(BaseModel):
     language: str | None = Field(default=None, max_length=12)
     visibility: Literal["public", "private"] = "public"
     consent_basis: str | None = Field(default=None, max_length=2000)
-    enabled: bool = True
-    retention_days: int | None = Field(default=None, strict=True, ge=1, le=MAX_RETENTION_DAYS)
+    enabled: StrictBool = True
+    retention_days: RetentionDays | None = None
     config: dict[str, Any] | None = None
 
 
