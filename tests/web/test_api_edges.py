@@ -47,3 +47,15 @@ def test_a_search_with_no_words_finds_nothing_and_says_why(
     # A word beside the emoji is still searched for.
     found = client.get("/api/posts", params={"q": "🙂 gps"}).json()["items"]
     assert [p["text"] for p in found] == ["the gps pin was wrong"]
+
+
+def test_a_source_setting_the_database_cannot_store_is_a_422_not_a_500(
+    client: TestClient, db: Database
+) -> None:
+    # Found by tests/web/test_openapi_fuzz.py on PostgreSQL: NUL in JSON, integers past 64 bits.
+    login(client, db, "root", "admin")
+    for config in ({"\u0000": None}, {"filter": "gps\u0000"}, {"n": -(2**63) - 1}, {"n": 2**64}):
+        refused = client.put("/api/sources/forum", json={"kind": "file", "config": config})
+        assert refused.status_code == 422, (config, refused.text)
+    assert client.get("/api/posts", params={"q": "gps\u0000"}).status_code == 422
+    assert client.put("/api/sources/forum", json={"kind": "file", "config": {"n": 2**62}}).status_code == 200

@@ -14,6 +14,7 @@ from earful.kit.search import parse
 from earful.store.repos.feed import FeedFilter
 from earful.triage.feed import SENTIMENTS, SORTS, STATUSES
 from earful.web.deps import check_csrf
+from earful.web.params import NO_NUL
 
 FILTER_FIELDS = (
     "source",
@@ -40,17 +41,32 @@ DAY_SCHEMA = {
 DAY_HELP = "A date (YYYY-MM-DD, from 2000 to 2100) or an ISO 8601 time; empty is no limit."
 
 
+def text_query(limit: int, description: str) -> Any:
+    """Return an optional text query parameter of at most `limit` characters, without NUL."""
+    return Query(None, max_length=limit, pattern=NO_NUL, description=description)
+
+
 def feed_query(
-    source: str | None = Query(None, max_length=200, description="A source's name."),
-    region: str | None = Query(None, max_length=200),
-    language: str | None = Query(None, max_length=20, description="A language code, e.g. en."),
-    category: str | None = Query(None, max_length=200, description="A category or subcategory key."),
+    source: str | None = Query(None, max_length=200, pattern=NO_NUL, description="A source's name."),
+    region: str | None = Query(None, max_length=200, pattern=NO_NUL),
+    language: str | None = Query(
+        None, max_length=20, pattern=NO_NUL, description="A language code, e.g. en."
+    ),
+    category: str | None = Query(
+        None, max_length=200, pattern=NO_NUL, description="A category or subcategory key."
+    ),
     sentiment: Literal["positive", "neutral", "complaint"] | None = None,
     min_urgency: float | None = Query(None, ge=0, le=1),
     status: Literal["new", "investigating", "escalated", "resolved", "dismissed"] | None = None,
-    since: str | None = Query(None, max_length=40, description=DAY_HELP, json_schema_extra=DAY_SCHEMA),
-    until: str | None = Query(None, max_length=40, description=DAY_HELP, json_schema_extra=DAY_SCHEMA),
-    q: str | None = Query(None, max_length=500, description='Search: words, "phrases", OR, NOT, prefix*.'),
+    since: str | None = Query(
+        None, max_length=40, pattern=NO_NUL, description=DAY_HELP, json_schema_extra=DAY_SCHEMA
+    ),
+    until: str | None = Query(
+        None, max_length=40, pattern=NO_NUL, description=DAY_HELP, json_schema_extra=DAY_SCHEMA
+    ),
+    q: str | None = Query(
+        None, max_length=500, pattern=NO_NUL, description='Search: words, "phrases", OR, NOT, prefix*.'
+    ),
     sort: Literal["newest", "urgency"] = "newest",
 ) -> dict[str, str]:
     """Return the feed's filters of an API request as the query-string dict filter_from reads."""

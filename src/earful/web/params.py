@@ -11,7 +11,7 @@ import re
 from typing import Annotated, Any
 
 from fastapi import Path, Query
-from pydantic import BeforeValidator, Field
+from pydantic import BaseModel, BeforeValidator, Field, model_validator
 
 from earful.kit.errors import Invalid
 
@@ -79,3 +79,41 @@ def whole_number(
 def form_id(raw: Any, field: str, label: str) -> int | None:
     """Return the form value as an id (None when empty), or raise Invalid saying what to send."""
     return whole_number(raw, field, label, 1, MAX_ID)
+
+
+NO_NUL = r"^[^\x00]*$"  # PostgreSQL text and JSON cannot hold a NUL character
+
+
+def storable(value: Any, depth: int = 0) -> Any:
+    """Return JSON `value` unchanged, or raise ValueError when a database could not store it.
+
+    NUL characters (PostgreSQL refuses them in text and JSON), integers past 64 bits (the JSON
+    writer refuses them) and nesting past 32 levels come back as a 4xx instead of a 500.
+    """
+    if depth > 32:
+        raise ValueError("is nested too deeply (at most 32 levels)")
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise ValueError("must not contain NUL characters (\\u0000)")
+    elif isinstance(value, bool):
+        pass
+    elif isinstance(value, int):
+        if not -(2**63) <= value < 2**64:
+            raise ValueError("holds a whole number larger than 64 bits")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            storable(key, depth + 1)
+            storable(item, depth + 1)
+    elif isinstance(value, list):
+        for item in value:
+            storable(item, depth + 1)
+    return value
+
+
+class ApiBody(BaseModel):
+    """A JSON request body whose every value the database can store."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _storable(cls, data: Any) -> Any:
+        return storable(data)

@@ -20,7 +20,7 @@ from earful.web import guard
 from earful.web.deps import get_db, get_settings
 from earful.web.forms import DAY_HELP, DAY_SCHEMA, feed_query, filter_from
 from earful.web.pages.insights import window
-from earful.web.params import PathId, QueryId
+from earful.web.params import ApiBody, PathId, QueryId
 from earful.web.responses import errors
 
 router = APIRouter(prefix="/api", responses=errors(401, 403))
@@ -163,7 +163,7 @@ class ReportRead(BaseModel):
     files: dict[str, str]
 
 
-class ReportCreate(BaseModel):
+class ReportCreate(ApiBody):
     """An on-demand report: a range of dates and optional filters."""
 
     since: date = Field(description="First day, YYYY-MM-DD (UTC), included.")

@@ -19,8 +19,8 @@ from earful.triage.policies import can_escalate, can_read_posts, can_triage
 from earful.triage.sla import Sla, acknowledge
 from earful.web import guard
 from earful.web.deps import get_db, get_settings
-from earful.web.forms import feed_query, filter_from
-from earful.web.params import Id, PathId
+from earful.web.forms import feed_query, filter_from, text_query
+from earful.web.params import ApiBody, Id, PathId
 from earful.web.responses import errors
 
 router = APIRouter(prefix="/api", responses=errors(401, 403))
@@ -73,7 +73,7 @@ class PostPage(BaseModel):
 @router.get("/posts", response_model=PostPage, dependencies=[Depends(reader)], responses=errors(400))
 def list_posts(
     limit: int = Query(50, ge=1, le=200),
-    cursor: str | None = Query(None, max_length=200, description="`next_cursor` of the previous page."),
+    cursor: str | None = text_query(200, "`next_cursor` of the previous page."),
     with_count: bool = Query(False, description="Also count the matching posts (slower)."),
     params: dict[str, str] = Depends(feed_query),
     db: Database = Depends(get_db),
@@ -97,7 +97,7 @@ def get_post(post_id: PathId, account: Account = Depends(reader), db: Database =
     return PostRead.model_validate(found, from_attributes=True)
 
 
-class LabelsUpdate(BaseModel):
+class LabelsUpdate(ApiBody):
     """An analyst's correction: the post's categories (leaf keys), its tone, or both."""
 
     categories: list[str] | None = Field(default=None, max_length=10)
@@ -116,7 +116,7 @@ def put_labels(
     relabel(db, settings, account.actor, post_id, categories=body.categories, sentiment=body.sentiment)
 
 
-class StatusUpdate(BaseModel):
+class StatusUpdate(ApiBody):
     """A new status for a post, and the reason (needed to dismiss)."""
 
     status: Literal["new", "investigating", "resolved", "dismissed"]
@@ -131,7 +131,7 @@ def post_status(
     service.set_status(db, account.actor, post_id, body.status, body.reason)
 
 
-class Escalation(BaseModel):
+class Escalation(ApiBody):
     """Escalate to the owning team, or to `team_id`."""
 
     team_id: Id | None = None

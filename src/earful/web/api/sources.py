@@ -17,7 +17,7 @@ from earful.settings import Settings
 from earful.store.db import Database
 from earful.web import guard
 from earful.web.deps import get_db, get_settings
-from earful.web.params import JSON_NUMBER
+from earful.web.params import JSON_NUMBER, NO_NUL, ApiBody
 from earful.web.responses import errors
 
 router = APIRouter(prefix="/api", responses=errors(401, 403))
@@ -25,7 +25,9 @@ router = APIRouter(prefix="/api", responses=errors(401, 403))
 RetentionDays = Annotated[
     int, Field(ge=1, le=MAX_RETENTION_DAYS, description="Days to keep posts; null keeps them."), JSON_NUMBER
 ]
-SourceName = Path(min_length=1, max_length=120, description="The source's name; it may contain '/'.")
+SourceName = Path(
+    min_length=1, max_length=120, pattern=NO_NUL, description="The source's name; it may contain '/'."
+)
 admin = guard.api(can_manage_sources, "Managing sources takes the admin role.")
 
 
@@ -47,7 +49,7 @@ class SourceRead(BaseModel):
     silent_hours: float | None
 
 
-class SourceWrite(BaseModel):
+class SourceWrite(ApiBody):
     """A source's settings; a private one needs its consent basis, a live one its connector settings."""
 
     kind: Literal[

@@ -11,10 +11,11 @@ from earful.accounts.policies import signed_in
 from earful.accounts.service import Account
 from earful.classify.policies import can_edit_taxonomy
 from earful.classify.service import current, submit
-from earful.kit.errors import NotFound
+from earful.kit.errors import EarfulError, NotFound
 from earful.store.db import Database
 from earful.web import guard
 from earful.web.deps import get_db
+from earful.web.params import storable
 from earful.web.responses import errors
 
 router = APIRouter(prefix="/api", responses=errors(401, 403))
@@ -53,6 +54,10 @@ def put_taxonomy(
     db: Database = Depends(get_db),
 ) -> TaxonomySaved:
     """Load a taxonomy as a new version (an unchanged one keeps the version); leads and admins only."""
+    try:
+        storable(data)
+    except ValueError as exc:
+        raise EarfulError(f"The taxonomy {exc}.") from None
     before = current(db)
     version = submit(db, data, role=account.role, user_id=account.id, actor=account.username, note=note)
     return TaxonomySaved(version=version, changed=before is None or before.version != version)
