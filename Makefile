@@ -46,6 +46,7 @@ bench: install
 	$(BIN)/python bench/connectors_soak.py
 	$(BIN)/python bench/spikes.py
 	$(BIN)/python bench/report_render.py
+	$(BIN)/python bench/api_fuzz.py
 
 # Re-pin every dependency after editing pyproject.toml.
 lock: install

@@ -117,3 +117,10 @@ def test_a_query_matches_text_as_the_search_would(query: str, text: str, expecte
     from earful.kit.search import matches
 
     assert matches(parse(query), text) is expected
+
+
+@pytest.mark.parametrize("query", ["*", "🙂", "🚗 🔥", '""', "- * ' \"", "NOT", "AND"])
+def test_a_query_without_a_word_to_search_for_says_so(query: str) -> None:
+    with pytest.raises(EarfulError, match="no words to search for"):
+        parse(query)
+    assert parse("   ") == ()  # an empty box is no search at all

@@ -81,7 +81,8 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     ("POST", "/api/posts/{post_id}/acknowledge"): TRIAGE,
     ("POST", "/api/triage/batch"): TRIAGE,
     ("GET", "/api/sources"): ADMIN,
-    ("PUT", "/api/sources/{name}"): ADMIN,
+    ("GET", "/api/sources/{name:path}"): ADMIN,
+    ("PUT", "/api/sources/{name:path}"): ADMIN,
     ("GET", "/api/taxonomy"): ALL,
     ("PUT", "/api/taxonomy"): LEADS,
     ("GET", "/api/insights/trends"): ALL,
@@ -161,7 +162,7 @@ def test_each_role_is_allowed_or_denied_as_the_matrix_says(
         for (method, path), allowed in MATRIX.items():
             if path == "/logout":
                 continue  # signing out would end the session the other rows use
-            url = re.sub(r"{(\w+)}", lambda m: str(world[m.group(1)]), path)
+            url = re.sub(r"{(\w+)(?::path)?}", lambda m: str(world[m.group(1)]), path)
             if path.startswith("/api"):
                 response = browser.request(
                     method, url, headers={"Authorization": f"Bearer {token}"}, **_body(method, path)

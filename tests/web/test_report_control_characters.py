@@ -19,9 +19,13 @@ def test_the_api_makes_and_serves_such_a_report(client: TestClient, db: Database
     week = {"since": str(WEEK[0].date()), "until": str(WEEK[1].date())}
     # Escaped as JSON allows (a client library refuses to send a lone surrogate as UTF-8).
     as_json = {**auth, "Content-Type": "application/json"}
-    odd = client.post("/api/reports", content=json.dumps({**week, "title": f"Odd{TYPED}"}), headers=as_json)
+    controls = TYPED.replace(chr(0xD800), "").replace("\x00", "")
+    surrogate = json.dumps({**week, "title": f"Odd{controls}\ud800"})
+    odd = client.post("/api/reports", content=surrogate, headers=as_json)
     assert odd.status_code == 422 and "valid string" in odd.text  # a lone surrogate is not text
-    title = f"Odd{TYPED.replace(chr(0xD800), '')} week"
+    nul = client.post("/api/reports", content=json.dumps({**week, "title": "Odd\x00"}), headers=as_json)
+    assert nul.status_code == 422 and "NUL" in nul.text  # the database could not store it
+    title = f"Odd{controls} week"
     made = client.post("/api/reports", content=json.dumps({**week, "title": title}), headers=as_json)
     assert made.status_code == 201, made.text
     report = made.json()

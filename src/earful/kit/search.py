@@ -72,6 +72,12 @@ def parse(text: str) -> Query:
     if not alternatives[-1]:
         if len(alternatives) > 1:
             raise EarfulError("OR needs words on both sides, as in: gps OR map.")
+        if text.strip():
+            # Only symbols, emoji or operators: searching nothing must not quietly show everything.
+            raise EarfulError(
+                "The search has no words to search for (symbols and emoji are not searched); "
+                "type a word, or clear the box to see every post."
+            )
         return ()
     for group in alternatives:
         if all(term.negated for term in group):

@@ -6,16 +6,18 @@ import hashlib
 import json
 from collections.abc import Awaitable, Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.encoders import jsonable_encoder
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
-from starlette.routing import BaseRoute
+from starlette.routing import BaseRoute, Match
 
 from earful import __version__
 from earful.accounts.policies import signed_in
@@ -30,6 +32,7 @@ from earful.web.api import sources as api_sources
 from earful.web.api import taxonomy as api_taxonomy
 from earful.web.deps import LoginRequired, csrf_token
 from earful.web.pages import admin, alerts, auth, feed, insights, posts, reports, sso, topics, triage
+from earful.web.params import exact_bounds
 from earful.web.render import render
 
 # No inline script or style anywhere, so even a markup bug could not make post text run.
@@ -88,13 +91,6 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
     async def to_login(_request: Request, exc: LoginRequired) -> Response:
         return RedirectResponse(f"/login?next={exc.next_url}", status_code=303)
 
-    @app.exception_handler(RequestValidationError)
-    async def invalid_request(_request: Request, exc: RequestValidationError) -> Response:
-        # FastAPI's own answer echoes the input, and JSON may carry a lone surrogate, which UTF-8
-        # cannot encode: escaped to ASCII the same answer is always sendable, never a 500.
-        body = json.dumps({"detail": jsonable_encoder(exc.errors())}, ensure_ascii=True)
-        return Response(body, status_code=422, media_type="application/json")
-
     @app.exception_handler(EarfulError)
     async def domain_error(request: Request, exc: EarfulError) -> Response:
         if request.url.path.startswith("/api/"):
@@ -109,24 +105,47 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
         }
         return render(request, "error.html", context, status_code=exc.status)
 
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
+        # The API answers 422 with the details its OpenAPI document describes; a page says it in words.
+        if request.url.path.startswith("/api/"):
+            # FastAPI's own answer echoes the input, and JSON may carry a lone surrogate, which
+            # UTF-8 cannot encode: escaped to ASCII the same answer is always sendable, never a 500.
+            body = json.dumps({"detail": jsonable_encoder(exc.errors())}, ensure_ascii=True)
+            return Response(body, status_code=422, media_type="application/json")
+        problems = "; ".join(
+            f"{'.'.join(str(part) for part in e['loc'][1:])} {str(e['msg']).removeprefix('Value error, ')}"
+            for e in exc.errors()
+        )
+        context = {
+            "account": getattr(request.state, "account", None),
+            "csrf": csrf_token(request),
+            "status": 422,
+            "title": "That address does not work",
+            "message": f"This page cannot use what the address holds: {problems}. Check the link.",
+        }
+        return render(request, "error.html", context, status_code=422)
+
     @app.get("/health", include_in_schema=False)
     def health() -> dict[str, str]:
         return {"status": "ok", "version": __version__}
 
     @app.get("/api/openapi.json", include_in_schema=False, dependencies=[Depends(api_reader)])
     def openapi() -> dict[str, Any]:
-        return app.openapi()
+        return cast(dict[str, Any], exact_bounds(app.openapi()))
 
-    app.include_router(auth.router)
-    app.include_router(sso.router)
-    app.include_router(feed.router)
-    app.include_router(posts.router)
-    app.include_router(triage.router)
-    app.include_router(topics.router)
-    app.include_router(insights.router)
-    app.include_router(reports.router)
-    app.include_router(alerts.router)
-    app.include_router(admin.router)
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 405:
+            # Starlette names only the first route's methods; the path may have several routes.
+            matching = [r for r in app.router.routes if r.matches(request.scope)[0] != Match.NONE]
+            allowed = sorted({m for r in matching if isinstance(r, APIRoute) for m in r.methods or ()})
+            exc.headers = {**(exc.headers or {}), "Allow": ", ".join(allowed)}
+        return await http_exception_handler(request, exc)
+
+    # The OpenAPI document describes the JSON API; the pages are HTML forms, not part of it.
+    for page_router in (auth, sso, feed, posts, triage, topics, insights, reports, alerts, admin):
+        app.include_router(page_router.router, include_in_schema=False)
     app.include_router(api_posts.router)
     app.include_router(api_intake.router)
     app.include_router(api_sources.router)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
@@ -18,10 +18,14 @@ from earful.settings import Settings
 from earful.store.db import Database
 from earful.web import guard
 from earful.web.deps import get_db, get_settings
-from earful.web.forms import filter_from
+from earful.web.forms import DAY_HELP, DAY_SCHEMA, feed_query, filter_from
 from earful.web.pages.insights import window
+from earful.web.params import ApiBody, PathId, QueryId
+from earful.web.responses import errors
 
-router = APIRouter(prefix="/api")
+router = APIRouter(prefix="/api", responses=errors(401, 403))
+Range = Literal["24h", "7d", "30d", "90d"]
+RANGE_HELP = "A named range ending now (default 7d); `since`/`until` take its place when given."
 reader = guard.api(can_see_insights, "Insights need an account with a role.")
 maker = guard.api(can_make_reports, "Making reports takes the analyst role or higher.")
 
@@ -71,9 +75,11 @@ def _tallies(found: trends.Trends, tallies: list[trends.Tally], dimension: str) 
     ]
 
 
-@router.get("/insights/trends", response_model=TrendsRead)
+@router.get("/insights/trends", response_model=TrendsRead, responses=errors(400))
 def get_trends(
-    request: Request,
+    range_: Range | None = Query(None, alias="range", description=RANGE_HELP),
+    grain: Literal["hour", "day", "week"] | None = Query(None, description="The time buckets."),
+    params: dict[str, str] = Depends(feed_query),
     db: Database = Depends(get_db),
     settings: Settings = Depends(get_settings),
     account: Account = Depends(reader),
@@ -83,10 +89,11 @@ def get_trends(
     Query: `range` (24h, 7d, 30d, 90d) or `since`/`until` dates, and the feed's filters; `grain`
     (hour, day, week) to choose the time buckets.
     """
-    params = dict(request.query_params)
+    if range_:
+        params = {**params, "range": range_}
     where, _, _ = filter_from(params)
     since, until, _ = window(params, utcnow())
-    found = trends.compute(db, where, since, until, settings.time_zone, params.get("grain", ""))
+    found = trends.compute(db, where, since, until, settings.time_zone, grain or "")
     total = found.total
     return TrendsRead(
         since=found.since,
@@ -124,15 +131,20 @@ class SpikeRead(BaseModel):
     subsided_at: datetime | None
 
 
-@router.get("/insights/spikes", response_model=list[SpikeRead])
+@router.get("/insights/spikes", response_model=list[SpikeRead], responses=errors(400))
 def get_spikes(
-    request: Request, db: Database = Depends(get_db), account: Account = Depends(reader)
+    range_: Range | None = Query(None, alias="range", description=RANGE_HELP),
+    since: str | None = Query(None, max_length=40, description=DAY_HELP, json_schema_extra=DAY_SCHEMA),
+    until: str | None = Query(None, max_length=40, description=DAY_HELP, json_schema_extra=DAY_SCHEMA),
+    db: Database = Depends(get_db),
+    account: Account = Depends(reader),
 ) -> list[SpikeRead]:
     """Return the spikes that started in the range (`range` or `since`/`until`), biggest first."""
-    since, until, _ = window(dict(request.query_params), utcnow())
+    given = {"range": range_, "since": since, "until": until}
+    since_at, until_at, _ = window({k: v for k, v in given.items() if v}, utcnow())
     return [
         SpikeRead(**{name: getattr(s, name) for name in SpikeRead.model_fields})
-        for s in recent_spikes(db, since, until)
+        for s in recent_spikes(db, since_at, until_at)
     ]
 
 
@@ -151,7 +163,7 @@ class ReportRead(BaseModel):
     files: dict[str, str]
 
 
-class ReportCreate(BaseModel):
+class ReportCreate(ApiBody):
     """An on-demand report: a range of dates and optional filters."""
 
     since: date = Field(description="First day, YYYY-MM-DD (UTC), included.")
@@ -180,14 +192,14 @@ def _report(r: Any) -> ReportRead:
 
 @router.get("/reports", response_model=list[ReportRead])
 def list_reports(
-    before: int | None = None, db: Database = Depends(get_db), account: Account = Depends(reader)
+    before: QueryId = None, db: Database = Depends(get_db), account: Account = Depends(reader)
 ) -> list[ReportRead]:
     """Return archived reports, newest first, 25 at a time (`before`: the last id of the previous page)."""
     rows, _ = reports.archive(db, before)
     return [_report(r) for r in rows]
 
 
-@router.post("/reports", response_model=ReportRead, status_code=201)
+@router.post("/reports", response_model=ReportRead, status_code=201, responses=errors(400))
 def make_report(
     body: ReportCreate,
     db: Database = Depends(get_db),
@@ -202,9 +214,19 @@ def make_report(
     return _report(reports.summary(db, made.id))
 
 
-@router.get("/reports/{report_id}/files/{fmt}")
+@router.get(
+    "/reports/{report_id}/files/{fmt}",
+    response_class=Response,
+    responses={
+        **errors(404),
+        200: {"description": "The file.", "content": {m: {} for m, _ in reports.FORMATS.values()}},
+    },
+)
 def report_file(
-    report_id: int, fmt: str, db: Database = Depends(get_db), account: Account = Depends(reader)
+    report_id: PathId,
+    fmt: Literal["html", "pdf", "csv", "xlsx"],
+    db: Database = Depends(get_db),
+    account: Account = Depends(reader),
 ) -> Response:
     """Return one of a report's files: html, pdf, csv or xlsx."""
     content, media, name = reports.file(db, report_id, fmt)

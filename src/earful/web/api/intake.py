@@ -11,6 +11,7 @@ from earful.kit.errors import EarfulError
 from earful.settings import Settings
 from earful.store.db import Database
 from earful.web.deps import get_db, get_settings
+from earful.web.responses import errors
 
 router = APIRouter(prefix="/api")
 
@@ -24,7 +25,9 @@ class Delivery(BaseModel):
     quarantined: int
 
 
-@router.post("/intake/{source_name}", status_code=202, response_model=Delivery)
+@router.post(
+    "/intake/{source_name}", status_code=202, response_model=Delivery, responses=errors(400, 401, 404, 409)
+)
 async def intake(
     request: Request,
     source_name: str,
@@ -35,7 +38,8 @@ async def intake(
 ) -> Delivery:
     """Accept a signed delivery of feedback records (no session: the signature is the credential)."""
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_BODY:
+    # Only ASCII digits, and few of them: '²'.isdigit() is true and int() of 5,000 digits fails.
+    if declared.isascii() and declared.isdigit() and (len(declared) > 12 or int(declared) > MAX_BODY):
         raise EarfulError(
             f"A delivery may be at most {MAX_BODY // 1024} KiB; send records in smaller batches."
         )

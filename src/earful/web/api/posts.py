@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
 from earful.accounts.service import Account
@@ -19,9 +19,11 @@ from earful.triage.policies import can_escalate, can_read_posts, can_triage
 from earful.triage.sla import Sla, acknowledge
 from earful.web import guard
 from earful.web.deps import get_db, get_settings
-from earful.web.forms import FILTER_FIELDS, filter_from
+from earful.web.forms import feed_query, filter_from, text_query
+from earful.web.params import ApiBody, Id, PathId
+from earful.web.responses import errors
 
-router = APIRouter(prefix="/api")
+router = APIRouter(prefix="/api", responses=errors(401, 403))
 reader = guard.api(can_read_posts, "Reading posts needs an account with a role.")
 triager = guard.api(can_triage, "Triage takes the analyst role or higher.")
 escalator = guard.api(can_escalate, "Escalating takes the lead role or higher.")
@@ -68,17 +70,17 @@ class PostPage(BaseModel):
     matches: int | None = None
 
 
-@router.get("/posts", response_model=PostPage, dependencies=[Depends(reader)])
+@router.get("/posts", response_model=PostPage, dependencies=[Depends(reader)], responses=errors(400))
 def list_posts(
-    request: Request,
     limit: int = Query(50, ge=1, le=200),
-    cursor: str | None = None,
+    cursor: str | None = text_query(200, "`next_cursor` of the previous page."),
     with_count: bool = Query(False, description="Also count the matching posts (slower)."),
+    params: dict[str, str] = Depends(feed_query),
     db: Database = Depends(get_db),
 ) -> PostPage:
     """Return posts; filter with source, region, language, category, sentiment, min_urgency, status,
     since, until and q (search), sort with sort=newest|urgency, and pass `next_cursor` back as `cursor`."""
-    where, sort, _ = filter_from({k: v for k, v in request.query_params.items() if k in FILTER_FIELDS})
+    where, sort, _ = filter_from(params)
     page = feed(db, limit=limit, cursor=cursor, where=where, sort=sort)
     return PostPage(
         items=[PostRead.model_validate(post, from_attributes=True) for post in page.posts],
@@ -87,24 +89,24 @@ def list_posts(
     )
 
 
-@router.get("/posts/{post_id}", response_model=PostRead)
-def get_post(post_id: int, account: Account = Depends(reader), db: Database = Depends(get_db)) -> PostRead:
+@router.get("/posts/{post_id}", response_model=PostRead, responses=errors(404))
+def get_post(post_id: PathId, account: Account = Depends(reader), db: Database = Depends(get_db)) -> PostRead:
     """Return one post (the read is audited, as a view of its page is)."""
     found = detail(db, post_id).post
     service.record_view(db, account.actor, post_id, "api")
     return PostRead.model_validate(found, from_attributes=True)
 
 
-class LabelsUpdate(BaseModel):
+class LabelsUpdate(ApiBody):
     """An analyst's correction: the post's categories (leaf keys), its tone, or both."""
 
     categories: list[str] | None = Field(default=None, max_length=10)
     sentiment: Literal["positive", "neutral", "complaint"] | None = None
 
 
-@router.put("/posts/{post_id}/labels", status_code=204)
+@router.put("/posts/{post_id}/labels", status_code=204, responses=errors(400, 404, 409))
 def put_labels(
-    post_id: int,
+    post_id: PathId,
     body: LabelsUpdate,
     account: Account = Depends(relabeller),
     db: Database = Depends(get_db),
@@ -114,27 +116,27 @@ def put_labels(
     relabel(db, settings, account.actor, post_id, categories=body.categories, sentiment=body.sentiment)
 
 
-class StatusUpdate(BaseModel):
+class StatusUpdate(ApiBody):
     """A new status for a post, and the reason (needed to dismiss)."""
 
     status: Literal["new", "investigating", "resolved", "dismissed"]
     reason: str | None = Field(default=None, max_length=500)
 
 
-@router.post("/posts/{post_id}/status", status_code=204)
+@router.post("/posts/{post_id}/status", status_code=204, responses=errors(400, 404, 409))
 def post_status(
-    post_id: int, body: StatusUpdate, account: Account = Depends(triager), db: Database = Depends(get_db)
+    post_id: PathId, body: StatusUpdate, account: Account = Depends(triager), db: Database = Depends(get_db)
 ) -> None:
     """Move a post to another status."""
     service.set_status(db, account.actor, post_id, body.status, body.reason)
 
 
-class Escalation(BaseModel):
+class Escalation(ApiBody):
     """Escalate to the owning team, or to `team_id`."""
 
-    team_id: int | None = None
+    team_id: Id | None = None
     note: str = Field(default="", max_length=4000)
-    spike_id: int | None = None  # the spike that raised it, which reports then follow
+    spike_id: Id | None = None  # the spike that raised it, which reports then follow
 
 
 class Escalated(BaseModel):
@@ -143,9 +145,9 @@ class Escalated(BaseModel):
     team: str
 
 
-@router.post("/posts/{post_id}/escalate", response_model=Escalated)
+@router.post("/posts/{post_id}/escalate", response_model=Escalated, responses=errors(400, 404, 409))
 def post_escalate(
-    post_id: int,
+    post_id: PathId,
     body: Escalation,
     account: Account = Depends(escalator),
     db: Database = Depends(get_db),
@@ -164,9 +166,9 @@ def post_escalate(
     return Escalated(team=team)
 
 
-@router.post("/posts/{post_id}/acknowledge", status_code=204)
+@router.post("/posts/{post_id}/acknowledge", status_code=204, responses=errors(400, 404, 409))
 def post_acknowledge(
-    post_id: int, account: Account = Depends(triager), db: Database = Depends(get_db)
+    post_id: PathId, account: Account = Depends(triager), db: Database = Depends(get_db)
 ) -> None:
     """Record that the owning team has an escalated post in hand."""
     acknowledge(db, account.actor, post_id)

@@ -3,22 +3,31 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, Depends, Path
+from pydantic import BaseModel, Field, StrictBool
 
 from earful.accounts.service import Account
 from earful.ingest.health import health
 from earful.ingest.policies import can_manage_sources
-from earful.ingest.sources import SourceForm, list_sources, save_source
+from earful.ingest.sources import MAX_RETENTION_DAYS, SourceForm, list_sources, save_source
 from earful.kit.errors import NotFound
 from earful.settings import Settings
 from earful.store.db import Database
 from earful.web import guard
 from earful.web.deps import get_db, get_settings
+from earful.web.params import JSON_NUMBER, NO_NUL, ApiBody
+from earful.web.responses import errors
 
-router = APIRouter(prefix="/api")
+router = APIRouter(prefix="/api", responses=errors(401, 403))
+# Names may hold slashes (the demo's "r/couriers"): the `path` converter keeps them in the name.
+RetentionDays = Annotated[
+    int, Field(ge=1, le=MAX_RETENTION_DAYS, description="Days to keep posts; null keeps them."), JSON_NUMBER
+]
+SourceName = Path(
+    min_length=1, max_length=120, pattern=NO_NUL, description="The source's name; it may contain '/'."
+)
 admin = guard.api(can_manage_sources, "Managing sources takes the admin role.")
 
 
@@ -40,16 +49,18 @@ class SourceRead(BaseModel):
     silent_hours: float | None
 
 
-class SourceWrite(BaseModel):
+class SourceWrite(ApiBody):
     """A source's settings; a private one needs its consent basis, a live one its connector settings."""
 
-    kind: str = "file"
-    region: str | None = None
+    kind: Literal[
+        "file", "folder", "reddit", "x", "mastodon", "bluesky", "rss", "facebook", "community", "webhook"
+    ] = "file"
+    region: str | None = Field(default=None, max_length=120)
     language: str | None = Field(default=None, max_length=12)
     visibility: Literal["public", "private"] = "public"
     consent_basis: str | None = Field(default=None, max_length=2000)
-    enabled: bool = True
-    retention_days: int | None = None
+    enabled: StrictBool = True
+    retention_days: RetentionDays | None = None
     config: dict[str, Any] | None = None
 
 
@@ -84,19 +95,32 @@ def get_sources(db: Database = Depends(get_db)) -> list[SourceRead]:
     return _read(db)
 
 
-@router.put("/sources/{name}", response_model=SourceRead)
+@router.get("/sources/{name:path}", response_model=SourceRead, responses=errors(404))
+def get_source(
+    name: str = SourceName, account: Account = Depends(admin), db: Database = Depends(get_db)
+) -> SourceRead:
+    """Return one source with its health."""
+    return _one(db, name)
+
+
+@router.put("/sources/{name:path}", response_model=SourceRead, responses=errors(400, 404, 409))
 def put_source(
-    name: str,
     body: SourceWrite,
+    name: str = SourceName,
     account: Account = Depends(admin),
     db: Database = Depends(get_db),
     settings: Settings = Depends(get_settings),
 ) -> SourceRead:
     """Create the source called `name`, or change it."""
+    name = name.strip()  # as the source is stored
     exists = any(s.name == name for s in list_sources(db))
     form = SourceForm(name=name, **body.model_dump())
     save_source(db, account.actor, form, create=not exists, settings=settings)
+    return _one(db, name)
+
+
+def _one(db: Database, name: str) -> SourceRead:
     for source in _read(db):
         if source.name == name:
             return source
-    raise NotFound(f"There is no source {name!r}.")
+    raise NotFound(f"There is no source {name!r}; GET /api/sources lists them.")

@@ -11,12 +11,14 @@ from earful.accounts.policies import signed_in
 from earful.accounts.service import Account
 from earful.classify.policies import can_edit_taxonomy
 from earful.classify.service import current, submit
-from earful.kit.errors import NotFound
+from earful.kit.errors import EarfulError, NotFound
 from earful.store.db import Database
 from earful.web import guard
 from earful.web.deps import get_db
+from earful.web.params import storable
+from earful.web.responses import errors
 
-router = APIRouter(prefix="/api")
+router = APIRouter(prefix="/api", responses=errors(401, 403))
 reader = guard.api(signed_in, "Reading the taxonomy needs an account.")
 editor = guard.api(can_edit_taxonomy, "Changing the taxonomy takes the lead role or higher.")
 
@@ -35,7 +37,7 @@ class TaxonomySaved(BaseModel):
     changed: bool
 
 
-@router.get("/taxonomy", response_model=TaxonomyRead, dependencies=[Depends(reader)])
+@router.get("/taxonomy", response_model=TaxonomyRead, dependencies=[Depends(reader)], responses=errors(404))
 def get_taxonomy(db: Database = Depends(get_db)) -> TaxonomyRead:
     """Return the taxonomy in use."""
     found = current(db)
@@ -44,7 +46,7 @@ def get_taxonomy(db: Database = Depends(get_db)) -> TaxonomyRead:
     return TaxonomyRead(version=found.version, taxonomy=found.taxonomy.to_dict())
 
 
-@router.put("/taxonomy", response_model=TaxonomySaved)
+@router.put("/taxonomy", response_model=TaxonomySaved, responses=errors(400))
 def put_taxonomy(
     data: dict[str, Any] = Body(..., description="name and categories, as in the YAML file"),
     note: str | None = Query(None, max_length=500, description="Why it changed (kept with the version)."),
@@ -52,6 +54,10 @@ def put_taxonomy(
     db: Database = Depends(get_db),
 ) -> TaxonomySaved:
     """Load a taxonomy as a new version (an unchanged one keeps the version); leads and admins only."""
+    try:
+        storable(data)
+    except ValueError as exc:
+        raise EarfulError(f"The taxonomy {exc}.") from None
     before = current(db)
     version = submit(db, data, role=account.role, user_id=account.id, actor=account.username, note=note)
     return TaxonomySaved(version=version, changed=before is None or before.version != version)

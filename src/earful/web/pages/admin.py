@@ -19,7 +19,7 @@ from earful.ingest.health import health
 from earful.ingest.policies import can_erase, can_manage_sources
 from earful.ingest.polling import forecast_for
 from earful.ingest.privacy import erase_author
-from earful.ingest.sources import KINDS, SourceForm, list_sources, save_source
+from earful.ingest.sources import KINDS, MAX_RETENTION_DAYS, SourceForm, list_sources, save_source
 from earful.kit.errors import EarfulError, Invalid
 from earful.settings import Settings
 from earful.store.db import Database
@@ -27,6 +27,7 @@ from earful.triage import service as triage_service
 from earful.web import guard
 from earful.web.deps import csrf_token, get_db, get_settings
 from earful.web.forms import csrf_form
+from earful.web.params import QueryId, form_id, whole_number
 from earful.web.render import render
 
 router = APIRouter(prefix="/admin")
@@ -55,7 +56,7 @@ def _base(request: Request, account: Account, **extra: Any) -> dict[str, Any]:
 @router.get("/audit", response_class=HTMLResponse)
 def audit(
     request: Request,
-    before: int | None = None,
+    before: QueryId = None,
     action: str = "",
     db: Database = Depends(get_db),
     account: Account = Depends(auditor),
@@ -87,16 +88,16 @@ def save_user(
     db: Database = Depends(get_db),
 ) -> Response:
     """Change a user's role, team or whether they may sign in."""
-    raw_id, raw_team = str(form.get("user_id") or ""), str(form.get("team_id") or "")
+    user_id = form_id(form.get("user_id"), "user_id", "User")
+    if user_id is None:
+        raise Invalid("user_id", "Choose a user.")
     role = str(form.get("role") or "")
     try:
-        if not raw_id.isdigit():
-            raise EarfulError("Choose a user.")
-        team_id = int(raw_team) if raw_team.isdigit() else None
+        team_id = form_id(form.get("team_id"), "team_id", "Team")
         active = form.get("active") == "on"
-        update_user(db, account.actor, int(raw_id), role=role, team_id=team_id, active=active)
+        update_user(db, account.actor, user_id, role=role, team_id=team_id, active=active)
     except EarfulError as exc:
-        errors = {int(raw_id) if raw_id.isdigit() else 0: exc.message}
+        errors = {user_id: exc.message}
         context = _base(
             request, account, users=list_users(db), roles=ROLES, teams=triage_service.teams(db), errors=errors
         )
@@ -159,12 +160,16 @@ def save_source_page(
     """Create a source, or change its visibility, consent basis, enabled flag and retention."""
     create = form.get("mode") == "create"
     name = str(form.get("name") or "")
-    raw_days = str(form.get("retention_days") or "").strip()
     try:
-        if raw_days and not raw_days.isdigit():
-            raise Invalid(
-                "retention_days", "Retention is a whole number of days, or empty to keep posts until erased."
-            )
+        days = whole_number(
+            form.get("retention_days"),
+            "retention_days",
+            "Retention",
+            1,
+            MAX_RETENTION_DAYS,
+            unit="days",
+            advice=", or empty to keep posts until erased",
+        )
         values = SourceForm(
             name=name,
             kind=str(form.get("kind") or "file"),
@@ -173,7 +178,7 @@ def save_source_page(
             visibility=str(form.get("visibility") or "public"),
             consent_basis=str(form.get("consent_basis") or "") or None,
             enabled=form.get("enabled") == "on",
-            retention_days=int(raw_days) if raw_days else None,
+            retention_days=days,
             config=_config(form.get("config")),
         )
         save_source(db, account.actor, values, create=create, settings=settings)

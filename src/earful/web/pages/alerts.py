@@ -16,6 +16,7 @@ from earful.store.db import Database
 from earful.web import guard
 from earful.web.deps import csrf_token, get_db, get_settings
 from earful.web.forms import csrf_form
+from earful.web.params import PathId, form_id, whole_number
 from earful.web.render import render
 
 router = APIRouter()
@@ -55,11 +56,6 @@ def alerts_page(
     return _page(request, db, account)
 
 
-def _int(value: Any) -> int | None:
-    text = str(value or "").strip()
-    return int(text) if text.lstrip("-").isdigit() else None
-
-
 def _float(value: Any) -> float | None:
     try:
         return float(str(value)) if str(value or "").strip() else None
@@ -68,12 +64,12 @@ def _float(value: Any) -> float | None:
 
 
 def _minutes(value: Any) -> int:
-    if not str(value or "").strip():
-        return 60
-    found = _int(value)
-    if found is None:
-        raise EarfulError("The dedup window is a whole number of minutes, such as 60.")
-    return found
+    found = whole_number(value, "dedup_minutes", "Dedup window", 0, 7 * 24 * 60, unit="minutes")
+    return 60 if found is None else found
+
+
+def _hour(value: Any, field: str, label: str) -> int | None:
+    return whole_number(value, field, label, 0, 23)
 
 
 @router.post("/alerts")
@@ -95,17 +91,19 @@ def save_rule(
             category=values.get("category", "").strip() or None,
             region=values.get("region", "").strip() or None,
             threshold=_float(values.get("threshold")),
-            min_articles=_int(values.get("min_articles")),
+            min_articles=whole_number(
+                values.get("min_articles"), "min_articles", "Minimum articles", 1, 10_000
+            ),
             dedup_minutes=_minutes(values.get("dedup_minutes")),
-            quiet_start=_int(values.get("quiet_start")),
-            quiet_end=_int(values.get("quiet_end")),
+            quiet_start=_hour(values.get("quiet_start"), "quiet_start", "Quiet hours start"),
+            quiet_end=_hour(values.get("quiet_end"), "quiet_end", "Quiet hours end"),
             enabled=values.get("enabled") == "on",  # an unticked box sends nothing
         )
         alerts.save_rule(
             db,
             account.actor,
             rule,
-            _int(values.get("rule_id")),
+            form_id(values.get("rule_id"), "rule_id", "Rule"),
             allow_private=settings.allow_private_addresses,
         )
     except EarfulError as exc:
@@ -120,7 +118,7 @@ def save_rule(
 @router.post("/alerts/{rule_id}/delete")
 def delete_rule(
     request: Request,
-    rule_id: int,
+    rule_id: PathId,
     account: Account = Depends(manager),
     _form: dict[str, Any] = Depends(csrf_form),
     db: Database = Depends(get_db),

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import orjson
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response, StreamingResponse
 
 from earful.accounts.service import Account
@@ -31,6 +31,7 @@ from earful.triage.service import lock_cutoff
 from earful.web import guard
 from earful.web.deps import csrf_token, get_db, get_settings
 from earful.web.forms import filter_from
+from earful.web.params import MAX_ID
 from earful.web.render import TEMPLATES, render
 
 router = APIRouter()
@@ -111,7 +112,9 @@ def feed_count(request: Request, db: Database = Depends(get_db)) -> Response:
 
 
 @router.get("/feed/stream", dependencies=[Depends(reader)])
-async def feed_stream(request: Request, after_id: int = 0, db: Database = Depends(get_db)) -> Response:
+async def feed_stream(
+    request: Request, after_id: int = Query(0, ge=0, le=MAX_ID), db: Database = Depends(get_db)
+) -> Response:
     """Stream posts stored after `after_id` that match the filters, as server-sent events."""
     where, _, _ = filter_from(dict(request.query_params))
 

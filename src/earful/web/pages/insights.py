@@ -22,6 +22,7 @@ from earful.store.repos.feed import FeedFilter
 from earful.web import guard
 from earful.web.deps import csrf_token, get_db, get_settings
 from earful.web.forms import filter_from
+from earful.web.params import PathId
 from earful.web.render import render
 
 router = APIRouter()
@@ -120,7 +121,7 @@ def trends_ranges() -> list[tuple[str, str]]:
 @router.get("/insights/spikes/{spike_id}", response_class=HTMLResponse)
 def spike_page(
     request: Request,
-    spike_id: int,
+    spike_id: PathId,
     db: Database = Depends(get_db),
     settings: Settings = Depends(get_settings),
     account: Account = Depends(reader),

@@ -17,7 +17,7 @@ from earful.ingest.privacy import Author, reveal_author, sealed_author
 from earful.insights.watch import get as spike_view
 from earful.insights.watch import recent as recent_spikes
 from earful.kit.clock import utcnow
-from earful.kit.errors import EarfulError
+from earful.kit.errors import EarfulError, Invalid
 from earful.settings import Settings
 from earful.store.db import Database
 from earful.triage import service
@@ -27,6 +27,7 @@ from earful.triage.sla import Sla, acknowledge
 from earful.web import guard
 from earful.web.deps import csrf_token, get_db, get_settings
 from earful.web.forms import csrf_form
+from earful.web.params import PathId, form_id
 from earful.web.render import render
 
 router = APIRouter()
@@ -53,7 +54,7 @@ def _post_page(
     db: Database,
     settings: Settings,
     account: Account,
-    post_id: int,
+    post_id: PathId,
     *,
     error: str | None = None,
     status_code: int = 200,
@@ -91,7 +92,7 @@ def _post_page(
 @router.get("/posts/{post_id}", response_class=HTMLResponse)
 def post_page(
     request: Request,
-    post_id: int,
+    post_id: PathId,
     db: Database = Depends(get_db),
     settings: Settings = Depends(get_settings),
     account: Account = Depends(reader),
@@ -119,7 +120,7 @@ def _act(
 @router.post("/posts/{post_id}/status")
 def post_status(
     request: Request,
-    post_id: int,
+    post_id: PathId,
     account: Account = Depends(triager),
     form: dict[str, Any] = Depends(csrf_form),
     db: Database = Depends(get_db),
@@ -138,7 +139,7 @@ def post_status(
 @router.post("/posts/{post_id}/assign")
 def post_assign(
     request: Request,
-    post_id: int,
+    post_id: PathId,
     account: Account = Depends(triager),
     form: dict[str, Any] = Depends(csrf_form),
     db: Database = Depends(get_db),
@@ -155,10 +156,14 @@ def post_assign(
             service.assign(db, account.actor, post_id, account.id)
             return "Assigned to you."
         people = {u.id: u for u in list_users(db) if u.active and can_triage(u.role)}
-        if not to.isdigit() or int(to) not in people:
+        try:
+            person = form_id(to, "to", "Person")
+        except Invalid:
+            person = None
+        if person is None or person not in people:
             raise EarfulError("Choose someone who triages (an active analyst, lead or admin).")
-        service.assign(db, account.actor, post_id, int(to))
-        return f"Assigned to {people[int(to)].username}."
+        service.assign(db, account.actor, post_id, person)
+        return f"Assigned to {people[person].username}."
 
     return _act(request, db, settings, account, post_id, run)
 
@@ -166,7 +171,7 @@ def post_assign(
 @router.post("/posts/{post_id}/note")
 def post_note(
     request: Request,
-    post_id: int,
+    post_id: PathId,
     account: Account = Depends(triager),
     form: dict[str, Any] = Depends(csrf_form),
     db: Database = Depends(get_db),
@@ -184,7 +189,7 @@ def post_note(
 @router.post("/posts/{post_id}/flag")
 def post_flag(
     request: Request,
-    post_id: int,
+    post_id: PathId,
     account: Account = Depends(triager),
     form: dict[str, Any] = Depends(csrf_form),
     db: Database = Depends(get_db),
@@ -203,7 +208,7 @@ def post_flag(
 @router.post("/posts/{post_id}/escalate")
 def post_escalate(
     request: Request,
-    post_id: int,
+    post_id: PathId,
     account: Account = Depends(escalator),
     form: dict[str, Any] = Depends(csrf_form),
     db: Database = Depends(get_db),
@@ -215,15 +220,14 @@ def post_escalate(
     raw_spike = str(form.get("spike_id") or "")
 
     def run() -> str:
-        team_id = int(raw_team) if raw_team.isdigit() else None
         team = service.escalate(
             db,
             account.actor,
             post_id,
-            team_id,
+            form_id(raw_team, "team_id", "Team"),
             str(form.get("note") or ""),
             defaults=Sla.from_settings(settings),
-            spike_id=int(raw_spike) if raw_spike.isdigit() else None,
+            spike_id=form_id(raw_spike, "spike_id", "Spike"),
         )
         return f"Escalated to {team}."
 
@@ -233,7 +237,7 @@ def post_escalate(
 @router.post("/posts/{post_id}/acknowledge")
 def post_acknowledge(
     request: Request,
-    post_id: int,
+    post_id: PathId,
     account: Account = Depends(triager),
     form: dict[str, Any] = Depends(csrf_form),
     db: Database = Depends(get_db),
@@ -251,7 +255,7 @@ def post_acknowledge(
 @router.post("/posts/{post_id}/labels")
 def post_labels(
     request: Request,
-    post_id: int,
+    post_id: PathId,
     account: Account = Depends(triager),
     form: dict[str, Any] = Depends(csrf_form),
     db: Database = Depends(get_db),
@@ -272,7 +276,7 @@ def post_labels(
 @router.post("/posts/{post_id}/reveal")
 def post_reveal(
     request: Request,
-    post_id: int,
+    post_id: PathId,
     account: Account = Depends(revealer),
     form: dict[str, Any] = Depends(csrf_form),
     db: Database = Depends(get_db),
@@ -293,7 +297,7 @@ def post_reveal(
 @router.post("/posts/{post_id}/release")
 def post_release(
     request: Request,
-    post_id: int,
+    post_id: PathId,
     account: Account = Depends(triager),
     _form: dict[str, Any] = Depends(csrf_form),
     db: Database = Depends(get_db),

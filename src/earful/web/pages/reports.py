@@ -17,6 +17,7 @@ from earful.web import guard
 from earful.web.deps import csrf_token, get_db, get_settings
 from earful.web.forms import csrf_form, filter_from
 from earful.web.pages.insights import trends_ranges, window
+from earful.web.params import PathId, QueryId
 from earful.web.render import render
 
 router = APIRouter()
@@ -32,7 +33,7 @@ REPORT_CSP = (
 @router.get("/reports", response_class=HTMLResponse)
 def archive(
     request: Request,
-    before: int | None = None,
+    before: QueryId = None,
     db: Database = Depends(get_db),
     account: Account = Depends(reader),
 ) -> Response:
@@ -80,7 +81,7 @@ def make_report(
 @router.get("/reports/{report_id}", response_class=HTMLResponse)
 def report_page(
     request: Request,
-    report_id: int,
+    report_id: PathId,
     db: Database = Depends(get_db),
     account: Account = Depends(reader),
 ) -> Response:
@@ -96,7 +97,7 @@ def report_page(
 
 @router.get("/reports/{report_id}/report.{fmt}")
 def report_file(
-    report_id: int,
+    report_id: PathId,
     fmt: str,
     db: Database = Depends(get_db),
     account: Account = Depends(reader),
@@ -113,7 +114,7 @@ def report_file(
 @router.post("/reports/{report_id}/email")
 def email_report(
     request: Request,
-    report_id: int,
+    report_id: PathId,
     account: Account = Depends(maker),
     form: dict[str, Any] = Depends(csrf_form),
     db: Database = Depends(get_db),

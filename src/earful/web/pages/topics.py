@@ -16,6 +16,7 @@ from earful.store.db import Database
 from earful.web import guard
 from earful.web.deps import csrf_token, get_db, get_settings
 from earful.web.forms import csrf_form
+from earful.web.params import PathId
 from earful.web.render import render
 
 router = APIRouter()
@@ -42,7 +43,7 @@ def topics_page(
 @router.post("/insights/topics/{topic_id}/accept")
 def accept_topic(
     request: Request,
-    topic_id: int,
+    topic_id: PathId,
     account: Account = Depends(decider),
     form: dict[str, Any] = Depends(csrf_form),
     db: Database = Depends(get_db),
@@ -67,7 +68,7 @@ def accept_topic(
 @router.post("/insights/topics/{topic_id}/reject")
 def reject_topic(
     request: Request,
-    topic_id: int,
+    topic_id: PathId,
     account: Account = Depends(decider),
     _form: dict[str, Any] = Depends(csrf_form),
     db: Database = Depends(get_db),

@@ -21,9 +21,11 @@ from earful.triage.sla import Sla
 from earful.web import guard
 from earful.web.deps import csrf_token, get_db, get_settings
 from earful.web.forms import csrf_form
+from earful.web.params import PathId, form_id, whole_number
 from earful.web.render import render
 
 router = APIRouter()
+MAX_BATCH = 50  # as the API allows
 reader = guard.page(can_read_posts, "Reading posts needs an account with a role.")
 triager = guard.page(can_triage, "Triage takes the analyst role or higher.")
 team_admin = guard.page(can_manage_teams, "Managing teams takes the admin role.")
@@ -37,8 +39,7 @@ def take_batch(
     db: Database = Depends(get_db),
 ) -> Response:
     """Deal the analyst a batch of new, unassigned posts, most urgent first."""
-    raw = str(form.get("size") or "10")
-    size = int(raw) if raw.isdigit() else 10
+    size = whole_number(form.get("size"), "size", "Batch size", 1, MAX_BATCH) or 10
     won = service.take_batch(db, account.actor, size)
     request.session["flash"] = (
         f"{len(won)} post{'' if len(won) == 1 else 's'} dealt to you."
@@ -58,7 +59,8 @@ def bulk(
 ) -> Response:
     """Apply one action to the selected posts."""
     raw = form.get("post_ids") or []
-    ids = [int(v) for v in (raw if isinstance(raw, list) else [raw]) if str(v).isdigit()]
+    chosen = (form_id(v, "post_ids", "Post") for v in (raw if isinstance(raw, list) else [raw]))
+    ids = [i for i in chosen if i is not None]
     if not ids:
         request.session["flash"] = "Select posts first."
     else:
@@ -160,7 +162,7 @@ def save_team(
                 str(form.get("name") or ""),
                 str(form.get("contact") or "") or None,
                 owns,
-                int(raw_id) if raw_id.isdigit() else None,
+                form_id(raw_id, "team_id", "Team"),
             )
             request.session["flash"] = "Team saved."
             return RedirectResponse("/teams", status_code=303)
@@ -181,7 +183,7 @@ def save_team(
 @router.get("/teams/{team_id}/queue", response_class=HTMLResponse)
 def team_queue(
     request: Request,
-    team_id: int,
+    team_id: PathId,
     after: str | None = None,
     db: Database = Depends(get_db),
     account: Account = Depends(reader),
