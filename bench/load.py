@@ -9,7 +9,8 @@ the repository) so that the server's worker is enriching the whole time, and mea
     shows) or a post page, waiting 1-3 s between clicks (about 25 requests/s together);
   * "no think": the same 50 analysts click again as soon as each answer arrives.
 
-It prints p50, p95 and the worst latency per page, the number of errors (any status other than
+A phase lasts --seconds, or ends sooner when its import's last post is enriched, so that every
+figure is taken while the worker is busy. It prints p50, p95 and the worst latency per page, the number of errors (any status other than
 200, or no answer), the requests per second served, and how many posts were enriched during the
 phase, so that the figures are known to come from a loaded server.
 Run with `make bench` or `.venv/bin/python bench/load.py [--users N] [--seconds S] [--posts N]`.
@@ -149,12 +150,12 @@ class Tally:
 
 
 async def analyst(
-    client: httpx.AsyncClient, ids: list[int], tally: Tally, until: float, think: bool, seed: int
+    client: httpx.AsyncClient, ids: list[int], tally: Tally, until: list[float], think: bool, seed: int
 ) -> None:
     rng = random.Random(seed)
     if think:
         await asyncio.sleep(rng.uniform(0, 3))  # analysts do not all click in the same instant
-    while time.monotonic() < until:
+    while time.monotonic() < until[0]:
         roll = rng.random()
         if roll < 0.4:
             await tally.get(client, "feed", "/feed", {})
@@ -169,16 +170,42 @@ async def analyst(
 
 
 async def phase(
-    clients: list[httpx.AsyncClient], ids: list[int], seconds: float, think: bool
+    clients: list[httpx.AsyncClient], ids: list[int], seconds: float, think: bool, backlog: Backlog
 ) -> tuple[Tally, float]:
+    """Run the analysts for `seconds`, or until the import's last post is enriched if sooner."""
     tally = Tally()
     began = time.monotonic()
-    until = began + seconds
-    await asyncio.gather(*(analyst(c, ids, tally, until, think, seed) for seed, c in enumerate(clients)))
+    until = [began + seconds]
+
+    async def watch() -> None:
+        while time.monotonic() < until[0]:
+            await asyncio.sleep(1)
+            if await asyncio.to_thread(backlog.cleared):
+                until[0] = time.monotonic()  # every figure is taken while posts were being enriched
+
+    await asyncio.gather(
+        watch(), *(analyst(c, ids, tally, until, think, seed) for seed, c in enumerate(clients))
+    )
     return tally, time.monotonic() - began
 
 
+class Backlog:
+    """The posts of one import, and whether the server's worker has enriched them all yet."""
+
+    def __init__(self, db: Database, posts: int) -> None:
+        self.db = db
+        self.before = enriched(db)
+        self.posts = posts
+
+    def done(self) -> int:
+        return enriched(self.db) - self.before
+
+    def cleared(self) -> bool:
+        return self.done() >= self.posts
+
+
 def report(title: str, tally: Tally, elapsed: float, enriched_during: int) -> None:
+    """Print the phase's latencies per page."""
     total = sum(len(v) for v in tally.ms.values())
     print(
         f"\n{title}: {total} requests in {elapsed:.0f} s ({total / elapsed:.1f}/s), "
@@ -225,7 +252,7 @@ async def run(args: argparse.Namespace) -> None:
         for n, (title, think) in enumerate((("think", True), ("no think", False))):
             data = WORK / f"import-{n}.jsonl"
             write_import(data, texts[n * args.posts : (n + 1) * args.posts], f"load{n}")
-            before = enriched(db)
+            backlog = Backlog(db, args.posts)
             importer = subprocess.Popen(
                 [EARFUL, "import", str(data), "--source", f"load test {n}", "--create", "--format", "jsonl"],
                 env=env,
@@ -234,9 +261,12 @@ async def run(args: argparse.Namespace) -> None:
             )
             # Let the first batches land, so the worker is enriching when the analysts start.
             await asyncio.sleep(3)
-            tally, elapsed = await phase(clients, ids, args.seconds, think)
-            report(f"{args.users} analysts, {title}", tally, elapsed, enriched(db) - before)
+            tally, elapsed = await phase(clients, ids, args.seconds, think, backlog)
+            report(f"{args.users} analysts, {title}", tally, elapsed, backlog.done())
             importer.wait(timeout=600)
+            waited = time.monotonic()
+            while not backlog.cleared() and time.monotonic() - waited < 600:
+                await asyncio.sleep(1)  # the next phase starts with no backlog left over
         for client in clients:
             await client.aclose()
     finally:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -12,6 +14,7 @@ from typing import Any
 import orjson
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -61,11 +64,84 @@ def _sqlite_engine(url: str, *, immediate: bool) -> Engine:
         cur.execute("PRAGMA wal_autocheckpoint=10000")
         cur.close()
 
+    if not immediate:
+
+        @event.listens_for(engine, "begin")
+        def _on_read(conn: Any) -> None:
+            conn.exec_driver_sql("BEGIN")
+
+        return engine
+
+    # SQLite has one writer at a time, and a writer that finds the lock taken sleeps and retries
+    # (1 ms, then longer, up to 100 ms apart), so under load the web server's writing threads
+    # polled in turn, newcomers overtook them, and one click waited seconds. Threads of this
+    # process queue on a lock of their own instead, which hands over at once; SQLite's own wait
+    # remains only between processes (a worker, an import).
+    lock = writer_lock(str(Path(path).resolve()) if path and path != ":memory:" else url)
+
     @event.listens_for(engine, "begin")
-    def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+    def _on_write(conn: Any) -> None:
+        if _HELD in conn.info:  # a connection kept open for a second transaction already has it
+            _begin_immediate(conn)
+            return
+        if not lock.acquire(timeout=WRITER_WAIT_SECONDS):
+            waited = f"database is locked: another writer in this process held it for {WRITER_WAIT_SECONDS} s"
+            raise OperationalError("BEGIN IMMEDIATE", None, sqlite3.OperationalError(waited))
+        conn.info[_HELD] = lock
+        try:
+            _begin_immediate(conn)
+        except BaseException:
+            conn.info.pop(_HELD, None)
+            lock.release()
+            raise
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_conn: Any, record: Any) -> None:
+        # However the transaction ended (commit, rollback, an error, an invalidated connection),
+        # its connection comes back to the pool, and the next writer goes.
+        held = record.info.pop(_HELD, None)
+        if held is not None:
+            held.release()
 
     return engine
+
+
+_WRITER_LOCKS: dict[str, threading.Lock] = {}
+_HELD = "earful_writer_lock"
+WRITER_WAIT_SECONDS = 30  # as long as SQLite's own busy timeout
+WRITER_POLL_SECONDS = 0.002
+
+
+def _begin_immediate(conn: Any) -> None:
+    """Take SQLite's write lock, looking every few milliseconds while another process holds it.
+
+    SQLite's own busy handler backs off to 100 ms between looks, so a lock freed just after a look
+    sat idle, or went to the other process again, while a click waited; a fixed short poll hands
+    it over within milliseconds, and a refused BEGIN costs microseconds.
+    """
+    deadline = time.monotonic() + WRITER_WAIT_SECONDS
+    conn.exec_driver_sql("PRAGMA busy_timeout=0")
+    try:
+        while True:
+            try:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+                return
+            except OperationalError as exc:
+                if not _is_busy(exc.orig) or time.monotonic() >= deadline:
+                    raise
+            time.sleep(WRITER_POLL_SECONDS)
+    finally:
+        # Once begun, the transaction waits as before for whatever else it meets (a checkpoint).
+        conn.exec_driver_sql(f"PRAGMA busy_timeout={int(WRITER_WAIT_SECONDS * 1000)}")
+
+
+def _is_busy(error: BaseException | None) -> bool:
+    return isinstance(error, sqlite3.OperationalError) and "locked" in str(error)
+
+
+def writer_lock(key: str) -> threading.Lock:
+    """Return this process's lock for writing to the SQLite file `key` (one per file)."""
+    return _WRITER_LOCKS.setdefault(key, threading.Lock())
 
 
 class Database:
