@@ -10,9 +10,9 @@ the repository) so that the server's worker is enriching the whole time, and mea
   * "no think": the same 50 analysts click again as soon as each answer arrives.
 
 A phase lasts --seconds, or ends sooner when its import's last post is enriched, so that every
-figure is taken while the worker is busy. It prints p50, p95 and the worst latency per page, the number of errors (any status other than
-200, or no answer), the requests per second served, and how many posts were enriched during the
-phase, so that the figures are known to come from a loaded server.
+figure is taken while the worker is busy. It prints p50, p95 and the worst latency per page, the
+number of errors (any status other than 200, or no answer), the requests per second served, and
+how many posts were enriched during the phase, so the figures are known to come from a loaded server.
 Run with `make bench` or `.venv/bin/python bench/load.py [--users N] [--seconds S] [--posts N]`.
 """
 

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, inspect, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import inspect, text
 
 from earful.store.db import Database
 from earful.store.sealing import quarantine_sealer, raw_sealer
+from tests.store.old_database import database_at
 
 SECRET = "migration-test-secret"
 
@@ -20,26 +19,8 @@ SECRET = "migration-test-secret"
 def old_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Database]:
     """A database at revision 0001 of its own (a file, or a fresh PostgreSQL schema)."""
     monkeypatch.setenv("EARFUL_SECRET_KEY", SECRET)
-    pg_url = os.environ.get("EARFUL_TEST_DATABASE_URL")
-    if not pg_url:
-        db = Database(f"sqlite:///{tmp_path / 'old.db'}")
-        db.upgrade("0001")
+    with database_at("0001", tmp_path) as db:
         yield db
-        db.dispose()
-        return
-    schema = f"earful_migration_{os.getpid()}"
-    admin = create_engine(pg_url)
-    with admin.begin() as conn:
-        conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = make_url(pg_url).update_query_dict({"options": f"-csearch_path={schema}"})
-    db = Database(url.render_as_string(hide_password=False))
-    db.upgrade("0001")
-    yield db
-    db.dispose()
-    with admin.begin() as conn:
-        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
 
 
 def test_upgrade_seals_raw_items_and_quarantine_and_clears_unredacted_text(old_db: Database) -> None:
