@@ -65,10 +65,15 @@ class SourceWrite(ApiBody):
 
 
 def _read(db: Database) -> list[SourceRead]:
+    # Sources first, health second: a source made in between is simply not listed yet, and one
+    # deleted in between (no health any more) is left out, instead of either failing the request.
+    sources = list_sources(db)
     states = {h.name: h for h in health(db)}
     found = []
-    for s in list_sources(db):
-        h = states[s.name]
+    for s in sources:
+        h = states.get(s.name)
+        if h is None:
+            continue
         found.append(
             SourceRead(
                 name=s.name,
