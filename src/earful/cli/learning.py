@@ -101,7 +101,7 @@ def models_command(
         console.print("Relabel posts, then run `earful train`.")
         return
     table = Table(title="Model versions")
-    for column in ("id", "kind", "name", "taxonomy", "examples", "held out", "score", "status", "why"):
+    for column in ("id", "kind", "name", "taxonomy", "examples", "held out", "score", "status"):
         table.add_column(column)
     for m in found:
         table.add_row(
@@ -113,9 +113,11 @@ def models_command(
             str(m.held_out),
             f"{m.figure:.3f}" if m.figure is not None else "",
             m.status,
-            m.reason,
         )
     console.print(table)
+    # The reasons go below the table, whole: a narrow terminal would cut them short in a cell.
+    for m in found:
+        console.print(f"model {m.id} ({m.status}): {m.reason}", soft_wrap=True, highlight=False)
     in_use = {m.kind for m in found if m.status == "in use"}
     for missing in sorted({"classifier", "sentiment"} - in_use):
         console.print(f"No trained {missing} is in use: the built-in one is.")
