@@ -37,9 +37,12 @@ def train_command(
                     results.append(train_sentiment(session, cfg))
     for result in results:
         _print_result(result)
-    console.print(
-        "Run `earful worker` (or a server with --with-worker) to label recent posts with the new model."
-    )
+    if any(result.active for result in results):
+        console.print(
+            "Run `earful worker` (or a server with --with-worker) to label recent posts with the new model."
+        )
+    if any(result.model_id is not None and not result.active for result in results):
+        console.print("A candidate goes into use only when a lead runs `earful models promote ID`.")
 
 
 def _print_result(result: TrainResult) -> None:
