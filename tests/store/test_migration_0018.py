@@ -22,8 +22,9 @@ def test_stored_models_get_a_status_and_a_reason(tmp_path: Path) -> None:
             ]:
                 conn.execute(
                     text(
-                        "INSERT INTO model_versions (id, kind, name, examples, evaluation, artifact, artifact_tag, "
-                        "active, created_at) VALUES (:id, :kind, 'm', 3, '{}', :blob, 't', :active, :now)"
+                        "INSERT INTO model_versions (id, kind, name, examples, evaluation, artifact, "
+                        "artifact_tag, active, created_at) "
+                        "VALUES (:id, :kind, 'm', 3, '{}', :blob, 't', :active, :now)"
                     ),
                     {"id": model_id, "kind": kind, "blob": b"w", "active": active, "now": NOW},
                 )
