@@ -73,6 +73,9 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     ("GET", "/admin/taxonomy"): LEADS,
     ("POST", "/admin/taxonomy"): LEADS,
     ("GET", "/admin/settings"): ADMIN,
+    ("GET", "/admin/models"): LEADS,
+    ("POST", "/admin/models/{model_id}/promote"): LEADS,
+    ("POST", "/admin/models/rollback"): LEADS,
     ("GET", "/api/posts"): ALL,
     ("GET", "/api/posts/{post_id}"): ALL,
     ("PUT", "/api/posts/{post_id}/labels"): TRIAGE,
@@ -136,6 +139,7 @@ def world(db: Database) -> dict[str, int | str]:
         "rule_id": 999,
         "spike_id": 999,
         "topic_id": 999,
+        "model_id": 999,
     }
 
 

@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-import numpy as np
 from sqlalchemy.orm import Session
 
+from earful.classify import gate
 from earful.classify.policies import can_relabel, can_train
 from earful.classify.service import current
 from earful.contracts import Actor
@@ -17,10 +17,12 @@ from earful.jobs.queue import enqueue, enqueue_once
 from earful.kit.clock import utcnow
 from earful.kit.errors import EarfulError, Forbidden, NotFound
 from earful.ml import trained
-from earful.ml.embeddings import Embedder, default_embedder
-from earful.ml.evaluate import calibration_error, holdout_split, multilabel_scores, score
+from earful.ml.embeddings import EmbeddingsUnavailable, default_embedder
+from earful.ml.evaluate import holdout_split, score
+from earful.ml.keywords import KeywordClassifier
 from earful.ml.taxonomy import Taxonomy
 from earful.ml.trained import TrainedClassifier, TrainedSentiment, dump_model, leaves
+from earful.pipeline.classify import Classifier
 from earful.pipeline.sentiment import score_text
 from earful.settings import Settings
 from earful.store.db import Database
@@ -37,7 +39,6 @@ TRAIN_JOB = "classify.train"
 ENRICH_JOB = "ingest.enrich"
 TONES = ("complaint", "neutral", "positive")
 HOLDOUT_SHARE = 0.2
-MIN_HOLDOUT = 20  # analyst-labelled posts needed before some are held out for evaluation
 MIN_SENTIMENT = 30  # analyst judgements needed before a sentiment model is trained
 RECLASSIFY_CHUNK = 500
 
@@ -120,8 +121,9 @@ def relabel(
 
 
 def train_classifier(session: Session, settings: Settings, actor: Actor | None = None) -> TrainResult:
-    """Train the taxonomy classifier on every analyst label, evaluate it on held-out labels, make it
-    the active model, and queue recent posts to be labelled by it (all in the caller's transaction)."""
+    """Train the taxonomy classifier on the analyst labels outside the held-out set, and put it to
+    use only when it beats the one in use on the held-out labels (see `gate`); otherwise keep it as
+    a candidate with the reason (all in the caller's transaction)."""
     if actor is not None and not can_train(actor.role):
         raise Forbidden("Training models takes the lead role or higher.")
     latest = taxonomy_repo.latest(session)
@@ -130,17 +132,19 @@ def train_classifier(session: Session, settings: Settings, actor: Actor | None =
     taxonomy = taxonomy_repo.load(session, latest)
     allowed = set(leaves(taxonomy))
     rows = learning_repo.analyst_categories(session)
-    examples = [(text, [k for k in keys if k in allowed]) for _, text, keys in rows]
-    examples = [(text, keys) for text, keys in examples if keys]
+    examples = [(pid, text, [k for k in keys if k in allowed]) for pid, text, keys in rows]
+    examples = [(pid, text, keys) for pid, text, keys in examples if keys]
     if not examples:
         raise EarfulError(
             "No analyst labels to learn from yet. Relabel posts in the feed (or PUT /api/posts/ID/labels), "
             "then train again; until then the keyword classifier is used."
         )
+    train, held = gate.split(examples)
     embedder = default_embedder() if settings.embeddings else None
-    evaluation = _evaluate_classifier(taxonomy, examples, embedder)
     model = TrainedClassifier(taxonomy, embedder=embedder)
-    model.fit([t for t, _ in examples], [k for _, k in examples])
+    model.fit([text for _, text, _ in train], [keys for _, _, keys in train])
+    in_use, in_use_name = in_use_classifier(session, settings, taxonomy)
+    evaluation, verdict = gate.evaluate(taxonomy, held, model, in_use, in_use_name, len(train))
     evaluation["calibrated"] = model.calibrated
     name = f"{trained.NAME}-{trained.VERSION}" + (f"+{embedder.name}" if embedder else "")
     row = _store(
@@ -153,50 +157,44 @@ def train_classifier(session: Session, settings: Settings, actor: Actor | None =
         len(examples),
         evaluation,
         model,
-        True,
+        verdict.better,
+        verdict.reason,
     )
-    queued = _queue_recent(session, settings)
+    if not verdict.better:
+        return TrainResult(
+            learning_repo.CLASSIFIER,
+            row.id,
+            len(examples),
+            False,
+            evaluation,
+            f"model {row.id} is kept as a candidate, not used: {verdict.reason}",
+        )
+    queued = queue_recent(session, settings)
     return TrainResult(
         learning_repo.CLASSIFIER,
         row.id,
         len(examples),
         True,
         evaluation,
-        f"model {row.id} is in use; {queued:,} recent posts queued to be labelled by it",
+        f"model {row.id} is in use ({verdict.reason}); {queued:,} recent posts queued to be labelled by it",
     )
 
 
-def _evaluate_classifier(
-    taxonomy: Taxonomy, examples: list[tuple[str, list[str]]], embedder: Embedder | None
-) -> dict[str, Any]:
-    """Train on most of the analyst labels and score on the rest, at both levels of the taxonomy."""
-    if len(examples) < MIN_HOLDOUT:
-        return {
-            "held_out": 0,
-            "note": f"{len(examples)} labelled posts; at least {MIN_HOLDOUT} are needed to hold some out",
-        }
-    train, held = holdout_split(len(examples), HOLDOUT_SHARE)
-    model = TrainedClassifier(taxonomy, embedder=embedder)
-    model.fit([examples[i][0] for i in train], [examples[i][1] for i in train])
-    texts = [examples[i][0] for i in held]
-    truth = [examples[i][1] for i in held]
-    predicted = [[p.key for p in found] for found in model.predict_many(texts)]
-    probabilities = model.probabilities(texts)
-    truth_matrix = np.array([[1 if key in t else 0 for key in model.classes] for t in truth])
-    parent = {key: taxonomy.get(key).parent or key for key in model.classes}
-    categories = sorted(set(parent.values()))
-    return {
-        "held_out": len(held),
-        "trained_on": len(train),
-        "subcategories": multilabel_scores(truth, predicted, model.classes),
-        "categories": multilabel_scores(
-            [sorted({parent[k] for k in t}) for t in truth],
-            [sorted({parent[k] for k in p}) for p in predicted],
-            categories,
-        ),
-        "calibration_error": calibration_error(probabilities, truth_matrix),
-        "calibrated_on_split": model.calibrated,
-    }
+def in_use_classifier(session: Session, settings: Settings, taxonomy: Taxonomy) -> tuple[Classifier, str]:
+    """Return the classifier that labels posts now, and its name: the trained model in use when it
+    was trained for this taxonomy and its signature holds, else the keyword classifier (as enrichment
+    decides)."""
+    row = learning_repo.active_model(session, learning_repo.CLASSIFIER)
+    if row is not None and model_signer(settings.secret).verify(row.artifact, row.artifact_tag):
+        found = trained.load_model(row.artifact)
+        if isinstance(found, TrainedClassifier) and found.taxonomy == taxonomy:
+            try:
+                if found.embedder_name:
+                    default_embedder()
+                return found, f"model {row.id}"
+            except EmbeddingsUnavailable:
+                pass
+    return KeywordClassifier(taxonomy), "the keyword classifier"
 
 
 def train_sentiment(session: Session, settings: Settings, actor: Actor | None = None) -> TrainResult:
@@ -234,10 +232,21 @@ def train_sentiment(session: Session, settings: Settings, actor: Actor | None = 
     }
     model = TrainedSentiment(embedder=embedder).fit(texts, tones)
     name = "tfidf-logreg-sentiment-1" + (f"+{embedder.name}" if embedder else "")
+    versus = f"macro-recall {mine.macro_recall:.2f} vs {builtin.macro_recall:.2f} for the built-in scorer"
     row = _store(
-        session, settings, actor, learning_repo.SENTIMENT, name, None, len(texts), evaluation, model, better
+        session,
+        settings,
+        actor,
+        learning_repo.SENTIMENT,
+        name,
+        None,
+        len(texts),
+        evaluation,
+        model,
+        better,
+        versus if better else f"{versus}; needs to match it",
     )
-    queued = _queue_recent(session, settings) if better else 0
+    queued = queue_recent(session, settings) if better else 0
     how = (
         f"beats the built-in scorer on held-out judgements ({mine.macro_recall:.3f} vs "
         f"{builtin.macro_recall:.3f}) and is in use; {queued:,} recent posts queued"
@@ -260,6 +269,7 @@ def _store(
     evaluation: dict[str, Any],
     model: TrainedClassifier | TrainedSentiment,
     activate: bool,
+    reason: str,
 ) -> ModelVersion:
     """Store a trained model, signed, with its evaluation, and audit it."""
     artifact = dump_model(model)
@@ -273,6 +283,7 @@ def _store(
         artifact=artifact,
         artifact_tag=model_signer(settings.secret).sign(artifact),
         activate=activate,
+        reason=reason,
         user_id=actor.id if actor else None,
         now=utcnow(),
     )
@@ -282,12 +293,12 @@ def _store(
         actor.name if actor else "system",
         "model.train",
         f"model:{row.id}",
-        {"kind": kind, "examples": examples, "active": activate},
+        {"kind": kind, "examples": examples, "active": activate, "reason": reason},
     )
     return row
 
 
-def _queue_recent(session: Session, settings: Settings) -> int:
+def queue_recent(session: Session, settings: Settings) -> int:
     """Queue the enrichment of recent posts, newest first and at most EARFUL_RECLASSIFY_LIMIT, so
     the new model labels them (its stage is now stale; older posts follow on `earful enrich`)."""
     since = utcnow() - timedelta(days=settings.reclassify_days)
@@ -295,21 +306,3 @@ def _queue_recent(session: Session, settings: Settings) -> int:
     for start in range(0, len(ids), RECLASSIFY_CHUNK):
         enqueue(session, settings, ENRICH_JOB, {"post_ids": list(ids[start : start + RECLASSIFY_CHUNK])})
     return len(ids)
-
-
-def models(db: Database, kind: str | None = None) -> list[dict[str, Any]]:
-    """Return the stored model versions, newest first, with their evaluations (not their weights)."""
-    with db.read() as session:
-        return [
-            {
-                "id": m.id,
-                "kind": m.kind,
-                "name": m.name,
-                "taxonomy_version": m.taxonomy_version,
-                "examples": m.examples,
-                "active": m.active,
-                "created_at": m.created_at,
-                "evaluation": m.evaluation,
-            }
-            for m in learning_repo.list_models(session, kind)
-        ]

@@ -20,3 +20,8 @@ def can_relabel(role: str) -> bool:
 def can_train(role: str) -> bool:
     """Return True when `role` may train a model and put it to use."""
     return role in TRAINERS
+
+
+def can_choose_model(role: str) -> bool:
+    """Return True when `role` may promote a candidate model or roll back to an earlier one."""
+    return role in TRAINERS

@@ -21,7 +21,7 @@ from earful.cli.demo import demo_command
 from earful.cli.evaluate import eval_command, eval_sentiment_command
 from earful.cli.imports import import_command
 from earful.cli.insights import report_command, spikes_command, topics_command
-from earful.cli.learning import models_command, train_command
+from earful.cli.learning import models_app, train_command
 from earful.cli.privacy import erase_command, purge_command
 from earful.cli.sources import source_app, sources_command
 from earful.cli.taxonomy import taxonomy_app
@@ -49,7 +49,7 @@ app.command("demo")(demo_command)
 app.command("eval")(eval_command)
 app.command("eval-sentiment")(eval_sentiment_command)
 app.command("train")(train_command)
-app.command("models")(models_command)
+app.add_typer(models_app, name="models")
 app.command("erase")(erase_command)
 app.command("purge")(purge_command)
 app.command("spikes")(spikes_command)

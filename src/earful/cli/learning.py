@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import getpass
 from typing import Any
 
 import typer
 from rich.table import Table
 
-from earful.classify.learning import TrainResult, models, train_classifier, train_sentiment
+from earful.classify.learning import TrainResult, train_classifier, train_sentiment
+from earful.classify.versions import promote, rollback, versions
 from earful.cli.context import console, database, friendly_errors, settings
+from earful.contracts import Actor
 from earful.store.repos import learning as learning_repo
 
 KINDS = ("classifier", "sentiment", "all")
@@ -17,7 +20,7 @@ KINDS = ("classifier", "sentiment", "all")
 def train_command(
     kind: str = typer.Option("all", help="What to train: classifier, sentiment or all."),
 ) -> None:
-    """Train new models from every analyst label, score them on held-out labels, and put them to use."""
+    """Train new models from analysts' labels; put each to use only if it beats the one in use."""
     if kind not in KINDS:
         console.print(f"[red]Error:[/red] --kind must be one of {', '.join(KINDS)}")
         raise typer.Exit(1)
@@ -34,9 +37,12 @@ def train_command(
                     results.append(train_sentiment(session, cfg))
     for result in results:
         _print_result(result)
-    console.print(
-        "Run `earful worker` (or a server with --with-worker) to label recent posts with the new model."
-    )
+    if any(result.active for result in results):
+        console.print(
+            "Run `earful worker` (or a server with --with-worker) to label recent posts with the new model."
+        )
+    if any(result.model_id is not None and not result.active for result in results):
+        console.print("A candidate goes into use only when a lead runs `earful models promote ID`.")
 
 
 def _print_result(result: TrainResult) -> None:
@@ -70,12 +76,27 @@ def _print_scores(scores: dict[str, Any], title: str) -> None:
     console.print(f"macro-F1 {scores['macro_f1']:.3f}   micro-F1 {scores['micro_f1']:.3f}")
 
 
+models_app = typer.Typer(
+    help="List model versions, promote a candidate, or roll back to an earlier one.",
+    invoke_without_command=True,
+)
+
+
+def _operator() -> Actor:
+    # Whoever can run the CLI on the server holds the deployment; the audit log names them.
+    return Actor(None, f"cli:{getpass.getuser()}", "admin")
+
+
+@models_app.callback()
 def models_command(
+    ctx: typer.Context,
     kind: str | None = typer.Option(None, help="Only this kind: classifier or sentiment."),
 ) -> None:
-    """List trained model versions, newest first, with their held-out scores."""
+    """List trained model versions, newest first: held-out scores, status and why."""
+    if ctx.invoked_subcommand is not None:
+        return
     with friendly_errors():
-        found = models(database(settings()), kind)
+        found = versions(database(settings()), kind)
     if not found:
         console.print(
             "No trained models yet: the built-in keyword classifier and sentiment scorer are in use."
@@ -83,19 +104,48 @@ def models_command(
         console.print("Relabel posts, then run `earful train`.")
         return
     table = Table(title="Model versions")
-    for column in ("id", "kind", "name", "taxonomy", "examples", "held out", "macro-F1 / recall", "in use"):
+    for column in ("id", "kind", "name", "taxonomy", "examples", "held out", "score", "status"):
         table.add_column(column)
     for m in found:
-        evaluation = m["evaluation"]
-        figure = evaluation.get("categories", {}).get("macro_f1", evaluation.get("macro_recall"))
         table.add_row(
-            str(m["id"]),
-            m["kind"],
-            m["name"],
-            str(m["taxonomy_version"] or ""),
-            str(m["examples"]),
-            str(evaluation.get("held_out", 0)),
-            f"{figure:.3f}" if isinstance(figure, float) else "",
-            "yes" if m["active"] else "",
+            str(m.id),
+            m.kind,
+            m.name,
+            str(m.taxonomy_version or ""),
+            str(m.examples),
+            str(m.held_out),
+            f"{m.figure:.3f}" if m.figure is not None else "",
+            m.status,
         )
     console.print(table)
+    # The reasons go below the table, whole: a narrow terminal would cut them short in a cell.
+    for m in found:
+        console.print(f"model {m.id} ({m.status}): {m.reason}", soft_wrap=True, highlight=False)
+    in_use = {m.kind for m in found if m.status == "in use"}
+    for missing in sorted({"classifier", "sentiment"} - in_use):
+        console.print(f"No trained {missing} is in use: the built-in one is.")
+
+
+@models_app.command("promote")
+def promote_command(model_id: int = typer.Argument(..., help="The id `earful models` shows.")) -> None:
+    """Put a candidate (or a retired version) to use, and relabel recent posts with it."""
+    cfg = settings()
+    with friendly_errors():
+        message = promote(database(cfg), cfg, _operator(), model_id)
+    console.print(message)
+    console.print("Run `earful worker` (or a server with --with-worker) to relabel them.")
+
+
+@models_app.command("rollback")
+def rollback_command(
+    kind: str = typer.Option("classifier", help="Which model: classifier or sentiment."),
+) -> None:
+    """Retire the model in use and put back the one before it (or the built-in one)."""
+    if kind not in KINDS[:2]:
+        console.print("[red]Error:[/red] --kind must be classifier or sentiment")
+        raise typer.Exit(1)
+    cfg = settings()
+    with friendly_errors():
+        message = rollback(database(cfg), cfg, _operator(), kind)
+    console.print(message)
+    console.print("Run `earful worker` (or a server with --with-worker) to relabel them.")

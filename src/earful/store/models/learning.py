@@ -41,5 +41,8 @@ class ModelVersion(Base):
     artifact: Mapped[bytes] = mapped_column(LargeBinary)
     artifact_tag: Mapped[str] = mapped_column(String(64))
     active: Mapped[bool] = mapped_column(Boolean, default=False)
+    # "in_use" (active), "candidate" (kept, never put to use) or "retired" (in use once), and why.
+    status: Mapped[str] = mapped_column(String(12), default="candidate", server_default="candidate")
+    reason: Mapped[str] = mapped_column(String(300), default="", server_default="")
     created_by: Mapped[int | None] = mapped_column(BigId, ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = created_column()

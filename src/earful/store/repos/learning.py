@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session, defer
 
 from earful.store.models import Category, Label, ModelVersion, Post, SentimentLabel
@@ -16,6 +16,10 @@ from earful.store.models import Category, Label, ModelVersion, Post, SentimentLa
 CLASSIFIER = "classifier"
 SENTIMENT = "sentiment"
 KEEP_WEIGHTS = 10  # model versions of each kind whose weights are kept
+# What a model version is now (model_versions.status).
+IN_USE = "in_use"
+CANDIDATE = "candidate"
+RETIRED = "retired"
 
 
 def replace_analyst_labels(
@@ -115,15 +119,13 @@ def save_model(
     artifact: bytes,
     artifact_tag: str,
     activate: bool,
+    reason: str,
     user_id: int | None,
     now: datetime,
 ) -> ModelVersion:
-    """Store a trained model; when `activate`, it replaces the active model of its kind."""
+    """Store a trained model, in use when `activate` (retiring the one in use), else a candidate."""
     if activate:
-        session.execute(
-            update(ModelVersion).where(ModelVersion.kind == kind).values(active=False),
-            execution_options={"synchronize_session": False},
-        )
+        _retire_in_use(session, kind, "replaced by a better model")
     model = ModelVersion(
         kind=kind,
         name=name,
@@ -133,6 +135,8 @@ def save_model(
         artifact=artifact,
         artifact_tag=artifact_tag,
         active=activate,
+        status=IN_USE if activate else CANDIDATE,
+        reason=reason[:300],
         created_by=user_id,
         created_at=now,
     )
@@ -151,6 +155,57 @@ def save_model(
         execution_options={"synchronize_session": False},
     )
     return model
+
+
+def _retire_in_use(session: Session, kind: str, reason: str) -> None:
+    session.execute(
+        update(ModelVersion)
+        .where(ModelVersion.kind == kind, ModelVersion.active.is_(True))
+        .values(active=False, status=RETIRED, reason=reason[:300]),
+        execution_options={"synchronize_session": False},
+    )
+
+
+def put_in_use(
+    session: Session, kind: str, model_id: int | None, *, reason: str, retired_reason: str
+) -> None:
+    """Make model `model_id` the one of `kind` in use (None: the built-in one), retiring the one in use."""
+    _retire_in_use(session, kind, retired_reason)
+    if model_id is not None:
+        session.execute(
+            update(ModelVersion)
+            .where(ModelVersion.id == model_id)
+            .values(active=True, status=IN_USE, reason=reason[:300]),
+            execution_options={"synchronize_session": False},
+        )
+
+
+def model_summary(session: Session, model_id: int) -> ModelVersion | None:
+    """Return one model version without its weights."""
+    return session.scalars(
+        select(ModelVersion).where(ModelVersion.id == model_id).options(defer(ModelVersion.artifact))
+    ).first()
+
+
+def has_weights(session: Session, model_id: int) -> bool:
+    """Return True when the model's weights are still stored (older versions keep only their scores)."""
+    size = session.scalar(select(func.length(ModelVersion.artifact)).where(ModelVersion.id == model_id))
+    return bool(size)
+
+
+def rollback_target(session: Session, kind: str, before_id: int) -> int | None:
+    """Return the newest retired model of `kind` older than `before_id` that still has its weights."""
+    return session.scalar(
+        select(ModelVersion.id)
+        .where(
+            ModelVersion.kind == kind,
+            ModelVersion.status == RETIRED,
+            ModelVersion.id < before_id,
+            func.length(ModelVersion.artifact) > 0,
+        )
+        .order_by(ModelVersion.id.desc())
+        .limit(1)
+    )
 
 
 def active_model(session: Session, kind: str) -> ModelVersion | None:
@@ -173,3 +228,11 @@ def list_models(session: Session, kind: str | None = None, limit: int = 50) -> l
     if kind:
         query = query.where(ModelVersion.kind == kind)
     return list(session.scalars(query.options(defer(ModelVersion.artifact))))
+
+
+def weights(session: Session, model_id: int) -> tuple[bytes, str]:
+    """Return a model's stored weights and their signature."""
+    row = session.execute(
+        select(ModelVersion.artifact, ModelVersion.artifact_tag).where(ModelVersion.id == model_id)
+    ).one()
+    return bytes(row[0]), str(row[1])
