@@ -140,13 +140,12 @@ def train_classifier(session: Session, settings: Settings, actor: Actor | None =
             "then train again; until then the keyword classifier is used."
         )
     train, held = gate.split(examples)
-    embedder = default_embedder() if settings.embeddings else None
-    model = TrainedClassifier(taxonomy, embedder=embedder)
+    model = trained.new_classifier(taxonomy, settings.embeddings)
     model.fit([text for _, text, _ in train], [keys for _, _, keys in train])
     in_use, in_use_name = in_use_classifier(session, settings, taxonomy)
     evaluation, verdict = gate.evaluate(taxonomy, held, model, in_use, in_use_name, len(train))
     evaluation["calibrated"] = model.calibrated
-    name = f"{trained.NAME}-{trained.VERSION}" + (f"+{embedder.name}" if embedder else "")
+    name = trained.model_name(model)
     row = _store(
         session,
         settings,
@@ -214,8 +213,9 @@ def train_sentiment(session: Session, settings: Settings, actor: Actor | None = 
             "are needed to train (the built-in scorer stays in use)",
         )
     train, held = holdout_split(len(texts), HOLDOUT_SHARE)
-    embedder = default_embedder() if settings.embeddings else None
-    candidate = TrainedSentiment(embedder=embedder).fit([texts[i] for i in train], [tones[i] for i in train])
+    candidate = trained.new_sentiment(settings.embeddings).fit(
+        [texts[i] for i in train], [tones[i] for i in train]
+    )
     truth = [tones[i] for i in held]
     mine = score(truth, candidate.labels([texts[i] for i in held]), list(TONES))
     builtin = score(truth, [score_text(texts[i])[0] for i in held], list(TONES))
@@ -230,8 +230,8 @@ def train_sentiment(session: Session, settings: Settings, actor: Actor | None = 
             for label, p, r, s in zip(mine.labels, mine.precision, mine.recall, mine.support, strict=True)
         },
     }
-    model = TrainedSentiment(embedder=embedder).fit(texts, tones)
-    name = "tfidf-logreg-sentiment-1" + (f"+{embedder.name}" if embedder else "")
+    model = trained.new_sentiment(settings.embeddings).fit(texts, tones)
+    name = trained.model_name(model)
     versus = f"macro-recall {mine.macro_recall:.2f} vs {builtin.macro_recall:.2f} for the built-in scorer"
     row = _store(
         session,

@@ -1,4 +1,5 @@
-"""`earful eval` and `earful eval-sentiment`: measure Earful's models on your own labelled data."""
+"""`earful eval` and `earful eval-sentiment`: measure Earful's models on your own labelled data,
+as the server runs them: the same chain, the model in use and EARFUL_EMBEDDINGS (see `scoring`)."""
 
 from __future__ import annotations
 
@@ -6,16 +7,28 @@ from pathlib import Path
 
 import typer
 from rich.table import Table
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
-from earful.cli.context import console, err
+from earful.cli.context import console, database, err, settings
+from earful.cli.scoring import (
+    NO_LABEL,
+    describe_classifier,
+    describe_sentiment,
+    label_keys,
+    run_chain,
+    write_predictions,
+)
+from earful.ingest.stages import chain_of, classify_stage, sentiment_stage, trained_stage
+from earful.ml.embeddings import EmbeddingsUnavailable
 from earful.ml.evaluate import EvalDataError, Scores, over_seeds, read_labelled, sample_shots, score
-from earful.ml.keywords import KeywordClassifier
 from earful.ml.taxonomy import Taxonomy, TaxonomyError, load
-from earful.ml.trained import TrainedClassifier, leaves, train_text_classifier
-from earful.pipeline.sentiment import score_text
+from earful.ml.trained import leaves, new_classifier, new_sentiment
+from earful.pipeline.sentiment import SentimentStage
+from earful.settings import Settings
+from earful.store.repos import taxonomy as taxonomy_repo
 
 SENTIMENT = {"negative": "complaint", "complaint": "complaint", "neutral": "neutral", "positive": "positive"}
-NO_LABEL = "(none)"
 
 
 def _fail(message: str) -> typer.Exit:
@@ -63,60 +76,149 @@ def _as_keys(taxonomy: Taxonomy, labels: list[str], where: str) -> list[str]:
     return keys
 
 
+PREDICTIONS = typer.Option(
+    None, dir_okay=False, help="Write each test row's text, label and prediction to this CSV."
+)
+ZERO_LABEL = typer.Option(
+    False,
+    "--zero-label",
+    help="Score the cold-start classifier enrichment falls back on, ignoring any trained model in use.",
+)
+
+
+def _taxonomy(session: Session, path: Path | None) -> tuple[Taxonomy, int, str]:
+    """Return the taxonomy to score with, its version (0 for a file) and how to name it."""
+    if path is not None:
+        try:
+            return load(path), 0, f"taxonomy from {path.name}"
+        except TaxonomyError as exc:
+            raise _fail(str(exc)) from None
+    latest = taxonomy_repo.latest(session)
+    if latest is None:
+        raise _fail(
+            "No taxonomy is loaded: run `earful init` (it loads the default one) or "
+            "`earful taxonomy load FILE`, or pass --taxonomy FILE."
+        )
+    return taxonomy_repo.load(session, latest), latest.version, f"taxonomy version {latest.version}"
+
+
+def _database_failed(cfg: Settings, exc: Exception) -> typer.Exit:
+    return _fail(
+        f"cannot read the database ({type(exc).__name__}); evaluation scores the models in use there. "
+        f"Run `earful init` (or `earful db upgrade`) for {cfg.resolved_database_url.split('@')[-1]} first."
+    )
+
+
 def eval_command(
-    taxonomy_path: Path = typer.Option(..., "--taxonomy", exists=True, dir_okay=False, help="Taxonomy YAML."),
     test: Path = typer.Option(..., exists=True, dir_okay=False, help="CSV of labelled posts to score on."),
-    train: Path | None = typer.Option(
-        None, exists=True, dir_okay=False, help="CSV of labelled posts to train on (none: keywords only)."
+    taxonomy_path: Path | None = typer.Option(
+        None, "--taxonomy", exists=True, dir_okay=False, help="Taxonomy YAML (default: the one in use)."
     ),
+    train: Path | None = typer.Option(
+        None,
+        exists=True,
+        dir_okay=False,
+        help="CSV of labelled posts to train on, as `earful train` would (none: the classifier in use).",
+    ),
+    zero_label: bool = ZERO_LABEL,
     shots: int | None = typer.Option(None, min=1, help="Train on at most this many posts per category."),
     seeds: int = typer.Option(1, min=1, help="Repeat with this many random draws of the shots."),
     text_column: str = typer.Option("text", help="Column holding the post text."),
     label_column: str = typer.Option("label", help="Column holding the category key or name."),
+    predictions: Path | None = PREDICTIONS,
 ) -> None:
-    """Score the taxonomy classifier on labelled CSVs: per-category precision/recall/F1, confusion matrix."""
+    """Score the taxonomy classifier the server runs (or one trained on --train) on a labelled CSV:
+    per-category precision/recall/F1 and a confusion matrix."""
+    if train is not None and zero_label:
+        raise _fail(
+            "--zero-label scores the classifier with no training; leave out --train, or --zero-label."
+        )
     try:
-        taxonomy = load(taxonomy_path)
         test_texts, raw_test_labels = read_labelled(test, text_column, label_column)
         train_data = read_labelled(train, text_column, label_column) if train else None
-    except (TaxonomyError, EvalDataError) as exc:
+    except EvalDataError as exc:
         raise _fail(str(exc)) from None
+    cfg = settings()
+    db = database(cfg)
+    try:
+        with db.read() as session:
+            taxonomy, version, named = _taxonomy(session, taxonomy_path)
+            deployed = (
+                None if train_data else classify_stage(session, cfg, version, taxonomy, cold_start=zero_label)
+            )
+    except SQLAlchemyError as exc:
+        raise _database_failed(cfg, exc) from None
+    finally:
+        db.dispose()
     test_labels = _as_keys(taxonomy, raw_test_labels, test.name)
     labels = sorted(set(test_labels))
+    given: list[list[str]] = []
 
-    if train_data is None:
-        classifier = KeywordClassifier(taxonomy)
-        predicted = [next(iter(classifier.predict(t)), None) for t in test_texts]
-        keys = [p.key if p else NO_LABEL for p in predicted]
-        _print_scores(score(test_labels, keys, [*labels, NO_LABEL]), f"{taxonomy.name}: keywords only")
+    if deployed is not None:
+        console.print(describe_classifier(deployed, named, cfg), soft_wrap=True)
+        given = [
+            label_keys(item) for item in run_chain(chain_of(cfg, deployed, SentimentStage()), test_texts)
+        ]
+        keys = [found[0] if found else NO_LABEL for found in given]
+        _print_scores(score(test_labels, keys, [*labels, NO_LABEL]), f"{taxonomy.name}: {deployed.model}")
+        _save(predictions, test_texts, test_labels, given)
         return
+    assert train_data is not None
     train_texts, train_labels = train_data[0], _as_keys(taxonomy, train_data[1], train.name if train else "")
 
     def run(seed: int) -> Scores:
         texts, marks = (
             sample_shots(train_texts, train_labels, shots, seed) if shots else (train_texts, train_labels)
         )
-        model = TrainedClassifier(taxonomy).fit(texts, marks)
-        return score(test_labels, model.predict_keys(test_texts), labels)
+        try:
+            stage = trained_stage(new_classifier(taxonomy, cfg.embeddings).fit(texts, marks), version)
+        except EmbeddingsUnavailable as exc:
+            raise _fail(str(exc)) from None
+        if seed == 0:
+            console.print(describe_classifier(stage, named, cfg, len(texts)), soft_wrap=True)
+        found = [label_keys(item) for item in run_chain(chain_of(cfg, stage, SentimentStage()), test_texts)]
+        if seed == 0:
+            given.extend(found)
+        return score(test_labels, [f[0] if f else NO_LABEL for f in found], [*labels, NO_LABEL])
 
     first, mean, spread = over_seeds(run, seeds if shots else 1)
     how = f"{shots} per category, {seeds} seed(s)" if shots else "all training rows"
     _print_scores(first, f"{taxonomy.name}: trained on {how}")
     if shots and seeds > 1:
         console.print(f"macro-F1 over {seeds} seeds: {mean:.3f} ± {spread:.3f}")
+    _save(predictions, test_texts, test_labels, given)
+
+
+def _save(path: Path | None, texts: list[str], truth: list[str], given: list[list[str]]) -> None:
+    if path is not None:
+        first = [found[0] if found else NO_LABEL for found in given]
+        write_predictions(path, texts, truth, first, [";".join(found) for found in given])
+        console.print(f"Predictions written to {path}")
 
 
 def eval_sentiment_command(
     test: Path = typer.Option(..., exists=True, dir_okay=False, help="CSV of labelled posts to score on."),
     train: Path | None = typer.Option(
-        None, exists=True, dir_okay=False, help="CSV to train a model on (none: the built-in scorer)."
+        None,
+        exists=True,
+        dir_okay=False,
+        help="CSV to train a model on, as `earful train` would (none: the sentiment model in use).",
+    ),
+    zero_label: bool = typer.Option(
+        False, "--zero-label", help="Score the built-in scorer, ignoring any trained model in use."
     ),
     text_column: str = typer.Option("text", help="Column holding the post text."),
     label_column: str = typer.Option(
         "label", help="Column holding positive, neutral, complaint (or negative)."
     ),
+    predictions: Path | None = PREDICTIONS,
 ) -> None:
-    """Score sentiment on a labelled CSV: per-class precision/recall/F1, macro-recall, confusion matrix."""
+    """Score the sentiment stage the server runs (or a model trained on --train) on a labelled CSV:
+    per-class precision/recall/F1, macro-recall, confusion matrix."""
+    if train is not None and zero_label:
+        raise _fail(
+            "--zero-label scores the built-in scorer with no training; leave out --train, or --zero-label."
+        )
     try:
         texts, raw = read_labelled(test, text_column, label_column)
         train_data = read_labelled(train, text_column, label_column) if train else None
@@ -126,13 +228,30 @@ def eval_sentiment_command(
     if bad:
         raise _fail(f"labels must be positive, neutral, complaint or negative; found {', '.join(bad[:8])}")
     truth = [SENTIMENT[label.casefold()] for label in raw]
-    order = ["complaint", "neutral", "positive"]
+    cfg = settings()
+    trained_on = 0
     if train_data is None:
-        predicted = [score_text(text)[0] for text in texts]
-        title = "Sentiment: built-in scorer (no training)"
+        db = database(cfg)
+        try:
+            with db.read() as session:
+                stage = sentiment_stage(session, cfg, cold_start=zero_label)
+        except SQLAlchemyError as exc:
+            raise _database_failed(cfg, exc) from None
+        finally:
+            db.dispose()
+        title = "Sentiment: " + ("built-in scorer" if stage.model is None else f"model #{stage.model_id}")
     else:
         marks = [SENTIMENT.get(label.casefold(), label) for label in train_data[1]]
-        model = train_text_classifier(train_data[0], marks)
-        predicted = [str(p) for p in model.predict(texts)]
-        title = f"Sentiment: TF-IDF + logistic regression trained on {len(marks):,} rows"
-    _print_scores(score(truth, predicted, order), title)
+        try:
+            stage = SentimentStage(new_sentiment(cfg.embeddings).fit(train_data[0], marks))
+        except EmbeddingsUnavailable as exc:
+            raise _fail(str(exc)) from None
+        trained_on = len(marks)
+        title = f"Sentiment: trained on {trained_on:,} rows"
+    console.print(describe_sentiment(stage, cfg, trained_on), soft_wrap=True)
+    # Sentiment reads only the text, so the chain runs without a classify stage.
+    predicted = [str(item.fields["sentiment"]) for item in run_chain(chain_of(cfg, None, stage), texts)]
+    _print_scores(score(truth, predicted, ["complaint", "neutral", "positive"]), title)
+    if predictions is not None:
+        write_predictions(predictions, texts, truth, predicted, predicted)
+        console.print(f"Predictions written to {predictions}")

@@ -14,19 +14,14 @@ from earful.contracts import PostDraft, RawItem
 from earful.ingest.polling import poll
 from earful.ingest.privacy import purge_expired
 from earful.ingest.schemas import ENRICH_JOB, POLL_JOB
+from earful.ingest.stages import chain_of, classify_stage, sentiment_stage
 from earful.ingest.stories import assign_stories
 from earful.jobs.registry import JobContext, job
 from earful.kit.clock import utcnow
 from earful.kit.seal import Sealer, SealError
 from earful.kit.text import storable
-from earful.ml import keywords, trained
-from earful.ml.embeddings import EmbeddingsUnavailable, default_embedder
-from earful.ml.taxonomy import Taxonomy
-from earful.ml.trained import TrainedClassifier, TrainedSentiment
 from earful.pipeline import neardup
-from earful.pipeline.chain import TEXT_STAGES, Chain, StageFailed, build_chain
-from earful.pipeline.classify import ClassifyStage
-from earful.pipeline.sentiment import SentimentStage
+from earful.pipeline.chain import TEXT_STAGES, Chain, StageFailed
 from earful.pipeline.stage import WorkItem
 from earful.settings import Settings
 from earful.store.models import Post
@@ -36,7 +31,7 @@ from earful.store.repos import learning as learning_repo
 from earful.store.repos import posts as posts_repo
 from earful.store.repos import quarantine as quarantine_repo
 from earful.store.repos import taxonomy as taxonomy_repo
-from earful.store.sealing import model_signer, quarantine_sealer, raw_sealer
+from earful.store.sealing import quarantine_sealer, raw_sealer
 
 log = logging.getLogger(__name__)
 # Posts enriched and saved per transaction within one job (see enrich()).
@@ -62,51 +57,10 @@ def chain_for(session: Session, settings: Settings) -> Chain:
     if key not in _CHAINS:
         classify = None
         if latest is not None:
-            classify = _classify_stage(session, settings, latest.version, taxonomy_repo.load(session, latest))
-        sentiment = None
-        found = _trained(session, settings, learning_repo.SENTIMENT)
-        if found is not None and isinstance(found[1], TrainedSentiment):
-            try:
-                if found[1].embedder_name:
-                    default_embedder()
-                sentiment = SentimentStage(found[1], found[0])
-            except EmbeddingsUnavailable as exc:
-                log.error("sentiment model %s needs embeddings (%s); using the built-in one", found[0], exc)
+            classify = classify_stage(session, settings, latest.version, taxonomy_repo.load(session, latest))
         _CHAINS.clear()  # one taxonomy and one set of models are in use at a time
-        _CHAINS[key] = build_chain(
-            settings.secret, list(settings.languages), settings.public_handles, classify, sentiment
-        )
+        _CHAINS[key] = chain_of(settings, classify, sentiment_stage(session, settings))
     return _CHAINS[key]
-
-
-def _classify_stage(session: Session, settings: Settings, version: int, taxonomy: Taxonomy) -> ClassifyStage:
-    """Use the trained classifier when one was trained for this taxonomy version, else the keywords."""
-    found = _trained(session, settings, learning_repo.CLASSIFIER)
-    if found is not None:
-        model_id, model = found
-        if isinstance(model, TrainedClassifier) and model.taxonomy == taxonomy:
-            try:
-                if model.embedder_name:
-                    default_embedder()
-                return ClassifyStage(model, version, f"{trained.NAME}-{trained.VERSION}#{model_id}", model_id)
-            except EmbeddingsUnavailable as exc:
-                log.error(
-                    "model %s needs embeddings, which cannot be loaded (%s); using keywords", model_id, exc
-                )
-    return ClassifyStage(keywords.KeywordClassifier(taxonomy), version, f"{keywords.NAME}-{keywords.VERSION}")
-
-
-def _trained(
-    session: Session, settings: Settings, kind: str
-) -> tuple[int, TrainedClassifier | TrainedSentiment] | None:
-    """Return the active model of `kind` with its id; None when there is none or its signature fails."""
-    row = learning_repo.active_model(session, kind)
-    if row is None:
-        return None
-    if not model_signer(settings.secret).verify(row.artifact, row.artifact_tag):
-        log.error("model %s (%s) fails its signature check and is not used; train a new one", row.id, kind)
-        return None
-    return row.id, trained.load_model(row.artifact)
 
 
 @job(ENRICH_JOB)

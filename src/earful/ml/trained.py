@@ -30,6 +30,7 @@ from earful.ml.taxonomy import Taxonomy
 
 NAME = "tfidf-ovr-logreg"
 VERSION = 2
+SENTIMENT_NAME = "tfidf-logreg-sentiment-1"
 MAX_LABELS = 3
 THRESHOLD = 0.5  # a leaf is given when its calibrated probability reaches this
 MIN_CALIBRATION = 30  # analyst-labelled texts needed before confidences are calibrated
@@ -380,6 +381,22 @@ def load_model(data: bytes) -> TrainedClassifier | TrainedSentiment:
 def dump_model(model: TrainedClassifier | TrainedSentiment) -> bytes:
     """Return `model` as bytes for storing; sign them, since loading runs pickle."""
     return pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def new_classifier(taxonomy: Taxonomy, embeddings: bool) -> TrainedClassifier:
+    """Return an untrained taxonomy classifier as Earful trains it under EARFUL_EMBEDDINGS=`embeddings`."""
+    return TrainedClassifier(taxonomy, embedder=default_embedder() if embeddings else None)
+
+
+def new_sentiment(embeddings: bool) -> TrainedSentiment:
+    """Return an untrained sentiment model as Earful trains it under EARFUL_EMBEDDINGS=`embeddings`."""
+    return TrainedSentiment(embedder=default_embedder() if embeddings else None)
+
+
+def model_name(model: TrainedClassifier | TrainedSentiment) -> str:
+    """Return the name a trained model is stored under, with its embedder when it has one."""
+    base = f"{NAME}-{VERSION}" if isinstance(model, TrainedClassifier) else SENTIMENT_NAME
+    return base + (f"+{model.embedder_name}" if model.embedder_name else "")
 
 
 def train_text_classifier(texts: Sequence[str], labels: Sequence[str], *, c: float = 2.0) -> Pipeline:

@@ -31,7 +31,8 @@ class ClassifyStage:
     def __init__(self, classifier: Classifier, taxonomy_version: int, model: str, model_id: int = 0) -> None:
         if not 0 <= model_id < 1_000_000 or not 0 <= taxonomy_version < 1_000_000:
             raise ValueError("taxonomy and model versions must be below a million to fold into one version")
-        self._classifier = classifier
+        self.classifier = classifier
+        self.model_id = model_id
         self.taxonomy_version = taxonomy_version
         self.model = model
         self.version = CODE_VERSION * 10**12 + taxonomy_version * 10**6 + model_id
@@ -41,6 +42,6 @@ class ClassifyStage:
         text = f"{item.title}\n{item.text}" if item.title else item.text
         labels = [
             {"key": p.key, "confidence": p.confidence, "evidence": list(p.evidence)}
-            for p in self._classifier.predict(text)
+            for p in self.classifier.predict(text)
         ]
         return {"labels": labels, "taxonomy_version": self.taxonomy_version, "model": self.model}

@@ -83,6 +83,8 @@ class SentimentStage:
     CODE_VERSION = 1
 
     def __init__(self, model: SentimentModel | None = None, model_id: int = 0) -> None:
+        self.model = model
+        self.model_id = model_id if model is not None else 0
         self._score = model.score if model is not None else score_text
         self.version = self.CODE_VERSION * 10**6 + model_id if model is not None else self.CODE_VERSION
 

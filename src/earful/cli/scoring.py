@@ -1,0 +1,72 @@
+"""What `earful eval` and `earful eval-sentiment` run: the enrichment chain the server builds
+(`ingest.stages`), and a line saying which configuration was scored."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Sequence
+from pathlib import Path
+
+from earful.ml.embeddings import E5Embedder
+from earful.ml.trained import TrainedClassifier, TrainedSentiment, model_name
+from earful.pipeline.chain import Chain
+from earful.pipeline.classify import ClassifyStage
+from earful.pipeline.sentiment import SentimentStage
+from earful.pipeline.stage import WorkItem
+from earful.settings import Settings
+
+NO_LABEL = "(none)"
+
+
+def run_chain(chain: Chain, texts: Sequence[str]) -> list[WorkItem]:
+    """Enrich each text as the worker enriches a post without a title; return what the chain wrote."""
+    items = []
+    for text in texts:
+        item = WorkItem(text=text)
+        chain.run(item)
+        items.append(item)
+    return items
+
+
+def label_keys(item: WorkItem) -> list[str]:
+    """Return the leaf keys the classify stage gave the item, surest first."""
+    return [str(label["key"]) for label in item.fields.get("labels", [])]
+
+
+def embeddings_setting(settings: Settings) -> str:
+    """Say whether EARFUL_EMBEDDINGS is on, and with which model new models would be trained."""
+    return f"EARFUL_EMBEDDINGS on ({E5Embedder.name})" if settings.embeddings else "EARFUL_EMBEDDINGS off"
+
+
+def _model(kind: str, model: TrainedClassifier | TrainedSentiment, model_id: int, trained_on: int) -> str:
+    who = f"model #{model_id} in use" if model_id else f"a model trained here on {trained_on:,} rows"
+    uses = f"embeddings {model.embedder_name}" if model.embedder_name else "no embeddings"
+    return f"{kind} {who} ({model_name(model)}, {uses})"
+
+
+def describe_classifier(stage: ClassifyStage, taxonomy: str, settings: Settings, trained_on: int = 0) -> str:
+    """Return the configuration a classify stage stands for, in one line."""
+    if isinstance(stage.classifier, TrainedClassifier):
+        what = _model("classifier", stage.classifier, stage.model_id, trained_on)
+    else:
+        what = f"classifier keyword/cold-start ({stage.model})"
+    return f"Scored: {what}; {taxonomy}; {embeddings_setting(settings)}; through the enrichment chain"
+
+
+def describe_sentiment(stage: SentimentStage, settings: Settings, trained_on: int = 0) -> str:
+    """Return the configuration a sentiment stage stands for, in one line."""
+    if isinstance(stage.model, TrainedSentiment):
+        what = _model("sentiment", stage.model, stage.model_id, trained_on)
+    else:
+        what = "sentiment built-in scorer (cold-start)"
+    return f"Scored: {what}; {embeddings_setting(settings)}; through the enrichment chain"
+
+
+def write_predictions(
+    path: Path, texts: Sequence[str], truth: Sequence[str], predicted: Sequence[str], every: Sequence[str]
+) -> None:
+    """Write one row a text: its text, true label, predicted label and every label given."""
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(("text", "label", "predicted", "labels"))
+        writer.writerows(zip(texts, truth, predicted, every, strict=True))
