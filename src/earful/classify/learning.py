@@ -66,7 +66,9 @@ def relabel(
 ) -> None:
     """Record an analyst's categories and/or tone for a post, and schedule a retrain.
 
-    Categories are leaf keys of the taxonomy in use; an empty list clears the analyst's categories.
+    `categories` are keys of the taxonomy in use, categories or subcategories, as many as apply;
+    they replace the analyst's earlier categories, and an empty list removes them (the model's
+    labels show again). What is None is left as it was: a tone alone keeps the categories.
     """
     if not can_relabel(actor.role):
         raise Forbidden("Relabelling posts takes the analyst role or higher.")
@@ -77,23 +79,18 @@ def relabel(
     in_use = current(db)
     if categories is not None and in_use is None:
         raise EarfulError("No taxonomy is loaded; load one with `earful taxonomy load FILE` first.")
+    if categories is not None and in_use is not None:
+        categories = chosen_keys(in_use.taxonomy, categories)
     now = utcnow()
     with db.write() as session:
         if session.get(Post, post_id) is None:
             raise NotFound(f"There is no post {post_id}.")
         if categories is not None and in_use is not None:
             ids = taxonomy_repo.category_ids(session, in_use.version)
-            allowed = set(leaves(in_use.taxonomy))
-            unknown = [key for key in categories if key not in allowed]
-            if unknown:
-                raise EarfulError(
-                    f"Not leaf categories of the taxonomy in use: {', '.join(unknown[:5])}. "
-                    f"Choose from: {', '.join(sorted(allowed)[:12])}..."
-                )
             learning_repo.replace_analyst_labels(
                 session,
                 post_id,
-                [ids[key] for key in dict.fromkeys(categories)],
+                [ids[key] for key in categories],
                 user_id=actor.id,
                 taxonomy_version=in_use.version,
                 now=now,
@@ -118,6 +115,21 @@ def relabel(
             now,
         )
         enqueue_once(session, settings, TRAIN_JOB, {}, delay_seconds=settings.retrain_delay_seconds)
+
+
+def chosen_keys(taxonomy: Taxonomy, categories: list[str]) -> list[str]:
+    """Return the analyst's category keys checked against the taxonomy, without repeats, and
+    without a category whose own subcategory is also chosen (the subcategory says more)."""
+    known = {node.key for node in taxonomy.nodes}
+    unknown = [key for key in categories if key not in known]
+    if unknown:
+        raise EarfulError(
+            f"Not categories of the taxonomy in use: {', '.join(k[:60] for k in unknown[:5])}. Use keys "
+            f"such as {', '.join(sorted(known)[:8])} (GET /api/taxonomy lists them all)."
+        )
+    keys = list(dict.fromkeys(categories))
+    narrower = {taxonomy.get(key).parent for key in keys}
+    return [key for key in keys if key not in narrower]
 
 
 def train_classifier(session: Session, settings: Settings, actor: Actor | None = None) -> TrainResult:
