@@ -8,7 +8,8 @@ from html.parser import HTMLParser
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from earful.classify.learning import relabel
+from earful.classify import gate
+from earful.classify.learning import relabel, train_classifier
 from earful.classify.service import ensure_default
 from earful.contracts import Actor
 from earful.settings import Settings
@@ -162,3 +163,29 @@ def test_the_api_takes_several_labels_and_keeps_what_it_was_not_sent(db: Databas
         assert got["sentiment"] == "complaint"
         unknown = client.put(f"/api/posts/{post_id}/labels", json={"categories": ["union"]})
         assert unknown.status_code == 400 and "union" in unknown.json()["detail"]
+
+
+def test_a_category_level_label_counts_for_its_category_and_trains_no_subcategory(
+    db: Database, settings: Settings
+) -> None:
+    ensure_default(db)
+    texts = [f"tips missing from {i} of my orders this week" for i in range(2, 14)]
+    texts += [f"app crashed {i} times before my first stop" for i in range(2, 14)]
+    scary = [f"man with a knife followed me to the van at stop {i}" for i in range(2, 14)]
+    ids = make_posts(db, make_source(db), texts + scary)
+    for pid, text in zip(ids, texts + scary, strict=True):
+        key = "pay.tips" if "tips" in text else "app.crashes_login" if "app" in text else "safety"
+        relabel(db, settings, ANALYST, pid, categories=[key])
+    category_level = [pid for pid, text in zip(ids, texts + scary, strict=True) if text in scary]
+    with db.write() as session:
+        result = train_classifier(session, settings)
+    held = {pid for pid in ids if gate.held_out(pid)}
+    evaluation = result.evaluation
+    assert result.examples == len(ids)
+    # Safety-only posts train no subcategory model ("not violence" would be a wrong lesson) ...
+    assert evaluation["trained_on"] == len([pid for pid in ids if pid not in held and pid not in category_level])
+    # ... and held out, they are scored for their category, not for subcategories.
+    assert evaluation["held_out"] == len(held)
+    assert evaluation["subcategories"]["labels"]["pay.tips"]["support"] > 0
+    assert evaluation["held_out_category_level"] == len(held & set(category_level))
+    assert evaluation["categories"]["labels"]["safety"]["support"] == len(held & set(category_level))

@@ -142,16 +142,25 @@ def train_classifier(session: Session, settings: Settings, actor: Actor | None =
     if latest is None:
         raise EarfulError("No taxonomy is loaded; load one with `earful taxonomy load FILE` first.")
     taxonomy = taxonomy_repo.load(session, latest)
-    allowed = set(leaves(taxonomy))
+    known = {node.key for node in taxonomy.nodes}
     rows = learning_repo.analyst_categories(session)
-    examples = [(pid, text, [k for k in keys if k in allowed]) for pid, text, keys in rows]
+    examples = [(pid, text, [k for k in keys if k in known]) for pid, text, keys in rows]
     examples = [(pid, text, keys) for pid, text, keys in examples if keys]
     if not examples:
         raise EarfulError(
             "No analyst labels to learn from yet. Relabel posts in the feed (or PUT /api/posts/ID/labels), "
             "then train again; until then the keyword classifier is used."
         )
-    train, held = gate.split(examples)
+    everything, held = gate.split(examples)
+    # A category-level label ("safety", no subcategory said) is neither a yes nor a no for that
+    # category's subcategories, and the models are per subcategory: training on the post would
+    # teach "not any of them". So such posts train nothing; held out, they score at category level.
+    train = gate.subcategory_level(taxonomy, everything)
+    if not train:
+        raise EarfulError(
+            "The analysts' labels so far name only categories. Give some posts a subcategory "
+            "(or a category that has none), then train again."
+        )
     embedder = default_embedder() if settings.embeddings else None
     model = TrainedClassifier(taxonomy, embedder=embedder)
     model.fit([text for _, text, _ in train], [keys for _, _, keys in train])
