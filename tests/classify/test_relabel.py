@@ -148,7 +148,9 @@ def test_the_service_corrects_sentiment_and_categories_apart(db: Database, setti
     assert _shown(db, post_id) == {"safety.violence", "praise"}
 
 
-def test_the_api_takes_several_labels_and_keeps_what_it_was_not_sent(db: Database, settings: Settings) -> None:
+def test_the_api_takes_several_labels_and_keeps_what_it_was_not_sent(
+    db: Database, settings: Settings
+) -> None:
     post_id = _post(db)
     with TestClient(create_app(settings, db), follow_redirects=False) as client:
         login(client, db, "ana", "analyst")
@@ -183,7 +185,9 @@ def test_a_category_level_label_counts_for_its_category_and_trains_no_subcategor
     evaluation = result.evaluation
     assert result.examples == len(ids)
     # Safety-only posts train no subcategory model ("not violence" would be a wrong lesson) ...
-    assert evaluation["trained_on"] == len([pid for pid in ids if pid not in held and pid not in category_level])
+    assert evaluation["trained_on"] == len(
+        [pid for pid in ids if pid not in held and pid not in category_level]
+    )
     # ... and held out, they are scored for their category, not for subcategories.
     assert evaluation["held_out"] == len(held)
     assert evaluation["subcategories"]["labels"]["pay.tips"]["support"] > 0

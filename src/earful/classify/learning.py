@@ -21,7 +21,7 @@ from earful.ml.embeddings import EmbeddingsUnavailable, default_embedder
 from earful.ml.evaluate import holdout_split, score
 from earful.ml.keywords import KeywordClassifier
 from earful.ml.taxonomy import Taxonomy
-from earful.ml.trained import TrainedClassifier, TrainedSentiment, dump_model, leaves
+from earful.ml.trained import TrainedClassifier, TrainedSentiment, dump_model
 from earful.pipeline.classify import Classifier
 from earful.pipeline.sentiment import score_text
 from earful.settings import Settings

@@ -272,7 +272,9 @@ def post_labels(
 
     def run() -> str:
         if categories is None and sentiment is None:
-            raise EarfulError("Nothing changed: tick or untick categories, or choose a sentiment, then Relabel.")
+            raise EarfulError(
+                "Nothing changed: tick or untick categories, or choose a sentiment, then Relabel."
+            )
         relabel(db, settings, account.actor, post_id, categories=categories, sentiment=sentiment)
         if categories == []:
             return "Your categories are removed; the model's labels show again."
