@@ -156,7 +156,7 @@ def train_classifier(session: Session, settings: Settings, actor: Actor | None =
     # category's subcategories, and the models are per subcategory: training on the post would
     # teach "not any of them". So such posts train nothing; held out, they score at category level.
     train = gate.subcategory_level(taxonomy, everything)
-    if not train:
+    if not gate.subcategory_level(taxonomy, examples):
         raise EarfulError(
             "The analysts' labels so far name only categories. Give some posts a subcategory "
             "(or a category that has none), then train again."
