@@ -134,14 +134,23 @@ def test_take_a_batch_and_relabel(server: str, new_page: Any, db: Database) -> N
     assert ana_ids and ben_ids and not ana_ids & ben_ids
     # Relabel the first post in the queue.
     ana.locator("#feed .post a.open").first.click()
-    ana.select_option("select[name=categories]", "pay.tips")
+    # Two labels, one of them a whole category: untick what the model said, tick them, by label.
+    ticked = ana.locator("input[name=categories]:checked")
+    while ticked.count():
+        ticked.first.uncheck()
+    ana.get_by_label("Missing tips").check()
+    ana.get_by_label("Media coverage").check()
     ana.select_option("select[name=sentiment]", "complaint")
     ana.click("text=Relabel")
     ana.locator(".flash", has_text="Labels saved").wait_for()
     post_id = int(ana.url.rsplit("/", 1)[1])
     with db.read() as session:
         labels = session.scalars(select(Label).where(Label.post_id == post_id, Label.by == "analyst")).all()
-    assert len(labels) == 1
+    assert len(labels) == 2
+    assert ana.locator("input[name=categories]:checked").evaluate_all("els => els.map(e => e.value)") == [
+        "pay.tips",
+        "media",
+    ]
     assert "relabel" in ana.locator(".timeline").inner_text()
     shot(ana, "relabelled-post")
 

@@ -60,6 +60,8 @@ OUR_TAGS = {
     "th",
     "td",
     "label",
+    "fieldset",
+    "legend",
     "select",
     "option",
     "textarea",

@@ -10,6 +10,12 @@ A new model is put to use only when
 - its macro-F1 over the scored subcategories beats the model in use by at least MARGIN.
 
 Otherwise it is kept as a candidate, with the reason, for a lead to promote or leave.
+
+Analysts may label a post with a whole category ("safety") when no subcategory fits or they cannot
+tell which. Such a label counts for its category: a held-out post carrying one is scored in the
+category-level figures, but not in the subcategory figures the gate decides on (its subcategories
+are unknown, so a model that names one would be wrongly counted as a false alarm). Posts whose
+labels are all subcategories, or categories without subcategories, are scored at both levels.
 """
 
 from __future__ import annotations
@@ -47,6 +53,11 @@ def split(examples: list[Example]) -> tuple[list[Example], list[Example]]:
     return train, held
 
 
+def subcategory_level(taxonomy: Taxonomy, examples: list[Example]) -> list[Example]:
+    """Return the examples whose every label is a leaf (a subcategory, or a category without any)."""
+    return [e for e in examples if all(not taxonomy.children(key) for key in e[2])]
+
+
 @dataclass(slots=True)
 class Verdict:
     """Whether a new model goes into use, and why."""
@@ -75,24 +86,31 @@ def evaluate(
         "trained_on": trained_on,
         "in_use_model": in_use_name,
     }
+    whole = held
+    held = subcategory_level(taxonomy, whole)
+    if len(held) < len(whole):
+        evaluation["held_out_category_level"] = len(whole) - len(held)
     support = Counter(key for _, _, keys in held for key in keys)
     scored = sorted(key for key, n in support.items() if n >= MIN_PER_CATEGORY)
     evaluation["scored_subcategories"] = scored
-    if not held:
+    if not whole:
         evaluation["note"] = f"no held-out labels yet; at least {MIN_HELD_OUT} are needed to score a model"
         return evaluation, Verdict(False, f"0 held-out labels; needs at least {MIN_HELD_OUT}")
+    parent = {node.key: node.parent or node.key for node in taxonomy.nodes}
+    everything = _predict(candidate, [text for _, text, _ in whole])
+    evaluation["categories"] = multilabel_scores(
+        [sorted({parent[k] for k in keys}) for _, _, keys in whole],
+        [sorted({parent[k] for k in p if k in parent}) for p in everything],
+        sorted({node.key for node in taxonomy.categories}),
+    )
+    if not held:
+        return evaluation, Verdict(False, f"0 held-out subcategory labels; needs at least {MIN_HELD_OUT}")
     texts = [text for _, text, _ in held]
     truth = [keys for _, _, keys in held]
-    mine = _predict(candidate, texts)
+    by_id = {e[0]: p for e, p in zip(whole, everything, strict=True)}
+    mine = [by_id[pid] for pid, _, _ in held]
     theirs = _predict(in_use, texts)
-    parent = {key: taxonomy.get(key).parent or key for key in candidate.classes}
-    categories = sorted(set(parent.values()))
     evaluation["subcategories"] = multilabel_scores(truth, mine, candidate.classes)
-    evaluation["categories"] = multilabel_scores(
-        [sorted({parent[k] for k in t}) for t in truth],
-        [sorted({parent[k] for k in p if k in parent}) for p in mine],
-        categories,
-    )
     probabilities = candidate.probabilities(texts)
     truth_matrix = np.array([[1 if key in t else 0 for key in candidate.classes] for t in truth])
     evaluation["calibration_error"] = calibration_error(probabilities, truth_matrix)

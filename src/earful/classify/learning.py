@@ -21,7 +21,7 @@ from earful.ml.embeddings import EmbeddingsUnavailable, default_embedder
 from earful.ml.evaluate import holdout_split, score
 from earful.ml.keywords import KeywordClassifier
 from earful.ml.taxonomy import Taxonomy
-from earful.ml.trained import TrainedClassifier, TrainedSentiment, dump_model, leaves
+from earful.ml.trained import TrainedClassifier, TrainedSentiment, dump_model
 from earful.pipeline.classify import Classifier
 from earful.pipeline.sentiment import score_text
 from earful.settings import Settings
@@ -66,7 +66,9 @@ def relabel(
 ) -> None:
     """Record an analyst's categories and/or tone for a post, and schedule a retrain.
 
-    Categories are leaf keys of the taxonomy in use; an empty list clears the analyst's categories.
+    `categories` are keys of the taxonomy in use, categories or subcategories, as many as apply;
+    they replace the analyst's earlier categories, and an empty list removes them (the model's
+    labels show again). What is None is left as it was: a tone alone keeps the categories.
     """
     if not can_relabel(actor.role):
         raise Forbidden("Relabelling posts takes the analyst role or higher.")
@@ -77,23 +79,18 @@ def relabel(
     in_use = current(db)
     if categories is not None and in_use is None:
         raise EarfulError("No taxonomy is loaded; load one with `earful taxonomy load FILE` first.")
+    if categories is not None and in_use is not None:
+        categories = chosen_keys(in_use.taxonomy, categories)
     now = utcnow()
     with db.write() as session:
         if session.get(Post, post_id) is None:
             raise NotFound(f"There is no post {post_id}.")
         if categories is not None and in_use is not None:
             ids = taxonomy_repo.category_ids(session, in_use.version)
-            allowed = set(leaves(in_use.taxonomy))
-            unknown = [key for key in categories if key not in allowed]
-            if unknown:
-                raise EarfulError(
-                    f"Not leaf categories of the taxonomy in use: {', '.join(unknown[:5])}. "
-                    f"Choose from: {', '.join(sorted(allowed)[:12])}..."
-                )
             learning_repo.replace_analyst_labels(
                 session,
                 post_id,
-                [ids[key] for key in dict.fromkeys(categories)],
+                [ids[key] for key in categories],
                 user_id=actor.id,
                 taxonomy_version=in_use.version,
                 now=now,
@@ -120,6 +117,21 @@ def relabel(
         enqueue_once(session, settings, TRAIN_JOB, {}, delay_seconds=settings.retrain_delay_seconds)
 
 
+def chosen_keys(taxonomy: Taxonomy, categories: list[str]) -> list[str]:
+    """Return the analyst's category keys checked against the taxonomy, without repeats, and
+    without a category whose own subcategory is also chosen (the subcategory says more)."""
+    known = {node.key for node in taxonomy.nodes}
+    unknown = [key for key in categories if key not in known]
+    if unknown:
+        raise EarfulError(
+            f"Not categories of the taxonomy in use: {', '.join(k[:60] for k in unknown[:5])}. Use keys "
+            f"such as {', '.join(sorted(known)[:8])} (GET /api/taxonomy lists them all)."
+        )
+    keys = list(dict.fromkeys(categories))
+    narrower = {taxonomy.get(key).parent for key in keys}
+    return [key for key in keys if key not in narrower]
+
+
 def train_classifier(session: Session, settings: Settings, actor: Actor | None = None) -> TrainResult:
     """Train the taxonomy classifier on the analyst labels outside the held-out set, and put it to
     use only when it beats the one in use on the held-out labels (see `gate`); otherwise keep it as
@@ -130,16 +142,25 @@ def train_classifier(session: Session, settings: Settings, actor: Actor | None =
     if latest is None:
         raise EarfulError("No taxonomy is loaded; load one with `earful taxonomy load FILE` first.")
     taxonomy = taxonomy_repo.load(session, latest)
-    allowed = set(leaves(taxonomy))
+    known = {node.key for node in taxonomy.nodes}
     rows = learning_repo.analyst_categories(session)
-    examples = [(pid, text, [k for k in keys if k in allowed]) for pid, text, keys in rows]
+    examples = [(pid, text, [k for k in keys if k in known]) for pid, text, keys in rows]
     examples = [(pid, text, keys) for pid, text, keys in examples if keys]
     if not examples:
         raise EarfulError(
             "No analyst labels to learn from yet. Relabel posts in the feed (or PUT /api/posts/ID/labels), "
             "then train again; until then the keyword classifier is used."
         )
-    train, held = gate.split(examples)
+    everything, held = gate.split(examples)
+    # A category-level label ("safety", no subcategory said) is neither a yes nor a no for that
+    # category's subcategories, and the models are per subcategory: training on the post would
+    # teach "not any of them". So such posts train nothing; held out, they score at category level.
+    train = gate.subcategory_level(taxonomy, everything)
+    if not gate.subcategory_level(taxonomy, examples):
+        raise EarfulError(
+            "The analysts' labels so far name only categories. Give some posts a subcategory "
+            "(or a category that has none), then train again."
+        )
     model = trained.new_classifier(taxonomy, settings.embeddings)
     model.fit([text for _, text, _ in train], [keys for _, _, keys in train])
     in_use, in_use_name = in_use_classifier(session, settings, taxonomy)

@@ -21,7 +21,7 @@ from earful.store.models import Post, Team, TriageEvent
 from earful.store.repos import audit as audit_repo
 from earful.store.repos import triage as triage_repo
 from earful.triage.policies import can_escalate, can_manage_teams, can_triage
-from earful.triage.sla import Sla, deadlines, require_outcome
+from earful.triage.sla import Sla, deadlines, require_outcome, safety_first
 
 LOCK_SECONDS = 600
 MAX_BATCH = 50
@@ -267,9 +267,10 @@ def flag(db: Database, actor: Actor, post_id: int, flagged: bool = True) -> None
 
 
 def owning_team(session: Session, post_id: int) -> Team | None:
-    """Return the team that owns the post's surest category (a subcategory's owner, else its parent's)."""
+    """Return the team that owns the post's most pressing category (a subcategory's owner, else its
+    parent's): the strictest SLA first, so a safety label wins over a surer, incidental one."""
     teams = triage_repo.teams(session)
-    for key in triage_repo.post_category_keys(session, post_id):
+    for key in safety_first(session, triage_repo.post_category_keys(session, post_id)):
         for candidate in (key, key.split(".")[0]):
             for team in teams:
                 if candidate in (team.owns or []):

@@ -2,7 +2,8 @@
 told when a deadline is missed.
 
 An escalated post gets an acknowledgment deadline and a resolution deadline: the strictest SLA
-among its categories (a subcategory's own, else its category's), else the deployment's defaults.
+among its categories (a subcategory's own, else its category's), else the deployment's defaults;
+the team that owns safety, else the category with the strictest SLA, gets it (`safety_first`).
 The owning team is reminded once per deadline when a set share of its time has passed; when a
 deadline passes unmet, leadership is told once per deadline. Every step is in the post's timeline.
 """
@@ -62,6 +63,32 @@ def sla_for(session: Session, post_id: int, defaults: Sla) -> Sla:
     resolve = min(s.resolve_hours for s in found)
     # Acknowledging cannot be due after resolving (a category may set only a short resolve time).
     return Sla(min(resolve, *(s.acknowledge_hours for s in found)), resolve)
+
+
+SAFETY = "safety"  # the key of the taxonomy's safety category, routed before any other
+
+
+def safety_first(session: Session, keys: list[str]) -> list[str]:
+    """Return the post's category keys in routing order: the `safety` category and its subcategories
+    first, then the strictest SLA (for taxonomies that name safety otherwise), then surest first.
+
+    The model's surest label may be incidental ("12 packages" in a robbery report); the label that
+    sets the tightest deadline is the one whose team must answer it.
+    """
+    slas = triage_repo.category_slas(session)
+    never = float("inf")
+
+    def rank(item: tuple[int, str]) -> tuple[int, float, float, int]:
+        index, key = item
+        own = slas.get(key) or slas.get(key.split(".")[0]) or {}
+        return (
+            0 if key.split(".")[0] == SAFETY else 1,
+            float(own.get("resolve_hours") or never),
+            float(own.get("acknowledge_hours") or never),
+            index,
+        )
+
+    return [key for _, key in sorted(enumerate(keys), key=rank)]
 
 
 def deadlines(session: Session, post_id: int, now: datetime, defaults: Sla) -> dict[str, datetime]:

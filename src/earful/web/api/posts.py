@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
@@ -98,10 +98,17 @@ def get_post(post_id: PathId, account: Account = Depends(reader), db: Database =
 
 
 class LabelsUpdate(ApiBody):
-    """An analyst's correction: the post's categories (leaf keys), its tone, or both."""
+    """An analyst's correction: the post's categories, its tone, or both; what is left out stays."""
 
-    categories: list[str] | None = Field(default=None, max_length=10)
-    sentiment: Literal["positive", "neutral", "complaint"] | None = None
+    categories: list[Annotated[str, Field(max_length=100)]] | None = Field(
+        default=None,
+        max_length=10,
+        description="Every category that applies: category or subcategory keys (e.g. `safety`, "
+        "`operations.volume`); they replace the analyst's earlier ones, and [] removes them.",
+    )
+    sentiment: Literal["positive", "neutral", "complaint"] | None = Field(
+        default=None, description="The post's tone; left out, the tone is kept."
+    )
 
 
 @router.put("/posts/{post_id}/labels", status_code=204, responses=errors(400, 404, 409))
@@ -112,7 +119,8 @@ def put_labels(
     db: Database = Depends(get_db),
     settings: Settings = Depends(get_settings),
 ) -> None:
-    """Set the post's categories and/or tone as an analyst; the models retrain from it shortly after."""
+    """Set the post's categories and/or tone as an analyst (only what is sent changes); the models
+    retrain from it shortly after."""
     relabel(db, settings, account.actor, post_id, categories=body.categories, sentiment=body.sentiment)
 
 

@@ -28,6 +28,7 @@ from earful.web import guard
 from earful.web.deps import csrf_token, get_db, get_settings
 from earful.web.forms import csrf_form
 from earful.web.params import PathId, form_id
+from earful.web.relabel_form import changed_categories, shown_keys
 from earful.web.render import render
 
 router = APIRouter()
@@ -64,14 +65,18 @@ def _post_page(
     same_site = request.headers.get("sec-fetch-site", "none") in ("same-origin", "none")
     state = service.open_item(db, account.actor, post_id, lock=same_site)
     in_use = current(db)
+    found = detail(db, post_id)
     context: dict[str, Any] = {
         "account": account,
         "csrf": csrf_token(request),
-        "d": detail(db, post_id),
+        "d": found,
         "state": state,
         "timeline": service.timeline(db, post_id),
         "next_statuses": sorted(service.NEXT.get(state.status, ())),
-        "leaves": [(n.key, n.name) for n in in_use.taxonomy.nodes if n.parent] if in_use else [],
+        "category_groups": [(c, in_use.taxonomy.children(c.key)) for c in in_use.taxonomy.categories]
+        if in_use
+        else [],
+        "current_keys": shown_keys(found.labels),
         "teams": service.teams(db) if can_escalate(account.role) else [],
         "spikes": recent_spikes(db, utcnow() - timedelta(days=3), utcnow() + timedelta(hours=1))
         if can_escalate(account.role)
@@ -261,13 +266,18 @@ def post_labels(
     db: Database = Depends(get_db),
     settings: Settings = Depends(get_settings),
 ) -> Response:
-    """Correct the post's category and/or sentiment; the next model learns from it."""
-    raw = form.get("categories")
-    categories = [c for c in (raw if isinstance(raw, list) else [raw]) if c] if raw is not None else None
+    """Correct the post's categories and/or sentiment; what the analyst left as shown is kept."""
+    categories = changed_categories(form)
     sentiment = str(form.get("sentiment") or "") or None
 
     def run() -> str:
+        if categories is None and sentiment is None:
+            raise EarfulError(
+                "Nothing changed: tick or untick categories, or choose a sentiment, then Relabel."
+            )
         relabel(db, settings, account.actor, post_id, categories=categories, sentiment=sentiment)
+        if categories == []:
+            return "Your categories are removed; the model's labels show again."
         return "Labels saved; the next model learns from them."
 
     return _act(request, db, settings, account, post_id, run)

@@ -1,0 +1,72 @@
+"""Routing takes safety first: a post with a safety label goes to the team that owns safety, on
+safety's SLA, whichever of its labels the model is surest of."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from earful.contracts import Actor
+from earful.settings import Settings
+from earful.store.db import Database
+from earful.store.models import TriageItem
+from earful.triage import service
+from earful.triage.sla import Sla
+from earful.web.app import create_app
+from tests.factories import label, make_posts, make_source
+from tests.web.conftest import login
+
+ADMIN = Actor(None, "root", "admin")
+LEAD = Actor(None, "lee", "lead")
+ROBBERY = "Robbed at gunpoint at my 9th stop, 12 packages still in the van"
+
+
+def _hours(db: Database, post_id: int) -> tuple[float, float]:
+    with db.read() as session:
+        item = session.query(TriageItem).filter_by(post_id=post_id).one()
+        assert item.escalated_at and item.ack_due_at and item.resolve_due_at
+        return (
+            (item.ack_due_at - item.escalated_at).total_seconds() / 3600,
+            (item.resolve_due_at - item.escalated_at).total_seconds() / 3600,
+        )
+
+
+def _teams(db: Database) -> None:
+    service.save_team(db, ADMIN, "Station operations", "station@example.org", ["operations", "scheduling"])
+    service.save_team(db, ADMIN, "Safety", "safety-desk@example.org", ["safety"])
+
+
+def test_a_package_volume_and_safety_post_goes_to_safety_on_its_sla(db: Database) -> None:
+    robbery, analysed = make_posts(db, make_source(db), [ROBBERY, f"{ROBBERY} (relabelled)"])
+    # The model is surer of "Package volume" (from "12 packages") than of the robbery.
+    label(db, [robbery], "operations.volume", confidence=0.9)
+    label(db, [robbery], "safety.violence", confidence=0.4)
+    # An analyst's labels, the category-level "safety" second.
+    label(db, [analysed], "operations.volume", by="analyst", confidence=1.0)
+    label(db, [analysed], "safety", by="analyst", confidence=1.0)
+    _teams(db)
+    assert service.escalate(db, LEAD, robbery, defaults=Sla(6, 48)) == "Safety"
+    assert _hours(db, robbery) == (1, 24)  # the default taxonomy's safety SLA, not the 8 h default
+    assert service.escalate(db, LEAD, analysed, defaults=Sla(8, 72)) == "Safety"
+    assert _hours(db, analysed) == (1, 24)
+
+
+def test_the_api_escalates_the_robbery_to_safety(db: Database, settings: Settings) -> None:
+    (robbery,) = make_posts(db, make_source(db), [ROBBERY])
+    label(db, [robbery], "operations.volume", confidence=0.95)
+    label(db, [robbery], "safety.violence", confidence=0.3)
+    _teams(db)
+    with TestClient(create_app(settings, db), follow_redirects=False) as client:
+        login(client, db, "lee", "lead")
+        response = client.post(f"/api/posts/{robbery}/escalate", json={})
+        assert response.status_code == 200, response.text
+        assert response.json() == {"team": "Safety"}
+    assert _hours(db, robbery) == (1, 24)
+
+
+def test_without_a_safety_label_the_surest_label_still_decides(db: Database) -> None:
+    (post_id,) = make_posts(db, make_source(db), ["no blocks again and tips missing"])
+    label(db, [post_id], "scheduling.availability", confidence=0.9)
+    label(db, [post_id], "pay.tips", confidence=0.5)
+    _teams(db)
+    service.save_team(db, ADMIN, "Driver pay", "pay@example.org", ["pay"])
+    assert service.escalate(db, LEAD, post_id) == "Station operations"
