@@ -20,6 +20,14 @@ SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
 
+# For modules whose subject is not the database (a process's memory, a server's processes): make
+# test runs the suite on both engines, and these need to run once, in the SQLite half.
+once_not_per_engine = pytest.mark.skipif(
+    bool(os.environ.get("EARFUL_TEST_DATABASE_URL")),
+    reason="not about the database engine: runs once, in the SQLite half of `make test`",
+)
+
+
 def shared_data(*parts: str) -> Path:
     """Return a path under ../shared/data, skipping (or failing under CI) when it is absent."""
     path = SHARED.joinpath("data", *parts)

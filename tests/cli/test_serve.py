@@ -19,7 +19,10 @@ from sqlalchemy import func, select
 from earful.classify.service import ensure_default
 from earful.store.db import Database
 from earful.store.models import Post
+from tests.conftest import once_not_per_engine
 from tests.servers import free_port
+
+pytestmark = once_not_per_engine
 
 
 def _children(pid: int) -> list[int]:

@@ -11,7 +11,10 @@ from contextlib import contextmanager
 
 import httpx
 
+from tests.conftest import once_not_per_engine
 from tests.servers import free_port
+
+pytestmark = once_not_per_engine
 
 
 @contextmanager
