@@ -75,8 +75,13 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 @pytest.fixture
 def db_url(database_url: str, tmp_path: Path) -> str:
     """Return the URL of an empty migrated database for one test."""
+    return empty_database(database_url, tmp_path)
+
+
+def empty_database(database_url: str, folder: Path) -> str:
+    """Return the URL of an empty migrated database: a copy in `folder`, or truncated tables."""
     if database_url.startswith("sqlite"):
-        target = tmp_path / "earful.db"
+        target = folder / "earful.db"
         shutil.copy(make_url(database_url).database or "", target)
         return f"sqlite:///{target}"
     engine = create_engine(database_url)

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select, update
 
+from earful.ingest.service import get_or_create_source, iter_import
+from earful.jobs.queue import drain
 from earful.kit.clock import utcnow
 from earful.ml.taxonomy import load_default
+from earful.settings import Settings
 from earful.store.db import Database
 from earful.store.models import Label, Post, Source
 from earful.store.repos import posts as posts_repo
@@ -119,3 +124,12 @@ def posts_at(
     with db.write() as session:
         new = posts_repo.insert_new(session, rows)
     return [new[r["external_id"]] for r in rows]
+
+
+def import_enriched(db: Database, settings: Settings, folder: Path, texts: list[str], tag: str) -> None:
+    """Import `texts` into source "drivers" through a real file import, and enrich them."""
+    path = folder / f"{tag}.jsonl"
+    path.write_text("".join(json.dumps({"id": f"{tag}-{i}", "text": t}) + "\n" for i, t in enumerate(texts)))
+    get_or_create_source(db, "drivers")
+    iter_import(db, settings, path, "drivers")
+    drain(db, settings)

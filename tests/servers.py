@@ -20,6 +20,19 @@ import pytest
 from aiosmtpd.controller import Controller
 
 
+@contextmanager
+def _serving(port: int, handler: type[BaseHTTPRequestHandler]) -> Iterator[None]:
+    """Serve `handler` on 127.0.0.1:`port` in a thread until the block ends."""
+    server = ThreadingHTTPServer(("127.0.0.1", port), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 def free_port() -> int:
     """Return a TCP port on 127.0.0.1 that nothing listens on now."""
     with socket.socket() as sock:
@@ -81,14 +94,8 @@ def webhook() -> Iterator[Hook]:
         def log_message(self, *_args: Any) -> None:
             return
 
-    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with _serving(port, Handler):
         yield hook
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 @dataclass
@@ -125,11 +132,5 @@ def serve_site() -> Iterator[Site]:
         def log_message(self, *_args: Any) -> None:
             return
 
-    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with _serving(port, Handler):
         yield site
-    finally:
-        server.shutdown()
-        server.server_close()

@@ -3,7 +3,6 @@ labels, and label the next similar post differently."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
@@ -17,7 +16,6 @@ from earful.classify.learning import TRAIN_JOB, relabel, train_classifier, train
 from earful.classify.service import ensure_default
 from earful.classify.versions import promote
 from earful.contracts import Actor
-from earful.ingest.service import get_or_create_source, iter_import
 from earful.jobs.queue import drain
 from earful.kit.errors import EarfulError
 from earful.settings import Settings
@@ -25,6 +23,7 @@ from earful.store.db import Database
 from earful.store.models import AuditEntry, Category, Job, Label, ModelVersion, Post
 from earful.triage.feed import feed
 from earful.web.app import create_app
+from tests.factories import import_enriched
 from tests.web.conftest import login
 
 LOCKERS = "the yellow lockers jammed again, nobody could open them"
@@ -34,14 +33,6 @@ FILLER = [
     "tip was missing from the last order again",
     "lovely sunset over the depot tonight",
 ]
-
-
-def _import(db: Database, settings: Settings, tmp_path: Path, texts: list[str], tag: str) -> None:
-    path = tmp_path / f"{tag}.jsonl"
-    path.write_text("".join(json.dumps({"id": f"{tag}-{i}", "text": t}) + "\n" for i, t in enumerate(texts)))
-    get_or_create_source(db, "drivers")
-    iter_import(db, settings, path, "drivers")
-    drain(db, settings)
 
 
 def _keys(db: Database, text: str) -> list[str]:
@@ -62,7 +53,7 @@ def _post_id(db: Database, text: str) -> int:
 
 def _relabel_lockers(db: Database, settings: Settings, tmp_path: Path) -> None:
     """Import the lockers post and the fillers, and have an analyst file it under customer access."""
-    _import(db, settings, tmp_path, [LOCKERS, *FILLER], "first")
+    import_enriched(db, settings, tmp_path, [LOCKERS, *FILLER], "first")
     actor = Actor(None, "t", "analyst")
     relabel(db, settings, actor, _post_id(db, LOCKERS), categories=["operations.customer_access"])
 
@@ -77,7 +68,7 @@ def test_a_relabel_through_the_api_changes_the_next_models_prediction(
     db: Database, quick: Settings, tmp_path: Path
 ) -> None:
     ensure_default(db)
-    _import(db, quick, tmp_path, [LOCKERS, *FILLER], "first")
+    import_enriched(db, quick, tmp_path, [LOCKERS, *FILLER], "first")
     assert _keys(db, LOCKERS) == []  # no keyword of the default taxonomy fits
 
     with TestClient(create_app(quick, db), follow_redirects=False) as client:
@@ -103,7 +94,7 @@ def test_a_relabel_through_the_api_changes_the_next_models_prediction(
     shown = next(p for p in feed(db).posts if p.text == LOCKERS)
     assert [(c.key, c.confidence) for c in shown.categories] == [("operations.customer_access", 1.0)]
 
-    _import(db, quick, tmp_path, [SIMILAR], "second")
+    import_enriched(db, quick, tmp_path, [SIMILAR], "second")
     assert _keys(db, SIMILAR)[0] == "operations.customer_access"
     # Unrelated posts are still labelled as before.
     assert _keys(db, FILLER[0])[0] == "app.crashes_login"
@@ -111,7 +102,7 @@ def test_a_relabel_through_the_api_changes_the_next_models_prediction(
 
 def test_relabelling_is_checked(db: Database, quick: Settings, tmp_path: Path) -> None:
     ensure_default(db)
-    _import(db, quick, tmp_path, [LOCKERS], "one")
+    import_enriched(db, quick, tmp_path, [LOCKERS], "one")
     post_id = _post_id(db, LOCKERS)
     with TestClient(create_app(quick, db), follow_redirects=False) as client:
         login(client, db, "vic", "viewer")
@@ -159,7 +150,7 @@ def _labelled_corpus(db: Database, settings: Settings, tmp_path: Path) -> None:
         for i in range(12):
             texts.append(patterns[i % 3].format(i + 2))
             keys.append(key)
-    _import(db, settings, tmp_path, texts, "corpus")
+    import_enriched(db, settings, tmp_path, texts, "corpus")
     with db.read() as session:
         ids = {p.text: p.id for p in session.scalars(select(Post))}
     actor = Actor(None, "test", "analyst")
@@ -212,7 +203,7 @@ def test_a_model_whose_signature_fails_is_not_used(db: Database, quick: Settings
     with db.write() as session:
         session.execute(update(ModelVersion).values(artifact_tag="0" * 64))
     earful.ingest.jobs._CHAINS.clear()  # as a freshly started worker, which loads the model anew
-    _import(db, quick, tmp_path, [SIMILAR], "second")
+    import_enriched(db, quick, tmp_path, [SIMILAR], "second")
     # Back on the keyword classifier, which has no keyword for lockers.
     assert "operations.customer_access" not in _keys(db, SIMILAR)
 
@@ -263,7 +254,7 @@ def test_with_embeddings_on_the_model_uses_them_and_the_chain_loads_it(
     promote(db, on, Actor(None, "lea", "lead"), model.id)
     assert model.name.endswith("+e5-small-q4")
     earful.ingest.jobs._CHAINS.clear()  # as a freshly started worker
-    _import(db, on, tmp_path, [SIMILAR], "second")
+    import_enriched(db, on, tmp_path, [SIMILAR], "second")
     with db.read() as session:
         models = {label.model_version for label in session.scalars(select(Label).where(Label.by == "model"))}
     assert models == {f"tfidf-ovr-logreg-2#{model.id}"}

@@ -4,7 +4,6 @@ the embeddings it was trained with, through the same enrichment chain, or the co
 from __future__ import annotations
 
 import csv
-import json
 from pathlib import Path
 
 from sqlalchemy import select
@@ -17,11 +16,11 @@ from earful.classify.service import ensure_default
 from earful.classify.versions import promote
 from earful.cli.app import app
 from earful.contracts import Actor
-from earful.ingest.service import get_or_create_source, iter_import
 from earful.jobs.queue import drain
 from earful.settings import Settings
 from earful.store.db import Database
 from earful.store.models import Category, Label, ModelVersion, Post
+from tests.factories import import_enriched
 
 runner = CliRunner()
 LOCKERS = "the yellow lockers jammed again, nobody could open them"
@@ -38,14 +37,6 @@ PROBES = [
     "locker bank by the station would not open",
     "el casillero amarillo no se abre otra vez",
 ]
-
-
-def _import(db: Database, settings: Settings, tmp_path: Path, texts: list[str], tag: str) -> None:
-    path = tmp_path / f"{tag}.jsonl"
-    path.write_text("".join(json.dumps({"id": f"{tag}-{i}", "text": t}) + "\n" for i, t in enumerate(texts)))
-    get_or_create_source(db, "drivers")
-    iter_import(db, settings, path, "drivers")
-    drain(db, settings)
 
 
 def _enriched(db: Database, text: str) -> tuple[list[str], str | None]:
@@ -78,7 +69,7 @@ def test_eval_with_embeddings_scores_the_model_enrichment_uses_item_by_item(
 ) -> None:
     on = settings.model_copy(update={"embeddings": True, "retrain_delay_seconds": 0.0})
     ensure_default(db)
-    _import(db, on, tmp_path, [LOCKERS, *FILLER], "first")
+    import_enriched(db, on, tmp_path, [LOCKERS, *FILLER], "first")
     with db.read() as session:
         lockers = next(p.id for p in session.scalars(select(Post)) if p.text == LOCKERS)
     relabel(db, on, Actor(None, "ana", "analyst"), lockers, categories=["operations.customer_access"])
@@ -88,7 +79,7 @@ def test_eval_with_embeddings_scores_the_model_enrichment_uses_item_by_item(
     assert model.name.endswith("+e5-small-q4")
     promote(db, on, Actor(None, "lea", "lead"), model.id)
     earful.ingest.jobs._CHAINS.clear()  # as a freshly started worker
-    _import(db, on, tmp_path, PROBES, "probe")
+    import_enriched(db, on, tmp_path, PROBES, "probe")
     stored = [_enriched(db, text) for text in PROBES]
 
     test = _csv(tmp_path / "test.csv", [(text, "operations.customer_access") for text in PROBES])

@@ -12,7 +12,6 @@ import io
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 import zipfile
@@ -20,20 +19,19 @@ import zlib
 from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import LargeBinary, create_engine, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import LargeBinary, select
 
 from earful.demo import DATA
 from earful.settings import Settings
 from earful.store.db import Database
 from earful.store.models import Base, Post
 from earful.web.app import create_app
+from tests.conftest import empty_database
 from tests.web.conftest import csrf_of
 
 SECRET = "demo-leak-test-secret-0123456789"
@@ -111,25 +109,11 @@ class Demo:
     password: str
 
 
-def _empty_database(database_url: str, folder: Path) -> str:
-    # As tests/conftest.py's db_url does, once for the whole module: one demo load is enough.
-    if database_url.startswith("sqlite"):
-        target = folder / "earful.db"
-        shutil.copy(make_url(database_url).database or "", target)
-        return f"sqlite:///{target}"
-    engine = create_engine(database_url)
-    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
-    with engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-    engine.dispose()
-    return database_url
-
-
 @pytest.fixture(scope="module")
 def demo(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     """Load the demo with `earful demo --no-serve`, as `make demo` does, once for the module."""
     folder = tmp_path_factory.mktemp("demo")
-    url = _empty_database(database_url, folder)
+    url = empty_database(database_url, folder)
     settings = Settings(data_dir=folder / "data", database_url=url, secret_key=SECRET)
     env = dict(os.environ, EARFUL_DATA_DIR=str(settings.data_dir), EARFUL_DATABASE_URL=url)
     env["EARFUL_SECRET_KEY"] = SECRET
