@@ -20,8 +20,8 @@ demo: install
 	$(BIN)/earful demo
 
 lint: install
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench training
+	$(BIN)/ruff format --check src tests bench training
 	$(BIN)/mypy src
 	$(BIN)/lint-imports
 

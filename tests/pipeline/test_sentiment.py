@@ -1,4 +1,5 @@
-"""Sentiment without training: complaints, praise, and questions or suggestions that are neither."""
+"""The old cue-word scorer (a benchmark baseline now) and the sentiment stage: complaints, praise,
+and questions or suggestions that are neither."""
 
 from __future__ import annotations
 
@@ -37,4 +38,4 @@ def test_the_stage_scores_complaints_above_praise() -> None:
     bad = stage.run(WorkItem(text="Worst week ever, not paid, app broken"))
     good = stage.run(WorkItem(text="Loving the new app, great update, thanks"))
     assert bad["sentiment"] == "complaint" and good["sentiment"] == "positive"
-    assert float(bad["sentiment_score"]) > 0.5 > float(good["sentiment_score"])
+    assert float(bad["sentiment_score"]) > float(good["sentiment_score"])

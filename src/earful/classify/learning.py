@@ -23,7 +23,7 @@ from earful.ml.keywords import KeywordClassifier
 from earful.ml.taxonomy import Taxonomy
 from earful.ml.trained import TrainedClassifier, TrainedSentiment, dump_model
 from earful.pipeline.classify import Classifier
-from earful.pipeline.sentiment import score_text
+from earful.pipeline.sentiment import builtin_score
 from earful.settings import Settings
 from earful.store.db import Database
 from earful.store.models import ModelVersion, Post
@@ -239,7 +239,7 @@ def train_sentiment(session: Session, settings: Settings, actor: Actor | None = 
     )
     truth = [tones[i] for i in held]
     mine = score(truth, candidate.labels([texts[i] for i in held]), list(TONES))
-    builtin = score(truth, [score_text(texts[i])[0] for i in held], list(TONES))
+    builtin = score(truth, [builtin_score(texts[i])[0] for i in held], list(TONES))
     better = mine.macro_recall >= builtin.macro_recall
     evaluation = {
         "held_out": len(held),

@@ -24,13 +24,15 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, Pipeline
 
+from earful.ml import tone
 from earful.ml.embeddings import Embedder, default_embedder
 from earful.ml.keywords import Prediction, fold
 from earful.ml.taxonomy import Taxonomy
 
 NAME = "tfidf-ovr-logreg"
 VERSION = 2
-SENTIMENT_NAME = "tfidf-logreg-sentiment-1"
+SENTIMENT_NAME = "tfidf-logreg-sentiment-2+tone-1"
+TONE_PRIOR_WEIGHT = 0.5  # scale of the shipped tone model's log-probabilities among the features
 MAX_LABELS = 3
 THRESHOLD = 0.5  # a leaf is given when its calibrated probability reaches this
 MIN_CALIBRATION = 30  # analyst-labelled texts needed before confidences are calibrated
@@ -308,17 +310,25 @@ class TrainedClassifier:
 class TrainedSentiment:
     """A sentiment model trained on analysts' judgements: positive, neutral or complaint.
 
-    One logistic regression over TF-IDF n-grams and, when an embedder is given, the weighted
-    sentence embeddings (which carry tone across wordings and languages).
+    One logistic regression over TF-IDF n-grams, the shipped tone model's log-probabilities
+    (what Earful knew before the first label, so a few labels adjust it rather than start from
+    nothing) and, when an embedder is given, the weighted sentence embeddings (which carry tone
+    across wordings and languages).
     """
 
     def __init__(
-        self, *, embedder: Embedder | None = None, embedding_weight: float = 1.0, c: float = 2.0
+        self,
+        *,
+        embedder: Embedder | None = None,
+        embedding_weight: float = 1.0,
+        c: float = 2.0,
+        tone_prior: float = TONE_PRIOR_WEIGHT,
     ) -> None:
         self._embedder = embedder
         self.embedder_name = embedder.name if embedder is not None else None
         self.embedding_weight = embedding_weight
         self.c = c
+        self.tone_prior = tone_prior
         self._features: FeatureUnion | None = None
         self._model: LogisticRegression | None = None
         self.classes: list[str] = []
@@ -338,6 +348,10 @@ class TrainedSentiment:
     def _matrix(self, texts: Sequence[str]) -> sparse.csr_matrix:
         assert self._features is not None
         words = sparse.csr_matrix(self._features.transform(list(texts)))
+        weight = getattr(self, "tone_prior", 0.0)  # models stored before the tone prior have none
+        if weight:
+            prior = np.log(np.clip(tone.shipped().probabilities(list(texts)), 1e-4, 1.0)) * weight
+            words = sparse.hstack([words, sparse.csr_matrix(prior)], format="csr")
         if self.embedder_name is None:
             return words
         if self._embedder is None:

@@ -1,0 +1,158 @@
+"""Tone with zero labels: complaint or not, and negative / neutral / positive, in English and
+Spanish, for every candidate model, with its speed, in one table.
+
+Candidates: Earful's shipped tone model (`ml/tone.py`, what the server runs before any label),
+the cue-word scorer it replaced, and VADER (a lexicon; English and emoji only). None of them was
+trained or tuned on any set scored here.
+
+Sets:
+- airline: 14,000 tweets to US airlines (../shared), "negative" counted as a complaint;
+- blind complaint / blind urgency: posts the team wrote for testing only (bench/blind), never
+  used to train or tune; Spanish rows give the Spanish three-way figure;
+- SemEval-2017 test (../shared): general English tweets, three-way macro-recall, the task's own
+  measure (VADER 57.8 there; target 62).
+Speed is texts per second one at a time on one core, as the enrichment chain calls it.
+
+    .venv/bin/python bench/tone.py
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from sklearn.metrics import f1_score, recall_score
+from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+from earful.ml import tone
+from earful.ml.cues import score_text
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared" / "data"
+BLIND = ROOT / "bench" / "blind"
+POLARITY = ("negative", "neutral", "positive")
+
+# A candidate gives, for a list of texts, (complaint?, polarity) per text.
+Candidate = Callable[[list[str]], list[tuple[bool, str]]]
+
+
+def shipped(texts: list[str]) -> list[tuple[bool, str]]:
+    """The shipped tone model, one text at a time as the chain runs it."""
+    model = tone.shipped()
+    out = []
+    for text in texts:
+        row = model.probabilities([text])[0]
+        merged = {"negative": row[0] + row[1], "neutral": row[2], "positive": row[3]}
+        out.append((tone.label_of(row) == "complaint", max(merged, key=lambda k: merged[k])))
+    return out
+
+
+def cue_words(texts: list[str]) -> list[tuple[bool, str]]:
+    """The old built-in scorer: complaint counts as negative."""
+    out = []
+    for text in texts:
+        label = score_text(text)[0]
+        out.append((label == "complaint", {"complaint": "negative"}.get(label, label)))
+    return out
+
+
+def vader(texts: list[str]) -> list[tuple[bool, str]]:
+    """VADER with its authors' thresholds (compound >= 0.05 positive, <= -0.05 negative)."""
+    analyser = SentimentIntensityAnalyzer()
+    out = []
+    for text in texts:
+        compound = analyser.polarity_scores(text)["compound"]
+        polarity = "positive" if compound >= 0.05 else "negative" if compound <= -0.05 else "neutral"
+        out.append((polarity == "negative", polarity))
+    return out
+
+
+CANDIDATES: dict[str, Candidate] = {
+    "Earful tone-1 (shipped)": shipped,
+    "cue words (old)": cue_words,
+    "VADER": vader,
+}
+
+
+def airline() -> list[tuple[str, bool, str]]:
+    """Return (text, complaint?, polarity) for the airline tweets."""
+    path = SHARED / "twitter-airline-sentiment" / "Tweets_minus_holdout.csv"
+    with path.open(encoding="utf-8", newline="") as handle:
+        return [
+            (r["text"], r["airline_sentiment"] == "negative", r["airline_sentiment"])
+            for r in csv.DictReader(handle)
+        ]
+
+
+def semeval() -> list[tuple[str, bool, str]]:
+    """Return (text, negative?, polarity) for the SemEval-2017 test tweets."""
+    path = SHARED / "semeval2017-task4a" / "SemEval2017-task4-test.subtask-A.english.tsv"
+    rows = []
+    with path.open(encoding="utf-8", newline="") as handle:
+        for row in csv.reader(handle, delimiter="\t", quoting=csv.QUOTE_NONE):
+            if len(row) >= 3 and row[1] in POLARITY:
+                rows.append((row[2], row[1] == "negative", row[1]))
+    return rows
+
+
+def blind(name: str, language: str | None) -> list[tuple[str, bool, str]]:
+    """Return (text, complaint?, polarity) for a blind set, of one language or all."""
+    rows = []
+    for line in (BLIND / f"{name}.jsonl").read_text(encoding="utf-8").splitlines():
+        row = json.loads(line)
+        if language in (None, row["lang"]):
+            label = row["label"]
+            rows.append((row["text"], label == "complaint", "negative" if label == "complaint" else label))
+    return rows
+
+
+def main() -> None:
+    """Score every candidate on every set and print one table."""
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    missing = [p for p in (SHARED, BLIND / "complaint.jsonl", BLIND / "urgency.jsonl") if not p.exists()]
+    if missing:
+        sys.exit(
+            f"missing {', '.join(map(str, missing))}: this benchmark needs ../shared/data and bench/blind"
+        )
+    sets = {
+        "airline, complaint F1 (en)": ("complaint", airline()),
+        "blind complaint, complaint F1 (en)": ("complaint", blind("complaint", "en")),
+        "blind complaint, complaint F1 (es)": ("complaint", blind("complaint", "es")),
+        "blind, 3-way macro-recall (es)": ("polarity", blind("complaint", "es") + blind("urgency", "es")),
+        "blind, 3-way macro-recall (en)": ("polarity", blind("complaint", "en") + blind("urgency", "en")),
+        "SemEval-2017 test, 3-way macro-recall (en)": ("polarity", semeval()),
+    }
+    names = list(CANDIDATES)
+    print(f"{'set':44} {'rows':>6} " + " ".join(f"{n:>24}" for n in names))
+    speed: dict[str, float] = {}
+    for title, (kind, rows) in sets.items():
+        texts = [r[0] for r in rows]
+        cells = []
+        for name in names:
+            started = time.perf_counter()
+            found = CANDIDATES[name](texts)
+            speed[name] = speed.get(name, 0.0) + time.perf_counter() - started
+            if kind == "complaint":
+                value = f1_score([r[1] for r in rows], [f[0] for f in found], average="macro")
+            else:
+                value = recall_score(
+                    [r[2] for r in rows], [f[1] for f in found], labels=list(POLARITY), average="macro"
+                )
+            cells.append(f"{value * 100:24.1f}")
+        print(f"{title:44} {len(rows):6,} " + " ".join(cells))
+    total = sum(len(rows) for _, rows in sets.values())
+    print(
+        f"{'speed, texts/s, one at a time, 1 core':44} {total:6,} "
+        + " ".join(f"{total / speed[n]:24,.0f}" for n in names)
+    )
+    print("complaint F1: binary macro-F1, complaint or not. Hidden target on brand-directed tweets: 75;")
+    print("Spanish 3-way macro-recall with zero labels: 60; SemEval-2017: 62.")
+
+
+if __name__ == "__main__":
+    main()

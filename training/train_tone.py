@@ -1,0 +1,245 @@
+"""Train the tone model that ships with Earful (src/earful/ml/data/models/tone-1.npz).
+
+Data, all of it allowed to be redistributed as a trained model:
+- training/data/*.jsonl: posts our team wrote for this purpose, English and Spanish, labelled
+  complaint / negative / neutral / positive (Apache-2.0, this repository);
+- GoEmotions (Google Research, Apache-2.0): Reddit comments whose one sentiment group is
+  negative, neutral or positive;
+- Banking77 (PolyAI, CC BY 4.0): customer messages to a bank, those whose intent reports a
+  problem as complaints and those that only ask as neutral.
+GoEmotions and Banking77 are read from ../shared/data (--shared); nothing of them is copied.
+
+One post in five of the team's data (by a hash of its text) is held out: the script trains on
+the rest, prints the held-out figures, then trains again on everything and writes the weights
+and their SHA-256 (paste it into WEIGHTS_SHA256 in src/earful/ml/tone.py).
+The blind sets under bench/blind are never read here.
+
+    .venv/bin/python training/train_tone.py [--shared ../shared/data]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import hashlib
+import json
+import random
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import classification_report
+
+from earful.ml import tone
+
+ROOT = Path(__file__).resolve().parents[1]
+TEAM = ROOT / "training" / "data"
+SEED = 20261206
+GOEMOTIONS_ROWS = 15_000
+BANKING_ROWS = 3_000
+TEAM_WEIGHT = 3.0  # the team's posts are the closest to what Earful reads: each counts three times
+C = 1.0
+
+# Banking77 intents whose messages report a problem, and those that only ask or request.
+# Intents that mix both ("card_arrival": "where is my card?" and "my card never came") are left out.
+PROBLEM = [
+    "card_not_working",
+    "lost_or_stolen_card",
+    "pin_blocked",
+    "contactless_not_working",
+    "wrong_amount_of_cash_received",
+    "transfer_not_received_by_recipient",
+    "top_up_reverted",
+    "balance_not_updated_after_cheque_or_cash_deposit",
+    "card_payment_not_recognised",
+    "unable_to_verify_identity",
+    "compromised_card",
+    "direct_debit_payment_not_recognised",
+    "declined_cash_withdrawal",
+    "Refund_not_showing_up",
+    "declined_card_payment",
+    "declined_transfer",
+    "card_swallowed",
+    "transaction_charged_twice",
+    "reverted_card_payment?",
+    "failed_transfer",
+    "virtual_card_not_working",
+    "wrong_exchange_rate_for_cash_withdrawal",
+    "top_up_failed",
+    "balance_not_updated_after_bank_transfer",
+    "cash_withdrawal_not_recognised",
+    "card_payment_wrong_exchange_rate",
+    "extra_charge_on_statement",
+    "lost_or_stolen_phone",
+    "beneficiary_not_allowed",
+]
+ASKING = [
+    "exchange_rate",
+    "fiat_currency_support",
+    "card_delivery_estimate",
+    "automatic_top_up",
+    "exchange_via_app",
+    "age_limit",
+    "top_up_by_bank_transfer_charge",
+    "top_up_limits",
+    "supported_cards_and_currencies",
+    "getting_virtual_card",
+    "card_acceptance",
+    "edit_personal_details",
+    "why_verify_identity",
+    "get_physical_card",
+    "visa_or_mastercard",
+    "topping_up_by_card",
+    "disposable_card_limits",
+    "atm_support",
+    "terminate_account",
+    "verify_source_of_funds",
+    "transfer_timing",
+    "change_pin",
+    "receiving_money",
+    "transfer_into_account",
+    "verify_top_up",
+    "getting_spare_card",
+    "top_up_by_cash_or_cheque",
+    "order_physical_card",
+    "get_disposable_virtual_card",
+    "exchange_charge",
+    "top_up_by_card_charge",
+    "activate_my_card",
+    "card_about_to_expire",
+    "apple_pay_or_google_pay",
+    "verify_my_identity",
+    "country_support",
+    "card_linking",
+]
+GOEMOTIONS_GROUPS = {1: "negative", 2: "neutral", 3: "positive"}  # 0 is "ambiguous": left out
+
+
+def held_out(text: str) -> bool:
+    """Return whether a team post is in the held-out fifth (stable across runs and machines)."""
+    return int(hashlib.sha256(text.encode("utf-8")).hexdigest()[:8], 16) % 5 == 0
+
+
+def team_posts() -> list[tuple[str, str, str]]:
+    """Return (text, label, file stem) for every post the team wrote."""
+    rows = []
+    for path in sorted(TEAM.glob("*.jsonl")):
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if not line.strip():
+                continue
+            row = json.loads(line)
+            if row["label"] not in tone.CLASSES:
+                sys.exit(f"{path}:{number}: label {row['label']!r} is not one of {tone.CLASSES}")
+            rows.append((row["text"], row["label"], path.stem))
+    return rows
+
+
+def goemotions(shared: Path) -> list[tuple[str, str]]:
+    """Return GoEmotions training comments with exactly one sentiment group, as (text, tone)."""
+    rows = []
+    for line in (shared / "goemotions" / "group" / "train.tsv").read_text(encoding="utf-8").splitlines():
+        text, ids, _ = line.split("\t")
+        groups = {int(x) for x in ids.split(",")}
+        if len(groups) == 1 and (group := groups.pop()) in GOEMOTIONS_GROUPS:
+            rows.append((text, GOEMOTIONS_GROUPS[group]))
+    return rows
+
+
+def banking(shared: Path) -> list[tuple[str, str]]:
+    """Return Banking77 training messages as (text, complaint|neutral)."""
+    rows = []
+    with (shared / "banking77" / "train.csv").open(encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            if row["category"] in PROBLEM:
+                rows.append((row["text"], "complaint"))
+            elif row["category"] in ASKING:
+                rows.append((row["text"], "neutral"))
+    return rows
+
+
+def fit(
+    texts: list[str], labels: list[str], weights: list[float], c: float = C, *, lexicon: bool = True
+) -> tone.ToneModel:
+    """Train a tone model on weighted, labelled texts (`lexicon=False`: n-grams only)."""
+    raw = tone.counts([t[:4000] for t in texts])
+    seen = np.asarray((raw > 0).sum(axis=0)).ravel()
+    idf = np.log((1 + len(texts)) / (1 + seen)) + 1.0
+    matrix = tone.features(texts, idf, lexicon=lexicon)
+    model = LogisticRegression(C=c, max_iter=3000, class_weight="balanced")
+    model.fit(matrix, labels, sample_weight=np.asarray(weights))
+    order = [list(model.classes_).index(name) for name in tone.CLASSES]
+    return tone.ToneModel(idf=idf, coef=model.coef_[order], intercept=model.intercept_[order])
+
+
+def public_rows(
+    shared: Path, goemotions_rows: int = GOEMOTIONS_ROWS, banking_rows: int = BANKING_ROWS
+) -> list[tuple[str, str]]:
+    """Return the sampled GoEmotions and Banking77 rows the shipped model is trained on."""
+    rng = random.Random(SEED)
+    return rng.sample(goemotions(shared), goemotions_rows) + rng.sample(banking(shared), banking_rows)
+
+
+def train(
+    public: list[tuple[str, str]],
+    team: list[tuple[str, str, str]],
+    *,
+    team_weight: float = TEAM_WEIGHT,
+    c: float = C,
+    lexicon: bool = True,
+) -> tone.ToneModel:
+    """Train a tone model on public rows and team posts (each team post counts `team_weight` times)."""
+    texts = [t for t, _ in public] + [t for t, _, _ in team]
+    labels = [label for _, label in public] + [label for _, label, _ in team]
+    weights = [1.0] * len(public) + [team_weight] * len(team)
+    return fit(texts, labels, weights, c, lexicon=lexicon)
+
+
+def main() -> None:
+    """Train, report on the held-out team posts, train on everything, write the weights."""
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared" / "data")
+    parser.add_argument("--out", type=Path, default=tone.WEIGHTS)
+    parser.add_argument("--goemotions", type=int, default=GOEMOTIONS_ROWS, help="GoEmotions rows to sample")
+    parser.add_argument("--banking", type=int, default=BANKING_ROWS, help="Banking77 rows to sample")
+    parser.add_argument("--team-weight", type=float, default=TEAM_WEIGHT)
+    parser.add_argument("-C", type=float, default=C, help="inverse L2 strength")
+    parser.add_argument(
+        "--held-out-only", action="store_true", help="train on the 4/5 split only and save that"
+    )
+    args = parser.parse_args()
+    if not (args.shared / "goemotions").is_dir() or not (args.shared / "banking77").is_dir():
+        sys.exit(f"{args.shared} lacks goemotions/ or banking77/: pass --shared PATH")
+    public = public_rows(args.shared, args.goemotions, args.banking)
+    team = team_posts()
+    kept = [r for r in team if not held_out(r[0])]
+    dev = [r for r in team if held_out(r[0])]
+    print(
+        f"team posts: {len(team):,} ({len(kept):,} train, {len(dev):,} held out);"
+        f" public rows: {len(public):,}"
+    )
+
+    def run(rows: list[tuple[str, str, str]]) -> tone.ToneModel:
+        started = time.perf_counter()
+        model = train(public, rows, team_weight=args.team_weight, c=args.C)
+        print(f"trained on {len(public) + len(rows):,} texts in {time.perf_counter() - started:.0f} s")
+        return model
+
+    model = run(kept)
+    for language in ("en", "es"):
+        rows = [r for r in dev if f"-{language}-" in r[2]]
+        if rows:
+            found = model.tones([t for t, _, _ in rows])
+            print(f"\nheld-out team posts, {language} ({len(rows)}):")
+            print(classification_report([r[1] for r in rows], found, labels=list(tone.CLASSES), digits=3))
+    final = model if args.held_out_only else run(team)
+    digest = final.save(args.out)
+    print(f"wrote {args.out} ({args.out.stat().st_size / 1e6:.1f} MB), sha256 {digest}")
+    print("set WEIGHTS_SHA256 in src/earful/ml/tone.py to that value")
+
+
+if __name__ == "__main__":
+    main()
