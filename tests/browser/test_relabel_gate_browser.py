@@ -72,6 +72,7 @@ def test_a_wrong_relabel_stays_a_candidate_changes_nothing_else_and_rolls_back(
     ana.wait_for_url(re.compile(r".*/help-the-model$"))
     assert ana.locator("#category-needs tr[data-key='pay.tips'] td.n").first.inner_text() == "0"
     assert ana.locator("#feed .post").count() == 25  # a page of posts the model is unsure of
+    shot(ana, "help-the-model")
     ana.goto(f"{server}/feed?q=gunpoint")
     posts = ana.locator("#feed .post")
     assert posts.count() == 1 and "robbed at gunpoint" in posts.first.inner_text()

@@ -12,7 +12,7 @@ from sqlalchemy import update
 from earful.classify import gate
 from earful.classify.learning import relabel, train_classifier
 from earful.classify.service import ensure_default
-from earful.classify.teaching import PAGE_SIZE, help_queue
+from earful.classify.teaching import PAGE_SIZE, Suggestion, help_queue
 from earful.contracts import Actor
 from earful.settings import Settings
 from earful.store.db import Database
@@ -76,6 +76,11 @@ def test_least_sure_first_rare_categories_moved_up_analyst_labelled_left_out(
     close = next(s for s in queue.suggestions if s.post_id == waiting["close call"])
     assert (close.top, close.margin) == (0.55, 0.05) and close.rare == ()
     assert "0.05 ahead of the next" in close.why
+    tie = Suggestion(1, 0.6, 0.0, ("pay.rates", "app.gps_maps"), ("Rates", "GPS and maps"), 1.2)
+    assert (
+        tie.why
+        == "surest category at 0.60, tied with the next; predicted in rare categories (Rates, GPS and maps)"
+    )
 
 
 def test_the_counts_and_what_the_gate_needs_agree_with_the_gate(db: Database, settings: Settings) -> None:

@@ -72,9 +72,10 @@ class Suggestion:
         else:
             said = f"surest category at {self.top:.2f}"
             if len(self.predicted) > 1:
-                said += f", {self.margin:.2f} ahead of the next"
+                said += f", {self.margin:.2f} ahead of the next" if self.margin else ", tied with the next"
         if self.rare:
-            said += f"; predicted in a rare category ({', '.join(self.rare)})"
+            kind = "a rare category" if len(self.rare) == 1 else "rare categories"
+            said += f"; predicted in {kind} ({', '.join(self.rare)})"
         return said
 
 
