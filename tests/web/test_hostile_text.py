@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from earful.classify.service import ensure_default
 from earful.contracts import Actor
 from earful.store.db import Database
 from earful.store.repos import posts as posts_repo
@@ -150,6 +151,8 @@ def test_hostile_posts_render_inert_on_every_page(
         pages[f"/posts/{pid}"] = client.get(f"/posts/{pid}").text
     client.post("/triage/batch", data={"csrf": client.headers["x-csrf-token"], "size": "20"})
     pages["/queue"] = client.get("/queue").text
+    ensure_default(db)  # the queue offers the taxonomy's categories to label with
+    pages["/help-the-model"] = client.get("/help-the-model").text
     for pid in hostile[:5]:
         response = client.post(
             f"/posts/{pid}/escalate", data={"csrf": client.headers["x-csrf-token"], "team_id": team}
@@ -166,6 +169,7 @@ def test_hostile_posts_render_inert_on_every_page(
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in pages["/feed"]
     assert "&lt;svg onload=alert(1)&gt;" in pages[f"/posts/{hostile[4]}"]
     assert pages["/queue"].count('class="post') >= 20
+    assert pages["/help-the-model"].count('class="post') == 25  # none labelled: a full page
 
 
 def test_the_inspector_catches_what_it_looks_for() -> None:

@@ -3,15 +3,16 @@ labels held out from training, and put the new model to work on recent posts."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from earful.classify import gate
 from earful.classify.policies import can_relabel, can_train
-from earful.classify.service import current
+from earful.classify.service import CurrentTaxonomy, current
 from earful.contracts import Actor
 from earful.jobs.queue import enqueue, enqueue_once
 from earful.kit.clock import utcnow
@@ -85,36 +86,150 @@ def relabel(
     with db.write() as session:
         if session.get(Post, post_id) is None:
             raise NotFound(f"There is no post {post_id}.")
-        if categories is not None and in_use is not None:
-            ids = taxonomy_repo.category_ids(session, in_use.version)
-            learning_repo.replace_analyst_labels(
-                session,
-                post_id,
-                [ids[key] for key in categories],
-                user_id=actor.id,
-                taxonomy_version=in_use.version,
-                now=now,
-            )
-        if sentiment is not None:
-            learning_repo.set_sentiment_label(session, post_id, sentiment, user_id=actor.id, now=now)
-        audit_repo.append(
-            session,
-            actor.id,
-            actor.name,
-            "post.relabel",
-            f"post:{post_id}",
-            {"categories": categories, "sentiment": sentiment},
-        )
-        triage_repo.add_event(
+        ids = taxonomy_repo.category_ids(session, in_use.version) if in_use is not None else {}
+        _record(session, actor, post_id, categories, sentiment, ids, in_use, now)
+        enqueue_once(session, settings, TRAIN_JOB, {}, delay_seconds=settings.retrain_delay_seconds)
+
+
+def _record(
+    session: Session,
+    actor: Actor,
+    post_id: int,
+    categories: list[str] | None,
+    sentiment: str | None,
+    ids: dict[str, int],
+    in_use: CurrentTaxonomy | None,
+    now: datetime,
+    **audited: Any,
+) -> None:
+    """Store one post's correction as analyst labels, in its timeline and in the audit log."""
+    if categories is not None and in_use is not None:
+        learning_repo.replace_analyst_labels(
             session,
             post_id,
-            actor.id,
-            actor.name,
-            "relabel",
-            {"categories": ", ".join(categories) if categories else None, "sentiment": sentiment},
-            now,
+            [ids[key] for key in categories],
+            user_id=actor.id,
+            taxonomy_version=in_use.version,
+            now=now,
         )
-        enqueue_once(session, settings, TRAIN_JOB, {}, delay_seconds=settings.retrain_delay_seconds)
+    if sentiment is not None:
+        learning_repo.set_sentiment_label(session, post_id, sentiment, user_id=actor.id, now=now)
+    audit_repo.append(
+        session,
+        actor.id,
+        actor.name,
+        "post.relabel",
+        f"post:{post_id}",
+        {"categories": categories, "sentiment": sentiment, **audited},
+    )
+    triage_repo.add_event(
+        session,
+        post_id,
+        actor.id,
+        actor.name,
+        "relabel",
+        {"categories": ", ".join(categories) if categories else None, "sentiment": sentiment},
+        now,
+    )
+
+
+MAX_BULK = 200  # posts one bulk relabel may change
+
+
+@dataclass(slots=True)
+class BulkResult:
+    """What a bulk relabel did to each post it was given."""
+
+    relabelled: list[int] = field(default_factory=list)
+    unchanged: list[int] = field(default_factory=list)  # already as asked: nothing recorded
+    skipped: dict[int, str] = field(default_factory=dict)  # post id -> why nothing was recorded
+
+
+def relabel_many(
+    db: Database,
+    settings: Settings,
+    actor: Actor,
+    post_ids: Sequence[int],
+    *,
+    add: Sequence[str] = (),
+    remove: Sequence[str] = (),
+    sentiment: str | None = None,
+) -> BulkResult:
+    """Add and remove categories on several posts and/or set their tone, each post recorded as a
+    single relabel is (analyst labels, timeline, audit) and one retrain scheduled.
+
+    Each post starts from the categories it shows (the analyst's where given, else the model's):
+    `remove` takes those keys off (a category, with its subcategories), `add` puts these on, and
+    what neither names stays. A post already as asked is left alone; one that would be left with
+    no category at all is skipped (the model's labels would show again), and says so. Every post
+    must exist, or nothing is changed.
+    """
+    if not can_relabel(actor.role):
+        raise Forbidden("Relabelling posts takes the analyst role or higher.")
+    ids = list(dict.fromkeys(post_ids))
+    if not ids:
+        raise EarfulError("Select the posts to relabel first.")
+    if len(ids) > MAX_BULK:
+        raise EarfulError(f"Relabel at most {MAX_BULK} posts at once; {len(ids)} were sent.")
+    if not add and not remove and sentiment is None:
+        raise EarfulError("Choose categories to add or remove, or a sentiment, for the selected posts.")
+    if sentiment is not None and sentiment not in TONES:
+        raise EarfulError(f"Sentiment must be one of {', '.join(TONES)}, not {sentiment!r}.")
+    in_use = current(db)
+    if (add or remove) and in_use is None:
+        raise EarfulError("No taxonomy is loaded; load one with `earful taxonomy load FILE` first.")
+    adding, removing = list(dict.fromkeys(add)), list(dict.fromkeys(remove))
+    if in_use is not None:
+        chosen_keys(in_use.taxonomy, adding + removing)  # refuses unknown keys, saying which
+    both = [key for key in adding if key in removing]
+    if both:
+        raise EarfulError(f"A category cannot be added and removed at once: {', '.join(both[:5])}.")
+    result = BulkResult()
+    now = utcnow()
+    with db.write() as session:
+        found = posts_repo.existing_ids(session, ids)
+        missing = [pid for pid in ids if pid not in found]
+        if missing:
+            listed = ", ".join(str(pid) for pid in missing[:5])
+            more = " and more" if len(missing) > 5 else ""
+            raise NotFound(f"There is no post {listed}{more}; nothing was changed.")
+        category_ids = taxonomy_repo.category_ids(session, in_use.version) if in_use is not None else {}
+        keys = learning_repo.category_keys_of(session, ids)
+        tones = learning_repo.analyst_sentiments_of(session, ids)
+        for pid in ids:
+            categories = None
+            if (adding or removing) and in_use is not None:
+                analyst, model = keys[pid]
+                shown = analyst or model
+                wanted = changed_keys(in_use.taxonomy, shown, adding, removing)
+                if shown and not wanted:
+                    result.skipped[pid] = "it would be left with no category; give it another one"
+                    continue
+                if set(wanted) != set(shown):
+                    categories = wanted
+            tone = sentiment if sentiment is not None and tones.get(pid) != sentiment else None
+            if categories is None and tone is None:
+                result.unchanged.append(pid)
+                continue
+            _record(session, actor, pid, categories, tone, category_ids, in_use, now, bulk=True)
+            result.relabelled.append(pid)
+        if result.relabelled:
+            enqueue_once(session, settings, TRAIN_JOB, {}, delay_seconds=settings.retrain_delay_seconds)
+    return result
+
+
+def changed_keys(
+    taxonomy: Taxonomy, shown: Sequence[str], add: Sequence[str], remove: Sequence[str]
+) -> list[str]:
+    """Return a post's categories after taking `remove` off `shown` and putting `add` on.
+
+    Removing a category takes its subcategories with it; a category beside one of its own
+    subcategories gives way to it (see `chosen_keys`); keys the taxonomy in use no longer has drop.
+    """
+    known = {node.key for node in taxonomy.nodes}
+    gone = set(remove) | {child.key for key in remove for child in taxonomy.children(key)}
+    kept = [key for key in shown if key in known and key not in gone]
+    return chosen_keys(taxonomy, kept + list(add))
 
 
 def chosen_keys(taxonomy: Taxonomy, categories: list[str]) -> list[str]:

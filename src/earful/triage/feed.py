@@ -135,6 +135,16 @@ def arrived(
         return _decorate(session, rows, None)
 
 
+def posts_by_ids(
+    db: Database, post_ids: Sequence[int], lock_fresh_after: datetime | None = None
+) -> list[FeedPost]:
+    """Return these posts as feed lines, in the order given (ids with no post are left out)."""
+    with db.read() as session:
+        found = {p.id: p for p in posts_repo.get_many(session, post_ids)}
+        posts = [found[pid] for pid in post_ids if pid in found]
+        return _decorate(session, feed_repo.rows_for(session, posts), lock_fresh_after)
+
+
 # A post still unenriched this long after capture is stuck (its enrichment failed and it waits in
 # quarantine); the live feed stops waiting for it.
 PENDING_PATIENCE = timedelta(minutes=10)

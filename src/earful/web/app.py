@@ -31,7 +31,20 @@ from earful.web.api import posts as api_posts
 from earful.web.api import sources as api_sources
 from earful.web.api import taxonomy as api_taxonomy
 from earful.web.deps import LoginRequired, csrf_token
-from earful.web.pages import admin, alerts, auth, feed, insights, models, posts, reports, sso, topics, triage
+from earful.web.pages import (
+    admin,
+    alerts,
+    auth,
+    feed,
+    help_model,
+    insights,
+    models,
+    posts,
+    reports,
+    sso,
+    topics,
+    triage,
+)
 from earful.web.params import exact_bounds
 from earful.web.render import render
 
@@ -144,7 +157,20 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
         return await http_exception_handler(request, exc)
 
     # The OpenAPI document describes the JSON API; the pages are HTML forms, not part of it.
-    for page_router in (auth, sso, feed, posts, triage, topics, insights, reports, alerts, admin, models):
+    for page_router in (
+        auth,
+        sso,
+        feed,
+        posts,
+        triage,
+        help_model,
+        topics,
+        insights,
+        reports,
+        alerts,
+        admin,
+        models,
+    ):
         app.include_router(page_router.router, include_in_schema=False)
     app.include_router(api_posts.router)
     app.include_router(api_intake.router)

@@ -1,10 +1,13 @@
-"""The post page's relabel form: which categories it shows ticked, and what the analyst changed."""
+"""The relabel forms: the post page's (which categories it shows ticked, what the analyst
+changed) and the bulk one of the feed and queues (which categories to add and remove)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
 
+from earful.classify.service import current
+from earful.store.db import Database
 from earful.triage.feed import PostLabel
 
 
@@ -14,7 +17,23 @@ def shown_keys(labels: Sequence[PostLabel]) -> list[str]:
     return analyst or [label.key for label in labels]
 
 
-def _values(raw: Any) -> list[str]:
+def category_choices(db: Database) -> list[tuple[str, str]]:
+    """Return (key, name) of every category of the taxonomy in use, each followed by its
+    subcategories, named "Category > Subcategory"."""
+    in_use = current(db)
+    if in_use is None:
+        return []
+    found = []
+    for node in in_use.taxonomy.categories:
+        found.append((node.key, node.name))
+        found.extend(
+            (child.key, f"{node.name} > {child.name}") for child in in_use.taxonomy.children(node.key)
+        )
+    return found
+
+
+def values(raw: Any) -> list[str]:
+    """Return a form field's values as a list of non-empty strings (one value, several, or none)."""
     if raw is None:
         return []
     return [str(value) for value in (raw if isinstance(raw, list) else [raw]) if value]
@@ -26,7 +45,7 @@ def changed_categories(form: dict[str, Any]) -> list[str] | None:
     The form sends every ticked box, untouched ones too; comparing with what it showed is how a
     sentiment-only correction leaves the categories (and the model's labels) as they were.
     """
-    ticked = _values(form.get("categories"))
-    if set(ticked) == set(_values(form.get("categories_shown"))):
+    ticked = values(form.get("categories"))
+    if set(ticked) == set(values(form.get("categories_shown"))):
         return None
     return ticked

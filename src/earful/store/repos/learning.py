@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
-from sqlalchemy.orm import Session, defer
+from sqlalchemy import delete, exists, func, select, update
+from sqlalchemy.orm import Session, aliased, defer
 
 from earful.store.models import Category, Label, ModelVersion, Post, SentimentLabel
 
@@ -95,6 +95,68 @@ def analyst_categories(session: Session) -> list[tuple[int, str, list[str]]]:
         texts[post_id] = f"{title}\n{text}" if title else str(text)
         keys[post_id].append(key)
     return [(post_id, texts[post_id], keys[post_id]) for post_id in texts]
+
+
+def analyst_category_keys(session: Session) -> list[tuple[int, list[str]]]:
+    """Return (post id, category keys) for every post an analyst has labelled, without its text."""
+    rows = session.execute(
+        select(Label.post_id, Category.key)
+        .join(Category, Category.id == Label.category_id)
+        .where(Label.by == "analyst")
+        .order_by(Label.post_id)
+    )
+    keys: dict[int, list[str]] = defaultdict(list)
+    for post_id, key in rows:
+        keys[int(post_id)].append(str(key))
+    return list(keys.items())
+
+
+def category_keys_of(session: Session, post_ids: Sequence[int]) -> dict[int, tuple[list[str], list[str]]]:
+    """Return each of these posts' category keys as (the analysts', the model's), surest first."""
+    found: dict[int, tuple[list[str], list[str]]] = {pid: ([], []) for pid in post_ids}
+    for start in range(0, len(post_ids), 1000):
+        rows = session.execute(
+            select(Label.post_id, Label.by, Category.key)
+            .join(Category, Category.id == Label.category_id)
+            .where(Label.post_id.in_(post_ids[start : start + 1000]))
+            .order_by(Label.post_id, Label.confidence.desc(), Category.key)
+        )
+        for post_id, by, key in rows:
+            found[int(post_id)][0 if by == "analyst" else 1].append(str(key))
+    return found
+
+
+def newest_without_analyst_categories(session: Session, limit: int) -> list[int]:
+    """Return the ids of the newest posts the feed shows (enriched, not a copy) that no analyst has
+    given categories, newest first."""
+    by_analyst = aliased(Label)
+    return list(
+        session.scalars(
+            select(Post.id)
+            .where(
+                Post.text.is_not(None),
+                Post.duplicate_of.is_(None),
+                ~exists().where(by_analyst.post_id == Post.id, by_analyst.by == "analyst"),
+            )
+            .order_by(Post.posted_at.desc(), Post.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def model_confidences(session: Session, post_ids: Sequence[int]) -> dict[int, list[tuple[str, float]]]:
+    """Return the model's categories of each of these posts as (key, confidence), surest first."""
+    found: dict[int, list[tuple[str, float]]] = {pid: [] for pid in post_ids}
+    for start in range(0, len(post_ids), 1000):
+        rows = session.execute(
+            select(Label.post_id, Category.key, Label.confidence)
+            .join(Category, Category.id == Label.category_id)
+            .where(Label.post_id.in_(post_ids[start : start + 1000]), Label.by == "model")
+            .order_by(Label.post_id, Label.confidence.desc())
+        )
+        for post_id, key, confidence in rows:
+            found[int(post_id)].append((str(key), float(confidence or 0.0)))
+    return found
 
 
 def analyst_sentiments(session: Session) -> list[tuple[int, str, str]]:

@@ -11,7 +11,6 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response, StreamingResponse
 
 from earful.accounts.service import Account
-from earful.classify.service import current
 from earful.kit.errors import EarfulError
 from earful.settings import Settings
 from earful.store.db import Database
@@ -32,6 +31,7 @@ from earful.web import guard
 from earful.web.deps import csrf_token, get_db, get_settings
 from earful.web.forms import filter_from
 from earful.web.params import MAX_ID
+from earful.web.relabel_form import category_choices
 from earful.web.render import TEMPLATES, render
 
 router = APIRouter()
@@ -39,19 +39,6 @@ reader = guard.page(can_read_posts, "Reading posts needs an account with a role.
 STREAM_POLL_SECONDS = 1.0
 STREAM_MAX_SECONDS = 300
 STREAM_BATCH = 100  # browsers reconnect on their own; a bounded stream frees the worker thread
-
-
-def _categories(db: Database) -> list[tuple[str, str]]:
-    in_use = current(db)
-    if in_use is None:
-        return []
-    found = []
-    for node in in_use.taxonomy.categories:
-        found.append((node.key, node.name))
-        found.extend(
-            (child.key, f"{node.name} > {child.name}") for child in in_use.taxonomy.children(node.key)
-        )
-    return found
 
 
 @router.get("/", dependencies=[Depends(reader)])
@@ -79,10 +66,11 @@ def feed_page(
         "first_page": after is None,
         "facets": facets(db),
         "languages": settings.languages,
-        "categories": _categories(db),
+        "categories": category_choices(db),
         "statuses": STATUSES,
         "sentiments": SENTIMENTS,
         "sorts": SORTS,
+        "flash": request.session.pop("flash", None),
     }
     try:
         where, sort, params = filter_from(dict(request.query_params))

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from earful.accounts.service import Account
+from earful.classify.learning import relabel_many
 from earful.classify.service import current
 from earful.kit.errors import EarfulError, Forbidden, NotFound
 from earful.settings import Settings
@@ -22,6 +23,7 @@ from earful.web import guard
 from earful.web.deps import csrf_token, get_db, get_settings
 from earful.web.forms import csrf_form
 from earful.web.params import PathId, form_id, whole_number
+from earful.web.relabel_form import category_choices, values
 from earful.web.render import render
 
 router = APIRouter()
@@ -57,12 +59,14 @@ def bulk(
     db: Database = Depends(get_db),
     settings: Settings = Depends(get_settings),
 ) -> Response:
-    """Apply one action to the selected posts."""
+    """Apply one action to the selected posts, or relabel them (the form's "Relabel selected")."""
     raw = form.get("post_ids") or []
     chosen = (form_id(v, "post_ids", "Post") for v in (raw if isinstance(raw, list) else [raw]))
     ids = [i for i in chosen if i is not None]
     if not ids:
         request.session["flash"] = "Select posts first."
+    elif form.get("relabel"):
+        request.session["flash"] = _relabel(db, settings, account, ids, form)
     else:
         try:
             result = service.bulk(
@@ -87,6 +91,37 @@ def bulk(
     return RedirectResponse(back if back.startswith(str(request.base_url)) else "/feed", status_code=303)
 
 
+def _relabel(db: Database, settings: Settings, account: Account, ids: list[int], form: dict[str, Any]) -> str:
+    """Relabel the selected posts as the bulk form asks; return what happened, in words."""
+    try:
+        done = relabel_many(
+            db,
+            settings,
+            account.actor,
+            ids,
+            add=values(form.get("add")),
+            remove=values(form.get("remove")),
+            sentiment=str(form.get("sentiment") or "") or None,
+        )
+    except EarfulError as exc:
+        return exc.message
+    said = [f"Relabelled {len(done.relabelled)} post{'' if len(done.relabelled) == 1 else 's'}"]
+    if done.unchanged:
+        said.append(f"{len(done.unchanged)} already as asked")
+    if done.skipped:
+        said.append(
+            "skipped "
+            + ", ".join(f"#{pid} ({why})" for pid, why in list(done.skipped.items())[:10])
+            + (" and more" if len(done.skipped) > 10 else "")
+        )
+    learns = (
+        " The next model learns from it."
+        if len(done.relabelled) == 1
+        else " The next model learns from them."
+    )
+    return "; ".join(said) + "." + (learns if done.relabelled else "")
+
+
 def _queue(
     request: Request, db: Database, account: Account, heading: str, where: FeedFilter, after: str | None
 ) -> Response:
@@ -101,6 +136,7 @@ def _queue(
         "heading": heading,
         "error": None,
         "live_from": 0,
+        "categories": category_choices(db),
         "flash": request.session.pop("flash", None),
     }
     return render(request, "feed.html", context)
