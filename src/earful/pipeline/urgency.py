@@ -13,6 +13,9 @@ from typing import Any
 from earful.ml.keywords import fold
 from earful.pipeline.stage import WorkItem
 
+# A post scoring at least this is "urgent": the level queues, the demo and bench/urgency.py use.
+URGENT = 0.5
+
 # reason -> (weight, words that show it), matched as whole words on accent-free lower-case text.
 REASONS: dict[str, tuple[float, tuple[str, ...]]] = {
     "violence": (
@@ -166,6 +169,12 @@ _PATTERNS = {
     reason: re.compile(r"(?<!\w)(?:" + "|".join(_word(w) for w in words) + r")")
     for reason, (_, words) in REASONS.items()
 }
+
+
+def cues(text: str) -> list[str]:
+    """Return the reasons whose words `text` uses, ignoring what the post is about."""
+    folded = fold(text)
+    return [reason for reason, pattern in _PATTERNS.items() if pattern.search(folded)]
 
 
 class UrgencyStage:
