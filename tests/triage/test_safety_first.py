@@ -3,16 +3,22 @@ safety's SLA, whichever of its labels the model is surest of."""
 
 from __future__ import annotations
 
-from fastapi.testclient import TestClient
+from pathlib import Path
 
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+import earful.ingest.jobs  # noqa: F401 - registers the enrichment job that drain runs
+from earful.classify.service import ensure_default
 from earful.contracts import Actor
 from earful.settings import Settings
 from earful.store.db import Database
-from earful.store.models import TriageItem
+from earful.store.models import Post, TriageItem
+from earful.store.repos import triage as triage_repo
 from earful.triage import service
 from earful.triage.sla import Sla
 from earful.web.app import create_app
-from tests.factories import label, make_posts, make_source
+from tests.factories import import_enriched, label, make_posts, make_source
 from tests.web.conftest import login
 
 ADMIN = Actor(None, "root", "admin")
@@ -70,3 +76,20 @@ def test_without_a_safety_label_the_surest_label_still_decides(db: Database) -> 
     _teams(db)
     service.save_team(db, ADMIN, "Driver pay", "pay@example.org", ["pay"])
     assert service.escalate(db, LEAD, post_id) == "Station operations"
+
+
+def test_enrichment_labels_the_robbery_safety_first_in_english_and_spanish(
+    db: Database, settings: Settings, tmp_path: Path
+) -> None:
+    ensure_default(db)
+    spanish = "Me robaron a punta de pistola en la novena parada, con 12 paquetes en la furgo"
+    import_enriched(db, settings, tmp_path, [ROBBERY, spanish], "robberies")
+    with db.read() as session:
+        posts = {p.text: p.id for p in session.scalars(select(Post))}
+        firsts = {text: triage_repo.post_category_keys(session, pid)[0] for text, pid in posts.items()}
+    # The surest label itself is the safety one, not only the routing order.
+    assert firsts == {ROBBERY: "safety.violence", spanish: "safety.violence"}
+    _teams(db)
+    for post_id in posts.values():
+        assert service.escalate(db, LEAD, post_id, defaults=Sla(8, 72)) == "Safety"
+        assert _hours(db, post_id) == (1, 24)

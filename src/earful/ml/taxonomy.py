@@ -17,6 +17,8 @@ from typing import Any
 import yaml
 
 DEFAULT = "delivery_driver.yaml"
+# The key of the category for drivers hurt, threatened or in danger: routed, and ranked, first.
+SAFETY = "safety"
 MAX_TEXT = 2000
 _KEY = re.compile(r"^[a-z][a-z0-9_]*(?:\.[a-z][a-z0-9_]*)?$")
 

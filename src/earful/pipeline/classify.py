@@ -7,7 +7,7 @@ from typing import Any, Protocol
 from earful.ml.keywords import Prediction
 from earful.pipeline.stage import WorkItem
 
-CODE_VERSION = 2
+CODE_VERSION = 3  # 3: the keyword classifier ranks a safety incident first
 
 
 class Classifier(Protocol):

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from earful.contracts import Actor
 from earful.kit.clock import as_utc, utcnow
 from earful.kit.errors import Conflict, EarfulError, Forbidden
+from earful.ml import taxonomy
 from earful.notify import DeliveryFailed, email
 from earful.settings import Settings
 from earful.store.db import Database
@@ -65,7 +66,7 @@ def sla_for(session: Session, post_id: int, defaults: Sla) -> Sla:
     return Sla(min(resolve, *(s.acknowledge_hours for s in found)), resolve)
 
 
-SAFETY = "safety"  # the key of the taxonomy's safety category, routed before any other
+SAFETY = taxonomy.SAFETY  # the key of the taxonomy's safety category, routed before any other
 
 
 def safety_first(session: Session, keys: list[str]) -> list[str]:
