@@ -3,8 +3,9 @@
 Each line is {"text": ..., "urgent": true|false, "lang": "en"|"es"}. The default set,
 bench/blind/urgency.jsonl, is kept apart from any tuning of the rules: its figures are the honest
 ones. training/dev/urgency-dev.jsonl is the set the rules were tuned on (optimistic figures).
-Beside Earful it scores a baseline that calls a post urgent whenever it uses any harm word of the
-same lexicon (what the rules did before they weighed what a post is about). Prints counts of false
+Beside Earful (the shipped model over the rules) it scores the rules alone, and a baseline that
+calls a post urgent whenever it uses any harm word of the same lexicon (what the rules did before
+they weighed what a post is about). Prints counts of false
 positives and negatives, never the posts' texts. Run with `make bench` or
 `.venv/bin/python bench/urgency.py [--data FILE]`.
 """
@@ -18,6 +19,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from earful.ml import urgency as rules
 from earful.pipeline.stage import WorkItem
 from earful.pipeline.urgency import URGENT, UrgencyStage, cues
 
@@ -76,7 +78,12 @@ def main() -> None:
     rows = load(args.data)
     print(f"{args.data.name}: {len(rows)} posts; urgent means urgency >= {URGENT}; target 0.85 each")
     stage = UrgencyStage()
-    measure("Earful urgency", rows, lambda text: float(stage.run(WorkItem(text=text))["urgency"]) >= URGENT)
+    measure(
+        "Earful urgency (rules + urgency-1 model, shipped)",
+        rows,
+        lambda text: float(stage.run(WorkItem(text=text))["urgency"]) >= URGENT,
+    )
+    measure("Rules alone", rows, lambda text: rules.assess(text).score >= URGENT)
     measure("Baseline: any harm word", rows, lambda text: any(c not in HARM for c in cues(text)))
 
 

@@ -67,6 +67,8 @@ INCIDENTS = {
     "got hit by a car that ran a red light": "safety.road_accidents",
     "Road accident today, a van reversed into my car": "safety.road_accidents",
 }
+# Safety incidents that are over and need no one now: the right category, but not urgent.
+CALM_INCIDENTS = {"Road accident today, a van reversed into my car"}  # "Minor damage, I'm ok."
 # Jokes and figures of speech: the two football "robberies" (English and Spanish), and others.
 JOKES = [
     "Vaya robo en el último minuto",
@@ -105,7 +107,10 @@ def test_the_demo_ranks_incidents_safety_first_and_no_joke_among_the_most_urgent
             ).all()
             assert labels and labels[0][0] == expected, (fragment, labels)
             assert all(c < labels[0][1] for _, c in labels[1:]), (fragment, labels)  # first, not tied
-            assert (post.urgency or 0) >= URGENT, (fragment, post.urgency)
+            if fragment in CALM_INCIDENTS:
+                assert (post.urgency or 0) < URGENT, (fragment, post.urgency)
+            else:
+                assert (post.urgency or 0) >= URGENT, (fragment, post.urgency)
 
         scores = sorted((p.urgency or 0.0 for p in session.scalars(select(Post))), reverse=True)
         tenth = scores[9]

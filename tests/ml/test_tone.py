@@ -18,7 +18,7 @@ from earful.pipeline.stage import WorkItem
     [
         ("@QuickBite my order still hasn't arrived, it's been two hours", "complaint"),
         ("charged twice for one ride, can someone look at this", "complaint"),
-        ("Worst week ever, not paid, app broken", "complaint"),
+        ("the driver left my parcel in the rain and it was soaked", "complaint"),
         ("Llevo tres semanas sin cobrar las propinas, nadie de soporte contesta", "complaint"),
         ("Se me cae la app cada vez que acepto un pedido", "complaint"),
         ("How do I change the delivery address on an order?", "neutral"),

@@ -35,7 +35,7 @@ def test_a_question_with_a_strong_complaint_stays_a_complaint() -> None:
 
 def test_the_stage_scores_complaints_above_praise() -> None:
     stage = SentimentStage()
-    bad = stage.run(WorkItem(text="Worst week ever, not paid, app broken"))
+    bad = stage.run(WorkItem(text="Still not paid for last week and the app keeps crashing"))
     good = stage.run(WorkItem(text="Loving the new app, great update, thanks"))
     assert bad["sentiment"] == "complaint" and good["sentiment"] == "positive"
     assert float(bad["sentiment_score"]) > float(good["sentiment_score"])

@@ -11,7 +11,7 @@ import math
 import re
 from dataclasses import dataclass
 
-from earful.ml.keywords import fold
+from earful.ml.text import fold
 
 COMPLAINT = """
 broken|useless|terrible|awful|horrible|worst|ridiculous|unfair|disgusting|joke|scam|nightmare|

@@ -1,0 +1,66 @@
+"""The shipped urgency model refuses weights that are not the ones it shipped with, and says when
+it overrules the rules."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from earful.ml import linear, urgency, urgency_model
+
+
+def test_altered_or_missing_weights_are_refused(tmp_path: Path) -> None:
+    altered = tmp_path / "urgency.npz"
+    data = bytearray(urgency_model.WEIGHTS.read_bytes())
+    data[-10] ^= 0xFF
+    altered.write_bytes(bytes(data))
+    with pytest.raises(linear.ModelUnavailable, match="not the file Earful shipped"):
+        urgency_model.read(altered, urgency_model.WEIGHTS_SHA256)
+    with pytest.raises(linear.ModelUnavailable, match="missing"):
+        urgency_model.read(tmp_path / "absent.npz", urgency_model.WEIGHTS_SHA256)
+
+
+def test_weights_for_other_classes_are_refused(tmp_path: Path) -> None:
+    path = tmp_path / "other.npz"
+    model = urgency_model.shipped()
+    linear.save(path, ("a", "b", "c"), {"idf": model.idf, "coef": model.coef, "intercept": model.intercept})
+    with pytest.raises(linear.ModelUnavailable, match="another feature layout"):
+        urgency_model.read(path, None)
+
+
+def test_a_saved_model_reads_back_the_same(tmp_path: Path) -> None:
+    model = urgency_model.shipped()
+    digest = model.save(tmp_path / "copy.npz")
+    again = urgency_model.read(tmp_path / "copy.npz", digest)
+    texts = ["me acaban de robar la moto a punta de navaja", "the app crashed again"]
+    found = [urgency.assess(t) for t in texts]
+    assert again.probability(texts, found) == pytest.approx(model.probability(texts, found), abs=1e-5)
+
+
+def _constant(monkeypatch: pytest.MonkeyPatch, logit: float) -> None:
+    """Make the shipped model say the same probability, sigmoid(`logit`), of every text."""
+    size = urgency_model.shipped().coef.shape[1]
+    model = urgency_model.UrgencyModel(
+        idf=np.ones(size - urgency_model.DENSE), coef=np.zeros((2, size)), intercept=np.array([0.0, logit])
+    )
+    monkeypatch.setattr(urgency_model, "shipped", lambda: model)
+
+
+def test_it_names_its_doubt_when_it_overrules_the_rules(monkeypatch: pytest.MonkeyPatch) -> None:
+    text = "Got robbed at gunpoint on my last stop"
+    assert urgency.assess(text).score >= urgency.URGENT
+    _constant(monkeypatch, -2.0)
+    found = urgency_model.assess(text)
+    assert found.score == pytest.approx(0.119, abs=1e-3)
+    assert found.reasons == ["violence", "damped by the urgency model"]
+
+
+def test_it_says_when_only_it_saw_danger(monkeypatch: pytest.MonkeyPatch) -> None:
+    text = "the van ahead just stopped across both lanes and nobody is getting out"
+    assert urgency.assess(text).score < urgency.URGENT
+    _constant(monkeypatch, 2.0)
+    found = urgency_model.assess(text)
+    assert found.score >= urgency.URGENT
+    assert found.reasons[:1] == [urgency_model.MODEL_REASON]
