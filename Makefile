@@ -38,6 +38,7 @@ bench: install
 	$(BIN)/python bench/import_throughput.py
 	$(BIN)/python bench/pii_redaction.py
 	$(BIN)/python bench/urgency.py
+	$(BIN)/python bench/tone.py --embeddings
 	$(BIN)/python bench/sentiment.py --embeddings
 	$(BIN)/python bench/fewshot_airline.py
 	$(BIN)/python bench/goemotions.py

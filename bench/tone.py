@@ -2,8 +2,9 @@
 Spanish, for every candidate model, with its speed, in one table.
 
 Candidates: Earful's shipped tone model (`ml/tone.py`, what the server runs before any label),
-the cue-word scorer it replaced, and VADER (a lexicon; English and emoji only). None of them was
-trained or tuned on any set scored here.
+with `--embeddings` the shipped e5 tone model (what it runs under EARFUL_EMBEDDINGS), the
+cue-word scorer they replaced, and VADER (a lexicon; English and emoji only). None of them was
+trained on any set scored here.
 
 Sets:
 - airline: 14,000 tweets to US airlines (../shared), "negative" counted as a complaint;
@@ -13,14 +14,16 @@ Sets:
   measure (VADER 57.8 there; target 62).
 Speed is texts per second one at a time on one core, as the enrichment chain calls it.
 
-    .venv/bin/python bench/tone.py
+    .venv/bin/python bench/tone.py [--embeddings] [--sample N]
 """
 
 from __future__ import annotations
 
+import argparse
 import csv
 import json
 import os
+import random
 import sys
 import time
 from collections.abc import Callable
@@ -79,6 +82,17 @@ CANDIDATES: dict[str, Candidate] = {
 }
 
 
+def shipped_e5(texts: list[str]) -> list[tuple[bool, str]]:
+    """The shipped e5 tone model (EARFUL_EMBEDDINGS on), one text at a time, embedding included."""
+    model = tone.shipped_e5()
+    out = []
+    for text in texts:
+        row = model.probabilities([text])[0]
+        merged = {"negative": row[0] + row[1], "neutral": row[2], "positive": row[3]}
+        out.append((tone.label_of(row) == "complaint", max(merged, key=lambda k: merged[k])))
+    return out
+
+
 def airline() -> list[tuple[str, bool, str]]:
     """Return (text, complaint?, polarity) for the airline tweets."""
     path = SHARED / "twitter-airline-sentiment" / "Tweets_minus_holdout.csv"
@@ -113,6 +127,12 @@ def blind(name: str, language: str | None) -> list[tuple[str, bool, str]]:
 
 def main() -> None:
     """Score every candidate on every set and print one table."""
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--embeddings", action="store_true", help="also score the e5 tone model (slow)")
+    parser.add_argument("--sample", type=int, default=0, help="score at most this many rows of each set")
+    args = parser.parse_args()
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     missing = [p for p in (SHARED, BLIND / "complaint.jsonl", BLIND / "urgency.jsonl") if not p.exists()]
     if missing:
@@ -127,6 +147,11 @@ def main() -> None:
         "blind, 3-way macro-recall (en)": ("polarity", blind("complaint", "en") + blind("urgency", "en")),
         "SemEval-2017 test, 3-way macro-recall (en)": ("polarity", semeval()),
     }
+    if args.sample:
+        rng = random.Random(0)
+        sets = {k: (kind, rng.sample(rows, min(args.sample, len(rows)))) for k, (kind, rows) in sets.items()}
+    if args.embeddings:
+        CANDIDATES["tone-e5-1 (EMBEDDINGS on)"] = shipped_e5
     names = list(CANDIDATES)
     print(f"{'set':44} {'rows':>6} " + " ".join(f"{n:>24}" for n in names))
     speed: dict[str, float] = {}

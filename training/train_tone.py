@@ -15,6 +15,11 @@ and their SHA-256 (paste it into WEIGHTS_SHA256 in src/earful/ml/tone.py).
 The blind sets under bench/blind are never read here.
 
     .venv/bin/python training/train_tone.py [--shared ../shared/data]
+    .venv/bin/python training/train_tone.py --embeddings   # the e5 tone model (tone-e5-1.npz)
+
+With --embeddings it trains the tone model used when EARFUL_EMBEDDINGS is on: the same data (with
+fewer GoEmotions rows, as embedding costs ~25 ms a text) over multilingual-e5-small sentence
+embeddings and the same cues.
 """
 
 from __future__ import annotations
@@ -41,6 +46,8 @@ GOEMOTIONS_ROWS = 15_000
 BANKING_ROWS = 3_000
 TEAM_WEIGHT = 10.0  # the team's posts are the closest to what Earful reads: each counts ten times
 C = 0.5
+E5_C = 1.0
+E5_GOEMOTIONS_ROWS = 5_000  # embedding costs ~25 ms a text: fewer public rows for the e5 model
 
 # Banking77 intents whose messages report a problem, and those that only ask or request.
 # Intents that mix both ("card_arrival": "where is my card?" and "my card never came") are left out.
@@ -194,6 +201,50 @@ def train(
     return fit(texts, labels, weights, c, lexicon=lexicon)
 
 
+def train_e5(
+    public: list[tuple[str, str]],
+    team: list[tuple[str, str, str]],
+    vectors: dict[str, np.ndarray],
+    *,
+    team_weight: float = TEAM_WEIGHT,
+) -> tone.EmbeddingToneModel:
+    """Train the embedding tone model on precomputed e5 vectors of every text plus the cues."""
+    texts = [t for t, _ in public] + [t for t, _, _ in team]
+    labels = [label for _, label in public] + [label for _, label, _ in team]
+    weights = [1.0] * len(public) + [team_weight] * len(team)
+    inputs = np.hstack([np.stack([vectors[t] for t in texts]), tone.dense(linear.clip(texts))])
+    model = LogisticRegression(C=E5_C, max_iter=3000, class_weight="balanced")
+    model.fit(inputs, labels, sample_weight=np.asarray(weights))
+    order = [list(model.classes_).index(name) for name in tone.CLASSES]
+    return tone.EmbeddingToneModel(coef=model.coef_[order], intercept=model.intercept_[order])
+
+
+def main_e5(
+    args: argparse.Namespace, public: list[tuple[str, str]], team: list[tuple[str, str, str]]
+) -> None:
+    """Embed every training text once, report on the held-out fifth, train on all, write the weights."""
+    from earful.ml.embeddings import E5Embedder
+
+    texts = list(dict.fromkeys([t for t, _ in public] + [t for t, _, _ in team]))
+    started = time.perf_counter()
+    vectors = dict(zip(texts, E5Embedder().embed(linear.clip(texts)), strict=True))
+    print(f"embedded {len(texts):,} texts in {time.perf_counter() - started:.0f} s")
+    kept = [r for r in team if not held_out(r[0])]
+    dev = [r for r in team if held_out(r[0])]
+    model = train_e5(public, kept, vectors, team_weight=args.team_weight)
+    for language in ("en", "es"):
+        rows = [r for r in dev if f"-{language}-" in r[2]]
+        inputs = np.hstack([np.stack([vectors[t] for t, _, _ in rows]), tone.dense([t for t, _, _ in rows])])
+        found = [tone.CLASSES[i] for i in linear.softmax(inputs @ model.coef.T + model.intercept).argmax(1)]
+        print(f"\nheld-out team posts, {language} ({len(rows)}):")
+        print(classification_report([r[1] for r in rows], found, labels=list(tone.CLASSES), digits=3))
+    final = model if args.held_out_only else train_e5(public, team, vectors, team_weight=args.team_weight)
+    out = tone.E5_WEIGHTS if args.out == tone.WEIGHTS else args.out
+    digest = final.save(out)
+    print(f"wrote {out} ({out.stat().st_size / 1e3:.0f} kB), sha256 {digest}")
+    print("set E5_WEIGHTS_SHA256 in src/earful/ml/tone.py to that value")
+
+
 def main() -> None:
     """Train, report on the held-out team posts, train on everything, write the weights."""
     parser = argparse.ArgumentParser(
@@ -208,10 +259,20 @@ def main() -> None:
     parser.add_argument(
         "--held-out-only", action="store_true", help="train on the 4/5 split only and save that"
     )
+    parser.add_argument(
+        "--embeddings",
+        action="store_true",
+        help=f"train the e5 tone model instead ({E5_GOEMOTIONS_ROWS:,} GoEmotions rows unless --goemotions)",
+    )
     args = parser.parse_args()
     if not (args.shared / "goemotions").is_dir() or not (args.shared / "banking77").is_dir():
         sys.exit(f"{args.shared} lacks goemotions/ or banking77/: pass --shared PATH")
+    if args.embeddings and args.goemotions == GOEMOTIONS_ROWS:
+        args.goemotions = E5_GOEMOTIONS_ROWS
     public = public_rows(args.shared, args.goemotions, args.banking)
+    if args.embeddings:
+        main_e5(args, public, team_posts())
+        return
     team = team_posts()
     kept = [r for r in team if not held_out(r[0])]
     dev = [r for r in team if held_out(r[0])]

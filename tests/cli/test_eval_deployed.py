@@ -104,7 +104,7 @@ def test_eval_with_embeddings_scores_the_model_enrichment_uses_item_by_item(
         app, ["eval-sentiment", "--test", str(tones), "--predictions", str(sentiment_out)], env=env
     )
     assert result.exit_code == 0, result.output
-    assert "built-in scorer" in result.output and "EARFUL_EMBEDDINGS on" in " ".join(result.output.split())
+    assert "shipped tone model" in result.output and "EARFUL_EMBEDDINGS on" in " ".join(result.output.split())
     with sentiment_out.open(newline="") as handle:
         assert [row["predicted"] for row in csv.DictReader(handle)] == [tone for _, tone in stored]
 
@@ -125,4 +125,4 @@ def test_a_zero_label_run_works_on_a_fresh_database(
     tones = _csv(tmp_path / "tones.csv", [("app broken again, never paid", "complaint")])
     result = runner.invoke(app, ["eval-sentiment", "--test", str(tones), "--zero-label"], env=cli_env)
     assert result.exit_code == 0, result.output
-    assert "built-in scorer (cold-start)" in " ".join(result.output.split())
+    assert "shipped tone model tone-1 (cold-start)" in " ".join(result.output.split())

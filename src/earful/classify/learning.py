@@ -333,7 +333,7 @@ def in_use_classifier(session: Session, settings: Settings, taxonomy: Taxonomy) 
 
 
 def train_sentiment(session: Session, settings: Settings, actor: Actor | None = None) -> TrainResult:
-    """Train a sentiment model on analysts' judgements; use it only if it beats the built-in scorer
+    """Train a sentiment model on analysts' judgements; use it only if it beats the shipped tone model
     on judgements held out from its training (all in the caller's transaction)."""
     if actor is not None and not can_train(actor.role):
         raise Forbidden("Training models takes the lead role or higher.")
@@ -346,7 +346,7 @@ def train_sentiment(session: Session, settings: Settings, actor: Actor | None = 
             len(texts),
             False,
             message=f"{len(texts)} sentiment judgements; at least {MIN_SENTIMENT}, of two tones or more, "
-            "are needed to train (the built-in scorer stays in use)",
+            "are needed to train (the shipped tone model stays in use)",
         )
     train, held = holdout_split(len(texts), HOLDOUT_SHARE)
     candidate = trained.new_sentiment(settings.embeddings).fit(
@@ -368,7 +368,7 @@ def train_sentiment(session: Session, settings: Settings, actor: Actor | None = 
     }
     model = trained.new_sentiment(settings.embeddings).fit(texts, tones)
     name = trained.model_name(model)
-    versus = f"macro-recall {mine.macro_recall:.2f} vs {builtin.macro_recall:.2f} for the built-in scorer"
+    versus = f"macro-recall {mine.macro_recall:.2f} vs {builtin.macro_recall:.2f} for the shipped tone model"
     row = _store(
         session,
         settings,
@@ -384,10 +384,10 @@ def train_sentiment(session: Session, settings: Settings, actor: Actor | None = 
     )
     queued = queue_recent(session, settings) if better else 0
     how = (
-        f"beats the built-in scorer on held-out judgements ({mine.macro_recall:.3f} vs "
+        f"beats the shipped tone model on held-out judgements ({mine.macro_recall:.3f} vs "
         f"{builtin.macro_recall:.3f}) and is in use; {queued:,} recent posts queued"
         if better
-        else f"does not beat the built-in scorer on held-out judgements ({mine.macro_recall:.3f} vs "
+        else f"does not beat the shipped tone model on held-out judgements ({mine.macro_recall:.3f} vs "
         f"{builtin.macro_recall:.3f}); kept, not used"
     )
     message = f"model {row.id} {how}"

@@ -205,7 +205,9 @@ def eval_sentiment_command(
         help="CSV to train a model on, as `earful train` would (none: the sentiment model in use).",
     ),
     zero_label: bool = typer.Option(
-        False, "--zero-label", help="Score the built-in scorer, ignoring any trained model in use."
+        False,
+        "--zero-label",
+        help="Score the shipped tone model (no labels), ignoring any trained model in use.",
     ),
     text_column: str = typer.Option("text", help="Column holding the post text."),
     label_column: str = typer.Option(
@@ -217,7 +219,7 @@ def eval_sentiment_command(
     per-class precision/recall/F1, macro-recall, confusion matrix."""
     if train is not None and zero_label:
         raise _fail(
-            "--zero-label scores the built-in scorer with no training; leave out --train, or --zero-label."
+            "--zero-label scores the shipped tone model with no training; leave out --train, or --zero-label."
         )
     try:
         texts, raw = read_labelled(test, text_column, label_column)
@@ -239,7 +241,9 @@ def eval_sentiment_command(
             raise _database_failed(cfg, exc) from None
         finally:
             db.dispose()
-        title = "Sentiment: " + ("built-in scorer" if stage.model is None else f"model #{stage.model_id}")
+        title = "Sentiment: " + (
+            f"shipped tone model ({stage.shipped})" if stage.model is None else f"model #{stage.model_id}"
+        )
     else:
         marks = [SENTIMENT.get(label.casefold(), label) for label in train_data[1]]
         try:

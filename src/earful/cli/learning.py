@@ -60,7 +60,7 @@ def _print_result(result: TrainResult) -> None:
     if result.kind == learning_repo.SENTIMENT and evaluation.get("held_out"):
         console.print(
             f"macro-recall on {evaluation['held_out']} held-out judgements: {evaluation['macro_recall']:.3f} "
-            f"(built-in scorer {evaluation['builtin_macro_recall']:.3f})"
+            f"(shipped tone model {evaluation['builtin_macro_recall']:.3f})"
         )
 
 
@@ -99,7 +99,7 @@ def models_command(
         found = versions(database(settings()), kind)
     if not found:
         console.print(
-            "No trained models yet: the built-in keyword classifier and sentiment scorer are in use."
+            "No trained models yet: the built-in keyword classifier and the shipped tone model are in use."
         )
         console.print("Relabel posts, then run `earful train`.")
         return

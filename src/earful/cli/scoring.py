@@ -58,7 +58,7 @@ def describe_sentiment(stage: SentimentStage, settings: Settings, trained_on: in
     if isinstance(stage.model, TrainedSentiment):
         what = _model("sentiment", stage.model, stage.model_id, trained_on)
     else:
-        what = "sentiment built-in scorer (cold-start)"
+        what = f"sentiment: shipped tone model {stage.shipped} (cold-start)"
     return f"Scored: {what}; {embeddings_setting(settings)}; through the enrichment chain"
 
 

@@ -51,7 +51,8 @@ def trained_stage(model: TrainedClassifier, version: int, model_id: int = 0) -> 
 
 
 def sentiment_stage(session: Session, settings: Settings, *, cold_start: bool = False) -> SentimentStage:
-    """Use the trained sentiment model in use (unless `cold_start`), else the built-in scorer."""
+    """Use the trained sentiment model in use (unless `cold_start`), else the shipped tone model
+    for these settings (the e5 one under EARFUL_EMBEDDINGS)."""
     found = None if cold_start else _trained(session, settings, learning_repo.SENTIMENT)
     if found is not None and isinstance(found[1], TrainedSentiment):
         try:
@@ -59,7 +60,13 @@ def sentiment_stage(session: Session, settings: Settings, *, cold_start: bool = 
                 default_embedder()
             return SentimentStage(found[1], found[0])
         except EmbeddingsUnavailable as exc:
-            log.error("sentiment model %s needs embeddings (%s); using the built-in one", found[0], exc)
+            log.error("sentiment model %s needs embeddings (%s); using the shipped one", found[0], exc)
+    if settings.embeddings:
+        try:
+            default_embedder()
+            return SentimentStage(embeddings=True)
+        except EmbeddingsUnavailable as exc:
+            log.error("the e5 tone model needs embeddings (%s); using tone-1", exc)
     return SentimentStage()
 
 

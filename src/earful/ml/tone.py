@@ -25,6 +25,7 @@ from scipy import sparse
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 from earful.ml import cues, linear
+from earful.ml.embeddings import Embedder, default_embedder
 
 CLASSES = ("complaint", "negative", "neutral", "positive")
 NAME = "tone-1"
@@ -133,3 +134,64 @@ def read(path: Path, sha256: str | None) -> ToneModel:
 def shipped() -> ToneModel:
     """Return the tone model that ships with Earful (loaded once, hash-checked)."""
     return read(WEIGHTS, WEIGHTS_SHA256)
+
+
+E5_NAME = "tone-e5-1"
+E5_WEIGHTS = Path(__file__).parent / "data" / "models" / "tone-e5-1.npz"
+E5_WEIGHTS_SHA256 = "f6c0b2628d4387e6369fa0aa9cbde6cb4dd2766052383f56ade2592ff47930a1"
+
+
+@dataclass(frozen=True)
+class EmbeddingToneModel:
+    """The tone model over sentence embeddings (multilingual-e5-small) and the same lexicon cues.
+
+    Used when EARFUL_EMBEDDINGS is on: sentence embeddings carry tone across wordings, styles and
+    languages far better than n-grams learned from our own posts (see docs/model-card.md), at
+    about 25 ms a post for embedding.
+    """
+
+    coef: np.ndarray
+    intercept: np.ndarray
+    embedder: Embedder | None = field(default=None, compare=False)
+    name: str = E5_NAME
+
+    def _embedder(self) -> Embedder:
+        return self.embedder if self.embedder is not None else default_embedder()
+
+    def probabilities(self, texts: Sequence[str]) -> np.ndarray:
+        """Return a (texts x CLASSES) matrix of probabilities."""
+        if not texts:
+            return np.zeros((0, len(CLASSES)))
+        clipped = linear.clip(texts)
+        inputs = np.hstack([self._embedder().embed(clipped), dense(clipped)])
+        return linear.softmax(inputs @ self.coef.T + self.intercept)
+
+    def score(self, text: str) -> tuple[str, float]:
+        """Return the product's sentiment of `text` (complaint, neutral or positive) and P(complaint)."""
+        row = self.probabilities([text])[0]
+        return label_of(row), round(float(row[0]), 3)
+
+    def tones(self, texts: Sequence[str]) -> list[str]:
+        """Return each text's most likely class of CLASSES."""
+        return [CLASSES[i] for i in self.probabilities(texts).argmax(axis=1)]
+
+    def save(self, path: Path) -> str:
+        """Write the weights to `path` as plain arrays and return their SHA-256."""
+        return linear.save(path, CLASSES, {"coef": self.coef, "intercept": self.intercept})
+
+
+def read_e5(path: Path, sha256: str | None, embedder: Embedder | None = None) -> EmbeddingToneModel:
+    """Return the embedding tone model stored at `path`, refusing it unless its SHA-256 is `sha256`."""
+    arrays = linear.read(path, sha256, CLASSES, "training/train_tone.py --embeddings")
+    return EmbeddingToneModel(coef=arrays["coef"], intercept=arrays["intercept"], embedder=embedder)
+
+
+@lru_cache(maxsize=1)
+def shipped_e5() -> EmbeddingToneModel:
+    """Return the shipped embedding tone model (hash-checked); embeddings load on first use."""
+    return read_e5(E5_WEIGHTS, E5_WEIGHTS_SHA256)
+
+
+def for_settings(embeddings: bool) -> ToneModel | EmbeddingToneModel:
+    """Return the shipped tone model the server uses under EARFUL_EMBEDDINGS=`embeddings`."""
+    return shipped_e5() if embeddings else shipped()

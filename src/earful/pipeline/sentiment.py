@@ -34,16 +34,29 @@ def builtin_score(text: str) -> tuple[str, float]:
 
 
 class SentimentStage:
-    """Say whether a post is praise, neutral, or a complaint, and how likely a complaint it is."""
+    """Say whether a post is praise, neutral, or a complaint, and how likely a complaint it is.
+
+    Without a trained `model` it uses the shipped tone model for the deployment's settings:
+    `tone-e5-1` when `embeddings` (EARFUL_EMBEDDINGS) is on, `tone-1` otherwise.
+    """
 
     name = "sentiment"
     CODE_VERSION = 2
 
-    def __init__(self, model: SentimentModel | None = None, model_id: int = 0) -> None:
+    def __init__(
+        self, model: SentimentModel | None = None, model_id: int = 0, *, embeddings: bool = False
+    ) -> None:
         self.model = model
         self.model_id = model_id if model is not None else 0
-        self._score = model.score if model is not None else builtin_score
-        self.version = self.CODE_VERSION * 10**6 + model_id if model is not None else self.CODE_VERSION
+        self.shipped: str | None = None
+        if model is not None:
+            self._score = model.score
+            self.version = self.CODE_VERSION * 10**6 + model_id
+        else:
+            builtin = tone.for_settings(embeddings)
+            self.shipped = builtin.name
+            self._score = builtin.score
+            self.version = self.CODE_VERSION * 100 + (1 if embeddings else 0)
 
     def run(self, item: WorkItem) -> dict[str, Any]:
         """Return {"sentiment": positive|neutral|complaint, "sentiment_score": 0-1}."""
