@@ -49,8 +49,8 @@ def _constant(monkeypatch: pytest.MonkeyPatch, logit: float) -> None:
 
 
 def test_it_names_its_doubt_when_it_overrules_the_rules(monkeypatch: pytest.MonkeyPatch) -> None:
-    text = "Got robbed at gunpoint on my last stop"
-    assert urgency.assess(text).score >= urgency.URGENT
+    text = "they attacked the problem head on and the new app is great"
+    assert urgency.assess(text).score >= urgency.URGENT and not urgency.reports_now(text)
     _constant(monkeypatch, -2.0)
     found = urgency_model.assess(text)
     assert found.score == pytest.approx(0.119, abs=1e-3)
@@ -64,3 +64,12 @@ def test_it_says_when_only_it_saw_danger(monkeypatch: pytest.MonkeyPatch) -> Non
     found = urgency_model.assess(text)
     assert found.score >= urgency.URGENT
     assert found.reasons[:1] == [urgency_model.MODEL_REASON]
+
+
+def test_harm_told_as_happening_now_is_never_scored_below_the_rules(monkeypatch: pytest.MonkeyPatch) -> None:
+    text = "Got robbed at gunpoint on my last stop"
+    rules = urgency.assess(text)
+    assert urgency.reports_now(text) and rules.score >= urgency.URGENT and not rules.damped_by
+    _constant(monkeypatch, -2.0)
+    found = urgency_model.assess(text)
+    assert found.score == rules.score and found.reasons == ["violence"]

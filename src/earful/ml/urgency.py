@@ -1297,3 +1297,8 @@ def assess(text: str) -> Urgency:
         calm *= 1 - WEIGHTS[reason]
     score = (1 - calm) * (DAMPING if damped_by else 1.0)
     return Urgency(round(score, 3), harms, tuple(damped_by))
+
+
+def reports_now(text: str) -> bool:
+    """Return whether `text` uses words only a real, present report of harm uses ("at gunpoint")."""
+    return _PRESENT_PATTERN.search(_folded(text)) is not None
