@@ -114,7 +114,9 @@ def _work(url: str, settings: Settings, out: Queue[float]) -> None:
 
 def run_workers(url: str, settings: Settings, workers: int) -> float:
     """Run `workers` worker processes until the queue is empty; return the largest peak RSS in MB."""
-    context = multiprocessing.get_context("fork")
+    # Fresh interpreters, as `earful worker` runs: a forked child would inherit the embedding
+    # runtime's threads from the per-stage timing above and stall (EARFUL_EMBEDDINGS=on).
+    context = multiprocessing.get_context("spawn")
     out: Queue[float] = context.Queue()
     procs = [context.Process(target=_work, args=(url, settings, out)) for _ in range(workers)]
     for proc in procs:
