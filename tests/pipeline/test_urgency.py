@@ -5,8 +5,6 @@ last ones are of the stage, where the shipped model over the rules gives the sco
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from earful.ml import urgency
