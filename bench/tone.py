@@ -44,15 +44,26 @@ POLARITY = ("negative", "neutral", "positive")
 Candidate = Callable[[list[str]], list[tuple[bool, str]]]
 
 
-def shipped(texts: list[str]) -> list[tuple[bool, str]]:
-    """The shipped tone model, one text at a time as the chain runs it."""
-    model = tone.shipped()
+def one_at_a_time(
+    model: tone.ToneModel | tone.EmbeddingToneModel, texts: list[str]
+) -> list[tuple[bool, str]]:
+    """Score a shipped tone model one text at a time, as the chain runs it (embedding included)."""
     out = []
     for text in texts:
         row = model.probabilities([text])[0]
         merged = {"negative": row[0] + row[1], "neutral": row[2], "positive": row[3]}
         out.append((tone.label_of(row) == "complaint", max(merged, key=lambda k: merged[k])))
     return out
+
+
+def shipped(texts: list[str]) -> list[tuple[bool, str]]:
+    """The shipped tone model, tone-1."""
+    return one_at_a_time(tone.shipped(), texts)
+
+
+def shipped_e5(texts: list[str]) -> list[tuple[bool, str]]:
+    """The shipped e5 tone model (EARFUL_EMBEDDINGS on)."""
+    return one_at_a_time(tone.shipped_e5(), texts)
 
 
 def cue_words(texts: list[str]) -> list[tuple[bool, str]]:
@@ -80,17 +91,6 @@ CANDIDATES: dict[str, Candidate] = {
     "cue words (old)": cue_words,
     "VADER": vader,
 }
-
-
-def shipped_e5(texts: list[str]) -> list[tuple[bool, str]]:
-    """The shipped e5 tone model (EARFUL_EMBEDDINGS on), one text at a time, embedding included."""
-    model = tone.shipped_e5()
-    out = []
-    for text in texts:
-        row = model.probabilities([text])[0]
-        merged = {"negative": row[0] + row[1], "neutral": row[2], "positive": row[3]}
-        out.append((tone.label_of(row) == "complaint", max(merged, key=lambda k: merged[k])))
-    return out
 
 
 def airline() -> list[tuple[str, bool, str]]:
