@@ -1,13 +1,23 @@
-"""An embedder for benchmarks that embeds every text of a run once (e5 costs ~25 ms a text)."""
+"""An embedder for benchmarks that embeds every text of a run once (e5 costs ~25 ms a text).
+
+With a cache file (outside the repository: the vectors are derived from the shared data), vectors
+are kept between runs, keyed by the model's name and each text's SHA-256.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 
 from earful.ml.embeddings import E5Embedder
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(f"{E5Embedder.name}\n{text}".encode()).hexdigest()
 
 
 class CachedEmbedder:
@@ -16,17 +26,34 @@ class CachedEmbedder:
     name = E5Embedder.name
     dim = E5Embedder.dim
 
-    def __init__(self, texts: Sequence[str]) -> None:
+    def __init__(self, texts: Sequence[str], cache: Path | None = None) -> None:
         started = time.perf_counter()
         unique = list(dict.fromkeys(texts))
-        vectors = E5Embedder().embed(unique)
-        self._known = dict(zip(unique, vectors, strict=True))
+        stored: dict[str, np.ndarray] = {}
+        if cache is not None and cache.suffix != ".npz":
+            cache = cache.with_name(cache.name + ".npz")  # the name numpy gives it
+        if cache is not None and cache.exists():
+            with np.load(cache) as saved:
+                stored = dict(zip(saved["keys"].tolist(), saved["vectors"], strict=True))
+        self._known = {t: stored[_digest(t)] for t in unique if _digest(t) in stored}
+        missing = [t for t in unique if t not in self._known]
+        if missing:
+            self._known.update(zip(missing, E5Embedder().embed(missing), strict=True))
         elapsed = time.perf_counter() - started
-        print(f"embedded {len(unique):,} texts in {elapsed:.0f} s ({len(unique) / elapsed:,.0f} texts/s)")
+        print(
+            f"embedded {len(missing):,} texts in {elapsed:.0f} s"
+            + (f" ({len(missing) / elapsed:,.0f} texts/s)" if missing and elapsed else "")
+            + (f"; {len(unique) - len(missing):,} read from {cache}" if cache is not None else "")
+        )
+        if cache is not None and missing:
+            stored.update((_digest(t), self._known[t]) for t in missing)
+            np.savez(cache, keys=np.array(list(stored)), vectors=np.stack(list(stored.values())))
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """Return the cached vectors (texts not seen before are embedded now)."""
         missing = [t for t in dict.fromkeys(texts) if t not in self._known]
         if missing:
             self._known.update(zip(missing, E5Embedder().embed(missing), strict=True))
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
         return np.stack([self._known[t] for t in texts])

@@ -257,7 +257,7 @@ def test_with_embeddings_on_the_model_uses_them_and_the_chain_loads_it(
     import_enriched(db, on, tmp_path, [SIMILAR], "second")
     with db.read() as session:
         models = {label.model_version for label in session.scalars(select(Label).where(Label.by == "model"))}
-    assert models == {f"tfidf-ovr-logreg-2#{model.id}"}
+    assert models == {f"tfidf-ovr-logreg-3#{model.id}"}
     assert _keys(db, SIMILAR)[0] == "operations.customer_access"
 
 

@@ -9,6 +9,15 @@ than one softmax over all. Balanced class weights make the raw probabilities too
 categories; when there are enough analyst-labelled texts, a Platt sigmoid fitted on the scores of
 texts held out of one extra fit (pooled over all leaves, so a handful of labels per category is
 enough) maps the scores to calibrated probabilities. `calibrated` says whether that happened.
+
+When every analyst label names one leaf (`single_label`), a post gets its single surest leaf when
+that leaf's probability reaches SURE_ENOUGH (with several leaves to choose from, the right one is
+often below even odds); trained on several leaves a post, it gets every leaf whose probability
+reaches THRESHOLD. Either way a post the model is unsure of stays unlabelled for an analyst.
+
+The settings below were chosen on the few-shot benchmark (bench/fewshot_airline.py --rows select,
+seeds 0-4) and its figures reported on tweets not used to choose them (--rows report); what was
+tried and measured is in docs/model-card.md.
 """
 
 from __future__ import annotations
@@ -30,19 +39,32 @@ from earful.ml.keywords import Prediction, fold
 from earful.ml.taxonomy import Taxonomy
 
 NAME = "tfidf-ovr-logreg"
-VERSION = 2
+VERSION = 3
 SENTIMENT_NAME = "tfidf-logreg-sentiment-2+tone-1"
 TONE_PRIOR_WEIGHT = 0.5  # scale of the shipped tone model's log-probabilities among the features
 MAX_LABELS = 3
 THRESHOLD = 0.5  # a leaf is given when its calibrated probability reaches this
+SURE_ENOUGH = 0.2  # trained on one leaf a post: the surest leaf is given when its probability reaches this
 MIN_CALIBRATION = 30  # analyst-labelled texts needed before confidences are calibrated
 CALIBRATION_TEXTS = 3000  # at most this many held out to fit the calibration on
 
+# How much the taxonomy's texts count: each description or example weighs as much as this many
+# analyst labels, at every number of labels (letting it fade as labels grow measured worse).
+PRIOR_WEIGHT = 6.0
+# The regressions' inverse L2 strength: strong, so a few labels move the taxonomy's prior without
+# overriding it (choosing it by inner cross-validation on the few labels measured worse: too few
+# to tell).
+C_WORDS = 0.1
+C_EMBEDDINGS = 0.5
+# ... loosened as labels grow: C times the square root of (labels per labelled leaf / C_GROWS_FROM).
+C_GROWS_FROM = 32
 # With embeddings: the centroids' share of the vote, the sharpness of their softmax over cosines,
-# and how far a description and examples pull a leaf's centroid (bench/fewshot_airline.py).
+# and how far a description and examples pull a leaf's centroid: as far as PRIOR_LABELS labelled
+# posts while a leaf has few, and never less than PRIOR_PULL times its labelled posts' mean.
 CENTROID_SHARE = 0.7
 CENTROID_TEMPERATURE = 0.02
 PRIOR_PULL = 0.5
+PRIOR_LABELS = 8
 
 LabelSet = str | Sequence[str]
 
@@ -87,15 +109,16 @@ def prior_examples(taxonomy: Taxonomy) -> tuple[list[str], list[str]]:
 
 
 def _centroids(vectors: np.ndarray, truth: np.ndarray, first_own: int) -> np.ndarray:
-    """Return each leaf's unit centroid: the mean of its labelled texts' embeddings plus
-    PRIOR_PULL times the mean of its own description and examples (rows before `first_own`)."""
+    """Return each leaf's unit centroid: the mean direction of its labelled texts' embeddings plus
+    the mean direction of its own description and examples (rows before `first_own`), weighted
+    max(PRIOR_PULL, PRIOR_LABELS / labelled texts)."""
     centroids = np.zeros((truth.shape[1], vectors.shape[1]), dtype=np.float32)
     for j in range(truth.shape[1]):
         own = vectors[first_own:][truth[first_own:, j] == 1]
         prior = vectors[:first_own][truth[:first_own, j] == 1]
         mean = _unit(own.mean(axis=0)) if len(own) else 0
         pull = _unit(prior.mean(axis=0)) if len(prior) else 0
-        centroids[j] = _unit(mean + PRIOR_PULL * pull)
+        centroids[j] = _unit(mean + max(PRIOR_PULL, PRIOR_LABELS / max(len(own), 1)) * pull)
     return centroids
 
 
@@ -130,7 +153,7 @@ class TrainedClassifier:
     model votes too: each leaf's centroid (the mean embedding of its labelled texts, nudged towards
     its description and examples), scored by cosine. With few labels per leaf the centroids carry
     most of the signal, so they get most of the vote (the blend was chosen on the few-shot
-    benchmark, bench/fewshot_airline.py, with seeds not used for the figures).
+    benchmark, bench/fewshot_airline.py, on rows and seeds not used for the figures).
     """
 
     def __init__(
@@ -145,15 +168,17 @@ class TrainedClassifier:
         prior_weight: float | None = None,
     ) -> None:
         self.taxonomy = taxonomy
-        self.c = c if c is not None else (10.0 if embedder else 4.0)
+        self.c = c if c is not None else (C_EMBEDDINGS if embedder else C_WORDS)
         self.use_taxonomy = use_taxonomy
         self.calibrate = calibrate
         self._embedder = embedder
         self.embedder_name = embedder.name if embedder is not None else None
         self.embedding_weight = embedding_weight
-        self.prior_weight = prior_weight if prior_weight is not None else (3.0 if embedder else 1.0)
+        self.prior_weight = prior_weight if prior_weight is not None else PRIOR_WEIGHT
         self.classes: list[str] = leaves(taxonomy)
         self.calibrated = False
+        self.single_label = True
+        self.c_used = self.c
         self._features: FeatureUnion | None = None
         self._weights = np.zeros((0, 0), dtype=np.float32)
         self._bias = np.zeros(0, dtype=np.float32)
@@ -180,10 +205,13 @@ class TrainedClassifier:
         rows = np.ones(len(all_texts))
         rows[: len(prior_texts)] = self.prior_weight
         first_own = len(prior_texts)
+        labelled_leaves = len({key for keys in sets for key in keys})
+        self.c_used = self.c * max(1.0, len(sets) / max(labelled_leaves, 1) / C_GROWS_FROM) ** 0.5
         self._weights, self._bias = self._fit_leaves(matrix, truth, rows)
         self._centroids = _centroids(vectors, truth, first_own) if vectors is not None else None
         self._platt = None
         self.calibrated = False
+        self.single_label = all(len(keys) == 1 for keys in sets)
         if self.calibrate and len(texts) >= MIN_CALIBRATION:
             self._platt = self._fit_calibration(matrix, vectors, truth, rows, first_own)
             self.calibrated = True
@@ -229,6 +257,8 @@ class TrainedClassifier:
         return state
 
     def __setstate__(self, state: dict[str, object]) -> None:
+        state.setdefault("single_label", False)  # a model stored before version 3 used thresholds
+        state.setdefault("c_used", state.get("c"))
         self.__dict__.update(state)
 
     def _truth(self, sets: Sequence[tuple[str, ...]]) -> np.ndarray:
@@ -248,7 +278,7 @@ class TrainedClassifier:
         for j in range(len(self.classes)):
             column = truth[:, j]
             if 0 < column.sum() < column.size:
-                model = LogisticRegression(C=self.c, class_weight="balanced", solver="liblinear")
+                model = LogisticRegression(C=self.c_used, class_weight="balanced", solver="liblinear")
                 model.fit(matrix, column, sample_weight=rows)
                 weights[:, j] = model.coef_[0]
                 bias[j] = model.intercept_[0]
@@ -292,13 +322,16 @@ class TrainedClassifier:
         return [self.classes[i] for i in probs.argmax(axis=1)]
 
     def predict_many(self, texts: Sequence[str]) -> list[list[Prediction]]:
-        """Return each text's leaves whose probability reaches THRESHOLD, at most MAX_LABELS, surest
-        first; none when the model is unsure of every leaf (the post stays unlabelled for an analyst)."""
+        """Return each text's leaves, surest first: trained on one leaf a post (`single_label`), the
+        surest leaf if its probability reaches SURE_ENOUGH; otherwise the leaves whose probability
+        reaches THRESHOLD, at most MAX_LABELS. None when the model is unsure (the post stays
+        unlabelled for an analyst)."""
+        most, least = (1, SURE_ENOUGH) if self.single_label else (MAX_LABELS, THRESHOLD)
         found = []
         for row in self.probabilities(texts):
-            order = np.argsort(-row)[:MAX_LABELS]
+            order = np.argsort(-row)[:most]
             found.append(
-                [Prediction(self.classes[i], round(float(row[i]), 3)) for i in order if row[i] >= THRESHOLD]
+                [Prediction(self.classes[i], round(float(row[i]), 3)) for i in order if row[i] >= least]
             )
         return found
 
@@ -397,9 +430,14 @@ def dump_model(model: TrainedClassifier | TrainedSentiment) -> bytes:
     return pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL)
 
 
-def new_classifier(taxonomy: Taxonomy, embeddings: bool) -> TrainedClassifier:
-    """Return an untrained taxonomy classifier as Earful trains it under EARFUL_EMBEDDINGS=`embeddings`."""
-    return TrainedClassifier(taxonomy, embedder=default_embedder() if embeddings else None)
+def new_classifier(
+    taxonomy: Taxonomy, embeddings: bool, *, embedder: Embedder | None = None
+) -> TrainedClassifier:
+    """Return an untrained taxonomy classifier as Earful trains it under EARFUL_EMBEDDINGS=`embeddings`
+    (`embedder`: the e5 model to use, for a benchmark that embeds its texts once; else the process's)."""
+    if not embeddings:
+        return TrainedClassifier(taxonomy)
+    return TrainedClassifier(taxonomy, embedder=embedder if embedder is not None else default_embedder())
 
 
 def new_sentiment(embeddings: bool) -> TrainedSentiment:
