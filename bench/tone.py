@@ -51,8 +51,7 @@ def one_at_a_time(
     out = []
     for text in texts:
         row = model.probabilities([text])[0]
-        merged = {"negative": row[0] + row[1], "neutral": row[2], "positive": row[3]}
-        out.append((tone.label_of(row) == "complaint", max(merged, key=lambda k: merged[k])))
+        out.append((tone.label_of(row) == "complaint", tone.polarity_of(row)))
     return out
 
 

@@ -166,12 +166,10 @@ def banking(shared: Path) -> list[tuple[str, str]]:
     return rows
 
 
-def fit(
-    texts: list[str], labels: list[str], weights: list[float], c: float = C, *, lexicon: bool = True
-) -> tone.ToneModel:
-    """Train a tone model on weighted, labelled texts (`lexicon=False`: n-grams only)."""
+def fit(texts: list[str], labels: list[str], weights: list[float], c: float = C) -> tone.ToneModel:
+    """Train a tone model on weighted, labelled texts."""
     idf = linear.idf_of(texts)
-    matrix = tone.features(texts, idf, lexicon=lexicon)
+    matrix = tone.features(texts, idf)
     model = LogisticRegression(C=c, max_iter=3000, class_weight="balanced")
     model.fit(matrix, labels, sample_weight=np.asarray(weights))
     order = [list(model.classes_).index(name) for name in tone.CLASSES]
@@ -192,13 +190,12 @@ def train(
     *,
     team_weight: float = TEAM_WEIGHT,
     c: float = C,
-    lexicon: bool = True,
 ) -> tone.ToneModel:
     """Train a tone model on public rows and team posts (each team post counts `team_weight` times)."""
     texts = [t for t, _ in public] + [t for t, _, _ in team]
     labels = [label for _, label in public] + [label for _, label, _ in team]
     weights = [1.0] * len(public) + [team_weight] * len(team)
-    return fit(texts, labels, weights, c, lexicon=lexicon)
+    return fit(texts, labels, weights, c)
 
 
 def train_e5(

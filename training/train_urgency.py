@@ -81,8 +81,8 @@ def main() -> None:
         part = [r for r in dev if f"-{language}" in r[2]]
         texts = [r[0] for r in part]
         truth = [r[1] for r in part]
-        rules = [urgency.assess(t).score >= urgency.URGENT for t in texts]
         found = [urgency.assess(t) for t in texts]
+        rules = [said.score >= urgency.URGENT for said in found]
         mine = list(model.probability(texts, found) >= urgency.URGENT)
         print(
             f"held out, {language} ({len(part)} posts, {sum(truth)} urgent):"

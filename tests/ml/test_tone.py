@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from earful.ml import tone
+from earful.ml import linear, tone
 from earful.pipeline.sentiment import SentimentStage
 from earful.pipeline.stage import WorkItem
 
@@ -52,17 +52,6 @@ def test_the_stage_uses_the_shipped_model() -> None:
     assert out["sentiment"] == "complaint" and out["sentiment_score"] > 0.5
 
 
-def test_weights_that_are_not_the_shipped_ones_are_refused(tmp_path: Path) -> None:
-    altered = tmp_path / "tone.npz"
-    data = bytearray(tone.WEIGHTS.read_bytes())
-    data[-10] ^= 0xFF
-    altered.write_bytes(bytes(data))
-    with pytest.raises(tone.ToneModelUnavailable, match="not the file Earful shipped"):
-        tone.read(altered, tone.WEIGHTS_SHA256)
-    with pytest.raises(tone.ToneModelUnavailable, match="missing"):
-        tone.read(tmp_path / "absent.npz", tone.WEIGHTS_SHA256)
-
-
 def test_a_saved_model_reads_back_the_same(tmp_path: Path) -> None:
     model = tone.shipped()
     digest = model.save(tmp_path / "copy.npz")
@@ -71,11 +60,10 @@ def test_a_saved_model_reads_back_the_same(tmp_path: Path) -> None:
     assert np.allclose(again.probabilities(texts), model.probabilities(texts), atol=1e-5)
 
 
-def test_the_shipped_file_is_the_one_pinned() -> None:
-    assert tone.shipped().name == tone.NAME
+def test_the_shipped_file_has_the_layout_the_code_reads() -> None:
     assert tone.read(tone.WEIGHTS, tone.WEIGHTS_SHA256).coef.shape == (
         len(tone.CLASSES),
-        2 * 2**tone.HASH_BITS + tone.DENSE,
+        2 * 2**linear.HASH_BITS + tone.DENSE,
     )
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -72,9 +73,10 @@ def tfidf(raw: sparse.csr_matrix, idf: np.ndarray) -> sparse.csr_matrix:
     return matrix
 
 
-def rows(texts: Sequence[str], idf: np.ndarray, extra: np.ndarray) -> sparse.csr_matrix:
-    """Return model input rows: the TF-IDF n-grams of `texts`, then the dense `extra` columns."""
-    return sparse.hstack([tfidf(counts(clip(texts)), idf), sparse.csr_matrix(extra)], format="csr")
+def rows(clipped: Sequence[str], idf: np.ndarray, extra: np.ndarray) -> sparse.csr_matrix:
+    """Return model input rows: the TF-IDF n-grams of already `clip`ped texts, then the dense
+    `extra` columns."""
+    return sparse.hstack([tfidf(counts(clipped), idf), sparse.csr_matrix(extra)], format="csr")
 
 
 def softmax(logits: np.ndarray) -> np.ndarray:
@@ -82,6 +84,29 @@ def softmax(logits: np.ndarray) -> np.ndarray:
     shifted = logits - logits.max(axis=1, keepdims=True)
     exp = np.exp(shifted)
     return np.asarray(exp / exp.sum(axis=1, keepdims=True))
+
+
+@dataclass(frozen=True)
+class HashedModel:
+    """Weights over hashed TF-IDF n-grams and a few dense columns: the IDF of each n-gram bucket,
+    coefficients (classes x features) and intercepts. A shipped model adds how it reads a text."""
+
+    idf: np.ndarray
+    coef: np.ndarray
+    intercept: np.ndarray
+    _weights: np.ndarray = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # Features x classes, contiguous: multiplying a sparse row by it costs microseconds.
+        object.__setattr__(self, "_weights", np.ascontiguousarray(self.coef.T))
+
+    def probabilities_of(self, clipped: Sequence[str], extra: np.ndarray) -> np.ndarray:
+        """Return class probabilities for already `clip`ped texts and their dense columns."""
+        return softmax(np.asarray(rows(clipped, self.idf, extra) @ self._weights) + self.intercept)
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """Return the arrays `save` stores."""
+        return {"idf": self.idf, "coef": self.coef, "intercept": self.intercept}
 
 
 def save(path: Path, classes: Sequence[str], arrays: dict[str, np.ndarray]) -> str:

@@ -31,12 +31,8 @@ CLASSES = ("complaint", "negative", "neutral", "positive")
 NAME = "tone-1"
 WEIGHTS = Path(__file__).parent / "data" / "models" / "tone-1.npz"
 WEIGHTS_SHA256 = "4c0ab6665cc204bf32efbcbef8c7b3cc68502cc6534f7a399016c24b295a468d"
-HASH_BITS = linear.HASH_BITS
 DENSE = 9
 COMPLAINT_SHARE = 0.5  # see label_of
-
-
-ToneModelUnavailable = linear.ModelUnavailable
 
 
 @lru_cache(maxsize=1)
@@ -62,10 +58,10 @@ def dense(texts: Sequence[str]) -> np.ndarray:
     return rows
 
 
-def features(texts: Sequence[str], idf: np.ndarray, *, lexicon: bool = True) -> sparse.csr_matrix:
-    """Return the model's input rows for `texts` (`lexicon=False` leaves the cue columns empty)."""
+def features(texts: Sequence[str], idf: np.ndarray) -> sparse.csr_matrix:
+    """Return the model's input rows for `texts`."""
     clipped = linear.clip(texts)
-    return linear.rows(clipped, idf, dense(clipped) if lexicon else np.zeros((len(clipped), DENSE)))
+    return linear.rows(clipped, idf, dense(clipped))
 
 
 def label_of(row: np.ndarray) -> str:
@@ -82,25 +78,18 @@ def label_of(row: np.ndarray) -> str:
     return "complaint" if row[0] >= COMPLAINT_SHARE * row[1] else "neutral"
 
 
-@dataclass(frozen=True)
-class ToneModel:
-    """A trained tone model: IDF weights, coefficients and intercepts, classes in CLASSES order."""
+def polarity_of(row: np.ndarray) -> str:
+    """Return negative, neutral or positive for one row of probabilities: complaints count as negative."""
+    merged = {"negative": row[0] + row[1], "neutral": row[2], "positive": row[3]}
+    return max(merged, key=lambda k: merged[k])
 
-    idf: np.ndarray
-    coef: np.ndarray
-    intercept: np.ndarray
-    name: str = NAME
-    _weights: np.ndarray = field(init=False, repr=False, compare=False)
 
-    def __post_init__(self) -> None:
-        # Features x classes, contiguous: multiplying a sparse row by it costs microseconds.
-        object.__setattr__(self, "_weights", np.ascontiguousarray(self.coef.T))
+class ToneScores:
+    """What every tone model says, given its `probabilities` (texts x CLASSES)."""
 
     def probabilities(self, texts: Sequence[str]) -> np.ndarray:
         """Return a (texts x CLASSES) matrix of probabilities."""
-        if not texts:
-            return np.zeros((0, len(CLASSES)))
-        return linear.softmax(np.asarray(features(texts, self.idf) @ self._weights) + self.intercept)
+        raise NotImplementedError
 
     def tones(self, texts: Sequence[str]) -> list[str]:
         """Return each text's most likely class of CLASSES."""
@@ -108,20 +97,30 @@ class ToneModel:
 
     def polarity(self, texts: Sequence[str]) -> list[str]:
         """Return negative, neutral or positive for each text: complaints count as negative."""
-        out = []
-        for row in self.probabilities(texts):
-            merged = {"negative": row[0] + row[1], "neutral": row[2], "positive": row[3]}
-            out.append(max(merged, key=lambda k: merged[k]))
-        return out
+        return [polarity_of(row) for row in self.probabilities(texts)]
 
     def score(self, text: str) -> tuple[str, float]:
         """Return the product's sentiment of `text` (complaint, neutral or positive) and P(complaint)."""
         row = self.probabilities([text])[0]
         return label_of(row), round(float(row[0]), 3)
 
+
+@dataclass(frozen=True)
+class ToneModel(linear.HashedModel, ToneScores):
+    """The tone model over hashed n-grams and the lexicon cues, classes in CLASSES order."""
+
+    name: str = NAME
+
+    def probabilities(self, texts: Sequence[str]) -> np.ndarray:
+        """Return a (texts x CLASSES) matrix of probabilities."""
+        if not texts:
+            return np.zeros((0, len(CLASSES)))
+        clipped = linear.clip(texts)
+        return self.probabilities_of(clipped, dense(clipped))
+
     def save(self, path: Path) -> str:
         """Write the weights to `path` as plain arrays and return their SHA-256."""
-        return linear.save(path, CLASSES, {"idf": self.idf, "coef": self.coef, "intercept": self.intercept})
+        return linear.save(path, CLASSES, self.arrays())
 
 
 def read(path: Path, sha256: str | None) -> ToneModel:
@@ -142,7 +141,7 @@ E5_WEIGHTS_SHA256 = "f6c0b2628d4387e6369fa0aa9cbde6cb4dd2766052383f56ade2592ff47
 
 
 @dataclass(frozen=True)
-class EmbeddingToneModel:
+class EmbeddingToneModel(ToneScores):
     """The tone model over sentence embeddings (multilingual-e5-small) and the same lexicon cues.
 
     Used when EARFUL_EMBEDDINGS is on: sentence embeddings carry tone across wordings, styles and
@@ -165,15 +164,6 @@ class EmbeddingToneModel:
         clipped = linear.clip(texts)
         inputs = np.hstack([self._embedder().embed(clipped), dense(clipped)])
         return linear.softmax(inputs @ self.coef.T + self.intercept)
-
-    def score(self, text: str) -> tuple[str, float]:
-        """Return the product's sentiment of `text` (complaint, neutral or positive) and P(complaint)."""
-        row = self.probabilities([text])[0]
-        return label_of(row), round(float(row[0]), 3)
-
-    def tones(self, texts: Sequence[str]) -> list[str]:
-        """Return each text's most likely class of CLASSES."""
-        return [CLASSES[i] for i in self.probabilities(texts).argmax(axis=1)]
 
     def save(self, path: Path) -> str:
         """Write the weights to `path` as plain arrays and return their SHA-256."""

@@ -13,7 +13,7 @@ as plain arrays and SHA-256 checked at load like the tone model.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -43,29 +43,20 @@ def dense(found: Sequence[urgency.Urgency]) -> np.ndarray:
 
 
 @dataclass(frozen=True)
-class UrgencyModel:
-    """Trained weights: IDF, coefficients and intercepts for CLASSES."""
+class UrgencyModel(linear.HashedModel):
+    """The urgency model over hashed n-grams and the rules' findings, classes in CLASSES order."""
 
-    idf: np.ndarray
-    coef: np.ndarray
-    intercept: np.ndarray
     name: str = NAME
-    _weights: np.ndarray = field(init=False, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "_weights", np.ascontiguousarray(self.coef.T))
 
     def probability(self, texts: Sequence[str], found: Sequence[urgency.Urgency]) -> np.ndarray:
         """Return P(urgent) for each text, given what the rules found in it."""
         if not texts:
             return np.zeros(0)
-        clipped = linear.clip(texts)
-        logits = np.asarray(linear.rows(clipped, self.idf, dense(found)) @ self._weights) + self.intercept
-        return np.asarray(linear.softmax(logits)[:, 1])
+        return np.asarray(self.probabilities_of(linear.clip(texts), dense(found))[:, 1])
 
     def save(self, path: Path) -> str:
         """Write the weights to `path` as plain arrays and return their SHA-256."""
-        return linear.save(path, CLASSES, {"idf": self.idf, "coef": self.coef, "intercept": self.intercept})
+        return linear.save(path, CLASSES, self.arrays())
 
 
 def read(path: Path, sha256: str | None) -> UrgencyModel:
