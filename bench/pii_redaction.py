@@ -38,7 +38,8 @@ def load(path: Path) -> list[tuple[str, str, list[tuple[int, int, str]]]]:
                 language = "en"
             continue
         if line:
-            text, spans = parse_marked(line)
+            # A line break inside one post is written as the two characters backslash and n.
+            text, spans = parse_marked(line.replace("\\n", "\n"))
             out.append((language, text, spans))
     return out
 
