@@ -7,12 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from earful.ml import linear, tone, urgency_model
+from earful.ml import linear, name_tagger, tone, urgency_model
 
 SHIPPED: list[tuple[Path, str, Callable[[Path, str], object]]] = [
     (tone.WEIGHTS, tone.WEIGHTS_SHA256, tone.read),
     (tone.E5_WEIGHTS, tone.E5_WEIGHTS_SHA256, tone.read_e5),
     (urgency_model.WEIGHTS, urgency_model.WEIGHTS_SHA256, urgency_model.read),
+    (name_tagger.WEIGHTS, name_tagger.WEIGHTS_SHA256, name_tagger.read),
 ]
 
 

@@ -74,7 +74,7 @@ dusty sandy misty candy destiny trinity harmony melody brook brooke cliff dale g
 lee long man many moon see son tiny van young lincoln jackson madison kent chester florence
 georgia virginia carolina montana phoenix sydney adelaide regina salvador mateo marina
 charlotte valencia rosario leon león blanca blanco carmen savannah aurora
-concepción ciudad santa carmen clemente roma reyes jesús maría
+concepción ciudad santa carmen clemente roma reyes jesús
 """
 
 # Words too common to be read as a name in lower case (English and Spanish function words and

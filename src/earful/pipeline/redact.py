@@ -235,17 +235,18 @@ def _resolve(found: list[Span]) -> list[Span]:
 
 
 def default_redactor(public_handles: Sequence[str] = ()) -> Redactor:
-    """Return the redactor the chain uses: every pattern, and the list-and-cue name finder."""
-    from earful.pipeline.names import find_names
+    """Return the redactor the chain uses: every pattern, and the shipped name model (which reads
+    the list-and-cue rules' verdict as one of its inputs)."""
+    from earful.ml.name_tagger import shipped
 
-    return Redactor(public_handles, names=find_names)
+    return Redactor(public_handles, names=shipped())
 
 
 class RedactStage:
     """Replace personal data in the text and title with typed placeholders."""
 
     name = "redact"
-    version = 2
+    version = 3
 
     def __init__(self, redactor: Redactor) -> None:
         self._redactor = redactor
