@@ -46,8 +46,8 @@ WEIGHTS = (6, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1, 1)
 SPANISH = ("es_ES", "es_MX", "es_CO")
 
 # Templates: {ADDRESS} and {PHONE} are marked, and so are {NAME} and {EMAIL}; the rest are look-alikes
-# that stay unmarked: {CITY} {STREETNAME} {COMPANY} {DATE} {TIME} {PRICE} {ORDER} {YEAR} {VERSION}
-# {RATING} {COUNT}.
+# that stay unmarked: {CITY} {STREETNAME} {COMPANY} {FIRM} {COUNTRY} {DATE} {DATETIME} {TIME} {PRICE}
+# {ORDER} {YEAR} {VERSION} {RATING} {COUNT} {IP} {ISBN} {PLATE} {URL} {JOB}.
 ENGLISH = [
     "My address is {ADDRESS}",
     "I live at {ADDRESS} so please send the replacement there",
@@ -92,6 +92,19 @@ ENGLISH = [
     "the {COMPANY} depot in {CITY} opens at {TIME}, rated {RATING}/5",
     "updated to {VERSION} on {DATE} and the map still sends me down {STREETNAME}",
     "{COUNT} parcels, {COUNT} stops, {PRICE} for the whole block, since {YEAR} it's been like this",
+    "someone logged in from {IP} at {TIME}, was that you?",
+    "the book (ISBN {ISBN}) arrived with a torn cover",
+    "{FIRM} sent me the wrong size and kept the {PRICE}",
+    "a van with plate {PLATE} blocked my drive for an hour",
+    "I work as a {JOB} at {FIRM} and this app wastes my time",
+    "shipping to {COUNTRY} took {COUNT} days, tracking stuck in {CITY}",
+    "see {URL} for the returns policy, it says {COUNT} days",
+    "order placed {DATETIME}, still processing",
+    "{FIRM} moved their warehouse from {CITY} to {CITY} in {YEAR}",
+    "we drove {COUNT} miles down {STREETNAME} to reach the {FIRM} office",
+    "Building {COUNT} of the {FIRM} campus is closed until {DATE}",
+    "Top {COUNT} things I hate about {COMPANY}: the {VERSION} update, {FIRM}, and {STREETNAME}",
+    "paid {PRICE} at the {COMPANY} on {STREETNAME}, receipt {ORDER}",
 ]
 SPANISH_TEMPLATES = [
     "Mi dirección es {ADDRESS}",
@@ -109,6 +122,10 @@ SPANISH_TEMPLATES = [
     "escríbeme por whatsapp al {PHONE}",
     "hay tráfico en {STREETNAME} otra vez, llego {COUNT} minutos tarde",
     "{NAME} recoge en {ADDRESS} a las {TIME}",
+    "la empresa {FIRM} me cobró {PRICE} el {DATE}",
+    "el envío a {COUNTRY} tardó {COUNT} días y sigue en {CITY}",
+    "valoración {RATING}, versión {VERSION}, pedido {ORDER}",
+    "trabajo de {JOB} en {FIRM} desde {YEAR}",
 ]
 
 ENGLISH_DIGITS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
@@ -196,6 +213,14 @@ class Maker:
             "VERSION": lambda: f"v{rng.randint(1, 9)}.{rng.randint(0, 30)}.{rng.randint(0, 9)}",
             "RATING": lambda: rng.choice(["4.5", "5", "3.8", "1"]),
             "COUNT": lambda: str(rng.randint(2, 240)),
+            "FIRM": fake.company,
+            "JOB": fake.job,
+            "COUNTRY": fake.country,
+            "IP": self.english.ipv4,
+            "ISBN": self.english.isbn13,
+            "PLATE": fake.license_plate,
+            "URL": self.english.url,
+            "DATETIME": lambda: self.english.date_time().isoformat(" ", timespec="seconds"),
         }
         return fills[slot]()
 

@@ -84,6 +84,7 @@ _NOT_PHONE_CUE = re.compile(
     r"score|marcador|zip|postcode|cp)\b(?:[ \t]+(?:number|no\.?|num|n[uú]mero|#))?|[#$€£%])"
 )
 _DATE_OR_TIME = re.compile(r"^(?:\d{1,4}[./-]\d{1,2}[./-]\d{1,4}|\d{1,2}[:.]\d{2}(?:[:.]\d{2})?)(?:\s.*)?$")
+_IP = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}")
 _LOCAL = re.compile(r"[2-9]\d{2}[-.]\d{4}")
 # A count of things after a number ("250-1000 words") says it is not a phone number.
 _UNIT_AFTER = re.compile(
@@ -136,18 +137,19 @@ def _phone_ok(text: str, start: int, candidate: str) -> bool:
     cue = _phone_cue(text, start)
     if cue < 0:
         return False
-    line_start = text.rfind("\n", 0, start) + 1
-    line_end = text.find("\n", start)
-    rest = text[start + len(candidate) : len(text) if line_end < 0 else line_end]
-    if not text[line_start:start].strip() and not rest.strip():
+    end = start + len(candidate)
+    # The line around the number, looked at no further than 40 characters either side.
+    head = text[max(0, start - 40) : start]
+    head = head[head.rfind("\n") + 1 :]
+    rest = text[end : end + 40].split("\n", 1)[0]
+    if not head.strip() and not rest.strip() and (start < 40 or "\n" in text[start - 40 : start]):
         cue = 1  # a number alone on its line, as in a signature or a contact block
-    before = text[max(0, start - 40) : start].split()
+    before = head.split()
     token = before[-1] if before else ""
     if token and any(c.isdigit() for c in token) and any(c.isalpha() for c in token):
         return False  # the tail of a code such as "1Z 999 AA1 01 2345 6784"
-    if _DATE_OR_TIME.match(core.strip("() ")):
+    if _DATE_OR_TIME.match(core.strip("() ")) or _IP.fullmatch(core):
         return False
-    end = start + len(candidate)
     if _UNIT_AFTER.match(text, end):
         return False
     if re.fullmatch(r"\d{2,4}-\d{2,5}", core) and core.endswith("0") and core.split("-")[0].endswith("0"):
@@ -211,7 +213,7 @@ Ganj Zila Colony Layout Bagh Peth Enclave Vihar Puram Palya Salai Gully Gap Anch
 Foreshore Deviation Copse Artery Alleyway Amble Arterial Basin Bend Brae Brow Centreway Circlet Colonnade
 Cruiseway Cutting Entrance Firetrail Formation Glade Interchange Intersection Meander Mew Parklands Quays
 Ridgeway Riviera Roadside Roadway Ronde Rosebowl Rotary Siding Tarn Thoroughfare Trunkway Wade Villas Lower
-Upper
+Upper Dip Ring Top Stairs Steps Gates Quad Access
 """
 _SUFFIX_WORDS = _words(_SUFFIXES)
 # A suffix in full may be in capitals or not; an abbreviation only as written ("St", "ST", "Ave").
@@ -245,7 +247,9 @@ _POST_ALNUM = (
 )
 # Postcodes of digits: US ZIP and ZIP+4, five digits (DE, FR, ES, MX...), Sweden, four (AU, NL...),
 # six (IN, CO).
-_POST_NUM = r"(?:\d{5}(?:-\d{4})?|\d{3}[ \t]\d{2}|\d{4}|\d{6})(?![\w-])"
+_POST_NUM = (
+    r"(?:\d{5}(?:-\d{4}|-\d{3})?|\d{3}[ \t]\d{2}|\d{4}(?:-\d{3})?|\d{6}|\d{2}-\d{3})(?![\w-])(?![ \t]*\d)"
+)
 _POSTCODE = r"(?:(?:C\.?[ \t]?P\.?|CP|PLZ|Pin|PIN)[ \t]*:?[ \t]*)?(?:" + _POST_ALNUM + "|" + _POST_NUM + ")"
 _SEP = r"(?:[ \t]*[,;]?[ \t]*\n[ \t]*|[ \t]*[,;][ \t]*)"  # a comma, a line break, or both
 _SEP_ANY = r"(?:" + _SEP + r"|[ \t]+)"
@@ -286,7 +290,7 @@ _TAIL_TOWN = re.compile(r"[ \t]*,[ \t]*" + _TOWN)
 _TAIL_AFTER_CODE = re.compile(r"(?:[ \t]*\n[ \t]*|[ \t]*,?[ \t]+)" + _TOWN)
 _ENDS_WITH_CODE = re.compile(r"(?<![\w-])(?:" + _POST_ALNUM + "|" + _POST_NUM + r")$")
 _TAIL_STREET = re.compile(_SEP + r"(?:" + _NAME_WORD + r"[ \t]+){1,3}" + _SUFFIX)
-_TAIL_NUMBER = re.compile(r"[ \t]+\d{1,4}(?=[ \t]*(?:[,\n]|$))")
+_TAIL_NUMBER = re.compile(r"[ \t]+\d{1,4}(?![\w:/-]|[.,]\d)(?![ \t]*\d)")
 _TAIL_COUNTRY = re.compile(
     r"[ \t]*,[ \t]*(?:USA|U\.S\.A?\.|US|UK|U\.K\.|Canada|Australia|Ireland|India|Germany|Deutschland|France|"
     r"Nederland|Netherlands|España|Spain|México|Mexico|Colombia|Argentina|Chile)(?![\w])"
@@ -298,12 +302,16 @@ _NUMBER_FIRST = re.compile(
     r"(?:" + _NAME_WORD + r"[ \t]+){1,4}" + _SUFFIX
 )
 # In small letters: "12 elm street", "4 oak rd"; not "12 hour drive" nor "20 mins down the road".
+_LOWER_STOP = (
+    r"(?:hour|hours|hr|hrs|min|mins|minute|minutes|mile|miles|km|block|blocks|day|days|week|weeks|way|lane|"
+    r"lanes|car|cars|story|storey|stop|stops|more|of|the|to|on|in|at|down|up|a|an|and|or|for|from|by|my|"
+    r"your|our|their|his|her|its|per|times|x|is|was|are|were|be|been|it|this|that|with|into|onto|off|"
+    r"out|over|across|along|past|through|near|next|same|one|two|three|four|five|six|seven|eight|nine|ten)"
+)
 _NUMBER_FIRST_LOWER = re.compile(
-    r"(?<![\w/.,:$€£-])\d{1,5}[a-z]?[ \t]+(?!(?:hour|hours|hr|hrs|min|mins|minute|minutes|mile|miles|km|"
-    r"block|blocks|day|days|week|weeks|way|lane|lanes|car|cars|story|storey|stop|stops|more|of|the|to|"
-    r"on|in|at|down|up|a|an|and|or|for|from|by|my|your|our|their|his|her|per|times|x)\b)"
-    r"(?:[a-z][a-z'-]+[ \t]+){1,2}(?:street|st|avenue|ave|road|rd|boulevard|blvd|lane|ln|drive|dr|court|"
-    r"ct|terrace|crescent|close|parkway|pkwy|place|pl)\b\.?"
+    r"(?<![\w/.,:$€£-])\d{1,5}[a-z]?[ \t]+(?:(?!" + _LOWER_STOP + r"\b)[a-z][a-z'-]+[ \t]+){1,2}"
+    r"(?:street|st|avenue|ave|road|rd|boulevard|blvd|lane|ln|drive|dr|court|ct|terrace|crescent|close|"
+    r"parkway|pkwy|place|pl)\b\.?"
 )
 # A street type that comes first, after the number: "14 Via Del Mar", "500 Camino Real".
 _NUMBER_TYPE_FIRST = re.compile(
@@ -339,7 +347,7 @@ _COMPOUND = _words(
     "kuja polku tori gränd torg plads backe stig"
 )
 _STREET_FIRST = re.compile(
-    r"(?<![\w'’-])(?:[A-ZÀ-ÖØ-Þ][\w'’.]*-[\w'’.-]*[ \t]+)?"
+    r"(?<![\w'’-])(?:[A-ZÀ-ÖØ-Þ][\w'’.-]*[ \t]+)?"
     r"[A-ZÀ-ÖØ-Þ][\w'’.-]{2,}?(?i:" + _either(_COMPOUND) + r")(?![\w'’])"
     r"[ \t]+(?!(?:19|20)\d\d(?!\d))\d{1,4}[a-zA-Z]?(?:[ \t]?[-/][ \t]?\d{1,4}[a-zA-Z]?)?(?![\w])"
 )
@@ -353,7 +361,7 @@ _ES_TYPE = (
     r"peatonal|corredor|ampliaci[oó]n|transversal|cuesta|senda|rúa|praza|carrer|avinguda|passeig|"
     r"malec[oó]n)|C/|C\.|Cl\.?|Cll\.?|Cr\.|Cra\.?|Kr\.?|Dg\.|Tr\.|Tv\.|Av\.|Avda|Pza\.|Pº|V[ií]a|Vial)"
 )
-_ES_WORD = r"(?:de|del|la|las|los|el|y|calle|carrera|[A-ZÁÉÍÓÚÑ0-9][\wáéíóúñüª'.-]*)"
+_ES_WORD = r"(?:de|del|la|las|los|el|y|calle|carrera|[dl]['’][A-ZÁÉÍÓÚ]\w*|[A-ZÁÉÍÓÚÑ0-9][\wáéíóúñüª'.-]*)"
 _ES_NUMBER = (
     r"(?:(?:n[ºo°]\.?|#|núm(?:ero)?\.?|No\.?|Nro\.?)[ \t]*)?(?:\d{1,5}[A-Za-z]?(?![ \t.-]?\d{2}[ \t.-]?\d{2})"
     r"(?:[ \t]?(?i:bis))?(?:-\d{1,4})?|s/n|S/N)(?![\w])"
@@ -392,13 +400,16 @@ _STATES = _words(
     "ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY AS GU MP PR VI AA AE AP AB BC MB NB NL NS NT NU ON "
     "PE QC SK YT"
 )
+# An Indian town before its PIN: "Nandyal-833788", "Mumbai - 400069", "Hubli–Dharwad-376198".
+_IN_TOWN = r"[A-ZÀ-Þ][a-zà-ÿ]+(?:[–-][A-ZÀ-Þ][a-zà-ÿ]+)*"
 _AU_STATES = ("NSW", "VIC", "QLD", "SA", "TAS", "ACT", "WA", "NT")
 _STANDALONE_CODE = re.compile(
     r"\b(?:[A-Z]{1,2}\d[A-Z\d]?[ \t]?\d[ABD-HJLNP-UW-Z]{2}"
     r"|[ABCEGHJ-NPRSTVXY]\d[ABCEGHJ-NPRSTV-Z][ \t]?\d[ABCEGHJ-NPRSTV-Z]\d)(?![\w-])"
     r"|(?<![\w'’.-])" + _TOWN + r"[ \t]*,?[ \t]+(?:" + _either(_STATES) + r",?[ \t]+(?:\d{5}(?:-\d{4})?"
     r"|[A-Z]\d[A-Z][ \t]?\d[A-Z]\d)|" + _either(_AU_STATES) + r",?[ \t]+\d{4})(?![\w-])"
-    r"|(?<![\w'’.-])[A-ZÀ-Þ][a-zà-ÿ]+(?:-|[ \t]+-[ \t]+)\d{6}(?![\w-])"
+    r"|(?<![\w'’.-])" + _IN_TOWN + r"(?:-|[ \t]+-[ \t]+)\d{6}(?![\w-])"
+    r"|(?:(?<=,)|(?<=, )|(?<=\n))" + _IN_TOWN + r"[ \t]+\d{6}(?![\w-])"
 )
 _CODE_CUE = re.compile(
     r"(?i)\b(?:post[ \t]?code|zip(?:[ \t]?code)?|postal[ \t]+code|pin[ \t]?code|eircode|c\.[ \t]?p\.|cp|"
