@@ -245,10 +245,11 @@ _POST_ALNUM = (
     r"(?:[A-Z]{1,2}\d[A-Z\d]?[ \t]?\d[A-Z]{2}|[A-Z]\d[A-Z][ \t]?\d[A-Z]\d|(?:[A-Z]\d{2}|D6W)[ \t]?[0-9A-Z]{4}"
     r"|\d{4}[ \t]?[A-Z]{2}|[A-Z]\d{4}[A-Z]{0,3})(?![\w-])"
 )
-# Postcodes of digits: US ZIP and ZIP+4, five digits (DE, FR, ES, MX...), Sweden, four (AU, NL...),
-# six (IN, CO).
+# Postcodes of digits: US ZIP and ZIP+4, five digits (DE, FR, ES, MX...), Brazil, Sweden, four (AU,
+# NL...), Portugal, six (IN, CO), Poland; never followed by more digits (that is a phone number).
 _POST_NUM = (
-    r"(?:\d{5}(?:-\d{4}|-\d{3})?|\d{3}[ \t]\d{2}|\d{4}(?:-\d{3})?|\d{6}|\d{2}-\d{3})(?![\w-])(?![ \t]*\d)"
+    r"(?:\d{5}(?:-\d{4}|-\d{3})?|\d{3}[ \t]\d{2}|\d{4}(?:-\d{3})?|\d{6}|\d{2}-\d{3})"
+    r"(?![\w-])(?![ \t]*\d)"
 )
 _POSTCODE = r"(?:(?:C\.?[ \t]?P\.?|CP|PLZ|Pin|PIN)[ \t]*:?[ \t]*)?(?:" + _POST_ALNUM + "|" + _POST_NUM + ")"
 _SEP = r"(?:[ \t]*[,;]?[ \t]*\n[ \t]*|[ \t]*[,;][ \t]*)"  # a comma, a line break, or both
@@ -359,7 +360,10 @@ _ES_TYPE = (
     r"rambla|alameda|pasadizo|acceso|cañada|urbanizaci[oó]n|urb\.|retorno|eje[ \t]+vial|viaducto|"
     r"perif[eé]rico|circuito|circunvalaci[oó]n|continuaci[oó]n|diagonal|prolongaci[oó]n|prol\.|"
     r"peatonal|corredor|ampliaci[oó]n|transversal|cuesta|senda|rúa|praza|carrer|avinguda|passeig|"
-    r"malec[oó]n)|C/|C\.|Cl\.?|Cll\.?|Cr\.|Cra\.?|Kr\.?|Dg\.|Tr\.|Tv\.|Av\.|Avda|Pza\.|Pº|V[ií]a|Vial)"
+    r"malec[oó]n)|C/|C\.|Cl\.?|Cll\.?|Cr\.|Cra\.?|Kr\.?|Dg\.|Tr\.|Tv\.|Av\.|Avda|Pza\.|Pº|V[ií]a|Vial"
+    # The same order in Italian, Portuguese, Belgian and Swiss French, Polish: "Via Roma 12", "Rua Augusta,
+    # 274", "Rue de la Loi 16", "ul. Marszałkowska 10".
+    r"|Viale|Piazza|Piazzale|Corso|Largo|Vicolo|Strada|Rua|Travessa|Praça|Estrada|Rue|Chemin|ul\.|Ulica)"
 )
 _ES_WORD = r"(?:de|del|la|las|los|el|y|calle|carrera|[dl]['’][A-ZÁÉÍÓÚ]\w*|[A-ZÁÉÍÓÚÑ0-9][\wáéíóúñüª'.-]*)"
 _ES_NUMBER = (
@@ -647,7 +651,7 @@ class RedactStage:
     """Replace personal data in the text and title with typed placeholders."""
 
     name = "redact"
-    version = 2
+    version = 3
 
     def __init__(self, redactor: Redactor) -> None:
         self._redactor = redactor
