@@ -421,9 +421,16 @@ _CODE_CUE = re.compile(
 )
 _CUED_CODE = re.compile(r"(?:" + _POST_ALNUM + "|" + _POST_NUM + ")")
 # What may come before a street line: "Flat 3, ", "Apt. 479 ", "Level 7 ", "3rd floor, ", "apartment 4C, ".
+_PREFIX_WORD = r"(?:Flat|Apt|Apartment|Unit|Suite|Ste|Level|Studio|Room|Floor|Shop|Office|Lot)"
+_PREFIX_ID = r"(?:#[ \t]*)?(?:\d[\w-]{0,4}|[A-Za-z]\d[\w-]{0,3}|[A-Z])"
 _PREFIX = re.compile(
-    r"(?:(?i:flat|apt|apartment|unit|suite|ste|level|studio|room|floor|shop|office|lot)\.?[ \t]*(?:#[ \t]*)?"
-    r"(?:\w{1,5}(?:[ \t]*[,/][ \t]*|[ \t]*\n[ \t]*|[ \t]+))?"
+    r"(?:(?<![\w'’-])(?:(?i:"
+    + _PREFIX_WORD
+    + r")\.?[ \t]*"
+    + _PREFIX_ID
+    + r"(?:[ \t]*[,/][ \t]*|[ \t]*\n[ \t]*)"
+    r"|" + _PREFIX_WORD + r"\.?[ \t]*" + _PREFIX_ID + r"[ \t]+)"
+    r"|(?<![\w'’-])(?:Unit|Apt\.?|Flat|Suite)[ \t]+"
     r"|\d{1,2}(?:st|nd|rd|th)[ \t]+(?i:floor)[ \t]*,[ \t]*)$"
 )
 # One chunk of a line before a postcode: "Mill Lane, ", "The Old Barn\n".
