@@ -420,16 +420,14 @@ _CODE_CUE = re.compile(
     r"c[oó]digo[ \t]+postal|plz|code[ \t]+postal)\b\.?(?:[ \t]+(?:is|es|:))?[ \t]*:?[ \t]*"
 )
 _CUED_CODE = re.compile(r"(?:" + _POST_ALNUM + "|" + _POST_NUM + ")")
-# What may come before a street line: "Flat 3, ", "Apt. 479 ", "Level 7 ", "3rd floor, ", "apartment 4C, ".
+# What may come before a street line: "Flat 3, ", "Apt. 479 ", "Level 7 ", "3rd floor, ".
 _PREFIX_WORD = r"(?:Flat|Apt|Apartment|Unit|Suite|Ste|Level|Studio|Room|Floor|Shop|Office|Lot)"
 _PREFIX_ID = r"(?:#[ \t]*)?(?:\d[\w-]{0,4}|[A-Za-z]\d[\w-]{0,3}|[A-Z])"
+# A flat word in small letters needs a comma or a line break after its number ("apartment 4C, "), so
+# that "office 1 Kestrel Way" keeps its house number; capitalised, a space will do ("Apt. 479 6 Foster").
+_PREFIX_CUED = r"(?i:" + _PREFIX_WORD + r")\.?[ \t]*" + _PREFIX_ID + r"(?:[ \t]*[,/][ \t]*|[ \t]*\n[ \t]*)"
 _PREFIX = re.compile(
-    r"(?:(?<![\w'’-])(?:(?i:"
-    + _PREFIX_WORD
-    + r")\.?[ \t]*"
-    + _PREFIX_ID
-    + r"(?:[ \t]*[,/][ \t]*|[ \t]*\n[ \t]*)"
-    r"|" + _PREFIX_WORD + r"\.?[ \t]*" + _PREFIX_ID + r"[ \t]+)"
+    r"(?:(?<![\w'’-])(?:" + _PREFIX_CUED + "|" + _PREFIX_WORD + r"\.?[ \t]*" + _PREFIX_ID + r"[ \t]+)"
     r"|(?<![\w'’-])(?:Unit|Apt\.?|Flat|Suite)[ \t]+"
     r"|\d{1,2}(?:st|nd|rd|th)[ \t]+(?i:floor)[ \t]*,[ \t]*)$"
 )
