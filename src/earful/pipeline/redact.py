@@ -2,8 +2,11 @@
 
 Patterns find what has a shape (emails, phone, card, bank account and id numbers, street
 addresses and postcodes, @handles); a name finder, when one is given, finds personal names.
-Every candidate is checked before it is replaced: card numbers by their Luhn digit, IBANs by
-their mod-97 check, phone numbers by their count of digits and by not being a date or a time.
+Every candidate is checked before it is replaced: card numbers by their Luhn digit and grouping,
+IBANs by their mod-97 check, phone numbers by their count of digits, by not being a date, a time,
+an IP address or a price, and by the words before them ("call me on" against "order"). A street
+address is found by its street (number and suffix, in the orders of many countries) and then
+takes the unit, town, state, postcode and country after it, across commas and line breaks.
 The stage outputs the redacted text and title and how many of each kind it replaced, never
 what it replaced.
 """
@@ -360,7 +363,7 @@ _ES_TYPE = (
     r"rambla|alameda|pasadizo|acceso|cañada|urbanizaci[oó]n|urb\.|retorno|eje[ \t]+vial|viaducto|"
     r"perif[eé]rico|circuito|circunvalaci[oó]n|continuaci[oó]n|diagonal|prolongaci[oó]n|prol\.|"
     r"peatonal|corredor|ampliaci[oó]n|transversal|cuesta|senda|rúa|praza|carrer|avinguda|passeig|"
-    r"malec[oó]n)|C/|C\.|Cl\.?|Cll\.?|Cr\.|Cra\.?|Kr\.?|Dg\.|Tr\.|Tv\.|Av\.|Avda|Pza\.|Pº|V[ií]a|Vial"
+    r"malec[oó]n)|[Cc]/|C\.|Cl\.?|Cll\.?|Cr\.|Cra\.?|Kr\.?|Dg\.|Tr\.|Tv\.|Av\.|Avda|Pza\.|Pº|V[ií]a|Vial"
     # The same order in Italian, Portuguese, Belgian and Swiss French, Polish: "Via Roma 12", "Rua Augusta,
     # 274", "Rue de la Loi 16", "ul. Marszałkowska 10".
     r"|Viale|Piazza|Piazzale|Corso|Largo|Vicolo|Strada|Rua|Travessa|Praça|Estrada|Rue|Chemin|ul\.|Ulica)"
