@@ -90,6 +90,7 @@ def test_look_alikes_are_left_alone(text: str) -> None:
         ("vivo en Calle Mayor 5, piso 3, puerta B y nadie sube", "vivo en [ADDRESS] y nadie sube"),
         ("vivo en Calle 45 # 12-30, Bogotá y nadie sube", "vivo en [ADDRESS] y nadie sube"),
         ("mi casa es Cra. 15 No. 93-47 Sur, gracias", "mi casa es [ADDRESS], gracias"),
+        ("vive en c/ Bravo Murillo 301, 5º izq., 28020 Madrid y no sube", "vive en [ADDRESS] y no sube"),
         ("el pedido va a Retorno Yucatán 919 Edif. 074 , Depto. 833", "el pedido va a [ADDRESS]"),
         ("Via Roma 12, 00184 Roma is the shop", "[ADDRESS] is the shop"),
         # Postcodes of other countries, PO boxes, military addresses.
