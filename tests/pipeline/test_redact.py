@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -60,6 +61,112 @@ def test_personal_data_becomes_a_typed_placeholder(text: str, expected: str) -> 
 )
 def test_look_alikes_are_left_alone(text: str) -> None:
     assert REDACTOR.redact(text).text == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # US street suffixes as the USPS list has them, in full and abbreviated, with units.
+        ("parcel went to 4821 Maple Crossing instead", "parcel went to [ADDRESS] instead"),
+        ("ship to 1209 Juniper Ports Apt. 12, please", "ship to [ADDRESS], please"),
+        ("we're at 88 Cedar Stravenue Suite 400 today", "we're at [ADDRESS] today"),
+        ("it's 16 Harbor View Trafficway, Unit 7 now", "it's [ADDRESS] now"),
+        ("leave it at 52 Willow Burgs with the neighbour", "leave it at [ADDRESS] with the neighbour"),
+        ("office: 2100 Lakeview Ville #4B", "office: [ADDRESS]"),
+        ("meet at 14 Via Del Mar tonight", "meet at [ADDRESS] tonight"),
+        ("new place is 310 Old Mill Spur, thanks", "new place is [ADDRESS], thanks"),
+        ("send to 77 Birch Ext, Springdale, AR 72764-1234 asap", "send to [ADDRESS] asap"),
+        ("I live at 12 elm street", "I live at [ADDRESS]"),
+        # Over line breaks: the town, state and ZIP line; the UK town and postcode lines.
+        ("my address is 6021 Pine Ridge Rd\nOmaha, NE 68104 ok", "my address is [ADDRESS] ok"),
+        ("Flat 3, 27 Grange Road\nBristol\nBS6 7PQ", "[ADDRESS]"),
+        ("Studio 46G\nAllen Place\nJacksonmouth\nBB4W 5XY", "[ADDRESS]"),
+        ("deliver to 5 Ash Grove, Leeds LS6 2HE please", "deliver to [ADDRESS] please"),
+        # The number after the street; postcodes before the town.
+        ("I live at Hauptstraße 12, 10115 Berlin now", "I live at [ADDRESS] now"),
+        ("address: Keizersgracht 221\n1016 DV Amsterdam", "address: [ADDRESS]"),
+        ("the office is Drottninggatan 53, 111 21 Stockholm", "the office is [ADDRESS]"),
+        ("my flat is 12 rue de la Paix, 75002 Paris", "my flat is [ADDRESS]"),
+        ("vivo en Calle Mayor 5, piso 3, puerta B y nadie sube", "vivo en [ADDRESS] y nadie sube"),
+        ("vivo en Calle 45 # 12-30, Bogotá y nadie sube", "vivo en [ADDRESS] y nadie sube"),
+        ("mi casa es Cra. 15 No. 93-47 Sur, gracias", "mi casa es [ADDRESS], gracias"),
+        ("vive en c/ Bravo Murillo 301, 5º izq., 28020 Madrid y no sube", "vive en [ADDRESS] y no sube"),
+        ("el pedido va a Retorno Yucatán 919 Edif. 074 , Depto. 833", "el pedido va a [ADDRESS]"),
+        ("Via Roma 12, 00184 Roma is the shop", "[ADDRESS] is the shop"),
+        # Postcodes of other countries, PO boxes, military addresses.
+        ("office 1 Kestrel Way, Toronto, ON M5V 3L9 never answers", "office [ADDRESS] never answers"),
+        ("Eircode is T12 K8AF for the map", "Eircode is [ADDRESS] for the map"),
+        ("97 Belton Street F83 7022 Caroline Ville", "[ADDRESS]"),
+        ("our place is 9 Banksia Crescent, Hornsby, NSW, 2077", "our place is [ADDRESS]"),
+        ("home is H.No. 14, Gandhi Nagar, Pune 411001, call first", "home is [ADDRESS], call first"),
+        ("returns to PO Box 1182, Boise, ID 83701 only", "returns to [ADDRESS] only"),
+        ("ship to USNS Harmon\nFPO AE 09512 please", "ship to [ADDRESS] please"),
+        ("military: Unit 2050 Box 4190\nAPO AP 96278", "military: [ADDRESS]"),
+        # Phones: local numbers cued or not, extensions, international prefixes, words.
+        ("call me on 555-0178 if lost", "call me on [PHONE] if lost"),
+        ("Phone: 555-0178", "Phone: [PHONE]"),
+        ("Llamé al 555-0142 tres veces", "Llamé al [PHONE] tres veces"),
+        ("desk (555)010-9921x7 reception", "desk [PHONE] reception"),
+        ("cell (555) 010-4477 ext. 45 days", "cell [PHONE] days"),
+        ("office 1-800-555-0134 extension 12 anytime", "office [PHONE] anytime"),
+        ("ring +44 20 7946 0321 now", "ring [PHONE] now"),
+        ("from abroad 0049 30 5550 1234 works", "from abroad [PHONE] works"),
+        ("whatsapp (+57)3175594709 please", "whatsapp [PHONE] please"),
+        ("my number is 555.010.3390 text only", "my number is [PHONE] text only"),
+        ("my number is five five five oh one four two", "my number is [PHONE]"),
+        ("mi número es cinco cinco cinco cero uno cuatro dos", "mi número es [PHONE]"),
+        ("Contact:\nJane Roe\n0161 496 0750", "Contact:\n[NAME]\n[PHONE]"),
+    ],
+)
+def test_addresses_and_phones_as_written_around_the_world(text: str, expected: str) -> None:
+    assert REDACTOR.redact(text).text == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "waited 45 minutes on 25/11/2026 at 10:45, order #4471-2209, paid $1,249.99",
+        "order placed 2026-03-01 14:22:09, window 10:00-12:00 on 12.03.2026",
+        "my order number is 112-4491823-7730012 and nobody answers",
+        "1.250.000 pesos, rated 4.5 stars, app v2.14.3, version 10.0.19045",
+        "someone logged in from 192.168.1.254, ISBN 978-0-306-40615-7 on the box",
+        "write 250-1000 words, dial 911, tracking 1Z 999 AA1 01 2345 6784",
+        "since 2019 Apple Park is closed to visitors",
+        "traffic on Oxford Street and stuck on Fifth Avenue for 40 minutes",
+        "a 12 hour drive, 20 mins down the road, plate XRU 854 blocked my drive",
+        "count with me: one two three four five six seven eight",
+        "the 7-Eleven on the corner, Forever 21 at Westfield Mall, Pier 39",
+        "I live in Leeds and my mum in Ohio, shipping to Panama took 12 days",
+        "pagué 49,90 € el 12/03/2026, pedido 771-22, la referencia es 2026-118734",
+        "hay atasco en la Calle Mayor y el autobús 27 tarda 40 minutos",
+        "case number 00123456, serial SN 4478 2210 0913, invoice 2026-118734",
+    ],
+)
+def test_dates_prices_orders_and_places_are_not_addresses_or_phones(text: str) -> None:
+    assert REDACTOR.redact(text).text == text
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "1 " * 10_000,
+        "1" * 20_000,
+        "12 " + "Elm " * 5_000,
+        "Calle " + "Mayor " * 4_000,
+        "Leeds, " * 3_000,
+        "Leeds\n" * 4_000,
+        "five " * 4_000,
+        "12 Elm Street, " * 1_400,
+        "Apt 4 " * 3_400,
+        "Calle 4 # " * 2_000,
+        "NY 10023 " * 2_300,
+        "Aa-" * 7_000,
+    ],
+)
+def test_a_hostile_line_of_twenty_thousand_characters_is_redacted_fast(line: str) -> None:
+    started = time.perf_counter()
+    REDACTOR.redact(line[:20_000])
+    assert time.perf_counter() - started < 2.0
 
 
 def test_checksums() -> None:

@@ -2,8 +2,11 @@
 
 Patterns find what has a shape (emails, phone, card, bank account and id numbers, street
 addresses and postcodes, @handles); a name finder, when one is given, finds personal names.
-Every candidate is checked before it is replaced: card numbers by their Luhn digit, IBANs by
-their mod-97 check, phone numbers by their count of digits and by not being a date or a time.
+Every candidate is checked before it is replaced: card numbers by their Luhn digit and grouping,
+IBANs by their mod-97 check, phone numbers by their count of digits, by not being a date, a time,
+an IP address or a price, and by the words before them ("call me on" against "order"). A street
+address is found by its street (number and suffix, in the orders of many countries) and then
+takes the unit, town, state, postcode and country after it, across commas and line breaks.
 The stage outputs the redacted text and title and how many of each kind it replaced, never
 what it replaced.
 """
@@ -49,57 +52,478 @@ _ID_CUE = re.compile(
     r"(?:\s+(?:number|no\.?|#|n[uú]mero|de\s+conducir))?\s*(?:is|es|:|#)?\s*(?:(?:la|el|the)\s+)?"
 )
 _ID_AFTER_CUE = re.compile(r"[A-Z0-9](?:[ -]?[A-Z0-9]){5,19}(?![\w])")
-_PHONE = re.compile(r"(?<![\w+-])(?:\+|00)?\(?\d[\d ().-]{6,18}\d(?![\w])")
-# A local number without its area code ("555-0148") counts only right after a cue to call or text.
+
+
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(text.split())
+
+
+def _either(words: Iterable[str]) -> str:
+    """One alternation of literal words, longest first so that "Streets" is tried before "Street"."""
+    return "(?:" + "|".join(re.escape(w) for w in sorted(set(words), key=lambda w: (-len(w), w))) + ")"
+
+
+# --- Phone numbers ---------------------------------------------------------------------------------
+# An extension: "x123", " ext. 45", "extension 12", "anexo 3".
+_EXT = r"(?:[ \t]*(?:x|ext|extn|extension|ext:|anexo|ext\.:?)[ \t]*\.?[ \t]*\d{1,6})"
+# Digits with spaces, dots, dashes and brackets, after an optional "+", "00" or "(+57)"; the
+# bounded run keeps the search linear.
+_PHONE = re.compile(
+    r"(?<![\w+/.,-])(?:\(\+\d{1,3}\)[ \t]?|\+[ \t]?|00[ \t]?)?\(?\d[\d ().-]{4,20}\d" + _EXT + r"?(?![\w])"
+)
 _PHONE_CUE = re.compile(
-    r"(?i)\b(?:call|text|ring|phone|tel|cell|mobile|landline|llama(?:me)?|marca(?:me)?|"
-    r"whats(?:app)?|móvil|celular|teléfono)\w*\s+(?:me\s+)?(?:on|at|al|en)?\s*:?\s*"
+    r"(?i)(?:\b(?:call|calling|called|text|texted|ring|dial|phone|phones|tel|telephone|cell|cellphone|"
+    r"mobile|mob|landline|fax|number|no|whats\s?app|sms|reach|contact|hotline|helpline|line|office|"
+    r"ll[aá]m\w*|marc\w*|tel[eé]fono|tfno|tlf|m[oó]vil|cel|celular|n[uú]mero|fijo|centralita|contacto|"
+    r"escr[ií]be\w*|mensaje)\b\.?)"
 )
-_LOCAL_NUMBER = re.compile(r"\d{3}[- ]\d{4}(?![\d-])")
+# Words before a number that say it is something else: an order, a reference, a code, a price.
+_NOT_PHONE_CUE = re.compile(
+    r"(?i)(?:\b(?:order|orders|pedido|ref|refs|reference|referencia|tracking|track|seguimiento|invoice|"
+    r"factura|case|ticket|serial|sn|batch|lote|folio|confirmation|booking|reserva|transaction|"
+    r"transacci[oó]n|id|isbn|sku|model|modelo|account|acct|cuenta|routing|iban|card|tarjeta|code|"
+    r"c[oó]digo|pin|badge|page|pages|p[aá]ginas?|flight|vuelo|gu[ií]a|receipt|recibo|item|art[ií]culo|"
+    r"part|pieza|bus|route|ruta|vin|plate|placa|matr[ií]cula|version|build|v|room|gate|locker|"
+    r"score|marcador|zip|postcode|cp)\b(?:[ \t]+(?:number|no\.?|num|n[uú]mero|#))?|[#$€£%])"
+)
 _DATE_OR_TIME = re.compile(r"^(?:\d{1,4}[./-]\d{1,2}[./-]\d{1,4}|\d{1,2}[:.]\d{2}(?:[:.]\d{2})?)(?:\s.*)?$")
-_STREET_EN = (
-    r"(?:Street|St|Avenue|Ave|Road|Rd|Lane|Ln|Drive|Dr|Boulevard|Blvd|Court|Ct|Way|Place|Pl|"
-    r"Terrace|Close|Crescent|Cres|Parkway|Pkwy|Highway|Hwy|Square|Sq|Gardens|Grove|Row|Mews)"
+_IP = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}")
+_LOCAL = re.compile(r"[2-9]\d{2}[-.]\d{4}")
+# A count of things after a number ("250-1000 words") says it is not a phone number.
+_UNIT_AFTER = re.compile(
+    r"[ \t]*(?i:words|people|pages|km|kms|miles|kg|lbs?|dollars|usd|eur|euros|pesos|mxn|items|"
+    r"stops|parcels|paquetes|orders|pedidos|boxes|cajas|units|points|pts|years|a[nñ]os|steps|calories|"
+    r"kcal|followers|views|likes)\b|[ \t]*%"
 )
-# What may follow a street address: the town, and a UK, US, Spanish or Mexican postcode.
-_TOWN_AND_CODE = (
-    r"(?:,?\s+[A-Z][a-zA-Z'-]+(?:\s+[A-Z][a-zA-Z'-]+){0,2}(?=,|\s+[A-Z]{1,2}\d|\s+\d{5}|,?\s+[A-Z]{2}\s+\d{5}))?"
-    r"(?:,?\s+(?:[A-Z]{2}\s+)?\d{5}(?:-\d{4})?(?!\d)|,?\s+[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}\b)?"
+_EN_DIGITS = ("zero", "oh", "o", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+_ES_DIGITS = ("cero", "uno", "dos", "tres", "cuatro", "cinco", "seis", "siete", "ocho", "nueve")
+_DIGIT_WORD = r"(?:(?:double|triple|doble|triple)[ \t]+)?" + _either(_EN_DIGITS + _ES_DIGITS) + r"\b"
+# Seven or more digits said as words ("five five five oh one four two"), after a cue to call.
+_SPOKEN = re.compile(r"(?i)\b" + _DIGIT_WORD + r"(?:[ \t]*[,.-]?[ \t]+" + _DIGIT_WORD + r"){6,15}")
+
+
+# Counting aloud is not a number: "one two three four five six seven".
+_COUNTING = {
+    " ".join(words[i : i + n])
+    for words in (_EN_DIGITS[2:], _ES_DIGITS)
+    for n in range(7, 11)
+    for i in range(len(words) - n + 1)
+}
+
+
+def _phones(text: str) -> Iterable[tuple[int, int]]:
+    for m in _PHONE.finditer(text):
+        if _phone_ok(text, m.start(), m.group()):
+            yield m.start(), m.end()
+    for m in _SPOKEN.finditer(text):
+        words = re.findall(r"[^\W\d_]+", m.group().lower())
+        counting = " ".join(words) in _COUNTING
+        if _phone_cue(text, m.start(), 60) > 0 or (len(words) >= 7 and not counting):
+            yield m.start(), m.end()
+
+
+def _phone_cue(text: str, start: int, reach: int = 32) -> int:
+    """+1 when a cue to call comes last before `start`, -1 when one that says "not a phone", else 0."""
+    window = text[max(0, start - reach) : start]
+    window = window[window.rfind("\n") + 1 :]
+    good = [m.end() for m in _PHONE_CUE.finditer(window)]
+    bad = [m.end() for m in _NOT_PHONE_CUE.finditer(window)]
+    if not good and not bad:
+        return 0
+    return 1 if max(good, default=-1) > max(bad, default=-1) else -1
+
+
+def _phone_ok(text: str, start: int, candidate: str) -> bool:
+    core = re.split(r"(?i)[ \t]*(?:x|ext|extn|extension|anexo)", candidate, maxsplit=1)[0]
+    digits = _digits(core)
+    international = candidate.startswith(("+", "00", "(+"))
+    cue = _phone_cue(text, start)
+    if cue < 0:
+        return False
+    end = start + len(candidate)
+    # The line around the number, looked at no further than 40 characters either side.
+    head = text[max(0, start - 40) : start]
+    head = head[head.rfind("\n") + 1 :]
+    rest = text[end : end + 40].split("\n", 1)[0]
+    if not head.strip() and not rest.strip() and (start < 40 or "\n" in text[start - 40 : start]):
+        cue = 1  # a number alone on its line, as in a signature or a contact block
+    before = head.split()
+    token = before[-1] if before else ""
+    if token and any(c.isdigit() for c in token) and any(c.isalpha() for c in token):
+        return False  # the tail of a code such as "1Z 999 AA1 01 2345 6784"
+    if _DATE_OR_TIME.match(core.strip("() ")) or _IP.fullmatch(core):
+        return False
+    if _UNIT_AFTER.match(text, end):
+        return False
+    if re.fullmatch(r"\d{2,4}-\d{2,5}", core) and core.endswith("0") and core.split("-")[0].endswith("0"):
+        return False  # a range such as 100-2000
+    # A price or a quantity with decimals ("1.250.000") has groups of exactly three after the first.
+    groups = re.split(r"[ .()-]+", core.strip("+() "))
+    decimals = "." in core and all(len(g) == 3 for g in groups[1:])
+    if not international and decimals and len(groups[0]) <= 3 and not groups[0].startswith("0"):
+        return False
+    if re.fullmatch(r"\d+[.,]\d{2}", core):
+        return False  # a price
+    if candidate.startswith("00") and len(digits) < 10:
+        international = False
+    if 9 <= len(digits) <= 15 or (international and 7 <= len(digits) <= 15):
+        return True
+    if cue > 0 and 6 <= len(digits) <= 8:
+        return True
+    # A seven-digit local number ("555-0178") stands on its own.
+    return len(digits) == 7 and _LOCAL.fullmatch(core.strip("() ")) is not None
+
+
+# --- Street addresses --------------------------------------------------------------------------------
+# The street suffixes of the USPS list (C1), in full and abbreviated, and the UK, Irish, Australian
+# and Indian ones that list lacks.
+_SUFFIXES = """
+Alley Allee Aly Annex Anex Annx Anx Arcade Arc Avenue Av Ave Aven Avenu Avn Avnue Bayou Bayoo Byu Beach Bch
+Bend Bnd Bluff Bluf Blf Bluffs Blfs Bottom Bot Btm Bottm Boulevard Blvd Boul Boulv Branch Br Brnch Bridge
+Brdge Brg Brook Brk Brooks Brks Burg Bg Burgs Bgs Bypass Bypa Bypas Byps Byp Camp Cp Cmp Canyon Canyn Cnyn
+Cyn Cape Cpe Causeway Causwa Cswy Center Cen Cent Centr Centre Cnter Cntr Ctr Centers Ctrs Circle Circ Circl
+Crcl Crcle Cir Circles Cirs Cliff Clf Cliffs Clfs Club Clb Common Cmn Commons Cmns Corner Cor Corners Cors
+Course Crse Court Ct Courts Cts Cove Cv Coves Cvs Creek Crk Crescent Cres Crsent Crsnt Crest Crst Crossing
+Crssng Xing Crossroad Xrd Crossroads Xrds Curve Curv Dale Dl Dam Dm Divide Div Dv Dvd Drive Driv Drv Dr
+Drives Drs Estate Est Estates Ests Expressway Exp Expr Express Expw Expy Extension Ext Extn Extnsn
+Extensions Exts Fall Falls Fls Ferry Frry Fry Field Fld Fields Flds Flat Flt Flats Flts Ford Frd Fords Frds
+Forest Forests Frst Forge Forg Frg Forges Frgs Fork Frk Forks Frks Fort Frt Ft Freeway Freewy Frway Frwy
+Fwy Garden Gardn Grden Grdn Gdn Gardens Grdns Gdns Gateway Gatewy Gatway Gtway Gtwy Glen Gln Glens Glns Green
+Grn Greens Grns Grove Grov Grv Groves Grvs Harbor Harb Harbr Hrbor Hbr Harbors Hbrs Haven Hvn Heights Ht
+Hts Highway Highwy Hiway Hiwy Hway Hwy Hill Hl Hills Hls Hollow Hllw Holw Hollows Holws Inlet Inlt Island
+Is Islnd Islands Islnds Iss Isle Isles Junction Jction Jctn Junctn Juncton Jct Junctions Jctns Jcts Key Ky
+Keys Kys Knoll Knol Knl Knolls Knls Lake Lk Lakes Lks Land Landing Lndng Lndg Lane Ln Light Lgt Lights
+Lgts Loaf Lf Lock Lck Locks Lcks Lodge Ldge Lodg Ldg Loop Loops Mall Manor Mnr Manors Mnrs Meadow Mdw
+Meadows Mdws Medows Mews Mill Ml Mills Mls Mission Missn Mssn Msn Motorway Mtwy Mount Mnt Mt Mountain
+Mntain Mntn Mountin Mtin Mtn Mountains Mntns Mtns Neck Nck Orchard Orchrd Orch Oval Ovl Overpass Opas Park
+Prk Parks Parkway Parkwy Pkway Pky Pkwy Parkways Pkwys Pass Passage Psge Path Paths Pike Pikes Pine Pne
+Pines Pnes Place Pl Plain Pln Plains Plns Plaza Plz Plza Point Pt Points Pts Port Prt Ports Prts Prairie
+Prr Pr Radial Rad Radiel Radl Ramp Ranch Ranches Rnch Rnchs Rapid Rpd Rapids Rpds Rest Rst Ridge Rdge Rdg
+Ridges Rdgs River Rvr Rivr Riv Road Rd Roads Rds Route Rte Row Rue Run Shoal Shl Shoals Shls Shore Shoar
+Shr Shores Shoars Shrs Skyway Skwy Spring Spng Sprng Spg Springs Spngs Sprngs Spgs Spur Spurs Square Sqr
+Sqre Squ Sq Squares Sqrs Sqs Station Statn Stn Sta Stravenue Strav Straven Stravn Strvn Strvnue Stra Stream
+Streme Strm Street Strt Str St Streets Sts Summit Sumit Sumitt Smt Terrace Terr Ter Throughway Trwy Trace
+Traces Trce Track Tracks Trak Trk Trks Trafficway Trfy Trail Trails Trl Trls Trailer Trlr Trlrs Tunnel
+Tunel Tunls Tunnels Tunnl Tunl Turnpike Trnpk Turnpk Tpke Underpass Upas Union Un Unions Uns Valley Vally
+Vlly Vly Valleys Vlys Viaduct Vdct Viadct Via Vis View Vw Views Vws Village Vill Villag Villg Villiage Vlg
+Villages Vlgs Ville Vl Vista Vist Vst Vsta Walk Walks Wall Way Wy Ways Well Wl Wells Wls
+Close Cl Gardens Mews Row Terrace Walk Wynd Yard Rise Vale Parade Pde Approach App Circus Embankment Gate
+Quay Wharf Croft Chase Fold Garth Drove Esplanade Esp Promenade Prom Circuit Cct Cul-de-sac Pathway Reserve
+Meander Lees Grange Glade Retreat Concourse Boardwalk Broadway Byway Courtyard Crossway Dell Driveway Elbow
+Entrance Fairway Footway Frontage Highroad Laneway Link Lookout Mead Nook Outlook Parklands Piazza Plateau
+Quadrant Ramble Reach Ridgeway Riverway Slope Strand Strip Tollway Towers Track Walkway Nagar Marg Chowk
+Ganj Zila Colony Layout Bagh Peth Enclave Vihar Puram Palya Salai Gully Gap Anchorage Tarn Corso Distributor
+Foreshore Deviation Copse Artery Alleyway Amble Arterial Basin Bend Brae Brow Centreway Circlet Colonnade
+Cruiseway Cutting Entrance Firetrail Formation Glade Interchange Intersection Meander Mew Parklands Quays
+Ridgeway Riviera Roadside Roadway Ronde Rosebowl Rotary Siding Tarn Thoroughfare Trunkway Wade Villas Lower
+Upper Dip Ring Top Stairs Steps Gates Quad Access
+"""
+_SUFFIX_WORDS = _words(_SUFFIXES)
+# A suffix in full may be in capitals or not; an abbreviation only as written ("St", "ST", "Ave").
+_FULL = tuple(w for w in _SUFFIX_WORDS if len(w) >= 5 or w in {"Way", "Row", "Run", "Via", "Key", "Mall"})
+_SHORT = tuple(w for w in _SUFFIX_WORDS if w not in _FULL)
+_SUFFIX = (
+    "(?:(?i:" + _either(_FULL) + ")|" + _either(_SHORT + tuple(w.upper() for w in _SHORT)) + ")"
+    r"(?![\w'’-])\.?"
 )
-_ADDRESS_EN = re.compile(
-    r"(?:\b(?:Flat|Apt|Apartment|Unit)\s+\w+,?\s+(?:(?:[A-Z][\w'-]*\s+){1,3}(?:Court|House|Building|Lodge|"
-    r"Mansions|Tower|Heights|Point),?\s+)?)?"
-    r"\b\d{1,5}[A-Za-z]?\s+(?:(?:N|S|E|W|North|South|East|West)\.?\s+)?"
-    r"(?:(?:[A-Z][\w'-]*|\d{1,3}(?:st|nd|rd|th))\.?\s+){1,4}" + _STREET_EN + r"\b\.?"
-    r"(?:\s+(?:NW|NE|SW|SE|N|S|E|W)\b)?"
-    r"(?:,?\s+(?:Apt|Apartment|Unit|Suite|Flat|#)\.?\s*\w+)?" + _TOWN_AND_CODE
+_HOUSE = r"\d{1,6}[A-Za-z]?(?:[ \t]?[-/][ \t]?\d{1,5}[A-Za-z]?)?(?:[ \t]+(?:bis|ter|½|1/2))?"
+_DIRECTION = r"(?:N|S|E|W|NE|NW|SE|SW|N\.E\.|N\.W\.|S\.E\.|S\.W\.|North|South|East|West)\.?"
+# A word of a street's name: capitalised, an ordinal ("14th"), or an initial.
+_NAME_WORD = (
+    r"(?:[A-ZÀ-ÖØ-Þ][\w'’.-]*|(?:de|van|von|du|da|di|del|la|le)(?=[ \t]+[A-Z])"
+    r"|\d{1,3}(?:st|nd|rd|th|ST|ND|RD|TH)|O['’][A-Z]\w*)"
+)
+_LINK = (
+    r"(?:de|del|la|las|los|el|y|of|the|on|upon|in|sur|sous|les|le|du|des|am|an|der|den|im|vorm|d['’]|l['’])"
+)
+_CAP = r"[A-ZÀ-ÖØ-Þ][\w'’.-]*"
+# A town: capitalised words with "de", "upon", "vorm" and the like between them; "Dublin 2".
+_TOWN = (
+    _CAP + r"(?:[ \t]+(?:" + _LINK + r"[ \t]+)*" + _CAP + r"){0,3}"
+    r"(?:[ \t]+(?:los|las)[ \t]+(?:altos|bajos))?(?:[ \t]+\d{1,2}(?=[ \t]*,))?"
+)
+_STATE = r"(?:[A-Z]{2,5}|[A-Z][a-z]{1,4}\.|(?:[A-Z]\.){2,3})"
+# Postcodes with letters: UK, Canada, Ireland (Eircode), Netherlands, Argentina.
+_POST_ALNUM = (
+    r"(?:[A-Z]{1,2}\d[A-Z\d]?[ \t]?\d[A-Z]{2}|[A-Z]\d[A-Z][ \t]?\d[A-Z]\d|(?:[A-Z]\d{2}|D6W)[ \t]?[0-9A-Z]{4}"
+    r"|\d{4}[ \t]?[A-Z]{2}|[A-Z]\d{4}[A-Z]{0,3})(?![\w-])"
+)
+# Postcodes of digits: US ZIP and ZIP+4, five digits (DE, FR, ES, MX...), Brazil, Sweden, four (AU,
+# NL...), Portugal, six (IN, CO), Poland; never followed by more digits (that is a phone number).
+_POST_NUM = (
+    r"(?:\d{5}(?:-\d{4}|-\d{3})?|\d{3}[ \t]\d{2}|\d{4}(?:-\d{3})?|\d{6}|\d{2}-\d{3})"
+    r"(?![\w-])(?![ \t]*\d)"
+)
+_POSTCODE = r"(?:(?:C\.?[ \t]?P\.?|CP|PLZ|Pin|PIN)[ \t]*:?[ \t]*)?(?:" + _POST_ALNUM + "|" + _POST_NUM + ")"
+_SEP = r"(?:[ \t]*[,;]?[ \t]*\n[ \t]*|[ \t]*[,;][ \t]*)"  # a comma, a line break, or both
+_SEP_ANY = r"(?:" + _SEP + r"|[ \t]+)"
+_UNIT_WORD = (
+    r"(?i:apt|apartment|apts|suite|ste|unit|flat|floor|fl|level|lvl|room|rm|bldg|building|lot|space|"
+    r"trailer|office|pmb|piso|puerta|pta|depto|dpto|departamento|dept|int|interior|edif|edificio|casa|"
+    r"torre|apto|apartamento|local|oficina|bodega|etapa|esc|escalera|bloque|portal|mz|manzana|lt|"
+    r"étage|etage|bât|bat|wohnung|whg|studio)"
+)
+_UNIT_ID = r"(?:#[ \t]*)?(?:\d[\w-]{0,5}|[A-Za-z]\d[\w-]{0,4}|[A-Z](?![\w]))"
+_TAIL_UNIT = re.compile(
+    _SEP_ANY
+    + r"(?:"
+    + _UNIT_WORD
+    + r"\.?[ \t]*(?:n[º°o]\.?[ \t]*)?"
+    + _UNIT_ID
+    + r"(?:[ \t]+(?i:apartamento|apto\.?|depto\.?|int\.?)[ \t]*\w{1,5})?"
+    r"|#[ \t]?[\w-]{1,6}"
+    r"|\d{1,2}[ \t]*[ºª°](?:[ \t]*(?:[A-Za-z](?![\w])|(?i:izq(?:da|uierda)?\.?|dcha\.?|derecha|centro)))?"
+    r"|(?i:bajo|entresuelo|ático|principal)(?:[ \t]+[A-Z](?![\w]))?"
+    r"|\d{1,3}(?:st|nd|rd|th)[ \t]+(?i:floor))"
+)
+_TAIL_DIRECTION = re.compile(
+    r"[ \t]+(?:NW|NE|SW|SE|N|S|E|W|North|South|East|West|Norte|Sur|Este|Oeste|Bis)(?![\w])\.?"
+)
+# "Town, ST 12345", "Town\nW88 6FJ", "Town-833788", "Town, TAS, 2502".
+_TAIL_TOWN_CODE = re.compile(
+    _SEP_ANY + _TOWN + r"(?:[ \t]*,?[ \t]*\n?[ \t]*" + _STATE + r")??"
+    r"(?:[ \t]*,?[ \t]*\n?[ \t]*|[ \t]*-[ \t]*)" + _POSTCODE
+)
+# "10115 Berlin", "1016 DV Amsterdam", "C.P. 06700, CDMX", "F83 7022 Caroline Ville".
+_TAIL_CODE_TOWN = re.compile(
+    r"(?:" + _SEP + _POSTCODE + r"|[ \t]+" + _POST_ALNUM + r")(?:[ \t]*,?[ \t]*" + _TOWN + r")?"
+)
+_TAIL_CODE = re.compile(_SEP + _POSTCODE)
+_TAIL_TOWN = re.compile(r"[ \t]*,[ \t]*" + _TOWN)
+# After a postcode, the town on the same line or the next: "10115 Berlin", "5907JO\nHasselt".
+_TAIL_AFTER_CODE = re.compile(r"(?:[ \t]*\n[ \t]*|[ \t]*,?[ \t]+)" + _TOWN)
+_ENDS_WITH_CODE = re.compile(r"(?<![\w-])(?:" + _POST_ALNUM + "|" + _POST_NUM + r")$")
+_TAIL_STREET = re.compile(_SEP + r"(?:" + _NAME_WORD + r"[ \t]+){1,3}" + _SUFFIX)
+_TAIL_NUMBER = re.compile(r"[ \t]+\d{1,4}(?![\w:/-]|[.,]\d)(?![ \t]*\d)")
+_TAIL_COUNTRY = re.compile(
+    r"[ \t]*,[ \t]*(?:USA|U\.S\.A?\.|US|UK|U\.K\.|Canada|Australia|Ireland|India|Germany|Deutschland|France|"
+    r"Nederland|Netherlands|España|Spain|México|Mexico|Colombia|Argentina|Chile)(?![\w])"
+)
+
+# Number first: "12 Elm Street", "233 E 14th St Apt 5C", "90/69, Mallick Path", "12\nElm Street".
+_NUMBER_FIRST = re.compile(
+    r"(?<![\w/.,:$€£-])" + _HOUSE + r"(?:[ \t]*,)?(?:[ \t]+|[ \t]*\n[ \t]*)(?:" + _DIRECTION + r"[ \t]+)?"
+    r"(?:" + _NAME_WORD + r"[ \t]+){1,4}" + _SUFFIX
+)
+# In small letters: "12 elm street", "4 oak rd"; not "12 hour drive" nor "20 mins down the road".
+_LOWER_STOP = (
+    r"(?:hour|hours|hr|hrs|min|mins|minute|minutes|mile|miles|km|block|blocks|day|days|week|weeks|way|lane|"
+    r"lanes|car|cars|story|storey|stop|stops|more|of|the|to|on|in|at|down|up|a|an|and|or|for|from|by|my|"
+    r"your|our|their|his|her|its|per|times|x|is|was|are|were|be|been|it|this|that|with|into|onto|off|"
+    r"out|over|across|along|past|through|near|next|same|one|two|three|four|five|six|seven|eight|nine|ten)"
+)
+_NUMBER_FIRST_LOWER = re.compile(
+    r"(?<![\w/.,:$€£-])\d{1,5}[a-z]?[ \t]+(?:(?!" + _LOWER_STOP + r"\b)[a-z][a-z'-]+[ \t]+){1,2}"
+    r"(?:street|st|avenue|ave|road|rd|boulevard|blvd|lane|ln|drive|dr|court|ct|terrace|crescent|close|"
+    r"parkway|pkwy|place|pl)\b\.?"
+)
+# A street type that comes first, after the number: "14 Via Del Mar", "500 Camino Real".
+_NUMBER_TYPE_FIRST = re.compile(
+    r"(?<![\w/.,:$€£-])" + _HOUSE + r"[ \t]+(?:Via|Calle|Camino|Paseo|Avenida|Rue|Avenue[ \t]+of[ \t]+the)"
+    r"(?:[ \t]+(?:" + _LINK + r"[ \t]+)*" + _CAP + r"){1,3}"
+)
+# French: "12 rue de la Paix", "825, boulevard de François", "3 bis allée des Pins".
+_FR_TYPE = (
+    r"(?:(?i:rue|allée|allees|impasse|chemin|quai|voie|sentier|rond-point|faubourg|montée|cité|résidence|"
+    r"hameau|parvis|ruelle|traverse|bd)|avenue|av\.|boulevard|place|route|cours|passage|square|villa|"
+    r"promenade|esplanade)"
+)
+_FR_LINK = r"(?:de|du|des|la|le|les|aux|au|à|sur|en|et)"
+_FRENCH = re.compile(
+    r"(?<![\w/.,:$€£-])\d{1,5}(?:[ \t]?(?:bis|ter|quater|[A-C](?![\w])))?,?[ \t]+"
+    + _FR_TYPE
+    + r"(?:[ \t]+(?:"
+    + _FR_LINK
+    + r"[ \t]+)*(?:[dl]['’])?"
+    + _CAP
+    + r"){1,4}"
+)
+# A French street without a number, then its postcode and town: "rue Honoré Albert\n34190 Maillard".
+_FRENCH_NO_NUMBER = re.compile(
+    r"(?<![\w])" + _FR_TYPE + r"(?:[ \t]+(?:" + _FR_LINK + r"[ \t]+)*(?:[dl]['’])?" + _CAP + r"){1,4}"
+    r"(?=" + _SEP + r"\d{5}[ \t]+[A-ZÀ-Þ])"
+)
+# Name and suffix in one word, then the number: "Hauptstraße 12", "Keizersgracht 221", "Storgata 14B".
+_COMPOUND = _words(
+    "straße strasse str. gasse weg platz allee ring damm ufer chaussee steig pfad markt hof graben zeile "
+    "stieg kamp twiete brücke promenade straat laan plein gracht kade singel steeg dijk dreef pad "
+    "plantsoen boulevard baan wal haven gatan gata gate vägen väg veien vei vej gade stræde allé tie katu "
+    "kuja polku tori gränd torg plads backe stig"
+)
+_STREET_FIRST = re.compile(
+    r"(?<![\w'’-])(?:[A-ZÀ-ÖØ-Þ][\w'’.-]*[ \t]+)?"
+    r"[A-ZÀ-ÖØ-Þ][\w'’.-]{2,}?(?i:" + _either(_COMPOUND) + r")(?![\w'’])"
+    r"[ \t]+(?!(?:19|20)\d\d(?!\d))\d{1,4}[a-zA-Z]?(?:[ \t]?[-/][ \t]?\d{1,4}[a-zA-Z]?)?(?![\w])"
+)
+# Spanish and Latin American: "Calle Mayor 5", "C/ Sierpes, 14", "Av. Insurgentes Sur 1602",
+# "Calle 45 # 12-30", "Cra. 15 No. 93-47 Sur", "Calle Real s/n".
+_ES_TYPE = (
+    r"(?:(?i:calle|avenida|avda\.|paseo|plaza|camino|carrera|calzada|callej[oó]n|ronda|traves[ií]a|"
+    r"carretera|ctra\.|privada|priv\.|cerrada|cda\.|andador|boulevard|bulevar|blvd\.|glorieta|pasaje|"
+    r"rambla|alameda|pasadizo|acceso|cañada|urbanizaci[oó]n|urb\.|retorno|eje[ \t]+vial|viaducto|"
+    r"perif[eé]rico|circuito|circunvalaci[oó]n|continuaci[oó]n|diagonal|prolongaci[oó]n|prol\.|"
+    r"peatonal|corredor|ampliaci[oó]n|transversal|cuesta|senda|rúa|praza|carrer|avinguda|passeig|"
+    r"malec[oó]n)|[Cc]/|C\.|Cl\.?|Cll\.?|Cr\.|Cra\.?|Kr\.?|Dg\.|Tr\.|Tv\.|Av\.|Avda|Pza\.|Pº|V[ií]a|Vial"
+    # The same order in Italian, Portuguese, Belgian and Swiss French, Polish: "Via Roma 12", "Rua Augusta,
+    # 274", "Rue de la Loi 16", "ul. Marszałkowska 10".
+    r"|Viale|Piazza|Piazzale|Corso|Largo|Vicolo|Strada|Rua|Travessa|Praça|Estrada|Rue|Chemin|ul\.|Ulica)"
+)
+_ES_WORD = r"(?:de|del|la|las|los|el|y|calle|carrera|[dl]['’][A-ZÁÉÍÓÚ]\w*|[A-ZÁÉÍÓÚÑ0-9][\wáéíóúñüª'.-]*)"
+_ES_NUMBER = (
+    r"(?:(?:n[ºo°]\.?|#|núm(?:ero)?\.?|No\.?|Nro\.?)[ \t]*)?(?:\d{1,5}[A-Za-z]?(?![ \t.-]?\d{2}[ \t.-]?\d{2})"
+    r"(?:[ \t]?(?i:bis))?(?:-\d{1,4})?|s/n|S/N)(?![\w])"
+)
+_SPANISH = re.compile(
+    r"(?<![\w])" + _ES_TYPE + r"(?:[ \t]+|(?<=/))(?!(?i:whats\s?app|telegram|e-?mail|sms|dm)\b)"
+    r"(?:" + _ES_WORD + r",?[ \t]+){1,6}?" + r"(?:"
+    r"(?:#|No\.?|N[º°o]\.?|Nro\.?)[ \t]*\d{1,3}[A-Za-z]?(?:[ \t]?(?i:bis))?[ \t]*-[ \t]*\d{1,3}[A-Za-z]?"
+    r"|" + _ES_NUMBER + r")"
+)
+_H_NO = re.compile(r"\bH\.?[ \t]?No\.?[ \t]*\d{1,5}[\w/-]*")
+# A line that names a flat and then the street, without a number: "Studio 46G\nAllen Place".
+_UNIT_THEN_STREET = re.compile(
+    r"\b(?:Flat|Studio|Apartment|Apt|Unit|Suite)\.?[ \t]+\w{1,5}[ \t]*(?:,[ \t]*|\n[ \t]*)"
+    r"(?:" + _NAME_WORD + r"[ \t]+){1,3}" + _SUFFIX
+)
+_MILITARY = re.compile(
+    r"\b(?:(?:US(?:NS|NV|S|CGC)[ \t]+[A-Z][\w'-]+|(?:Unit|PSC)[ \t]+\d{4},?[ \t]+Box[ \t]+\d{4})"
+    r"(?:[ \t]*,?[ \t]*\n?[ \t]*))?(?:APO|FPO|DPO)[ \t]+A[AEP][ \t]+\d{5}(?![\w])"
 )
 _PO_BOX = re.compile(
-    r"\b(?:P\.?\s?O\.?\s+Box|Apartado(?:\s+de\s+correos)?|Apdo\.?)\s+\d{1,6}" + _TOWN_AND_CODE
+    r"\b(?:P\.?[ \t]?O\.?[ \t]*Box|Post[ \t]+Office[ \t]+Box|POB|Apartado(?:[ \t]+de[ \t]+[Cc]orreos)?|"
+    r"Apdo\.?|Casilla(?:[ \t]+de[ \t]+[Cc]orreo)?|Postfach"
+    r"|(?:Rural[ \t]+Route|RR|HC)[ \t]*\d{1,4},?[ \t]*Box)"
+    r"[ \t]*#?[ \t]*\d{1,6}(?![\w])"
 )
-# A Mexican neighbourhood ("Col. Roma Nte.", "Fracc. Las Quintas") and a town ("San Pedro Garza García").
-_NEIGHBOURHOOD = (
-    r"(?:Col(?:onia|\.)|Fracc(?:ionamiento|\.)|Barrio|Urb(?:anización|\.))\s+"
-    r"(?:(?:de|del|la|las|los|el)\s+|[A-ZÁÉÍÓÚÑ][\wáéíóúñü]*\.?\s?){1,4}"
+# A neighbourhood of a Mexican or Spanish address alone: "Col. Roma Nte.", "Fracc. Las Quintas".
+_COLONIA = re.compile(
+    r"\b(?:Col(?:onia|\.)|Fracc(?:ionamiento|\.)|Barrio|Urb(?:anización|\.))[ \t]+"
+    r"(?:(?:de|del|la|las|los|el)[ \t]+|[A-ZÁÉÍÓÚÑ][\wáéíóúñü]*\.?[ \t]?){1,4}"
 )
-_PLACE = r"(?:CDMX|[A-ZÁÉÍÓÚÑ][\wáéíóúñü]+(?:\s+(?:de\s+|del\s+)?[A-ZÁÉÍÓÚÑ][\wáéíóúñü]+){0,3})"
-_STREET_ES = (
-    r"(?:Calle|C/|Avenida|Avda\.?|Av\.?|Paseo|Pº|Plaza|Pza\.?|Camino|Carrera|Calzada|Callej[oó]n|"
-    r"Ronda|Traves[ií]a|Carretera|Ctra\.?|Privada|Priv\.|Cerrada|Cda\.|Andador|Boulevard|Blvd\.?|"
-    r"Glorieta|Pasaje|Rambla|Vía)"
+# Postcodes that stand alone: UK and Canadian by their shape, "Town, ST 12345" by its US, Canadian or
+# Australian state, an Indian PIN after its town, any postcode after a cue ("zip", "Eircode", "C.P.").
+_STATES = _words(
+    "AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM NY NC "
+    "ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY AS GU MP PR VI AA AE AP AB BC MB NB NL NS NT NU ON "
+    "PE QC SK YT"
 )
-_ADDRESS_ES = re.compile(
-    r"(?i:" + _STREET_ES + r")\s+(?:(?:de|del|la|las|los|el|y)\s+|[A-ZÁÉÍÓÚÑ0-9][\wáéíóúñü'.-]*\s*){1,6}?"
-    r"(?:,?\s*(?:n[ºo°]\.?\s*|#\s*|número\s+)?\d{1,5}[A-Za-z]?)"
-    r"(?:,?\s*(?:\d{1,2}\s*[ºª°]\s*(?:[A-Za-z]\b|izq(?:da|uierda)?\.?|dcha\.?|derecha|centro)?|piso\s+\d+|"
-    r"puerta\s+\w+|int\.?\s*\w+|depto\.?\s*\w+|dpto\.?\s*\w+|esc(?:alera)?\.?\s*\w+|"
-    r"bajo(?:\s+[A-Z]\b)?|entresuelo|ático|local\s+\w+))*"
-    r"(?:,?\s*" + _NEIGHBOURHOOD + r")?"
-    r"(?:,?\s*(?:C\.?\s?P\.?\s*)?\d{5}(?!\d)(?:,?\s+" + _PLACE + r")?)?"
-    r"(?:,\s*" + _PLACE + r"(?:,\s*[A-Z][a-zA-Z]{0,4}\.(?:[A-Z]\.)?)?)?"
+# An Indian town before its PIN: "Nandyal-833788", "Mumbai - 400069", "Hubli–Dharwad-376198".
+_IN_TOWN = r"[A-ZÀ-Þ][a-zà-ÿ]+(?:[–-][A-ZÀ-Þ][a-zà-ÿ]+)*"
+_AU_STATES = ("NSW", "VIC", "QLD", "SA", "TAS", "ACT", "WA", "NT")
+_STANDALONE_CODE = re.compile(
+    r"\b(?:[A-Z]{1,2}\d[A-Z\d]?[ \t]?\d[ABD-HJLNP-UW-Z]{2}"
+    r"|[ABCEGHJ-NPRSTVXY]\d[ABCEGHJ-NPRSTV-Z][ \t]?\d[ABCEGHJ-NPRSTV-Z]\d)(?![\w-])"
+    r"|(?<![\w'’.-])" + _TOWN + r"[ \t]*,?[ \t]+(?:" + _either(_STATES) + r",?[ \t]+(?:\d{5}(?:-\d{4})?"
+    r"|[A-Z]\d[A-Z][ \t]?\d[A-Z]\d)|" + _either(_AU_STATES) + r",?[ \t]+\d{4})(?![\w-])"
+    r"|(?<![\w'’.-])" + _IN_TOWN + r"(?:-|[ \t]+-[ \t]+)\d{6}(?![\w-])"
+    r"|(?:(?<=,)|(?<=, )|(?<=\n))" + _IN_TOWN + r"[ \t]+\d{6}(?![\w-])"
 )
-_COLONIA = re.compile(r"\b" + _NEIGHBOURHOOD + r"(?:,?\s*(?:C\.?\s?P\.?\s*)?\d{5}(?!\d))?")
-_UK_POSTCODE = re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}\b")
+_CODE_CUE = re.compile(
+    r"(?i)\b(?:post[ \t]?code|zip(?:[ \t]?code)?|postal[ \t]+code|pin[ \t]?code|eircode|c\.[ \t]?p\.|cp|"
+    r"c[oó]digo[ \t]+postal|plz|code[ \t]+postal)\b\.?(?:[ \t]+(?:is|es|:))?[ \t]*:?[ \t]*"
+)
+_CUED_CODE = re.compile(r"(?:" + _POST_ALNUM + "|" + _POST_NUM + ")")
+# What may come before a street line: "Flat 3, ", "Apt. 479 ", "Level 7 ", "3rd floor, ".
+_PREFIX_WORD = r"(?:Flat|Apt|Apartment|Unit|Suite|Ste|Level|Studio|Room|Floor|Shop|Office|Lot)"
+_PREFIX_ID = r"(?:#[ \t]*)?(?:\d[\w-]{0,4}|[A-Za-z]\d[\w-]{0,3}|[A-Z])"
+# A flat word in small letters needs a comma or a line break after its number ("apartment 4C, "), so
+# that "office 1 Kestrel Way" keeps its house number; capitalised, a space will do ("Apt. 479 6 Foster").
+_PREFIX_CUED = r"(?i:" + _PREFIX_WORD + r")\.?[ \t]*" + _PREFIX_ID + r"(?:[ \t]*[,/][ \t]*|[ \t]*\n[ \t]*)"
+_PREFIX = re.compile(
+    r"(?:(?<![\w'’-])(?:" + _PREFIX_CUED + "|" + _PREFIX_WORD + r"\.?[ \t]*" + _PREFIX_ID + r"[ \t]+)"
+    r"|(?<![\w'’-])(?:Unit|Apt\.?|Flat|Suite)[ \t]+"
+    r"|\d{1,2}(?:st|nd|rd|th)[ \t]+(?i:floor)[ \t]*,[ \t]*)$"
+)
+# One chunk of a line before a postcode: "Mill Lane, ", "The Old Barn\n".
+_BACK_CHUNK = re.compile(
+    r"(?<![\w'’.-])(?:\d{1,5}[A-Za-z]?(?:/\d{1,5})?(?:[ \t]+" + _CAP + r")?|" + _CAP + r")"
+    r"(?:[ \t]+(?:" + _LINK + r"[ \t]+)?" + _CAP + r"){0,3}[ \t]*(?:,[ \t]*|\n[ \t]*)$"
+)
+_BACK_TOWN = re.compile(r"(?<![\w'’.-])" + _TOWN + r"[ \t]*,?[ \t]*$")
+_BUILDING = re.compile(
+    r"(?:(?i:flat|apt|apartment|unit|suite|studio)\.?[ \t]+\w{1,5}[ \t]*,[ \t]*)?(?:[A-Z][\w'’-]*[ \t]+){1,3}"
+    r"(?:Court|House|Building|Lodge|Mansions|Tower|Towers|Heights|Point|Apartments|Residency|Villas|Hall|"
+    r"Block|Barn|Cottage|Farm|Manor|Apartamentos|Edificio|Residencial)[ \t]*(?:,[ \t]*|\n[ \t]*)$"
+)
+_STREET_END = re.compile(
+    r"(?:" + _SUFFIX + r"|(?:Court|House|Building|Lodge|Mansions|Tower|Heights|Apartments|Barn|Cottage))$"
+)
+_YEAR_BEFORE = re.compile(
+    r"(?i)\b(?:in|since|of|from|by|until|till|during|year|season|circa|class|en|desde|de|del|hasta)[ \t]+$"
+)
+_CORES = (
+    *(_NUMBER_FIRST, _NUMBER_FIRST_LOWER, _NUMBER_TYPE_FIRST, _FRENCH, _FRENCH_NO_NUMBER),
+    *(_STREET_FIRST, _SPANISH, _H_NO),
+)
+_TAILS = (_TAIL_UNIT, _TAIL_DIRECTION, _TAIL_TOWN_CODE, _TAIL_CODE_TOWN, _TAIL_STREET, _TAIL_TOWN)
+
+
+def _extend(text: str, end: int, spanish: bool = False) -> int:
+    """Take the unit, town, state, postcode and country that follow a street, as far as they go."""
+    for _ in range(10):
+        for tail in _TAILS:
+            m = tail.match(text, end)
+            if m and m.end() > end:
+                break
+        else:
+            m = _TAIL_CODE.match(text, end)
+            if m is None and _ENDS_WITH_CODE.search(text, max(0, end - 12), end):
+                m = _TAIL_AFTER_CODE.match(text, end)
+            if m is None and spanish:
+                m = _TAIL_NUMBER.match(text, end)
+            if m is None:
+                m = _TAIL_COUNTRY.match(text, end)
+            if m is None or m.end() <= end:
+                break
+        end = m.end()
+    return end
+
+
+def _back(text: str, start: int, chunks: int) -> int:
+    """Take the town and up to `chunks` parts of an address written before a postcode at `start`."""
+    m = _BACK_TOWN.search(text, max(0, start - 50), start)
+    if m:
+        start = m.start()
+    for _ in range(chunks):
+        m = _BACK_CHUNK.search(text, max(0, start - 60), start)
+        if m is None or m.start() == start:
+            break
+        chunk = m.group().strip(" \t,\n")
+        streetlike = any(c.isdigit() for c in chunk) or _STREET_END.search(chunk)
+        if "\n" in m.group() and not streetlike:
+            break  # a name on the line above an address is not part of it
+        start = m.start()
+    return _before(text, start)
+
+
+def _before(text: str, start: int) -> int:
+    """Take a flat or a building named before a street line: "Flat 14, Ashgrove Court, "."""
+    m = _BUILDING.search(text, max(0, start - 60), start)
+    if m:
+        start = m.start()
+    m = _PREFIX.search(text, max(0, start - 30), start)
+    return m.start() if m else start
+
+
+def _addresses(text: str) -> Iterable[tuple[int, int]]:
+    for core in _CORES:
+        for m in core.finditer(text):
+            start, end = m.start(), m.end()
+            number = re.match(r"\d{4}\b", m.group())
+            if number and 1900 <= int(number.group()) <= 2099 and _YEAR_BEFORE.search(text, 0, start):
+                continue
+            yield _before(text, start), _extend(text, end, spanish=core is _SPANISH)
+    for pattern in (_UNIT_THEN_STREET, _MILITARY, _PO_BOX, _COLONIA):
+        for m in pattern.finditer(text):
+            yield m.start(), _extend(text, m.end())
+    for m in _STANDALONE_CODE.finditer(text):
+        yield _back(text, m.start(), 3), _extend(text, m.end())
+    for m in _CODE_CUE.finditer(text):
+        hit = _CUED_CODE.match(text, m.end())
+        if hit:
+            yield hit.start(), _extend(text, hit.end())
+
+
 _HANDLE = re.compile(
     r"(?<![\w@/])(?:@[A-Za-z0-9_](?:[A-Za-z0-9_.]{0,28}[A-Za-z0-9_])(?:@[\w.-]+\.[a-z]{2,})?|u/[A-Za-z0-9_-]{3,20})(?![\w@])"
 )
@@ -143,6 +567,13 @@ def iban_ok(text: str) -> bool:
     return int(number) % 97 == 1
 
 
+def _card_like(candidate: str) -> bool:
+    """Luhn, and grouped as cards are (4-4-4-4, 4-6-5 or none), not as order numbers (3-7-7)."""
+    sizes = [len(g) for g in re.split(r"[ -]", candidate)]
+    grouped = len(sizes) == 1 or all(n == 4 for n in sizes[:-1]) or sizes in ([4, 6, 5], [4, 6, 4])
+    return grouped and luhn_ok(_digits(candidate))
+
+
 def _digits(text: str) -> str:
     return "".join(ch for ch in text if ch.isdigit())
 
@@ -166,20 +597,15 @@ class Redactor:
         """Return the non-overlapping (start, end, kind) spans of personal data in `text`."""
         found: list[Span] = []
         found += [(m.start(), m.end(), "EMAIL") for m in _EMAIL.finditer(text)]
-        found += [(m.start(), m.end(), "CARD") for m in _CARD.finditer(text) if luhn_ok(_digits(m.group()))]
+        found += [(m.start(), m.end(), "CARD") for m in _CARD.finditer(text) if _card_like(m.group())]
         found += [(m.start(), m.end(), "ACCOUNT") for m in _IBAN.finditer(text) if iban_ok(m.group())]
         found += list(self._cued(text, _ACCOUNT_CUE, _DIGITS_AFTER_CUE, "ACCOUNT"))
         found += [(m.start(), m.end(), "ACCOUNT") for m in _SORT_CODE.finditer(text)]
         found += [(m.start(), m.end(), "ACCOUNT") for m in _EIGHTEEN.finditer(text) if clabe_ok(m.group())]
         found += [(m.start(), m.end(), "ID") for m in _ID.finditer(text)]
         found += list(self._cued(text, _ID_CUE, _ID_AFTER_CUE, "ID"))
-        found += [(m.start(), m.end(), "PHONE") for m in _PHONE.finditer(text) if _phone_like(m.group())]
-        found += list(self._cued(text, _PHONE_CUE, _LOCAL_NUMBER, "PHONE"))
-        found += [(m.start(), m.end(), "ADDRESS") for m in _ADDRESS_EN.finditer(text)]
-        found += [(m.start(), m.end(), "ADDRESS") for m in _PO_BOX.finditer(text)]
-        found += [(m.start(), m.end(), "ADDRESS") for m in _ADDRESS_ES.finditer(text)]
-        found += [(m.start(), m.end(), "ADDRESS") for m in _COLONIA.finditer(text)]
-        found += [(m.start(), m.end(), "ADDRESS") for m in _UK_POSTCODE.finditer(text)]
+        found += [(start, end, "PHONE") for start, end in _phones(text)]
+        found += [(start, end, "ADDRESS") for start, end in _addresses(text)]
         found += [
             (m.start(), m.end(), "HANDLE")
             for m in _HANDLE.finditer(text)
@@ -210,18 +636,6 @@ class Redactor:
             hit = value.match(text, m.end())
             if hit and any(ch.isdigit() for ch in hit.group()):
                 yield hit.start(), hit.end(), kind
-
-
-def _phone_like(candidate: str) -> bool:
-    digits = _digits(candidate)
-    if not 9 <= len(digits) <= 15:
-        return False
-    if _DATE_OR_TIME.match(candidate.strip("() ")):
-        return False
-    # A price or a quantity with decimals ("1.250.000") has groups of exactly three after the first.
-    groups = re.split(r"[ .()-]+", candidate.strip("+() "))
-    international = candidate.startswith(("+", "00"))
-    return international or "." not in candidate or not all(len(g) == 3 for g in groups[1:])
 
 
 def _resolve(found: list[Span]) -> list[Span]:
