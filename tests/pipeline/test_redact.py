@@ -95,7 +95,7 @@ def test_look_alikes_are_left_alone(text: str) -> None:
         ("Via Roma 12, 00184 Roma is the shop", "[ADDRESS] is the shop"),
         # Postcodes of other countries, PO boxes, military addresses.
         ("office 1 Kestrel Way, Toronto, ON M5V 3L9 never answers", "office [ADDRESS] never answers"),
-        ("Eircode is T12 K8AF for the map", "Eircode is [ADDRESS] for the map"),
+        ("the eircode is T12 K8AF for the map", "the eircode is [ADDRESS] for the map"),
         ("97 Belton Street F83 7022 Caroline Ville", "[ADDRESS]"),
         ("our place is 9 Banksia Crescent, Hornsby, NSW, 2077", "our place is [ADDRESS]"),
         ("home is H.No. 14, Gandhi Nagar, Pune 411001, call first", "home is [ADDRESS], call first"),

@@ -28,7 +28,7 @@ from earful.ml.linear import ModelUnavailable
 from earful.pipeline import names as rules
 
 WEIGHTS = Path(__file__).parent / "data" / "models" / "names-1.crfsuite"
-WEIGHTS_SHA256 = "fe18142e2d9b11dc70da2055de53c21889066622af394b2fbc1b89d930f6e336"
+WEIGHTS_SHA256 = "5f9c504aab5d0da0543550a6e96c894f83a320d3a650f4bbc5831cc22fb86a27"
 THRESHOLD = 0.3  # chosen on the training script's development split, see training/train_names.py
 MAX_TOKENS = 400  # a post longer than this is tagged in windows of this many tokens
 
