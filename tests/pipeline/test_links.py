@@ -77,8 +77,13 @@ def test_a_bluesky_link_holds_the_authors_did_and_is_not_kept() -> None:
 
 def test_a_reddit_link_keeps_its_thread_and_loses_its_title_slug_or_a_profile() -> None:
     # The slug is the post's title as written: it would carry what redaction takes out of the title.
-    thread = "https://www.reddit.com/r/KestrelFlexDrivers/comments/200ierc/call_maria_on_07700_900123/t0bypzg/"
-    assert public_link(thread, ["bay_brandon", "t2_8xk2"]) == "https://www.reddit.com/comments/200ierc/_/t0bypzg/"
+    thread = (
+        "https://www.reddit.com/r/KestrelFlexDrivers/comments/200ierc/call_maria_on_07700_900123/t0bypzg/"
+    )
+    assert (
+        public_link(thread, ["bay_brandon", "t2_8xk2"])
+        == "https://www.reddit.com/comments/200ierc/_/t0bypzg/"
+    )
     submission = "https://www.reddit.com/r/KestrelFlexDrivers/comments/200ierc/new_rates_in_my_area/"
     assert public_link(submission, []) == "https://www.reddit.com/comments/200ierc/"
     assert public_link("https://www.reddit.com/r/KestrelFlexDrivers/", []) == (

@@ -44,7 +44,8 @@ def upgrade() -> None:
         for post_id, url in rows:
             link = public_link(url, ())
             if link != url:
-                conn.execute(sa.text("UPDATE posts SET url = :url WHERE id = :id"), {"url": link, "id": post_id})
+                update = sa.text("UPDATE posts SET url = :url WHERE id = :id")
+                conn.execute(update, {"url": link, "id": post_id})
         after = rows[-1][0]
 
 
