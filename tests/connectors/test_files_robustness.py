@@ -213,8 +213,10 @@ def test_unreadable_date_is_a_malformed_item(tmp_path: Path) -> None:
     path = tmp_path / "export.csv"
     path.write_text("id,text,date\n1,hi,next tuesday\n", encoding="utf-8")
     (item,) = _split(path)[0]
-    with pytest.raises(ValueError, match="unreadable date"):
+    with pytest.raises(ValueError, match="unreadable date") as raised:
         map_item(item)
+    # The reason is kept in clear beside the sealed item, so it does not quote what the column held.
+    assert "tuesday" not in str(raised.value)
 
 
 # --- Forced and unknown formats, unreadable files --------------------------------------------------

@@ -3,20 +3,33 @@
 from __future__ import annotations
 
 import json
+import re
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 from sqlalchemy import event, func, select
+from typer.testing import CliRunner
 
 import earful.ingest.jobs as ingest_jobs
+import earful.pipeline.chain as chain_module
+from earful.classify.service import ensure_default
+from earful.cli.app import app as cli_app
 from earful.ingest.service import get_or_create_source, iter_import, requeue_enrichment
+from earful.insights import reports
 from earful.jobs.queue import drain
+from earful.kit.errors import EarfulError
+from earful.kit.search import parse
+from earful.pipeline.names import find_names
 from earful.pipeline.pseudonymise import author_key
+from earful.pipeline.redact import Redaction, Redactor, RedactStage
 from earful.settings import Settings
 from earful.store.db import Database
 from earful.store.models import Enrichment, Post, RawItem
+from earful.store.repos.feed import FeedFilter
 from earful.store.sealing import raw_sealer
+from earful.triage import feed
 
 POSTS = [
     {
@@ -194,3 +207,104 @@ def test_a_large_job_saves_its_posts_in_short_transactions_of_its_own(
     event.remove(db.write_engine, "commit", _count)
     # The first two posts were saved and visible while the job went on with the other two.
     assert 2 in saved_per_commit and saved_per_commit[-1] == 4, saved_per_commit
+
+
+REPORT_RANGE = (datetime(2026, 11, 16, tzinfo=UTC), datetime(2026, 11, 23, tzinfo=UTC))
+# A post as received: a name the first redactor misses and the next finds, a phone number and an
+# address both find, and a brand the first took for a name by mistake.
+RAW = {
+    "id": "pii",
+    "author": "rosa_nunez",
+    "title": "Maria Lopez",
+    "text": "Call Maria Lopez on +44 7700 900123, I'm at 12 Elm Street and the Kestrel app crashed again",
+    "created_at": "2026-11-20T10:00:00Z",
+}
+
+
+class FirstRedactor(Redactor):
+    """The redactor of the first version: no name finder, and "Kestrel" (a brand) taken for a name."""
+
+    def __init__(self, public_handles: Any = ()) -> None:
+        super().__init__(public_handles)
+
+    def spans(self, text: str, language: str | None = None) -> list[tuple[int, int, str]]:
+        found = super().spans(text, language)
+        return sorted(found + [(m.start(), m.end(), "NAME") for m in re.finditer("Kestrel", text)])
+
+
+class NextRedactor(Redactor):
+    """The redactor of the next version (the shipped one), noting every text it is given."""
+
+    seen: ClassVar[list[str]] = []
+
+    def __init__(self, public_handles: Any = ()) -> None:
+        super().__init__(public_handles, names=find_names)
+
+    def redact(self, text: str, language: str | None = None) -> Redaction:
+        self.seen.append(text)
+        return super().redact(text, language)
+
+
+def _redaction_row(db: Database, post_id: int) -> Enrichment:
+    with db.read() as session:
+        return session.scalars(
+            select(Enrichment).where(Enrichment.post_id == post_id, Enrichment.stage == "redact")
+        ).one()
+
+
+def test_a_new_redaction_version_redacts_stored_posts_again_from_their_sealed_raw_input(
+    db: Database, settings: Settings, tmp_path: Path, cli_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ensure_default(db)  # a taxonomy: posts get labels, so a report quotes them
+    monkeypatch.setattr(chain_module, "default_redactor", FirstRedactor)
+    monkeypatch.setattr(ingest_jobs, "_CHAINS", {})
+    path = tmp_path / "posts.jsonl"
+    path.write_text(json.dumps(RAW) + "\n")
+    get_or_create_source(db, "drivers")
+    iter_import(db, settings, path, "drivers")
+    drain(db, settings)
+    with db.read() as session:
+        post = session.scalars(select(Post)).one()
+    assert post.text == "Call Maria Lopez on [PHONE], I'm at [ADDRESS] and the [NAME] app crashed again"
+    assert post.title == "Maria Lopez"
+    first = _redaction_row(db, post.id)
+    assert feed.count(db, FeedFilter(search=parse("lopez"))) == 1
+    report = reports.make(db, settings, None, FeedFilter(), *REPORT_RANGE)
+    assert post.id in report.content.post_ids and b"Maria Lopez" in reports.file(db, report.id, "html")[0]
+
+    # A new version of the redact stage ships with a redactor that finds names: what the product
+    # runs then is `earful enrich`, and the worker.
+    monkeypatch.setattr(chain_module, "default_redactor", NextRedactor)
+    monkeypatch.setattr(ingest_jobs, "_CHAINS", {})
+    monkeypatch.setattr(RedactStage, "version", RedactStage.version + 1)
+    monkeypatch.setattr(ingest_jobs, "SCRUB_DELAY_SECONDS", 0)
+    monkeypatch.setattr(NextRedactor, "seen", [])
+    for key in ("EARFUL_DATA_DIR", "EARFUL_DATABASE_URL", "EARFUL_SECRET_KEY"):
+        monkeypatch.setenv(key, cli_env[key])
+    done = CliRunner().invoke(cli_app, ["enrich"])
+    assert done.exit_code == 0 and "Queued 1 posts" in done.output, done.output
+    drain(db, settings)
+
+    with db.read() as session:
+        again = session.scalars(select(Post)).one()
+    # The name the first redactor left is replaced now; the phone and address it replaced still are.
+    assert again.text == "Call [NAME] on [PHONE], I'm at [ADDRESS] and the Kestrel app crashed again"
+    assert again.title == "[NAME]"
+    # Rebuilt from the sealed raw input, not from the stored text: the brand the first redactor took
+    # for a name is back, the new redactor was given the number as received, and it counted it.
+    assert any("+44 7700 900123" in seen for seen in NextRedactor.seen), NextRedactor.seen
+    assert not any("[PHONE]" in seen for seen in NextRedactor.seen)
+    row = _redaction_row(db, again.id)
+    assert (first.version, row.version) == (RedactStage.version - 1, RedactStage.version)
+    assert first.outputs["redactions"] == {"PHONE": 1, "ADDRESS": 1, "NAME": 1}
+    assert row.outputs["redactions"] == {"NAME": 2, "PHONE": 1, "ADDRESS": 1}
+    # Nothing of the old text is left to find: not by search, not in a report that quoted it, not
+    # in the database files (the scrub the re-run queued has run).
+    assert feed.count(db, FeedFilter(search=parse("lopez"))) == 0
+    assert feed.count(db, FeedFilter(search=parse("kestrel"))) == 1
+    with pytest.raises(EarfulError, match="withdrawn"):
+        reports.file(db, report.id, "html")
+    if db.is_sqlite:
+        database = Path(db.write_engine.url.database or "")
+        files = [database, database.with_name(database.name + "-wal")]
+        assert not any(b"lopez" in f.read_bytes().lower() for f in files if f.exists())

@@ -75,9 +75,20 @@ def test_a_bluesky_link_holds_the_authors_did_and_is_not_kept() -> None:
     assert public_link("https://bsky.app/profile/jo.bsky.social/post/3l6o", []) is None
 
 
-def test_a_reddit_link_keeps_its_thread_and_loses_a_profile_or_a_named_slug() -> None:
-    thread = "https://www.reddit.com/r/KestrelFlexDrivers/comments/200ierc/new_rates_in_my_area/t0bypzg/"
-    assert public_link(thread, ["bay_brandon", "t2_8xk2"]) == thread
+def test_a_reddit_link_keeps_its_thread_and_loses_its_title_slug_or_a_profile() -> None:
+    # The slug is the post's title as written: it would carry what redaction takes out of the title.
+    thread = (
+        "https://www.reddit.com/r/KestrelFlexDrivers/comments/200ierc/call_maria_on_07700_900123/t0bypzg/"
+    )
+    assert (
+        public_link(thread, ["bay_brandon", "t2_8xk2"])
+        == "https://www.reddit.com/comments/200ierc/_/t0bypzg/"
+    )
+    submission = "https://www.reddit.com/r/KestrelFlexDrivers/comments/200ierc/new_rates_in_my_area/"
+    assert public_link(submission, []) == "https://www.reddit.com/comments/200ierc/"
+    assert public_link("https://www.reddit.com/r/KestrelFlexDrivers/", []) == (
+        "https://www.reddit.com/r/KestrelFlexDrivers/"
+    )
     on_profile = "https://www.reddit.com/user/bay_brandon/comments/200ierc/my_rates/t0bypzg/"
     assert public_link(on_profile, []) == "https://www.reddit.com/comments/200ierc/_/t0bypzg/"
     named = "https://old.reddit.com/r/drivers/comments/200ierc/bay_brandon_explains_rates/"

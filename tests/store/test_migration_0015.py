@@ -24,7 +24,12 @@ POSTS = {
     "forum": ("https://forum.example/t/88122?by=Lucia_Reparte", "lucia_reparte", None),
     # Another person's name, and a link naming nobody: both kept as they were.
     "other": ("https://forum.example/t/88123?by=Lucia_Reparte", "valencia_ruta", "same"),
-    "reddit": ("https://www.reddit.com/r/drivers/comments/200ierc/pay/", "bay_brandon", "same"),
+    # A Reddit thread keeps its short form (its title slug goes too: migration 0019).
+    "reddit": (
+        "https://www.reddit.com/r/drivers/comments/200ierc/pay/",
+        "bay_brandon",
+        "https://www.reddit.com/comments/200ierc/",
+    ),
 }
 
 

@@ -16,6 +16,7 @@ from earful.ingest.privacy import purge_expired
 from earful.ingest.schemas import ENRICH_JOB, POLL_JOB
 from earful.ingest.stages import chain_of, classify_stage, sentiment_stage
 from earful.ingest.stories import assign_stories
+from earful.jobs.queue import enqueue_once
 from earful.jobs.registry import JobContext, job
 from earful.kit.clock import utcnow
 from earful.kit.seal import Sealer, SealError
@@ -30,12 +31,18 @@ from earful.store.repos import labels as labels_repo
 from earful.store.repos import learning as learning_repo
 from earful.store.repos import posts as posts_repo
 from earful.store.repos import quarantine as quarantine_repo
+from earful.store.repos import reports as reports_repo
 from earful.store.repos import taxonomy as taxonomy_repo
 from earful.store.sealing import quarantine_sealer, raw_sealer
 
 log = logging.getLogger(__name__)
 # Posts enriched and saved per transaction within one job (see enrich()).
 ENRICH_SLICE = 200
+SCRUB_JOB = "ingest.scrub"
+# A new redaction version re-runs every post in jobs of its own: one scrub, this long after the
+# last of them asked for it, covers the whole re-run.
+SCRUB_DELAY_SECONDS = 60.0
+WITHDRAWN = "It quoted a post that a newer redaction has since redacted further; make it again."
 
 _CHAINS: dict[tuple[Any, ...], Chain] = {}
 
@@ -85,12 +92,19 @@ def enrich(ctx: JobContext, payload: dict[str, Any]) -> None:
 
 
 def _enrich_and_save(reading: Session, writing: Session, settings: Settings, post_ids: list[int]) -> None:
-    done_items, failed = _run_chain(reading, settings, post_ids)
+    done_items, failed, exposed = _run_chain(reading, settings, post_ids)
     now = utcnow()
     # Posts erased (or expired) while the chain ran must not come back as rows derived from them.
     alive = set(posts_repo.existing_ids(writing, [p.id for p, _, _ in done_items] + [f[1] for f in failed]))
     done_items = [entry for entry in done_items if entry[0].id in alive]
     failed = [entry for entry in failed if entry[1] in alive]
+    exposed = [post_id for post_id in exposed if post_id in alive]
+    if exposed:
+        # A newer redaction found personal data the stored text still held. The text is replaced
+        # below; reports quoting the old one lose their files, and the old words are scrubbed from
+        # the database files (SQLite's full-text segments and write-ahead log) once the re-run ends.
+        reports_repo.withdraw_citing(writing, exposed, WITHDRAWN)
+        enqueue_once(writing, settings, SCRUB_JOB, {}, delay_seconds=SCRUB_DELAY_SECONDS)
     for source_id, post_id, where, reason, sealed in failed:
         quarantine_repo.add_many(
             writing,
@@ -107,9 +121,10 @@ Done = list[tuple[Post, WorkItem, list[tuple[str, int, dict[str, Any]]]]]
 Failed = list[tuple[int, int, str, str, str]]
 
 
-def _run_chain(session: Session, settings: Settings, post_ids: list[int]) -> tuple[Done, Failed]:
-    """Run the stale stages over the posts; return what each produced, and what failed and why
-    (source id, post id, where, reason, the raw text to quarantine)."""
+def _run_chain(session: Session, settings: Settings, post_ids: list[int]) -> tuple[Done, Failed, list[int]]:
+    """Run the stale stages over the posts; return what each produced, what failed and why
+    (source id, post id, where, reason, the raw text to quarantine), and the posts whose stored
+    text a newer redaction finds more personal data in."""
     chain = chain_for(session, settings)
     restart_below = max(i for i, stage in enumerate(chain.stages) if stage.name in TEXT_STAGES)
     sealer = raw_sealer(settings.secret)
@@ -117,6 +132,7 @@ def _run_chain(session: Session, settings: Settings, post_ids: list[int]) -> tup
     raws = posts_repo.raws_for(session, post_ids)
     done_items: Done = []
     failed: Failed = []
+    exposed: list[int] = []
     for post in posts_repo.get_many(session, post_ids):
         done = {stage: row.version for stage, row in stored[post.id].items()}
         start = chain.stale_from(done)
@@ -133,7 +149,19 @@ def _run_chain(session: Session, settings: Settings, post_ids: list[int]) -> tup
             failed.append((post.source_id, post.id, where, str(exc), _sealed_text(raws.get(post.id), sealer)))
             continue
         done_items.append((post, item, results))
-    return done_items, failed
+        if post.text is not None and _redacts_more(stored[post.id].get("redact"), results):
+            exposed.append(post.id)
+    return done_items, failed, exposed
+
+
+def _redacts_more(before: Any, results: list[tuple[str, int, dict[str, Any]]]) -> bool:
+    """Tell whether the redact stage just found more of some kind of personal data than the run
+    that made the stored text (whose outputs are `before`)."""
+    now = next((out.get("redactions") or {} for name, _, out in results if name == "redact"), None)
+    if now is None:
+        return False
+    old = (before.outputs or {}).get("redactions") or {} if before is not None else {}
+    return any(int(n) > int(old.get(kind, 0)) for kind, n in now.items())
 
 
 def _work_item(
@@ -281,6 +309,14 @@ def _save_labels(session: Session, outputs: list[tuple[int, dict[str, Any]]], no
             if label["key"] in ids
         ]
     labels_repo.replace_model_labels(session, [post_id for post_id, _ in outputs], rows, now=now)
+
+
+@job(SCRUB_JOB)
+def scrub(ctx: JobContext, _payload: dict[str, Any]) -> None:
+    """Make replaced texts unrecoverable from the database files (see Database.scrub)."""
+    if ctx.db is None:
+        raise RuntimeError("the scrub job needs the database, not one session")
+    ctx.db.scrub()
 
 
 RETENTION_JOB = "ingest.retention"

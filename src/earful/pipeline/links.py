@@ -3,9 +3,9 @@
 A platform's link often carries the author's handle (`x.com/<handle>/status/…`,
 `<instance>/@<handle>/…`, `bsky.app/profile/<did>/…`), which would undo the pseudonym on every
 page and API answer. At capture a link is rewritten to a form the platform offers without the
-handle (X's `/i/web/status/<id>`, Reddit's `/comments/<id>/…`), and a link that has no such form,
-or still names the author anywhere, is not stored: it stays only in the sealed raw item, and the
-audited author reveal shows it.
+handle (X's `/i/web/status/<id>`, Reddit's `/comments/<id>/…`, which also drops the title slug, the
+post's own words before redaction), and a link that has no such form, or still names the author
+anywhere, is not stored: it stays only in the sealed raw item, and the audited author reveal shows it.
 """
 
 from __future__ import annotations
@@ -80,10 +80,12 @@ def _platform_form(url: str) -> str | None:
         status = _X_STATUS.match(path)
         # Any other X address (a profile, a search) is about a person or leads to one.
         return f"https://x.com/i/web/status/{status.group(1)}" if status else None
-    if _is_reddit(host) and path.lower().startswith(("/u/", "/user/", "/r/u_")):
-        # A post on a user's own profile names them; its short form does not. Any other page of a
-        # user's is about the person.
-        return _reddit_short(url)
+    if _is_reddit(host):
+        # A post's link carries its title as a slug, which is what the post says before redaction
+        # (and a post on a user's own profile names them): the short form leads to the same thread.
+        short = _reddit_short(url)
+        if short is not None or path.lower().startswith(("/u/", "/user/", "/r/u_")):
+            return short  # any other page of a user's is about the person
     if _PERSON_IN_PATH.search(path):
         return None
     return url

@@ -1,4 +1,5 @@
-"""A local HTTP server that answers like Mastodon, Reddit, X and a feed host, from recorded payloads.
+"""A local HTTP server that answers like Mastodon, Reddit, X and a feed host, from recorded payloads,
+and a local Jetstream (Bluesky's event stream).
 
 The items it serves are the real recorded ones in ../shared/data/api-samples/; the paging around
 them (min_id, before, since_id and next_token, page sizes) follows each platform's API
@@ -8,6 +9,7 @@ documentation, since the recordings hold single pages. Failures are injected per
 
 from __future__ import annotations
 
+import contextlib
 import json
 import random
 import threading
@@ -17,10 +19,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlparse
 
 import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
+from websockets.exceptions import ConnectionClosed
+from websockets.sync.server import ServerConnection
+from websockets.sync.server import serve as serve_websocket
 
 from tests.servers import free_port
 
@@ -81,6 +87,7 @@ class Replay:
     posts: list[dict[str, Any]] = field(default_factory=list)
     page_posts: list[dict[str, Any]] = field(default_factory=list)
     feed: bytes = b""
+    article: str | None = None  # every article page's text; None: one of the shared news texts
     feed_version: int = 1
     failures: dict[str, deque[tuple[int, dict[str, str], str]]] = field(
         default_factory=lambda: defaultdict(deque)
@@ -258,8 +265,11 @@ def build_app(state: Replay) -> FastAPI:
     def article(path: str) -> Response:
         # Article pages: the shared news texts inside page furniture written for these tests
         # (navigation, a cookie banner, related links) that extraction must leave out.
-        texts = sorted((state.samples.parent / "news-articles").glob("article-*.txt"))
-        body = texts[hash(path) % len(texts)].read_text()
+        if state.article is not None:
+            body = state.article
+        else:
+            texts = sorted((state.samples.parent / "news-articles").glob("article-*.txt"))
+            body = texts[hash(path) % len(texts)].read_text()
         paragraphs = "".join(f"<p>{p}</p>" for p in body.split("\n") if p.strip())
         html = (
             "<html><head><title>Story</title></head><body>"
@@ -287,3 +297,32 @@ def serve(state: Replay) -> Iterator[Replay]:
     yield state
     server.should_exit = True
     thread.join(timeout=10)
+
+
+@contextlib.contextmanager
+def jetstream(events: list[dict[str, Any]]) -> Iterator[tuple[str, list[dict[str, list[str]]]]]:
+    """Serve `events` like Jetstream (those from `cursor` on, of the wanted collections) on a free
+    port; yield its address and the query of each connection."""
+    asked: list[dict[str, list[str]]] = []
+
+    def handler(connection: ServerConnection) -> None:
+        query = parse_qs(urlparse(connection.request.path).query)  # type: ignore[union-attr]
+        asked.append(query)
+        cursor = int(query.get("cursor", ["0"])[0])
+        wanted = set(query.get("wantedCollections", []))
+        for event in events:
+            collection = (event.get("commit") or {}).get("collection")
+            if int(event["time_us"]) >= cursor and (not wanted or collection in wanted):
+                connection.send(json.dumps(event))
+        with contextlib.suppress(ConnectionClosed):
+            connection.recv()  # hold the stream open, as Jetstream does, until the client leaves
+
+    port = free_port()
+    server = serve_websocket(handler, "127.0.0.1", port)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"ws://127.0.0.1:{port}/subscribe", asked
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)

@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
-import threading
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import parse_qs, urlparse
 
 import pytest
 from sqlalchemy import select
-from websockets.exceptions import ConnectionClosed
-from websockets.sync.server import ServerConnection, serve
 
 from earful.contracts import Actor
 from earful.ingest.polling import poll
@@ -21,35 +16,16 @@ from earful.settings import Settings
 from earful.store.db import Database
 from earful.store.models import Post
 from earful.store.repos import sources as sources_repo
+from tests.connectors.live.replay import jetstream as serve_jetstream
 from tests.servers import free_port
 
 
 @pytest.fixture
-def jetstream(api_samples: Path) -> Iterator[tuple[str, list[dict[str, object]]]]:
+def jetstream(api_samples: Path) -> Iterator[tuple[str, list[dict[str, list[str]]]]]:
     """Serve the recorded events like Jetstream: those after `cursor`, of the wanted collections."""
     lines = (api_samples / "bluesky" / "jetstream_v1_events_2026-07-04.jsonl").read_text().splitlines()
-    events = [json.loads(line) for line in lines if line.strip()]
-    asked: list[dict[str, list[str]]] = []
-
-    def handler(connection: ServerConnection) -> None:
-        query = parse_qs(urlparse(connection.request.path).query)  # type: ignore[union-attr]
-        asked.append(query)
-        cursor = int(query.get("cursor", ["0"])[0])
-        wanted = set(query.get("wantedCollections", []))
-        for event in events:
-            collection = (event.get("commit") or {}).get("collection")  # type: ignore[union-attr]
-            if int(event["time_us"]) >= cursor and (not wanted or collection in wanted):  # type: ignore[arg-type]
-                connection.send(json.dumps(event))
-        with contextlib.suppress(ConnectionClosed):
-            connection.recv()  # hold the stream open, as Jetstream does, until the client leaves
-
-    port = free_port()
-    server = serve(handler, "127.0.0.1", port)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"ws://127.0.0.1:{port}/subscribe", asked  # type: ignore[misc]
-    server.shutdown()
-    thread.join(timeout=5)
+    with serve_jetstream([json.loads(line) for line in lines if line.strip()]) as served:
+        yield served
 
 
 def _bluesky(db: Database, settings: Settings, name: str, config: dict[str, object]) -> int:

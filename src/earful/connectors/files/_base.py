@@ -207,8 +207,10 @@ def parse_time(value: Any) -> datetime | None:
         return None
     if isinstance(value, int | float) and not isinstance(value, bool):
         return _from_epoch(float(value))
+    # The reason is stored in clear with the quarantined item (which is sealed): it never quotes
+    # the value, which may be anything, a person's name or number in a shifted column included.
     if not isinstance(value, str):
-        raise ValueError(f"not a date: {value!r}")
+        raise ValueError(f"not a date: a {type(value).__name__}")
     text = value.strip()
     if _EPOCH.fullmatch(text):
         return _from_epoch(float(text))
@@ -218,7 +220,7 @@ def parse_time(value: Any) -> datetime | None:
     except ValueError:
         parsed = _parse_other(text)
     if parsed is None:
-        raise ValueError(f"unreadable date: {value!r}")
+        raise ValueError(f"unreadable date ({len(text)} characters; not ISO 8601, RFC 2822 or Unix time)")
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
     return parsed.astimezone(UTC)
