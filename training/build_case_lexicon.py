@@ -23,7 +23,7 @@ from collections import Counter
 from pathlib import Path
 
 from earful.ml import name_tagger
-from earful.pipeline.names import _fold
+from earful.ml.names import _fold
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data"

@@ -21,7 +21,7 @@ from earful.insights import reports
 from earful.jobs.queue import drain
 from earful.kit.errors import EarfulError
 from earful.kit.search import parse
-from earful.pipeline.names import find_names
+from earful.ml.names import find_names
 from earful.pipeline.pseudonymise import author_key
 from earful.pipeline.redact import Redaction, Redactor, RedactStage
 from earful.settings import Settings

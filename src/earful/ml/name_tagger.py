@@ -2,7 +2,7 @@
 
 Each token of a post is described by its own form (folded word, prefix, suffix, shape, case),
 by whether lists know it (given names, surnames, titles, words too common to be names), by the
-same for its neighbours, and by whether the list-and-cue rules (`earful.pipeline.names`) took it
+same for its neighbours, and by whether the list-and-cue rules (`earful.ml.names`) took it
 for a name. A conditional random field (CRFsuite, through python-crfsuite) reads the whole post
 and tags each token B-NAME, I-NAME or O, so a lower-case "kevin" after "told" and "Ramírez" after
 "el supervisor" are found while "Jordan" the country and "Ford" the car are not.
@@ -24,8 +24,8 @@ from pathlib import Path
 
 import pycrfsuite
 
+from earful.ml import names as rules
 from earful.ml.linear import ModelUnavailable
-from earful.pipeline import names as rules
 
 WEIGHTS = Path(__file__).parent / "data" / "models" / "names-1.crfsuite"
 WEIGHTS_SHA256 = "5f9c504aab5d0da0543550a6e96c894f83a320d3a650f4bbc5831cc22fb86a27"
