@@ -217,6 +217,15 @@ TEMPLATES = [
     "I'm {first}, I drive for Kestrel in {town}",
     "Hi, my name is {name} and my account was deactivated",
     "{last}, {first} - driver since 2021",
+    "a dog went for me at a house near {town} last night",
+    "stuck in traffic outside {town} again",
+    "the hub in {town} closed early and nobody told us",
+    "moved from {town} to {town} and the app still shows the old zone",
+    "deliveries around {town} pay less than in the city",
+    "I'm from {town} and we never get surge pricing",
+    "cerca de {town} no hay señal y la app se cae",
+    "vivo en {town} desde 2019 y nunca me había pasado",
+    "{first} from {town} says the same thing happened to her",
 ]
 
 

@@ -178,7 +178,7 @@ def test_retention_purges_old_posts_of_that_source_only(
     db: Database, settings: Settings, tmp_path: Path
 ) -> None:
     _import(db, settings, tmp_path, _rows(4, "old", "zebrafish expired", 0, days_ago=40), "r/short")
-    _import(db, settings, tmp_path, _rows(2, "new", "quokka recent", 10, days_ago=2), "r/short")
+    _import(db, settings, tmp_path, _rows(2, "new", "a recent quokka", 10, days_ago=2), "r/short")
     _import(db, settings, tmp_path, _rows(3, "kept", "axolotl forever", 20, days_ago=400), "r/keep")
     set_retention(db, "r/short", 30)
 
