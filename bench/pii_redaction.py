@@ -32,6 +32,8 @@ DEFAULTS = [
     SETS / "heldout2.txt",
     BLIND / "pii-en.txt",
     BLIND / "pii-es.txt",
+    BLIND / "names-social-en.txt",
+    BLIND / "names-news-es.txt",
 ]
 # Public sets read from ../shared when it is there: WNUT-17's dev split (YouTube comments, CC BY 4.0),
 # whose person mentions are marked as names and nothing else is marked.
@@ -45,6 +47,10 @@ ROLES = {
     "never tuned on",
     "pii-es.txt": "BLIND set, Spanish social and news posts: written before the redactor's misses were "
     "looked at, never tuned on",
+    "names-social-en.txt": "BLIND set, English comments about music, games, sport and TV, names only: "
+    "written after the name model was built, never tuned on",
+    "names-news-es.txt": "BLIND set, Spanish newswire sentences, names only: written after the name "
+    "model was built, never tuned on",
     "emerging.dev.conll": "public set, WNUT-17 dev (persons only are marked): the name model never trains "
     "on it, but its threshold and features were chosen looking at it",
 }
