@@ -28,7 +28,7 @@ from earful.ml import names as rules
 from earful.ml.linear import ModelUnavailable
 
 WEIGHTS = Path(__file__).parent / "data" / "models" / "names-1.crfsuite"
-WEIGHTS_SHA256 = "a8013b3420ef11a4537c3d6eec169a9870f80a8149e44c29507f6aa449c106de"
+WEIGHTS_SHA256 = "5cd01403f6ae841d109cdd685bc8937a5c4199c75dc512274bc58bced46b06ab"
 THRESHOLD = 0.3  # chosen on the training script's development split, see training/train_names.py
 MAX_TOKENS = 400  # a post longer than this is tagged in windows of this many tokens
 
@@ -217,11 +217,22 @@ def _on_a_name_list(folded: str, listed_as: tuple[str, ...]) -> bool:
     return folded in given or folded in surnames or "gz=people" in listed_as
 
 
+def _starts_sentence(words: Sequence[str], i: int) -> bool:
+    return i == 0 or words[i - 1] in _ENDS_SENTENCE
+
+
+def _usually_lower(folded: str) -> bool:
+    """Tell whether the case lexicon saw the word mostly in lower case, often enough to trust it."""
+    seen = _case().get(folded)
+    return seen is not None and seen[0] >= 5 and seen[1] <= 0.1 * (seen[0] + seen[1])
+
+
 def _doubt_lone_words(words: Sequence[str], labels: list[str], chance: Sequence[float]) -> None:
     """Take back what the model's marginals over-reach on: a token with a digit in it; a one-word
     name that is also an everyday word, a place or a brand, unless the model is sure of it (in
     lower case such a word, "blanca", "rosa", "mark", is never a name alone); a lone short word in
-    capitals that no list knows as a name ("NIE", "ISBN")."""
+    capitals that no list knows as a name ("NIE", "ISBN"); a lone word that starts a sentence and
+    is usually written in lower case ("Snow day bonus"), unless the model is sure."""
     ambiguous = rules._lists()[3]
     gazetteer = listed(words)
     for i, word in enumerate(words):
@@ -237,6 +248,8 @@ def _doubt_lone_words(words: Sequence[str], labels: list[str], chance: Sequence[
         doubtful = folded in ambiguous or any(f in gazetteer[i] for f in ("gz=places", "gz=brands"))
         if doubtful and (words[i].islower() or chance[i] < SURE):
             labels[i] = "O"
+        elif _starts_sentence(words, i) and _usually_lower(folded) and chance[i] < SURE:
+            labels[i] = "O"  # "Snow day bonus": a capital that only starts the sentence says nothing
         elif words[i].isupper() and len(words[i]) <= 4 and not _on_a_name_list(folded, gazetteer[i]):
             labels[i] = "O"  # "NIE", "ISBN", "OTP": a short word in capitals alone is an acronym
         elif LOWER_NEEDS_LIST and words[i].islower() and not _on_a_name_list(folded, gazetteer[i]):
