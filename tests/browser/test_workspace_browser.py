@@ -155,7 +155,7 @@ def test_take_a_batch_and_relabel(server: str, new_page: Any, db: Database) -> N
     shot(ana, "relabelled-post")
 
 
-def test_an_open_post_shows_locked_to_another_analyst(
+def test_a_post_being_worked_on_shows_locked_to_another_analyst(
     server: str, new_page: Any, loaded: dict[str, int], db: Database
 ) -> None:
     add_user(db, "ben", PASSWORD, "analyst")
@@ -163,8 +163,9 @@ def test_an_open_post_shows_locked_to_another_analyst(
     sign_in(ana, server, "ana")
     sign_in(ben, server, "ben")
     ana.goto(f"{server}/posts/{loaded['1']}")
+    ana.click("text=Assign to me")
     ben.goto(f"{server}/posts/{loaded['1']}")
-    assert "ana has this post open" in ben.locator(".locked-banner").inner_text()
+    assert "ana is working on this post" in ben.locator(".locked-banner").inner_text()
     ben.goto(f"{server}/feed")
     assert "locked: ana" in ben.locator(f"li[data-post-id='{loaded['1']}']").inner_text()
     shot(ben, "locked")

@@ -93,3 +93,45 @@ def test_enrichment_labels_the_robbery_safety_first_in_english_and_spanish(
     for post_id in posts.values():
         assert service.escalate(db, LEAD, post_id, defaults=Sla(8, 72)) == "Safety"
         assert _hours(db, post_id) == (1, 24)
+
+
+def _pay_app_support_teams(db: Database) -> None:
+    service.save_team(db, ADMIN, "App team", None, ["app"])
+    service.save_team(db, ADMIN, "Driver pay", None, ["pay"])
+    service.save_team(db, ADMIN, "Driver support", None, ["support"])
+
+
+def test_after_safety_the_surest_label_decides_and_a_tie_goes_by_the_taxonomys_order(db: Database) -> None:
+    pins, crash = make_posts(db, make_source(db), ["wrong map pins cost us more than any rates", "app crash"])
+    # Stored pay first: the map pins post once went to Driver pay on this tie.
+    label(db, [pins], "pay.rates", confidence=0.6)
+    label(db, [pins], "app.gps_maps", confidence=0.6)
+    # Deactivation has a stricter SLA than the app's default, but the model is much surer of the crash.
+    label(db, [crash], "support.deactivation", confidence=0.4)
+    label(db, [crash], "app.crashes_login", confidence=0.9)
+    _pay_app_support_teams(db)
+    assert service.escalate(db, LEAD, pins, defaults=Sla(8, 72)) == "App team"
+    assert service.escalate(db, LEAD, crash, defaults=Sla(8, 72)) == "App team"
+    assert _hours(db, crash) == (4, 48)  # the deadlines are still the strictest among its labels
+    (shown,) = service.routes(db, LEAD, [crash], defaults=Sla(8, 72))
+    assert (shown.team, shown.label, shown.safety, shown.acknowledge_hours) == (
+        "App team",
+        "app.crashes_login",
+        False,
+        4,
+    )
+
+
+def test_a_taxonomy_without_a_safety_category_routes_by_the_strictest_sla(db: Database) -> None:
+    from earful.ml.taxonomy import Taxonomy, load_default
+    from earful.store.repos import taxonomy as taxonomy_repo
+
+    nodes = tuple(n for n in load_default().nodes if not n.key.startswith("safety"))
+    plain = Taxonomy(name="no safety", nodes=nodes)
+    with db.write() as session:
+        taxonomy_repo.save(session, plain, note="test", user_id=None)
+    (post_id,) = make_posts(db, make_source(db), ["logged out and deactivated"])
+    label(db, [post_id], "app.crashes_login", confidence=0.9)
+    label(db, [post_id], "support.deactivation", confidence=0.4)
+    _pay_app_support_teams(db)
+    assert service.escalate(db, LEAD, post_id) == "Driver support"

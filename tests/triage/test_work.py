@@ -68,13 +68,19 @@ def test_a_batch_skips_posts_someone_already_works(db: Database, posts: list[int
     assert posts[-1] not in service.take_batch(db, ana, 3)
 
 
-def test_an_open_post_is_locked_to_other_analysts_until_the_lock_lapses(
+def test_the_first_action_locks_a_post_to_other_analysts_until_the_lock_lapses(
     db: Database, posts: list[int]
 ) -> None:
     ana, ben = actor(db, "ana"), actor(db, "ben")
+    # Reading locks nothing.
     assert service.open_item(db, ana, posts[0]).locked_by is None
-    assert service.open_item(db, ben, posts[0]).locked_by == "ana"
-    with pytest.raises(Conflict, match="ana has this post open"):
+    assert service.open_item(db, ben, posts[0]).locked_by is None
+    service.flag(db, ana, posts[0])
+    mine, theirs = service.open_item(db, ana, posts[0]), service.open_item(db, ben, posts[0])
+    assert (mine.lock_mine, mine.locked_by) == (True, None)
+    assert (theirs.lock_mine, theirs.locked_by) == (False, "ana")
+    assert mine.locked_until == theirs.locked_until and theirs.locked_until is not None
+    with pytest.raises(Conflict, match=r"ana is working on this post until \d\d:\d\d UTC"):
         service.set_status(db, ben, posts[0], "investigating")
     with db.write() as session:
         session.execute(
@@ -84,6 +90,25 @@ def test_an_open_post_is_locked_to_other_analysts_until_the_lock_lapses(
         )
     service.set_status(db, ben, posts[0], "investigating")
     assert service.open_item(db, ana, posts[0]).locked_by == "ben"
+
+
+def test_a_lead_takes_over_a_lock_an_analyst_cannot(db: Database, posts: list[int]) -> None:
+    ana, ben, lee = actor(db, "ana"), actor(db, "ben"), actor(db, "lee", "lead")
+    service.flag(db, ana, posts[0])
+    with pytest.raises(Forbidden):
+        service.take_over(db, ben, posts[0])
+    assert service.take_over(db, lee, posts[0]) == "ana"
+    assert service.open_item(db, ana, posts[0]).locked_by == "lee"
+    with pytest.raises(Conflict, match="lee is working on this post"):
+        service.flag(db, ana, posts[0], False)
+    # Taking over a post nobody else holds just locks it; nothing to record.
+    assert service.take_over(db, lee, posts[1]) is None
+    assert service.open_item(db, ana, posts[1]).locked_by == "lee"
+    with db.read() as session:
+        taken = session.scalars(select(AuditEntry).where(AuditEntry.action == "triage.take_over")).all()
+    assert [(e.actor, e.target, e.detail) for e in taken] == [
+        ("lee", f"post:{posts[0]}", {"taken_from": "ana"})
+    ]
 
 
 def test_statuses_follow_the_workflow_and_dismissal_needs_a_reason(db: Database, posts: list[int]) -> None:
@@ -133,13 +158,23 @@ def test_a_viewer_cannot_triage(db: Database, posts: list[int]) -> None:
     assert service.open_item(db, actor(db, "ana"), posts[0]).locked_by is None
 
 
-def test_bulk_actions_apply_to_each_post_and_skip_locked_ones(db: Database, posts: list[int]) -> None:
+def test_bulk_actions_apply_to_each_post_and_skip_locked_ones_saying_why(
+    db: Database, posts: list[int]
+) -> None:
     ana, ben = actor(db, "ana"), actor(db, "ben")
-    service.open_item(db, ben, posts[2])
+    service.assign(db, ben, posts[2], ben.id)
     result = service.bulk(db, ana, posts[:4], "flag")
-    assert result == {"done": 3, "skipped": 1}
+    assert result.done == [posts[0], posts[1], posts[3]]
+    assert list(result.skipped) == [posts[2]] and "ben is working on this post" in result.skipped[posts[2]]
     flagged = {p.id for p in feed(db, where=FeedFilter(flagged=True)).posts}
     assert flagged == {posts[0], posts[1], posts[3]}
+
+
+def test_a_bulk_dismissal_without_a_reason_is_refused_whole(db: Database, posts: list[int]) -> None:
+    ana = actor(db, "ana")
+    with pytest.raises(EarfulError, match="Say why the posts are dismissed"):
+        service.bulk(db, ana, posts[:3], "dismissed", "  ")
+    assert service.timeline(db, posts[0]) == []
 
 
 def test_notes_join_the_timeline(db: Database, posts: list[int]) -> None:
@@ -167,11 +202,17 @@ def test_a_claim_only_wins_posts_nobody_has_yet(db: Database, posts: list[int]) 
         assert triage_repo.claim(session, posts[:3], ben.id or 0, now, 5, stale) == [posts[2]]
 
 
-def test_a_batch_skips_posts_another_analyst_has_open(db: Database, posts: list[int]) -> None:
+def test_a_batch_skips_posts_another_analyst_is_working_on(db: Database, posts: list[int]) -> None:
     ana, ben = actor(db, "ana"), actor(db, "ben")
     most_urgent = posts[-1]
-    service.open_item(db, ben, most_urgent)
+    service.flag(db, ben, most_urgent)
     assert most_urgent not in service.take_batch(db, ana, 3)
+
+
+def test_a_batch_is_dealt_from_the_feeds_filters(db: Database, posts: list[int]) -> None:
+    ana = actor(db, "ana")
+    elsewhere = make_posts(db, make_source(db, "r/elsewhere", region="US"), ["us 1", "us 2"])
+    assert set(service.take_batch(db, ana, 10, FeedFilter(region="US", status="escalated"))) == set(elsewhere)
 
 
 def test_a_bulk_action_leaves_no_locks_behind(db: Database, posts: list[int]) -> None:

@@ -44,6 +44,7 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     ("POST", "/posts/{post_id}/labels"): TRIAGE,
     ("POST", "/posts/{post_id}/reveal"): LEADS,
     ("POST", "/posts/{post_id}/release"): TRIAGE,
+    ("POST", "/posts/{post_id}/takeover"): LEADS,
     ("POST", "/triage/batch"): TRIAGE,
     ("POST", "/triage/bulk"): TRIAGE,
     ("GET", "/queue"): TRIAGE,

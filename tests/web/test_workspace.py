@@ -225,7 +225,7 @@ def test_assign_a_post_to_another_analyst_but_not_to_a_viewer(
     assert refused.status_code == 400 and "Choose someone who triages" in refused.text
 
 
-def test_a_link_from_another_site_opens_a_post_without_locking_it(
+def test_opening_a_post_locks_it_from_nowhere(
     client: TestClient, db: Database, settings: Settings, tmp_path: Path
 ) -> None:
     from earful.contracts import Actor
@@ -233,12 +233,14 @@ def test_a_link_from_another_site_opens_a_post_without_locking_it(
 
     ids = _load(db, settings, tmp_path)
     login(client, db)
-    assert client.get(f"/posts/{ids['3']}", headers={"Sec-Fetch-Site": "cross-site"}).status_code == 200
     ben = add_user(db, "ben", PASSWORD, "analyst")
     as_ben = Actor(ben.id, "ben", "analyst")
-    assert open_item(db, as_ben, ids["3"], lock=False).locked_by is None
-    client.get(f"/posts/{ids['3']}", headers={"Sec-Fetch-Site": "same-origin"})
-    assert open_item(db, as_ben, ids["3"], lock=False).locked_by == "ana"
+    for site in ("cross-site", "same-origin", "none"):
+        assert client.get(f"/posts/{ids['3']}", headers={"Sec-Fetch-Site": site}).status_code == 200
+        assert open_item(db, as_ben, ids["3"]).locked_by is None
+    csrf = client.headers["x-csrf-token"]
+    client.post(f"/posts/{ids['3']}/flag", data={"csrf": csrf, "flag": "on"})
+    assert open_item(db, as_ben, ids["3"]).locked_by == "ana"
 
 
 def test_reading_a_post_through_the_api_is_audited(

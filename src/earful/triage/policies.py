@@ -23,6 +23,11 @@ def can_escalate(role: str) -> bool:
     return role in ESCALATORS
 
 
+def can_take_over(role: str) -> bool:
+    """Return True when `role` may take over a post another person is working on (it is audited)."""
+    return role in ESCALATORS
+
+
 def can_see_team_queues(role: str) -> bool:
     """Return True when `role` may open any team's queue."""
     return role in ESCALATORS

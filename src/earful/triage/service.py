@@ -1,13 +1,14 @@
 """Work the queue: open, take a batch, change status, assign, note, flag, escalate, in bulk too.
 
 Every change is a step in the post's timeline and an audit entry, written in one transaction.
-An item someone has open is locked to others for LOCK_SECONDS after their last action on it.
+Reading a post locks nothing. The first action on it (status, assignment, flag, escalation) locks
+it to that person until LOCK_SECONDS after their last action; a lead may take a lock over.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -19,9 +20,11 @@ from earful.kit.errors import Conflict, EarfulError, Forbidden, NotFound
 from earful.store.db import Database
 from earful.store.models import Post, Team, TriageEvent
 from earful.store.repos import audit as audit_repo
+from earful.store.repos import feed as feed_repo
 from earful.store.repos import triage as triage_repo
-from earful.triage.policies import can_escalate, can_manage_teams, can_triage
-from earful.triage.sla import Sla, deadlines, require_outcome, safety_first
+from earful.store.repos.feed import FeedFilter
+from earful.triage.policies import can_escalate, can_manage_teams, can_take_over, can_triage
+from earful.triage.sla import SAFETY, Sla, deadlines, require_outcome, safety_first, sla_for
 
 LOCK_SECONDS = 600
 MAX_BATCH = 50
@@ -45,7 +48,7 @@ class ItemState:
     team: str | None
     flagged: bool
     reason: str | None
-    locked_by: str | None  # someone else who has it open now, or None
+    locked_by: str | None  # someone else who holds its lock now, or None
     team_id: int | None = None
     escalated_at: datetime | None = None
     ack_due_at: datetime | None = None
@@ -54,6 +57,8 @@ class ItemState:
     resolved_at: datetime | None = None
     outcome: str | None = None
     spike_id: int | None = None
+    locked_until: datetime | None = None  # when the lock lapses, whoever holds it
+    lock_mine: bool = False  # the lock is the reader's own
 
 
 def lock_cutoff(now: datetime | None = None) -> datetime:
@@ -85,62 +90,56 @@ def _record(session: Session, actor: Actor, post_id: int, action: str, now: date
     audit_repo.append(session, actor.id, actor.name, f"triage.{action}", f"post:{post_id}", audited)
 
 
+def _fresh_holder(session: Session, post_id: int, now: datetime) -> tuple[int | None, datetime | None]:
+    """Return who holds the post's lock and when it lapses, or (None, None) when nobody does."""
+    holder, since = triage_repo.lock_of(session, post_id)
+    locked_at = as_utc(since)
+    if holder is None or locked_at is None or locked_at < lock_cutoff(now):
+        return None, None
+    return holder, locked_at + timedelta(seconds=LOCK_SECONDS)
+
+
 def _claim_lock(session: Session, actor: Actor, post_id: int, now: datetime) -> None:
-    """Lock the item for the actor, or refuse when someone else has it open.
+    """Lock the item for the actor, or refuse when someone else holds it.
 
     An operator acting from the command line (no user id) takes no lock but respects others'.
     """
-    if actor.id is None:
-        item = triage_repo.item(session, post_id)
-        locked_at = as_utc(item.locked_at) if item is not None else None
-        fresh = locked_at is not None and locked_at >= lock_cutoff(now)
-        holder = item.locked_by if item is not None and fresh else None
-        if holder is None:
-            return
-    else:
-        holder = triage_repo.take_lock(session, post_id, actor.id, now, lock_cutoff(now))
-    if holder != actor.id:
+    if actor.id is not None:
+        triage_repo.take_lock(session, post_id, actor.id, now, lock_cutoff(now))
+    holder, until = _fresh_holder(session, post_id, now)
+    if holder is not None and holder != actor.id:
         name = triage_repo.user_names(session, [holder]).get(holder, "another analyst")
-        raise Conflict(
-            f"{name} has this post open; it unlocks {LOCK_SECONDS // 60} minutes after their last action."
-        )
+        raise Conflict(f"{name} is working on this post until {until:%H:%M} UTC; a lead can take it over.")
 
 
 def _take(session: Session, actor: Actor, post_id: int, now: datetime) -> None:
     """Make sure the post exists and has an item, and hold it for the actor (or refuse: someone
-    else has it open)."""
+    else is working on it)."""
     _post(session, post_id)
     triage_repo.ensure_items(session, [post_id], now)
     _claim_lock(session, actor, post_id, now)
 
 
-def open_item(db: Database, actor: Actor, post_id: int, *, lock: bool = True) -> ItemState:
-    """Return the post's triage state, locking it to an analyst who opens it (unless `lock` is
-    False); the view is audited."""
+def open_item(db: Database, actor: Actor, post_id: int) -> ItemState:
+    """Return the post's triage state (reading it locks nothing); the view is audited."""
     now = utcnow()
     with db.write() as session:
         _post(session, post_id)
         triage_repo.ensure_items(session, [post_id], now)
-        holder = actor.id
-        if lock and actor.id is not None and can_triage(actor.role):
-            holder = triage_repo.take_lock(session, post_id, actor.id, now, lock_cutoff(now))
-        else:
-            current = triage_repo.item(session, post_id)
-            holder = current.locked_by if current is not None and current.locked_by else actor.id
         audit_repo.append(session, actor.id, actor.name, "post.view", f"post:{post_id}", {})
         item = triage_repo.item(session, post_id)
         assert item is not None
-        people = [p for p in (item.assignee_id, holder) if p]
-        names = triage_repo.user_names(session, people)
+        holder, until = _fresh_holder(session, post_id, now)
+        names = triage_repo.user_names(session, [p for p in (item.assignee_id, holder) if p])
         team = triage_repo.team(session, item.team_id) if item.team_id else None
-        fresh = item.locked_at is not None and (as_utc(item.locked_at) or now) >= lock_cutoff(now)
+        mine = holder is not None and holder == actor.id
         return ItemState(
             status=item.status,
             assignee=names.get(item.assignee_id) if item.assignee_id else None,
             team=team.name if team else None,
             flagged=item.flagged,
             reason=item.reason,
-            locked_by=names.get(holder) if holder and holder != actor.id and fresh else None,
+            locked_by=names.get(holder, "another analyst") if holder is not None and not mine else None,
             team_id=item.team_id,
             escalated_at=as_utc(item.escalated_at),
             ack_due_at=as_utc(item.ack_due_at),
@@ -149,7 +148,30 @@ def open_item(db: Database, actor: Actor, post_id: int, *, lock: bool = True) ->
             resolved_at=as_utc(item.resolved_at),
             outcome=item.outcome,
             spike_id=item.spike_id,
+            locked_until=until,
+            lock_mine=mine,
         )
+
+
+def take_over(db: Database, actor: Actor, post_id: int) -> str | None:
+    """Take the post's lock from whoever holds it (leads and admins; audited); return their name,
+    or None when nobody else held it (the lock is then simply the actor's)."""
+    _require(can_take_over(actor.role), "Taking over a post someone is working on takes the lead role.")
+    if actor.id is None:
+        raise EarfulError("A lock is held by a person: sign in as the lead who takes the post over.")
+    now = utcnow()
+    with db.write() as session:
+        _post(session, post_id)
+        triage_repo.ensure_items(session, [post_id], now)
+        holder, _ = _fresh_holder(session, post_id, now)
+        if holder is None or holder == actor.id:
+            triage_repo.take_lock(session, post_id, actor.id, now, lock_cutoff(now))
+            return None
+        if not triage_repo.take_over_lock(session, post_id, actor.id, holder, now, lock_cutoff(now)):
+            raise Conflict("The lock changed hands a moment ago; open the post again to see who has it.")
+        name = triage_repo.user_names(session, [holder]).get(holder, "another analyst")
+        _record(session, actor, post_id, "take_over", now, taken_from=name)
+        return name
 
 
 def record_view(db: Database, actor: Actor, post_id: int, via: str) -> None:
@@ -165,8 +187,9 @@ def release(db: Database, actor: Actor, post_id: int) -> None:
             triage_repo.release_lock(session, post_id, actor.id)
 
 
-def take_batch(db: Database, actor: Actor, size: int) -> list[int]:
-    """Deal up to `size` new, unassigned posts (most urgent first) to the actor; return their ids."""
+def take_batch(db: Database, actor: Actor, size: int, where: FeedFilter | None = None) -> list[int]:
+    """Deal up to `size` new, unassigned posts (most urgent first) to the actor, among those the
+    feed's filters `where` show when given (its status aside: a batch is new posts); return their ids."""
     _require(can_triage(actor.role), "Taking a batch takes the analyst role or higher.")
     if actor.id is None:
         raise EarfulError("A batch is dealt to a person: sign in as the analyst who will work it.")
@@ -176,11 +199,14 @@ def take_batch(db: Database, actor: Actor, size: int) -> list[int]:
     won: list[int] = []
     tried: list[int] = []
     with db.write() as session:
+        within = feed_repo.matching_ids(session, replace(where, status=None)) if where else None
         # A concurrent analyst may win some candidates first (on PostgreSQL, where writers do not
         # queue): ask again for fresh ones until the batch is full or none are left.
         for _ in range(5):
             candidates = list(
-                triage_repo.unassigned_candidates(session, (size - len(won)) * 2, actor.id, stale, tried)
+                triage_repo.unassigned_candidates(
+                    session, (size - len(won)) * 2, actor.id, stale, tried, within
+                )
             )
             if not candidates:
                 break
@@ -266,16 +292,84 @@ def flag(db: Database, actor: Actor, post_id: int, flagged: bool = True) -> None
         _record(session, actor, post_id, "flag" if flagged else "unflag", now)
 
 
-def owning_team(session: Session, post_id: int) -> Team | None:
-    """Return the team that owns the post's most pressing category (a subcategory's owner, else its
-    parent's): the strictest SLA first, so a safety label wins over a surer, incidental one."""
+def _route(session: Session, post_id: int) -> tuple[Team | None, str | None]:
+    """Return the team that owns the label that decides the post's routing, and that label's key.
+
+    Safety first, then the surest label (`safety_first`); a label no team owns passes the decision
+    to the next. A subcategory's owner comes before its parent category's.
+    """
     teams = triage_repo.teams(session)
-    for key in safety_first(session, triage_repo.post_category_keys(session, post_id)):
+    for key in safety_first(session, triage_repo.post_labels(session, post_id)):
         for candidate in (key, key.split(".")[0]):
             for team in teams:
                 if candidate in (team.owns or []):
-                    return team
-    return None
+                    return team, key
+    return None, None
+
+
+def owning_team(session: Session, post_id: int) -> Team | None:
+    """Return the team an escalation of the post goes to unless someone chooses another."""
+    return _route(session, post_id)[0]
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    """Where escalating a post would send it, what decides that, and the deadlines it would get."""
+
+    post_id: int
+    team_id: int | None  # None: no team owns any of its labels, so someone must choose
+    team: str | None
+    label: str | None  # the key of the label that decides
+    safety: bool  # decided by safety coming first, not by being the surest label
+    acknowledge_hours: float
+    resolve_hours: float
+    acknowledge_by: datetime
+    resolve_by: datetime
+    status: str
+    locked_by: str | None  # someone else working on the post: escalating it waits for them
+    locked_until: datetime | None
+
+
+def routes(
+    db: Database, actor: Actor, post_ids: Sequence[int], *, defaults: Sla | None = None
+) -> list[Route]:
+    """Return where escalating each post would send it and by when it would be due; change nothing.
+
+    Ids with no post are left out. The deadlines are the post's own (its strictest SLA), whichever
+    team is chosen.
+    """
+    _require(can_escalate(actor.role), "Escalating takes the lead role or higher.")
+    now = utcnow()
+    found: list[Route] = []
+    with db.read() as session:
+        for pid in list(dict.fromkeys(post_ids))[:MAX_BULK]:
+            post = session.get(Post, pid)
+            if post is None or post.text is None:
+                continue
+            team, key = _route(session, pid)
+            sla = sla_for(session, pid, defaults or Sla())
+            item = triage_repo.item(session, pid)
+            holder, until = _fresh_holder(session, pid, now)
+            other = holder is not None and holder != actor.id
+            found.append(
+                Route(
+                    post_id=pid,
+                    team_id=team.id if team else None,
+                    team=team.name if team else None,
+                    label=key,
+                    safety=key is not None and key.split(".")[0] == SAFETY,
+                    acknowledge_hours=sla.acknowledge_hours,
+                    resolve_hours=sla.resolve_hours,
+                    acknowledge_by=now + timedelta(hours=sla.acknowledge_hours),
+                    resolve_by=now + timedelta(hours=sla.resolve_hours),
+                    status=item.status if item is not None else "new",
+                    locked_by=triage_repo.user_names(session, [holder]).get(holder, "another analyst")
+                    if other and holder is not None
+                    else None,
+                    locked_until=until if other else None,
+                )
+            )
+    return found
 
 
 def escalate(
@@ -298,6 +392,8 @@ def escalate(
             raise NotFound(f"There is no spike {spike_id}.")
         _take(session, actor, post_id, now)
         team = triage_repo.team(session, team_id) if team_id else owning_team(session, post_id)
+        if team is None and team_id:
+            raise NotFound(f"There is no team {team_id}.")
         if team is None:
             raise EarfulError(
                 "No team owns this post's categories. Choose a team, or set which team owns what "
@@ -338,6 +434,16 @@ def escalate(
 
 
 BULK_ACTIONS = ("investigating", "resolved", "dismissed", "flag", "unflag", "assign_me", "escalate")
+MAX_BULK = 200
+
+
+@dataclass(frozen=True, slots=True)
+class BulkResult:
+    """What a bulk action did: the posts done, those skipped with why, and where escalations went."""
+
+    done: list[int] = field(default_factory=list)
+    skipped: dict[int, str] = field(default_factory=dict)  # post id -> the reason, in words
+    teams: dict[str, int] = field(default_factory=dict)  # escalations: team name -> how many
 
 
 def bulk(
@@ -348,12 +454,24 @@ def bulk(
     reason: str | None = None,
     *,
     defaults: Sla | None = None,
-) -> dict[str, int]:
-    """Apply one action to many posts; return how many were done and skipped (with why)."""
+    teams: Mapping[int, int | None] | None = None,
+) -> BulkResult:
+    """Apply one action to many posts; return which were done and which skipped, and why.
+
+    An escalation goes to the team `teams` names for the post, else to its owning team. An action
+    that cannot succeed for any post (a dismissal with no reason) is refused whole, changing nothing.
+    """
     if action not in BULK_ACTIONS:
         raise EarfulError(f"Choose one of: {', '.join(BULK_ACTIONS)}.")
-    done, skipped = 0, 0
-    for pid in list(dict.fromkeys(post_ids))[:200]:
+    if action == "dismissed" and not (reason or "").strip():
+        raise EarfulError(
+            "Say why the posts are dismissed (for example: spam, not about us, duplicate) in the "
+            "reason box; nothing was changed."
+        )
+    if action == "escalate":
+        _require(can_escalate(actor.role), "Escalating takes the lead role or higher.")
+    result = BulkResult()
+    for pid in list(dict.fromkeys(post_ids))[:MAX_BULK]:
         held_before = _holds_lock(db, actor, pid)
         try:
             if action in ("investigating", "resolved", "dismissed"):
@@ -363,17 +481,18 @@ def bulk(
             elif action == "assign_me":
                 assign(db, actor, pid, actor.id)
             else:
-                escalate(db, actor, pid, defaults=defaults)
-            done += 1
+                team = escalate(db, actor, pid, (teams or {}).get(pid), defaults=defaults)
+                result.teams[team] = result.teams.get(team, 0) + 1
+            result.done.append(pid)
         except Forbidden:
             raise
-        except EarfulError:
-            skipped += 1
+        except EarfulError as exc:
+            result.skipped[pid] = exc.message
         finally:
             # A bulk action must not leave hundreds of posts locked to one person for minutes.
             if not held_before:
                 release(db, actor, pid)
-    return {"done": done, "skipped": skipped}
+    return result
 
 
 def _holds_lock(db: Database, actor: Actor, post_id: int) -> bool:

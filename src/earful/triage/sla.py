@@ -3,7 +3,7 @@ told when a deadline is missed.
 
 An escalated post gets an acknowledgment deadline and a resolution deadline: the strictest SLA
 among its categories (a subcategory's own, else its category's), else the deployment's defaults;
-the team that owns safety, else the category with the strictest SLA, gets it (`safety_first`).
+the team that owns safety, else the one owning the surest label, gets it (`safety_first`).
 The owning team is reminded once per deadline when a set share of its time has passed; when a
 deadline passes unmet, leadership is told once per deadline. Every step is in the post's timeline.
 """
@@ -69,27 +69,32 @@ def sla_for(session: Session, post_id: int, defaults: Sla) -> Sla:
 SAFETY = taxonomy.SAFETY  # the key of the taxonomy's safety category, routed before any other
 
 
-def safety_first(session: Session, keys: list[str]) -> list[str]:
-    """Return the post's category keys in routing order: the `safety` category and its subcategories
-    first, then the strictest SLA (for taxonomies that name safety otherwise), then surest first.
+def safety_first(session: Session, labels: list[tuple[str, float | None]]) -> list[str]:
+    """Return the keys of the post's labels, (key, confidence) each, in routing order: the `safety`
+    category and its subcategories first, then the surest label; labels as sure as each other in the
+    taxonomy's order. A taxonomy with no `safety` category puts the strictest SLA first instead.
 
-    The model's surest label may be incidental ("12 packages" in a robbery report); the label that
-    sets the tightest deadline is the one whose team must answer it.
+    The model's surest label may be incidental ("12 packages" in a robbery report): safety's team
+    must answer a safety report. Otherwise the label the model (or the analyst) is surest of decides.
     """
     slas = triage_repo.category_slas(session)
+    order = triage_repo.category_order(session)
+    has_safety = SAFETY in order
     never = float("inf")
 
-    def rank(item: tuple[int, str]) -> tuple[int, float, float, int]:
-        index, key = item
-        own = slas.get(key) or slas.get(key.split(".")[0]) or {}
+    def rank(item: tuple[int, tuple[str, float | None]]) -> tuple[int, float, float, float, int, int]:
+        index, (key, confidence) = item
+        own = {} if has_safety else (slas.get(key) or slas.get(key.split(".")[0]) or {})
         return (
             0 if key.split(".")[0] == SAFETY else 1,
             float(own.get("resolve_hours") or never),
             float(own.get("acknowledge_hours") or never),
+            -(confidence or 0.0),
+            order.get(key, len(order)),
             index,
         )
 
-    return [key for _, key in sorted(enumerate(keys), key=rank)]
+    return [key for _, (key, _) in sorted(enumerate(labels), key=rank)]
 
 
 def deadlines(session: Session, post_id: int, now: datetime, defaults: Sla) -> dict[str, datetime]:

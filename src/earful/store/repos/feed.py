@@ -259,6 +259,11 @@ def first_pending_id(session: Session, after_id: int, captured_since: datetime) 
     )
 
 
+def matching_ids(session: Session, f: FeedFilter) -> Select[Any]:
+    """Return the select of the ids of the original posts that match `f` (to narrow another query)."""
+    return _filtered(session, f, (Post.id,), category_as_set=True)
+
+
 def count(session: Session, f: FeedFilter, cap: int = COUNT_CAP) -> int:
     """Return how many posts match, counting at most `cap` + 1 (so a broad search stays quick)."""
     inner = _filtered(session, f, (Post.id,), category_as_set=True).limit(cap + 1).subquery()

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import Select, and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from earful.store.models import (
@@ -62,10 +62,15 @@ def _free(stale_before: datetime, user_id: int) -> Any:
 
 
 def unassigned_candidates(
-    session: Session, limit: int, user_id: int, stale_before: datetime, skip: Sequence[int] = ()
+    session: Session,
+    limit: int,
+    user_id: int,
+    stale_before: datetime,
+    skip: Sequence[int] = (),
+    within: Select[Any] | None = None,
 ) -> Sequence[int]:
     """Return up to `limit` ids of enriched original posts that are new, unassigned and not open in
-    anyone's hands, most urgent first."""
+    anyone's hands, most urgent first; only those among the ids `within` selects, when given."""
     stmt = (
         select(Post.id)
         .outerjoin(TriageItem, TriageItem.post_id == Post.id)
@@ -84,6 +89,8 @@ def unassigned_candidates(
     )
     if skip:
         stmt = stmt.where(Post.id.not_in(skip))
+    if within is not None:
+        stmt = stmt.where(Post.id.in_(within))
     return session.scalars(stmt).all()
 
 
@@ -134,6 +141,14 @@ def take_lock(session: Session, post_id: int, user_id: int, now: datetime, stale
     return int(holder) if holder is not None else user_id
 
 
+def lock_of(session: Session, post_id: int) -> tuple[int | None, datetime | None]:
+    """Return who holds the item's lock and since when, as stored now (lapsed or not)."""
+    row = session.execute(
+        select(TriageItem.locked_by, TriageItem.locked_at).where(TriageItem.post_id == post_id)
+    ).first()
+    return (row[0], row[1]) if row is not None else (None, None)
+
+
 def release_lock(session: Session, post_id: int, user_id: int) -> None:
     """Release the user's lock on the item, if they hold it."""
     session.execute(
@@ -142,6 +157,23 @@ def release_lock(session: Session, post_id: int, user_id: int) -> None:
         .values(locked_by=None, locked_at=None),
         execution_options=NO_SYNC,
     )
+
+
+def take_over_lock(
+    session: Session, post_id: int, user_id: int, from_id: int, now: datetime, stale_before: datetime
+) -> bool:
+    """Move a fresh lock held by `from_id` to `user_id`; return False when it was no longer theirs."""
+    result = session.execute(
+        update(TriageItem)
+        .where(
+            TriageItem.post_id == post_id,
+            TriageItem.locked_by == from_id,
+            TriageItem.locked_at >= stale_before,
+        )
+        .values(locked_by=user_id, locked_at=now),
+        execution_options=NO_SYNC,
+    )
+    return int(getattr(result, "rowcount", 0) or 0) == 1
 
 
 def add_event(
@@ -214,17 +246,32 @@ def members(session: Session) -> dict[int, list[User]]:
     return found
 
 
-def post_category_keys(session: Session, post_id: int) -> list[str]:
-    """Return the keys of the post's current labels, surest first (an analyst's replace the model's)."""
+def post_labels(session: Session, post_id: int) -> list[tuple[str, float | None]]:
+    """Return the post's current labels as (key, confidence), surest first (an analyst's replace the
+    model's)."""
     rows = session.execute(
-        select(Label.by, Category.key)
+        select(Label.by, Category.key, Label.confidence)
         .join(Category, Category.id == Label.category_id)
         .where(Label.post_id == post_id)
-        .order_by(Label.by, Label.confidence.desc())
+        .order_by(Label.by, Label.confidence.desc(), Label.id)
     ).all()
-    if any(by == "analyst" for by, _ in rows):
-        return [key for by, key in rows if by == "analyst"]
-    return [key for _, key in rows]
+    if any(by == "analyst" for by, _, _ in rows):
+        return [(key, confidence) for by, key, confidence in rows if by == "analyst"]
+    return [(key, confidence) for _, key, confidence in rows]
+
+
+def post_category_keys(session: Session, post_id: int) -> list[str]:
+    """Return the keys of the post's current labels, surest first (an analyst's replace the model's)."""
+    return [key for key, _ in post_labels(session, post_id)]
+
+
+def category_order(session: Session) -> dict[str, int]:
+    """Return {category key: its place} in the newest taxonomy, in the order it was written."""
+    newest = select(func.max(TaxonomyVersion.id)).scalar_subquery()
+    keys = session.scalars(
+        select(Category.key).where(Category.taxonomy_version_id == newest).order_by(Category.id)
+    )
+    return {key: place for place, key in enumerate(keys)}
 
 
 def user(session: Session, user_id: int) -> User | None:

@@ -22,7 +22,7 @@ from earful.settings import Settings
 from earful.store.db import Database
 from earful.triage import service
 from earful.triage.feed import detail
-from earful.triage.policies import can_escalate, can_read_posts, can_triage
+from earful.triage.policies import can_escalate, can_read_posts, can_take_over, can_triage
 from earful.triage.sla import Sla, acknowledge
 from earful.web import guard
 from earful.web.deps import csrf_token, get_db, get_settings
@@ -36,6 +36,7 @@ reader = guard.page(can_read_posts, "Reading posts needs an account with a role.
 triager = guard.page(can_triage, "Triage takes the analyst role or higher.")
 escalator = guard.page(can_escalate, "Escalating takes the lead role or higher.")
 revealer = guard.page(can_reveal_author, "Revealing an author takes the lead role or higher.")
+taker = guard.page(can_take_over, "Taking over a post someone is working on takes the lead role or higher.")
 
 
 def _revealed(
@@ -50,6 +51,12 @@ def _revealed(
     return Author(found.handle if found else None, found.link if found else None)
 
 
+def _route(db: Database, settings: Settings, account: Account, post_id: int) -> service.Route | None:
+    """Return where escalating the post would send it, shown before the lead presses Escalate."""
+    found = service.routes(db, account.actor, [post_id], defaults=Sla.from_settings(settings))
+    return found[0] if found else None
+
+
 def _post_page(
     request: Request,
     db: Database,
@@ -60,10 +67,9 @@ def _post_page(
     error: str | None = None,
     status_code: int = 200,
 ) -> Response:
-    # Opening a post locks it to you, but only when you opened it from Earful itself or typed its
-    # address: a link on another site must not lock posts in your name.
-    same_site = request.headers.get("sec-fetch-site", "none") in ("same-origin", "none")
-    state = service.open_item(db, account.actor, post_id, lock=same_site)
+    # Reading a post locks nothing: the first action on it does.
+    state = service.open_item(db, account.actor, post_id)
+    escalating = can_escalate(account.role)
     in_use = current(db)
     found = detail(db, post_id)
     context: dict[str, Any] = {
@@ -77,9 +83,13 @@ def _post_page(
         if in_use
         else [],
         "current_keys": shown_keys(found.labels),
-        "teams": service.teams(db) if can_escalate(account.role) else [],
+        "teams": service.teams(db) if escalating else [],
+        "route": _route(db, settings, account, post_id) if escalating else None,
+        "category_names": {n.key: n.name for n in in_use.taxonomy.nodes} if in_use else {},
+        "lock_minutes": service.LOCK_SECONDS // 60,
+        "can_take_over": can_take_over(account.role),
         "spikes": recent_spikes(db, utcnow() - timedelta(days=3), utcnow() + timedelta(hours=1))
-        if can_escalate(account.role)
+        if escalating
         else [],
         "spike": spike_view(db, state.spike_id) if state.spike_id else None,
         "now": utcnow(),
@@ -300,6 +310,26 @@ def post_reveal(
         grants[str(post_id)] = time.time() + settings.reveal_minutes * 60
         request.session["reveals"] = grants
         return f"Author revealed for {settings.reveal_minutes} minutes; the reveal is in the audit log."
+
+    return _act(request, db, settings, account, post_id, run)
+
+
+@router.post("/posts/{post_id}/takeover")
+def post_take_over(
+    request: Request,
+    post_id: PathId,
+    account: Account = Depends(taker),
+    _form: dict[str, Any] = Depends(csrf_form),
+    db: Database = Depends(get_db),
+    settings: Settings = Depends(get_settings),
+) -> Response:
+    """Take the post over from whoever is working on it, for urgent work (audited)."""
+
+    def run() -> str:
+        taken_from = service.take_over(db, account.actor, post_id)
+        if taken_from is None:
+            return "Nobody else was working on this post; it is locked to you now."
+        return f"You took this post over from {taken_from}; it is in the post's timeline and the audit log."
 
     return _act(request, db, settings, account, post_id, run)
 

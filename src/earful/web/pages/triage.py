@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode, urlsplit
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -15,13 +16,13 @@ from earful.settings import Settings
 from earful.store.db import Database
 from earful.store.repos.feed import FeedFilter
 from earful.triage import service
-from earful.triage.feed import feed
+from earful.triage.feed import feed, posts_by_ids
 from earful.triage.policies import can_manage_teams, can_open_team_queue, can_read_posts, can_triage
 from earful.triage.service import lock_cutoff
 from earful.triage.sla import Sla
 from earful.web import guard
 from earful.web.deps import csrf_token, get_db, get_settings
-from earful.web.forms import csrf_form
+from earful.web.forms import FILTER_FIELDS, csrf_form, filter_from
 from earful.web.params import PathId, form_id, whole_number
 from earful.web.relabel_form import category_choices, values
 from earful.web.render import render
@@ -40,15 +41,72 @@ def take_batch(
     form: dict[str, Any] = Depends(csrf_form),
     db: Database = Depends(get_db),
 ) -> Response:
-    """Deal the analyst a batch of new, unassigned posts, most urgent first."""
+    """Deal the analyst a batch of new, unassigned posts, most urgent first, from the posts the feed's
+    filters show (the form carries them)."""
     size = whole_number(form.get("size"), "size", "Batch size", 1, MAX_BATCH) or 10
-    won = service.take_batch(db, account.actor, size)
-    request.session["flash"] = (
-        f"{len(won)} post{'' if len(won) == 1 else 's'} dealt to you."
-        if won
-        else "No unassigned posts are waiting."
-    )
+    given = {key: str(form.get(key) or "") for key in FILTER_FIELDS if key not in ("sort", "status")}
+    try:
+        where, _, params = filter_from(given)
+    except EarfulError as exc:
+        request.session["flash"] = exc.message
+        return RedirectResponse("/feed", status_code=303)
+    won = service.take_batch(db, account.actor, size, where if params else None)
+    if not won and params:
+        # Back to the filtered feed, to widen the filters there.
+        request.session["flash"] = "No unassigned new posts match these filters."
+        return RedirectResponse(f"/feed?{urlencode(params)}", status_code=303)
+    if not won:
+        request.session["flash"] = "No unassigned posts are waiting."
+    else:
+        request.session["flash"] = f"{_posts(len(won))} dealt to you" + (
+            " from the feed as you had it filtered." if params else "."
+        )
     return RedirectResponse("/queue", status_code=303)
+
+
+def _posts(n: int) -> str:
+    return f"{n} post{'' if n == 1 else 's'}"
+
+
+def _back(request: Request, form: dict[str, Any]) -> str:
+    """Return the page of this site the form was sent from (its `back` field, else the Referer), so
+    the result is reported where the action was made; the feed when neither names one."""
+    back = str(form.get("back") or "")
+    if not back:
+        referer, base = request.headers.get("referer", ""), str(request.base_url)
+        back = "/" + referer[len(base) :] if referer.startswith(base) else ""
+    parts = urlsplit(back)
+    local = back.startswith("/") and not back.startswith("//") and not parts.scheme and not parts.netloc
+    if not local or "\\" in back or any(ord(c) < 32 for c in back):
+        return "/feed"
+    return back
+
+
+DONE = {
+    "investigating": "Marked {} investigating",
+    "resolved": "Resolved {}",
+    "dismissed": "Dismissed {}",
+    "flag": "Flagged {}",
+    "unflag": "Cleared the flag of {}",
+    "assign_me": "Assigned {} to you",
+    "escalate": "Escalated {}",
+}
+
+
+def _result(action: str, result: service.BulkResult) -> str:
+    """Say what a bulk action did, and why each post it skipped was skipped."""
+    said = DONE[action].format(_posts(len(result.done))) if result.done else "No post changed"
+    if result.teams:
+        ranked = sorted(result.teams.items(), key=lambda kv: (-kv[1], kv[0]))
+        said += ": " + ", ".join(f"{n} to {team}" for team, n in ranked)
+    if result.skipped:
+        shown = list(result.skipped.items())[:10]
+        said += f"; skipped {len(result.skipped)}: " + ", ".join(
+            f"#{pid} ({why.rstrip('.')})" for pid, why in shown
+        )
+        if len(result.skipped) > len(shown):
+            said += f" and {len(result.skipped) - len(shown)} more"
+    return said + "."
 
 
 @router.post("/triage/bulk")
@@ -59,36 +117,67 @@ def bulk(
     db: Database = Depends(get_db),
     settings: Settings = Depends(get_settings),
 ) -> Response:
-    """Apply one action to the selected posts, or relabel them (the form's "Relabel selected")."""
+    """Apply one action to the selected posts, or relabel them (the form's "Relabel selected").
+
+    An escalation is shown first: where each post would go and its deadlines, with another team to
+    choose; it happens once confirmed. The result is reported on the page the form came from.
+    """
+    back = _back(request, form)
     raw = form.get("post_ids") or []
     chosen = (form_id(v, "post_ids", "Post") for v in (raw if isinstance(raw, list) else [raw]))
     ids = [i for i in chosen if i is not None]
+    action = str(form.get("action") or "")
+    defaults = Sla.from_settings(settings)
     if not ids:
         request.session["flash"] = "Select posts first."
     elif form.get("relabel"):
         request.session["flash"] = _relabel(db, settings, account, ids, form)
+    elif action == "escalate" and not form.get("confirm"):
+        try:
+            return _confirm_escalation(request, db, account, ids, back, defaults)
+        except EarfulError as exc:
+            request.session["flash"] = exc.message
     else:
         try:
+            teams = (
+                {pid: form_id(str(form.get(f"team_{pid}") or ""), f"team_{pid}", "Team") for pid in ids}
+                if action == "escalate"
+                else None
+            )
             result = service.bulk(
                 db,
                 account.actor,
                 ids,
-                str(form.get("action") or ""),
+                action,
                 str(form.get("reason") or ""),
-                defaults=Sla.from_settings(settings),
+                defaults=defaults,
+                teams=teams,
             )
-            skipped = (
-                f"; {result['skipped']} skipped (locked by others or not allowed now)"
-                if result["skipped"]
-                else ""
-            )
-            request.session["flash"] = (
-                f"Done for {result['done']} post{'' if result['done'] == 1 else 's'}{skipped}."
-            )
+            request.session["flash"] = _result(action, result)
         except EarfulError as exc:
             request.session["flash"] = exc.message
-    back = request.headers.get("referer", "/feed")
-    return RedirectResponse(back if back.startswith(str(request.base_url)) else "/feed", status_code=303)
+    return RedirectResponse(back, status_code=303)
+
+
+def _confirm_escalation(
+    request: Request, db: Database, account: Account, ids: list[int], back: str, defaults: Sla
+) -> Response:
+    """Show where each selected post would go and by when, to confirm or change before escalating."""
+    routes = service.routes(db, account.actor, ids, defaults=defaults)
+    if not routes:
+        raise EarfulError("None of the selected posts can be found any more.")
+    in_use = current(db)
+    context = {
+        "account": account,
+        "csrf": csrf_token(request),
+        "routes": routes,
+        "posts": {p.id: p for p in posts_by_ids(db, [r.post_id for r in routes])},
+        "teams": service.teams(db),
+        "names": {n.key: n.name for n in in_use.taxonomy.nodes} if in_use else {},
+        "back": back,
+        "flash": None,
+    }
+    return render(request, "bulk_escalate.html", context)
 
 
 def _relabel(db: Database, settings: Settings, account: Account, ids: list[int], form: dict[str, Any]) -> str:
