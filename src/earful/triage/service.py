@@ -34,6 +34,23 @@ NEXT = {
     "resolved": {"investigating"},
     "dismissed": {"investigating"},
 }
+# The step a post usually takes next from each status, offered first on its page: work starts, work
+# (or the team's escalation) ends, a closed post is reopened. Dismissing is never the default.
+NATURAL_NEXT = {
+    "new": "investigating",
+    "investigating": "resolved",
+    "escalated": "resolved",
+    "resolved": "investigating",
+    "dismissed": "investigating",
+}
+LIFECYCLE = ("investigating", "resolved", "dismissed", "new")
+
+
+def next_statuses(status: str) -> list[str]:
+    """Return the statuses a post may move to from `status`: the natural next step first, then the
+    rest in the order of a post's life."""
+    first = NATURAL_NEXT.get(status)
+    return sorted(NEXT.get(status, ()), key=lambda s: (s != first, LIFECYCLE.index(s)))
 
 
 @dataclass(frozen=True, slots=True)

@@ -72,7 +72,7 @@ def _post_page(
         "d": found,
         "state": state,
         "timeline": service.timeline(db, post_id),
-        "next_statuses": sorted(service.NEXT.get(state.status, ())),
+        "next_statuses": service.next_statuses(state.status),
         "category_groups": [(c, in_use.taxonomy.children(c.key)) for c in in_use.taxonomy.categories]
         if in_use
         else [],
