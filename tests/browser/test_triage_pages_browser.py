@@ -6,23 +6,25 @@ The deployment here runs on Madrid time, so a time shown in UTC, or bare, would 
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 import earful.ingest.jobs  # noqa: F401 - registers the enrichment job that the import drains
-from earful.accounts.service import add_user
+from earful.accounts.service import add_user, list_users, update_user
 from earful.classify.service import ensure_default
 from earful.contracts import Actor
 from earful.kit.clock import as_utc
 from earful.settings import Settings
 from earful.store.db import Database
-from earful.store.models import Post, TriageItem
+from earful.store.models import Post, Team, TriageItem
+from earful.triage import service
 from earful.triage.service import save_team
+from earful.triage.sla import Sla
 from tests.browser.conftest import shot
 from tests.browser.test_workspace_browser import POSTS, _import, sign_in
 from tests.web.conftest import PASSWORD
@@ -132,3 +134,51 @@ def test_the_timeline_speaks_in_words_and_one_time_zone(
     due = lee.locator(f"li[data-post-id='{post}'] .due").inner_text()
     assert due == f"acknowledge by {madrid(acknowledge_by)}", due
     shot(lee, "issue16/item5-team-queue-deadline")
+
+
+def test_team_pages_show_members_and_link_waiting_and_overdue_to_the_queue(
+    server: str, new_page: Any, posts: dict[str, int], db: Database, settings: Settings
+) -> None:
+    with db.read() as session:
+        app_team = session.scalars(select(Team).where(Team.name == "App team")).one().id
+        safety = session.scalars(select(Team).where(Team.name == "Safety")).one().id
+    users = {u.username: u.id for u in list_users(db)}
+    update_user(db, SETUP, users["ana"], role="analyst", team_id=app_team, active=True)
+    lee = Actor(users["lee"], "lee", "lead")
+    for key in ("1", "3"):
+        service.escalate(db, lee, posts[key], app_team, defaults=Sla.from_settings(settings))
+        service.release(db, lee, posts[key])
+    with db.write() as session:  # the GPS post's team let its acknowledgment deadline pass
+        session.execute(
+            update(TriageItem)
+            .where(TriageItem.post_id == posts["3"])
+            .values(ack_due_at=datetime.now(ZoneInfo("UTC")) - timedelta(minutes=5))
+        )
+    page = desktop(new_page())
+    sign_in(page, server, "lee")
+    page.goto(f"{server}/teams")
+    shot(page, "issue16/item6-teams")
+    headers = page.locator("table.teams th").all_inner_texts()
+    row = page.locator("tr", has_text="App team")
+    cells = dict(zip(headers, row.locator("td").all_inner_texts(), strict=True))
+    assert cells["Members"] == "ana (analyst)"
+    empty = dict(
+        zip(headers, page.locator("tr", has_text="Safety").locator("td").all_inner_texts(), strict=True)
+    )
+    assert "nobody yet" in empty["Members"] and "Users" in empty["Members"]
+    waiting = row.locator("a", has_text="2 waiting")
+    assert waiting.get_attribute("href") == f"/teams/{app_team}/queue"
+    overdue = row.locator("a", has_text="1 overdue")
+    assert overdue.get_attribute("href") == f"/teams/{app_team}/queue?overdue=1"
+    overdue.click()
+    page.wait_for_url(re.compile(r".*/queue\?overdue=1$"))
+    assert page.locator("h1").inner_text() == "App team: overdue"
+    shown = page.locator("#feed .post").evaluate_all("els => els.map(e => e.dataset.postId)")
+    assert shown == [str(posts["3"])]
+    shot(page, "issue16/item6-team-overdue-queue")
+    # An empty team queue says what lands there, not "take a batch".
+    page.goto(f"{server}/teams/{safety}/queue")
+    message = page.locator("#empty").inner_text()
+    assert "batch" not in message and "Nothing is waiting for Safety" in message, message
+    assert "escalate" in message
+    shot(page, "issue16/item6-empty-team-queue")

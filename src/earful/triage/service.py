@@ -418,23 +418,26 @@ class TeamView:
     name: str
     contact: str | None
     owns: list[str]
-    members: list[str]
+    members: list[tuple[str, str]]  # (name, role)
     open_items: int
+    overdue: int = 0  # of the open items, those past a deadline
 
 
 def teams(db: Database) -> list[TeamView]:
-    """Return every team with its members, owned categories and open escalations."""
+    """Return every team with its members, owned categories, open escalations and overdue ones."""
     with db.read() as session:
         members = triage_repo.members(session)
         queue = triage_repo.open_counts(session)
+        late = triage_repo.overdue_counts(session, utcnow())
         return [
             TeamView(
                 t.id,
                 t.name,
                 t.contact,
                 list(t.owns or []),
-                [u.display_name or u.username for u in members.get(t.id, [])],
+                [(u.display_name or u.username, u.role) for u in members.get(t.id, [])],
                 queue.get(t.id, 0),
+                late.get(t.id, 0),
             )
             for t in triage_repo.teams(session)
         ]
