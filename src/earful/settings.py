@@ -167,7 +167,8 @@ class Settings(BaseSettings):
     time_zone: str = Field(
         default="UTC",
         description="IANA time zone (for example Europe/London) for quiet hours, day boundaries in "
-        "charts and the weekly digest's schedule.",
+        "charts, the weekly digest's schedule, and every time and deadline the feed, queues and post "
+        "pages show (named, e.g. '7 Nov, 14:05 GMT').",
     )
     smtp_host: str | None = Field(
         default=None, description="SMTP server for alerts, reminders and reports; empty means no email."

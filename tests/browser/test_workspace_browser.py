@@ -179,7 +179,7 @@ def test_escalate_to_the_owning_team(server: str, new_page: Any, loaded: dict[st
     assert "Escalated to App team." in page.locator(".flash").inner_text()
     page.goto(f"{server}/teams")
     row = page.locator("tr", has_text="App team")
-    assert row.locator("td").last.inner_text() == "1"
+    assert row.locator("td").nth(4).inner_text() == "1 waiting"
     row.locator("a", has_text="App team").click()
     assert "The app crashed at the station" in page.locator("#feed").inner_text()
     shot(page, "team-queue")

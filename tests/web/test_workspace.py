@@ -63,7 +63,8 @@ def test_the_post_page_shows_labels_scores_duplicates_and_timeline(
     client.post(f"/posts/{ids['1']}/status", data={"csrf": csrf, "status": "investigating"})
     page = client.get(f"/posts/{ids['1']}").text
     timeline = page[page.index("<h2>Timeline</h2>") :]
-    assert "note · text: Checked with the depot" in timeline and "status · status: investigating" in timeline
+    assert "ana added a note: &#34;Checked with the depot&#34;" in timeline
+    assert "ana moved it from new to investigating" in timeline
     dismissed = client.post(f"/posts/{ids['1']}/status", data={"csrf": csrf, "status": "dismissed"})
     assert dismissed.status_code == 400 and "Say why" in dismissed.text
 

@@ -37,6 +37,23 @@ NEXT = {
     "resolved": {"investigating"},
     "dismissed": {"investigating"},
 }
+# The step a post usually takes next from each status, offered first on its page: work starts, work
+# (or the team's escalation) ends, a closed post is reopened. Dismissing is never the default.
+NATURAL_NEXT = {
+    "new": "investigating",
+    "investigating": "resolved",
+    "escalated": "resolved",
+    "resolved": "investigating",
+    "dismissed": "investigating",
+}
+LIFECYCLE = ("investigating", "resolved", "dismissed", "new")
+
+
+def next_statuses(status: str) -> list[str]:
+    """Return the statuses a post may move to from `status`: the natural next step first, then the
+    rest in the order of a post's life."""
+    first = NATURAL_NEXT.get(status)
+    return sorted(NEXT.get(status, ()), key=lambda s: (s != first, LIFECYCLE.index(s)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -520,23 +537,26 @@ class TeamView:
     name: str
     contact: str | None
     owns: list[str]
-    members: list[str]
+    members: list[tuple[str, str]]  # (name, role)
     open_items: int
+    overdue: int = 0  # of the open items, those past a deadline
 
 
 def teams(db: Database) -> list[TeamView]:
-    """Return every team with its members, owned categories and open escalations."""
+    """Return every team with its members, owned categories, open escalations and overdue ones."""
     with db.read() as session:
         members = triage_repo.members(session)
         queue = triage_repo.open_counts(session)
+        late = triage_repo.overdue_counts(session, utcnow())
         return [
             TeamView(
                 t.id,
                 t.name,
                 t.contact,
                 list(t.owns or []),
-                [u.display_name or u.username for u in members.get(t.id, [])],
+                [(u.display_name or u.username, u.role) for u in members.get(t.id, [])],
                 queue.get(t.id, 0),
+                late.get(t.id, 0),
             )
             for t in triage_repo.teams(session)
         ]

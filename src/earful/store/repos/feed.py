@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, aliased
 
 from earful.kit.search import Query, Term, fts5_expression
 from earful.store.models import Category, Label, Post, Source, TriageItem
+from earful.store.repos.triage import overdue
 
 # Must read exactly as the expression index of migration 0007, or PostgreSQL will not use it.
 PG_DOCUMENT = "to_tsvector('simple', coalesce(posts.title, '') || ' ' || coalesce(posts.text, ''))"
@@ -36,6 +37,7 @@ class FeedFilter:
     team_id: int | None = None
     flagged: bool | None = None
     after_id: int | None = None  # only posts stored after this one (the live feed's "what is new")
+    overdue_at: datetime | None = None  # only open escalations past a deadline at this time
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +105,8 @@ def _filtered(
         stmt = stmt.where(TriageItem.team_id == f.team_id)
     if f.flagged is not None:
         stmt = stmt.where(TriageItem.flagged.is_(True) if f.flagged else TriageItem.flagged.is_not(True))
+    if f.overdue_at is not None:
+        stmt = stmt.where(overdue(f.overdue_at))
     if f.category:
         ids = list(session.scalars(category_ids(f.category))) or [-1]
         if category_as_set:

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, func, or_, select, update
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from earful.store.models import (
@@ -231,6 +231,28 @@ def open_counts(session: Session) -> dict[int, int]:
     rows = session.execute(
         select(TriageItem.team_id, func.count())
         .where(TriageItem.team_id.is_not(None), TriageItem.status == "escalated")
+        .group_by(TriageItem.team_id)
+    )
+    return {int(team): int(n) for team, n in rows if team is not None}
+
+
+def overdue(now: datetime) -> ColumnElement[bool]:
+    """An escalation still open past its next deadline: not acknowledged by its acknowledge-by time,
+    or not closed by its resolve-by time (what the queues mark "overdue")."""
+    return and_(
+        TriageItem.resolved_at.is_(None),
+        or_(
+            and_(TriageItem.acknowledged_at.is_(None), TriageItem.ack_due_at < now),
+            TriageItem.resolve_due_at < now,
+        ),
+    )
+
+
+def overdue_counts(session: Session, now: datetime) -> dict[int, int]:
+    """Return how many escalated items in each team's queue are past a deadline at `now`."""
+    rows = session.execute(
+        select(TriageItem.team_id, func.count())
+        .where(TriageItem.team_id.is_not(None), TriageItem.status == "escalated", overdue(now))
         .group_by(TriageItem.team_id)
     )
     return {int(team): int(n) for team, n in rows if team is not None}

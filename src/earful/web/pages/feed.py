@@ -105,6 +105,7 @@ async def feed_stream(
 ) -> Response:
     """Stream posts stored after `after_id` that match the filters, as server-sent events."""
     where, _, _ = filter_from(dict(request.query_params))
+    zone = request.app.state.settings.time_zone
 
     async def events() -> AsyncIterator[bytes]:
         # `floor`: every post at or below it has been sent or never will be; `sent`: posts above it
@@ -118,7 +119,8 @@ async def feed_stream(
                 sent.update(p.id for p in posts)
                 template = TEMPLATES.get_template("_posts.html")
                 items = [
-                    {"id": p.id, "html": template.render(posts=[p], fresh=True)} for p in reversed(posts)
+                    {"id": p.id, "html": template.render(posts=[p], fresh=True, time_zone=zone)}
+                    for p in reversed(posts)
                 ]
             floor = await asyncio.to_thread(settled_up_to, db, floor, max(sent, default=floor))
             sent = {pid for pid in sent if pid > floor}

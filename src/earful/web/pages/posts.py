@@ -30,6 +30,7 @@ from earful.web.forms import csrf_form
 from earful.web.params import PathId, form_id
 from earful.web.relabel_form import changed_categories, shown_keys
 from earful.web.render import render
+from earful.web.timeline import steps
 
 router = APIRouter()
 reader = guard.page(can_read_posts, "Reading posts needs an account with a role.")
@@ -77,8 +78,12 @@ def _post_page(
         "csrf": csrf_token(request),
         "d": found,
         "state": state,
-        "timeline": service.timeline(db, post_id),
-        "next_statuses": sorted(service.NEXT.get(state.status, ())),
+        "timeline": steps(
+            service.timeline(db, post_id),
+            settings.time_zone,
+            {n.key: n.name for n in in_use.taxonomy.nodes} if in_use else {},
+        ),
+        "next_statuses": service.next_statuses(state.status),
         "category_groups": [(c, in_use.taxonomy.children(c.key)) for c in in_use.taxonomy.categories]
         if in_use
         else [],

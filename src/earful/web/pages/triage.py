@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from earful.accounts.service import Account
 from earful.classify.learning import relabel_many
 from earful.classify.service import current
+from earful.kit.clock import utcnow
 from earful.kit.errors import EarfulError, Forbidden, NotFound
 from earful.settings import Settings
 from earful.store.db import Database
@@ -212,7 +213,13 @@ def _relabel(db: Database, settings: Settings, account: Account, ids: list[int],
 
 
 def _queue(
-    request: Request, db: Database, account: Account, heading: str, where: FeedFilter, after: str | None
+    request: Request,
+    db: Database,
+    account: Account,
+    heading: str,
+    where: FeedFilter,
+    after: str | None,
+    **extra: Any,
 ) -> Response:
     page = feed(db, limit=50, cursor=after, where=where, sort="urgency", lock_fresh_after=lock_cutoff())
     context = {
@@ -227,6 +234,7 @@ def _queue(
         "live_from": 0,
         "categories": category_choices(db),
         "flash": request.session.pop("flash", None),
+        **extra,
     }
     return render(request, "feed.html", context)
 
@@ -310,20 +318,29 @@ def team_queue(
     request: Request,
     team_id: PathId,
     after: str | None = None,
+    overdue: str | None = None,
     db: Database = Depends(get_db),
     account: Account = Depends(reader),
 ) -> Response:
-    """Show what has been escalated to a team (leads and admins, and the team's own members)."""
+    """Show what has been escalated to a team (leads and admins, and the team's own members); with
+    `overdue=1`, only what is past a deadline."""
     team = next((t for t in service.teams(db) if t.id == team_id), None)
     if team is None:
         raise NotFound(f"There is no team {team_id}.")
     if not can_open_team_queue(account.role, account.team_id, team_id):
         raise Forbidden("A team's queue is open to its members, leads and admins.")
+    late = overdue == "1"
+    in_use = current(db)
+    names = {n.key: n.name for n in in_use.taxonomy.nodes} if in_use else {}
     return _queue(
         request,
         db,
         account,
-        f"{team.name}: escalated",
-        FeedFilter(team_id=team_id, status="escalated"),
+        f"{team.name}: {'overdue' if late else 'escalated'}",
+        FeedFilter(team_id=team_id, status="escalated", overdue_at=utcnow() if late else None),
         after,
+        params={"sort": "urgency", "overdue": "1"} if late else {"sort": "urgency"},
+        team_queue=team,
+        overdue=late,
+        owns=[names.get(key, key) for key in team.owns],
     )
