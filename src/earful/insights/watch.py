@@ -169,6 +169,16 @@ def recent(db: Database, since: datetime, until: datetime) -> list[SpikeView]:
         return [as_view(s, names) for s in insights_repo.spikes_between(session, since, until)]
 
 
+def in_scope(spike: SpikeView, category: str | None, region: str | None) -> bool:
+    """Return whether a spike belongs to a view narrowed to `category` and to `region` (None: not
+    narrowed). Spikes are found per top-level category (or over all posts) and per region (or
+    everywhere): a view of one category shows that category's spikes, a view of one region that
+    region's, and "" as the region means spikes counted everywhere."""
+    if category and spike.category != category.split(".")[0]:
+        return False
+    return region is None or spike.region == region
+
+
 def get(db: Database, spike_id: int) -> SpikeView | None:
     """Return one spike, or None."""
     with db.read() as session:

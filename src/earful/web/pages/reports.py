@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from earful.accounts.service import Account
-from earful.insights import reports
+from earful.insights import reports, trends
 from earful.insights.policies import can_make_reports, can_see_insights
 from earful.kit.clock import utcnow
 from earful.settings import Settings
@@ -16,7 +16,7 @@ from earful.store.db import Database
 from earful.web import guard
 from earful.web.deps import csrf_token, get_db, get_settings
 from earful.web.forms import csrf_form, filter_from
-from earful.web.pages.insights import trends_ranges, window
+from earful.web.pages.insights import trends_ranges, unknown_filters, window
 from earful.web.params import PathId, QueryId
 from earful.web.render import render
 
@@ -46,16 +46,20 @@ def archive(
 @router.get("/reports/new", response_class=HTMLResponse)
 def new_report(
     request: Request,
+    db: Database = Depends(get_db),
     account: Account = Depends(maker),
 ) -> Response:
     """Show the on-demand report form, filled in from the dashboard's range and filters."""
     params = dict(request.query_params)
     _, _, clean = filter_from(params)
+    options = trends.choices(db)
     context = {
         "account": account,
         "csrf": csrf_token(request),
         "values": {**clean, "range": params.get("range", "7d")},
         "ranges": trends_ranges(),
+        "choices": options,
+        "unknown": unknown_filters(clean, options),
     }
     return render(request, "report_new.html", context)
 
