@@ -118,13 +118,25 @@ def scan(
         last_complete = hours - 2  # the current hour is still filling
         for spike in insights_repo.open_spikes(session):
             ended = as_utc(spike.ended_at) or now
-            if ended >= first + timedelta(hours=last_complete):
+            end = int((ended - first).total_seconds() // 3600)
+            if end >= last_complete:
                 continue
             counts = series.get((spike.category, spike.region), [0] * hours)
-            baseline = expected(counts, last_complete, config.weeks)
-            if baseline is None or (counts[last_complete] - baseline[0]) / baseline[1] < SUBSIDED_SCORE:
-                spike.subsided_at = now
+            quiet = _first_quiet_hour(counts, max(end + 1, 0), last_complete, config.weeks)
+            if quiet is not None:
+                # Subsided when the first hour back to normal was over: over history scanned late
+                # (an import, the demo), that is weeks before the scan, not the moment of the scan.
+                spike.subsided_at = min(now, first + timedelta(hours=quiet + 1))
     return new
+
+
+def _first_quiet_hour(counts: list[int], start: int, last: int, weeks: int) -> int | None:
+    """Return the first hour from `start` to `last` back within one spread of its baseline, or None."""
+    for index in range(start, last + 1):
+        baseline = expected(counts, index, weeks)
+        if baseline is None or (counts[index] - baseline[0]) / baseline[1] < SUBSIDED_SCORE:
+            return index
+    return None
 
 
 def _extends(session: Session, found: dict[str, Any], cooldown_hours: int) -> bool:
