@@ -41,7 +41,7 @@ def test_a_bar_on_the_dashboard_opens_its_posts(server: str, new_page: Any) -> N
     page.wait_for_url(re.compile(r".*/insights$"))
     charts = page.locator("figure.chart-box svg")
     assert charts.count() >= 5 and charts.first.is_visible()
-    assert "All posts" in page.locator("table.grid").inner_text()  # the surge is listed as a spike
+    assert "All posts" in page.locator("table.spikes").inner_text()  # the surge is listed as a spike
     shot(page, "insights-dashboard")
     page.locator("figure.chart-box svg a", has_text="Pay & earnings").first.click()
     page.wait_for_url(re.compile(r".*/feed\?category=pay.*"))

@@ -155,7 +155,7 @@ def test_the_weekly_digest_is_emailed_with_its_pdf_once(
     assert len(smtp.messages) == 1
     recipients, message = smtp.messages[0]
     assert sorted(recipients) == ["coo@example.org", "ops-lead@example.org"]
-    assert message["Subject"] == "Weekly digest: 02 Nov 2026 to 09 Nov 2026"
+    assert message["Subject"] == "Weekly digest: 02 Nov 2026 to 08 Nov 2026"  # the last day it covers
     attachments = list(message.iter_attachments())
     assert [a.get_content_type() for a in attachments] == ["application/pdf"]
     assert attachments[0].get_content().startswith(b"%PDF")

@@ -15,6 +15,7 @@ from rich.table import Table
 
 from earful.cli.context import console, database, friendly_errors, settings
 from earful.insights import reports, topics, watch
+from earful.insights.render import counted
 from earful.kit.errors import EarfulError
 from earful.store.repos.feed import FeedFilter
 
@@ -99,8 +100,8 @@ def report_command(
             made = reports.make(db, cfg, None, where, start, end, title=title or None)
         content = made.content
         console.print(
-            f"Report {made.id}: {content.trends.total.posts:,} posts, {len(content.spikes)} spikes, "
-            f"{len(content.escalations)} escalations."
+            f"Report {made.id}, {content.covers}: {counted(content.trends.total.posts, 'post')}, "
+            f"{counted(len(content.spikes), 'spike')}, {counted(len(content.escalations), 'escalation')}."
         )
         if out is not None:
             out.mkdir(parents=True, exist_ok=True)

@@ -24,7 +24,13 @@ def _when(moment: datetime | None, zone: str) -> str:
     return moment.astimezone(ZoneInfo(zone)).strftime("%d %b %Y %H:%M") if moment else "—"
 
 
+def counted(number: int, word: str, words: str | None = None) -> str:
+    """Return a count with its noun agreeing: "1 complaint", "2 complaints", "1,204 posts"."""
+    return f"{number:,} {word if number == 1 else words or word + 's'}"
+
+
 ENV.filters["when"] = _when
+ENV.filters["counted"] = counted
 
 
 def charts(r: ReportContent) -> dict[str, str]:
@@ -98,13 +104,15 @@ def sheets(r: ReportContent) -> list[Sheet]:
             [
                 ["title", r.title],
                 ["from", r.since.isoformat()],
-                ["to", r.until.isoformat()],
+                ["to (not included)", r.until.isoformat()],
+                ["covers", r.covers],
                 ["time zone", r.zone],
                 ["filters", ", ".join(f"{k}={v}" for k, v in r.filters.items()) or "none"],
                 ["taxonomy version", t.taxonomy_version],
                 ["posts", t.total.posts],
                 ["complaint share", round(t.total.complaint_share, 4)],
                 ["classifier", r.model],
+                ["escalations", "counted by the day they were escalated, not by the day of the post"],
             ],
         )
     ]

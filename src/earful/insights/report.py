@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from earful.connectors import live
 from earful.insights import trends
-from earful.insights.watch import SpikeView, as_view
+from earful.insights.watch import SpikeView, as_view, in_scope
 from earful.kit.clock import as_utc, utcnow
 from earful.kit.text import printable, storable
 from earful.store.db import Database
@@ -123,12 +124,54 @@ class ReportContent:
     model: str
 
     @property
+    def covers(self) -> str:
+        """Return the range in words, as its first and last day when it is whole days."""
+        return covers(self.since, self.until, self.zone)
+
+    @property
     def post_ids(self) -> list[int]:
         """Return the ids of the posts the report quotes or describes: examples and escalations (whose
         outcomes, written by analysts, may quote them)."""
         return [e.post_id for issue in self.issues for e in issue.examples] + [
             e.post_id for e in self.escalations
         ]
+
+
+def whole_days(since: datetime, until: datetime, zone: str) -> tuple[date, date, str] | None:
+    """Return the first and the last day (included) of a range that runs from a midnight to a
+    midnight, and the zone they are days of: the deployment's (the weekly digest's local days) or
+    UTC (days typed on the command line or in a form); None for a range that starts or ends mid-day.
+    """
+    for name in dict.fromkeys((zone, "UTC")):
+        start, end = since.astimezone(ZoneInfo(name)), until.astimezone(ZoneInfo(name))
+        if start.time() == time() and end.time() == time() and end > start:
+            return start.date(), (end - timedelta(days=1)).date(), name
+    return None
+
+
+def covers(since: datetime, until: datetime, zone: str) -> str:
+    """Return a range in words: "01 Nov 2026 to 25 Nov 2026 (whole days, UTC)" when it is whole
+    days (the end day is the last one included), else from one time to the other in `zone`."""
+    days = whole_days(since, until, zone)
+    if days is not None:
+        first, last, name = days
+        span = f"{first:%d %b %Y}" if first == last else f"{first:%d %b %Y} to {last:%d %b %Y}"
+        return f"{span} (whole days, {name})"
+    local = ZoneInfo(zone)
+    return f"{since.astimezone(local):%d %b %Y %H:%M} to {until.astimezone(local):%d %b %Y %H:%M} ({zone})"
+
+
+def last_day(since: datetime, until: datetime, zone: str) -> date:
+    """Return the last day a range covers (its end is not included)."""
+    days = whole_days(since, until, zone)
+    return days[1] if days else (until - timedelta(microseconds=1)).astimezone(ZoneInfo(zone)).date()
+
+
+def default_title(label: str, since: datetime, until: datetime, zone: str) -> str:
+    """Return a report's title from its range: its first and last day, the end day included."""
+    days = whole_days(since, until, zone)
+    first = days[0] if days else since.astimezone(ZoneInfo(zone)).date()
+    return f"{label}: {first:%d %b %Y} to {last_day(since, until, zone):%d %b %Y}"
 
 
 def wilson(successes: int, trials: int) -> tuple[float, float]:
@@ -221,7 +264,11 @@ def build(
                     )
                 )
         spikes = [as_view(s, names) for s in insights_repo.spikes_between(session, since, until)]
-        spikes = [s for s in spikes if _spike_in_scope(s, where)]
+        # The dashboard's rule: a source's spikes are its region's (spikes are not found per source).
+        region = where.region
+        if region is None and where.source:
+            region = (sources[where.source].region or "") if where.source in sources else None
+        spikes = [s for s in spikes if in_scope(s, where.category, region)]
         escalations = [
             _escalation(item, post, names, session, base, now)
             for item, post in insights_repo.escalations(session, since, until)
@@ -272,7 +319,7 @@ def build(
     # The title is typed by a person and goes into the archive, every file and the email's subject.
     title = " ".join(printable(title or "", one_line=True).split())
     return ReportContent(
-        title=title or f"{label}: {since:%d %b %Y} to {until:%d %b %Y}",
+        title=title or default_title(label, since, until, zone),
         kind=kind,
         since=since,
         until=until,
@@ -297,14 +344,6 @@ def _filter_fields(where: FeedFilter) -> dict[str, str]:
         for name in ("source", "region", "language", "category", "sentiment")
         if (value := getattr(where, name))
     }
-
-
-def _spike_in_scope(spike: SpikeView, where: FeedFilter) -> bool:
-    if where.category and not (
-        spike.category == where.category or where.category.startswith(spike.category + ".")
-    ):
-        return False
-    return not (where.region and spike.region not in ("", where.region))
 
 
 def _escalation(

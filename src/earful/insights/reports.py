@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from earful.contracts import Actor
 from earful.insights import render
 from earful.insights.policies import can_make_reports
-from earful.insights.report import ReportContent, build
+from earful.insights.report import ReportContent, build, last_day
 from earful.kit.clock import as_utc, utcnow
 from earful.kit.errors import EarfulError, Forbidden, NotFound
 from earful.kit.mail import Attachment
@@ -197,7 +197,8 @@ def file(db: Database, report_id: int, fmt: str) -> tuple[bytes, str, str]:
         if report.withdrawn:
             raise EarfulError(f"This report was withdrawn: {report.withdrawn}")
         content = getattr(report, fmt)
-        stamp = (as_utc(report.until) or report.until).strftime("%Y-%m-%d")
+        since, until = as_utc(report.since) or report.since, as_utc(report.until) or report.until
+        stamp = last_day(since, until, "UTC").isoformat()  # the last day it covers
     if content is None:
         raise NotFound(f"Report {report_id} has no {fmt} file.")
     media, suffix = FORMATS[fmt]

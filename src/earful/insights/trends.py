@@ -234,12 +234,103 @@ def bars(tallies: Iterable[Tally], where: FeedFilter, dimension: str, *, base: s
     return found
 
 
-def newest_month(db: Database) -> tuple[datetime, datetime] | None:
-    """Return the 30 days up to the newest post (for an empty range to offer instead), or None."""
+def newest_post(db: Database) -> datetime | None:
+    """Return when the newest post was posted (UTC), or None when there are none."""
     with db.read() as session:
         span = insights_repo.posted_span(session)
     if span is None:
         return None
-    last = span[1].replace(tzinfo=UTC) if span[1].tzinfo is None else span[1].astimezone(UTC)
+    return span[1].replace(tzinfo=UTC) if span[1].tzinfo is None else span[1].astimezone(UTC)
+
+
+def month_to(last: datetime) -> tuple[datetime, datetime]:
+    """Return the 30 whole days (UTC) that end with the day of `last`."""
     until = last.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
     return until - timedelta(days=30), until
+
+
+def newest_month(db: Database) -> tuple[datetime, datetime] | None:
+    """Return the 30 days up to the newest post (for an empty range to offer instead), or None."""
+    last = newest_post(db)
+    return month_to(last) if last is not None else None
+
+
+@dataclass(frozen=True, slots=True)
+class Choices:
+    """What the dashboard's filters may be set to: what exists, so a typo cannot hide every post."""
+
+    categories: list[tuple[str, str, bool]]  # key, name, whether it is a subcategory; in taxonomy order
+    regions: list[str]
+    sources: list[tuple[str, str | None]]  # name, region
+
+    def source_region(self, name: str) -> str | None:
+        """Return the region of the source called `name` ("" for a source without one), or None
+        when there is no such source."""
+        return next(((region or "") for found, region in self.sources if found == name), None)
+
+
+def choices(db: Database) -> Choices:
+    """Return the newest taxonomy's categories, the sources' regions and the sources."""
+    with db.read() as session:
+        names = taxonomy_repo.display_names(session)
+        sources = [(s.name, s.region) for s in sources_repo.all_sources(session)]
+    return Choices(
+        categories=[(key, name, "." in key) for key, name in names.items()],
+        regions=sorted({region for _, region in sources if region}, key=str.casefold),
+        sources=sorted(sources, key=lambda s: s[0].casefold()),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Comparison:
+    """The period of the same length just before a range, counted the same way."""
+
+    since: datetime
+    until: datetime
+    total: Tally
+    categories: dict[str, Tally]
+
+    @property
+    def span(self) -> str:
+        """Return the period's length in words: "7 days", "24 hours", "3.5 days"."""
+        hours = (self.until - self.since).total_seconds() / 3600
+        days = hours / 24
+        if hours <= 48 or days * 2 != int(days * 2):
+            return f"{hours:.0f} hour{'' if round(hours) == 1 else 's'}"
+        return f"{days:g} day{'' if days == 1 else 's'}"
+
+
+def previous(db: Database, where: FeedFilter, since: datetime, until: datetime) -> Comparison:
+    """Return the posts of the period as long as [since, until) that ends where it starts, in total
+    and by category, with the same filters."""
+    before = replace(where, since=since - (until - since), until=since)
+    day = Grain("day")  # only totals are wanted: the coarsest bucket the database offers
+    with db.read() as session:
+        volume = insights_repo.volume(session, before, day)
+        tops = insights_repo.by_category(session, before, day, "top")
+    total = Tally("", "All posts")
+    for row in volume:
+        total.add(row.sentiment, row.posts)
+    categories: dict[str, Tally] = {}
+    for row in tops:
+        categories.setdefault(row.category, Tally(row.category, row.category)).add(row.sentiment, row.posts)
+    assert before.since is not None
+    return Comparison(before.since, since, total, categories)
+
+
+def change(now: int, before: int) -> str:
+    """Return the change from `before` to `now` in words: "+150%", "−20%", "no change", "new"."""
+    if now == before:
+        return "no change"
+    if not before:
+        return "new"
+    percent = round(100 * (now - before) / before)
+    return f"+{percent}%" if percent > 0 else f"−{-percent}%" if percent < 0 else "about the same"
+
+
+def points(now: float, before: float) -> str:
+    """Return the change between two shares in percentage points: "+12 points", "−3 points"."""
+    moved = round(100 * (now - before))
+    if not moved:
+        return "no change"
+    return f"+{moved} points" if moved > 0 else f"−{-moved} points"

@@ -118,13 +118,25 @@ def scan(
         last_complete = hours - 2  # the current hour is still filling
         for spike in insights_repo.open_spikes(session):
             ended = as_utc(spike.ended_at) or now
-            if ended >= first + timedelta(hours=last_complete):
+            end = int((ended - first).total_seconds() // 3600)
+            if end >= last_complete:
                 continue
             counts = series.get((spike.category, spike.region), [0] * hours)
-            baseline = expected(counts, last_complete, config.weeks)
-            if baseline is None or (counts[last_complete] - baseline[0]) / baseline[1] < SUBSIDED_SCORE:
-                spike.subsided_at = now
+            quiet = _first_quiet_hour(counts, max(end + 1, 0), last_complete, config.weeks)
+            if quiet is not None:
+                # Subsided when the first hour back to normal was over: over history scanned late
+                # (an import, the demo), that is weeks before the scan, not the moment of the scan.
+                spike.subsided_at = min(now, first + timedelta(hours=quiet + 1))
     return new
+
+
+def _first_quiet_hour(counts: list[int], start: int, last: int, weeks: int) -> int | None:
+    """Return the first hour from `start` to `last` back within one spread of its baseline, or None."""
+    for index in range(start, last + 1):
+        baseline = expected(counts, index, weeks)
+        if baseline is None or (counts[index] - baseline[0]) / baseline[1] < SUBSIDED_SCORE:
+            return index
+    return None
 
 
 def _extends(session: Session, found: dict[str, Any], cooldown_hours: int) -> bool:
@@ -167,6 +179,16 @@ def recent(db: Database, since: datetime, until: datetime) -> list[SpikeView]:
     with db.read() as session:
         names = taxonomy_repo.display_names(session)
         return [as_view(s, names) for s in insights_repo.spikes_between(session, since, until)]
+
+
+def in_scope(spike: SpikeView, category: str | None, region: str | None) -> bool:
+    """Return whether a spike belongs to a view narrowed to `category` and to `region` (None: not
+    narrowed). Spikes are found per top-level category (or over all posts) and per region (or
+    everywhere): a view of one category shows that category's spikes, a view of one region that
+    region's, and "" as the region means spikes counted everywhere."""
+    if category and spike.category != category.split(".")[0]:
+        return False
+    return region is None or spike.region == region
 
 
 def get(db: Database, spike_id: int) -> SpikeView | None:

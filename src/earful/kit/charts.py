@@ -1,7 +1,9 @@
 """Charts as inline SVG, drawn on the server: the same markup serves the web page and the PDF.
 
 No script draws them, so a chart shows with scripts off, prints, and cannot run anything a label
-smuggles in: every label is escaped as XML text, and long labels are cut to fit.
+smuggles in: every label is escaped as XML text. A bar chart's long labels wrap onto up to three
+lines (a name longer still is cut, and every row's tooltip gives it whole); the time axis's labels
+are cut to fit.
 """
 
 from __future__ import annotations
@@ -28,8 +30,37 @@ class Bar:
         return float(sum(self.parts.values()))
 
 
+LABEL_LINES = 3  # lines a bar's label may take before the rest is cut
+LINE_HEIGHT = 14  # px between the lines of a wrapped label (12px text)
+
+
 def _cut(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: max(1, limit - 1)] + "…"
+
+
+def wrap(text: str, limit: int, lines: int = LABEL_LINES) -> list[str]:
+    """Return `text` in lines of at most `limit` characters, broken between words where it can be
+    (a word longer than a line is split), at most `lines` of them, the last cut with "…" if needed."""
+    limit = max(2, limit)
+    found: list[str] = []
+    line = ""
+    for word in text.split():
+        while len(word) > limit:  # a long unbroken word (a URL, a handle) fills lines of its own
+            if line:
+                found.append(line)
+                line = ""
+            found.append(word[:limit])
+            word = word[limit:]
+        if line and len(line) + 1 + len(word) > limit:
+            found.append(line)
+            line = word
+        else:
+            line = f"{line} {word}" if line else word
+    if line:
+        found.append(line)
+    if len(found) > lines:
+        found = [*found[: lines - 1], _cut(" ".join(found[lines - 1 :]), limit)]
+    return found or [""]
 
 
 def _link(inner: str, href: str | None, title: str) -> str:
@@ -76,38 +107,49 @@ def hbars(
     row, top, label_w, value_w = 22, 24 if len(parts) > 1 else 6, 7 * label_chars + 8, 56
     plot = width - label_w - value_w
     biggest = max((b.total for b in bars), default=0.0) or 1.0
-    height = top + row * len(bars) + 6
+    labels = [wrap(bar.label, label_chars) for bar in bars]
+    # A row grows with its label's lines; the bar stays one row high, level with the first line.
+    heights = [row + LINE_HEIGHT * (len(lines) - 1) for lines in labels]
+    height = top + sum(heights) + 6
     out = [
         f"<svg xmlns='http://www.w3.org/2000/svg' role='img' viewBox='0 0 {width} {height}' "
         f"width='100%' aria-label={quoteattr(title or 'bar chart')} class='chart'>"
     ]
     if len(parts) > 1:
         out.append(_legend(parts, colour, label_w, 14))
-    for i, bar in enumerate(bars):
-        y = top + i * row
+    y = top
+    for bar, lines, tall in zip(bars, labels, heights, strict=True):
         scale = plot / (bar.total or 1.0) if share else plot / biggest
+        mid = y + (tall - row) / 2  # the bar and its number sit level with the middle of the label
         shapes, x = [], float(label_w)
         for part in parts:
             w = bar.parts.get(part, 0.0) * scale
             if w > 0:
                 shapes.append(
-                    f"<rect x='{x:.1f}' y='{y + 3}' width='{w:.1f}' height='{row - 6}' "
+                    f"<rect x='{x:.1f}' y='{mid + 3:g}' width='{w:.1f}' height='{row - 6}' "
                     f"fill='{colour[part]}'/>"
                 )
                 x += w
         label = f"<text x='{label_w - 6}' y='{y + row - 7}' font-size='12' text-anchor='end' {FONT}>"
-        label += escape(_cut(bar.label, label_chars)) + "</text>"
+        if len(lines) == 1:
+            label += escape(lines[0]) + "</text>"
+        else:
+            label += "".join(
+                f"<tspan x='{label_w - 6}' dy='{0 if n == 0 else LINE_HEIGHT}'>{escape(text)}</tspan>"
+                for n, text in enumerate(lines)
+            )
+            label += "</text>"
         value = f"{bar.total:,.0f}"
         if share and len(parts) > 1:
             first = bar.parts.get(parts[0], 0.0)
             value = f"{100 * first / bar.total:.0f}%" if bar.total else "–"
-        number = (
-            f"<text x='{width - 4}' y='{y + row - 7}' font-size='12' text-anchor='end' {FONT}>{value}</text>"
-        )
+        number = f"<text x='{width - 4}' y='{mid + row - 7:g}' font-size='12' text-anchor='end' {FONT}>"
+        number += f"{value}</text>"
         detail = ", ".join(f"{p}: {bar.parts.get(p, 0):,.0f}" for p in parts)
         # A transparent hit area makes the whole row clickable, gaps and short bars included.
-        hit = f"<rect x='0' y='{y}' width='{width}' height='{row}' fill='transparent'/>"
+        hit = f"<rect x='0' y='{y}' width='{width}' height='{tall}' fill='transparent'/>"
         out.append(_link(hit + label + "".join(shapes) + number, bar.href, f"{bar.label}: {detail}"))
+        y += tall
     out.append("</svg>")
     return "".join(out)
 

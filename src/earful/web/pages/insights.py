@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
@@ -11,6 +12,7 @@ from fastapi.responses import HTMLResponse, Response
 from earful.accounts.service import Account
 from earful.insights import trends
 from earful.insights.policies import can_see_insights
+from earful.insights.watch import SpikeView, in_scope
 from earful.insights.watch import detail as spike_detail
 from earful.insights.watch import recent as recent_spikes
 from earful.kit.charts import Bar, columns, hbars
@@ -60,11 +62,29 @@ def dashboard(
     settings: Settings = Depends(get_settings),
     account: Account = Depends(reader),
 ) -> Response:
-    """Show volume and complaint share over time and by category, region and source."""
+    """Show volume and complaint share over time and by category, region and source, beside the
+    period before; filters are chosen from the categories, regions and sources that exist."""
     params = dict(request.query_params)
     where, _, clean = filter_from(params)
     since, until, named = window(params, utcnow())
+    latest: datetime | None = None
+    if not (params.get("range") or where.since or where.until):
+        # Nothing asked for: open on the newest posts when the default range has none (an import
+        # of last month, the demo), rather than on an empty week.
+        latest = trends.newest_post(db)
+        if latest is not None and latest < since:
+            since, until = trends.month_to(latest)
+            named = ""
+            clean.update(since=f"{since:%Y-%m-%d}", until=f"{until:%Y-%m-%d}")
+        else:
+            latest = None
     found = trends.compute(db, where, since, until, settings.time_zone, params.get("grain", ""))
+    options = trends.choices(db)
+    spike_region = where.region
+    if spike_region is None and where.source:
+        spike_region = options.source_region(where.source)
+    spikes = _spikes(db, since, until, where.category, spike_region)
+    before = trends.previous(db, found.where, since, until) if found.total.posts else None
     charts: dict[str, str] = {}
     if found.total.posts:
         colours = trends.COLOURS
@@ -98,6 +118,7 @@ def dashboard(
             colours=colours,
             title="complaint share by category",
         )
+    report_query = {key: value for key, value in clean.items() if key in ("since", "until", *FILTERS)}
     context: dict[str, Any] = {
         "account": account,
         "csrf": csrf_token(request),
@@ -106,11 +127,65 @@ def dashboard(
         "range": named,
         "ranges": list(trends_ranges()),
         "values": clean,
-        "spikes": recent_spikes(db, since, until),
+        "choices": options,
+        "unknown": unknown_filters(clean, options),
+        "spikes": spikes,
         "feed_link": trends.feed_link(found.where),
         "newest": trends.newest_month(db) if not found.total.posts else None,
+        "latest": latest,
+        "before": before,
+        "before_spikes": len(_spikes(db, before.since, before.until, where.category, spike_region))
+        if before
+        else 0,
+        "compare": _compare(found, before, options) if before else [],
+        "change": trends.change,
+        "points": trends.points,
+        "report_query": urlencode({**report_query, "range": named} if named else report_query),
     }
     return render(request, "insights.html", context)
+
+
+FILTERS = ("category", "region", "source")
+
+
+def _spikes(
+    db: Database, since: datetime, until: datetime, category: str | None, region: str | None
+) -> list[SpikeView]:
+    return [s for s in recent_spikes(db, since, until) if in_scope(s, category, region)]
+
+
+def unknown_filters(values: dict[str, str], options: trends.Choices) -> dict[str, str]:
+    """Return the filters set to something that does not exist (an old link, a hand-edited address)."""
+    known = {
+        "category": {key for key, _, _ in options.categories},
+        "region": set(options.regions),
+        "source": {name for name, _ in options.sources},
+    }
+    return {name: values[name] for name in FILTERS if values.get(name) and values[name] not in known[name]}
+
+
+def _compare(
+    found: trends.Trends, before: trends.Comparison, options: trends.Choices
+) -> list[dict[str, Any]]:
+    """Return each category's posts and complaint share now and in the period before, with links."""
+    names = {key: name for key, name, _ in options.categories}
+    now = {t.key: t for t in found.categories}
+    rows = []
+    for key in [*now, *(k for k in sorted(before.categories) if k not in now)]:
+        current = now.get(key) or trends.Tally(key, names.get(key, key))
+        earlier = before.categories.get(key) or trends.Tally(key, current.name)
+        rows.append(
+            {
+                "name": names.get(key, current.name),
+                "now": current,
+                "before": earlier,
+                "link": trends.feed_link(found.where, category=key),
+                "before_link": trends.feed_link(
+                    found.where, category=key, since=before.since, until=before.until
+                ),
+            }
+        )
+    return rows
 
 
 def trends_ranges() -> list[tuple[str, str]]:

@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from earful.accounts.service import Account
-from earful.insights import reports
+from earful.insights import reports, trends
 from earful.insights.policies import can_make_reports, can_see_insights
-from earful.kit.clock import utcnow
+from earful.insights.report import covers
+from earful.kit.clock import as_utc, utcnow
 from earful.settings import Settings
 from earful.store.db import Database
 from earful.web import guard
 from earful.web.deps import csrf_token, get_db, get_settings
 from earful.web.forms import csrf_form, filter_from
-from earful.web.pages.insights import trends_ranges, window
+from earful.web.pages.insights import trends_ranges, unknown_filters, window
 from earful.web.params import PathId, QueryId
 from earful.web.render import render
 
@@ -35,27 +37,43 @@ def archive(
     request: Request,
     before: QueryId = None,
     db: Database = Depends(get_db),
+    settings: Settings = Depends(get_settings),
     account: Account = Depends(reader),
 ) -> Response:
     """List archived reports, newest first, a page at a time."""
     rows, next_before = reports.archive(db, before)
-    context = {"account": account, "csrf": csrf_token(request), "reports": rows, "next_before": next_before}
+    context = {
+        "account": account,
+        "csrf": csrf_token(request),
+        "reports": rows,
+        "covers": {r.id: _covers(r.since, r.until, settings) for r in rows},
+        "next_before": next_before,
+    }
     return render(request, "reports.html", context)
+
+
+def _covers(since: datetime, until: datetime, settings: Settings) -> str:
+    """Return what a stored report covers in words (its end day the last one included)."""
+    return covers(as_utc(since) or since, as_utc(until) or until, settings.time_zone)
 
 
 @router.get("/reports/new", response_class=HTMLResponse)
 def new_report(
     request: Request,
+    db: Database = Depends(get_db),
     account: Account = Depends(maker),
 ) -> Response:
     """Show the on-demand report form, filled in from the dashboard's range and filters."""
     params = dict(request.query_params)
     _, _, clean = filter_from(params)
+    options = trends.choices(db)
     context = {
         "account": account,
         "csrf": csrf_token(request),
         "values": {**clean, "range": params.get("range", "7d")},
         "ranges": trends_ranges(),
+        "choices": options,
+        "unknown": unknown_filters(clean, options),
     }
     return render(request, "report_new.html", context)
 
@@ -83,13 +101,16 @@ def report_page(
     request: Request,
     report_id: PathId,
     db: Database = Depends(get_db),
+    settings: Settings = Depends(get_settings),
     account: Account = Depends(reader),
 ) -> Response:
     """Show one archived report: what it covers, its files, and who it was sent to."""
+    report = reports.summary(db, report_id)
     context = {
         "account": account,
         "csrf": csrf_token(request),
-        "report": reports.summary(db, report_id),
+        "report": report,
+        "covers": _covers(report.since, report.until, settings),
         "flash": request.session.pop("flash", None),
     }
     return render(request, "report.html", context)
