@@ -68,6 +68,8 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     ("GET", "/admin/audit"): ADMIN,
     ("GET", "/admin/users"): ADMIN,
     ("POST", "/admin/users"): ADMIN,
+    ("POST", "/admin/users/new"): ADMIN,
+    ("POST", "/admin/users/{user_id}/password"): ADMIN,
     ("GET", "/admin/sources"): ADMIN,
     ("POST", "/admin/sources"): ADMIN,
     ("POST", "/admin/erase"): ADMIN,
@@ -143,6 +145,7 @@ def world(db: Database) -> dict[str, int | str]:
         "spike_id": 999,
         "topic_id": 999,
         "model_id": 999,
+        "user_id": 999,
     }
 
 

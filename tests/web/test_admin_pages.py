@@ -159,3 +159,45 @@ def test_the_sources_api_refuses_a_private_source_without_consent(client: TestCl
     assert made.status_code == 200 and made.json()["consent_basis"] == consent
     (listed,) = client.get("/api/sources").json()
     assert listed["name"] == "Drivers forum" and listed["visibility"] == "private"
+
+
+def test_an_admin_resetting_their_own_password_stays_signed_in_here_only(
+    client: TestClient, db: Database, settings: Settings
+) -> None:
+    from earful.web.app import create_app
+    from tests.web.conftest import PASSWORD, csrf_of
+
+    login(client, db, "root", "admin")
+    me = next(u for u in list_users(db) if u.username == "root")
+    with TestClient(create_app(settings, db), follow_redirects=False) as elsewhere:
+        token = csrf_of(elsewhere.get("/login").text)
+        elsewhere.post("/login", data={"username": "root", "password": PASSWORD, "csrf": token})
+        assert elsewhere.get("/admin/users").status_code == 200
+        short = client.post(
+            f"/admin/users/{me.id}/password", data={"csrf": _csrf(client), "password": "short"}
+        )
+        assert short.status_code == 400 and "at least 10" in short.text
+        done = client.post(
+            f"/admin/users/{me.id}/password", data={"csrf": _csrf(client), "password": "a brand new password"}
+        )
+        assert done.status_code == 303
+        assert elsewhere.get("/admin/users").status_code == 303  # the other session ended
+    page = client.get("/admin/users")
+    assert page.status_code == 200 and "your other sessions were signed out" in page.text
+
+
+def test_a_generated_password_is_shown_once(client: TestClient, db: Database) -> None:
+    login(client, db, "root", "admin")
+    added = client.post(
+        "/admin/users/new", data={"csrf": _csrf(client), "username": "sam", "role": "viewer", "password": ""}
+    )
+    assert added.status_code == 200 and 'id="new-password"' in added.text
+    shown = added.text.split('id="new-password"')[1].split("<code>")[1].split("</code>")[0]
+    from earful.accounts.service import authenticate
+
+    assert authenticate(db, "sam", shown) is not None
+    assert shown not in client.get("/admin/users").text
+    again = client.post(
+        "/admin/users/new", data={"csrf": _csrf(client), "username": "sam", "role": "viewer", "password": ""}
+    )
+    assert again.status_code == 409 and 'id="new-user-error"' in again.text and "already exists" in again.text

@@ -10,7 +10,15 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from earful.accounts.policies import ROLES, can_manage_users, can_read_audit, can_view_settings
-from earful.accounts.service import Account, list_users, update_user
+from earful.accounts.service import (
+    MIN_PASSWORD,
+    Account,
+    add_user,
+    generate_password,
+    list_users,
+    set_password,
+    update_user,
+)
 from earful.audit.service import page as audit_page
 from earful.classify.policies import can_edit_taxonomy
 from earful.classify.service import current, submit
@@ -20,14 +28,14 @@ from earful.ingest.policies import can_erase, can_manage_sources
 from earful.ingest.polling import forecast_for
 from earful.ingest.privacy import erase_author
 from earful.ingest.sources import KINDS, MAX_RETENTION_DAYS, SourceForm, list_sources, save_source
-from earful.kit.errors import EarfulError, Invalid
+from earful.kit.errors import EarfulError, Invalid, NotFound
 from earful.settings import Settings
 from earful.store.db import Database
 from earful.triage import service as triage_service
 from earful.web import guard
-from earful.web.deps import csrf_token, get_db, get_settings
+from earful.web.deps import csrf_token, get_db, get_settings, start_session
 from earful.web.forms import csrf_form
-from earful.web.params import QueryId, form_id, whole_number
+from earful.web.params import PathId, QueryId, form_id, whole_number
 from earful.web.render import render
 
 router = APIRouter(prefix="/admin")
@@ -69,15 +77,38 @@ def audit(
     )
 
 
+def _users_page(
+    request: Request,
+    account: Account,
+    db: Database,
+    *,
+    errors: dict[Any, str] | None = None,
+    values: dict[str, str] | None = None,
+    new_password: tuple[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    """Render the users page: errors keyed by user id (or "new" for the add form), what was typed
+    into the add form, and a generated password to show once."""
+    context = _base(
+        request,
+        account,
+        users=list_users(db),
+        roles=ROLES,
+        teams=triage_service.teams(db),
+        errors=errors or {},
+        values=values or {},
+        new_password=new_password,
+        min_password=MIN_PASSWORD,
+    )
+    return render(request, "admin_users.html", context, status_code=status_code)
+
+
 @router.get("/users", response_class=HTMLResponse)
 def users(
     request: Request, db: Database = Depends(get_db), account: Account = Depends(user_admin)
 ) -> Response:
-    """List users with their roles and teams."""
-    context = _base(
-        request, account, users=list_users(db), roles=ROLES, teams=triage_service.teams(db), errors={}
-    )
-    return render(request, "admin_users.html", context)
+    """List users with their roles and teams, and forms to add one or reset a password."""
+    return _users_page(request, account, db)
 
 
 @router.post("/users", response_class=HTMLResponse)
@@ -97,12 +128,75 @@ def save_user(
         active = form.get("active") == "on"
         update_user(db, account.actor, user_id, role=role, team_id=team_id, active=active)
     except EarfulError as exc:
-        errors = {user_id: exc.message}
-        context = _base(
-            request, account, users=list_users(db), roles=ROLES, teams=triage_service.teams(db), errors=errors
-        )
-        return render(request, "admin_users.html", context, status_code=400)
+        return _users_page(request, account, db, errors={user_id: exc.message}, status_code=400)
     request.session["flash"] = "User saved."
+    return RedirectResponse("/admin/users", status_code=303)
+
+
+@router.post("/users/new", response_class=HTMLResponse)
+def add_user_page(
+    request: Request,
+    account: Account = Depends(user_admin),
+    form: dict[str, Any] = Depends(csrf_form),
+    db: Database = Depends(get_db),
+) -> Response:
+    """Add a user; with the password left empty one is generated and shown once (audited)."""
+    values = {k: str(v) for k, v in form.items() if k in ("username", "display_name", "role", "team_id")}
+    typed = str(form.get("password") or "")
+    password = typed or generate_password()
+    username = values.get("username", "").strip()
+    try:
+        team_id = form_id(form.get("team_id"), "team_id", "Team")
+        add_user(
+            db,
+            username,
+            password,
+            values.get("role", ""),
+            values.get("display_name"),
+            actor=account.actor,
+            team_id=team_id,
+        )
+    except EarfulError as exc:
+        return _users_page(
+            request, account, db, errors={"new": exc.message}, values=values, status_code=exc.status
+        )
+    if not typed:
+        flash = f"User {username} added. Their password is below, shown once: pass it on privately."
+        request.session["flash"] = flash
+        return _users_page(request, account, db, new_password=(username, password))
+    request.session["flash"] = f"User {username} added; they can sign in now."
+    return RedirectResponse("/admin/users", status_code=303)
+
+
+@router.post("/users/{user_id}/password", response_class=HTMLResponse)
+def reset_password(
+    request: Request,
+    user_id: PathId,
+    account: Account = Depends(user_admin),
+    form: dict[str, Any] = Depends(csrf_form),
+    db: Database = Depends(get_db),
+) -> Response:
+    """Set a user's password (typed, or generated and shown once) and sign them out everywhere
+    (audited). An admin resetting their own stays signed in here; their other sessions end."""
+    found = next((u for u in list_users(db) if u.id == user_id), None)
+    if found is None:
+        raise NotFound(f"There is no user {user_id}.")
+    typed = str(form.get("password") or "")
+    password = typed or generate_password()
+    try:
+        ended = set_password(db, found.username, password, actor=account.actor)
+    except EarfulError as exc:
+        return _users_page(request, account, db, errors={user_id: exc.message}, status_code=exc.status)
+    if user_id == account.id:
+        start_session(request, db, account)  # this browser, under the new password
+        flash = "Your password changed; your other sessions were signed out."
+    else:
+        sessions = f" ({ended} session{'' if ended == 1 else 's'})" if ended else ""
+        flash = f"Password for {found.username} changed; they were signed out everywhere{sessions}."
+    if not typed:
+        request.session["flash"] = flash + " The new password is below, shown once: pass it on privately."
+        return _users_page(request, account, db, new_password=(found.username, password))
+    request.session["flash"] = flash
     return RedirectResponse("/admin/users", status_code=303)
 
 
