@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 import yaml
@@ -21,7 +22,8 @@ from earful.accounts.service import (
 )
 from earful.audit.service import page as audit_page
 from earful.classify.policies import can_edit_taxonomy
-from earful.classify.service import current, submit
+from earful.classify.service import CurrentTaxonomy, current, history, post_counts, submit
+from earful.connectors import live
 from earful.connectors.live.http import SourceError
 from earful.ingest.health import health
 from earful.ingest.policies import can_erase, can_manage_sources
@@ -50,6 +52,17 @@ settings_reader = guard.page(can_view_settings, "Settings are for admins.")
 def _hidden(name: str) -> bool:
     # Keys, passwords and URLs that may carry credentials are never shown.
     return any(word in name for word in ("secret", "password", "token", "key")) or name.endswith("_url")
+
+
+def _shown(name: str, value: Any) -> str | None:
+    """Return a setting as the settings page shows it: None when it is not set (the page says so)."""
+    if value is None or value == "" or value == []:
+        return None
+    if _hidden(name):
+        return "(hidden)"
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return str(value)
 
 
 def _base(request: Request, account: Account, **extra: Any) -> dict[str, Any]:
@@ -222,6 +235,7 @@ def _sources_page(
         request, account, sources=list_sources(db), errors=errors or {}, values=values or {}, kinds=KINDS
     )
     context["health"] = health_by_name
+    context["live_kinds"] = set(live.connectors())
     return render(request, "admin_sources.html", context, status_code=status_code)
 
 
@@ -323,19 +337,85 @@ def erase(
     return RedirectResponse("/admin/sources", status_code=303)
 
 
+@dataclass(frozen=True, slots=True)
+class TreeNode:
+    """A category or subcategory as the taxonomy page's tree shows it."""
+
+    key: str
+    name: str
+    description: str
+    posts: int
+    owners: list[str]
+    inherited: bool  # owned through its parent category, not by a team naming it
+    children: list[TreeNode]
+
+
+def _tree(in_use: CurrentTaxonomy | None, counts: dict[str, int], teams: list[Any]) -> list[TreeNode]:
+    """Return the taxonomy in use as categories with their subcategories, post counts and owners."""
+    if in_use is None:
+        return []
+    owners: dict[str, list[str]] = {}
+    for team in teams:
+        for key in team.owns:
+            owners.setdefault(key, []).append(team.name)
+    taxonomy = in_use.taxonomy
+    found = []
+    for node in taxonomy.categories:
+        own = owners.get(node.key, [])
+        children = [
+            TreeNode(
+                child.key,
+                child.name,
+                child.description,
+                counts.get(child.key, 0),
+                owners.get(child.key) or own,
+                child.key not in owners and bool(own),
+                [],
+            )
+            for child in taxonomy.children(node.key)
+        ]
+        found.append(
+            TreeNode(node.key, node.name, node.description, counts.get(node.key, 0), own, False, children)
+        )
+    return found
+
+
+def _taxonomy_page(
+    request: Request,
+    account: Account,
+    db: Database,
+    *,
+    text: str | None = None,
+    error: str | None = None,
+    status_code: int = 200,
+) -> Response:
+    """Render the taxonomy page: the tree, the YAML editor (with what was typed and its problem),
+    and the version history."""
+    in_use = current(db)
+    if text is None:
+        text = (
+            yaml.safe_dump(in_use.taxonomy.to_dict(), allow_unicode=True, sort_keys=False, width=100)
+            if in_use
+            else ""
+        )
+    context = _base(
+        request,
+        account,
+        text=text,
+        version=in_use.version if in_use else None,
+        error=error,
+        tree=_tree(in_use, post_counts(db), triage_service.teams(db)),
+        history=history(db),
+    )
+    return render(request, "admin_taxonomy.html", context, status_code=status_code)
+
+
 @router.get("/taxonomy", response_class=HTMLResponse)
 def taxonomy(
     request: Request, db: Database = Depends(get_db), account: Account = Depends(taxonomist)
 ) -> Response:
-    """Show the taxonomy in use as YAML, ready to edit."""
-    in_use = current(db)
-    text = (
-        yaml.safe_dump(in_use.taxonomy.to_dict(), allow_unicode=True, sort_keys=False, width=100)
-        if in_use
-        else ""
-    )
-    context = _base(request, account, text=text, version=in_use.version if in_use else None, error=None)
-    return render(request, "admin_taxonomy.html", context)
+    """Show the taxonomy in use as a tree (posts and owner teams), as YAML ready to edit, and its versions."""
+    return _taxonomy_page(request, account, db)
 
 
 @router.post("/taxonomy", response_class=HTMLResponse)
@@ -361,11 +441,7 @@ def save_taxonomy(
             note=str(form.get("note") or "") or None,
         )
     except EarfulError as exc:
-        in_use = current(db)
-        context = _base(
-            request, account, text=text, version=in_use.version if in_use else None, error=exc.message
-        )
-        return render(request, "admin_taxonomy.html", context, status_code=400)
+        return _taxonomy_page(request, account, db, text=text, error=exc.message, status_code=400)
     request.session["flash"] = f"Taxonomy version {version} in use. New posts are labelled under it."
     return RedirectResponse("/admin/taxonomy", status_code=303)
 
@@ -376,11 +452,7 @@ def settings_page(
 ) -> Response:
     """Show the deployment's settings (secrets hidden) and where to change them."""
     rows = [
-        (
-            f"EARFUL_{name.upper()}",
-            "(hidden)" if _hidden(name) else str(getattr(settings, name)),
-            field.description,
-        )
+        (f"EARFUL_{name.upper()}", _shown(name, getattr(settings, name)), field.description)
         for name, field in Settings.model_fields.items()
     ]
     return render(request, "admin_settings.html", _base(request, account, rows=rows))
