@@ -66,6 +66,7 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     ("POST", "/insights/topics/{topic_id}/accept"): ADMIN,
     ("POST", "/insights/topics/{topic_id}/reject"): ADMIN,
     ("GET", "/admin/audit"): ADMIN,
+    ("GET", "/admin/audit/export.csv"): ADMIN,
     ("GET", "/admin/users"): ADMIN,
     ("POST", "/admin/users"): ADMIN,
     ("POST", "/admin/users/new"): ADMIN,

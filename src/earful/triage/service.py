@@ -127,7 +127,7 @@ def open_item(db: Database, actor: Actor, post_id: int, *, lock: bool = True) ->
         else:
             current = triage_repo.item(session, post_id)
             holder = current.locked_by if current is not None and current.locked_by else actor.id
-        audit_repo.append(session, actor.id, actor.name, "post.view", f"post:{post_id}", {})
+        audit_repo.append_view(session, actor.id, actor.name, f"post:{post_id}", {}, now)
         item = triage_repo.item(session, post_id)
         assert item is not None
         people = [p for p in (item.assignee_id, holder) if p]
@@ -153,9 +153,9 @@ def open_item(db: Database, actor: Actor, post_id: int, *, lock: bool = True) ->
 
 
 def record_view(db: Database, actor: Actor, post_id: int, via: str) -> None:
-    """Audit a read of one post that did not come through its page (the API)."""
+    """Audit a read of one post that did not come through its page (the API); once per window."""
     with db.write() as session:
-        audit_repo.append(session, actor.id, actor.name, "post.view", f"post:{post_id}", {"via": via})
+        audit_repo.append_view(session, actor.id, actor.name, f"post:{post_id}", {"via": via})
 
 
 def release(db: Database, actor: Actor, post_id: int) -> None:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Annotated, Any
+from urllib.parse import urlencode
 
 import yaml
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from earful.accounts.policies import ROLES, can_manage_users, can_read_audit, can_view_settings
@@ -20,7 +22,9 @@ from earful.accounts.service import (
     set_password,
     update_user,
 )
+from earful.audit.service import AuditFilter, export_csv
 from earful.audit.service import page as audit_page
+from earful.audit.words import ACTIONS, GROUPS, action_words, describe
 from earful.classify.policies import can_edit_taxonomy
 from earful.classify.service import CurrentTaxonomy, current, history, post_counts, submit
 from earful.connectors import live
@@ -30,6 +34,7 @@ from earful.ingest.policies import can_erase, can_manage_sources
 from earful.ingest.polling import forecast_for
 from earful.ingest.privacy import erase_author
 from earful.ingest.sources import KINDS, MAX_RETENTION_DAYS, SourceForm, list_sources, save_source
+from earful.kit.clock import utcnow
 from earful.kit.errors import EarfulError, Invalid, NotFound
 from earful.settings import Settings
 from earful.store.db import Database
@@ -37,7 +42,7 @@ from earful.triage import service as triage_service
 from earful.web import guard
 from earful.web.deps import csrf_token, get_db, get_settings, start_session
 from earful.web.forms import csrf_form
-from earful.web.params import PathId, QueryId, form_id, whole_number
+from earful.web.params import NO_NUL, PathId, QueryId, form_id, whole_number
 from earful.web.render import render
 
 router = APIRouter(prefix="/admin")
@@ -74,19 +79,93 @@ def _base(request: Request, account: Account, **extra: Any) -> dict[str, Any]:
     }
 
 
+AUDIT_PAGE = 100
+
+
+def _day(value: str, field: str) -> date | None:
+    text = value.strip()
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise Invalid(field, f"{text!r} is not a date: write it as YYYY-MM-DD, or leave it empty.") from None
+
+
+def _audit_filter(actor: str, action: str, since: str, until: str) -> AuditFilter:
+    """Return the filter the audit page's form asks for; `until` is a day, and counts in full."""
+    first, last = _day(since, "since"), _day(until, "until")
+    if first and last and last < first:
+        raise Invalid("until", "The range ends before it starts: choose a 'to' day on or after 'from'.")
+    return AuditFilter(
+        actor=actor.strip() or None,
+        action=action.strip() or None,
+        since=datetime.combine(first, time(), UTC) if first else None,
+        until=datetime.combine(last + timedelta(days=1), time(), UTC) if last else None,
+    )
+
+
+AuditText = Annotated[str, Query(max_length=200, pattern=NO_NUL)]
+
+
 @router.get("/audit", response_class=HTMLResponse)
 def audit(
     request: Request,
     before: QueryId = None,
-    action: str = "",
+    actor: AuditText = "",
+    action: AuditText = "",
+    since: AuditText = "",
+    until: AuditText = "",
     db: Database = Depends(get_db),
     account: Account = Depends(auditor),
 ) -> Response:
-    """List audit entries newest first: logins, post views, reveals, exports, relabels, escalations."""
-    entries = audit_page(db, before_id=before, action=action.strip() or None, limit=100)
-    older = entries[-1].id if len(entries) == 100 else None
-    return render(
-        request, "admin_audit.html", _base(request, account, entries=entries, action=action, older=older)
+    """List audit entries newest first, by who, what and when: logins, post views, reveals, exports,
+    relabels, escalations; each entry's details in words."""
+    values = {"actor": actor, "action": action, "since": since, "until": until}
+    query = urlencode({k: v for k, v in values.items() if v})
+    context = _base(
+        request,
+        account,
+        values=values,
+        query=query,
+        actions=ACTIONS,
+        groups=GROUPS,
+        usernames=[u.username for u in list_users(db)],
+        words=action_words,
+        describe=describe,
+        error=None,
+        entries=[],
+        older=None,
+    )
+    try:
+        where = _audit_filter(actor, action, since, until)
+    except Invalid as exc:
+        context["error"] = {"field": exc.field, "message": exc.message}
+        return render(request, "admin_audit.html", context, status_code=400)
+    entries = audit_page(db, before_id=before, limit=AUDIT_PAGE, where=where)
+    context["entries"] = entries
+    context["older"] = entries[-1].id if len(entries) == AUDIT_PAGE else None
+    context["filtered"] = any(values.values())
+    return render(request, "admin_audit.html", context)
+
+
+@router.get("/audit/export.csv")
+def audit_export(
+    actor: AuditText = "",
+    action: AuditText = "",
+    since: AuditText = "",
+    until: AuditText = "",
+    db: Database = Depends(get_db),
+    account: Account = Depends(auditor),
+) -> Response:
+    """Download the entries the filters select as CSV (at most 100,000, newest first); every cell
+    stays text in a spreadsheet. The export is itself audited."""
+    text, _ = export_csv(db, account.actor, _audit_filter(actor, action, since, until))
+    stamp = utcnow().strftime("%Y%m%d-%H%M")
+    return Response(
+        "\ufeff" + text,  # the byte-order mark makes spreadsheets read the file as UTF-8
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="audit-{stamp}.csv"'},
     )
 
 
