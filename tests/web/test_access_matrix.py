@@ -61,6 +61,7 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     ("GET", "/alerts"): ALL,
     ("POST", "/alerts"): LEADS,
     ("POST", "/alerts/{rule_id}/delete"): LEADS,
+    ("POST", "/alerts/{rule_id}/test"): LEADS,
     ("GET", "/insights/spikes/{spike_id}"): ALL,
     ("GET", "/insights/topics"): ALL,
     ("POST", "/insights/topics/{topic_id}/accept"): ADMIN,
