@@ -201,3 +201,17 @@ def test_a_generated_password_is_shown_once(client: TestClient, db: Database) ->
         "/admin/users/new", data={"csrf": _csrf(client), "username": "sam", "role": "viewer", "password": ""}
     )
     assert again.status_code == 409 and 'id="new-user-error"' in again.text and "already exists" in again.text
+
+
+def test_an_unknown_address_gets_the_products_404_page(client: TestClient, db: Database) -> None:
+    stranger = client.get("/no/such/page")
+    assert (
+        stranger.status_code == 404 and "Page not found" in stranger.text and 'href="/login"' in stranger.text
+    )
+    assert 'class="bar"' in stranger.text and "Sign out" not in stranger.text
+    api = client.get("/api/no/such/thing")
+    assert api.status_code == 404 and api.json() == {"detail": "Not Found"}
+    assert client.get("/static/nothing.css").status_code == 404
+    login(client, db, "root", "admin")
+    signed_in = client.get("/no/such/page")
+    assert signed_in.status_code == 404 and "Sign out" in signed_in.text and 'href="/feed"' in signed_in.text
