@@ -24,3 +24,25 @@ def test_the_default_is_seeded_once_and_edits_make_new_versions(db: Database) ->
     assert latest is not None and latest.version == 2
     assert latest.taxonomy.nodes[0].description == "Edited."
     assert [n.key for n in latest.taxonomy.nodes] == [n.key for n in load_default().nodes]
+
+
+def test_history_and_post_counts_follow_the_labels_a_post_shows(db: Database) -> None:
+    from sqlalchemy import update
+
+    from earful.classify.service import history, post_counts
+    from earful.store.models import Post
+    from tests.factories import label, make_posts, make_source
+
+    ids = make_posts(db, make_source(db), ["crash", "crash and gps", "gps", "a copy of the crash"])
+    label(db, ids[:2], "app.crashes_login")
+    label(db, ids[1:3], "app.gps_maps")
+    label(db, [ids[2]], "pay.tips", by="analyst")  # the analyst's label replaces the model's GPS
+    label(db, [ids[3]], "app.crashes_login")
+    with db.write() as session:
+        session.execute(update(Post).where(Post.id == ids[3]).values(duplicate_of=ids[0]))
+    counts = post_counts(db)
+    assert counts["app.crashes_login"] == 2 and counts["app.gps_maps"] == 1
+    assert counts["app"] == 2  # the post in two subcategories counts once
+    assert counts["pay"] == counts["pay.tips"] == 1
+    (only,) = history(db)
+    assert (only.version, only.note, only.saved_by, only.categories) == (1, "test", None, 36)

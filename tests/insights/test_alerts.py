@@ -106,7 +106,7 @@ def test_urgent_posts_are_emailed_and_repeats_in_the_window_fold(
     assert statuses == {f"post:{first}": "sent", f"post:{second}": "folded"}
     ((recipients, message),) = smtp.messages
     assert recipients == ["safety@example.org"]
-    assert message["Subject"] == "[Earful] Urgent post (0.93)"
+    assert message["Subject"] == "[Earful] Urgent post (0.93): no category yet in UK"
     body = message.get_content()
     assert "1 more like this in the last 60 minutes were folded into this one" in body
     assert f"{settings.base_url}/posts/{first}" in body
@@ -153,10 +153,12 @@ def test_new_stories_and_silent_sources_are_alerted(db: Database, settings: Sett
     assert alerts.evaluate(db, settings, now) == 2
     assert alerts.deliver(db, settings, now) == 2
     texts = sorted(m["json"]["text"] for m in webhook.received)
-    assert texts[0].startswith(f"New story in the media (post {first})\n2 articles so far.")
+    assert texts[0].startswith(
+        f"New story in the media: no category yet in UK (post {first})\n2 articles so far."
+    )
     assert "outage" not in texts[0]  # the headline is a stranger's text: not in the alert
     assert f"{settings.base_url}/posts/{first}" in texts[0]
-    assert texts[1].startswith("Source silent: rss/local_news") and "Last error: timed out" in texts[1]
+    assert texts[1].startswith("Source silent: rss/local_news (UK)") and "Last error: timed out" in texts[1]
 
 
 def test_names_in_webhook_messages_cannot_mention_or_link() -> None:
@@ -268,3 +270,45 @@ def test_an_unexpected_error_while_sending_leaves_the_alert_to_retry_not_stuck(
     with db.read() as session:
         alert = session.scalars(select(Alert)).one()
     assert alert.status == "pending" and alert.attempts == 1 and "fell over" in (alert.error or "")
+
+
+def test_an_alert_names_its_category_and_region(db: Database, settings: Settings, smtp: Inbox) -> None:
+    mail = _mail(settings, smtp)
+    now = utcnow()
+    (post,) = posts_at(db, make_source(db, "r/leeds", region="Leeds"), [now], URGENT_TEXT, urgency=0.9)
+    label(db, [post], "safety.violence")
+    label(db, [post], "app.crashes_login", confidence=0.3)
+    alerts.save_rule(db, LEAD, RuleInput("Urgent", "urgency", ["ops@example.org"], None))
+    assert alerts.evaluate(db, mail, now) == 1 and alerts.deliver(db, mail, now) == 1
+    ((_, message),) = smtp.messages
+    assert (
+        message["Subject"]
+        == "[Earful] Urgent post (0.90): Safety & incidents > Violence and robbery in Leeds"
+    )
+
+
+def test_a_rule_warns_what_it_cannot_do_and_a_test_send_says_what_happened(
+    db: Database, settings: Settings, webhook: Hook, smtp: Inbox
+) -> None:
+    by_mail = RuleInput("Mail", "silent", ["ops@example.org"], None)
+    assert any("EARFUL_SMTP_HOST" in w for w in alerts.warnings(by_mail, settings))
+    assert alerts.warnings(by_mail, _mail(settings, smtp)) == []
+    inside = RuleInput("Chat", "silent", [], webhook.url)
+    assert alerts.warnings(inside, settings) == []  # refused on saving instead (see above)
+    (said,) = alerts.warnings(inside, _local(settings))
+    assert "private or local" in said and "EARFUL_ALLOW_PRIVATE_ADDRESSES" in said
+    rule_id = alerts.save_rule(
+        db, LEAD, RuleInput("Both", "silent", ["ops@example.org"], webhook.url), allow_private=True
+    )
+    assert alerts.send_test(db, _local(settings), LEAD, rule_id) == {
+        "email": "No SMTP server is set: set EARFUL_SMTP_HOST to send email.",
+        "webhook": "sent",
+    }
+    assert alerts.send_test(db, _mail(settings, smtp), LEAD, rule_id) == {"email": "sent", "webhook": "sent"}
+    ((recipients, message),) = smtp.messages
+    assert recipients == ["ops@example.org"] and message["Subject"] == "[Earful] Test of the alert rule Both"
+    assert len(webhook.received) == 2
+    with db.read() as session:
+        assert session.scalars(select(Alert)).all() == []  # a test is no alert
+    with pytest.raises(Forbidden):
+        alerts.send_test(db, _local(settings), Actor(None, "ana", "analyst"), rule_id)

@@ -116,6 +116,6 @@ def test_alert_emails_and_webhooks_carry_no_control_characters(
     assert alerts.evaluate(db, mail, now) == 1
     assert alerts.deliver(db, mail, now) == 1
     ((_, message),) = smtp.messages
-    assert message["Subject"] == "[Earful] Source silent: r/odddrivers"
+    assert message["Subject"] == "[Earful] Source silent: r/odddrivers (UK)"
     body = message.get_content()
     assert "timed out" in body and not FORBIDDEN.search(body)

@@ -62,13 +62,17 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     ("GET", "/alerts"): ALL,
     ("POST", "/alerts"): LEADS,
     ("POST", "/alerts/{rule_id}/delete"): LEADS,
+    ("POST", "/alerts/{rule_id}/test"): LEADS,
     ("GET", "/insights/spikes/{spike_id}"): ALL,
     ("GET", "/insights/topics"): ALL,
     ("POST", "/insights/topics/{topic_id}/accept"): ADMIN,
     ("POST", "/insights/topics/{topic_id}/reject"): ADMIN,
     ("GET", "/admin/audit"): ADMIN,
+    ("GET", "/admin/audit/export.csv"): ADMIN,
     ("GET", "/admin/users"): ADMIN,
     ("POST", "/admin/users"): ADMIN,
+    ("POST", "/admin/users/new"): ADMIN,
+    ("POST", "/admin/users/{user_id}/password"): ADMIN,
     ("GET", "/admin/sources"): ADMIN,
     ("POST", "/admin/sources"): ADMIN,
     ("POST", "/admin/erase"): ADMIN,
@@ -144,6 +148,7 @@ def world(db: Database) -> dict[str, int | str]:
         "spike_id": 999,
         "topic_id": 999,
         "model_id": 999,
+        "user_id": 999,
     }
 
 

@@ -104,7 +104,7 @@ def test_the_audit_page_lists_views_and_filters_by_action(client: TestClient, db
     client.get(f"/posts/{pid}")
     page = client.get("/admin/audit").text
     assert "post.view" in page and f"post:{pid}" in page and "login" in page
-    only = client.get("/admin/audit", params={"action": "login"}).text
+    only = client.get("/admin/audit", params={"action": "login"}).text.split('<table class="grid audit">')[1]
     assert "post.view" not in only and "login" in only
 
 
@@ -159,3 +159,59 @@ def test_the_sources_api_refuses_a_private_source_without_consent(client: TestCl
     assert made.status_code == 200 and made.json()["consent_basis"] == consent
     (listed,) = client.get("/api/sources").json()
     assert listed["name"] == "Drivers forum" and listed["visibility"] == "private"
+
+
+def test_an_admin_resetting_their_own_password_stays_signed_in_here_only(
+    client: TestClient, db: Database, settings: Settings
+) -> None:
+    from earful.web.app import create_app
+    from tests.web.conftest import PASSWORD, csrf_of
+
+    login(client, db, "root", "admin")
+    me = next(u for u in list_users(db) if u.username == "root")
+    with TestClient(create_app(settings, db), follow_redirects=False) as elsewhere:
+        token = csrf_of(elsewhere.get("/login").text)
+        elsewhere.post("/login", data={"username": "root", "password": PASSWORD, "csrf": token})
+        assert elsewhere.get("/admin/users").status_code == 200
+        short = client.post(
+            f"/admin/users/{me.id}/password", data={"csrf": _csrf(client), "password": "short"}
+        )
+        assert short.status_code == 400 and "at least 10" in short.text
+        done = client.post(
+            f"/admin/users/{me.id}/password", data={"csrf": _csrf(client), "password": "a brand new password"}
+        )
+        assert done.status_code == 303
+        assert elsewhere.get("/admin/users").status_code == 303  # the other session ended
+    page = client.get("/admin/users")
+    assert page.status_code == 200 and "your other sessions were signed out" in page.text
+
+
+def test_a_generated_password_is_shown_once(client: TestClient, db: Database) -> None:
+    login(client, db, "root", "admin")
+    added = client.post(
+        "/admin/users/new", data={"csrf": _csrf(client), "username": "sam", "role": "viewer", "password": ""}
+    )
+    assert added.status_code == 200 and 'id="new-password"' in added.text
+    shown = added.text.split('id="new-password"')[1].split("<code>")[1].split("</code>")[0]
+    from earful.accounts.service import authenticate
+
+    assert authenticate(db, "sam", shown) is not None
+    assert shown not in client.get("/admin/users").text
+    again = client.post(
+        "/admin/users/new", data={"csrf": _csrf(client), "username": "sam", "role": "viewer", "password": ""}
+    )
+    assert again.status_code == 409 and 'id="new-user-error"' in again.text and "already exists" in again.text
+
+
+def test_an_unknown_address_gets_the_products_404_page(client: TestClient, db: Database) -> None:
+    stranger = client.get("/no/such/page")
+    assert (
+        stranger.status_code == 404 and "Page not found" in stranger.text and 'href="/login"' in stranger.text
+    )
+    assert 'class="bar"' in stranger.text and "Sign out" not in stranger.text
+    api = client.get("/api/no/such/thing")
+    assert api.status_code == 404 and api.json() == {"detail": "Not Found"}
+    assert client.get("/static/nothing.css").status_code == 404
+    login(client, db, "root", "admin")
+    signed_in = client.get("/no/such/page")
+    assert signed_in.status_code == 404 and "Sign out" in signed_in.text and 'href="/feed"' in signed_in.text

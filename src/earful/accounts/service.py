@@ -13,7 +13,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from earful.accounts.policies import ROLES, can_manage_users
 from earful.contracts import Actor
 from earful.kit.clock import utcnow
-from earful.kit.errors import Conflict, EarfulError, Forbidden
+from earful.kit.errors import Conflict, EarfulError, Forbidden, NotFound
 from earful.store.db import Database
 from earful.store.repos import audit as audit_repo
 from earful.store.repos import login_sessions as sessions_repo
@@ -23,6 +23,7 @@ _hasher = PasswordHasher()
 # Verifying against this when the user does not exist keeps login time the same either way.
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
 MIN_PASSWORD = 10
+MAX_USERNAME = 80
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,9 +43,18 @@ class Account:
 
 
 def add_user(
-    db: Database, username: str, password: str, role: str, display_name: str | None = None
+    db: Database,
+    username: str,
+    password: str,
+    role: str,
+    display_name: str | None = None,
+    *,
+    actor: Actor | None = None,
+    team_id: int | None = None,
 ) -> Account:
-    """Create a user with an argon2 password hash."""
+    """Create a user with an argon2 password hash; audited when an `actor` (an admin) adds them."""
+    if actor is not None and not can_manage_users(actor.role):
+        raise Forbidden("Adding users takes the admin role.")
     if role not in ROLES:
         raise EarfulError(f"Unknown role {role!r}; choose one of {', '.join(ROLES)}.")
     if len(password) < MIN_PASSWORD:
@@ -52,11 +62,21 @@ def add_user(
     username = username.strip()
     if not username:
         raise EarfulError("The username must not be empty.")
+    if len(username) > MAX_USERNAME:
+        raise EarfulError(f"The username must be at most {MAX_USERNAME} characters.")
+    display_name = (display_name or "").strip() or None
     with db.write() as session:
         if users_repo.get_by_username(session, username):
             raise Conflict(f"A user called {username!r} already exists.")
+        if team_id is not None and not users_repo.team_exists(session, team_id):
+            raise EarfulError(f"There is no team {team_id}.")
         user = users_repo.add(session, username, _hasher.hash(password), role, display_name)
-        return Account(user.id, user.username, user.role, user.display_name, user.team_id)
+        if team_id is not None:
+            users_repo.set_fields(session, user.id, team_id=team_id)
+        if actor is not None:
+            detail = {"role": role, "team_id": team_id}
+            audit_repo.append(session, actor.id, actor.name, "user.add", f"user:{username}", detail)
+        return Account(user.id, user.username, user.role, user.display_name, team_id)
 
 
 def authenticate(db: Database, username: str, password: str) -> Account | None:
@@ -87,12 +107,55 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def issue_token(db: Database, user_id: int, name: str) -> str:
+def issue_token(db: Database, user_id: int, name: str, *, actor: Actor | None = None) -> str:
     """Create an API token for the user and return it; it is shown once and stored only hashed."""
     token = "ef_" + secrets.token_urlsafe(32)
     with db.write() as session:
-        users_repo.add_token(session, user_id, name, token_hash(token))
+        user = users_repo.get(session, user_id)
+        if user is None:
+            raise NotFound(f"There is no user {user_id}.")
+        saved = users_repo.add_token(session, user_id, name, token_hash(token))
+        if actor is not None:
+            detail = {"token": saved.id, "name": name}
+            audit_repo.append(session, actor.id, actor.name, "token.add", f"user:{user.username}", detail)
     return token
+
+
+@dataclass(frozen=True, slots=True)
+class TokenRow:
+    """An API token as `earful token list` shows it (never the token itself: only its hash is kept)."""
+
+    id: int
+    username: str
+    name: str
+    created_at: datetime
+
+
+def list_tokens(db: Database, username: str | None = None) -> list[TokenRow]:
+    """Return every API token, or one user's, oldest first."""
+    with db.read() as session:
+        if username is not None and users_repo.get_by_username(session, username) is None:
+            raise NotFound(f"No user called {username!r}.")
+        return [
+            TokenRow(token.id, owner, token.name, token.created_at)
+            for token, owner in users_repo.tokens(session, username)
+        ]
+
+
+def revoke_token(db: Database, actor: Actor, token_id: int) -> TokenRow:
+    """Delete an API token, so it opens nothing from now on; audited. Return what it was."""
+    if not can_manage_users(actor.role):
+        raise Forbidden("Revoking tokens takes the admin role.")
+    with db.write() as session:
+        found = users_repo.token(session, token_id)
+        if found is None:
+            raise NotFound(f"There is no token {token_id}; `earful token list` shows them.")
+        token, owner = found
+        row = TokenRow(token.id, owner, token.name, token.created_at)
+        users_repo.delete_token(session, token_id)
+        detail = {"token": token_id, "name": token.name}
+        audit_repo.append(session, actor.id, actor.name, "token.revoke", f"user:{owner}", detail)
+    return row
 
 
 def account_for_token(db: Database, token: str) -> Account | None:
@@ -104,16 +167,30 @@ def account_for_token(db: Database, token: str) -> Account | None:
     return Account(user.id, user.username, user.role, user.display_name, user.team_id)
 
 
-def set_password(db: Database, username: str, password: str) -> None:
-    """Replace a user's password and end their sessions: whoever knew the old one is signed out."""
+def set_password(db: Database, username: str, password: str, *, actor: Actor | None = None) -> int:
+    """Replace a user's password and end their sessions: whoever knew the old one is signed out.
+
+    Return how many sessions ended. Audited when an `actor` (an admin) resets it.
+    """
+    if actor is not None and not can_manage_users(actor.role):
+        raise Forbidden("Resetting passwords takes the admin role.")
     if len(password) < MIN_PASSWORD:
         raise EarfulError(f"The password must be at least {MIN_PASSWORD} characters.")
     with db.write() as session:
         user = users_repo.get_by_username(session, username)
         if user is None:
-            raise EarfulError(f"No user called {username!r}.")
+            raise NotFound(f"No user called {username!r}.")
         users_repo.set_password_hash(session, user.id, _hasher.hash(password))
-        sessions_repo.end_for_user(session, user.id)
+        ended = sessions_repo.end_for_user(session, user.id)
+        if actor is not None:
+            detail = {"sessions_ended": ended}
+            audit_repo.append(session, actor.id, actor.name, "user.password", f"user:{user.username}", detail)
+        return ended
+
+
+def generate_password() -> str:
+    """Return a new random password (16 characters), for an admin to pass on."""
+    return secrets.token_urlsafe(12)
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,13 +204,24 @@ class UserRow:
     team_id: int | None
     active: bool
     last_login_at: datetime | None
+    team: str | None = None
 
 
 def list_users(db: Database) -> list[UserRow]:
-    """Return every user."""
+    """Return every user, by username."""
     with db.read() as session:
+        teams = users_repo.team_names(session)
         return [
-            UserRow(u.id, u.username, u.display_name, u.role, u.team_id, u.active, u.last_login_at)
+            UserRow(
+                u.id,
+                u.username,
+                u.display_name,
+                u.role,
+                u.team_id,
+                u.active,
+                u.last_login_at,
+                teams.get(u.team_id) if u.team_id else None,
+            )
             for u in users_repo.all_users(session)
         ]
 
@@ -160,6 +248,27 @@ def update_user(
             sessions_repo.end_for_user(session, user_id)
         change = {"before": before, "after": after}
         audit_repo.append(session, actor.id, actor.name, "user.update", f"user:{user.username}", change)
+
+
+def set_active(db: Database, actor: Actor, username: str, active: bool) -> bool:
+    """Let a user sign in again, or stop them (ending their sessions); audited. Return whether it
+    changed anything."""
+    if not can_manage_users(actor.role):
+        raise Forbidden("Managing users takes the admin role.")
+    with db.write() as session:
+        user = users_repo.get_by_username(session, username)
+        if user is None:
+            raise NotFound(f"No user called {username!r}; `earful user list` shows them.")
+        if user.id == actor.id and not active:
+            raise EarfulError("You cannot deactivate yourself; ask another admin.")
+        if user.active == active:
+            return False
+        users_repo.set_fields(session, user.id, active=active)
+        if not active:
+            sessions_repo.end_for_user(session, user.id)
+        change = {"before": {"active": user.active}, "after": {"active": active}}
+        audit_repo.append(session, actor.id, actor.name, "user.update", f"user:{user.username}", change)
+        return True
 
 
 def account_for_sign_on(db: Database, subject: str, username: str) -> Account | None:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from earful.classify.policies import can_edit_taxonomy
+from earful.kit.clock import as_utc
 from earful.kit.errors import EarfulError, Forbidden
 from earful.ml.taxonomy import Taxonomy, TaxonomyError, from_dict, load_default
 from earful.store.db import Database
@@ -81,3 +83,30 @@ def submit(
         with db.write() as session:
             audit_repo.append(session, user_id, actor, "taxonomy.load", f"taxonomy:{version}", {"note": note})
     return version
+
+
+@dataclass(frozen=True, slots=True)
+class VersionRow:
+    """One saved taxonomy version, as the taxonomy page's history lists it."""
+
+    version: int
+    name: str
+    note: str | None
+    saved_by: str | None
+    saved_at: datetime
+    categories: int
+
+
+def history(db: Database, limit: int = 50) -> list[VersionRow]:
+    """Return the saved taxonomy versions, newest first."""
+    with db.read() as session:
+        return [
+            VersionRow(version, name, note, who, as_utc(at) or at, n)
+            for version, name, note, who, at, n in taxonomy_repo.versions(session, limit)
+        ]
+
+
+def post_counts(db: Database) -> dict[str, int]:
+    """Return how many posts each category and subcategory key holds (duplicates counted once)."""
+    with db.read() as session:
+        return taxonomy_repo.post_counts(session)

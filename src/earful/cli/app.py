@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import os
-import secrets
 import signal
 import subprocess
 import sys
@@ -13,8 +12,6 @@ import threading
 import typer
 from rich.table import Table
 
-from earful.accounts.policies import ROLES
-from earful.accounts.service import add_user, issue_token
 from earful.classify.service import ensure_default
 from earful.cli.context import console, database, friendly_errors, settings
 from earful.cli.demo import demo_command
@@ -25,10 +22,9 @@ from earful.cli.learning import models_app, train_command
 from earful.cli.privacy import erase_command, purge_command
 from earful.cli.sources import source_app, sources_command
 from earful.cli.taxonomy import taxonomy_app
-from earful.kit.errors import NotFound
+from earful.cli.users import token_app, user_app
 from earful.store.repos import jobs as jobs_repo
 from earful.store.repos import quarantine as quarantine_repo
-from earful.store.repos import users as users_repo
 
 app = typer.Typer(
     help="Earful: hear what people say about your programme, and fix it.",
@@ -36,8 +32,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 db_app = typer.Typer(help="Database schema commands.", no_args_is_help=True)
-user_app = typer.Typer(help="Manage the people who sign in.", no_args_is_help=True)
-token_app = typer.Typer(help="Manage API tokens.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
 app.add_typer(token_app, name="token")
@@ -82,45 +76,6 @@ def db_upgrade(
     with friendly_errors():
         database(settings()).upgrade(revision)
     console.print("Database schema is up to date.")
-
-
-@user_app.command("add")
-def user_add(
-    username: str = typer.Argument(..., help="Login name."),
-    role: str = typer.Option("analyst", help="One of: " + ", ".join(ROLES)),
-    password: str | None = typer.Option(
-        None,
-        help="Password (at least 10 characters); asked for when not given, or generated with --generate.",
-    ),
-    generate: bool = typer.Option(False, "--generate", help="Generate a password and print it once."),
-    name: str | None = typer.Option(None, help="Display name."),
-) -> None:
-    """Add a user who can sign in to the web app."""
-    if generate:
-        password = secrets.token_urlsafe(12)
-    elif password is None:
-        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
-    with friendly_errors():
-        account = add_user(database(settings()), username, password, role, name)
-    console.print(f"Added {account.username} ({account.role}).")
-    if generate:
-        console.print(f"Password: {password}")
-
-
-@token_app.command("add")
-def token_add(
-    username: str = typer.Argument(..., help="User the token acts as."),
-    name: str = typer.Option("cli", help="A note saying what the token is for."),
-) -> None:
-    """Create an API token for a user and print it once."""
-    db = database(settings())
-    with friendly_errors():
-        with db.read() as session:
-            user = users_repo.get_by_username(session, username)
-        if user is None:
-            raise NotFound(f"No user called {username!r}; add one with `earful user add`.")
-        token = issue_token(db, user.id, name)
-    console.print(f"Token for {username} (shown once): {token}")
 
 
 @app.command()

@@ -254,6 +254,9 @@ def iter_import(
                 summary.skip_reasons[reason] = summary.skip_reasons.get(reason, 0) + count
             if on_progress:
                 on_progress(batch.read)
+    with db.write() as session:
+        # The file was read to its end: the source's health shows when it last brought posts.
+        sources_repo.set_fields(session, source.id, last_success_at=utcnow())
     return summary
 
 

@@ -107,6 +107,7 @@ def receive(
         # In the same transaction as the records: a delivery that fails to store can be sent again.
         if not sources_repo.record_delivery(session, key, now, now - timedelta(seconds=2 * WINDOW_SECONDS)):
             raise Replayed("This delivery was received already.")
+        sources_repo.set_fields(session, source.id, last_success_at=now)
 
     entries: list[RawItem | Rejected] = list(FORMATS["json"].iter_items(io.BytesIO(_as_list(body))))
     if not any(isinstance(e, RawItem) for e in entries):

@@ -171,6 +171,66 @@ def save_rule(
         return saved.id
 
 
+def warnings(rule: RuleInput, settings: Settings) -> list[str]:
+    """Return what a saved rule will not do as its writer may expect: email with no mail server,
+    a webhook inside the network (allowed by the deployment, but worth saying)."""
+    found = []
+    if rule.emails and not settings.smtp_host:
+        found.append(
+            "No mail server is set (EARFUL_SMTP_HOST is empty), so this rule's email cannot be sent: "
+            "its alerts are kept and marked failed. Ask an admin to set one, or add a webhook."
+        )
+    if rule.webhook_url and settings.allow_private_addresses and _is_web_address(rule.webhook_url):
+        try:
+            check_url(rule.webhook_url)
+        except Unresolvable:
+            found.append(
+                f"The webhook's host {httpx.URL(rule.webhook_url).host} could not be found: check the URL."
+            )
+        except PrivateAddress as exc:
+            found.append(
+                f"The webhook goes to {exc.said}, a private or local address: allowed here because "
+                "EARFUL_ALLOW_PRIVATE_ADDRESSES=true. Use 'Send a test' to check it is reached."
+            )
+    return found
+
+
+def send_test(db: Database, settings: Settings, actor: Actor, rule_id: int) -> dict[str, str]:
+    """Send a test message on each of the rule's channels now; return each channel's outcome
+    ("sent", or why not). Audited; no alert is recorded."""
+    if not can_manage_alerts(actor.role):
+        raise Forbidden("Testing alert rules takes the lead role or higher.")
+    with db.read() as session:
+        rule = alerts_repo.rule(session, rule_id)
+        if rule is None:
+            raise NotFound(f"There is no alert rule {rule_id}.")
+        name, emails, url = rule.name, list(rule.emails or []), rule.webhook_url
+    title = f"Test of the alert rule {name}"
+    lines = [
+        f"This is a test from {settings.product_name}, sent by {actor.name}: the rule {name} reaches here.",
+        "A real alert says what happened, in which category and region, with counts and a link to the posts.",
+    ]
+    link = f"{settings.base_url.rstrip('/')}/alerts"
+    outcome: dict[str, str] = {}
+    if emails:
+        try:
+            body = "\n".join([title, "", *lines, "", f"Open: {link}"])
+            email(settings, emails, f"[{settings.product_name}] {title}", body)
+            outcome["email"] = "sent"
+        except DeliveryFailed as exc:
+            outcome["email"] = exc.message
+    if url:
+        try:
+            webhook(url, slack_message(title, lines, link), allow_private=settings.allow_private_addresses)
+            outcome["webhook"] = "sent"
+        except DeliveryFailed as exc:
+            outcome["webhook"] = exc.message
+    with db.write() as session:
+        detail = {channel: state == "sent" for channel, state in outcome.items()}
+        audit_repo.append(session, actor.id, actor.name, "alert_rule.test", f"alert_rule:{rule_id}", detail)
+    return outcome
+
+
 def delete_rule(db: Database, actor: Actor, rule_id: int) -> None:
     """Delete a rule and its alerts."""
     if not can_manage_alerts(actor.role):
@@ -235,12 +295,14 @@ def _candidates(
             )
     elif rule.kind == "urgency":
         threshold = float(params.get("threshold", 0.8))
-        for post in alerts_repo.urgent_posts(session, threshold, since, params.get("category")):
+        urgent = alerts_repo.urgent_posts(session, threshold, since, params.get("category"))
+        about = alerts_repo.where_and_what(session, [p.id for p in urgent])
+        for post in urgent:
             found.append(
                 Candidate(
                     key=f"urgency:{params.get('category') or 'all'}",
                     subject=f"post:{post.id}",
-                    title=f"Urgent post ({post.urgency:.2f})",
+                    title=f"Urgent post ({post.urgency:.2f}): {_about(about.get(post.id), names)}",
                     lines=(
                         f"A post scored urgency {post.urgency:.2f}, at or above the rule's {threshold:.2f}.",
                     ),
@@ -249,13 +311,15 @@ def _candidates(
                 )
             )
     elif rule.kind == "story":
-        for post, articles in alerts_repo.new_stories(session, since, int(params.get("min_articles", 1))):
+        stories = alerts_repo.new_stories(session, since, int(params.get("min_articles", 1)))
+        about = alerts_repo.where_and_what(session, [p.id for p, _ in stories])
+        for post, articles in stories:
             # Not the headline: it is a stranger's text, and alerts carry none (docs/privacy.md).
             found.append(
                 Candidate(
                     key="story",
                     subject=f"story:{post.id}",
-                    title=f"New story in the media (post {post.id})",
+                    title=f"New story in the media: {_about(about.get(post.id), names)} (post {post.id})",
                     lines=(f"{articles} article{'s' if articles != 1 else ''} so far.",),
                     link=f"{base}/posts/{post.id}",
                     post_ids=(post.id,),
@@ -268,7 +332,7 @@ def _candidates(
                 Candidate(
                     key=f"silent:{source.name}",
                     subject=f"silent:{source.id}:{quiet_since:%Y%m%d%H%M}",
-                    title=f"Source silent: {source.name}",
+                    title=f"Source silent: {source.name}" + (f" ({source.region})" if source.region else ""),
                     lines=(
                         f"{source.name} has brought no posts for longer than expected "
                         f"(noticed {quiet_since:%d %b %H:%M} UTC).",
@@ -281,6 +345,13 @@ def _candidates(
                 )
             )
     return found
+
+
+def _about(found: tuple[str | None, str | None] | None, names: dict[str, str]) -> str:
+    """Say a post's category and region for an alert's title (names an admin chose, never its text)."""
+    category, region = found or (None, None)
+    what = names.get(category, category) if category else "no category yet"
+    return f"{what} in {region}" if region else f"{what} (region unknown)"
 
 
 def quiet_until(rule: AlertRule, now: datetime, zone: str) -> datetime | None:
@@ -457,3 +528,10 @@ def overview(db: Database) -> tuple[list[AlertRule], list[AlertView]]:
         ]
         session.expunge_all()
     return rules, found
+
+
+def choices(db: Database) -> tuple[dict[str, str], list[str]]:
+    """Return what a rule may name: {category key: name} of the taxonomy in use (subcategories as
+    "Category > Name"), and the regions the sources are in."""
+    with db.read() as session:
+        return taxonomy_repo.display_names(session), alerts_repo.regions(session)

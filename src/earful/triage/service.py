@@ -143,7 +143,7 @@ def open_item(db: Database, actor: Actor, post_id: int) -> ItemState:
     with db.write() as session:
         _post(session, post_id)
         triage_repo.ensure_items(session, [post_id], now)
-        audit_repo.append(session, actor.id, actor.name, "post.view", f"post:{post_id}", {})
+        audit_repo.append_view(session, actor.id, actor.name, f"post:{post_id}", {}, now)
         item = triage_repo.item(session, post_id)
         assert item is not None
         holder, until = _fresh_holder(session, post_id, now)
@@ -192,9 +192,9 @@ def take_over(db: Database, actor: Actor, post_id: int) -> str | None:
 
 
 def record_view(db: Database, actor: Actor, post_id: int, via: str) -> None:
-    """Audit a read of one post that did not come through its page (the API)."""
+    """Audit a read of one post that did not come through its page (the API); once per window."""
     with db.write() as session:
-        audit_repo.append(session, actor.id, actor.name, "post.view", f"post:{post_id}", {"via": via})
+        audit_repo.append_view(session, actor.id, actor.name, f"post:{post_id}", {"via": via})
 
 
 def release(db: Database, actor: Actor, post_id: int) -> None:

@@ -8,13 +8,14 @@ from collections.abc import Awaitable, Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, cast
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import BackgroundTasks, Depends, FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.routing import BaseRoute, Match
@@ -30,7 +31,7 @@ from earful.web.api import intake as api_intake
 from earful.web.api import posts as api_posts
 from earful.web.api import sources as api_sources
 from earful.web.api import taxonomy as api_taxonomy
-from earful.web.deps import LoginRequired, csrf_token
+from earful.web.deps import LoginRequired, csrf_token, session_account
 from earful.web.pages import (
     admin,
     alerts,
@@ -72,6 +73,20 @@ def route_table(routes: Iterable[BaseRoute]) -> Iterator[tuple[str, str]]:
                 yield method, route.path
         elif hasattr(route, "original_router"):
             yield from route_table(route.original_router.routes)
+
+
+def page_not_found(request: Request) -> Response:
+    """Answer an address that names no page with the product's own page, signed in or not."""
+    # The session is looked at, not required: a signed-in person keeps their menu.
+    account = session_account(request, request.app.state.db, BackgroundTasks())
+    context = {
+        "account": account,
+        "csrf": csrf_token(request),
+        "status": 404,
+        "title": "Page not found",
+        "message": "There is no page at this address. It may have been mistyped, or the link is old.",
+    }
+    return render(request, "error.html", context, status_code=404)
 
 
 def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
@@ -149,6 +164,9 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        path = request.url.path
+        if exc.status_code == 404 and not path.startswith(("/api/", "/static/")):
+            return await run_in_threadpool(page_not_found, request)
         if exc.status_code == 405:
             # Starlette names only the first route's methods; the path may have several routes.
             matching = [r for r in app.router.routes if r.matches(request.scope)[0] != Match.NONE]

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from earful.store.models import Alert, AlertRule, Post, Source, Spike
 from earful.store.repos.bulk import bulk_insert_ignoring
 from earful.store.repos.feed import in_category
+from earful.store.repos.labels import names_for
 
 
 def rules(session: Session, enabled_only: bool = False) -> Sequence[AlertRule]:
@@ -221,3 +222,21 @@ def forget_posts(session: Session, post_ids: Sequence[int]) -> int:
             )
             changed += 1
     return changed
+
+
+def where_and_what(session: Session, post_ids: Sequence[int]) -> dict[int, tuple[str | None, str | None]]:
+    """Return each post's surest category key (the labels it shows) and its source's region."""
+    if not post_ids:
+        return {}
+    labels = names_for(session, post_ids)
+    rows = session.execute(
+        select(Post.id, Source.region).join(Source, Source.id == Post.source_id).where(Post.id.in_(post_ids))
+    )
+    regions = {pid: region for pid, region in rows}
+    return {pid: (labels[pid][0][0] if labels.get(pid) else None, regions.get(pid)) for pid in post_ids}
+
+
+def regions(session: Session) -> list[str]:
+    """Return the regions sources are in, by name."""
+    found = session.scalars(select(Source.region).where(Source.region.is_not(None)).distinct())
+    return sorted(r for r in found if r)

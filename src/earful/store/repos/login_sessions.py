@@ -35,9 +35,10 @@ def end(session: Session, token_hash: str) -> None:
     session.execute(delete(LoginSession).where(LoginSession.id == token_hash))
 
 
-def end_for_user(session: Session, user_id: int) -> None:
-    """End every session of the user."""
-    session.execute(delete(LoginSession).where(LoginSession.user_id == user_id))
+def end_for_user(session: Session, user_id: int) -> int:
+    """End every session of the user; return how many there were."""
+    result = session.execute(delete(LoginSession).where(LoginSession.user_id == user_id))
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def end_stale(session: Session, user_id: int, created_before: datetime, seen_before: datetime) -> None:

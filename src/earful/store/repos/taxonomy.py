@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from datetime import datetime
+
+from sqlalchemy import distinct, func, select
+from sqlalchemy.orm import Session, aliased
 
 from earful.ml.taxonomy import Node, Taxonomy
-from earful.store.models import Category, TaxonomyVersion
+from earful.store.models import Category, Label, Post, TaxonomyVersion, User
+from earful.store.repos.feed import effective_label
 
 
 def latest(session: Session) -> TaxonomyVersion | None:
@@ -79,3 +82,54 @@ def display_names(session: Session) -> dict[str, str]:
         return {}
     taxonomy = load(session, found)
     return {n.key: (taxonomy.get(n.parent).name + " > " if n.parent else "") + n.name for n in taxonomy.nodes}
+
+
+def versions(
+    session: Session, limit: int = 50
+) -> list[tuple[int, str, str | None, str | None, datetime, int]]:
+    """Return the newest versions first: (version, name, note, who saved it, when, categories)."""
+    sizes = (
+        select(Category.taxonomy_version_id, func.count().label("n"))
+        .group_by(Category.taxonomy_version_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(
+            TaxonomyVersion.version,
+            TaxonomyVersion.name,
+            TaxonomyVersion.note,
+            User.username,
+            TaxonomyVersion.created_at,
+            func.coalesce(sizes.c.n, 0),
+        )
+        .outerjoin(User, User.id == TaxonomyVersion.created_by)
+        .outerjoin(sizes, sizes.c.taxonomy_version_id == TaxonomyVersion.id)
+        .order_by(TaxonomyVersion.version.desc())
+        .limit(limit)
+    ).tuples()
+    return [(v, name, note, who, at, int(n)) for v, name, note, who, at, n in rows]
+
+
+def post_counts(session: Session) -> dict[str, int]:
+    """Return how many original posts each category key holds, under any taxonomy version.
+
+    A post counts under the labels it shows (an analyst's replace the model's); a category counts
+    each post once however many of its subcategories it has.
+    """
+    parent = aliased(Category)
+    top = func.coalesce(parent.key, Category.key)
+    labelled = (
+        select(Label.post_id, Category.key.label("key"), top.label("top"))
+        .join(Category, Category.id == Label.category_id)
+        .outerjoin(parent, parent.id == Category.parent_id)
+        .join(Post, Post.id == Label.post_id)
+        .where(effective_label(), Post.duplicate_of.is_(None), Post.text.is_not(None))
+        .subquery()
+    )
+    found: dict[str, int] = {}
+    for key_column in (labelled.c.key, labelled.c.top):
+        rows = session.execute(
+            select(key_column, func.count(distinct(labelled.c.post_id))).group_by(key_column)
+        ).tuples()
+        found.update({key: int(n) for key, n in rows})
+    return found

@@ -6,10 +6,10 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from earful.store.models import ApiToken, User
+from earful.store.models import ApiToken, Team, User
 
 
 def get_by_username(session: Session, username: str) -> User | None:
@@ -70,3 +70,40 @@ def all_users(session: Session) -> Sequence[User]:
 def set_fields(session: Session, user_id: int, **fields: Any) -> None:
     """Change a user's role, team, display name or active flag."""
     session.execute(update(User).where(User.id == user_id).values(**fields))
+
+
+def team_exists(session: Session, team_id: int) -> bool:
+    """Return whether there is a team with this id."""
+    return session.get(Team, team_id) is not None
+
+
+def team_names(session: Session) -> dict[int, str]:
+    """Return {team id: name}."""
+    return dict(session.execute(select(Team.id, Team.name)).tuples().all())
+
+
+def tokens(session: Session, username: str | None = None) -> list[tuple[ApiToken, str]]:
+    """Return API tokens with their owner's username, oldest first (one user's when `username`)."""
+    stmt = select(ApiToken, User.username).join(User, User.id == ApiToken.user_id).order_by(ApiToken.id)
+    if username is not None:
+        stmt = stmt.where(User.username == username)
+    return [(token, owner) for token, owner in session.execute(stmt).tuples()]
+
+
+def token(session: Session, token_id: int) -> tuple[ApiToken, str] | None:
+    """Return one API token with its owner's username, or None."""
+    row = (
+        session.execute(
+            select(ApiToken, User.username)
+            .join(User, User.id == ApiToken.user_id)
+            .where(ApiToken.id == token_id)
+        )
+        .tuples()
+        .one_or_none()
+    )
+    return None if row is None else (row[0], row[1])
+
+
+def delete_token(session: Session, token_id: int) -> None:
+    """Delete an API token."""
+    session.execute(delete(ApiToken).where(ApiToken.id == token_id))

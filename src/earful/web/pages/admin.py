@@ -3,31 +3,46 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Annotated, Any
+from urllib.parse import urlencode
 
 import yaml
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from earful.accounts.policies import ROLES, can_manage_users, can_read_audit, can_view_settings
-from earful.accounts.service import Account, list_users, update_user
+from earful.accounts.service import (
+    MIN_PASSWORD,
+    Account,
+    add_user,
+    generate_password,
+    list_users,
+    set_password,
+    update_user,
+)
+from earful.audit.service import AuditFilter, export_csv
 from earful.audit.service import page as audit_page
+from earful.audit.words import ACTIONS, GROUPS, action_words, describe
 from earful.classify.policies import can_edit_taxonomy
-from earful.classify.service import current, submit
+from earful.classify.service import CurrentTaxonomy, current, history, post_counts, submit
+from earful.connectors import live
 from earful.connectors.live.http import SourceError
 from earful.ingest.health import health
 from earful.ingest.policies import can_erase, can_manage_sources
 from earful.ingest.polling import forecast_for
 from earful.ingest.privacy import erase_author
 from earful.ingest.sources import KINDS, MAX_RETENTION_DAYS, SourceForm, list_sources, save_source
-from earful.kit.errors import EarfulError, Invalid
+from earful.kit.clock import utcnow
+from earful.kit.errors import EarfulError, Invalid, NotFound
 from earful.settings import Settings
 from earful.store.db import Database
 from earful.triage import service as triage_service
 from earful.web import guard
-from earful.web.deps import csrf_token, get_db, get_settings
+from earful.web.deps import csrf_token, get_db, get_settings, start_session
 from earful.web.forms import csrf_form
-from earful.web.params import QueryId, form_id, whole_number
+from earful.web.params import NO_NUL, PathId, QueryId, form_id, whole_number
 from earful.web.render import render
 
 router = APIRouter(prefix="/admin")
@@ -44,6 +59,17 @@ def _hidden(name: str) -> bool:
     return any(word in name for word in ("secret", "password", "token", "key")) or name.endswith("_url")
 
 
+def _shown(name: str, value: Any) -> str | None:
+    """Return a setting as the settings page shows it: None when it is not set (the page says so)."""
+    if value is None or value == "" or value == []:
+        return None
+    if _hidden(name):
+        return "(hidden)"
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
 def _base(request: Request, account: Account, **extra: Any) -> dict[str, Any]:
     return {
         "account": account,
@@ -53,31 +79,128 @@ def _base(request: Request, account: Account, **extra: Any) -> dict[str, Any]:
     }
 
 
+AUDIT_PAGE = 100
+
+
+def _day(value: str, field: str) -> date | None:
+    text = value.strip()
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise Invalid(field, f"{text!r} is not a date: write it as YYYY-MM-DD, or leave it empty.") from None
+
+
+def _audit_filter(actor: str, action: str, since: str, until: str) -> AuditFilter:
+    """Return the filter the audit page's form asks for; `until` is a day, and counts in full."""
+    first, last = _day(since, "since"), _day(until, "until")
+    if first and last and last < first:
+        raise Invalid("until", "The range ends before it starts: choose a 'to' day on or after 'from'.")
+    return AuditFilter(
+        actor=actor.strip() or None,
+        action=action.strip() or None,
+        since=datetime.combine(first, time(), UTC) if first else None,
+        until=datetime.combine(last + timedelta(days=1), time(), UTC) if last else None,
+    )
+
+
+AuditText = Annotated[str, Query(max_length=200, pattern=NO_NUL)]
+
+
 @router.get("/audit", response_class=HTMLResponse)
 def audit(
     request: Request,
     before: QueryId = None,
-    action: str = "",
+    actor: AuditText = "",
+    action: AuditText = "",
+    since: AuditText = "",
+    until: AuditText = "",
     db: Database = Depends(get_db),
     account: Account = Depends(auditor),
 ) -> Response:
-    """List audit entries newest first: logins, post views, reveals, exports, relabels, escalations."""
-    entries = audit_page(db, before_id=before, action=action.strip() or None, limit=100)
-    older = entries[-1].id if len(entries) == 100 else None
-    return render(
-        request, "admin_audit.html", _base(request, account, entries=entries, action=action, older=older)
+    """List audit entries newest first, by who, what and when: logins, post views, reveals, exports,
+    relabels, escalations; each entry's details in words."""
+    values = {"actor": actor, "action": action, "since": since, "until": until}
+    query = urlencode({k: v for k, v in values.items() if v})
+    context = _base(
+        request,
+        account,
+        values=values,
+        query=query,
+        actions=ACTIONS,
+        groups=GROUPS,
+        usernames=[u.username for u in list_users(db)],
+        words=action_words,
+        describe=describe,
+        error=None,
+        entries=[],
+        older=None,
     )
+    try:
+        where = _audit_filter(actor, action, since, until)
+    except Invalid as exc:
+        context["error"] = {"field": exc.field, "message": exc.message}
+        return render(request, "admin_audit.html", context, status_code=400)
+    entries = audit_page(db, before_id=before, limit=AUDIT_PAGE, where=where)
+    context["entries"] = entries
+    context["older"] = entries[-1].id if len(entries) == AUDIT_PAGE else None
+    context["filtered"] = any(values.values())
+    return render(request, "admin_audit.html", context)
+
+
+@router.get("/audit/export.csv")
+def audit_export(
+    actor: AuditText = "",
+    action: AuditText = "",
+    since: AuditText = "",
+    until: AuditText = "",
+    db: Database = Depends(get_db),
+    account: Account = Depends(auditor),
+) -> Response:
+    """Download the entries the filters select as CSV (at most 100,000, newest first); every cell
+    stays text in a spreadsheet. The export is itself audited."""
+    text, _ = export_csv(db, account.actor, _audit_filter(actor, action, since, until))
+    stamp = utcnow().strftime("%Y%m%d-%H%M")
+    return Response(
+        "\ufeff" + text,  # the byte-order mark makes spreadsheets read the file as UTF-8
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="audit-{stamp}.csv"'},
+    )
+
+
+def _users_page(
+    request: Request,
+    account: Account,
+    db: Database,
+    *,
+    errors: dict[Any, str] | None = None,
+    values: dict[str, str] | None = None,
+    new_password: tuple[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    """Render the users page: errors keyed by user id (or "new" for the add form), what was typed
+    into the add form, and a generated password to show once."""
+    context = _base(
+        request,
+        account,
+        users=list_users(db),
+        roles=ROLES,
+        teams=triage_service.teams(db),
+        errors=errors or {},
+        values=values or {},
+        new_password=new_password,
+        min_password=MIN_PASSWORD,
+    )
+    return render(request, "admin_users.html", context, status_code=status_code)
 
 
 @router.get("/users", response_class=HTMLResponse)
 def users(
     request: Request, db: Database = Depends(get_db), account: Account = Depends(user_admin)
 ) -> Response:
-    """List users with their roles and teams."""
-    context = _base(
-        request, account, users=list_users(db), roles=ROLES, teams=triage_service.teams(db), errors={}
-    )
-    return render(request, "admin_users.html", context)
+    """List users with their roles and teams, and forms to add one or reset a password."""
+    return _users_page(request, account, db)
 
 
 @router.post("/users", response_class=HTMLResponse)
@@ -97,12 +220,75 @@ def save_user(
         active = form.get("active") == "on"
         update_user(db, account.actor, user_id, role=role, team_id=team_id, active=active)
     except EarfulError as exc:
-        errors = {user_id: exc.message}
-        context = _base(
-            request, account, users=list_users(db), roles=ROLES, teams=triage_service.teams(db), errors=errors
-        )
-        return render(request, "admin_users.html", context, status_code=400)
+        return _users_page(request, account, db, errors={user_id: exc.message}, status_code=400)
     request.session["flash"] = "User saved."
+    return RedirectResponse("/admin/users", status_code=303)
+
+
+@router.post("/users/new", response_class=HTMLResponse)
+def add_user_page(
+    request: Request,
+    account: Account = Depends(user_admin),
+    form: dict[str, Any] = Depends(csrf_form),
+    db: Database = Depends(get_db),
+) -> Response:
+    """Add a user; with the password left empty one is generated and shown once (audited)."""
+    values = {k: str(v) for k, v in form.items() if k in ("username", "display_name", "role", "team_id")}
+    typed = str(form.get("password") or "")
+    password = typed or generate_password()
+    username = values.get("username", "").strip()
+    try:
+        team_id = form_id(form.get("team_id"), "team_id", "Team")
+        add_user(
+            db,
+            username,
+            password,
+            values.get("role", ""),
+            values.get("display_name"),
+            actor=account.actor,
+            team_id=team_id,
+        )
+    except EarfulError as exc:
+        return _users_page(
+            request, account, db, errors={"new": exc.message}, values=values, status_code=exc.status
+        )
+    if not typed:
+        flash = f"User {username} added. Their password is below, shown once: pass it on privately."
+        request.session["flash"] = flash
+        return _users_page(request, account, db, new_password=(username, password))
+    request.session["flash"] = f"User {username} added; they can sign in now."
+    return RedirectResponse("/admin/users", status_code=303)
+
+
+@router.post("/users/{user_id}/password", response_class=HTMLResponse)
+def reset_password(
+    request: Request,
+    user_id: PathId,
+    account: Account = Depends(user_admin),
+    form: dict[str, Any] = Depends(csrf_form),
+    db: Database = Depends(get_db),
+) -> Response:
+    """Set a user's password (typed, or generated and shown once) and sign them out everywhere
+    (audited). An admin resetting their own stays signed in here; their other sessions end."""
+    found = next((u for u in list_users(db) if u.id == user_id), None)
+    if found is None:
+        raise NotFound(f"There is no user {user_id}.")
+    typed = str(form.get("password") or "")
+    password = typed or generate_password()
+    try:
+        ended = set_password(db, found.username, password, actor=account.actor)
+    except EarfulError as exc:
+        return _users_page(request, account, db, errors={user_id: exc.message}, status_code=exc.status)
+    if user_id == account.id:
+        start_session(request, db, account)  # this browser, under the new password
+        flash = "Your password changed; your other sessions were signed out."
+    else:
+        sessions = f" ({ended} session{'' if ended == 1 else 's'})" if ended else ""
+        flash = f"Password for {found.username} changed; they were signed out everywhere{sessions}."
+    if not typed:
+        request.session["flash"] = flash + " The new password is below, shown once: pass it on privately."
+        return _users_page(request, account, db, new_password=(found.username, password))
+    request.session["flash"] = flash
     return RedirectResponse("/admin/users", status_code=303)
 
 
@@ -128,6 +314,7 @@ def _sources_page(
         request, account, sources=list_sources(db), errors=errors or {}, values=values or {}, kinds=KINDS
     )
     context["health"] = health_by_name
+    context["live_kinds"] = set(live.connectors())
     return render(request, "admin_sources.html", context, status_code=status_code)
 
 
@@ -229,19 +416,85 @@ def erase(
     return RedirectResponse("/admin/sources", status_code=303)
 
 
+@dataclass(frozen=True, slots=True)
+class TreeNode:
+    """A category or subcategory as the taxonomy page's tree shows it."""
+
+    key: str
+    name: str
+    description: str
+    posts: int
+    owners: list[str]
+    inherited: bool  # owned through its parent category, not by a team naming it
+    children: list[TreeNode]
+
+
+def _tree(in_use: CurrentTaxonomy | None, counts: dict[str, int], teams: list[Any]) -> list[TreeNode]:
+    """Return the taxonomy in use as categories with their subcategories, post counts and owners."""
+    if in_use is None:
+        return []
+    owners: dict[str, list[str]] = {}
+    for team in teams:
+        for key in team.owns:
+            owners.setdefault(key, []).append(team.name)
+    taxonomy = in_use.taxonomy
+    found = []
+    for node in taxonomy.categories:
+        own = owners.get(node.key, [])
+        children = [
+            TreeNode(
+                child.key,
+                child.name,
+                child.description,
+                counts.get(child.key, 0),
+                owners.get(child.key) or own,
+                child.key not in owners and bool(own),
+                [],
+            )
+            for child in taxonomy.children(node.key)
+        ]
+        found.append(
+            TreeNode(node.key, node.name, node.description, counts.get(node.key, 0), own, False, children)
+        )
+    return found
+
+
+def _taxonomy_page(
+    request: Request,
+    account: Account,
+    db: Database,
+    *,
+    text: str | None = None,
+    error: str | None = None,
+    status_code: int = 200,
+) -> Response:
+    """Render the taxonomy page: the tree, the YAML editor (with what was typed and its problem),
+    and the version history."""
+    in_use = current(db)
+    if text is None:
+        text = (
+            yaml.safe_dump(in_use.taxonomy.to_dict(), allow_unicode=True, sort_keys=False, width=100)
+            if in_use
+            else ""
+        )
+    context = _base(
+        request,
+        account,
+        text=text,
+        version=in_use.version if in_use else None,
+        error=error,
+        tree=_tree(in_use, post_counts(db), triage_service.teams(db)),
+        history=history(db),
+    )
+    return render(request, "admin_taxonomy.html", context, status_code=status_code)
+
+
 @router.get("/taxonomy", response_class=HTMLResponse)
 def taxonomy(
     request: Request, db: Database = Depends(get_db), account: Account = Depends(taxonomist)
 ) -> Response:
-    """Show the taxonomy in use as YAML, ready to edit."""
-    in_use = current(db)
-    text = (
-        yaml.safe_dump(in_use.taxonomy.to_dict(), allow_unicode=True, sort_keys=False, width=100)
-        if in_use
-        else ""
-    )
-    context = _base(request, account, text=text, version=in_use.version if in_use else None, error=None)
-    return render(request, "admin_taxonomy.html", context)
+    """Show the taxonomy in use as a tree (posts and owner teams), as YAML ready to edit, and its versions."""
+    return _taxonomy_page(request, account, db)
 
 
 @router.post("/taxonomy", response_class=HTMLResponse)
@@ -267,11 +520,7 @@ def save_taxonomy(
             note=str(form.get("note") or "") or None,
         )
     except EarfulError as exc:
-        in_use = current(db)
-        context = _base(
-            request, account, text=text, version=in_use.version if in_use else None, error=exc.message
-        )
-        return render(request, "admin_taxonomy.html", context, status_code=400)
+        return _taxonomy_page(request, account, db, text=text, error=exc.message, status_code=400)
     request.session["flash"] = f"Taxonomy version {version} in use. New posts are labelled under it."
     return RedirectResponse("/admin/taxonomy", status_code=303)
 
@@ -282,11 +531,7 @@ def settings_page(
 ) -> Response:
     """Show the deployment's settings (secrets hidden) and where to change them."""
     rows = [
-        (
-            f"EARFUL_{name.upper()}",
-            "(hidden)" if _hidden(name) else str(getattr(settings, name)),
-            field.description,
-        )
+        (f"EARFUL_{name.upper()}", _shown(name, getattr(settings, name)), field.description)
         for name, field in Settings.model_fields.items()
     ]
     return render(request, "admin_settings.html", _base(request, account, rows=rows))

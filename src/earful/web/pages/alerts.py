@@ -20,6 +20,13 @@ from earful.web.params import PathId, form_id, whole_number
 from earful.web.render import render
 
 router = APIRouter()
+# The fields each kind of rule uses; the form shows only these (where and how often apply to all).
+FIELDS = {
+    "spike": ("category", "region"),
+    "urgency": ("category", "threshold"),
+    "story": ("min_articles",),
+    "silent": (),
+}
 reader = guard.page(can_see_insights, "Alerts need an account with a role.")
 manager = guard.page(can_manage_alerts, "Managing alert rules takes the lead role or higher.")
 
@@ -34,16 +41,21 @@ def _page(
     field: str | None = None,
 ) -> Response:
     rules, recent = alerts.overview(db)
+    categories, regions = alerts.choices(db)
     context = {
         "account": account,
         "csrf": csrf_token(request),
         "rules": rules,
         "alerts": recent,
         "kinds": alerts.KINDS,
+        "categories": categories,
+        "regions": regions,
         "values": values or {},
         "error": error,
         "field": field,  # the field the error is about, shown beside it
         "flash": request.session.pop("flash", None),
+        "warnings": request.session.pop("warnings", None) or [],
+        "kinds_using": lambda name: " ".join(k for k, used in FIELDS.items() if name in used),
     }
     return render(request, "alerts.html", context, status_code=400 if error else 200)
 
@@ -112,6 +124,27 @@ def save_rule(
         field = exc.field if isinstance(exc, Invalid) else None
         return _page(request, db, account, values=values, error=exc.message, field=field)
     request.session["flash"] = f"Alert rule {rule.name.strip()!r} saved."
+    request.session["warnings"] = alerts.warnings(rule, settings)
+    return RedirectResponse("/alerts", status_code=303)
+
+
+@router.post("/alerts/{rule_id}/test")
+def test_rule(
+    request: Request,
+    rule_id: PathId,
+    account: Account = Depends(manager),
+    _form: dict[str, Any] = Depends(csrf_form),
+    db: Database = Depends(get_db),
+    settings: Settings = Depends(get_settings),
+) -> Response:
+    """Send a test message on the rule's channels now, and say what became of each (audited)."""
+    outcome = alerts.send_test(db, settings, account.actor, rule_id)
+    sent = [channel for channel, state in outcome.items() if state == "sent"]
+    failed = [f"not sent by {channel}: {state}" for channel, state in outcome.items() if state != "sent"]
+    if sent:
+        request.session["flash"] = f"Test sent by {' and '.join(sent)}."
+    if failed:
+        request.session["warnings"] = [f"Test {'; '.join(failed)}"]
     return RedirectResponse("/alerts", status_code=303)
 
 

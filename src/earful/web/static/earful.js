@@ -1,4 +1,4 @@
-// Earful's own script: the live feed, the search preview count, and "select all".
+// Earful's own script: the live feed, the search preview count, "select all", and the alert rule form.
 // Post text only ever arrives as HTML the server escaped, or is set with textContent.
 "use strict";
 
@@ -71,8 +71,30 @@ function startSelectAll() {
   });
 }
 
+// The alert rule form shows only the fields of the kind chosen; hidden ones are disabled, so they
+// send nothing. A spike is found per category, so subcategories cannot be chosen for one.
+function startRuleForm() {
+  const kind = document.getElementById("rule-kind");
+  if (!kind) return;
+  const form = kind.form;
+  const show = () => {
+    form.querySelectorAll("[data-kinds]").forEach((part) => {
+      const off = !part.dataset.kinds.split(" ").includes(kind.value);
+      part.hidden = off;
+      part.querySelectorAll("input, select").forEach((field) => { field.disabled = off; });
+    });
+    form.querySelectorAll("option[data-sub]").forEach((option) => {
+      option.disabled = kind.value === "spike";
+      if (option.disabled && option.selected) option.parentElement.value = "";
+    });
+  };
+  kind.addEventListener("change", show);
+  show();
+}
+
 document.addEventListener("DOMContentLoaded", () => {
   startLiveFeed();
   startPreviewCount();
   startSelectAll();
+  startRuleForm();
 });
