@@ -164,8 +164,8 @@ def _map_into(
         mapped = map_item(item)
         if isinstance(mapped, str) or mapped is None:
             batch.skipped += 1
-            if mapped:
-                batch.skip_reasons[mapped] = batch.skip_reasons.get(mapped, 0) + 1
+            reason = mapped or "not a post"  # every skip is counted with its reason
+            batch.skip_reasons[reason] = batch.skip_reasons.get(reason, 0) + 1
             return
         row = _post_row(target, mapped, secret, keys, batch.captured_at)
         arranged = target.packer.arrange(row)
@@ -254,6 +254,9 @@ def iter_import(
                 summary.skip_reasons[reason] = summary.skip_reasons.get(reason, 0) + count
             if on_progress:
                 on_progress(batch.read)
+    with db.write() as session:
+        # The source's health counts a finished import as a success, as it does a poll.
+        sources_repo.set_fields(session, source.id, last_success_at=utcnow())
     return summary
 
 
