@@ -207,7 +207,7 @@ def test_sources_shows_an_import_as_its_last_success(
     db: Database, cli_env: dict[str, str], tmp_path: Path
 ) -> None:
     ensure_default(db)
-    env = dict(cli_env, COLUMNS="200")
+    env = dict(cli_env, COLUMNS="80")  # a usual terminal: the date must not be cut short
     posts = tmp_path / "posts.csv"
     posts.write_text(CSV)
     before = time.strftime("%Y-%m-%d", time.gmtime())
