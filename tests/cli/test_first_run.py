@@ -233,3 +233,11 @@ def test_import_help_and_docs_name_every_column_an_import_reads() -> None:
         assert f"`{name}`" in doc, f"docs/import.md does not name the column {name}"
         assert name in said, f"`earful import --help` does not name the column {name}"
     assert "region" in said and "--region" in said  # a region column is not read: the source has one
+
+
+def test_a_stopping_worker_names_itself_not_its_last_job(db: Database, cli_env: dict[str, str]) -> None:
+    ensure_default(db)
+    done = earful("worker", "--once", env=cli_env)
+    assert done.returncode == 0, done.stderr
+    (line,) = [line for line in done.stderr.splitlines() if "stopped after" in line]
+    assert f"worker {socket.gethostname()}:" in line and "insights." not in line, line
