@@ -60,6 +60,7 @@ def test_commands_before_init_say_what_to_do_and_create_nothing(
         assert done.returncode == 1, (args, said)
         assert "Traceback" not in said and "no such table" not in said, (args, said)
         assert "`earful init`" in said and "EARFUL_DATA_DIR" in said, (args, said)
+        assert said.count("Error:") == 1, (args, said)  # said once, not again as "Error: 1"
         assert sorted(p.name for p in folder.iterdir()) == ["posts.csv"], args  # no earful-data/
         assert list(Path(newcomer["HOME"]).iterdir()) == [], args  # nor a per-user folder
 

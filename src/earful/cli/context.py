@@ -104,6 +104,8 @@ def friendly_errors() -> Iterator[None]:
     """Print a domain error's or a source's message on one line and exit 1 instead of showing a traceback."""
     try:
         yield
+    except typer.Exit:  # a RuntimeError too, already said (the database is not made, say)
+        raise
     except EarfulError as exc:
         _say(exc.message)
     except (RuntimeError, SourceError) as exc:  # SourceError: a live source refused, or could not be reached
