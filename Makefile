@@ -3,6 +3,8 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+# The port `make demo` serves on: `make demo PORT=8100` when 8000 is taken.
+PORT ?= 8000
 
 .PHONY: install demo test test-sqlite test-postgres lint bench lock clean
 
@@ -17,7 +19,7 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 	@touch $@
 
 demo: install
-	$(BIN)/earful demo
+	$(BIN)/earful demo --port $(PORT)
 
 lint: install
 	$(BIN)/ruff check src tests bench training

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import secrets
+import sys
 from functools import cached_property
 from pathlib import Path
 
@@ -15,6 +17,40 @@ DEFAULT_NOTICE = (
     "from what you see here. Every view is logged."
 )
 
+# The data folder earlier versions made in the working directory; still used where there is one.
+LOCAL_DATA_DIR = Path("earful-data")
+
+
+def user_data_dir() -> Path:
+    """Return this user's data folder for Earful, where the platform keeps such things.
+
+    Linux and other Unixes: $XDG_DATA_HOME/earful, by default ~/.local/share/earful; macOS:
+    ~/Library/Application Support/Earful; Windows: %LOCALAPPDATA%\\Earful.
+    """
+    home = Path.home()
+    if sys.platform == "win32":
+        return Path(os.environ.get("LOCALAPPDATA") or home / "AppData" / "Local") / "Earful"
+    if sys.platform == "darwin":
+        return home / "Library" / "Application Support" / "Earful"
+    xdg = os.environ.get("XDG_DATA_HOME", "")
+    return (Path(xdg) if os.path.isabs(xdg) else home / ".local" / "share") / "earful"
+
+
+def default_data_dir() -> Path:
+    """Return the data folder when EARFUL_DATA_DIR is not set.
+
+    An `earful-data` folder in the working directory that holds a database or a key (as earlier
+    versions made) is kept; otherwise the per-user folder, so that every command finds the same
+    data from whatever folder it is run in.
+    """
+    local = LOCAL_DATA_DIR
+    if (local / "earful.db").exists() or (local / "secret.key").exists():
+        return local
+    try:
+        return user_data_dir()
+    except RuntimeError:  # no home folder to be found
+        return local
+
 
 class Settings(BaseSettings):
     """Earful's configuration, read from `EARFUL_*` environment variables or a `.env` file."""
@@ -22,8 +58,10 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="EARFUL_", env_file=".env", extra="ignore")
 
     data_dir: Path = Field(
-        default=Path("earful-data"),
-        description="Folder for the embedded SQLite database and the secret key.",
+        default_factory=default_data_dir,
+        description="Folder for the embedded SQLite database and the secret key; empty means "
+        "./earful-data where the working directory has one, else the per-user data folder "
+        "(~/.local/share/earful on Linux).",
     )
     database_url: str | None = Field(
         default=None,

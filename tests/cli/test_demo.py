@@ -20,6 +20,8 @@ def test_demo_loads_enriched_posts_in_two_languages_and_prints_a_login(
     done = subprocess.run(cmd, env=cli_env, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "sign in as admin" in done.stdout
+    # A skipped item says why, in the demo's own summary lines too.
+    assert "1 skipped (comment was deleted or removed)" in " ".join(done.stdout.split()), done.stdout
     with db.read() as session:
         sources = session.scalars(select(Source)).all()
         posts = session.scalar(select(func.count(Post.id)))

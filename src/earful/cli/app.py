@@ -13,10 +13,18 @@ import typer
 from rich.table import Table
 
 from earful.classify.service import ensure_default
-from earful.cli.context import console, database, friendly_errors, settings
+from earful.cli.context import (
+    another_port,
+    console,
+    database,
+    friendly_errors,
+    require_free_port,
+    say_where_data_is,
+    settings,
+)
 from earful.cli.demo import demo_command
 from earful.cli.evaluate import eval_command, eval_sentiment_command
-from earful.cli.imports import import_command
+from earful.cli.imports import columns_help, import_command
 from earful.cli.insights import report_command, spikes_command, topics_command
 from earful.cli.learning import models_app, train_command
 from earful.cli.privacy import erase_command, purge_command
@@ -38,7 +46,7 @@ app.add_typer(token_app, name="token")
 app.add_typer(taxonomy_app, name="taxonomy")
 app.add_typer(source_app, name="source")
 app.command("sources")(sources_command)
-app.command("import")(import_command)
+app.command("import", epilog=columns_help())(import_command)
 app.command("demo")(demo_command)
 app.command("eval")(eval_command)
 app.command("eval-sentiment")(eval_sentiment_command)
@@ -61,11 +69,12 @@ def init() -> None:
                 f"Wrote a new secret key to {cfg.secret_path} (back it up with the database: it keys "
                 "author pseudonyms and seals raw input)."
             )
-        db = database(cfg)
+        db = database(cfg, made=False)
         db.upgrade()
         version = ensure_default(db)
     console.print(f"Taxonomy version {version} in use (`earful taxonomy show`).")
     console.print(f"Database ready at {cfg.resolved_database_url.split('@')[-1]}")
+    say_where_data_is(cfg)
 
 
 @db_app.command("upgrade")
@@ -74,7 +83,7 @@ def db_upgrade(
 ) -> None:
     """Apply database migrations (the same ones on SQLite and PostgreSQL)."""
     with friendly_errors():
-        database(settings()).upgrade(revision)
+        database(settings(), made=False).upgrade(revision)
     console.print("Database schema is up to date.")
 
 
@@ -97,6 +106,7 @@ def serve_app(host: str, port: int, with_worker: bool) -> None:
     from earful.web.app import create_app
 
     cfg = settings()
+    require_free_port(host, port, f"Choose another with `earful serve --port {another_port(port)}`.")
     with friendly_errors():
         db = database(cfg)
         web = create_app(cfg, db)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 
 import typer
@@ -9,8 +10,17 @@ from rich.progress import Progress
 
 from earful.accounts.service import add_user
 from earful.classify.service import ensure_default
-from earful.cli.context import console, database, friendly_errors, settings
+from earful.cli.context import (
+    another_port,
+    console,
+    database,
+    friendly_errors,
+    require_free_port,
+    say_where_data_is,
+    settings,
+)
 from earful.cli.demo_insights import show_insights
+from earful.cli.imports import skipped_with_reasons
 from earful.contracts import Actor
 from earful.demo import demo_sources
 from earful.ingest.service import get_or_create_source, iter_import
@@ -37,9 +47,18 @@ def demo_command(
     """Set up the database, load the bundled demo data, create an admin login and serve the app."""
     import earful.ingest.jobs  # noqa: F401 - registers the enrichment job
 
+    if serve:
+        # Before anything is loaded or the password reset: a taken port fails in a second.
+        other = another_port(port)
+        advice = f"Choose another: `make demo PORT={other}`, or `earful demo --port {other}`."
+        require_free_port(host, port, advice)
     cfg = settings()
+    if "base_url" not in cfg.model_fields_set:
+        # Links in the demo's report and alerts point at the port it serves on (the worker reads it too).
+        os.environ["EARFUL_BASE_URL"] = f"http://{host}:{port}"
+        cfg = settings()
     cfg.ensure_secret()
-    db = database(cfg)
+    db = database(cfg, made=False)
     with friendly_errors():
         db.upgrade()
         ensure_default(db)
@@ -48,7 +67,8 @@ def demo_command(
             summary = iter_import(db, cfg, src.path, src.name, src.format)
             console.print(
                 f"{src.name}: {summary.imported} new, {summary.duplicates} already loaded, "
-                f"{summary.skipped} skipped, {summary.quarantined} quarantined"
+                f"{skipped_with_reasons(summary)}, {summary.quarantined} quarantined",
+                markup=False,
             )
         with Progress(console=console, transient=True) as progress:
             task = progress.add_task("Enriching posts", total=None)
@@ -71,6 +91,7 @@ def demo_command(
             set_password(db, DEMO_USER, password)
         else:
             add_user(db, DEMO_USER, password, "admin", "Demo admin")
+    say_where_data_is(cfg)
     console.rule("Earful demo")
     console.print(
         f"Open http://{host}:{port} and sign in as [bold]{DEMO_USER}[/bold] / [bold]{password}[/bold]"

@@ -139,7 +139,7 @@ def eval_command(
     except EvalDataError as exc:
         raise _fail(str(exc)) from None
     cfg = settings()
-    db = database(cfg)
+    db = database(cfg, made=False)  # it says itself when the database is missing
     try:
         with db.read() as session:
             taxonomy, version, named = _taxonomy(session, taxonomy_path)
@@ -233,7 +233,7 @@ def eval_sentiment_command(
     cfg = settings()
     trained_on = 0
     if train_data is None:
-        db = database(cfg)
+        db = database(cfg, made=False)  # it says itself when the database is missing
         try:
             with db.read() as session:
                 stage = sentiment_stage(session, cfg, cold_start=zero_label)

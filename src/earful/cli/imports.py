@@ -17,10 +17,39 @@ from rich.table import Table
 
 from earful.cli.context import console, database, friendly_errors, settings
 from earful.connectors.files import FORMATS
+from earful.connectors.files.records import ALIASES, ENGAGEMENT_COLUMNS
 from earful.ingest.schemas import ImportSummary
 from earful.ingest.service import get_or_create_source, iter_import
+from earful.jobs.queue import worker_seen
 from earful.settings import Settings
 from earful.store.db import Database
+
+# What each group of generic columns (CSV, JSON, JSON Lines) becomes; docs/import.md says the same.
+_COLUMN_ROLES = {
+    "text": "the post's text (required: a row without it is quarantined)",
+    "id": "its id (without one, an id is made from text, author and date)",
+    "author": "who wrote it, kept only as a pseudonym",
+    "posted_at": "when it was posted, as ISO 8601, RFC 2822 or Unix time (else the import's time)",
+    "url": "the link to the original",
+    "title": "a title",
+    "language": "a language code such as en, a hint to language detection (else the source's)",
+}
+
+
+def columns_help() -> str:
+    """Return, for `earful import --help`, the columns a CSV (or JSON) import reads, one group a line."""
+    lines = [f"  {', '.join(ALIASES[field])}: {role}" for field, role in _COLUMN_ROLES.items()]
+    counts = [name for name in ENGAGEMENT_COLUMNS if not name.endswith("_count")]
+    also = [name for name in ENGAGEMENT_COLUMNS if name.endswith("_count")]
+    lines.append(f"  {', '.join(counts)} (or {', '.join(also)}): whole numbers, kept as engagement")
+    text = "\n".join(lines)
+    return (
+        "CSV columns (and JSON fields) an import reads, by name in any case; of several for one "
+        "thing, the first non-empty one listed wins:\n"
+        f"{text}\n"
+        "Other columns are kept with the raw row but not read; a post's region is its source's "
+        "(--region). See docs/import.md."
+    )
 
 
 def _files(path: Path) -> list[Path]:
@@ -61,8 +90,35 @@ def import_command(
                 console.print(f"Created public source [bold]{source}[/bold].")
         summaries = [_import_one(db, cfg, f, source, fmt) for f in files]
     _print_summary(summaries)
+    _say_how_enriched(db, cfg, sum(s.imported for s in summaries))
     if any(not s.ok for s in summaries):
         raise typer.Exit(1)
+
+
+def _say_how_enriched(db: Database, cfg: Settings, imported: int) -> None:
+    # Imported posts have no text, labels or place in reports until a worker has enriched them.
+    if not imported:
+        return
+    posts = "1 new post waits" if imported == 1 else f"{imported:,} new posts wait"
+    said = f"{posts} for enrichment (cleaning, redaction, categories, sentiment, urgency): until then "
+    said += "they have no text in the feed and no place in Insights or reports. "
+    if worker_seen(db, cfg):
+        said += "A worker is running and will take them; `earful jobs` shows what is left."
+    else:
+        said += (
+            "No worker is running: enrich them now with `earful worker --once`, or keep one running "
+            "with `earful worker` or `earful serve --with-worker` (`make demo` runs one)."
+        )
+    console.print(said, markup=False)
+
+
+def skipped_with_reasons(summary: ImportSummary) -> str:
+    """Return "N skipped", with why each was skipped."""
+    reasons = ", ".join(
+        f"{count} {reason}" if count != summary.skipped else reason
+        for reason, count in sorted(summary.skip_reasons.items(), key=lambda kv: -kv[1])
+    )
+    return f"{summary.skipped} skipped" + (f" ({reasons})" if reasons else "")
 
 
 def _import_one(db: Database, cfg: Settings, file: Path, source: str, fmt: str | None) -> ImportSummary:

@@ -177,23 +177,35 @@ def sources_command() -> None:
     if not rows:
         console.print("No sources yet: `earful source add NAME --kind mastodon --config instance=...`.")
         return
-    table = Table(
-        "source", "kind", "state", "last success", "items/h (24 h)", "every", "next poll", "last error"
-    )
+    # Columns no source has anything in are left out, so the rest fit a terminal 80 wide.
+    polled = any(h.next_poll_at and h.enabled for h in rows)
+    failed = any(h.last_error for h in rows)
+    table = Table("source", "kind")
+    table.add_column("state", no_wrap=True)
+    table.add_column("last success", no_wrap=True)
+    table.add_column("items/h (24 h)")
+    table.add_column("every")
+    if polled:
+        table.add_column("next poll")
+    if failed:
+        table.add_column("last error")
     for h in rows:
         state = "collecting" if h.enabled else "disabled"
         if h.silent_for is not None:
             state = f"[yellow]silent {h.silent_for.total_seconds() / 3600:.0f} h[/yellow]"
-        table.add_row(
+        cells = [
             h.name,
             h.kind,
             state,
             h.last_success_at.strftime("%Y-%m-%d %H:%M") if h.last_success_at else "never",
             f"{h.items_per_hour:.1f}",
             f"{h.interval_seconds // 60} min" if h.interval_seconds else "on import",
-            h.next_poll_at.strftime("%H:%M:%S") if h.next_poll_at and h.enabled else "",
-            (h.last_error or "")[:60],
-        )
+        ]
+        if polled:
+            cells.append(h.next_poll_at.strftime("%H:%M:%S") if h.next_poll_at and h.enabled else "")
+        if failed:
+            cells.append((h.last_error or "")[:60])
+        table.add_row(*cells)
     console.print(table)
 
 

@@ -164,8 +164,8 @@ def _map_into(
         mapped = map_item(item)
         if isinstance(mapped, str) or mapped is None:
             batch.skipped += 1
-            if mapped:
-                batch.skip_reasons[mapped] = batch.skip_reasons.get(mapped, 0) + 1
+            reason = mapped or "not a post"  # every skip is counted with its reason
+            batch.skip_reasons[reason] = batch.skip_reasons.get(reason, 0) + 1
             return
         row = _post_row(target, mapped, secret, keys, batch.captured_at)
         arranged = target.packer.arrange(row)
@@ -255,7 +255,7 @@ def iter_import(
             if on_progress:
                 on_progress(batch.read)
     with db.write() as session:
-        # The file was read to its end: the source's health shows when it last brought posts.
+        # The file was read to its end: the source's health counts it as a success, as it does a poll.
         sources_repo.set_fields(session, source.id, last_success_at=utcnow())
     return summary
 

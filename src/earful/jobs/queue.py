@@ -17,12 +17,14 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from earful.jobs.registry import JobContext, handler_for
-from earful.kit.clock import utcnow
+from earful.kit.clock import as_utc, utcnow
 from earful.settings import Settings
 from earful.store.db import Database
 from earful.store.repos import jobs as jobs_repo
 
 log = logging.getLogger(__name__)
+# A worker that has finished or beaten on no job for this long is taken to be not running.
+WORKER_SEEN_SECONDS = 180
 
 
 def enqueue(
@@ -115,6 +117,18 @@ def drain(
     ):
         ran += 1
     return ran
+
+
+def worker_seen(db: Database, settings: Settings) -> bool:
+    """Tell whether a worker seems to be running: one finished or beat on a job lately.
+
+    A running worker finishes a job at least every minute (the alert rules are checked that
+    often), and beats every `job_heartbeat_seconds` while a long job runs.
+    """
+    lately = utcnow() - timedelta(seconds=max(WORKER_SEEN_SECONDS, settings.job_stale_seconds))
+    with db.read() as session:
+        seen = as_utc(jobs_repo.last_worked(session))
+    return seen is not None and seen >= lately
 
 
 def recover_stale(db: Database, settings: Settings) -> int:

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -34,8 +34,6 @@ def _json_dumps(value: Any) -> str:
 def _sqlite_engine(url: str, *, immediate: bool) -> Engine:
     """Return a SQLite engine whose transactions begin IMMEDIATE (writers) or DEFERRED (readers)."""
     path = make_url(url).database
-    if path and path != ":memory:":
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(
         url,
         connect_args={"timeout": 30, "check_same_thread": False},
@@ -178,10 +176,17 @@ class Database:
         with self._reader() as session:
             yield session
 
+    def has_schema(self) -> bool:
+        """Tell whether the migrations have made this database (`earful init` has been run on it)."""
+        return inspect(self.read_engine).has_table("alembic_version")
+
     def upgrade(self, revision: str = "head") -> None:
         """Apply Alembic migrations up to `revision`."""
         from alembic import command
 
+        path = make_url(self.url).database if self.is_sqlite else None
+        if path and path != ":memory:":  # only making the database makes its folder
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
         command.upgrade(alembic_config(self.url), revision)
 
     def scrub(self) -> None:

@@ -45,12 +45,12 @@ def run_worker(db: Database, settings: Settings, stop: threading.Event, once: bo
         if time.monotonic() >= next_health:
             alert_silent(db)
             next_health = time.monotonic() + HEALTH_EVERY_SECONDS
-        due = [name for name, at in next_run.items() if time.monotonic() >= at]
+        due = [job for job, at in next_run.items() if time.monotonic() >= at]
         if due:
             with db.write() as session:
-                for name in due:
-                    enqueue_once(session, settings, name, {}, or_running=True)
-                    next_run[name] = time.monotonic() + PERIODIC[name]
+                for job in due:
+                    enqueue_once(session, settings, job, {}, or_running=True)
+                    next_run[job] = time.monotonic() + PERIODIC[job]
         schedule_due(db, settings)
         ran = drain(db, settings, limit=100, stop=stop)
         total += ran

@@ -118,6 +118,14 @@ def counts(session: Session) -> dict[str, int]:
     return {status: int(n) for status, n in rows}
 
 
+def last_worked(session: Session) -> datetime | None:
+    """Return when a worker was last seen at work: a job finished, or a running job's last beat."""
+    finished = session.scalar(select(func.max(Job.finished_at)))
+    beating = session.scalar(select(func.max(_last_sign_of_life())).where(Job.status == "running"))
+    seen = [t for t in (finished, beating) if t is not None]
+    return max(seen) if seen else None
+
+
 def dead_letters(session: Session, limit: int = 50) -> Sequence[Job]:
     """Return the most recent dead jobs with their errors."""
     return session.scalars(select(Job).where(Job.status == "dead").order_by(Job.id.desc()).limit(limit)).all()

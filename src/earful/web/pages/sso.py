@@ -6,9 +6,10 @@ admin creates with a role first. An unknown or deactivated person is turned away
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
-from authlib.integrations.starlette_client import OAuth, OAuthError
+from authlib.deprecate import AuthlibDeprecationWarning
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
@@ -19,6 +20,11 @@ from earful.settings import Settings
 from earful.store.db import Database
 from earful.web.deps import csrf_token, get_db, get_settings, start_session
 from earful.web.render import render
+
+# authlib says on every start that it will move from httpx to httpx2, which no operator can act on
+# (it turns its own warnings on at import, so the filter goes after that and before the client).
+warnings.filterwarnings("ignore", "The httpx module is deprecated", AuthlibDeprecationWarning)
+from authlib.integrations.starlette_client import OAuth, OAuthError  # noqa: E402
 
 router = APIRouter()
 
