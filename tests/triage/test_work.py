@@ -168,6 +168,11 @@ def test_bulk_actions_apply_to_each_post_and_skip_locked_ones_saying_why(
     assert list(result.skipped) == [posts[2]] and "ben is working on this post" in result.skipped[posts[2]]
     flagged = {p.id for p in feed(db, where=FeedFilter(flagged=True)).posts}
     assert flagged == {posts[0], posts[1], posts[3]}
+    # Each post's timeline says the step was one of many; a single action afterwards does not.
+    service.flag(db, ana, posts[0], False)
+    events = service.timeline(db, posts[0])
+    marked = [(e.action, (e.detail or {}).get("bulk")) for e in events[-2:]]
+    assert marked == [("flag", True), ("unflag", None)]
 
 
 def test_a_bulk_dismissal_without_a_reason_is_refused_whole(db: Database, posts: list[int]) -> None:

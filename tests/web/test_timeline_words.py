@@ -36,6 +36,7 @@ def test_every_step_reads_as_words() -> None:
     )
     assert said("note", text="Rang the depot") == 'ana added a note: "Rang the depot"'
     assert said("flag") == "ana flagged it for investigation" and said("unflag") == "ana cleared the flag"
+    assert said("take_over", "lee", taken_from="ana") == "lee took it over from ana"
     assert said("relabel", categories="pay.tips, media", sentiment="complaint") == (
         "ana relabelled it: Missing tips, Media coverage; sentiment complaint"
     )

@@ -8,6 +8,7 @@ it to that person until LOCK_SECONDS after their last action; a lead may take a 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -101,7 +102,13 @@ def _post(session: Session, post_id: int) -> Post:
 FREE_TEXT = ("reason", "note")
 
 
+# Set while `bulk` runs, so each post's timeline and the audit log say the step was one of many.
+_IN_BULK: ContextVar[bool] = ContextVar("in_bulk", default=False)
+
+
 def _record(session: Session, actor: Actor, post_id: int, action: str, now: datetime, **detail: Any) -> None:
+    if _IN_BULK.get():
+        detail["bulk"] = True
     triage_repo.add_event(session, post_id, actor.id, actor.name, action, detail, now)
     audited = {key: (bool(value) if key in FREE_TEXT else value) for key, value in detail.items()}
     audit_repo.append(session, actor.id, actor.name, f"triage.{action}", f"post:{post_id}", audited)
@@ -488,6 +495,24 @@ def bulk(
     if action == "escalate":
         _require(can_escalate(actor.role), "Escalating takes the lead role or higher.")
     result = BulkResult()
+    marker = _IN_BULK.set(True)
+    try:
+        _bulk_each(db, actor, post_ids, action, reason, defaults, teams, result)
+    finally:
+        _IN_BULK.reset(marker)
+    return result
+
+
+def _bulk_each(
+    db: Database,
+    actor: Actor,
+    post_ids: Sequence[int],
+    action: str,
+    reason: str | None,
+    defaults: Sla | None,
+    teams: Mapping[int, int | None] | None,
+    result: BulkResult,
+) -> None:
     for pid in list(dict.fromkeys(post_ids))[:MAX_BULK]:
         held_before = _holds_lock(db, actor, pid)
         try:
@@ -509,7 +534,6 @@ def bulk(
             # A bulk action must not leave hundreds of posts locked to one person for minutes.
             if not held_before:
                 release(db, actor, pid)
-    return result
 
 
 def _holds_lock(db: Database, actor: Actor, post_id: int) -> bool:

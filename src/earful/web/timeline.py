@@ -159,6 +159,7 @@ WORDS: dict[str, Words] = {
     "sla_missed": _missed,
     "relabel": _relabel,
     "note": _note,
+    "take_over": lambda d, a, z, n: f"took it over from {d.pop('taken_from', 'another analyst')}",
     "flag": lambda d, a, z, n: "flagged it for investigation",
     "unflag": lambda d, a, z, n: "cleared the flag",
 }
