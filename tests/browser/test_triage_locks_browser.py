@@ -92,14 +92,14 @@ def test_opening_a_post_locks_nothing_and_a_lead_takes_over_a_lock(
     ana.click("text=Flag for investigation")
     ana.locator(".flash", has_text="Flagged").wait_for()
     mine = ana.locator(".lock-mine").inner_text()
-    assert "locked to you" in mine and re.search(r"until \d\d:\d\d UTC", mine)
+    assert "locked to you" in mine and re.search(r"until \d{1,2} \w{3}, \d\d:\d\d UTC", mine)
     ana.goto(f"{server}/feed")
     assert "locked by you" in ana.locator(f"li[data-post-id='{world['robbery']}'] .locked").inner_text()
 
     # The lead sees who holds it and until when; the forms the lock holds are not clickable.
     lee.reload()
     banner = lee.locator(".locked-banner").inner_text()
-    assert "ana" in banner and re.search(r"until \d\d:\d\d UTC", banner)
+    assert "ana" in banner and re.search(r"until \d{1,2} \w{3}, \d\d:\d\d UTC", banner)
     for action in ("status", "assign", "flag", "escalate"):
         buttons = lee.locator(f"form[action$='/{action}'] button")
         assert buttons.count() and all(buttons.nth(i).is_disabled() for i in range(buttons.count())), action
@@ -175,7 +175,7 @@ def test_escalation_shows_the_team_and_deadlines_first_and_routes_by_the_decidin
 
     # The single post's preview named its team and deadlines; the lead chooses another team.
     assert len(preview) == 1 and "Station operations" in preview[0] and "Station waits" in preview[0]
-    assert re.search(r"acknowledge within 8 h \(by \d\d \w{3} \d\d:\d\d UTC\)", preview[0])
+    assert re.search(r"acknowledge within 8 h \(by \d{1,2} \w{3}, \d\d:\d\d UTC\)", preview[0])
     lee.goto(f"{server}/posts/{world['late']}")
     select = lee.locator("form[action$='/escalate'] select[name=team_id]")
     assert select.locator("option:checked").inner_text().startswith("Station operations")

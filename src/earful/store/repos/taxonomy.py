@@ -106,7 +106,7 @@ def versions(
         .outerjoin(sizes, sizes.c.taxonomy_version_id == TaxonomyVersion.id)
         .order_by(TaxonomyVersion.version.desc())
         .limit(limit)
-    ).tuples()
+    )
     return [(v, name, note, who, at, int(n)) for v, name, note, who, at, n in rows]
 
 
@@ -130,6 +130,6 @@ def post_counts(session: Session) -> dict[str, int]:
     for key_column in (labelled.c.key, labelled.c.top):
         rows = session.execute(
             select(key_column, func.count(distinct(labelled.c.post_id))).group_by(key_column)
-        ).tuples()
+        )
         found.update({key: int(n) for key, n in rows})
     return found

@@ -79,7 +79,7 @@ def team_exists(session: Session, team_id: int) -> bool:
 
 def team_names(session: Session) -> dict[int, str]:
     """Return {team id: name}."""
-    return dict(session.execute(select(Team.id, Team.name)).tuples().all())
+    return {team_id: name for team_id, name in session.execute(select(Team.id, Team.name))}
 
 
 def tokens(session: Session, username: str | None = None) -> list[tuple[ApiToken, str]]:
@@ -87,20 +87,14 @@ def tokens(session: Session, username: str | None = None) -> list[tuple[ApiToken
     stmt = select(ApiToken, User.username).join(User, User.id == ApiToken.user_id).order_by(ApiToken.id)
     if username is not None:
         stmt = stmt.where(User.username == username)
-    return [(token, owner) for token, owner in session.execute(stmt).tuples()]
+    return [(token, owner) for token, owner in session.execute(stmt)]
 
 
 def token(session: Session, token_id: int) -> tuple[ApiToken, str] | None:
     """Return one API token with its owner's username, or None."""
-    row = (
-        session.execute(
-            select(ApiToken, User.username)
-            .join(User, User.id == ApiToken.user_id)
-            .where(ApiToken.id == token_id)
-        )
-        .tuples()
-        .one_or_none()
-    )
+    row = session.execute(
+        select(ApiToken, User.username).join(User, User.id == ApiToken.user_id).where(ApiToken.id == token_id)
+    ).one_or_none()
     return None if row is None else (row[0], row[1])
 
 
