@@ -39,6 +39,7 @@ test-postgres: install
 bench: install
 	$(BIN)/python bench/import_throughput.py
 	$(BIN)/python bench/pii_redaction.py
+	$(BIN)/python bench/pii_synthetic.py --seed 99 --count 1500
 	$(BIN)/python bench/urgency.py
 	$(BIN)/python bench/tone.py --embeddings
 	$(BIN)/python bench/sentiment.py --embeddings
