@@ -102,3 +102,10 @@ def test_the_demo_escalations_fit_their_posts_and_the_week_report_counts_them(
     login(client, db, "ana", "analyst")
     page = client.get("/insights")
     assert page.status_code == 200 and "No posts in this range" not in page.text
+
+    # Every team of the demo has somebody in it, shown on the Teams page with their role.
+    teams_page = client.get("/teams")
+    assert teams_page.status_code == 200
+    for name in ("app.analyst (analyst)", "safety.lead (lead)", "stations.lead (lead)"):
+        assert name in teams_page.text, name
+    assert "nobody yet" not in teams_page.text

@@ -37,6 +37,15 @@ DEMO_TEAMS = [
     ("Driver support", "support-leads@kestrelflex.example", ["support", "customers"]),
     ("Safety", "safety-desk@kestrelflex.example, phone 0800 000 111", ["safety"]),
 ]
+# Members of the demo's teams, so team pages and queues show who works where. Their passwords are
+# random and never shown: an admin resets one on the Users page to sign in as that person.
+DEMO_STAFF = [
+    ("app.analyst", "analyst", "App team"),
+    ("support.analyst", "analyst", "Driver support"),
+    ("pay.analyst", "analyst", "Driver pay"),
+    ("stations.lead", "lead", "Station operations"),
+    ("safety.lead", "lead", "Safety"),
+]
 
 
 def demo_command(
@@ -78,6 +87,12 @@ def demo_command(
         for name, contact, owns in DEMO_TEAMS:
             if name not in known:
                 save_team(db, Actor(None, "demo", "admin"), name, contact, owns)
+        team_ids = {team.name: team.id for team in teams(db)}
+        for username, role, team_name in DEMO_STAFF:
+            with db.read() as session:
+                if users_repo.get_by_username(session, username) is not None:
+                    continue
+            add_user(db, username, secrets.token_urlsafe(16), role, team_id=team_ids.get(team_name))
         with console.status("Finding spikes and emerging topics, making a first report"):
             shown = show_insights(db, cfg)
         if shown:
