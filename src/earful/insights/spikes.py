@@ -74,12 +74,16 @@ def expected(counts: Sequence[int], hour: int, weeks: int) -> tuple[float, float
     if len(history) < 3:
         return None
     centre = float(statistics.median(history))
-    # The spread comes from the same hour only: the hours either side steady the median but, on a
-    # daily slope, would widen the deviation and hide real spikes.
-    same = [counts[hour - k * HOURS_PER_WEEK] for k in range(1, weeks + 1) if hour - k * HOURS_PER_WEEK >= 0]
-    if len(same) < 3:
-        same = history
-    mad = statistics.median(abs(x - centre) for x in same)
+    # The deviation is taken around each offset's own median (the hour before, the hour, the hour
+    # after): on a daily slope the offsets differ, which would widen the band and hide real spikes.
+    columns = [
+        [counts[h] for k in range(1, weeks + 1) if (h := hour - k * HOURS_PER_WEEK + offset) >= 0]
+        for offset in (-1, 0, 1)
+    ]
+    if all(len(column) >= 3 for column in columns):
+        mad = statistics.median(abs(x - statistics.median(c)) for c in columns for x in c)
+    else:
+        mad = statistics.median(abs(x - centre) for x in history)
     # Counts are Poisson at least: the spread never falls below the noise of the expected count.
     spread = max(MAD_TO_SIGMA * mad, math.sqrt(max(centre, 1.0)))
     return centre, spread
