@@ -3,8 +3,9 @@
 For each hour, the expected count is the median of the same hour of the week over the previous
 weeks (so a Monday-morning rush is normal on Mondays), falling back to the same hour of the day
 when there are too few weeks. How far a count may stray is the larger of the median absolute
-deviation of those same hours and the Poisson noise of the expected count, so a quiet series is
-not flagged for every stray post and one past spike does not widen the band for good.
+deviation of those same hours (each around the median of its own hour) and the Poisson noise of
+the expected count, so a quiet series is not flagged for every stray post and one past spike does
+not widen the band for good.
 
 A spike is an hour whose count is at least `min_volume` and `sensitivity` spreads above the
 expected count. A slow surge (several hours, each a few spreads up, none enough alone) is caught by
