@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from earful.insights.spikes import HOURS_PER_WEEK, SpikeSettings, detect
+from earful.insights.spikes import HOURS_PER_WEEK, SpikeSettings, detect, early
 
 
 def rhythm(weeks: int = 5) -> list[int]:
@@ -50,3 +50,41 @@ def test_spikes_within_the_cooldown_are_one_event_and_quiet_series_need_volume()
     quiet = [0] * (5 * HOURS_PER_WEEK)
     quiet[-3] = 4  # four posts where there are none: below the minimum volume
     assert detect(quiet, start=4 * HOURS_PER_WEEK) == []
+
+
+def test_a_slow_surge_no_hour_of_which_is_a_spike_alone_is_found() -> None:
+    counts = rhythm()
+    hour = 4 * HOURS_PER_WEEK + 24 * 2 + 2  # Wednesday night, 6 posts usual (spread about 2.4)
+    for h in range(hour, hour + 4):
+        counts[h] += 9  # under four spreads each: no single hour is a spike
+    assert all(
+        s.start > hour + 3 or s.end < hour
+        for s in detect(counts, SpikeSettings(surge_threshold=1e9), start=4 * HOURS_PER_WEEK)
+    )
+    (spike,) = detect(counts, start=4 * HOURS_PER_WEEK)
+    assert spike.start == hour and spike.raised <= hour + 3
+
+
+def test_a_six_unit_hour_is_found() -> None:
+    counts = rhythm()
+    hour = 4 * HOURS_PER_WEEK + 24 + 12  # Tuesday midday, 40 posts usual (spread about 6.3)
+    counts[hour] = 40 + 38
+    assert [(s.start, s.end) for s in detect(counts, start=4 * HOURS_PER_WEEK)] == [(hour, hour)]
+
+
+def test_a_clear_outage_is_called_before_its_hour_ends() -> None:
+    counts = rhythm()
+    hour = 4 * HOURS_PER_WEEK + 24 + 12  # Tuesday midday, 40 posts usual: about 10 by minute 15
+    history = counts[:hour]
+    assert early(history, 10, 15) is None  # on course: nothing
+    assert early(history, 40, 5) is None  # too soon to judge
+    spike = early(history, 40, 15)  # four times the posts expected by now
+    assert spike is not None and (spike.start, spike.count, spike.raised) == (hour, 40, hour)
+
+
+def test_lone_outliers_under_the_sensitivity_do_not_fire() -> None:
+    counts = rhythm()
+    start = 4 * HOURS_PER_WEEK
+    for day in (0, 2, 4):  # one stray weekday night hour every other day, under 4 spreads up
+        counts[start + day * 24 + 3] += 9
+    assert detect(counts, start=start) == []
