@@ -21,7 +21,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from earful.pipeline.redact import KINDS, default_redactor, parse_marked
+from earful.pipeline.redact import KINDS, default_redactor, read_conll, read_marked
 
 ROOT = Path(__file__).resolve().parents[1]
 SETS = ROOT / "tests" / "data" / "pii"
@@ -57,53 +57,6 @@ ROLES = {
 PUBLIC = ["KestrelSupport", "KestrelFlex", "kestrel_es"]
 
 
-def load(path: Path) -> list[tuple[str, str, list[tuple[int, int, str]]]]:
-    """Return (language, text, marked spans) for each sentence of the file."""
-    out = []
-    language = "en"
-    for raw in path.read_text(encoding="utf-8").splitlines():
-        line = raw.strip()
-        if line == "#" or line.startswith("# "):  # a post may start with a hashtag
-            if "spanish" in line.lower():
-                language = "es"
-            elif "english" in line.lower():
-                language = "en"
-            continue
-        if line:
-            # A line break inside one post is written as the two characters backslash and n.
-            text, spans = parse_marked(line.replace("\\n", "\n"))
-            out.append((language, text, spans))
-    return out
-
-
-def conll(path: Path, language: str = "en") -> list[tuple[str, str, list[tuple[int, int, str]]]]:
-    """Read a CoNLL file (token TAB tag, a blank line between sentences): its person mentions
-    (B-/I-person, B-/I-PER) become NAME spans; no other entity is marked."""
-    out = []
-    words: list[tuple[str, str]] = []
-    for line in [*path.read_text(encoding="utf-8").splitlines(), ""]:
-        if line.strip():
-            parts = line.split("\t") if "\t" in line else line.split()
-            words.append((parts[0], parts[-1].strip()))
-            continue
-        if not words:
-            continue
-        text: list[str] = []
-        spans: list[tuple[int, int, str]] = []
-        at = 0
-        for token, tag in words:
-            person = tag.endswith(("-person", "-PER"))
-            if person and tag.startswith("I-") and spans and spans[-1][1] == at - 1:
-                spans[-1] = (spans[-1][0], at + len(token), "NAME")
-            elif person:
-                spans.append((at, at + len(token), "NAME"))
-            text.append(token)
-            at += len(token) + 1
-        out.append((language, " ".join(text), spans))
-        words = []
-    return out
-
-
 def main() -> None:
     """Run the redactor over the sets and print their figures."""
     parser = argparse.ArgumentParser(description=__doc__)
@@ -121,13 +74,13 @@ def main() -> None:
         measure(path, args.show)
         print()
     for path in args.conll or []:
-        measure_sentences(path.name, conll(path, args.language), args.show)
+        measure_sentences(path.name, read_conll(path, args.language), args.show)
         print()
 
 
 def measure(path: Path, show: bool) -> None:
     """Print recall and precision of the redactor on one marked set."""
-    measure_sentences(path.name, load(path), show)
+    measure_sentences(path.name, read_marked(path), show)
 
 
 def measure_sentences(

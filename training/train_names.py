@@ -35,7 +35,7 @@ import pycrfsuite
 from build_case_lexicon import lexicon_half
 
 from earful.ml import name_tagger
-from earful.pipeline.redact import parse_marked
+from earful.pipeline.redact import read_conll, read_marked
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data" / "wnut17"
@@ -61,42 +61,16 @@ Example = tuple[str, str, list[tuple[int, int]]]  # language, text, name spans
 
 def conll(path: Path) -> list[Example]:
     """Read a CoNLL file of WNUT-17: sentences as text, with the spans of its person mentions."""
-    out: list[Example] = []
-    words: list[tuple[str, str]] = []
-    for line in [*path.read_text(encoding="utf-8").splitlines(), ""]:
-        if line.strip():
-            token, _, tag = line.partition("\t")
-            words.append((token, tag.strip()))
-            continue
-        if not words:
-            continue
-        text, spans, at = [], [], 0
-        for token, tag in words:
-            if tag == "I-person" and spans and spans[-1][1] == at - 1:
-                spans[-1] = (spans[-1][0], at + len(token))
-            elif tag in ("B-person", "I-person"):
-                spans.append((at, at + len(token)))
-            text.append(token)
-            at += len(token) + 1
-        out.append(("en", " ".join(text), spans))
-        words = []
-    return out
+    return [(language, text, _names(spans)) for language, text, spans in read_conll(path)]
 
 
 def marked(path: Path) -> list[Example]:
     """Read a marked set: each sentence with the spans of its NAME marks."""
-    out: list[Example] = []
-    language = "en"
-    for raw in path.read_text(encoding="utf-8").splitlines():
-        line = raw.strip()
-        if line == "#" or line.startswith("# "):
-            low = line.lower()
-            language = "es" if "spanish" in low else "en" if "english" in low else language
-            continue
-        if line:
-            text, spans = parse_marked(line.replace("\\n", "\n"))
-            out.append((language, text, [(s, e) for s, e, kind in spans if kind == "NAME"]))
-    return out
+    return [(language, text, _names(spans)) for language, text, spans in read_marked(path)]
+
+
+def _names(spans: Sequence[tuple[int, int, str]]) -> list[tuple[int, int]]:
+    return [(start, end) for start, end, kind in spans if kind == "NAME"]
 
 
 def bio(text: str, names: Sequence[tuple[int, int]]) -> tuple[list[tuple[int, int, str]], list[str]]:

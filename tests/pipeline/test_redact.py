@@ -7,7 +7,16 @@ from pathlib import Path
 
 import pytest
 
-from earful.pipeline.redact import RedactStage, clabe_ok, default_redactor, iban_ok, luhn_ok, parse_marked
+from earful.pipeline.redact import (
+    RedactStage,
+    clabe_ok,
+    default_redactor,
+    iban_ok,
+    luhn_ok,
+    parse_marked,
+    read_conll,
+    read_marked,
+)
 from earful.pipeline.stage import WorkItem
 
 SET = Path(__file__).resolve().parents[1] / "data" / "pii" / "sentences.txt"
@@ -202,3 +211,27 @@ def test_the_pii_set_has_two_hundred_sentences_in_both_languages() -> None:
     kinds = {kind for _, spans in parsed for _, _, kind in spans}
     assert kinds == {"EMAIL", "PHONE", "CARD", "ACCOUNT", "ID", "ADDRESS", "HANDLE", "NAME"}
     assert "# Spanish" in SET.read_text(encoding="utf-8")
+
+
+def test_a_marked_file_reads_with_its_languages_hashtags_and_line_breaks(tmp_path: Path) -> None:
+    marked = tmp_path / "set.txt"
+    marked.write_text(
+        "# a comment\n#fail tell {NAME:Kevin}\n# Spanish\nllama a {NAME:Lupe}\\n{PHONE:555 0142}\n",
+        encoding="utf-8",
+    )
+    assert read_marked(marked) == [
+        ("en", "#fail tell Kevin", [(11, 16, "NAME")]),
+        ("es", "llama a Lupe\n555 0142", [(8, 12, "NAME"), (13, 21, "PHONE")]),
+    ]
+
+
+def test_a_conll_file_marks_its_persons_only(tmp_path: Path) -> None:
+    conll = tmp_path / "set.conll"
+    conll.write_text(
+        "Ana\tB-person\nMaría\tI-person\nat\tO\nTesco\tB-corporation\n\nhi\tO\nbob\tB-PER\n",
+        encoding="utf-8",
+    )
+    assert read_conll(conll, "es") == [
+        ("es", "Ana María at Tesco", [(0, 9, "NAME")]),
+        ("es", "hi bob", [(3, 6, "NAME")]),
+    ]

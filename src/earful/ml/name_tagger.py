@@ -178,16 +178,22 @@ def listed(words: Sequence[str]) -> list[tuple[str, ...]]:
     return marks
 
 
-def features(words: Sequence[str], ruled: Sequence[bool], language: str | None) -> list[list[str]]:
-    """Return the CRF features of each token: its own, its neighbours', the lists it is on, the
-    rules' verdict."""
+def features(
+    words: Sequence[str],
+    ruled: Sequence[bool],
+    language: str | None,
+    gazetteer: Sequence[tuple[str, ...]] | None = None,
+) -> list[list[str]]:
+    """Return the CRF features of each token: its own, its neighbours', the lists it is on (`listed`,
+    computed here unless the caller has it), the rules' verdict."""
     lang = "lang=" + (language or "?")
     out: list[list[str]] = []
     n = len(words)
-    gazetteer = listed(words)
+    if gazetteer is None:
+        gazetteer = listed(words)
     for i, word in enumerate(words):
         feats = ["bias", lang, *_own(word), *gazetteer[i]]
-        if i == 0 or words[i - 1] in _ENDS_SENTENCE:
+        if _starts_sentence(words, i):
             feats.append("first")
         if ruled[i]:
             feats.append("rule")
@@ -209,9 +215,6 @@ def features(words: Sequence[str], ruled: Sequence[bool], language: str | None) 
 SURE = 0.5  # what a lone word that is also a place, a brand or an everyday word needs
 
 
-LOWER_NEEDS_LIST = False  # measured: costs 2 points of English recall on the team split for little precision
-
-
 def _on_a_name_list(folded: str, listed_as: tuple[str, ...]) -> bool:
     given, _, surnames, _, _ = rules._lists()
     return folded in given or folded in surnames or "gz=people" in listed_as
@@ -227,14 +230,15 @@ def _usually_lower(folded: str) -> bool:
     return seen is not None and seen[0] >= 5 and seen[1] <= 0.1 * (seen[0] + seen[1])
 
 
-def _doubt_lone_words(words: Sequence[str], labels: list[str], chance: Sequence[float]) -> None:
+def _doubt_lone_words(
+    words: Sequence[str], gazetteer: Sequence[tuple[str, ...]], labels: list[str], chance: Sequence[float]
+) -> None:
     """Take back what the model's marginals over-reach on: a token with a digit in it; a one-word
     name that is also an everyday word, a place or a brand, unless the model is sure of it (in
     lower case such a word, "blanca", "rosa", "mark", is never a name alone); a lone short word in
     capitals that no list knows as a name ("NIE", "ISBN"); a lone word that starts a sentence and
     is usually written in lower case ("Snow day bonus"), unless the model is sure."""
     ambiguous = rules._lists()[3]
-    gazetteer = listed(words)
     for i, word in enumerate(words):
         if any(ch.isdigit() for ch in word):
             labels[i] = "O"  # names hold no digits; codes, ids and numbers do (handles are found apart)
@@ -252,8 +256,6 @@ def _doubt_lone_words(words: Sequence[str], labels: list[str], chance: Sequence[
             labels[i] = "O"  # "Snow day bonus": a capital that only starts the sentence says nothing
         elif words[i].isupper() and len(words[i]) <= 4 and not _on_a_name_list(folded, gazetteer[i]):
             labels[i] = "O"  # "NIE", "ISBN", "OTP": a short word in capitals alone is an acronym
-        elif LOWER_NEEDS_LIST and words[i].islower() and not _on_a_name_list(folded, gazetteer[i]):
-            labels[i] = "O"  # "quokka recent": a lower-case word no list knows as a name
 
 
 def ruled_mask(text: str, spans: Sequence[tuple[int, int, str]], language: str | None) -> list[bool]:
@@ -291,14 +293,16 @@ class NameTagger:
         for at in range(0, len(words), MAX_TOKENS):
             part = slice(at, at + MAX_TOKENS)
             tagger = self._tagger
-            tagger.set(features(words[part], ruled[part], language))
+            window_words = words[part]
+            gazetteer = listed(window_words)
+            tagger.set(features(window_words, ruled[part], language, gazetteer))
             best = tagger.tag()
             chance = [1.0 - tagger.marginal("O", i) for i in range(len(best))]
             window = list(best)
             for i, label in enumerate(window):
                 if label == "O" and chance[i] >= self.threshold:
                     window[i] = "I-NAME"  # a likely name token the best path left out
-            _doubt_lone_words(words[part], window, chance)
+            _doubt_lone_words(window_words, gazetteer, window, chance)
             labels += window
         return [(s, e, w, t) for (s, e, w), t in zip(spans, labels, strict=True)]
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from earful.pipeline.stage import WorkItem
@@ -705,3 +706,54 @@ def parse_marked(line: str) -> tuple[str, list[Span]]:
     if "{" in plain or "}" in plain:
         raise ValueError(f"unbalanced or unknown marking in: {line!r}")
     return plain, spans
+
+
+def read_marked(path: Path) -> list[tuple[str, str, list[Span]]]:
+    """Read a file of marked sentences (`parse_marked`): return (language, text, spans) for each.
+
+    Lines "# Spanish" and "# English" set the language of those after them (English first); other
+    lines starting "# " are comments (a post may start with a hashtag). A line break inside one post
+    is written as the two characters backslash and n.
+    """
+    out: list[tuple[str, str, list[Span]]] = []
+    language = "en"
+    for raw in path.read_text(encoding="utf-8").splitlines():
+        line = raw.strip()
+        if line == "#" or line.startswith("# "):  # a post may start with a hashtag
+            if "spanish" in line.lower():
+                language = "es"
+            elif "english" in line.lower():
+                language = "en"
+            continue
+        if line:
+            text, spans = parse_marked(line.replace("\\n", "\n"))
+            out.append((language, text, spans))
+    return out
+
+
+def read_conll(path: Path, language: str = "en") -> list[tuple[str, str, list[Span]]]:
+    """Read a CoNLL file (token TAB tag, a blank line between sentences): its person mentions
+    (B-/I-person, B-/I-PER) become NAME spans; no other entity is marked."""
+    out: list[tuple[str, str, list[Span]]] = []
+    words: list[tuple[str, str]] = []
+    for line in [*path.read_text(encoding="utf-8").splitlines(), ""]:
+        if line.strip():
+            parts = line.split("\t") if "\t" in line else line.split()
+            words.append((parts[0], parts[-1].strip()))
+            continue
+        if not words:
+            continue
+        text: list[str] = []
+        spans: list[Span] = []
+        at = 0
+        for token, tag in words:
+            person = tag.endswith(("-person", "-PER"))
+            if person and tag.startswith("I-") and spans and spans[-1][1] == at - 1:
+                spans[-1] = (spans[-1][0], at + len(token), "NAME")
+            elif person:
+                spans.append((at, at + len(token), "NAME"))
+            text.append(token)
+            at += len(token) + 1
+        out.append((language, " ".join(text), spans))
+        words = []
+    return out
