@@ -282,3 +282,12 @@ def surest_post(session: Session, category: str, since: datetime, until: datetim
     if category:
         stmt = stmt.where(in_category(category))
     return session.scalar(stmt)
+
+
+def sample_posts(session: Session, where: FeedFilter, limit: int) -> list[Post]:
+    """Return up to `limit` original posts that `where` selects, spread over its range: ordered by
+    id modulo a prime rather than by time, so a cap does not keep only the first hour's posts."""
+    stmt = (
+        _filtered(session, where, (Post,), category_as_set=True).order_by(Post.id % 997, Post.id).limit(limit)
+    )
+    return list(session.scalars(stmt))
