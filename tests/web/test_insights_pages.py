@@ -19,6 +19,7 @@ from earful.triage.service import escalate, save_team
 from earful.web.app import create_app
 from tests.factories import ensure_taxonomy, label, make_source, posts_at
 from tests.insights.test_alerts import burst
+from tests.insights.test_explain import plant, store_spike
 from tests.insights.test_topics import seed as seed_topics
 from tests.servers import Hook, Inbox
 from tests.web.conftest import csrf_of, login
@@ -217,6 +218,23 @@ def test_a_spike_page_shows_the_hours_around_it_and_opens_its_posts(
     feed = client.get(link.group(1).replace("&amp;", "&"))
     assert feed.status_code == 200 and "wrong street" in feed.text
     assert client.get("/insights/spikes/99999").status_code == 404
+
+
+def test_a_spike_page_explains_the_spike(client: TestClient, db: Database) -> None:
+    plant(db)
+    spike_id = store_spike(db)
+    login(client, db, role="viewer")
+    page = client.get(f"/insights/spikes/{spike_id}")
+    assert page.status_code == 200
+    assert (
+        "App &amp; technology &gt; Crashes and login: 50 posts in 3 hours where 0 are usual, mostly UK; "
+        "&#39;update 4.2&#39;, &#39;scanner&#39;"
+    ) in page.text
+    assert "Crashes and login" in page.text and "r/uk_drivers" in page.text  # what rose most
+    # Representative posts: redacted text, escaped, with the pseudonymous author key.
+    assert "<i>again</i>" not in page.text
+    assert "broke the scanner &lt;i&gt;again&lt;/i&gt;" in page.text
+    assert "[NAME] and" in page.text and "a_uk0x0" in page.text
 
 
 def test_admins_accept_an_emerging_topic_from_its_page(client: TestClient, db: Database) -> None:

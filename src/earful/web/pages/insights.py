@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from earful.accounts.service import Account
 from earful.insights import trends
+from earful.insights.explain import explain
 from earful.insights.policies import can_see_insights
 from earful.insights.watch import SpikeView, in_scope
 from earful.insights.watch import detail as spike_detail
@@ -219,6 +220,7 @@ def spike_page(
         "account": account,
         "csrf": csrf_token(request),
         "d": found,
+        "x": explain(db, spike_id),
         "chart": columns(bars, colours={"posts": "#2f6db5"}, title="posts per hour", every=6),
         "posts_link": trends.feed_link(where, since=s.started_at, until=s.ended_at + timedelta(hours=1)),
         "near": [
