@@ -56,24 +56,37 @@ def email(
         raise DeliveryFailed(f"The mail server did not take the message: {exc}") from exc
 
 
-def slack_message(title: str, lines: Sequence[str], link: str) -> dict[str, Any]:
-    """Return a Slack-compatible message: a `text` fallback and blocks with a link to the posts.
+def slack_message(
+    title: str, lines: Sequence[str], link: str, fields: Sequence[tuple[str, str]] = ()
+) -> dict[str, Any]:
+    """Return a Slack-compatible message: a `text` fallback and blocks with a link to the posts;
+    `fields` ((label, value) pairs, ten at most) become a section of fields, label over value.
 
-    Post text is never put in a message: only counts, names and the link, so a stranger's words
-    cannot format, mention or link anything in the team's chat.
+    Post text is never put in a message: only counts, names, words many posts share and the link,
+    all as plain text, so a stranger's words cannot format, mention or link anything in the chat.
     """
     title, body = _plain(title), _plain("\n".join(lines))
-    return {
-        "text": f"{title}\n{body}\n{link}",
-        "blocks": [
-            {"type": "header", "text": {"type": "plain_text", "text": title[:150]}},
-            {"type": "section", "text": {"type": "plain_text", "text": body[:2900] or title[:150]}},
+    blocks: list[dict[str, Any]] = [
+        {"type": "header", "text": {"type": "plain_text", "text": title[:150]}},
+        {"type": "section", "text": {"type": "plain_text", "text": body[:2900] or title[:150]}},
+    ]
+    if fields:
+        blocks.append(
             {
-                "type": "actions",
-                "elements": [{"type": "button", "text": {"type": "plain_text", "text": "Open"}, "url": link}],
-            },
-        ],
-    }
+                "type": "section",
+                "fields": [
+                    {"type": "plain_text", "text": _plain(f"{label}\n{value}")[:2000]}
+                    for label, value in fields[:10]
+                ],
+            }
+        )
+    blocks.append(
+        {
+            "type": "actions",
+            "elements": [{"type": "button", "text": {"type": "plain_text", "text": "Open"}, "url": link}],
+        }
+    )
+    return {"text": f"{title}\n{body}\n{link}", "blocks": blocks}
 
 
 def _plain(text: str) -> str:

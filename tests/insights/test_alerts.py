@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -19,6 +20,7 @@ from earful.settings import Settings
 from earful.store.db import Database
 from earful.store.models import Alert, AlertRule, Post, Source
 from tests.factories import ensure_taxonomy, label, make_source, posts_at
+from tests.insights.test_explain import MX_CRASHES, UK_CRASHES, plant, store_spike
 from tests.servers import Hook, Inbox
 
 LEAD = Actor(None, "lead", "lead")
@@ -312,3 +314,43 @@ def test_a_rule_warns_what_it_cannot_do_and_a_test_send_says_what_happened(
         assert session.scalars(select(Alert)).all() == []  # a test is no alert
     with pytest.raises(Forbidden):
         alerts.send_test(db, _local(settings), Actor(None, "ana", "analyst"), rule_id)
+
+
+def test_a_spike_alert_says_what_the_spike_is_about_in_email_and_chat(
+    db: Database, settings: Settings, smtp: Inbox, webhook: Hook
+) -> None:
+    mail = _mail(settings, smtp)
+    alerts.save_rule(
+        db, LEAD, RuleInput("Any spike", "spike", ["ops@example.org"], webhook.url), allow_private=True
+    )
+    plant(db)
+    spike_id = store_spike(db)
+    now = utcnow()
+    assert alerts.evaluate(db, mail, now) == 1
+    assert alerts.deliver(db, mail, now) == 1
+    sentence = (
+        "App & technology > Crashes and login: 50 posts in 3 hours where 0 are usual, mostly UK; "
+        "'update 4.2', 'scanner'"
+    )
+    ((_, message),) = smtp.messages
+    body = message.get_content()
+    assert sentence in body
+    assert "Subcategories that rose most: App & technology > Crashes and login 50 (usually 0)" in body
+    assert "Words and phrases: 'update 4.2', 'scanner', 'crashes'" in body
+    assert f"{settings.base_url}/insights/spikes/{spike_id}" in body  # the typical posts are there
+    (received,) = webhook.received
+    chat = received["json"]
+    assert sentence.replace("&", "&amp;").replace(">", "&gt;") in chat["text"]
+    fields = {
+        f["text"].split("\n", 1)[0]: f["text"].split("\n", 1)[1]
+        for block in chat["blocks"]
+        for f in block.get("fields", [])
+    }
+    assert fields["Subcategories"].startswith("App &amp; technology &gt; Crashes and login: 50 (usually 0)")
+    assert fields["Regions"].startswith("UK: 44 (usually 6)")
+    assert fields["Words and phrases"].startswith("'update 4.2', 'scanner', 'crashes'")
+    # Words shared by many posts, never a post's text.
+    everything = json.dumps(chat, ensure_ascii=False) + body
+    for text in (*UK_CRASHES, *MX_CRASHES):
+        assert text not in everything
+    assert "[NAME]" not in everything and "a_uk0x0" not in everything

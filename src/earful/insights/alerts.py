@@ -6,7 +6,8 @@ about one subject (a spike, a post, a story, a silence) and is raised once per r
 the same thing (the rule's key: a category in a region, a source) within the rule's dedup window
 are folded into the first: recorded, not sent again. In the rule's quiet hours alerts wait, and
 go out when the quiet hours end. An alert carries counts, names and a link to its posts, never a
-post's text.
+post's text; a spike's alert also says what the spike is about (insights/explain.py): what rose
+most, and words and phrases that several authors' posts share, with a link to its typical posts.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from zoneinfo import ZoneInfo
 import httpx
 
 from earful.contracts import Actor
+from earful.insights import explain
 from earful.insights.policies import can_manage_alerts
 from earful.kit.addresses import PrivateAddress, Unresolvable, check_url
 from earful.kit.clock import as_utc, utcnow
@@ -410,20 +412,49 @@ def evaluate(db: Database, settings: Settings, now: datetime | None = None) -> i
     return raised
 
 
-def _send(settings: Settings, rule: AlertRule, alert: Alert, folded: int) -> dict[str, Any]:
-    """Send the alert on each of the rule's channels not yet sent; return the channels' states."""
+def _explain(db: Database, subject: str) -> explain.Explanation | None:
+    """Return what a spike alert's spike is about, or None (not a spike, or it could not be said:
+    the alert goes out all the same)."""
+    kind, _, spike_id = subject.partition(":")
+    if kind != "spike" or not spike_id.isdigit():
+        return None
+    try:
+        return explain.explain(db, int(spike_id))
+    except Exception:
+        log.exception("spike %s could not be explained for its alert", spike_id)
+        return None
+
+
+def _send(
+    settings: Settings,
+    rule: AlertRule,
+    alert: Alert,
+    folded: int,
+    about: explain.Explanation | None = None,
+) -> dict[str, Any]:
+    """Send the alert on each of the rule's channels not yet sent; return the channels' states.
+    A spike's alert says what it is about: in the email as lines, in chat as the sentence and fields."""
     state = dict(alert.channels or {})
     lines = [line for line in alert.body.split("\n") if line]
+    mail_lines, chat_fields = list(lines), []
+    if about is not None:
+        page = f"Typical posts and more: {settings.base_url.rstrip('/')}/insights/spikes/{about.spike_id}"
+        lines += [about.sentence, page]  # in chat, what rose and the words go in fields
+        mail_lines += [*explain.lines(about), page]
+        chat_fields = explain.fields(about)
+    after = []
     if folded:
-        lines.append(
+        after.append(
             f"{folded} more like this in the last {rule.dedup_minutes} minutes were folded into this one."
         )
     if alert.post_ids:
-        lines.append(f"{len(alert.post_ids)} post{'s' if len(alert.post_ids) != 1 else ''} behind it.")
-    lines.append(f"Rule: {rule.name}")
+        after.append(f"{len(alert.post_ids)} post{'s' if len(alert.post_ids) != 1 else ''} behind it.")
+    after.append(f"Rule: {rule.name}")
+    lines += after
+    mail_lines += after
     if rule.emails and state.get("email") != "sent":
         try:
-            body = "\n".join([alert.title, "", *lines, "", f"Open: {alert.link}"])
+            body = "\n".join([alert.title, "", *mail_lines, "", f"Open: {alert.link}"])
             email(settings, list(rule.emails), f"[{settings.product_name}] {alert.title}", body)
             state["email"] = "sent"
         except DeliveryFailed as exc:
@@ -432,7 +463,7 @@ def _send(settings: Settings, rule: AlertRule, alert: Alert, folded: int) -> dic
         try:
             webhook(
                 rule.webhook_url,
-                slack_message(alert.title, lines, alert.link),
+                slack_message(alert.title, lines, alert.link, chat_fields),
                 allow_private=settings.allow_private_addresses,
             )
             state["webhook"] = "sent"
@@ -459,8 +490,9 @@ def deliver(db: Database, settings: Settings, now: datetime | None = None) -> in
             folded = alerts_repo.folded_since(session, rule.id, alert.key, as_utc(alert.created_at) or now)
             session.expunge_all()
         crash = None
+        about = _explain(db, alert.subject)
         try:
-            state = _send(settings, rule, alert, folded)
+            state = _send(settings, rule, alert, folded, about)
         except Exception as exc:
             log.exception("alert %s could not be sent", alert_id)
             crash, state = f"{type(exc).__name__}: {exc}", dict(alert.channels or {})
