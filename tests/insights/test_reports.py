@@ -24,6 +24,7 @@ from earful.store.db import Database
 from earful.store.repos.feed import FeedFilter
 from tests.conftest import IN_CI
 from tests.factories import label, make_source, posts_at
+from tests.insights.test_explain import END, plant, store_spike
 from tests.servers import Inbox
 
 START = datetime(2026, 11, 2, tzinfo=UTC)  # a Monday
@@ -196,3 +197,37 @@ def test_a_week_has_one_digest_however_many_workers_make_it(db: Database, settin
     with pytest.raises(IntegrityError):
         reports.make(db, settings, None, FeedFilter(), *WEEK, kind="weekly")
     reports.make(db, settings, None, FeedFilter(), *WEEK)  # on-demand reports of the same week are fine
+
+
+def test_a_report_explains_its_spikes_in_html_and_pdf(db: Database, settings: Settings) -> None:
+    plant(db)
+    spike_id = store_spike(db)
+    report = reports.make(
+        db, settings, ADMIN, FeedFilter(), END - timedelta(days=1), END + timedelta(hours=1)
+    )
+    content = report.content
+    about = content.explanations[spike_id]
+    sentence = (
+        "App & technology > Crashes and login: 50 posts in 3 hours where 0 are usual, mostly UK; "
+        "'update 4.2', 'scanner'"
+    )
+    assert about.sentence == sentence
+    # Its typical posts are quoted: erasing their authors must withdraw the report, as for examples.
+    assert {e.post_id for e in about.examples} <= set(content.post_ids)
+    document = reports.file(db, report.id, "html")[0].decode()
+    assert sentence.replace("&", "&amp;").replace(">", "&gt;").replace("'", "&#39;") in document
+    assert "<i>again</i>" not in document and "&lt;i&gt;again&lt;/i&gt;" in document
+    assert "a_uk0x0" in document  # the pseudonym, the only author a report names
+    rows = list(csv.reader(io.StringIO(reports.file(db, report.id, "csv")[0].decode())))
+    assert any(row and row[0] == "spikes" and sentence in row for row in rows)
+    if not shutil.which("pdftotext"):
+        if IN_CI:
+            pytest.fail("pdftotext (poppler-utils) is needed to read the PDF back")
+        return
+    pdf = tmp_pdf = ARTIFACTS / "spike-report.pdf"
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    tmp_pdf.write_bytes(reports.file(db, report.id, "pdf")[0])
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    flat = " ".join(text.split())
+    assert "Crashes and login: 50 posts in 3 hours where 0 are usual, mostly UK" in flat
+    assert "broke the scanner <i>again</i>" in flat  # shown as text, never read as markup

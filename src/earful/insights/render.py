@@ -176,9 +176,18 @@ def sheets(r: ReportContent) -> list[Sheet]:
     found.append(
         Sheet(
             "spikes",
-            ["category", "region", "started", "peak hour posts", "expected", "score", "subsided"],
+            ["category", "region", "started", "peak hour posts", "expected", "score", "subsided", "about"],
             [
-                [s.category, s.region or "all", s.started_at, s.observed, s.expected, s.score, s.subsided_at]
+                [
+                    s.category,
+                    s.region or "all",
+                    s.started_at,
+                    s.observed,
+                    s.expected,
+                    s.score,
+                    s.subsided_at,
+                    x.sentence if (x := r.explanations.get(s.id)) else "",
+                ]
                 for s in r.spikes
             ],
         )

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from earful.connectors import live
 from earful.insights import trends
+from earful.insights.explain import Explanation, explain_spike
 from earful.insights.watch import SpikeView, as_view, in_scope
 from earful.kit.clock import as_utc, utcnow
 from earful.kit.text import printable, storable
@@ -27,6 +28,7 @@ from earful.store.repos.feed import FeedFilter
 TOP_ISSUES = 8
 EXAMPLES = 3
 EXCERPT = 280
+EXPLAINED = 10  # spikes, the biggest first, that a report explains (each reads a few thousand posts)
 Z95 = 1.959964
 
 
@@ -122,6 +124,7 @@ class ReportContent:
     coverage: list[Coverage]
     accuracy: list[Accuracy]
     model: str
+    explanations: dict[int, Explanation] = field(default_factory=dict)  # by spike id
 
     @property
     def covers(self) -> str:
@@ -132,9 +135,11 @@ class ReportContent:
     def post_ids(self) -> list[int]:
         """Return the ids of the posts the report quotes or describes: examples and escalations (whose
         outcomes, written by analysts, may quote them)."""
-        return [e.post_id for issue in self.issues for e in issue.examples] + [
-            e.post_id for e in self.escalations
-        ]
+        return (
+            [e.post_id for issue in self.issues for e in issue.examples]
+            + [e.post_id for e in self.escalations]
+            + [e.post_id for x in self.explanations.values() for e in x.examples]
+        )
 
 
 def whole_days(since: datetime, until: datetime, zone: str) -> tuple[date, date, str] | None:
@@ -263,12 +268,14 @@ def build(
                         f"{base}/posts/{post.id}",
                     )
                 )
-        spikes = [as_view(s, names) for s in insights_repo.spikes_between(session, since, until)]
+        stored = {s.id: s for s in insights_repo.spikes_between(session, since, until)}
+        spikes = [as_view(s, names) for s in stored.values()]
         # The dashboard's rule: a source's spikes are its region's (spikes are not found per source).
         region = where.region
         if region is None and where.source:
             region = (sources[where.source].region or "") if where.source in sources else None
         spikes = [s for s in spikes if in_scope(s, where.category, region)]
+        explanations = {s.id: explain_spike(session, stored[s.id], names) for s in spikes[:EXPLAINED]}
         escalations = [
             _escalation(item, post, names, session, base, now)
             for item, post in insights_repo.escalations(session, since, until)
@@ -335,6 +342,7 @@ def build(
         coverage=sorted(coverage, key=lambda c: (c.state != "failing", c.state != "silent", c.name)),
         accuracy=accuracy,
         model=model,
+        explanations=explanations,
     )
 
 
