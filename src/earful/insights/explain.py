@@ -40,9 +40,10 @@ import re
 import statistics
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from itertools import pairwise
+from typing import Any
 
 import numpy as np
 from scipy.stats import hypergeom, norm
@@ -54,7 +55,7 @@ from earful.kit.clock import as_utc
 from earful.kit.text import printable
 from earful.ml.taxonomy import surveillance_term
 from earful.store.db import Database
-from earful.store.models import Post, Source, Spike
+from earful.store.models import Source, Spike
 from earful.store.repos import insights as insights_repo
 from earful.store.repos import sources as sources_repo
 from earful.store.repos import taxonomy as taxonomy_repo
@@ -74,8 +75,9 @@ MOSTLY = 0.5  # a region holding more than this share of the window's posts is w
 STOP_WORDS = frozenset(STOP)
 _PLACEHOLDER = re.compile(r"\[[A-Z_]+\]")  # what redaction leaves: [NAME], [PHONE], ...
 _PSEUDONYM = re.compile(r"(?<![\w])a_\w+")  # author keys, should one reach a text
-_LINK = re.compile(r"(?i)\b(?:https?://|www\.)\S+")
+_LINK = re.compile(r"\b(?i:https?://|www\.)\S+")
 _MENTION = re.compile(r"(?<![\w])@\w+")
+_NOT_WORDS = re.compile("|".join(p.pattern for p in (_LINK, _PLACEHOLDER, _PSEUDONYM, _MENTION)))
 _BREAK = re.compile(r"[.!?;:,()\[\]{}\"“”«»…|/\\]+(?:\s|$)|\n")  # where a phrase may not run on
 _WORD = re.compile(r"[^\W_]+(?:[.'’-][^\W_]+)*")
 _NUMBER = re.compile(r"[\d.,'’-]+")
@@ -188,8 +190,9 @@ def explain_spike(
     baseline_posts = [
         p for a, b in windows for p in insights_repo.sample_posts(session, where(a, b), per_window)
     ]
-    terms = _terms(spike_posts, baseline_posts)
-    examples = _examples(spike_posts, terms, sources)
+    spike_terms = [_post_terms(_text(p)) for p in spike_posts]
+    terms = _terms(spike_posts, spike_terms, baseline_posts)
+    examples = _examples(spike_posts, spike_terms, terms, sources)
     found = Explanation(
         spike_id=spike.id,
         hours=hours,
@@ -216,8 +219,8 @@ def _baseline_windows(
 ) -> list[tuple[datetime, datetime]]:
     """Return the same window in each of the previous `weeks` weeks that has posts stored before it;
     with none, the same window on each of the seven days before."""
-    span = insights_repo.posted_span(session)
-    first = (as_utc(span[0]) or span[0]) if span else start
+    oldest = insights_repo.first_posted(session)
+    first = (as_utc(oldest) or oldest) if oldest else start
     shifted = [(start - timedelta(weeks=k), end - timedelta(weeks=k)) for k in range(1, weeks + 1)]
     found = [(a, b) for a, b in shifted if a >= first]
     if not found:
@@ -260,10 +263,8 @@ def _rises(now: Counter[str], before: list[Counter[str]], names: dict[str, str],
 def tokens(text: str) -> list[list[str]]:
     """Return the runs of kept words in `text`, lower-cased: a run ends at punctuation, a placeholder,
     a link, a mention, a pseudonym or a stop word, so a phrase is two kept words side by side."""
-    text = _LINK.sub(" | ", text)
-    text = _PLACEHOLDER.sub(" | ", text)
-    text = _PSEUDONYM.sub(" | ", text)
-    text = _MENTION.sub(" | ", text)
+    if "[" in text or "_" in text or "@" in text or "/" in text or "www" in text:
+        text = _NOT_WORDS.sub(" | ", text)  # most posts have none of these: skip the slow pattern
     runs: list[list[str]] = []
     for piece in _BREAK.split(text.lower()):
         run: list[str] = []
@@ -282,17 +283,20 @@ def tokens(text: str) -> list[list[str]]:
 def _post_terms(text: str) -> set[str]:
     found: set[str] = set()
     for run in tokens(text):
-        found.update(w for w in run if not _NUMBER.fullmatch(w))
-        found.update(f"{a} {b}" for a, b in pairwise(run))
+        found.update([w for w in run if not (w[0].isdigit() and _NUMBER.fullmatch(w))])
+        if len(run) > 1:
+            found.update([f"{a} {b}" for a, b in pairwise(run)])
     return found
 
 
-def _terms(spike_posts: Sequence[Post], baseline_posts: Sequence[Post]) -> list[Term]:
+def _terms(
+    spike_posts: Sequence[Any], spike_terms: Sequence[set[str]], baseline_posts: Sequence[Any]
+) -> list[Term]:
     """Return the terms over-represented in the spike's posts, best first (see the module's doc)."""
     used: Counter[str] = Counter()
     authors: dict[str, set[str]] = defaultdict(set)
-    for post in spike_posts:
-        for term in _post_terms(_text(post)):
+    for post, found in zip(spike_posts, spike_terms, strict=True):
+        for term in found:
             used[term] += 1
             authors[term].add(post.author_key or f"post:{post.id}")
     usual: Counter[str] = Counter()
@@ -330,7 +334,7 @@ def _terms(spike_posts: Sequence[Post], baseline_posts: Sequence[Post]) -> list[
     return chosen
 
 
-def _text(post: Post) -> str:
+def _text(post: Any) -> str:
     return " ".join(part for part in (post.title, post.text) if part)
 
 
@@ -339,13 +343,14 @@ def _shape(text: str) -> str:
     return " ".join(w for run in tokens(text) for w in run if not _NUMBER.fullmatch(w))
 
 
-def _examples(posts: Sequence[Post], terms: Sequence[Term], sources: dict[int, Source]) -> list[Example]:
+def _examples(
+    posts: Sequence[Any], post_terms: Sequence[set[str]], terms: Sequence[Term], sources: dict[int, Source]
+) -> list[Example]:
     weights = {t.text: t.z for t in terms}
     scored = []
-    for post in posts:
+    for post, found in zip(posts, post_terms, strict=True):
         if post.repost_of or not post.text:
             continue
-        found = _post_terms(_text(post))
         scored.append((-sum(w for t, w in weights.items() if t in found), post.id, post))
     scored.sort(key=lambda s: (s[0], s[1]))
     chosen: list[Example] = []
@@ -401,13 +406,7 @@ def _with_sentence(found: Explanation, what: str, one_region: bool) -> Explanati
             sentence += f", mostly {top.name}"
     if found.terms:
         sentence += "; " + ", ".join(f"'{t.text}'" for t in found.terms[:2])
-    return _replace(found, sentence)
-
-
-def _replace(found: Explanation, sentence: str) -> Explanation:
-    values = {name: getattr(found, name) for name in found.__dataclass_fields__}
-    values["sentence"] = sentence
-    return Explanation(**values)
+    return replace(found, sentence=sentence)
 
 
 def lines(found: Explanation) -> list[str]:

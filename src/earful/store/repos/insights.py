@@ -284,10 +284,30 @@ def surest_post(session: Session, category: str, since: datetime, until: datetim
     return session.scalar(stmt)
 
 
-def sample_posts(session: Session, where: FeedFilter, limit: int) -> list[Post]:
-    """Return up to `limit` original posts that `where` selects, spread over its range: ordered by
-    id modulo a prime rather than by time, so a cap does not keep only the first hour's posts."""
-    stmt = (
-        _filtered(session, where, (Post,), category_as_set=True).order_by(Post.id % 997, Post.id).limit(limit)
+def first_posted(session: Session) -> datetime | None:
+    """Return when the first enriched original post was posted, or None (one step down an index)."""
+    return session.scalar(
+        select(Post.posted_at)
+        .where(Post.text.is_not(None), Post.duplicate_of.is_(None))
+        .order_by(Post.posted_at)
+        .limit(1)
     )
-    return list(session.scalars(stmt))
+
+
+def sample_posts(session: Session, where: FeedFilter, limit: int) -> list[Any]:
+    """Return up to `limit` original posts that `where` selects, as rows of (id, title, text,
+    author_key, source_id, posted_at, repost_of), spread over its range: ordered by id modulo a
+    prime rather than by time, so a cap does not keep only the first hour's posts."""
+    columns = (
+        Post.id,
+        Post.title,
+        Post.text,
+        Post.author_key,
+        Post.source_id,
+        Post.posted_at,
+        Post.repost_of,
+    )
+    stmt = (
+        _filtered(session, where, columns, category_as_set=True).order_by(Post.id % 997, Post.id).limit(limit)
+    )
+    return list(session.execute(stmt))
