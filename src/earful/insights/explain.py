@@ -20,7 +20,8 @@ one earlier incident does not raise it.
   with half a post added to the cells is far too timid when the baseline never used a term: 12 of
   59 spike posts against none of 27 baseline posts is p = 0.007 exactly, but a Wald z of 1.8. A term
   is kept when at least `MIN_TERM_POSTS` posts by at least two authors use it, p <= `MAX_P`, and it
-  is no word of a better-ranked term; terms are ranked by p (shown as the normal z it equals).
+  is no word of a better-ranked term, nor about organising (ml.taxonomy.surveillance_term); terms
+  are ranked by p (shown as the normal z it equals).
 - Examples: three posts that use most of the top terms (weighted by their z), each of a different
   text shape (numbers and placeholders aside) and author, no reposts. Their text is as stored:
   redacted; their author is the pseudonymous key.
