@@ -7,6 +7,7 @@ import os
 import random
 import socket
 import threading
+import time
 import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -146,12 +147,20 @@ def narrow(session: Session, ctx: JobContext, payload: dict[str, Any]) -> None:
 
 
 def drain(
-    db: Database, settings: Settings, limit: int | None = None, stop: threading.Event | None = None
+    db: Database,
+    settings: Settings,
+    limit: int | None = None,
+    stop: threading.Event | None = None,
+    until: float | None = None,
 ) -> int:
-    """Run ready jobs until none is ready (or `limit` ran, or `stop` is set); return how many ran."""
+    """Run ready jobs until none is ready (or `limit` ran, `stop` is set, or, after the first,
+    `time.monotonic()` reached `until`); return how many ran."""
     ran = 0
     while (
-        (limit is None or ran < limit) and not (stop is not None and stop.is_set()) and run_one(db, settings)
+        (limit is None or ran < limit)
+        and not (stop is not None and stop.is_set())
+        and (until is None or ran == 0 or time.monotonic() < until)
+        and run_one(db, settings)
     ):
         ran += 1
     return ran

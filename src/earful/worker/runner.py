@@ -59,7 +59,9 @@ def run_worker(db: Database, settings: Settings, stop: threading.Event, once: bo
                     enqueue_once(session, settings, job, {}, or_running=True)
                     next_run[job] = time.monotonic() + PERIODIC[job]
         schedule_due(db, settings)
-        ran = drain(db, settings, limit=100, stop=stop)
+        # Back to the checks above at least once a heartbeat, however long the queue: a dead
+        # worker's jobs are taken back while this one is busy with its own.
+        ran = drain(db, settings, limit=100, stop=stop, until=next_recovery)
         total += ran
         if ran == 0:
             if once:
