@@ -35,8 +35,9 @@ def run_worker(db: Database, settings: Settings, stop: threading.Event, once: bo
     total = 0
     started = time.monotonic()
     try:
-        with db.read() as session:
-            warm_up(session, settings)  # before any job is claimed: see warm_up
+        if not stop.is_set():
+            with db.read() as session:
+                warm_up(session, settings)  # before any job is claimed: see warm_up
     except Exception as exc:  # noqa: BLE001 - the first enrichment job will meet and record the same error
         log.warning("could not load the enrichment models ahead of the first job: %s", exc)
     log.info("worker %s ready (models loaded in %.1f s)", name, time.monotonic() - started)
