@@ -82,6 +82,13 @@ def main() -> None:
         sys.exit(f"{DATA} is absent: this benchmark needs the shared datasets beside the repository")
     texts = tweets(args.posts)
     engines = ["sqlite", "postgresql"] if args.engine == "both" else [args.engine]
+    if "postgresql" in engines and not _reachable(PG_URL):
+        if args.engine == "postgresql":
+            sys.exit(
+                f"PostgreSQL at {make_url(PG_URL).render_as_string()} is not reachable (EARFUL_BENCH_PG_URL)"
+            )
+        print(f"PostgreSQL at {make_url(PG_URL).render_as_string()} is not reachable: SQLite only")
+        engines.remove("postgresql")
     print(
         f"{len(texts):,} tweets; {os.cpu_count()} cores; load average {os.getloadavg()[0]:.2f} at the start"
     )
@@ -115,6 +122,17 @@ def main() -> None:
                     f"({by_count[1]:,.0f} -> {by_count[2]:,.0f} posts/s; load average now "
                     f"{os.getloadavg()[0]:.2f})"
                 )
+
+
+def _reachable(url: str) -> bool:
+    engine = create_engine(url)
+    try:
+        with engine.connect():
+            return True
+    except Exception:  # noqa: BLE001 - any failure to connect means the same here
+        return False
+    finally:
+        engine.dispose()
 
 
 @contextmanager
@@ -213,7 +231,17 @@ def _work(url: str, settings: Settings, ready: Barrier, out: Queue[dict[str, Any
     ready.wait()
     began = time.perf_counter()
     statements_before = meter.statements
-    jobs = drain(db, settings)
+    jobs = 0
+    while True:  # as `earful worker` does: an empty queue now may fill as running jobs share out
+        ran = drain(db, settings)
+        jobs += ran
+        if ran == 0:
+            with db.read() as session:
+                if not session.scalar(
+                    text("SELECT count(*) FROM jobs WHERE status IN ('queued', 'running')")
+                ):
+                    break
+            time.sleep(0.05)
     busy = time.perf_counter() - began
     db.dispose()
     out.put(
