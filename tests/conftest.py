@@ -27,6 +27,13 @@ once_not_per_engine = pytest.mark.skipif(
     reason="not about the database engine: runs once, in the SQLite half of `make test`",
 )
 
+# For modules about PostgreSQL alone (workers on several machines share one): they run in the
+# PostgreSQL half of `make test`, which fails under CI=true when no PostgreSQL answers.
+postgres_only = pytest.mark.skipif(
+    not os.environ.get("EARFUL_TEST_DATABASE_URL"),
+    reason="needs PostgreSQL (EARFUL_TEST_DATABASE_URL): runs in the PostgreSQL half of `make test`",
+)
+
 
 def shared_data(*parts: str) -> Path:
     """Return a path under ../shared/data, skipping (or failing under CI) when it is absent."""

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import event, func, select, update
 from typer.testing import CliRunner
 
 import earful.ingest.jobs as ingest_jobs
@@ -18,7 +18,7 @@ from earful.classify.service import ensure_default
 from earful.cli.app import app as cli_app
 from earful.ingest.service import get_or_create_source, iter_import, requeue_enrichment
 from earful.insights import reports
-from earful.jobs.queue import drain
+from earful.jobs.queue import drain, run_one
 from earful.kit.errors import EarfulError
 from earful.kit.search import parse
 from earful.ml.names import find_names
@@ -26,7 +26,7 @@ from earful.pipeline.pseudonymise import author_key
 from earful.pipeline.redact import Redaction, Redactor, RedactStage
 from earful.settings import Settings
 from earful.store.db import Database
-from earful.store.models import Enrichment, Post, RawItem
+from earful.store.models import Enrichment, Job, Post, RawItem
 from earful.store.repos.feed import FeedFilter
 from earful.store.sealing import raw_sealer
 from earful.triage import feed
@@ -308,3 +308,65 @@ def test_a_new_redaction_version_redacts_stored_posts_again_from_their_sealed_ra
         database = Path(db.write_engine.url.database or "")
         files = [database, database.with_name(database.name + "-wal")]
         assert not any(b"lopez" in f.read_bytes().lower() for f in files if f.exists())
+
+
+def _import_unenriched(db: Database, settings: Settings, tmp_path: Path) -> list[int]:
+    path = tmp_path / "posts.jsonl"
+    path.write_text("".join(json.dumps(p) + "\n" for p in POSTS))
+    get_or_create_source(db, "drivers")
+    iter_import(db, settings, path, "drivers")
+    with db.read() as session:
+        return list(session.scalars(select(Post.id).order_by(Post.id)))
+
+
+def _saved(db: Database) -> list[int]:
+    with db.read() as session:
+        return list(session.scalars(select(Post.id).where(Post.text.is_not(None)).order_by(Post.id)))
+
+
+def test_a_large_enrichment_job_hands_most_of_its_posts_to_jobs_any_worker_can_take(
+    db: Database, settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # An import batch is one job; left whole, the last batch keeps one worker busy while the others
+    # wait. The job keeps the first share for itself and queues the rest in shares as large.
+    monkeypatch.setattr(ingest_jobs, "ENRICH_JOB_POSTS", 3)
+    ids = _import_unenriched(db, settings, tmp_path)
+    assert run_one(db, settings) is True
+    assert _saved(db) == ids[:3]
+    with db.read() as session:
+        jobs = session.execute(select(Job.status, Job.payload).order_by(Job.id)).all()
+    assert [(status, payload["post_ids"]) for status, payload in jobs] == [
+        ("done", ids[:3]),
+        ("queued", ids[3:]),
+    ]
+    assert drain(db, settings) == 1
+    assert _saved(db) == ids
+
+
+def test_an_enrichment_job_taken_back_between_slices_saves_no_further_slice(
+    db: Database, settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Its worker's beats stopped reaching the database long enough for another worker to take the
+    # job: the slices saved before stay, and from then on only the new owner saves, so no post is
+    # enriched twice.
+    monkeypatch.setattr(ingest_jobs, "ENRICH_SLICE", 2)
+    ids = _import_unenriched(db, settings, tmp_path)
+    run_chain = ingest_jobs._run_chain
+    slices: list[list[int]] = []
+
+    def taken_after_first_slice(session: Any, s: Settings, post_ids: list[int]) -> Any:
+        slices.append(post_ids)
+        if len(slices) == 2:
+            with db.write() as writing:  # what recover_stale does on another machine
+                writing.execute(update(Job).values(status="queued", locked_by=None))
+        return run_chain(session, s, post_ids)
+
+    monkeypatch.setattr(ingest_jobs, "_run_chain", taken_after_first_slice)
+    assert run_one(db, settings, "slow:1") is True
+    assert _saved(db) == ids[:2]
+    with db.read() as session:
+        job = session.scalars(select(Job)).one()
+        assert (job.status, job.locked_by, job.last_error) == ("queued", None, None)
+    monkeypatch.setattr(ingest_jobs, "_run_chain", run_chain)
+    assert drain(db, settings) == 1
+    assert _saved(db) == ids

@@ -16,12 +16,14 @@ from typing import Any
 import pytest
 from sqlalchemy import select, update
 
+from earful.ingest.jobs import warm_up
 from earful.jobs.queue import enqueue, enqueue_once, recover_stale, run_one
 from earful.jobs.registry import JobContext, job
 from earful.kit.clock import as_utc, utcnow
 from earful.settings import Settings
 from earful.store.db import Database
 from earful.store.models import Job, Team
+from earful.worker.runner import run_worker
 
 ROOT = Path(__file__).resolve().parents[2]
 released = threading.Event()
@@ -157,3 +159,37 @@ def test_a_job_that_kills_every_worker_ends_as_a_dead_letter(db: Database, setti
     dead = _job(db, job_id)
     assert dead.status == "dead" and "stopped" in (dead.last_error or "")
     assert run_one(db, settings) is False
+
+
+ran: list[str] = []
+
+
+@job("test.short")
+def short_job(ctx: JobContext, payload: dict[str, Any]) -> None:
+    """A tenth of a second of work, noted in `ran`."""
+    time.sleep(0.1)
+    ran.append(payload["name"])
+
+
+def test_a_busy_worker_still_takes_back_a_dead_workers_job_within_its_heartbeat(
+    db: Database, settings: Settings
+) -> None:
+    # A worker with a long queue of its own must not leave a dead worker's job waiting until the
+    # queue is empty: it looks for quiet jobs between its own jobs, as often as it beats.
+    settings = settings.model_copy(update={"job_heartbeat_seconds": 0.2, "job_stale_seconds": 1.0})
+    ran.clear()
+    with db.read() as session:
+        warm_up(session, settings)  # the models loaded already: the worker starts on its queue at once
+    with db.write() as session:
+        orphan = enqueue(session, settings, "test.short", {"name": "orphan"})
+        session.execute(
+            update(Job)
+            .where(Job.id == orphan)
+            .values(
+                status="running", locked_by="gone:1", locked_at=utcnow(), heartbeat_at=utcnow(), attempts=1
+            )
+        )
+        for i in range(40):
+            enqueue(session, settings, "test.short", {"name": f"own {i}"})
+    run_worker(db, settings, threading.Event(), once=True)
+    assert "orphan" in ran and ran.index("orphan") < 30, ran

@@ -16,7 +16,7 @@ from earful.ingest.privacy import purge_expired
 from earful.ingest.schemas import ENRICH_JOB, POLL_JOB
 from earful.ingest.stages import chain_of, classify_stage, sentiment_stage
 from earful.ingest.stories import assign_stories
-from earful.jobs.queue import enqueue_once
+from earful.jobs.queue import confirm_claim, enqueue, enqueue_once, narrow
 from earful.jobs.registry import JobContext, job
 from earful.kit.clock import utcnow
 from earful.kit.seal import Sealer, SealError
@@ -37,7 +37,10 @@ from earful.store.sealing import quarantine_sealer, raw_sealer
 
 log = logging.getLogger(__name__)
 # Posts enriched and saved per transaction within one job (see enrich()).
-ENRICH_SLICE = 200
+ENRICH_SLICE = 100
+# Posts one enrichment job keeps; it hands the rest of a larger list (an import batch is 2,000) to
+# new jobs of this size, so that every worker has a share and none is left alone with a long one.
+ENRICH_JOB_POSTS = 200
 SCRUB_JOB = "ingest.scrub"
 # A new redaction version re-runs every post in jobs of its own: one scrub, this long after the
 # last of them asked for it, covers the whole re-run.
@@ -70,6 +73,16 @@ def chain_for(session: Session, settings: Settings) -> Chain:
     return _CHAINS[key]
 
 
+def warm_up(session: Session, settings: Settings) -> None:
+    """Load the enrichment chain's models (seconds of work) by running it once on a made-up post.
+
+    A worker does this before it claims its first job: some loaders (the language detector's)
+    hold the interpreter throughout, so the heartbeat thread could not mark a job alive meanwhile,
+    and on a slow machine another worker would take the job from a live one.
+    """
+    chain_for(session, settings).run(WorkItem(text="The app crashed twice this morning at the depot."))
+
+
 @job(ENRICH_JOB)
 def enrich(ctx: JobContext, payload: dict[str, Any]) -> None:
     """Run the stale part of the enrichment chain over the posts in `payload["post_ids"]`.
@@ -81,6 +94,8 @@ def enrich(ctx: JobContext, payload: dict[str, Any]) -> None:
     if ctx.db is None:
         _enrich_and_save(ctx.session, ctx.session, ctx.settings, post_ids)
         return
+    if len(post_ids) > ENRICH_JOB_POSTS and ctx.job_id is not None:
+        post_ids = _share_out(ctx, payload, post_ids)
     # In slices, each saved in a short transaction of its own: on SQLite the write lock is then
     # held for a fraction of a second at a time, so analysts' clicks never queue behind a whole
     # import batch, and the feed fills steadily. A retry redoes only the posts not yet saved.
@@ -88,11 +103,37 @@ def enrich(ctx: JobContext, payload: dict[str, Any]) -> None:
         ids = post_ids[start : start + ENRICH_SLICE]
         # The chain runs on a read transaction, so that on SQLite others can write meanwhile.
         with ctx.db.read() as reading, ctx.db.write() as writing:
-            _enrich_and_save(reading, writing, ctx.settings, ids)
+            _enrich_and_save(reading, writing, ctx.settings, ids, ctx)
 
 
-def _enrich_and_save(reading: Session, writing: Session, settings: Settings, post_ids: list[int]) -> None:
+def _share_out(ctx: JobContext, payload: dict[str, Any], post_ids: list[int]) -> list[int]:
+    """Queue jobs for all but the first ENRICH_JOB_POSTS posts, keep those, and return them.
+
+    The new jobs and this job's shorter list commit together: a worker dying before then leaves
+    the job whole, to be run again; after, each post is in exactly one job.
+    """
+    assert ctx.db is not None
+    mine, rest = post_ids[:ENRICH_JOB_POSTS], post_ids[ENRICH_JOB_POSTS:]
+    with ctx.db.write() as session:
+        for start in range(0, len(rest), ENRICH_JOB_POSTS):
+            enqueue(
+                session,
+                ctx.settings,
+                ENRICH_JOB,
+                {**payload, "post_ids": rest[start : start + ENRICH_JOB_POSTS]},
+            )
+        narrow(session, ctx, {**payload, "post_ids": mine})
+    return mine
+
+
+def _enrich_and_save(
+    reading: Session, writing: Session, settings: Settings, post_ids: list[int], ctx: JobContext | None = None
+) -> None:
     done_items, failed, exposed = _run_chain(reading, settings, post_ids)
+    if ctx is not None:
+        # A worker whose job was taken back while it ran (its beats stopped reaching the database)
+        # saves nothing more: the worker that took it saves these posts.
+        confirm_claim(writing, ctx)
     now = utcnow()
     # Posts erased (or expired) while the chain ran must not come back as rows derived from them.
     alive = set(posts_repo.existing_ids(writing, [p.id for p, _, _ in done_items] + [f[1] for f in failed]))

@@ -7,6 +7,7 @@ import os
 import random
 import socket
 import threading
+import time
 import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -96,24 +97,70 @@ def run_one(db: Database, settings: Settings, worker: str | None = None) -> bool
     try:
         handler = handler_for(name)
         with heartbeat(db, settings, job_id, worker), db.write() as session:
-            handler(JobContext(session=session, settings=settings, db=db), payload)
-            jobs_repo.finish(session, job_id, utcnow())
+            handler(
+                JobContext(session=session, settings=settings, db=db, job_id=job_id, worker=worker), payload
+            )
+            if not jobs_repo.finish(session, job_id, worker, utcnow()):
+                raise JobLost(job_id)  # rolls back what the handler wrote in `session`
+    except JobLost:
+        # Taken back while it ran (its beats did not reach the database in time); the worker that
+        # took it runs it now, and this run has committed nothing since it was taken.
+        log.warning("job %s #%s was taken back by another worker; this run's work is dropped", name, job_id)
     except Exception as exc:  # noqa: BLE001 - any handler failure must be recorded, not crash the worker
         error = f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=8)}"
         retry_at = utcnow() + backoff(settings, attempts) if attempts < max_attempts else None
         log.warning("job %s #%s failed (try %s/%s): %s", name, job_id, attempts, max_attempts, exc)
         with db.write() as session:
-            jobs_repo.fail(session, job_id, error[-8000:], retry_at, utcnow())
+            jobs_repo.fail(session, job_id, worker, error[-8000:], retry_at, utcnow())
     return True
 
 
+class JobLost(Exception):
+    """The job was taken back from this worker and another runs it now: this run must save nothing."""
+
+    def __init__(self, job_id: int) -> None:
+        super().__init__(f"job #{job_id} is no longer this worker's")
+        self.job_id = job_id
+
+
+def confirm_claim(session: Session, ctx: JobContext) -> None:
+    """Raise JobLost unless the job `ctx` is running is still its worker's, and mark it alive.
+
+    The job's row stays locked until `session` commits, so the job cannot be taken back before the
+    work written in `session` is saved: a handler saving in several transactions calls this first
+    in each, and then no part of a job is saved by two workers.
+    """
+    if ctx.job_id is None or ctx.worker is None:
+        return
+    if not jobs_repo.renew(session, ctx.job_id, ctx.worker, utcnow()):
+        raise JobLost(ctx.job_id)
+
+
+def narrow(session: Session, ctx: JobContext, payload: dict[str, Any]) -> None:
+    """Make `payload` the running job's own (it handed the rest of its work to new jobs in `session`)."""
+    if (
+        ctx.job_id is not None
+        and ctx.worker is not None
+        and not jobs_repo.narrow(session, ctx.job_id, ctx.worker, payload)
+    ):
+        raise JobLost(ctx.job_id)
+
+
 def drain(
-    db: Database, settings: Settings, limit: int | None = None, stop: threading.Event | None = None
+    db: Database,
+    settings: Settings,
+    limit: int | None = None,
+    stop: threading.Event | None = None,
+    until: float | None = None,
 ) -> int:
-    """Run ready jobs until none is ready (or `limit` ran, or `stop` is set); return how many ran."""
+    """Run ready jobs until none is ready (or `limit` ran, `stop` is set, or, after the first,
+    `time.monotonic()` reached `until`); return how many ran."""
     ran = 0
     while (
-        (limit is None or ran < limit) and not (stop is not None and stop.is_set()) and run_one(db, settings)
+        (limit is None or ran < limit)
+        and not (stop is not None and stop.is_set())
+        and (until is None or ran == 0 or time.monotonic() < until)
+        and run_one(db, settings)
     ):
         ran += 1
     return ran

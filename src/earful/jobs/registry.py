@@ -20,11 +20,16 @@ class JobContext:
 
     `db`, when given, lets a handler do its slow reading and computing in a read transaction first:
     on SQLite the write session holds the one write lock from its first statement to the end.
+    `job_id` and `worker` name the job being run and the worker running it, so that a handler
+    committing work in transactions of its own can check first that the job is still its worker's
+    (`queue.confirm_claim`).
     """
 
     session: Session
     settings: Settings
     db: Database | None = None
+    job_id: int | None = None
+    worker: str | None = None
 
 
 _HANDLERS: dict[str, Handler] = {}

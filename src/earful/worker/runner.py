@@ -8,7 +8,7 @@ import time
 
 import earful.classify.jobs  # noqa: F401 - registers the classify job handlers
 from earful.ingest.health import alert_silent
-from earful.ingest.jobs import RETENTION_JOB
+from earful.ingest.jobs import RETENTION_JOB, warm_up
 from earful.ingest.polling import schedule_due
 from earful.insights.jobs import ALERTS_JOB, DIGEST_JOB, SPIKES_JOB, TOPICS_JOB
 from earful.jobs.queue import drain, enqueue_once, recover_stale, worker_name
@@ -33,6 +33,14 @@ def run_worker(db: Database, settings: Settings, stop: threading.Event, once: bo
     """Run ready jobs, sleeping when idle, until `stop` is set (or the queue is empty when `once`)."""
     name = worker_name()
     total = 0
+    started = time.monotonic()
+    try:
+        if not stop.is_set():
+            with db.read() as session:
+                warm_up(session, settings)  # before any job is claimed: see warm_up
+    except Exception as exc:  # noqa: BLE001 - the first enrichment job will meet and record the same error
+        log.warning("could not load the enrichment models ahead of the first job: %s", exc)
+    log.info("worker %s ready (models loaded in %.1f s)", name, time.monotonic() - started)
     next_health = next_recovery = 0.0
     next_run = dict.fromkeys(PERIODIC, 0.0)
     while not stop.is_set():
@@ -52,7 +60,9 @@ def run_worker(db: Database, settings: Settings, stop: threading.Event, once: bo
                     enqueue_once(session, settings, job, {}, or_running=True)
                     next_run[job] = time.monotonic() + PERIODIC[job]
         schedule_due(db, settings)
-        ran = drain(db, settings, limit=100, stop=stop)
+        # Back to the checks above at least once a heartbeat, however long the queue: a dead
+        # worker's jobs are taken back while this one is busy with its own.
+        ran = drain(db, settings, limit=100, stop=stop, until=next_recovery)
         total += ran
         if ran == 0:
             if once:

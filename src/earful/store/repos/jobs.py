@@ -61,21 +61,47 @@ def claim(session: Session, worker: str, now: datetime) -> Job | None:
     return session.get(Job, job_id, populate_existing=True)
 
 
-def finish(session: Session, job_id: int, now: datetime) -> None:
-    """Mark a job done."""
-    session.execute(
-        update(Job).where(Job.id == job_id).values(status="done", finished_at=now, locked_by=None)
+def _held_by(job_id: int, worker: str) -> ColumnElement[bool]:
+    return and_(Job.id == job_id, Job.status == "running", Job.locked_by == worker)
+
+
+def finish(session: Session, job_id: int, worker: str, now: datetime) -> bool:
+    """Mark a job done; return False (changing nothing) when it is no longer `worker`'s."""
+    result = session.execute(
+        update(Job).where(_held_by(job_id, worker)).values(status="done", finished_at=now, locked_by=None)
     )
+    return bool(getattr(result, "rowcount", 0))
 
 
-def fail(session: Session, job_id: int, error: str, retry_at: datetime | None, now: datetime) -> None:
-    """Record a failure: queue the job again at `retry_at`, or make it a dead letter when None."""
+def fail(
+    session: Session, job_id: int, worker: str, error: str, retry_at: datetime | None, now: datetime
+) -> bool:
+    """Record a failure: queue the job again at `retry_at`, or make it a dead letter when None;
+    return False (changing nothing) when it is no longer `worker`'s."""
     values: dict[str, Any] = {"last_error": error, "locked_by": None}
     if retry_at is None:
         values.update(status="dead", finished_at=now)
     else:
         values.update(status="queued", run_after=retry_at)
-    session.execute(update(Job).where(Job.id == job_id).values(**values))
+    result = session.execute(update(Job).where(_held_by(job_id, worker)).values(**values))
+    return bool(getattr(result, "rowcount", 0))
+
+
+def renew(session: Session, job_id: int, worker: str, now: datetime) -> bool:
+    """Mark job `job_id` alive as a heartbeat does, and tell whether `worker` still runs it.
+
+    The job's row then stays locked until the caller's transaction ends, so no other worker can
+    take the job back before the work written beside this is saved; and the beat it writes keeps
+    the job from looking quiet while that work is written.
+    """
+    result = session.execute(update(Job).where(_held_by(job_id, worker)).values(heartbeat_at=now))
+    return bool(getattr(result, "rowcount", 0))
+
+
+def narrow(session: Session, job_id: int, worker: str, payload: dict[str, Any]) -> bool:
+    """Replace the payload of job `job_id`, which `worker` runs; return False when it is no longer its."""
+    result = session.execute(update(Job).where(_held_by(job_id, worker)).values(payload=payload))
+    return bool(getattr(result, "rowcount", 0))
 
 
 def heartbeat(session: Session, job_id: int, worker: str, now: datetime) -> bool:
