@@ -285,6 +285,7 @@ def main() -> None:
     )
     parser.add_argument("--streams", type=int, default=40, help="seeds for the figures (x4 volumes)")
     parser.add_argument("--tune", action="store_true", help="choose Earful's settings on seeds 0-19 first")
+    parser.add_argument("--no-peers", action="store_true", help="Earful only (the peers' STL fits are slow)")
     args = parser.parse_args()
     began = time.perf_counter()
     settings = tune() if args.tune else SpikeSettings()
@@ -292,7 +293,7 @@ def main() -> None:
     report = {case: streams(case, range(100, 100 + args.streams)) for case in CASES}
     seasonal: dict[int, np.ndarray] = {}
     resid: dict[int, np.ndarray] = {}
-    for group_ in [*tuning.values(), *report.values()]:
+    for group_ in [] if args.no_peers else [*tuning.values(), *report.values()]:
         for s in group_:
             fit = STL(np.asarray(s.counts, dtype=float), period=HOURS_PER_WEEK).fit()
             seasonal[id(s)] = np.asarray(fit.seasonal)
@@ -305,15 +306,25 @@ def main() -> None:
     def shesd_detector(alpha: float) -> Callable[[Stream], Alerts]:
         return lambda s: group(shesd_flags(s.counts, seasonal[id(s)], alpha), cooldown)
 
-    stl_t = max((3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 10.0), key=lambda t: mean_pr(score(stl_detector(t), tuning)))
-    esd_a = max((1e-6, 1e-4, 0.001, 0.01, 0.05), key=lambda a: mean_pr(score(shesd_detector(a), tuning)))
+    peers = not args.no_peers
+    stl_t = (
+        0.0
+        if not peers
+        else max((3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 10.0), key=lambda t: mean_pr(score(stl_detector(t), tuning)))
+    )
+    esd_a = (
+        0.0
+        if not peers
+        else max((1e-6, 1e-4, 0.001, 0.01, 0.05), key=lambda a: mean_pr(score(shesd_detector(a), tuning)))
+    )
     detectors: dict[str, Callable[[Stream], Alerts]] = {
         "earful": lambda s: earful(s, settings),
         "earful-replay/1": lambda s: earful_replay(s, settings, 1),
         "earful-replay/10": lambda s: earful_replay(s, settings, 10),
-        f"stl-resid T={stl_t}": stl_detector(stl_t),
-        f"shesd alpha={esd_a}": shesd_detector(esd_a),
     }
+    if peers:
+        detectors[f"stl-resid T={stl_t}"] = stl_detector(stl_t)
+        detectors[f"shesd alpha={esd_a}"] = shesd_detector(esd_a)
     print(f"Spike detection, Earful's {'tuned' if args.tune else 'default'} settings {settings}")
     print(
         f"Earful tuned on seeds {EARFUL_TUNING_SEEDS.start}-{EARFUL_TUNING_SEEDS.stop - 1},",

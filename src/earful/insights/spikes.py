@@ -50,7 +50,7 @@ class SpikeSettings:
     cooldown_hours: int = 6  # hours after a spike in which another joins it
     weeks: int = 6  # weeks of history the baseline looks at (fewer, when there are fewer)
     surge_hours: int = 3  # consecutive hours judged together for a slow surge (1: none)
-    surge_sensitivity: float = 3.25  # score of their counts together, each capped at `sensitivity`
+    surge_sensitivity: float = 3.0  # score of their counts together, each capped at `sensitivity`
     surge_floor: float = 1.0  # score each of those hours must reach alone
     early_sensitivity: float = 4.0  # score of an open hour's posts so far (looked at every minute)
     early_minutes: int = 10  # minutes an open hour must have run before it is judged
@@ -98,11 +98,13 @@ def expected(counts: Sequence[int], hour: int, weeks: int) -> tuple[float, float
     else:
         mad = statistics.median(abs(x - middle) for x in history)
     # The expected count is the mean of the history less the values far above its median (past
-    # spikes): for counts of a few posts the median is badly low (0 for 0.7 posts an hour), which
-    # made every small hour look like a jump.
+    # spikes): for counts of a few posts the median alone is badly low (0 for 0.7 posts an hour),
+    # which made every small hour look like a jump.
     cut = middle + OUTLIER_SPREADS * max(MAD_TO_SIGMA * mad, math.sqrt(max(middle, 1.0)))
     kept = [x for x in history if x <= cut]
-    centre = sum(kept) / len(kept)
+    # Not below the median, though: hours before a series' first post read as zeros, and on a
+    # deployment younger than `weeks` they would drag the mean down where the median holds.
+    centre = max(sum(kept) / len(kept), middle)
     # Counts are Poisson at least: the spread never falls below the noise of the expected count.
     spread = max(MAD_TO_SIGMA * mad, math.sqrt(max(centre, 1.0)))
     return centre, spread
