@@ -39,7 +39,7 @@ The peers are batch detectors run once over the eight weeks (which flatters them
 spike's later hours); their delay counts as if each flagged hour were alerted when it ended.
 Flagged hours within `cooldown_hours` of each other form one event, as for Earful.
 
-Settings: Earful's are its defaults, chosen on seeds 0-19 with `--tune` (the grid below; the best
+Settings: Earful's are its defaults, chosen on seeds 0-19 by searches like `--tune`'s (the best
 worst-of-precision-and-recall over the promised cases, then the lowest early sensitivity whose
 replay precision for 6-unit hours stays within 0.01 of the hourly one); the peers' thresholds are
 tuned here on seeds 0-9 (the best mean of precision and recall over all cases; fewer seeds, as
