@@ -59,7 +59,7 @@ def test_a_slow_surge_no_hour_of_which_is_a_spike_alone_is_found() -> None:
         counts[h] += 9  # under four spreads each: no single hour is a spike
     assert all(
         s.start > hour + 3 or s.end < hour
-        for s in detect(counts, SpikeSettings(surge_threshold=1e9), start=4 * HOURS_PER_WEEK)
+        for s in detect(counts, SpikeSettings(surge_hours=1), start=4 * HOURS_PER_WEEK)
     )
     (spike,) = detect(counts, start=4 * HOURS_PER_WEEK)
     assert spike.start == hour and spike.raised <= hour + 3
@@ -88,3 +88,47 @@ def test_lone_outliers_under_the_sensitivity_do_not_fire() -> None:
     for day in (0, 2, 4):  # one stray weekday night hour every other day, under 4 spreads up
         counts[start + day * 24 + 3] += 9
     assert detect(counts, start=start) == []
+
+
+def test_three_hours_three_units_up_are_a_surge_and_one_or_two_are_not() -> None:
+    counts = rhythm()
+    start = 4 * HOURS_PER_WEEK
+    night = start + 24 * 2 + 2  # Wednesday night, 6 posts usual: 3 units is 3 x sqrt(6), about 8 posts
+    for h in range(night, night + 3):
+        counts[h] += 8
+    (spike,) = detect(counts, start=start)
+    assert (spike.start, spike.end, spike.raised) == (night, night + 2, night + 2)
+
+    two = rhythm()
+    for h in range(night, night + 2):
+        two[h] += 8
+    assert detect(two, start=start) == []
+
+    stray = rhythm()
+    stray[start + 24 + 12] += 19  # one Tuesday midday hour, 40 usual, 3 units (3 x sqrt(40)) up
+    stray[night] += 8
+    assert detect(stray, start=start) == []
+
+
+def test_a_few_posts_in_an_hour_that_averages_under_one_are_not_a_spike() -> None:
+    # Most hours have no posts and some two, 0.8 an hour on average: the median of the history is 0,
+    # but five posts in one hour happen about once in a thousand such hours.
+    counts = [2 if hour % 5 >= 3 else 0 for hour in range(7 * HOURS_PER_WEEK)]
+    start = 6 * HOURS_PER_WEEK
+    hour = start + 30
+    counts[hour] = 5
+    assert detect(counts, start=start) == []
+    counts[hour] = 9
+    assert [(s.start, s.end) for s in detect(counts, start=start)] == [(hour, hour)]
+
+
+def test_an_outage_is_called_at_minute_fifteen() -> None:
+    counts = rhythm()
+    hour = 4 * HOURS_PER_WEEK + 24 + 12  # Tuesday midday, 40 posts usual: 10 by minute 15
+    history = counts[:hour]
+    # The outage triples the rate (about 120 posts in the hour, 30 by minute 15).
+    spike = early(history, 30, 15)
+    assert spike is not None and (spike.start, spike.count) == (hour, 30)
+    # Twice the rate is left to the end of the hour: looked at every minute, 20 posts by minute 15
+    # is not rare enough.
+    assert early(history, 20, 15) is None

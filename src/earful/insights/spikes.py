@@ -1,22 +1,26 @@
 """Spike detection on hourly counts, against a seasonal baseline that outliers do not move.
 
-For each hour, the expected count is the median of the same hour of the week over the previous
-weeks (so a Monday-morning rush is normal on Mondays), falling back to the same hour of the day
-when there are too few weeks. How far a count may stray is the larger of the median absolute
-deviation of those same hours (each around the median of its own hour) and the Poisson noise of
-the expected count, so a quiet series is not flagged for every stray post and one past spike does
-not widen the band for good.
+For each hour, the expected count is the mean of the same hour of the week and the hours either
+side of it over the previous weeks (so a Monday-morning rush is normal on Mondays), leaving out
+values far above their median (past spikes), falling back to the same hour of the day when there
+are too few weeks. How far a count may stray is the larger of the median absolute deviation of
+those same hours (each around the median of its own hour) and the Poisson noise of the expected
+count, so one past spike does not widen the band for good.
 
-A spike is an hour whose count is at least `min_volume` and `sensitivity` spreads above the
-expected count. A slow surge (several hours, each a few spreads up, none enough alone) is caught by
-a cumulative sum: each hour adds its score less `surge_allowance`, capped at `sensitivity` so one
-stray hour cannot fire it alone, and the sum falls back to zero in quiet hours; when it passes
-`surge_threshold` the hours since it left zero are a spike. Consecutive spike hours, and any within
-`cooldown_hours` of the last, form one spike event: an alert is raised once per event.
+A count is scored by how unlikely it is: the normal score of its Poisson tail at the expected
+count (for a few posts an hour that tail is far heavier than a normal one), or, where the history
+varies more than Poisson, (count - expected) / spread when that is lower. A spike is an hour of at
+least `min_volume` posts scoring `sensitivity` or more. A slow surge (several hours a few spreads
+up, none enough alone) is caught by judging the last `surge_hours` hours together: their counts,
+each capped at `sensitivity` so one hour cannot carry the rest, scored against their expected
+counts together, reach `surge_sensitivity`, with each hour scoring `surge_floor` alone. Consecutive
+spike hours, and any within `cooldown_hours` of the last, form one spike event: an alert is raised
+once per event.
 
 The hour still open can be judged before it ends (`early`): the posts so far against the expected
-count scaled by the minutes gone, with the spread scaled by the square root of that share, as for
-Poisson counts.
+count scaled by the minutes gone, scored the same way, must reach `early_sensitivity`, which is
+higher than `sensitivity` because an open hour is looked at again and again (every minute, in the
+bench that chose it), and each look is another chance for noise to pass.
 """
 
 from __future__ import annotations
@@ -26,21 +30,29 @@ import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
+from scipy.special import ndtri, pdtrc
+
 HOURS_PER_WEEK = 24 * 7
 MAD_TO_SIGMA = 1.4826  # the MAD of normal noise, scaled to its standard deviation
+OUTLIER_SPREADS = 3.0  # history values this many spreads above the median are left out of the mean
+LOWEST_RATE = 0.5  # the expected count, at least, when judging how unlikely a count is
 
 
 @dataclass(frozen=True, slots=True)
 class SpikeSettings:
     """How readily spikes are called."""
 
-    sensitivity: float = 4.5  # spreads above the expected count (chosen on bench seeds 0-9, as are the rest)
+    sensitivity: float = (
+        3.5  # normal score above the expected count (chosen on bench seeds 0-19, as are the rest)
+    )
     min_volume: int = 5  # posts in the hour, at least
     cooldown_hours: int = 6  # hours after a spike in which another joins it
-    weeks: int = 4  # weeks of history the baseline looks at
-    surge_allowance: float = 1.0  # spreads an hour must pass to add to the cumulative surge sum
-    surge_threshold: float = 5.0  # cumulative sum at which a slow surge is a spike
-    early_sensitivity: float = 5.0  # spreads above the expected-so-far for an open hour
+    weeks: int = 6  # weeks of history the baseline looks at (fewer, when there are fewer)
+    surge_hours: int = 3  # consecutive hours judged together for a slow surge (1: none)
+    surge_sensitivity: float = 3.0  # score of their counts together, each capped at `sensitivity`
+    surge_floor: float = 1.0  # score each of those hours must reach alone
+    early_sensitivity: float = 4.0  # score of an open hour's posts so far (looked at every minute)
     early_minutes: int = 10  # minutes an open hour must have run before it is judged
 
 
@@ -74,7 +86,7 @@ def expected(counts: Sequence[int], hour: int, weeks: int) -> tuple[float, float
         history = [counts[hour - k * 24] for k in range(1, 7 * weeks + 1) if hour - k * 24 >= 0]
     if len(history) < 3:
         return None
-    centre = float(statistics.median(history))
+    middle = float(statistics.median(history))
     # The deviation is taken around each offset's own median (the hour before, the hour, the hour
     # after): on a daily slope the offsets differ, which would widen the band and hide real spikes.
     columns = [
@@ -84,10 +96,44 @@ def expected(counts: Sequence[int], hour: int, weeks: int) -> tuple[float, float
     if all(len(column) >= 3 for column in columns):
         mad = statistics.median(abs(x - statistics.median(c)) for c in columns for x in c)
     else:
-        mad = statistics.median(abs(x - centre) for x in history)
+        mad = statistics.median(abs(x - middle) for x in history)
+    # The expected count is the mean of the history less the values far above its median (past
+    # spikes): for counts of a few posts the median alone is badly low (0 for 0.7 posts an hour),
+    # which made every small hour look like a jump.
+    cut = middle + OUTLIER_SPREADS * max(MAD_TO_SIGMA * mad, math.sqrt(max(middle, 1.0)))
+    kept = [x for x in history if x <= cut]
+    # Not below the median, though: hours before a series' first post read as zeros, and on a
+    # deployment younger than `weeks` they would drag the mean down where the median holds.
+    centre = max(sum(kept) / len(kept), middle)
     # Counts are Poisson at least: the spread never falls below the noise of the expected count.
     spread = max(MAD_TO_SIGMA * mad, math.sqrt(max(centre, 1.0)))
     return centre, spread
+
+
+def score(count: float, centre: float, spread: float) -> float:
+    """Return how far `count` is above the expected `centre`, in spreads, as a normal score.
+
+    A count above what is expected is scored by how unlikely it is for Poisson counts of that
+    mean (the normal score of its mid-p upper tail): for a few posts an hour the tail is far
+    heavier than a normal one, and (count - centre) / spread would call noise a spike. Where the
+    history varies more than Poisson (the spread is above the square root of the mean), the
+    plain (count - centre) / spread is used when it is lower.
+    """
+    return float(scores(np.asarray(count, dtype=float), centre, spread))
+
+
+def scores(counts: np.ndarray, centre: float | np.ndarray, spread: float | np.ndarray) -> np.ndarray:
+    """Return `score` of each of `counts` (an array; centre and spread may be arrays too)."""
+    plain = (counts - centre) / spread
+    rate = np.maximum(centre, LOWEST_RATE)
+    whole = np.floor(counts)
+    above = pdtrc(whole, rate)
+    tail = above + 0.5 * (pdtrc(whole - 1, rate) - above)
+    with np.errstate(divide="ignore"):
+        poisson = np.minimum(-ndtri(tail), 40.0)
+    poisson = np.where(spread > np.sqrt(np.maximum(centre, 1.0)) + 1e-9, np.minimum(plain, poisson), poisson)
+    result: np.ndarray = np.where(counts <= rate, plain, poisson)
+    return result
 
 
 def detect(counts: Sequence[int], settings: SpikeSettings | None = None, start: int = 0) -> list[Spike]:
@@ -95,50 +141,69 @@ def detect(counts: Sequence[int], settings: SpikeSettings | None = None, start: 
     settings = settings or SpikeSettings()
     events: list[Spike] = []
     current: Spike | None = None
-    surge = 0.0  # the cumulative sum of capped scores less the allowance
-    surge_from = start  # the first hour of the current run above zero
+    window = settings.surge_hours
+    recent: list[tuple[float, float, float, float]] = []  # (score, capped count, expected, spread)
     for hour in range(start, len(counts)):
         found = expected(counts, hour, settings.weeks)
         if found is None:
-            surge = 0.0
+            recent = []
             continue
         centre, spread = found
         count = counts[hour]
-        score = (count - centre) / spread
-        if surge <= 0.0:
-            surge_from = hour
-        surge = max(0.0, surge + min(score, settings.sensitivity) - settings.surge_allowance)
-        if count >= settings.min_volume and score >= settings.sensitivity:
+        hour_score = score(count, centre, spread)
+        capped = min(count, centre + settings.sensitivity * spread)  # one hour cannot carry a surge
+        recent = [*recent[-(window - 1) :], (hour_score, capped, centre, spread)] if window > 1 else []
+        if count >= settings.min_volume and hour_score >= settings.sensitivity:
             first = hour
-        elif surge >= settings.surge_threshold and count >= 1 and score > 0:
-            first = surge_from
+        elif window > 1 and len(recent) == window and surge(recent, settings):
+            first = hour - window + 1
         else:
             continue
         if current is not None and first - current.end <= settings.cooldown_hours:
-            peak = hour if score > current.score else current.peak
+            peak = hour if hour_score > current.score else current.peak
             current = Spike(
                 min(current.start, first),
                 hour,
                 peak,
                 count if peak == hour else current.count,
                 centre if peak == hour else current.expected,
-                max(score, current.score),
+                max(hour_score, current.score),
                 current.raised,
             )
             events[-1] = current
         else:
-            current = Spike(first, hour, hour, count, centre, score, hour)
+            current = Spike(first, hour, hour, count, centre, hour_score, hour)
             events.append(current)
     return events
 
 
-def partial_score(centre: float, spread: float, so_far: float, fraction: float) -> float:
-    """Return the spreads above expected of `so_far` posts when `fraction` of the hour has gone.
+def surge(recent: Sequence[tuple[float, float, float, float]], settings: SpikeSettings) -> bool:
+    """Return whether the last hours, (score, capped count, expected count, spread), are a surge.
 
-    Plain arithmetic, so it also takes numpy arrays (the replay bench scores every minute at once).
+    Their counts, each capped at `sensitivity` spreads above its expected count so that one hour
+    cannot carry the rest, are scored together against their expected counts together; that score
+    must reach `surge_sensitivity`, every hour must be at least `surge_floor` spreads up, and the
+    excess posts together at least `min_volume`.
     """
-    score: float = (so_far - centre * fraction) / (spread * fraction**0.5)
-    return score
+    total = sum(c for _, c, _, _ in recent)
+    centre = sum(e for _, _, e, _ in recent)
+    spread = math.sqrt(sum(s * s for _, _, _, s in recent))
+    return (
+        min(s for s, _, _, _ in recent) >= settings.surge_floor
+        and total - centre >= settings.min_volume
+        and score(total, centre, spread) >= settings.surge_sensitivity
+    )
+
+
+def partial_score(
+    centre: float, spread: float, so_far: float | np.ndarray, fraction: float | np.ndarray
+) -> np.ndarray:
+    """Return the score of `so_far` posts when `fraction` of the hour has gone (arrays welcome).
+
+    The count expected by then is `centre` x `fraction`, and its spread `spread` x the square
+    root of `fraction`, as for Poisson counts.
+    """
+    return scores(np.asarray(so_far, dtype=float), centre * np.asarray(fraction), spread * np.sqrt(fraction))
 
 
 def early(
@@ -158,7 +223,7 @@ def early(
     if found is None:
         return None
     centre, spread = found
-    score = partial_score(centre, spread, so_far, fraction)
+    score = float(partial_score(centre, spread, so_far, fraction))
     threshold = settings.sensitivity if fraction >= 1 else settings.early_sensitivity
     if so_far < settings.min_volume or score < threshold:
         return None
