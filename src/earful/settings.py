@@ -227,8 +227,8 @@ class Settings(BaseSettings):
     )
     digest_hour: int = Field(default=8, description="Hour (0-23, in TIME_ZONE) the weekly digest goes out.")
     spike_sensitivity: float = Field(
-        default=4.5,
-        description="How far (in robust spreads) an hour must exceed its seasonal baseline to be a spike; "
+        default=3.5,
+        description="How far (in noise units) an hour must exceed its seasonal baseline to be a spike; "
         "lower finds smaller spikes and raises more false alarms (see bench/spikes.py).",
     )
     spike_min_volume: int = Field(
