@@ -178,7 +178,14 @@ class RollupCategory(Base):
     __tablename__ = "rollup_categories"
     __table_args__ = (
         Index("ix_rollup_categories_day", "day", "hour"),
-        Index("ix_rollup_categories_hour", "hour"),
+        Index("ix_rollup_categories_hour", "level", "hour"),
+        Index(
+            "ix_rollup_categories_totals",
+            "level",
+            "day",
+            sqlite_where=sql_text("hour IS NULL"),
+            postgresql_where=sql_text("hour IS NULL"),
+        ),
     )
     __mapper_args__ = {  # noqa: RUF012
         "primary_key": ["day", "hour", "level", "category_id", "source_id", "sentiment"]

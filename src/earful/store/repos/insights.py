@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, case, delete, func, insert, literal, null, or_, select
+from sqlalchemy import Select, and_, case, delete, func, insert, literal, null, or_, select, text
 from sqlalchemy.orm import Session, aliased
 
 from earful.store.models import (
@@ -313,12 +313,6 @@ def _hour_ceil(moment: datetime) -> datetime:
     return floor if floor == moment.astimezone(UTC) else floor + timedelta(hours=1)
 
 
-def _day_of(session: Session) -> Any:
-    if session.get_bind().dialect.name == "sqlite":
-        return func.strftime(DAY, Post.posted_at)
-    return func.to_char(func.timezone("UTC", Post.posted_at), "YYYY-MM-DD")
-
-
 def _hour_of(session: Session) -> Any:
     if session.get_bind().dialect.name == "sqlite":
         # Reads as SQLAlchemy stores a DateTime on SQLite, so it compares with bound datetimes.
@@ -369,6 +363,9 @@ def refresh_rollups(session: Session, days: Sequence[str]) -> None:
     """
     if not days:
         return
+    if session.get_bind().dialect.name == "postgresql":
+        # The counts group a day's hours in memory rather than sorting them on disk.
+        session.execute(text("SET LOCAL work_mem = '256MB'"))
     for start in range(0, len(days), 200):
         chunk = list(days[start : start + 200])
         session.execute(delete(RollupChange).where(RollupChange.day.in_(chunk)))
@@ -393,36 +390,76 @@ def _runs(days: Sequence[str]) -> list[tuple[datetime, datetime]]:
     return runs
 
 
+def _day_of_hour(session: Session, hour: Any) -> Any:
+    if session.get_bind().dialect.name == "sqlite":
+        return func.substr(hour, 1, 10)
+    return func.to_char(func.timezone("UTC", hour), "YYYY-MM-DD")
+
+
 def _count_range(session: Session, since: datetime, until: datetime) -> None:
-    day, hour = _day_of(session), _hour_of(session)
+    # Grouped by hour first; the day is read off each group's hour, not off every post.
+    hour = _hour_of(session).label("hour")
     shown = (
         Post.text.is_not(None),
         Post.duplicate_of.is_(None),
         Post.posted_at >= since,
         Post.posted_at < until,
     )
+    counts = (
+        select(hour, Post.source_id, Post.sentiment, func.count().label("posts"))
+        .where(*shown)
+        .group_by(hour, Post.source_id, Post.sentiment)
+        .subquery()
+    )
     session.execute(
         insert(RollupVolume).from_select(
             ["day", "hour", "source_id", "sentiment", "posts"],
-            select(day, hour, Post.source_id, Post.sentiment, func.count())
-            .where(*shown)
-            .group_by(day, hour, Post.source_id, Post.sentiment),
+            select(_day_of_hour(session, counts.c.hour), *counts.c),
         )
     )
-    top = func.coalesce(Category.parent_id, Category.id)
-    for level, category, counted in (
-        ("sub", Label.category_id, func.count(Post.id)),
-        ("top", top, func.count(Post.id.distinct())),
-    ):
+    labelled = (
+        select(Post.id, hour, Post.source_id, Post.sentiment, Label.category_id, Category.parent_id)
+        .join(Label, Label.post_id == Post.id)
+        .join(Category, Category.id == Label.category_id)
+        .where(*shown, effective_label())
+    )
+    sub = labelled.subquery()
+    # A post in two subcategories of one category counts once under the category.
+    top = (
+        select(
+            sub.c.id,
+            sub.c.hour,
+            sub.c.source_id,
+            sub.c.sentiment,
+            func.coalesce(sub.c.parent_id, sub.c.category_id).label("category_id"),
+        )
+        .distinct()
+        .subquery()
+    )
+    for level, rows in (("sub", sub), ("top", top)):
+        grouped = (
+            select(
+                rows.c.hour,
+                rows.c.category_id,
+                rows.c.source_id,
+                rows.c.sentiment,
+                func.count().label("posts"),
+            )
+            .group_by(rows.c.hour, rows.c.category_id, rows.c.source_id, rows.c.sentiment)
+            .subquery()
+        )
         session.execute(
             insert(RollupCategory).from_select(
                 ["day", "hour", "level", "category_id", "source_id", "sentiment", "posts"],
-                select(day, hour, literal(level), category, Post.source_id, Post.sentiment, counted)
-                .select_from(Post)
-                .join(Label, Label.post_id == Post.id)
-                .join(Category, Category.id == Label.category_id)
-                .where(*shown, effective_label())
-                .group_by(day, hour, category, Post.source_id, Post.sentiment),
+                select(
+                    _day_of_hour(session, grouped.c.hour),
+                    grouped.c.hour,
+                    literal(level),
+                    grouped.c.category_id,
+                    grouped.c.source_id,
+                    grouped.c.sentiment,
+                    grouped.c.posts,
+                ),
             )
         )
     first, last = since.strftime(DAY), (until - timedelta(days=1)).strftime(DAY)
