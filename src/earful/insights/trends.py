@@ -95,9 +95,11 @@ def offsets(since: datetime, until: datetime, zone: ZoneInfo) -> tuple[tuple[dat
 
 def _parse_bucket(text: str, zone: ZoneInfo) -> datetime:
     """Return a bucket's start: an hour is UTC, a day is midnight in the deployment's zone."""
+    # Sliced rather than strptime'd: a year of hours is thousands of buckets.
+    day = (int(text[0:4]), int(text[5:7]), int(text[8:10]))
     if len(text) > 10:
-        return datetime.strptime(text, "%Y-%m-%d %H").replace(tzinfo=UTC)
-    return datetime.strptime(text, "%Y-%m-%d").replace(tzinfo=zone)
+        return datetime(*day, int(text[11:13]), tzinfo=UTC)
+    return datetime(*day, tzinfo=zone)
 
 
 def _local_start(moment: datetime, grain: str, zone: ZoneInfo) -> datetime:
@@ -163,9 +165,13 @@ def compute(
     total = Tally("", "All posts")
     regions: dict[str, Tally] = {}
     by_source: dict[int, Tally] = {}
+    starts: dict[str, datetime] = {}  # a bucket recurs once per source and sentiment: parse it once
     for row in volume:
         total.add(row.sentiment, row.posts)
-        slot = index.get(_local_start(_parse_bucket(row.bucket, tz), grain, tz))
+        start = starts.get(row.bucket)
+        if start is None:
+            start = starts[row.bucket] = _local_start(_parse_bucket(row.bucket, tz), grain, tz)
+        slot = index.get(start)
         if slot is not None:
             slot.add(row.sentiment, row.posts)
         source = sources.get(row.source_id)

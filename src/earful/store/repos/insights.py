@@ -302,6 +302,7 @@ def surest_post(session: Session, category: str, since: datetime, until: datetim
 # --- Rollups: the counts above, kept per UTC hour and day (migration 0021), for long ranges. ---
 
 DAY = "%Y-%m-%d"
+ANALYZE_AFTER_DAYS = 28
 
 
 def _hour_floor(moment: datetime) -> datetime:
@@ -376,6 +377,15 @@ def refresh_rollups(session: Session, days: Sequence[str]) -> None:
         _count_range(session, since, until)
     stamp = datetime.now(UTC)
     session.execute(insert(RollupDay), [{"day": day, "refreshed_at": stamp} for day in days])
+    if len(days) >= ANALYZE_AFTER_DAYS and session.get_bind().dialect.name == "postgresql":
+        # Fresh statistics, or the planner takes a year's rows for a few and sorts them on disk.
+        session.execute(text("ANALYZE rollup_volume, rollup_categories"))
+
+
+def _roomy(session: Session) -> None:
+    """Let this transaction's sums group a year's rows in memory (PostgreSQL's 4 MB would spill)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SET LOCAL work_mem = '64MB'"))
 
 
 def _runs(days: Sequence[str]) -> list[tuple[datetime, datetime]]:
@@ -531,6 +541,7 @@ def rolled_volume(session: Session, where: FeedFilter, grain: Grain) -> list[Cub
     span = rollup_span(where) if rollup_fits(where, grain) else None
     if span is None:
         return volume(session, where, grain)
+    _roomy(session)
     bucket = _bucket(session, grain, RollupVolume.hour)
     stmt = _narrowed(
         session,
@@ -554,6 +565,7 @@ def category_totals(session: Session, where: FeedFilter, grain: Grain, level: st
         return _summed(by_category(session, where, grain, level))
     first_day = span[0] if span[0].hour == 0 else span[0].replace(hour=0) + timedelta(days=1)
     last_day = span[1].replace(hour=0)
+    _roomy(session)
     r = RollupCategory
     if first_day < last_day:
         days = and_(r.hour.is_(None), r.day >= first_day.strftime(DAY), r.day < last_day.strftime(DAY))
