@@ -335,9 +335,12 @@ def prepared(engine: str, posts: int, rebuild: bool) -> Settings:
     # the pages are timed as an analyst sees them on any later view.
     began = time.perf_counter()
     end = datetime.now(UTC) + timedelta(days=1)
-    with db.write() as session:
+    with db.read() as session:
         stale = insights_repo.stale_days(session, end - timedelta(days=3 * 366), end)
-        insights_repo.refresh_rollups(session, stale)
+    for first in range(0, len(stale), 30):  # a month per transaction: an interrupted count keeps its work
+        with db.write() as session:
+            insights_repo.refresh_rollups(session, stale[first : first + 30])
+        print(f"  rollups: {min(first + 30, len(stale))} of {len(stale)} days", flush=True)
     if stale:
         print(f"counted the rollups of {len(stale)} days in {time.perf_counter() - began:.0f} s", flush=True)
     db.dispose()
