@@ -567,23 +567,25 @@ def category_totals(session: Session, where: FeedFilter, grain: Grain, level: st
     last_day = span[1].replace(hour=0)
     _roomy(session)
     r = RollupCategory
+    # One query per part, each a plain index range (SQLite scanned the table for their OR).
     if first_day < last_day:
-        days = and_(r.hour.is_(None), r.day >= first_day.strftime(DAY), r.day < last_day.strftime(DAY))
-        hours = or_(
+        parts = [
+            and_(r.hour.is_(None), r.day >= first_day.strftime(DAY), r.day < last_day.strftime(DAY)),
             and_(r.hour >= span[0], r.hour < first_day),
             and_(r.hour >= last_day, r.hour < span[1]),
-        )
-        when = or_(days, hours)
+        ]
     else:
-        when = and_(r.hour >= span[0], r.hour < span[1])
-    summed = (
-        select(Category.key, r.source_id, r.sentiment, func.sum(r.posts))
-        .join(Category, Category.id == r.category_id)
-        .where(r.level == level, when)
-        .group_by(Category.key, r.source_id, r.sentiment)
-    )
-    stmt = _narrowed(session, summed, r, where)
-    rows = [CubeRow("", s, t, k, int(n)) for k, s, t, n in session.execute(stmt)]
+        parts = [and_(r.hour >= span[0], r.hour < span[1])]
+    rows: list[CubeRow] = []
+    for when in parts:
+        summed = (
+            select(Category.key, r.source_id, r.sentiment, func.sum(r.posts))
+            .join(Category, Category.id == r.category_id)
+            .where(r.level == level, when)
+            .group_by(Category.key, r.source_id, r.sentiment)
+        )
+        stmt = _narrowed(session, summed, r, where)
+        rows += [CubeRow("", s, t, k, int(n)) for k, s, t, n in session.execute(stmt)]
     for part in _edges(where, span):
         rows += by_category(session, part, grain, level)
     return _summed(rows)
