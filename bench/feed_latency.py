@@ -4,9 +4,8 @@ or PostgreSQL.
 Builds (once, then reuses) a database of N enriched posts (SQLite: artifacts/bench-feed/feed-N.db;
 PostgreSQL: a database of its own per size, earful_feed_100k, earful_feed_1m, earful_feed_10m)
 whose texts are real tweets from ../shared/data (SemEval-2017 and Twitter customer-support samples,
-never copied),
-spread over 8 sources in 4 regions and a year of dates, with categories of the default taxonomy,
-sentiment, urgency and a few thousand triage items. Then it starts `earful serve` on that database
+never copied), spread over 8 sources in 4 regions and a year of dates, with categories of the
+default taxonomy, sentiment and urgency. Then it starts `earful serve` on that database
 in its own process, signs in, and times over HTTP:
 
   the feed page, a filtered feed (region + sentiment + category), a search (words, phrases, OR,
