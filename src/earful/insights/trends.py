@@ -95,9 +95,11 @@ def offsets(since: datetime, until: datetime, zone: ZoneInfo) -> tuple[tuple[dat
 
 def _parse_bucket(text: str, zone: ZoneInfo) -> datetime:
     """Return a bucket's start: an hour is UTC, a day is midnight in the deployment's zone."""
+    # Sliced rather than strptime'd: a year of hours is thousands of buckets.
+    day = (int(text[0:4]), int(text[5:7]), int(text[8:10]))
     if len(text) > 10:
-        return datetime.strptime(text, "%Y-%m-%d %H").replace(tzinfo=UTC)
-    return datetime.strptime(text, "%Y-%m-%d").replace(tzinfo=zone)
+        return datetime(*day, int(text[11:13]), tzinfo=UTC)
+    return datetime(*day, tzinfo=zone)
 
 
 def _local_start(moment: datetime, grain: str, zone: ZoneInfo) -> datetime:
@@ -150,10 +152,11 @@ def compute(
     else:
         grain = "day" if grain == "hour" else grain  # the database counts days over long ranges
         sql_grain = Grain("day", zone, offsets(since, until, tz))
+    fresh_rollups(db, where, sql_grain)
     with db.read() as session:
-        volume = insights_repo.volume(session, where, sql_grain)
-        tops = insights_repo.by_category(session, where, sql_grain, "top")
-        subs = insights_repo.by_category(session, where, sql_grain, "sub")
+        volume = insights_repo.rolled_volume(session, where, sql_grain)
+        tops = insights_repo.category_totals(session, where, sql_grain, "top")
+        subs = insights_repo.category_totals(session, where, sql_grain, "sub")
         sources = {s.id: s for s in sources_repo.all_sources(session)}
         latest = taxonomy_repo.latest(session)
         names = taxonomy_repo.display_names(session)
@@ -162,9 +165,13 @@ def compute(
     total = Tally("", "All posts")
     regions: dict[str, Tally] = {}
     by_source: dict[int, Tally] = {}
+    starts: dict[str, datetime] = {}  # a bucket recurs once per source and sentiment: parse it once
     for row in volume:
         total.add(row.sentiment, row.posts)
-        slot = index.get(_local_start(_parse_bucket(row.bucket, tz), grain, tz))
+        start = starts.get(row.bucket)
+        if start is None:
+            start = starts[row.bucket] = _local_start(_parse_bucket(row.bucket, tz), grain, tz)
+        slot = index.get(start)
         if slot is not None:
             slot.add(row.sentiment, row.posts)
         source = sources.get(row.source_id)
@@ -189,6 +196,21 @@ def compute(
         category_regions=dict(category_regions),
         taxonomy_version=latest.version if latest else None,
     )
+
+
+def fresh_rollups(db: Database, where: FeedFilter, grain: Grain) -> None:
+    """Count again the days of `where`'s range whose rollups are missing or out of date (none, most
+    times: only days whose posts or labels changed since), when the rollups can answer `where`."""
+    if not insights_repo.rollup_fits(where, grain):
+        return
+    span = insights_repo.rollup_span(where)
+    if span is None:
+        return
+    with db.read() as session:
+        stale = insights_repo.stale_days(session, *span)
+    if stale:
+        with db.write() as session:
+            insights_repo.refresh_rollups(session, insights_repo.stale_days(session, *span))
 
 
 def _region(source: Source | None) -> str:
@@ -305,9 +327,10 @@ def previous(db: Database, where: FeedFilter, since: datetime, until: datetime) 
     and by category, with the same filters."""
     before = replace(where, since=since - (until - since), until=since)
     day = Grain("day")  # only totals are wanted: the coarsest bucket the database offers
+    fresh_rollups(db, before, day)
     with db.read() as session:
-        volume = insights_repo.volume(session, before, day)
-        tops = insights_repo.by_category(session, before, day, "top")
+        volume = insights_repo.rolled_volume(session, before, day)
+        tops = insights_repo.category_totals(session, before, day, "top")
     total = Tally("", "All posts")
     for row in volume:
         total.add(row.sentiment, row.posts)

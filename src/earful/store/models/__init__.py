@@ -10,7 +10,17 @@ from earful.store.models.capture import (
     Source,
     WebhookDelivery,
 )
-from earful.store.models.insights import Alert, AlertRule, Report, Spike, Topic
+from earful.store.models.insights import (
+    Alert,
+    AlertRule,
+    Report,
+    RollupCategory,
+    RollupChange,
+    RollupDay,
+    RollupVolume,
+    Spike,
+    Topic,
+)
 from earful.store.models.learning import ModelVersion, SentimentLabel
 from earful.store.models.taxonomy import Category, Label, TaxonomyVersion
 from earful.store.models.work import (
@@ -41,6 +51,10 @@ __all__ = [
     "Quarantined",
     "RawItem",
     "Report",
+    "RollupCategory",
+    "RollupChange",
+    "RollupDay",
+    "RollupVolume",
     "SentimentLabel",
     "Source",
     "Spike",

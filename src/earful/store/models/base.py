@@ -46,10 +46,14 @@ def created_column() -> Mapped[datetime]:
 # Search structures that live outside the models (SQLite's FTS5 table and its shadow tables, the
 # PostgreSQL full-text index): created by migration 0007, so schema comparison leaves them alone.
 UNMANAGED_INDEXES = frozenset({"ix_posts_search"})
+# PostgreSQL: posts' search document, a stored generated column (migration 0021) under that index.
+SEARCH_COLUMN = "search_vector"
 
 
 def managed(_obj: Any, name: str | None, type_: str, _reflected: bool, _compare_to: Any) -> bool:
     """Return False for the search structures that migrations manage outside the models."""
     if type_ == "table" and name is not None and name.startswith("posts_fts"):
+        return False
+    if type_ == "column" and name == SEARCH_COLUMN:
         return False
     return not (type_ == "index" and name in UNMANAGED_INDEXES)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Float, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import Float, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -133,3 +133,68 @@ class Report(Base):
     xlsx: Mapped[bytes | None] = mapped_column(LargeBinary)
     emailed_to: Mapped[list[Any]] = mapped_column(Json, default=list)
     withdrawn: Mapped[str | None] = mapped_column(Text)  # why the files were removed, when they were
+
+
+class RollupDay(Base):
+    """A UTC day ("YYYY-MM-DD") whose rollup rows were counted (fresh unless it has changes since)."""
+
+    __tablename__ = "rollup_days"
+
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)
+    refreshed_at: Mapped[datetime] = mapped_column()
+
+
+class RollupChange(Base):
+    """A UTC day whose posts or labels changed since its rollup rows were counted (triggers add these)."""
+
+    __tablename__ = "rollup_changes"
+    __table_args__ = (Index("ix_rollup_changes_day", "day"),)
+
+    id: Mapped[int] = id_column()
+    day: Mapped[str] = mapped_column(String(10))
+
+
+class RollupVolume(Base):
+    """Shown posts (enriched originals) posted in one UTC hour, per source and sentiment."""
+
+    __tablename__ = "rollup_volume"
+    __table_args__ = (
+        Index("ix_rollup_volume_hour", "hour"),
+        Index("ix_rollup_volume_day", "day"),
+    )
+    __mapper_args__ = {"primary_key": ["day", "hour", "source_id", "sentiment"]}  # noqa: RUF012
+
+    day: Mapped[str] = mapped_column(String(10))
+    hour: Mapped[datetime] = mapped_column()
+    source_id: Mapped[int] = mapped_column(BigId)
+    sentiment: Mapped[str | None] = mapped_column(String(12))
+    posts: Mapped[int] = mapped_column(Integer)
+
+
+class RollupCategory(Base):
+    """Shown posts per category ("top": a category with its subcategories, each post once; "sub":
+    per label's category), source and sentiment, in one UTC hour, or (hour NULL) in a UTC day."""
+
+    __tablename__ = "rollup_categories"
+    __table_args__ = (
+        Index("ix_rollup_categories_day", "day", "hour"),
+        Index("ix_rollup_categories_hour", "level", "hour"),
+        Index(
+            "ix_rollup_categories_totals",
+            "level",
+            "day",
+            sqlite_where=sql_text("hour IS NULL"),
+            postgresql_where=sql_text("hour IS NULL"),
+        ),
+    )
+    __mapper_args__ = {  # noqa: RUF012
+        "primary_key": ["day", "hour", "level", "category_id", "source_id", "sentiment"]
+    }
+
+    day: Mapped[str] = mapped_column(String(10))
+    hour: Mapped[datetime | None] = mapped_column()
+    level: Mapped[str] = mapped_column(String(3))
+    category_id: Mapped[int] = mapped_column(BigId)
+    source_id: Mapped[int] = mapped_column(BigId)
+    sentiment: Mapped[str | None] = mapped_column(String(12))
+    posts: Mapped[int] = mapped_column(Integer)

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from earful.store.models.base import Base, BigId, Json, created_column, id_column
@@ -51,6 +52,13 @@ class Label(Base):
     __table_args__ = (
         Index("ix_labels_post", "post_id"),
         Index("ix_labels_category", "category_id", "post_id"),
+        # Few posts have an analyst's labels: "is there one?" is a probe of this small index.
+        Index(
+            "ix_labels_analyst",
+            "post_id",
+            sqlite_where=sql_text("by = 'analyst'"),
+            postgresql_where=sql_text("by = 'analyst'"),
+        ),
     )
 
     id: Mapped[int] = id_column()

@@ -14,8 +14,8 @@ from earful.kit.search import Query, Term, fts5_expression
 from earful.store.models import Category, Label, Post, Source, TriageItem
 from earful.store.repos.triage import overdue
 
-# Must read exactly as the expression index of migration 0007, or PostgreSQL will not use it.
-PG_DOCUMENT = "to_tsvector('simple', coalesce(posts.title, '') || ' ' || coalesce(posts.text, ''))"
+# PostgreSQL: the stored search document under the GIN index (migration 0021).
+PG_DOCUMENT = "posts.search_vector"
 COUNT_CAP = 10_000
 
 

@@ -7,14 +7,28 @@ insights domain rolls up in Python, so one pass over the posts serves every char
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, case, func, or_, select
+from sqlalchemy import Select, and_, case, delete, func, insert, literal, null, or_, select, text
 from sqlalchemy.orm import Session, aliased
 
-from earful.store.models import Category, Label, ModelVersion, Post, Spike, Team, Topic, TriageItem
+from earful.store.models import (
+    Category,
+    Label,
+    ModelVersion,
+    Post,
+    RollupCategory,
+    RollupChange,
+    RollupDay,
+    RollupVolume,
+    Source,
+    Spike,
+    Team,
+    Topic,
+    TriageItem,
+)
 from earful.store.repos.feed import FeedFilter, _filtered, effective_label, in_category
 
 NO_SYNC = {"synchronize_session": False}
@@ -49,23 +63,24 @@ class Grain:
 HOURLY = Grain("hour")
 
 
-def _bucket(session: Session, grain: Grain) -> Any:
-    """Return the SQL expression of a post's UTC hour or local day, as text that sorts in time order."""
+def _bucket(session: Session, grain: Grain, stamp: Any = Post.posted_at) -> Any:
+    """Return the SQL expression of a post's UTC hour or local day, as text that sorts in time order
+    (of `stamp`: a post's posted_at, or a rollup's hour)."""
     if session.get_bind().dialect.name == "sqlite":
         if grain.unit == "hour":
-            return func.strftime("%Y-%m-%d %H", Post.posted_at)
+            return func.strftime("%Y-%m-%d %H", stamp)
         if len(grain.offsets) <= 1:
             minutes = grain.offsets[0][1] if grain.offsets else 0
-            return func.strftime("%Y-%m-%d", Post.posted_at, f"{minutes:+d} minutes")
+            return func.strftime("%Y-%m-%d", stamp, f"{minutes:+d} minutes")
         until_change = [
-            (Post.posted_at < start, f"{minutes:+d} minutes")
+            (stamp < start, f"{minutes:+d} minutes")
             for (_, minutes), (start, _) in zip(grain.offsets, grain.offsets[1:], strict=False)
         ]
         shift = case(*until_change, else_=f"{grain.offsets[-1][1]:+d} minutes")
-        return func.strftime("%Y-%m-%d", Post.posted_at, shift)
+        return func.strftime("%Y-%m-%d", stamp, shift)
     if grain.unit == "hour":
-        return func.to_char(func.timezone("UTC", Post.posted_at), "YYYY-MM-DD HH24")
-    return func.to_char(func.timezone(grain.zone, Post.posted_at), "YYYY-MM-DD")
+        return func.to_char(func.timezone("UTC", stamp), "YYYY-MM-DD HH24")
+    return func.to_char(func.timezone(grain.zone, stamp), "YYYY-MM-DD")
 
 
 def volume(session: Session, where: FeedFilter, grain: Grain) -> list[CubeRow]:
@@ -311,3 +326,303 @@ def sample_posts(session: Session, where: FeedFilter, limit: int) -> list[Any]:
         _filtered(session, where, columns, category_as_set=True).order_by(Post.id % 997, Post.id).limit(limit)
     )
     return list(session.execute(stmt))
+
+
+# --- Rollups: the counts above, kept per UTC hour and day (migration 0021), for long ranges. ---
+
+DAY = "%Y-%m-%d"
+ANALYZE_AFTER_DAYS = 28
+
+
+def _hour_floor(moment: datetime) -> datetime:
+    return moment.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+
+
+def _hour_ceil(moment: datetime) -> datetime:
+    floor = _hour_floor(moment)
+    return floor if floor == moment.astimezone(UTC) else floor + timedelta(hours=1)
+
+
+def _hour_of(session: Session) -> Any:
+    if session.get_bind().dialect.name == "sqlite":
+        # Reads as SQLAlchemy stores a DateTime on SQLite, so it compares with bound datetimes.
+        return func.strftime("%Y-%m-%d %H:00:00.000000", Post.posted_at)
+    return func.date_trunc("hour", Post.posted_at, "UTC")
+
+
+def rollup_fits(where: FeedFilter, grain: Grain) -> bool:
+    """Tell whether the rollups can answer `where` in `grain`: a range narrowed at most by source,
+    region and sentiment (what they are counted by), in UTC hours or days of whole-hour offsets."""
+    plain = FeedFilter(
+        source=where.source,
+        region=where.region,
+        sentiment=where.sentiment,
+        since=where.since,
+        until=where.until,
+    )
+    if where != plain or where.since is None or where.until is None:
+        return False
+    return all(minutes % 60 == 0 for _, minutes in grain.offsets)
+
+
+def _days(since: datetime, until: datetime) -> list[str]:
+    day = since.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    found = []
+    while day < until:
+        found.append(day.strftime(DAY))
+        day += timedelta(days=1)
+    return found
+
+
+def stale_days(session: Session, since: datetime, until: datetime) -> list[str]:
+    """Return the UTC days touching [since, until) whose rollup rows are missing or out of date."""
+    wanted = _days(since, until)
+    if not wanted:
+        return []
+    first, last = wanted[0], wanted[-1]
+    fresh = set(session.scalars(select(RollupDay.day).where(RollupDay.day.between(first, last))))
+    changed = set(session.scalars(select(RollupChange.day).where(RollupChange.day.between(first, last))))
+    return [day for day in wanted if day not in fresh or day in changed]
+
+
+def refresh_rollups(session: Session, days: Sequence[str]) -> None:
+    """Count these UTC days' posts into the rollups again (in the caller's write transaction).
+
+    The days' pending changes are deleted first: a change committed while the counting runs adds
+    its day again, so the day is counted again next time rather than left wrong.
+    """
+    if not days:
+        return
+    if session.get_bind().dialect.name == "postgresql":
+        # The counts group a day's hours in memory rather than sorting them on disk.
+        session.execute(text("SET LOCAL work_mem = '256MB'"))
+    for start in range(0, len(days), 200):
+        chunk = list(days[start : start + 200])
+        session.execute(delete(RollupChange).where(RollupChange.day.in_(chunk)))
+        session.execute(delete(RollupVolume).where(RollupVolume.day.in_(chunk)))
+        session.execute(delete(RollupCategory).where(RollupCategory.day.in_(chunk)))
+        session.execute(delete(RollupDay).where(RollupDay.day.in_(chunk)))
+    for since, until in _runs(days):
+        _count_range(session, since, until)
+    stamp = datetime.now(UTC)
+    session.execute(insert(RollupDay), [{"day": day, "refreshed_at": stamp} for day in days])
+    if len(days) >= ANALYZE_AFTER_DAYS and session.get_bind().dialect.name == "postgresql":
+        # Fresh statistics, or the planner takes a year's rows for a few and sorts them on disk.
+        session.execute(text("ANALYZE rollup_volume, rollup_categories"))
+
+
+def _roomy(session: Session) -> None:
+    """Let this transaction's sums group a year's rows in memory (PostgreSQL's 4 MB would spill)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SET LOCAL work_mem = '64MB'"))
+
+
+def _runs(days: Sequence[str]) -> list[tuple[datetime, datetime]]:
+    """Return runs of consecutive days as [since, until) instants (so each reads one index range)."""
+    runs: list[tuple[datetime, datetime]] = []
+    for day in sorted(days):
+        start = datetime.strptime(day, DAY).replace(tzinfo=UTC)
+        if runs and runs[-1][1] == start:
+            runs[-1] = (runs[-1][0], start + timedelta(days=1))
+        else:
+            runs.append((start, start + timedelta(days=1)))
+    return runs
+
+
+def _day_of_hour(session: Session, hour: Any) -> Any:
+    if session.get_bind().dialect.name == "sqlite":
+        return func.substr(hour, 1, 10)
+    return func.to_char(func.timezone("UTC", hour), "YYYY-MM-DD")
+
+
+def _count_range(session: Session, since: datetime, until: datetime) -> None:
+    # Grouped by hour first; the day is read off each group's hour, not off every post.
+    hour = _hour_of(session).label("hour")
+    shown = (
+        Post.text.is_not(None),
+        Post.duplicate_of.is_(None),
+        Post.posted_at >= since,
+        Post.posted_at < until,
+    )
+    counts = (
+        select(hour, Post.source_id, Post.sentiment, func.count().label("posts"))
+        .where(*shown)
+        .group_by(hour, Post.source_id, Post.sentiment)
+        .subquery()
+    )
+    session.execute(
+        insert(RollupVolume).from_select(
+            ["day", "hour", "source_id", "sentiment", "posts"],
+            select(_day_of_hour(session, counts.c.hour), *counts.c),
+        )
+    )
+    labelled = (
+        select(Post.id, hour, Post.source_id, Post.sentiment, Label.category_id, Category.parent_id)
+        .join(Label, Label.post_id == Post.id)
+        .join(Category, Category.id == Label.category_id)
+        .where(*shown, effective_label())
+    )
+    sub = labelled.subquery()
+    # A post in two subcategories of one category counts once under the category.
+    top = (
+        select(
+            sub.c.id,
+            sub.c.hour,
+            sub.c.source_id,
+            sub.c.sentiment,
+            func.coalesce(sub.c.parent_id, sub.c.category_id).label("category_id"),
+        )
+        .distinct()
+        .subquery()
+    )
+    for level, rows in (("sub", sub), ("top", top)):
+        grouped = (
+            select(
+                rows.c.hour,
+                rows.c.category_id,
+                rows.c.source_id,
+                rows.c.sentiment,
+                func.count().label("posts"),
+            )
+            .group_by(rows.c.hour, rows.c.category_id, rows.c.source_id, rows.c.sentiment)
+            .subquery()
+        )
+        session.execute(
+            insert(RollupCategory).from_select(
+                ["day", "hour", "level", "category_id", "source_id", "sentiment", "posts"],
+                select(
+                    _day_of_hour(session, grouped.c.hour),
+                    grouped.c.hour,
+                    literal(level),
+                    grouped.c.category_id,
+                    grouped.c.source_id,
+                    grouped.c.sentiment,
+                    grouped.c.posts,
+                ),
+            )
+        )
+    first, last = since.strftime(DAY), (until - timedelta(days=1)).strftime(DAY)
+    session.execute(
+        insert(RollupCategory).from_select(
+            ["day", "hour", "level", "category_id", "source_id", "sentiment", "posts"],
+            select(
+                RollupCategory.day,
+                null(),
+                RollupCategory.level,
+                RollupCategory.category_id,
+                RollupCategory.source_id,
+                RollupCategory.sentiment,
+                func.sum(RollupCategory.posts),
+            )
+            .where(RollupCategory.day.between(first, last), RollupCategory.hour.is_not(None))
+            .group_by(
+                RollupCategory.day,
+                RollupCategory.level,
+                RollupCategory.category_id,
+                RollupCategory.source_id,
+                RollupCategory.sentiment,
+            ),
+        )
+    )
+
+
+def rollup_span(where: FeedFilter) -> tuple[datetime, datetime] | None:
+    """Return the whole UTC hours of `where`'s range that the rollups count, or None if there are none."""
+    assert where.since is not None and where.until is not None
+    first, last = _hour_ceil(where.since), _hour_floor(where.until)
+    return (first, last) if first < last else None
+
+
+def _source_ids(session: Session, where: FeedFilter) -> list[int] | None:
+    if not (where.source or where.region):
+        return None
+    wanted = select(Source.id)
+    if where.source:
+        wanted = wanted.where(Source.name == where.source)
+    if where.region:
+        wanted = wanted.where(Source.region == where.region)
+    return list(session.scalars(wanted)) or [-1]
+
+
+def _narrowed(session: Session, stmt: Any, table: Any, where: FeedFilter) -> Any:
+    ids = _source_ids(session, where)
+    if ids is not None:
+        stmt = stmt.where(table.source_id.in_(ids))
+    if where.sentiment:
+        stmt = stmt.where(table.sentiment == where.sentiment)
+    return stmt
+
+
+def _edges(where: FeedFilter, span: tuple[datetime, datetime]) -> list[FeedFilter]:
+    """Return `where` narrowed to the parts of its range outside the rollups' whole hours."""
+    assert where.since is not None and where.until is not None
+    parts = []
+    if where.since < span[0]:
+        parts.append(replace(where, until=span[0]))
+    if span[1] < where.until:
+        parts.append(replace(where, since=span[1]))
+    return parts
+
+
+def rolled_volume(session: Session, where: FeedFilter, grain: Grain) -> list[CubeRow]:
+    """Return what `volume` does, from the rollups for the whole hours of the range (fresh ones:
+    see `stale_days`) and from the posts for the minutes either side."""
+    span = rollup_span(where) if rollup_fits(where, grain) else None
+    if span is None:
+        return volume(session, where, grain)
+    _roomy(session)
+    bucket = _bucket(session, grain, RollupVolume.hour)
+    stmt = _narrowed(
+        session,
+        select(bucket, RollupVolume.source_id, RollupVolume.sentiment, func.sum(RollupVolume.posts))
+        .where(RollupVolume.hour >= span[0], RollupVolume.hour < span[1])
+        .group_by(bucket, RollupVolume.source_id, RollupVolume.sentiment),
+        RollupVolume,
+        where,
+    )
+    rows = [CubeRow(b, s, t, "", int(n)) for b, s, t, n in session.execute(stmt)]
+    for part in _edges(where, span):
+        rows += volume(session, part, grain)
+    return rows
+
+
+def category_totals(session: Session, where: FeedFilter, grain: Grain, level: str) -> list[CubeRow]:
+    """Return what `by_category` does summed over the range (bucket ""): per category, source and
+    sentiment, from the rollups' days and hours within the range and the posts either side."""
+    span = rollup_span(where) if rollup_fits(where, grain) else None
+    if span is None:
+        return _summed(by_category(session, where, grain, level))
+    first_day = span[0] if span[0].hour == 0 else span[0].replace(hour=0) + timedelta(days=1)
+    last_day = span[1].replace(hour=0)
+    _roomy(session)
+    r = RollupCategory
+    # One query per part, each a plain index range (SQLite scanned the table for their OR).
+    if first_day < last_day:
+        parts = [
+            and_(r.hour.is_(None), r.day >= first_day.strftime(DAY), r.day < last_day.strftime(DAY)),
+            and_(r.hour >= span[0], r.hour < first_day),
+            and_(r.hour >= last_day, r.hour < span[1]),
+        ]
+    else:
+        parts = [and_(r.hour >= span[0], r.hour < span[1])]
+    rows: list[CubeRow] = []
+    for when in parts:
+        summed = (
+            select(Category.key, r.source_id, r.sentiment, func.sum(r.posts))
+            .join(Category, Category.id == r.category_id)
+            .where(r.level == level, when)
+            .group_by(Category.key, r.source_id, r.sentiment)
+        )
+        stmt = _narrowed(session, summed, r, where)
+        rows += [CubeRow("", s, t, k, int(n)) for k, s, t, n in session.execute(stmt)]
+    for part in _edges(where, span):
+        rows += by_category(session, part, grain, level)
+    return _summed(rows)
+
+
+def _summed(rows: list[CubeRow]) -> list[CubeRow]:
+    totals: dict[tuple[int, str | None, str], int] = {}
+    for row in rows:
+        key = (row.source_id, row.sentiment, row.category)
+        totals[key] = totals.get(key, 0) + row.posts
+    return [CubeRow("", s, t, k, n) for (s, t, k), n in totals.items()]
