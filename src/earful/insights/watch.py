@@ -269,12 +269,24 @@ def get(db: Database, spike_id: int) -> SpikeView | None:
 
 
 @dataclass(frozen=True, slots=True)
+class HourRow:
+    """One hour on a spike's page: its posts, the usual count for it (the mean of the hours the
+    baseline reads) and the count above which the detector calls it a spike; None without history."""
+
+    at: datetime
+    posts: int
+    usual: float | None
+    spike_above: float | None
+
+
+@dataclass(frozen=True, slots=True)
 class SpikeDetail:
-    """A spike with the hours around it and the escalations it raised."""
+    """A spike with the hours around it, the other spikes of its incident and the escalations it raised."""
 
     spike: SpikeView
-    hours: list[tuple[datetime, int, float | None]]  # hour, posts, expected (None without history)
+    hours: list[HourRow]
     escalated_posts: list[int]
+    related: list[SpikeView]
 
 
 def detail(db: Database, settings: Settings, spike_id: int) -> SpikeDetail | None:
@@ -287,14 +299,25 @@ def detail(db: Database, settings: Settings, spike_id: int) -> SpikeDetail | Non
     history = config.weeks * HOURS_PER_WEEK
     first = _hour(found.started_at) - timedelta(hours=history + before)
     total = history + before + after + 1
-    counts = hourly_series(db, first, total).get((found.category, found.region), [0] * total)
+    now = utcnow()
+    counts = hourly_series(db, first, total, until=now).get((found.category, found.region), [0] * total)
     hours = []
     for index in range(history, total):
         at = first + timedelta(hours=index)
-        if at > utcnow():
+        if at > now:
             break
+        mean = usual(counts, index, config.weeks)
         baseline = expected(counts, index, config.weeks)
-        hours.append((at, counts[index], round(baseline[0], 1) if baseline else None))
+        above = baseline[0] + config.sensitivity * baseline[1] if baseline else None
+        hours.append(HourRow(at, counts[index], round(mean, 1) if mean is not None else None, _one(above)))
     with db.read() as session:
         escalated = list(insights_repo.escalated_for_spike(session, spike_id))
-    return SpikeDetail(found, hours, escalated)
+        names = taxonomy_repo.display_names(session)
+        spike = insights_repo.spike(session, spike_id)
+        incident = insights_repo.incident(session, (spike.incident_id or spike.id) if spike else spike_id)
+        related = [as_view(s, names) for s in incident if s.id != spike_id]
+    return SpikeDetail(found, hours, escalated, related)
+
+
+def _one(value: float | None) -> float | None:
+    return round(value, 1) if value is not None else None
