@@ -106,3 +106,13 @@ def test_one_outage_at_several_levels_is_one_alert_then_one_update_when_it_subsi
     for minutes in range(4 * 60 + 20, 7 * 60, 30):
         assert _round(db, settings, feed, OUTAGE + timedelta(minutes=minutes))[1:] == (0, 0)
     assert len(webhook.received) == 2
+
+
+def test_spikes_are_one_incident_when_their_series_share_posts_or_a_place() -> None:
+    assert watch.related(("", ""), ("app", "Leeds"))  # all posts contains everything
+    assert watch.related(("app", ""), ("app", "Leeds"))  # a category everywhere contains its regions
+    assert watch.related(("app", ""), ("", "Leeds"))  # both count the app's posts in Leeds
+    assert watch.related(("pay", "Leeds"), ("support", "Leeds"))  # one outage, several complaints
+    assert watch.related(("pay", ""), ("support", ""))
+    assert not watch.related(("app", "Leeds"), ("app", "York"))
+    assert not watch.related(("pay", "Leeds"), ("support", "York"))

@@ -407,6 +407,9 @@ def _spike_candidates(
     for alert in alerts_repo.incident_alerts(session, rule.id, now - SUBSIDED_WATCH):
         incident_id = int(alert.subject.split(":")[1])
         spikes = insights_repo.incident(session, incident_id)
+        first = insights_repo.spike(session, incident_id)
+        if first is not None and first.incident_id not in (None, incident_id):  # merged into another
+            spikes = insights_repo.incident(session, first.incident_id)
         if not spikes or any(s.subsided_at is None for s in spikes):
             continue
         back = max(as_utc(s.subsided_at) or now for s in spikes)

@@ -126,7 +126,9 @@ def scan(
     minutes = int((now - _hour(now)).total_seconds() // 60)
     new: list[int] = []
     with db.write() as session:
-        for (category, region), counts in series.items():
+        # Wide series first (all posts everywhere, then a region or a category, then both), so the
+        # spike an outage makes at every level is stored first and the narrower ones join it.
+        for (category, region), counts in sorted(series.items(), key=_widest_first):
             if sum(counts[-scan_hours:]) < config.min_volume:
                 continue
             closed = counts[:open_hour]
@@ -206,27 +208,40 @@ def _extends(session: Session, found: dict[str, Any], cooldown_hours: int) -> bo
     return True
 
 
-def shares_posts(a: tuple[str, str], b: tuple[str, str]) -> bool:
-    """Return whether two (category, region) series count some posts in common: "" is every
-    category or every region, so all posts contain each category, and a category everywhere
-    contains it in each region."""
-    return all(x == y or not x or not y for x, y in zip(a, b, strict=True))
+def related(a: tuple[str, str], b: tuple[str, str]) -> bool:
+    """Return whether spikes of two (category, region) series at the same time are one incident:
+    when they count some posts in common ("" is every category or every region, so all posts
+    contain each category, and a category everywhere contains it in each region), or are in the
+    same place (one outage brings complaints of several categories, in one region or everywhere)."""
+    shares = all(x == y or not x or not y for x, y in zip(a, b, strict=True))
+    return shares or a[1] == b[1]
 
 
 def _incident_of(session: Session, spike: Spike) -> int:
     """Return the incident a newly stored spike belongs to: that of the first stored spike whose
-    hours touch its hours (overlap, or follow within an hour) and whose series shares posts with
-    its series; its own id when there is none."""
+    hours touch its hours (overlap, or follow within an hour) and whose series is `related` to
+    its series (the earliest, when several); its own id when there is none."""
     start = as_utc(spike.started_at) or spike.started_at
     end = as_utc(spike.ended_at) or spike.ended_at
     near = insights_repo.spikes_during(session, start - timedelta(hours=1), end + timedelta(hours=1))
-    incidents = [
-        other.incident_id or other.id
+    related = [
+        other
         for other in near
-        if other.id != spike.id
-        and shares_posts((other.category, other.region), (spike.category, spike.region))
+        if other.id != spike.id and related((other.category, other.region), (spike.category, spike.region))
     ]
-    return min(incidents, default=spike.id)
+    incidents = {other.incident_id or other.id for other in related}
+    joined = min(incidents, default=spike.id)
+    # A spike that bridges two incidents (all posts, over a category's and a region's) makes them
+    # one: the later ones' spikes move to the first. An alert already sent for a later one keeps
+    # its subject, and its "subsided" update follows the incident its first spike moved to.
+    for other in insights_repo.spikes_of_incidents(session, incidents - {joined}):
+        other.incident_id = joined
+    return joined
+
+
+def _widest_first(item: tuple[tuple[str, str], list[int]]) -> tuple[bool, bool, str, str]:
+    (category, region), _ = item
+    return bool(category), bool(region), category, region
 
 
 def as_view(spike: Spike, names: dict[str, str]) -> SpikeView:

@@ -185,6 +185,13 @@ def incident(session: Session, incident_id: int) -> Sequence[Spike]:
     ).all()
 
 
+def spikes_of_incidents(session: Session, incident_ids: set[int]) -> Sequence[Spike]:
+    """Return the spikes of these incidents."""
+    if not incident_ids:
+        return []
+    return session.scalars(select(Spike).where(Spike.incident_id.in_(sorted(incident_ids)))).all()
+
+
 def spikes_between(session: Session, since: datetime, until: datetime) -> Sequence[Spike]:
     """Return the spikes that started in [since, until), biggest first."""
     return session.scalars(
