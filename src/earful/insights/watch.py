@@ -224,12 +224,12 @@ def _incident_of(session: Session, spike: Spike) -> int:
     start = as_utc(spike.started_at) or spike.started_at
     end = as_utc(spike.ended_at) or spike.ended_at
     near = insights_repo.spikes_during(session, start - timedelta(hours=1), end + timedelta(hours=1))
-    related = [
+    linked = [
         other
         for other in near
         if other.id != spike.id and related((other.category, other.region), (spike.category, spike.region))
     ]
-    incidents = {other.incident_id or other.id for other in related}
+    incidents = {other.incident_id or other.id for other in linked}
     joined = min(incidents, default=spike.id)
     # A spike that bridges two incidents (all posts, over a category's and a region's) makes them
     # one: the later ones' spikes move to the first. An alert already sent for a later one keeps
