@@ -31,9 +31,10 @@ from earful.kit.errors import Conflict, EarfulError, Forbidden, Invalid, NotFoun
 from earful.notify import DeliveryFailed, email, slack_message, webhook
 from earful.settings import Settings
 from earful.store.db import Database
-from earful.store.models import Alert, AlertRule
+from earful.store.models import Alert, AlertRule, Spike
 from earful.store.repos import alerts as alerts_repo
 from earful.store.repos import audit as audit_repo
+from earful.store.repos import insights as insights_repo
 from earful.store.repos import taxonomy as taxonomy_repo
 
 log = logging.getLogger(__name__)
@@ -47,6 +48,7 @@ LOOKBACK = timedelta(hours=24)  # how far back a new rule looks for things to al
 MAX_ATTEMPTS = 5
 SEND_LEASE = timedelta(minutes=15)  # a claim on an alert lapses after this, if its worker died
 POST_LINKS = 20
+SUBSIDED_WATCH = timedelta(days=7)  # how long an incident alert waits for its "subsided" update
 
 
 @dataclass(frozen=True, slots=True)
@@ -266,35 +268,13 @@ def _feed(base: str, **params: Any) -> str:
 
 
 def _candidates(
-    session: Any, rule: AlertRule, base: str, names: dict[str, str], now: datetime
+    session: Any, rule: AlertRule, base: str, names: dict[str, str], now: datetime, zone: str = "UTC"
 ) -> list[Candidate]:
     since = max(as_utc(rule.created_at) or now, now - LOOKBACK) - timedelta(minutes=5)
     params = rule.params or {}
     found: list[Candidate] = []
     if rule.kind == "spike":
-        for spike in alerts_repo.fresh_spikes(session, since):
-            if params.get("category") and spike.category != params["category"]:
-                continue
-            if params.get("region") and spike.region != params["region"]:
-                continue
-            start, end = as_utc(spike.started_at) or now, (as_utc(spike.ended_at) or now) + timedelta(hours=1)
-            where = spike.region or "all regions"
-            name = names.get(spike.category, spike.category) if spike.category else "all posts"
-            found.append(
-                Candidate(
-                    key=f"spike:{spike.category}:{spike.region}",
-                    subject=f"spike:{spike.id}",
-                    title=f"Spike: {name} in {where}",
-                    lines=(
-                        f"{spike.observed} posts in the hour from {start:%d %b %H:00} UTC, "
-                        f"where about {spike.expected:.0f} are usual for that hour of the week.",
-                    ),
-                    link=_feed(base, category=spike.category, region=spike.region, since=start, until=end),
-                    post_ids=tuple(
-                        alerts_repo.posts_in(session, spike.category, spike.region, start, end, POST_LINKS)
-                    ),
-                )
-            )
+        found += _spike_candidates(session, rule, base, names, now, since, zone)
     elif rule.kind == "urgency":
         threshold = float(params.get("threshold", 0.8))
         urgent = alerts_repo.urgent_posts(session, threshold, since, params.get("category"))
@@ -349,6 +329,111 @@ def _candidates(
     return found
 
 
+def _local(moment: datetime, zone: str, fmt: str) -> str:
+    """Return `moment` in the deployment's time zone, formatted, with the zone's abbreviation."""
+    local = moment.astimezone(ZoneInfo(zone))
+    return f"{local.strftime(fmt)} {local.tzname()}"
+
+
+def _spike_name(spike: Spike, names: dict[str, str]) -> str:
+    name = names.get(spike.category, spike.category) if spike.category else "all posts"
+    return f"{name} in {spike.region or 'all regions'}"
+
+
+def _matches(spike: Spike, params: dict[str, Any]) -> bool:
+    if params.get("category") and spike.category != params["category"]:
+        return False
+    return not (params.get("region") and spike.region != params["region"])
+
+
+def _spike_candidates(
+    session: Any,
+    rule: AlertRule,
+    base: str,
+    names: dict[str, str],
+    now: datetime,
+    since: datetime,
+    zone: str,
+) -> list[Candidate]:
+    """Return one candidate per spike incident the rule covers (its subject "spike:INCIDENT", so an
+    incident's later hours and its other levels raise nothing new), and one "subsided" update for
+    each incident the rule alerted on that is now back to normal at every level."""
+    params = rule.params or {}
+    incidents: dict[int, list[Spike]] = {}
+    for spike in alerts_repo.fresh_spikes(session, since):
+        incidents.setdefault(spike.incident_id or spike.id, []).append(spike)
+    found = []
+    for incident_id, members in incidents.items():
+        matching = [s for s in members if _matches(s, params)]
+        if not matching:
+            continue
+        # Lead with the narrowest series (a category in a region), then the strongest.
+        lead = max(matching, key=lambda s: (bool(s.category) + bool(s.region), s.score, -s.id))
+        start = as_utc(lead.started_at) or now
+        end = (as_utc(lead.ended_at) or now) + timedelta(hours=1)
+        last_hour = end - timedelta(hours=1)
+        if now < end and start == last_hour:  # called early, while its one hour is still open
+            gone = int((now - start).total_seconds() // 60)
+            counts = (
+                f"{lead.observed} posts in the first {gone} minutes of the hour from "
+                f"{_local(start, zone, '%d %b %H:00')}, where about {lead.expected:.0f} are usual by then."
+            )
+        elif start == last_hour:
+            counts = (
+                f"{lead.observed} posts in the hour from {_local(start, zone, '%d %b %H:00')}, "
+                f"where about {lead.expected:.0f} are usual for that hour of the week."
+            )
+        else:
+            counts = (
+                f"Since {_local(start, zone, '%d %b %H:00')}: at its peak {lead.observed} posts in an hour, "
+                f"where about {lead.expected:.0f} are usual for that hour of the week."
+            )
+        lines = [counts]
+        # The explanation of what the posts are about (insights/explain.py) goes here, after the counts.
+        others = sorted({_spike_name(s, names) for s in members if s is not lead})
+        if others:
+            lines.append(f"Also seen in {', '.join(others)}.")
+        lines.append(f"Spike page: {base}/insights/spikes/{lead.id}")
+        found.append(
+            Candidate(
+                key=f"spike:{lead.category}:{lead.region}",
+                subject=f"spike:{incident_id}",
+                title=f"Spike: {_spike_name(lead, names)}",
+                lines=tuple(lines),
+                link=_feed(base, category=lead.category, region=lead.region, since=start, until=end),
+                post_ids=tuple(
+                    alerts_repo.posts_in(session, lead.category, lead.region, start, end, POST_LINKS)
+                ),
+            )
+        )
+    for alert in alerts_repo.incident_alerts(session, rule.id, now - SUBSIDED_WATCH):
+        incident_id = int(alert.subject.split(":")[1])
+        spikes = insights_repo.incident(session, incident_id)
+        first = insights_repo.spike(session, incident_id)
+        if first is not None and first.incident_id not in (None, incident_id):  # merged into another
+            spikes = insights_repo.incident(session, first.incident_id)
+        if not spikes or any(s.subsided_at is None for s in spikes):
+            continue
+        back = max(as_utc(s.subsided_at) or now for s in spikes)
+        began = min(as_utc(s.started_at) or now for s in spikes)
+        hours = max(1, round((back - began).total_seconds() / 3600))
+        found.append(
+            Candidate(
+                key=f"{alert.key}:subsided"[:200],
+                subject=f"{alert.subject}:subsided",
+                title=f"Subsided: {alert.title.removeprefix('Spike: ')}",
+                lines=(
+                    f"The spike that began {_local(began, zone, '%d %b %H:00')} subsided: back to "
+                    f"normal from {_local(back, zone, '%d %b %H:%M')}, after {hours} "
+                    f"hour{'s' if hours != 1 else ''}.",
+                ),
+                link=alert.link,
+                post_ids=(),
+            )
+        )
+    return found
+
+
 def _about(found: tuple[str | None, str | None] | None, names: dict[str, str]) -> str:
     """Say a post's category and region for an alert's title (names an admin chose, never its text)."""
     category, region = found or (None, None)
@@ -380,7 +465,7 @@ def evaluate(db: Database, settings: Settings, now: datetime | None = None) -> i
     with db.write() as session:
         names = taxonomy_repo.display_names(session)
         for rule in alerts_repo.rules(session, enabled_only=True):
-            candidates = _candidates(session, rule, base, names, now)
+            candidates = _candidates(session, rule, base, names, now, settings.time_zone)
             seen = alerts_repo.known_subjects(session, rule.id, [c.subject for c in candidates])
             fresh_keys = alerts_repo.recent_keys(
                 session, rule.id, now - timedelta(minutes=rule.dedup_minutes)

@@ -136,6 +136,14 @@ def scores(counts: np.ndarray, centre: float | np.ndarray, spread: float | np.nd
     return result
 
 
+def smallest_spike(centre: float, spread: float, settings: SpikeSettings) -> int:
+    """Return the smallest count of one hour that `detect` calls a spike against this baseline."""
+    count = max(settings.min_volume, math.floor(centre) + 1)
+    while score(count, centre, spread) < settings.sensitivity:
+        count += 1
+    return count
+
+
 def detect(counts: Sequence[int], settings: SpikeSettings | None = None, start: int = 0) -> list[Spike]:
     """Return the spike events in `counts` (hourly, oldest first), looking at hours from `start`."""
     settings = settings or SpikeSettings()

@@ -162,15 +162,21 @@ def columns(
     colours: Mapping[str, str] | None = None,
     title: str = "",
     every: int | None = None,
+    ticks: Sequence[str] | None = None,
+    line: Sequence[float | None] | None = None,
+    line_label: str = "",
 ) -> str:
-    """Return vertical columns over time (one per bar, stacked by part), labelling every `every`-th."""
+    """Return vertical columns over time (one per bar, stacked by part), labelling every `every`-th
+    with its tick (`ticks`, one per bar, "" for none; the bar's label without them), and `line` (one value per
+    bar, None for a gap) drawn over them as a dashed line, named `line_label` in the legend."""
     if not bars:
         return ""
     parts = _parts(bars)
     colour = _colours(parts, colours)
-    left, bottom, top = 44, 22, 20 if len(parts) > 1 else 8
+    left, bottom, top = 44, 22, 20 if len(parts) > 1 or line else 8
     plot_w, plot_h = width - left - 6, height - bottom - top
-    biggest = max((b.total for b in bars), default=0.0) or 1.0
+    drawn = [v for v in line or () if v is not None]
+    biggest = max([b.total for b in bars] + drawn, default=0.0) or 1.0
     step = plot_w / len(bars)
     every = every or max(1, len(bars) // 8)
     out = [
@@ -182,6 +188,11 @@ def columns(
     ]
     if len(parts) > 1:
         out.append(_legend(parts, colour, left, 12))
+    elif line:
+        out.append(
+            f"<line x1='{left}' y1='8' x2='{left + 18}' y2='8' stroke='#b03a48' stroke-dasharray='4 3'/>"
+            f"<text x='{left + 22}' y='12' font-size='11' {FONT}>{escape(line_label)}</text>"
+        )
     for i, bar in enumerate(bars):
         x = left + i * step
         shapes, y = [], float(top + plot_h)
@@ -194,14 +205,28 @@ def columns(
                     f"height='{h:.1f}' fill='{colour[part]}'/>"
                 )
         label = ""
-        if i % every == 0:
+        tick = ticks[i] if ticks else bar.label
+        if i % every == 0 and tick:
             label = (
                 f"<text x='{x + step / 2:.1f}' y='{height - 6}' font-size='10' text-anchor='middle' {FONT}>"
-                f"{escape(_cut(bar.label, 12))}</text>"
+                f"{escape(_cut(tick, 12))}</text>"
             )
         # A transparent hit area keeps a thin or empty column clickable.
         hit = f"<rect x='{x:.1f}' y='{top}' width='{step:.1f}' height='{plot_h}' fill='transparent'/>"
         detail = ", ".join(f"{p}: {bar.parts.get(p, 0):,.0f}" for p in parts)
         out.append(_link(hit + "".join(shapes) + label, bar.href, f"{bar.label}: {detail}"))
+    if line:
+        runs: list[list[str]] = [[]]
+        for i, value in enumerate(line):
+            if value is None:
+                runs.append([])
+                continue
+            runs[-1].append(f"{left + (i + 0.5) * step:.1f},{top + plot_h - value * plot_h / biggest:.1f}")
+        for run in runs:
+            if run:
+                out.append(
+                    f"<polyline points='{' '.join(run)}' fill='none' stroke='#b03a48' "
+                    "stroke-width='1.5' stroke-dasharray='4 3'/>"
+                )
     out.append("</svg>")
     return "".join(out)

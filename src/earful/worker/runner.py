@@ -12,6 +12,7 @@ from earful.ingest.jobs import RETENTION_JOB, warm_up
 from earful.ingest.polling import schedule_due
 from earful.insights.jobs import ALERTS_JOB, DIGEST_JOB, SPIKES_JOB, TOPICS_JOB
 from earful.jobs.queue import drain, enqueue_once, recover_stale, worker_name
+from earful.kit import clock
 from earful.settings import Settings
 from earful.store.db import Database
 from earful.triage.jobs import SLA_JOB
@@ -21,7 +22,7 @@ HEALTH_EVERY_SECONDS = 600
 # Work that recurs, and how often (seconds). enqueue_once keeps several workers from queuing one twice.
 PERIODIC = {
     RETENTION_JOB: 24 * 3600,
-    SPIKES_JOB: 600,
+    SPIKES_JOB: 60,  # the open hour is judged as it fills: a spike alerts minutes after it starts
     ALERTS_JOB: 60,
     SLA_JOB: 300,
     DIGEST_JOB: 900,
@@ -53,12 +54,12 @@ def run_worker(db: Database, settings: Settings, stop: threading.Event, once: bo
         if time.monotonic() >= next_health:
             alert_silent(db)
             next_health = time.monotonic() + HEALTH_EVERY_SECONDS
-        due = [job for job, at in next_run.items() if time.monotonic() >= at]
+        due = [job for job, at in next_run.items() if clock.monotonic() >= at]
         if due:
             with db.write() as session:
                 for job in due:
                     enqueue_once(session, settings, job, {}, or_running=True)
-                    next_run[job] = time.monotonic() + PERIODIC[job]
+                    next_run[job] = clock.monotonic() + PERIODIC[job]
         schedule_due(db, settings)
         # Back to the checks above at least once a heartbeat, however long the queue: a dead
         # worker's jobs are taken back while this one is busy with its own.

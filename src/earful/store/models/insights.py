@@ -18,6 +18,7 @@ class Spike(Base):
     __tablename__ = "spikes"
     __table_args__ = (
         UniqueConstraint("category", "region", "started_at", name="uq_spikes_category_region_start"),
+        Index("ix_spikes_incident", "incident_id"),
     )
 
     id: Mapped[int] = id_column()
@@ -30,6 +31,9 @@ class Spike(Base):
     score: Mapped[float] = mapped_column(Float)
     # Whether the hourly count has since fallen back near its baseline, and when that was seen.
     subsided_at: Mapped[datetime | None] = mapped_column()
+    # The incident it belongs to: the id of the first spike stored of the spikes that overlap it in
+    # time and share posts with it (all posts, its category, its region); alerts go per incident.
+    incident_id: Mapped[int | None] = mapped_column(BigId)
     created_at: Mapped[datetime] = created_column()
 
 

@@ -140,6 +140,22 @@ def fresh_spikes(session: Session, since: datetime) -> Sequence[Spike]:
     ).all()
 
 
+def incident_alerts(session: Session, rule_id: int, since: datetime) -> Sequence[Alert]:
+    """Return the rule's alerts about spike incidents ("spike:ID") raised since `since` that went
+    out or are about to (not folded, not failed), oldest first."""
+    return session.scalars(
+        select(Alert)
+        .where(
+            Alert.rule_id == rule_id,
+            Alert.created_at >= since,
+            Alert.subject.like("spike:%"),
+            Alert.subject.not_like("%:subsided"),
+            Alert.status.in_(("pending", "held", "sending", "sent")),
+        )
+        .order_by(Alert.id)
+    ).all()
+
+
 def urgent_posts(
     session: Session, threshold: float, captured_since: datetime, category: str | None, limit: int = 200
 ) -> Sequence[Post]:

@@ -166,22 +166,45 @@ def save_spike(session: Session, **fields: Any) -> Spike:
     return found
 
 
-def spike_covering(
-    session: Session, category: str, region: str, at: datetime, slack: timedelta
+def spike_overlapping(
+    session: Session, category: str, region: str, since: datetime, until: datetime
 ) -> Spike | None:
-    """Return the spike of this category and region that started by `at` and ended no more than
-    `slack` before it (the latest such), or None."""
+    """Return the latest-starting spike of this category and region whose hours reach into
+    [since, until] (started by `until`, ended at or after `since`), or None."""
     return session.scalars(
         select(Spike)
         .where(
             Spike.category == category,
             Spike.region == region,
-            Spike.started_at <= at,
-            Spike.ended_at >= at - slack,
+            Spike.started_at <= until,
+            Spike.ended_at >= since,
         )
         .order_by(Spike.started_at.desc(), Spike.id.desc())
         .limit(1)
     ).first()
+
+
+def spikes_during(session: Session, since: datetime, until: datetime) -> Sequence[Spike]:
+    """Return the spikes whose hours reach into [since, until], oldest first."""
+    return session.scalars(
+        select(Spike).where(Spike.started_at <= until, Spike.ended_at >= since).order_by(Spike.id)
+    ).all()
+
+
+def incident(session: Session, incident_id: int) -> Sequence[Spike]:
+    """Return the spikes of one incident (a spike stored before incidents is one of its own), oldest first."""
+    return session.scalars(
+        select(Spike)
+        .where((Spike.incident_id == incident_id) | ((Spike.id == incident_id) & Spike.incident_id.is_(None)))
+        .order_by(Spike.id)
+    ).all()
+
+
+def spikes_of_incidents(session: Session, incident_ids: set[int]) -> Sequence[Spike]:
+    """Return the spikes of these incidents."""
+    if not incident_ids:
+        return []
+    return session.scalars(select(Spike).where(Spike.incident_id.in_(sorted(incident_ids)))).all()
 
 
 def spikes_between(session: Session, since: datetime, until: datetime) -> Sequence[Spike]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
@@ -13,7 +14,7 @@ from earful.accounts.service import Account
 from earful.insights import trends
 from earful.insights.explain import explain
 from earful.insights.policies import can_see_insights
-from earful.insights.watch import SpikeView, in_scope
+from earful.insights.watch import SpikeView, in_scope, spike_settings
 from earful.insights.watch import detail as spike_detail
 from earful.insights.watch import recent as recent_spikes
 from earful.kit.charts import Bar, columns, hbars
@@ -208,25 +209,43 @@ def spike_page(
         raise NotFound(f"There is no spike {spike_id}.")
     s = found.spike
     where = FeedFilter(category=s.category, region=s.region or None)
+    zone = ZoneInfo(settings.time_zone)
+    local = [row.at.astimezone(zone) for row in found.hours]
     bars = [
         Bar(
-            at.strftime("%d %b %H:00"),
-            {"posts": float(n)},
-            trends.feed_link(where, since=at, until=at + timedelta(hours=1)),
+            f"{at:%a %d %b %H:00 %Z}",
+            {"posts": float(row.posts)},
+            trends.feed_link(where, since=row.at, until=row.at + timedelta(hours=1)),
         )
-        for at, n, _ in found.hours
+        for at, row in zip(local, found.hours, strict=True)
     ]
+    # Short ticks every six hours of local time, the day named at midnight; each column's tooltip
+    # gives its full date and hour.
+    ticks = [
+        (f"{at:%a} {at.day}" if at.hour == 0 else f"{at:%H}:00") if at.hour % 6 == 0 else "" for at in local
+    ]
+    chart = columns(
+        bars,
+        colours={"posts": "#2f6db5"},
+        title="posts per hour, and the usual count for each hour",
+        every=1,
+        ticks=ticks,
+        line=[row.usual for row in found.hours],
+        line_label="usual for that hour (mean of the same hours in past weeks)",
+    )
     context: dict[str, Any] = {
         "account": account,
         "csrf": csrf_token(request),
         "d": found,
         "x": explain(db, spike_id),
-        "chart": columns(bars, colours={"posts": "#2f6db5"}, title="posts per hour", every=6),
+        "chart": chart,
+        "zone": local[0].strftime("%Z") if local else settings.time_zone,
+        "weeks": spike_settings(settings).weeks,
         "posts_link": trends.feed_link(where, since=s.started_at, until=s.ended_at + timedelta(hours=1)),
         "near": [
-            row
-            for row in found.hours
-            if s.started_at - timedelta(hours=6) <= row[0] <= s.ended_at + timedelta(hours=6)
+            (at, row)
+            for at, row in zip(local, found.hours, strict=True)
+            if s.started_at - timedelta(hours=6) <= row.at <= s.ended_at + timedelta(hours=6)
         ],
     }
     return render(request, "spike.html", context)
