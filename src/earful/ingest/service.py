@@ -38,7 +38,7 @@ from earful.store.models import Source
 from earful.store.repos import posts as posts_repo
 from earful.store.repos import quarantine as quarantine_repo
 from earful.store.repos import sources as sources_repo
-from earful.store.repos.bulk import RowPacker
+from earful.store.repos.bulk import Packed, RowPacker
 from earful.store.sealing import quarantine_sealer, raw_sealer
 
 MAX_TEXT = 100_000
@@ -123,8 +123,8 @@ class _Target:
 class _Batch:
     """Posts and rejects read since the last commit, with the counts of how they were read."""
 
-    # external id -> (the post row arranged in CAPTURE_COLUMNS order, raw format, raw text); the
-    # writer seals the raw text (it has time to spare while the reader maps the next batch)
+    # external id -> (the post row arranged in CAPTURE_COLUMNS order, raw format, raw text), while
+    # the batch is read; `close` turns them into the lists below
     posts: dict[str, tuple[tuple[Any, ...], str, str]] = field(default_factory=dict)
     rejects: list[tuple[str, str, str]] = field(default_factory=list)
     read: int = 0
@@ -134,9 +134,32 @@ class _Batch:
     reasons: list[str] = field(default_factory=list)
     # Capture time of the batch's posts: when they were read.
     captured_at: datetime = field(default_factory=utcnow)
+    # The rows converted for the driver, and each one's external id, raw format and raw text; the
+    # writer seals the raw text (it has time to spare while the reader maps the next batch).
+    rows: Packed | None = None
+    external_ids: list[str] = field(default_factory=list)
+    formats: list[str] = field(default_factory=list)
+    raws: list[str] = field(default_factory=list)
 
     def __len__(self) -> int:
-        return len(self.posts) + len(self.rejects)
+        return len(self.posts) + len(self.external_ids) + len(self.rejects)
+
+    def close(self, packer: RowPacker) -> _Batch:
+        """Convert the rows for the driver (in the reader, where it also makes them cheaper to send
+        to the writer: strings pickle faster than datetimes) and return the batch."""
+        arranged = []
+        for external_id, (row, fmt, raw) in self.posts.items():
+            arranged.append(row)
+            self.external_ids.append(external_id)
+            self.formats.append(fmt)
+            self.raws.append(raw)
+        self.rows = packer.finish(arranged)
+        self.posts = {}
+        return self
+
+    def packed(self, packer: RowPacker) -> Packed:
+        """Return the rows converted for the driver, closing the batch if the reader did not."""
+        return self.rows if self.rows is not None else self.close(packer).packed(packer)
 
 
 def _batches(path: Path, fmt: str, target: _Target, secret: bytes, size: int) -> Iterator[_Batch]:
@@ -151,9 +174,9 @@ def _batches(path: Path, fmt: str, target: _Target, secret: bytes, size: int) ->
         else:
             _map_into(batch, target, entry, secret, keys)
         if len(batch) >= size:
-            yield batch
+            yield batch.close(target.packer)
             batch = _Batch()
-    yield batch
+    yield batch.close(target.packer)
 
 
 def _map_into(
@@ -191,13 +214,17 @@ def _commit(
     """Store one batch in one transaction with its enrichment job (and `also`, such as a poll's new
     cursor, so the two are never out of step); return (imported, duplicates)."""
     now = utcnow()
-    rows = target.packer.finish([row for row, _, _ in batch.posts.values()])
+    rows = batch.packed(target.packer)
     with db.write() as session:
         if also is not None:
             also(session)
         new = posts_repo.insert_new(session, rows)
         seal = target.sealer.seal
-        raws = [(new[ext], fmt, seal(raw)) for ext, (_, fmt, raw) in batch.posts.items() if ext in new]
+        raws = [
+            (new[ext], fmt, seal(raw))
+            for ext, fmt, raw in zip(batch.external_ids, batch.formats, batch.raws, strict=True)
+            if ext in new
+        ]
         posts_repo.insert_raw(session, raws, now)
         quarantine_repo.add_many(
             session, target.id, origin, batch.rejects, now, quarantine_sealer(settings.secret)

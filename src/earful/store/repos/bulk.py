@@ -5,6 +5,7 @@ from __future__ import annotations
 import operator
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Table
@@ -52,7 +53,7 @@ class RowPacker:
         unknown = [n for n in self.names if n not in by_name]
         if unknown:
             raise ValueError(f"{table.name} has no columns {unknown}")
-        processors = [by_name[n].type._cached_bind_processor(dialect) for n in self.names]
+        processors = [_faster(by_name[n].type._cached_bind_processor(dialect), dialect) for n in self.names]
         self._convert = [(i, process) for i, process in enumerate(processors) if process is not None]
         self.arrange: Callable[[Mapping[str, Any]], tuple[Any, ...]] = operator.itemgetter(*self.names)
 
@@ -82,6 +83,35 @@ class RowPacker:
         """Return one value of column `name` converted for the driver."""
         process = dict(self._convert).get(self.names.index(name))
         return value if process is None or value is None else process(value)
+
+
+_SAMPLE = datetime(987, 6, 5, 4, 3, 2, 10, tzinfo=UTC)
+
+
+def _sqlite_datetime(process: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    def fast(value: Any) -> Any:
+        if type(value) is datetime:
+            # "YYYY-MM-DD HH:MM:SS.ffffff", the zone left off: SQLAlchemy's SQLite form.
+            return value.isoformat(" ", "microseconds")[:26]
+        return process(value)
+
+    return fast
+
+
+def _faster(process: Callable[[Any], Any] | None, dialect: Dialect) -> Callable[[Any], Any] | None:
+    """Return a quicker equivalent of a column's bind processor where there is one.
+
+    SQLite's datetime processor formats each field with %; `isoformat` gives the same text in a
+    fraction of the time, for the posted_at of every imported post. It is used only where it
+    gives exactly what the processor gives (checked on a sample, so a changed format is kept).
+    """
+    if process is None or dialect.name != "sqlite":
+        return process
+    try:
+        same = process(_SAMPLE) == _sqlite_datetime(process)(_SAMPLE)
+    except (TypeError, ValueError, AttributeError):
+        return process
+    return _sqlite_datetime(process) if same else process
 
 
 def bulk_insert_ignoring(
