@@ -68,11 +68,30 @@ def _external_id(value: str) -> str:
     return "sha256:" + hashlib.sha256(value.encode()).hexdigest()
 
 
+# The order of the tuples `_post_row` returns: the columns capture writes, as the packer takes them.
+ROW_COLUMNS = (
+    "source_id",
+    "external_id",
+    "kind",
+    "url",
+    "author_key",
+    "language",
+    "posted_at",
+    "captured_at",
+    "engagement",
+    "reply_to",
+    "repost_of",
+)
+if ROW_COLUMNS != posts_repo.CAPTURE_COLUMNS:  # pragma: no cover - a guard for whoever edits either
+    raise ImportError("ingest.service.ROW_COLUMNS must list posts_repo.CAPTURE_COLUMNS in order")
+
+
 def _post_row(
     target: _Target, draft: PostDraft, secret: bytes, keys: dict[str | None, str | None], now: datetime
-) -> dict[str, Any]:
-    """Return the stored columns of a mapped post; the author handle leaves only as a keyed pseudonym,
-    and the link only in a form that does not name the author.
+) -> tuple[Any, ...]:
+    """Return the stored columns of a mapped post, in ROW_COLUMNS order (built as a tuple at once,
+    not a dict arranged later: this runs for every post of an import); the author handle leaves
+    only as a keyed pseudonym, and the link only in a form that does not name the author.
 
     `keys` memoises pseudonyms within one import, where the same authors post again and again.
     """
@@ -81,20 +100,20 @@ def _post_row(
     if len(draft.text) > MAX_TEXT:
         raise ValueError(f"post text is {len(draft.text):,} characters; the limit is {MAX_TEXT:,}")
     link = draft_link(draft)
-    return {
-        "source_id": target.id,
-        "external_id": _external_id(draft.external_id),
-        "kind": draft.kind,
+    return (
+        target.id,
+        _external_id(draft.external_id),
+        draft.kind,
         # A link that names the author would undo the pseudonym: it is rewritten or left sealed.
-        "url": storable(link) if link else None,
-        "author_key": _pseudonym(secret, draft.author_handle, keys),
-        "language": draft.language_hint or target.language,
-        "posted_at": draft.posted_at or now,
-        "captured_at": now,
-        "engagement": {k: int(v) for k, v in draft.engagement.items()},
-        "reply_to": _external_id(draft.reply_to) if draft.reply_to else None,
-        "repost_of": _external_id(draft.repost_of) if draft.repost_of else None,
-    }
+        storable(link) if link else None,
+        _pseudonym(secret, draft.author_handle, keys),
+        draft.language_hint or target.language,
+        draft.posted_at or now,
+        now,
+        {k: int(v) for k, v in draft.engagement.items()} if draft.engagement else {},
+        _external_id(draft.reply_to) if draft.reply_to else None,
+        _external_id(draft.repost_of) if draft.repost_of else None,
+    )
 
 
 def _pseudonym(secret: bytes, handle: str | None, keys: dict[str | None, str | None]) -> str | None:
@@ -182,7 +201,6 @@ def _batches(path: Path, fmt: str, target: _Target, secret: bytes, size: int) ->
 def _map_into(
     batch: _Batch, target: _Target, item: RawItem, secret: bytes, keys: dict[str | None, str | None]
 ) -> None:
-    location = f"item {item.external_id}"
     try:
         mapped = map_item(item)
         if isinstance(mapped, str) or mapped is None:
@@ -191,16 +209,17 @@ def _map_into(
             batch.skip_reasons[reason] = batch.skip_reasons.get(reason, 0) + 1
             return
         row = _post_row(target, mapped, secret, keys, batch.captured_at)
-        arranged = target.packer.arrange(row)
     except ValueError as exc:
         # Only the start of an oversized item is worth keeping to see what went wrong.
+        location = f"item {item.external_id}"
         batch.rejects.append((location, str(exc), storable(quarantine_text(payload_text(item)))))
         batch.reasons.append(f"{location}: {exc}")
         return
-    if row["external_id"] in batch.posts:
+    external_id = row[1]
+    if external_id in batch.posts:
         batch.in_file_duplicates += 1
         return
-    batch.posts[row["external_id"]] = (arranged, item.format, _raw_text(item))
+    batch.posts[external_id] = (row, item.format, _raw_text(item))
 
 
 def _commit(
