@@ -86,6 +86,11 @@ if ROW_COLUMNS != posts_repo.CAPTURE_COLUMNS:  # pragma: no cover - a guard for 
     raise ImportError("ingest.service.ROW_COLUMNS must list posts_repo.CAPTURE_COLUMNS in order")
 
 
+# One empty engagement shared by the rows that have none (most): the packer converts a value
+# object shared by a batch's rows once, not once a row. Rows are never changed once built.
+_NO_ENGAGEMENT: dict[str, int] = {}
+
+
 def _post_row(
     target: _Target, draft: PostDraft, secret: bytes, keys: dict[str | None, str | None], now: datetime
 ) -> tuple[Any, ...]:
@@ -110,7 +115,7 @@ def _post_row(
         draft.language_hint or target.language,
         draft.posted_at or now,
         now,
-        {k: int(v) for k, v in draft.engagement.items()} if draft.engagement else {},
+        {k: int(v) for k, v in draft.engagement.items()} if draft.engagement else _NO_ENGAGEMENT,
         _external_id(draft.reply_to) if draft.reply_to else None,
         _external_id(draft.repost_of) if draft.repost_of else None,
     )

@@ -221,7 +221,8 @@ def parse_time(value: Any) -> datetime | None:
     if not isinstance(value, str):
         raise ValueError(f"not a date: a {type(value).__name__}")
     text = value.strip()
-    if _EPOCH.fullmatch(text):
+    # An epoch has a digit where an ISO date has its first "-": most dates skip the pattern.
+    if text[4:5] != "-" and _EPOCH.fullmatch(text):
         return _from_epoch(float(text))
     parsed: datetime | None = None
     try:
