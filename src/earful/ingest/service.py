@@ -38,7 +38,7 @@ from earful.store.models import Source
 from earful.store.repos import posts as posts_repo
 from earful.store.repos import quarantine as quarantine_repo
 from earful.store.repos import sources as sources_repo
-from earful.store.repos.bulk import RowPacker
+from earful.store.repos.bulk import Packed, RowPacker
 from earful.store.sealing import quarantine_sealer, raw_sealer
 
 MAX_TEXT = 100_000
@@ -68,11 +68,35 @@ def _external_id(value: str) -> str:
     return "sha256:" + hashlib.sha256(value.encode()).hexdigest()
 
 
+# The order of the tuples `_post_row` returns: the columns capture writes, as the packer takes them.
+ROW_COLUMNS = (
+    "source_id",
+    "external_id",
+    "kind",
+    "url",
+    "author_key",
+    "language",
+    "posted_at",
+    "captured_at",
+    "engagement",
+    "reply_to",
+    "repost_of",
+)
+if ROW_COLUMNS != posts_repo.CAPTURE_COLUMNS:  # pragma: no cover - a guard for whoever edits either
+    raise ImportError("ingest.service.ROW_COLUMNS must list posts_repo.CAPTURE_COLUMNS in order")
+
+
+# One empty engagement shared by the rows that have none (most): the packer converts a value
+# object shared by a batch's rows once, not once a row. Rows are never changed once built.
+_NO_ENGAGEMENT: dict[str, int] = {}
+
+
 def _post_row(
     target: _Target, draft: PostDraft, secret: bytes, keys: dict[str | None, str | None], now: datetime
-) -> dict[str, Any]:
-    """Return the stored columns of a mapped post; the author handle leaves only as a keyed pseudonym,
-    and the link only in a form that does not name the author.
+) -> tuple[Any, ...]:
+    """Return the stored columns of a mapped post, in ROW_COLUMNS order (built as a tuple at once,
+    not a dict arranged later: this runs for every post of an import); the author handle leaves
+    only as a keyed pseudonym, and the link only in a form that does not name the author.
 
     `keys` memoises pseudonyms within one import, where the same authors post again and again.
     """
@@ -81,20 +105,20 @@ def _post_row(
     if len(draft.text) > MAX_TEXT:
         raise ValueError(f"post text is {len(draft.text):,} characters; the limit is {MAX_TEXT:,}")
     link = draft_link(draft)
-    return {
-        "source_id": target.id,
-        "external_id": _external_id(draft.external_id),
-        "kind": draft.kind,
+    return (
+        target.id,
+        _external_id(draft.external_id),
+        draft.kind,
         # A link that names the author would undo the pseudonym: it is rewritten or left sealed.
-        "url": storable(link) if link else None,
-        "author_key": _pseudonym(secret, draft.author_handle, keys),
-        "language": draft.language_hint or target.language,
-        "posted_at": draft.posted_at or now,
-        "captured_at": now,
-        "engagement": {k: int(v) for k, v in draft.engagement.items()},
-        "reply_to": _external_id(draft.reply_to) if draft.reply_to else None,
-        "repost_of": _external_id(draft.repost_of) if draft.repost_of else None,
-    }
+        storable(link) if link else None,
+        _pseudonym(secret, draft.author_handle, keys),
+        draft.language_hint or target.language,
+        draft.posted_at or now,
+        now,
+        {k: int(v) for k, v in draft.engagement.items()} if draft.engagement else _NO_ENGAGEMENT,
+        _external_id(draft.reply_to) if draft.reply_to else None,
+        _external_id(draft.repost_of) if draft.repost_of else None,
+    )
 
 
 def _pseudonym(secret: bytes, handle: str | None, keys: dict[str | None, str | None]) -> str | None:
@@ -123,8 +147,8 @@ class _Target:
 class _Batch:
     """Posts and rejects read since the last commit, with the counts of how they were read."""
 
-    # external id -> (the post row arranged in CAPTURE_COLUMNS order, raw format, raw text); the
-    # writer seals the raw text (it has time to spare while the reader maps the next batch)
+    # external id -> (the post row arranged in CAPTURE_COLUMNS order, raw format, raw text), while
+    # the batch is read; `close` turns them into the lists below
     posts: dict[str, tuple[tuple[Any, ...], str, str]] = field(default_factory=dict)
     rejects: list[tuple[str, str, str]] = field(default_factory=list)
     read: int = 0
@@ -134,9 +158,32 @@ class _Batch:
     reasons: list[str] = field(default_factory=list)
     # Capture time of the batch's posts: when they were read.
     captured_at: datetime = field(default_factory=utcnow)
+    # The rows converted for the driver, and each one's external id, raw format and raw text; the
+    # writer seals the raw text (it has time to spare while the reader maps the next batch).
+    rows: Packed | None = None
+    external_ids: list[str] = field(default_factory=list)
+    formats: list[str] = field(default_factory=list)
+    raws: list[str] = field(default_factory=list)
 
     def __len__(self) -> int:
-        return len(self.posts) + len(self.rejects)
+        return len(self.posts) + len(self.external_ids) + len(self.rejects)
+
+    def close(self, packer: RowPacker) -> _Batch:
+        """Convert the rows for the driver (in the reader, where it also makes them cheaper to send
+        to the writer: strings pickle faster than datetimes) and return the batch."""
+        arranged = []
+        for external_id, (row, fmt, raw) in self.posts.items():
+            arranged.append(row)
+            self.external_ids.append(external_id)
+            self.formats.append(fmt)
+            self.raws.append(raw)
+        self.rows = packer.finish(arranged)
+        self.posts = {}
+        return self
+
+    def packed(self, packer: RowPacker) -> Packed:
+        """Return the rows converted for the driver, closing the batch if the reader did not."""
+        return self.rows if self.rows is not None else self.close(packer).packed(packer)
 
 
 def _batches(path: Path, fmt: str, target: _Target, secret: bytes, size: int) -> Iterator[_Batch]:
@@ -151,15 +198,14 @@ def _batches(path: Path, fmt: str, target: _Target, secret: bytes, size: int) ->
         else:
             _map_into(batch, target, entry, secret, keys)
         if len(batch) >= size:
-            yield batch
+            yield batch.close(target.packer)
             batch = _Batch()
-    yield batch
+    yield batch.close(target.packer)
 
 
 def _map_into(
     batch: _Batch, target: _Target, item: RawItem, secret: bytes, keys: dict[str | None, str | None]
 ) -> None:
-    location = f"item {item.external_id}"
     try:
         mapped = map_item(item)
         if isinstance(mapped, str) or mapped is None:
@@ -168,16 +214,17 @@ def _map_into(
             batch.skip_reasons[reason] = batch.skip_reasons.get(reason, 0) + 1
             return
         row = _post_row(target, mapped, secret, keys, batch.captured_at)
-        arranged = target.packer.arrange(row)
     except ValueError as exc:
         # Only the start of an oversized item is worth keeping to see what went wrong.
+        location = f"item {item.external_id}"
         batch.rejects.append((location, str(exc), storable(quarantine_text(payload_text(item)))))
         batch.reasons.append(f"{location}: {exc}")
         return
-    if row["external_id"] in batch.posts:
+    external_id = row[1]
+    if external_id in batch.posts:
         batch.in_file_duplicates += 1
         return
-    batch.posts[row["external_id"]] = (arranged, item.format, _raw_text(item))
+    batch.posts[external_id] = (row, item.format, _raw_text(item))
 
 
 def _commit(
@@ -191,13 +238,17 @@ def _commit(
     """Store one batch in one transaction with its enrichment job (and `also`, such as a poll's new
     cursor, so the two are never out of step); return (imported, duplicates)."""
     now = utcnow()
-    rows = target.packer.finish([row for row, _, _ in batch.posts.values()])
+    rows = batch.packed(target.packer)
     with db.write() as session:
         if also is not None:
             also(session)
         new = posts_repo.insert_new(session, rows)
         seal = target.sealer.seal
-        raws = [(new[ext], fmt, seal(raw)) for ext, (_, fmt, raw) in batch.posts.items() if ext in new]
+        raws = [
+            (new[ext], fmt, seal(raw))
+            for ext, fmt, raw in zip(batch.external_ids, batch.formats, batch.raws, strict=True)
+            if ext in new
+        ]
         posts_repo.insert_raw(session, raws, now)
         quarantine_repo.add_many(
             session, target.id, origin, batch.rejects, now, quarantine_sealer(settings.secret)

@@ -7,7 +7,6 @@ a guessed handle against a key (a plain hash of "@someone" could be looked up by
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
 import unicodedata
@@ -19,6 +18,9 @@ from earful.pipeline.stage import WorkItem
 KEY_PREFIX = "a_"
 # 20 base32 characters carry 100 bits: no collisions among any realistic number of authors.
 KEY_LENGTH = 20
+_ALPHABET = "abcdefghijklmnopqrstuvwxyz234567"  # base32's, in lower case
+_PAIRS = [_ALPHABET[i >> 5] + _ALPHABET[i & 31] for i in range(1024)]
+_SHIFTS = tuple(range(KEY_LENGTH * 5 - 10, -1, -10))
 
 
 class PseudonymiseStage:
@@ -49,9 +51,10 @@ def author_key(secret: bytes, handle: str | None) -> str | None:
         return None
     keyed = _keyed_hmac(secret).copy()
     keyed.update(normalised.encode("utf-8"))
-    digest = keyed.digest()
-    # Only the first 15 bytes reach the key's 20 characters (5 bits each); encoding fewer is faster.
-    return KEY_PREFIX + base64.b32encode(digest[:15])[:KEY_LENGTH].decode("ascii").lower()
+    # The key's 20 characters are the first 100 bits of the digest in lower-case base32 (RFC 4648),
+    # two characters per 10 bits: what base64.b32encode gives, without its per-character loop.
+    bits = int.from_bytes(keyed.digest()[:13], "big") >> 4
+    return KEY_PREFIX + "".join([_PAIRS[(bits >> shift) & 1023] for shift in _SHIFTS])
 
 
 def normalise_handle(handle: str) -> str:

@@ -135,12 +135,21 @@ def quarantine_json(value: Any) -> str:
         return quarantine_text(repr(value))
 
 
-def make_item(fmt: str, external_id: str, payload: Any, raw: str | None, location: str) -> ItemOrRejected:
-    """Return a RawItem, or a Rejected when its text is not valid UTF-8 or the file cut it off."""
+def make_item(
+    fmt: str, external_id: str, payload: Any, raw: str | None, location: str, *, from_orjson: bool = False
+) -> ItemOrRejected:
+    """Return a RawItem, or a Rejected when its text is not valid UTF-8 or the file cut it off.
+
+    `from_orjson` says the payload is what orjson.loads made of `raw`, which orjson always
+    serialises again (it refuses lone surrogates and numbers it cannot write when reading), so
+    the check below is skipped: a JSON Lines import saves a serialisation per line.
+    """
     if raw is not None and has_bad_utf8(raw):
         return Rejected("invalid UTF-8 bytes in this item", quarantine_text(raw), location)
     if isinstance(payload, dict) and TRUNCATED in payload:
         return Rejected("item is cut off where the file breaks off", quarantine_json(payload), location)
+    if from_orjson and raw is not None:
+        return RawItem(format=fmt, external_id=external_id, payload=payload, raw=raw)
     try:
         # The store keeps payloads as JSON; checking here puts a bad item in quarantine with its
         # place in the file, instead of failing later without one.
@@ -212,7 +221,8 @@ def parse_time(value: Any) -> datetime | None:
     if not isinstance(value, str):
         raise ValueError(f"not a date: a {type(value).__name__}")
     text = value.strip()
-    if _EPOCH.fullmatch(text):
+    # An epoch has a digit where an ISO date has its first "-": most dates skip the pattern.
+    if text[4:5] != "-" and _EPOCH.fullmatch(text):
         return _from_epoch(float(text))
     parsed: datetime | None = None
     try:

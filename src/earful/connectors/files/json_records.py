@@ -53,12 +53,14 @@ def sniff_json(path: Path, head: bytes) -> bool:
     return peeked is not None and _record_like(_first_record(peeked[0]))
 
 
-def _item(location: str, record: Any, raw: str | None, fmt: str) -> ItemOrRejected:
+def _item(
+    location: str, record: Any, raw: str | None, fmt: str, *, from_orjson: bool = False
+) -> ItemOrRejected:
     problem, external_id = check_record(record)
     if problem is not None:
         quarantined = quarantine_text(raw) if raw is not None else quarantine_json(record)
         return Rejected(problem, quarantined, location)
-    return make_item(fmt, external_id, record, raw, location)
+    return make_item(fmt, external_id, record, raw, location, from_orjson=from_orjson)
 
 
 def iter_json(stream: Stream) -> Iterator[ItemOrRejected]:
@@ -73,7 +75,12 @@ def iter_json(stream: Stream) -> Iterator[ItemOrRejected]:
 def iter_jsonl(stream: Stream) -> Iterator[ItemOrRejected]:
     """Yield one item per line; a line with bad bytes or bad JSON is rejected and the rest read."""
     for doc in iter_json_lines(stream):
-        yield doc if isinstance(doc, Rejected) else _item(doc.location, doc.value, doc.raw, "jsonl")
+        # Each line was parsed by orjson (_jsondoc._json_line).
+        yield (
+            doc
+            if isinstance(doc, Rejected)
+            else _item(doc.location, doc.value, doc.raw, "jsonl", from_orjson=True)
+        )
 
 
 JSON = Format(

@@ -58,17 +58,19 @@ _COLUMNS = {name: (field, rank) for field, names in ALIASES.items() for rank, na
 _UNRANKED = {field: len(names) for field, names in ALIASES.items()}
 
 
-def _fields(record: dict[str, Any]) -> dict[str, Any]:
-    """Pick each field's value from the record's own keys, in one pass.
+# A record's keys -> where each field is read from: (field, the keys that name it, best rank first,
+# of equal rank in record order) and the engagement (name, key) pairs in record order. Files hold
+# records of a few shapes, so the names are matched once per shape, not once per record.
+_Plan = tuple[tuple[tuple[str, tuple[str, ...]], ...], tuple[tuple[str, str], ...]]
+_PLANS: dict[tuple[str, ...], _Plan] = {}
+_MAX_PLANS = 1024
 
-    This runs for every row of multi-million-row imports, so keys already written in canonical
-    form (the usual case) are looked up directly and only other keys are stripped and lowered.
-    Of keys that mean the same after that, the first wins.
-    """
-    picked: dict[str, Any] = dict.fromkeys(ALIASES)
-    ranks = _UNRANKED.copy()
+
+def _plan(keys: tuple[Any, ...]) -> _Plan:
+    """Match `keys` to fields as `_fields` does: canonical keys directly, others stripped and lowered."""
+    found: dict[str, list[tuple[int, int, Any]]] = {}
     engagement: list[tuple[str, Any]] = []
-    for key, value in record.items():
+    for order, key in enumerate(keys):
         known = _COLUMNS.get(key)
         counted = ENGAGEMENT_COLUMNS.get(key)
         if known is None and counted is None:
@@ -77,13 +79,44 @@ def _fields(record: dict[str, Any]) -> dict[str, Any]:
                 continue
             known = _COLUMNS.get(name)
             counted = ENGAGEMENT_COLUMNS.get(name)
-        if known is not None and value is not None and value != "":
+        if known is not None:
             field, rank = known
-            if rank < ranks[field]:
-                picked[field], ranks[field] = value, rank
+            found.setdefault(field, []).append((rank, order, key))
         if counted is not None:
-            engagement.append((counted, value))
-    picked["engagement"] = engagement
+            engagement.append((counted, key))
+    fields = tuple(
+        (field, tuple(key for _, _, key in sorted(entries, key=lambda e: e[:2])))
+        for field, entries in found.items()
+    )
+    return fields, tuple(engagement)
+
+
+def _fields(record: dict[str, Any]) -> dict[str, Any]:
+    """Pick each field's value from the record's own keys.
+
+    This runs for every row of multi-million-row imports, so how a shape of record (its keys in
+    order) maps to fields is worked out once and kept. Keys already written in canonical form
+    are matched directly and only other keys are stripped and lowered; of keys that mean the
+    same after that, the one of the best rank wins, and of equal rank the first with a value.
+    """
+    keys = tuple(record)
+    plan = _PLANS.get(keys)
+    if plan is None:
+        plan = _plan(keys)
+        # Only string keys (all JSON keys are) are kept: 1 == True as keys would share a plan.
+        if all(type(key) is str for key in keys):
+            if len(_PLANS) >= _MAX_PLANS:
+                _PLANS.clear()
+            _PLANS[keys] = plan
+    picked: dict[str, Any] = dict.fromkeys(ALIASES)
+    fields, counted = plan
+    for field, names in fields:
+        for name in names:
+            value = record[name]
+            if value is not None and value != "":
+                picked[field] = value
+                break
+    picked["engagement"] = [(name, record[key]) for name, key in counted]
     return picked
 
 

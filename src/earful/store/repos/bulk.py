@@ -5,6 +5,7 @@ from __future__ import annotations
 import operator
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Table
@@ -52,7 +53,7 @@ class RowPacker:
         unknown = [n for n in self.names if n not in by_name]
         if unknown:
             raise ValueError(f"{table.name} has no columns {unknown}")
-        processors = [by_name[n].type._cached_bind_processor(dialect) for n in self.names]
+        processors = [_faster(by_name[n].type._cached_bind_processor(dialect), dialect) for n in self.names]
         self._convert = [(i, process) for i, process in enumerate(processors) if process is not None]
         self.arrange: Callable[[Mapping[str, Any]], tuple[Any, ...]] = operator.itemgetter(*self.names)
 
@@ -84,6 +85,37 @@ class RowPacker:
         return value if process is None or value is None else process(value)
 
 
+# From this many rows on, PostgreSQL gets them by COPY (a poll's page of a few rows is inserted).
+COPY_FROM_ROWS = 100
+_SAMPLE = datetime(987, 6, 5, 4, 3, 2, 10, tzinfo=UTC)
+
+
+def _sqlite_datetime(process: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    def fast(value: Any) -> Any:
+        if type(value) is datetime:
+            # "YYYY-MM-DD HH:MM:SS.ffffff", the zone left off: SQLAlchemy's SQLite form.
+            return value.isoformat(" ", "microseconds")[:26]
+        return process(value)
+
+    return fast
+
+
+def _faster(process: Callable[[Any], Any] | None, dialect: Dialect) -> Callable[[Any], Any] | None:
+    """Return a quicker equivalent of a column's bind processor where there is one.
+
+    SQLite's datetime processor formats each field with %; `isoformat` gives the same text in a
+    fraction of the time, for the posted_at of every imported post. It is used only where it
+    gives exactly what the processor gives (checked on a sample, so a changed format is kept).
+    """
+    if process is None or dialect.name != "sqlite":
+        return process
+    try:
+        same = process(_SAMPLE) == _sqlite_datetime(process)(_SAMPLE)
+    except (TypeError, ValueError, AttributeError):
+        return process
+    return _sqlite_datetime(process) if same else process
+
+
 def bulk_insert_ignoring(
     session: Session,
     model: Any,
@@ -95,7 +127,8 @@ def bulk_insert_ignoring(
     """Insert `rows`, skipping any that clash on the `conflict` columns; return `returning` of new rows.
 
     This is the import hot path. The rows go to the driver in bulk, bypassing SQLAlchemy's
-    row-by-row parameter handling: SQLite's executemany, PostgreSQL's multi-row INSERT ... RETURNING.
+    row-by-row parameter handling: SQLite's executemany; on PostgreSQL, COPY into a temporary table
+    and one INSERT ... SELECT from it (multi-row INSERTs for fewer than COPY_FROM_ROWS rows).
     """
     if not isinstance(rows, Packed):
         if not rows:
@@ -116,6 +149,8 @@ def bulk_insert_ignoring(
     try:
         if conn.dialect.name == "sqlite":
             return _sqlite_insert(cursor, table, head + one_row + on_conflict, rows.rows, returning)
+        if len(rows.rows) >= COPY_FROM_ROWS:
+            return _postgres_copy(cursor, table, rows, on_conflict + returns, returning)
         found: list[tuple[Any, ...]] = []
         for start in range(0, len(rows.rows), rows_per_statement):
             chunk = rows.rows[start : start + rows_per_statement]
@@ -126,6 +161,27 @@ def bulk_insert_ignoring(
         return found
     finally:
         cursor.close()
+
+
+def _postgres_copy(
+    cursor: Any, table: Table, rows: Packed, tail: str, returning: Sequence[str]
+) -> list[tuple[Any, ...]]:
+    # COPY is PostgreSQL's bulk load, several times faster than multi-row INSERTs, but it cannot
+    # skip rows that are stored already: the rows are copied into a temporary table of the same
+    # columns, dropped at commit, and moved over with INSERT ... SELECT ... ON CONFLICT DO NOTHING.
+    names = ", ".join(rows.names)
+    staging = f"earful_bulk_{table.name}"
+    cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{staging}")
+    cursor.execute(
+        f"CREATE TEMPORARY TABLE {staging} ON COMMIT DROP AS SELECT {names} FROM {table.name} WITH NO DATA"  # noqa: S608
+    )
+    with cursor.copy(f"COPY {staging} ({names}) FROM STDIN") as copy:
+        for row in rows.rows:
+            copy.write_row(row)
+    cursor.execute(f"INSERT INTO {table.name} ({names}) SELECT {names} FROM {staging}{tail}")  # noqa: S608
+    found = [tuple(r) for r in cursor.fetchall()] if returning else []
+    cursor.execute(f"DROP TABLE pg_temp.{staging}")
+    return found
 
 
 def _sqlite_insert(
