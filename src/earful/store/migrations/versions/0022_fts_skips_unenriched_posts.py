@@ -6,8 +6,8 @@ about two thirds of the time of a bulk import went there. The triggers now index
 it has a title or text, and remove from the index only what they put there; the empty entries
 already made are removed, so the index and the triggers agree. PostgreSQL is unchanged.
 
-Revision ID: 0023
-Revises: 0019
+Revision ID: 0022
+Revises: 0021
 Create Date: 2026-12-06 21:30:00
 """
 
@@ -15,8 +15,8 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0023"
-down_revision: str | None = "0019"
+revision: str = "0022"
+down_revision: str | None = "0021"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

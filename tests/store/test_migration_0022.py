@@ -1,4 +1,4 @@
-"""Past 0023 the SQLite full-text index holds only posts with words: capture writes no empty entry
+"""Past 0022 the SQLite full-text index holds only posts with words: capture writes no empty entry
 per post, while search over enriched posts, and erasure, work as before."""
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ def _found(conn, word: str) -> list[int]:  # type: ignore[no-untyped-def]
 
 
 def test_only_posts_with_words_are_indexed(tmp_path: Path) -> None:
-    with database_at("0019", tmp_path) as db:
+    with database_at("0021", tmp_path) as db:
         if not db.is_sqlite:
             pytest.skip("the full-text triggers are SQLite's; PostgreSQL indexes an expression")
         with db.write_engine.begin() as conn:
