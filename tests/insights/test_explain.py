@@ -188,3 +188,41 @@ def test_a_spike_with_nothing_new_to_say_still_has_a_sentence(db: Database) -> N
         == "App & technology > GPS and maps: 30 posts in 1 hour where 2 are usual, all in Leeds"
     )
     assert explain.explain(db, 99999) is None
+
+
+def test_a_new_issue_with_no_baseline_of_its_own_still_gets_its_words(db: Database) -> None:
+    """A category that was silent in the region before (the alert reads "where 0 are usual") has no
+    baseline posts of its own to compare words with: they are compared with the region's posts."""
+    leeds = make_source(db, "Leeds form", region="Leeds")
+    hours = [END - timedelta(hours=h) for h in range(1, 28 * 24 + 1)]
+    usual = posts_at(
+        db, leeds, [h + timedelta(minutes=m) for h in hours for m in (10, 40)], "payslip question"
+    )
+    label(db, usual, "pay.tips", "neutral")
+    crashes = [
+        posts_at(
+            db,
+            leeds,
+            [END + timedelta(minutes=i)],
+            f"the driver app crashed at the depot {i}",
+            author_key=f"a_d{i}",
+        )[0]
+        for i in range(6)
+    ]
+    label(db, crashes, "app.crashes_login", "complaint")
+    with db.write() as session:
+        spike_id = insights_repo.save_spike(
+            session,
+            category="app",
+            region="Leeds",
+            started_at=END,
+            ended_at=END,
+            observed=6,
+            expected=0.0,
+            score=9.0,
+        ).id
+    found = explain.explain(db, spike_id)
+    assert found is not None
+    assert "where 0 are usual" in found.sentence
+    assert {"app crashed", "depot"} & {t.text for t in found.terms}, found.terms
+    assert "payslip" not in {w for t in found.terms for w in t.text.split()}

@@ -9,6 +9,7 @@ Hours pass in seconds: every process (the server, its worker, this test) runs on
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import threading
@@ -270,6 +271,8 @@ def test_an_outage_fed_to_a_running_instance_alerts_once_in_time_then_says_when_
     assert len(texts) == 2, (texts, _state(db, outage))
     alert, update = texts
     assert alert.startswith("Spike: ") and "Leeds" in alert, alert
+    # It says what the spike is about (insights/explain.py): the sentence, with the words that stand out.
+    assert re.search(r"\d+ posts? in \d+ hours? where \d+ (is|are) usual.*; '[^']*app[^']*'", alert), alert
     assert arrived[0] - outage <= PROMISE, f"the alert came {arrived[0] - outage} after the outage began"
     assert "subsided" in update.lower() and f"back to normal from {back:%d %b %H:%M} UTC" in update, update
     assert arrived[1] >= back + timedelta(hours=1), "called back to normal before its quiet hour was over"

@@ -340,6 +340,12 @@ def _spike_name(spike: Spike, names: dict[str, str]) -> str:
     return f"{name} in {spike.region or 'all regions'}"
 
 
+def _lead(spikes: list[Spike]) -> Spike:
+    """Return the spike an incident's alert leads with: the narrowest series (a category in a
+    region), then the strongest."""
+    return max(spikes, key=lambda s: (bool(s.category) + bool(s.region), s.score, -s.id))
+
+
 def _matches(spike: Spike, params: dict[str, Any]) -> bool:
     if params.get("category") and spike.category != params["category"]:
         return False
@@ -367,8 +373,7 @@ def _spike_candidates(
         matching = [s for s in members if _matches(s, params)]
         if not matching:
             continue
-        # Lead with the narrowest series (a category in a region), then the strongest.
-        lead = max(matching, key=lambda s: (bool(s.category) + bool(s.region), s.score, -s.id))
+        lead = _lead(matching)
         start = as_utc(lead.started_at) or now
         end = (as_utc(lead.ended_at) or now) + timedelta(hours=1)
         last_hour = end - timedelta(hours=1)
@@ -388,8 +393,7 @@ def _spike_candidates(
                 f"Since {_local(start, zone, '%d %b %H:00')}: at its peak {lead.observed} posts in an hour, "
                 f"where about {lead.expected:.0f} are usual for that hour of the week."
             )
-        lines = [counts]
-        # The explanation of what the posts are about (insights/explain.py) goes here, after the counts.
+        lines = [counts]  # what the posts are about is added when it is sent (_explain)
         others = sorted({_spike_name(s, names) for s in members if s is not lead})
         if others:
             lines.append(f"Also seen in {', '.join(others)}.")
@@ -497,16 +501,20 @@ def evaluate(db: Database, settings: Settings, now: datetime | None = None) -> i
     return raised
 
 
-def _explain(db: Database, subject: str) -> explain.Explanation | None:
-    """Return what a spike alert's spike is about, or None (not a spike, or it could not be said:
-    the alert goes out all the same)."""
-    kind, _, spike_id = subject.partition(":")
-    if kind != "spike" or not spike_id.isdigit():
+def _explain(db: Database, rule: AlertRule, subject: str) -> explain.Explanation | None:
+    """Return what a spike alert's incident is about, said of the spike the alert leads with, or
+    None (not a spike alert, or it could not be said: the alert goes out all the same)."""
+    kind, _, incident_id = subject.partition(":")
+    if kind != "spike" or not incident_id.isdigit():
         return None
     try:
-        return explain.explain(db, int(spike_id))
+        with db.read() as session:
+            members = insights_repo.incident(session, int(incident_id))
+            matching = [s for s in members if _matches(s, rule.params or {})] or list(members)
+            spike_id = _lead(matching).id if matching else int(incident_id)
+        return explain.explain(db, spike_id)
     except Exception:
-        log.exception("spike %s could not be explained for its alert", spike_id)
+        log.exception("spike incident %s could not be explained for its alert", incident_id)
         return None
 
 
@@ -575,7 +583,7 @@ def deliver(db: Database, settings: Settings, now: datetime | None = None) -> in
             folded = alerts_repo.folded_since(session, rule.id, alert.key, as_utc(alert.created_at) or now)
             session.expunge_all()
         crash = None
-        about = _explain(db, alert.subject)
+        about = _explain(db, rule, alert.subject)
         try:
             state = _send(settings, rule, alert, folded, about)
         except Exception as exc:

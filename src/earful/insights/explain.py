@@ -21,7 +21,9 @@ one earlier incident does not raise it.
   59 spike posts against none of 27 baseline posts is p = 0.007 exactly, but a Wald z of 1.8. A term
   is kept when at least `MIN_TERM_POSTS` posts by at least two authors use it, p <= `MAX_P`, and it
   is no word of a better-ranked term, nor about organising (ml.taxonomy.surveillance_term); terms
-  are ranked by p (shown as the normal z it equals).
+  are ranked by p (shown as the normal z it equals). The baseline posts are the series' own; when
+  it has under `MIN_BASELINE_POSTS` of them (a new issue, nearly silent before), those of every
+  category in the region, then of every post, so a new issue's words still stand out.
 - Examples: three posts that use most of the top terms (weighted by their z), each of a different
   text shape (numbers and placeholders aside) and author, no reposts. Their text is as stored:
   redacted; their author is the pseudonymous key.
@@ -66,6 +68,7 @@ from earful.store.repos.insights import HOURLY
 MAX_POSTS = 2_000  # spike posts whose text is read; baseline posts: twice that
 MIN_TERM_POSTS = 3  # a term must be in at least this many of the spike's posts
 MAX_P = 0.01  # one-sided Fisher exact p a term must reach
+MIN_BASELINE_POSTS = 30  # baseline posts the words are compared with, at least, before it widens
 MIN_RISE = 2  # posts a category, region or source must rise by to be listed
 TOP = 5  # entries per list
 TERMS = 8
@@ -188,9 +191,20 @@ def explain_spike(
 
     spike_posts = insights_repo.sample_posts(session, where(start, end), max_posts)
     per_window = (2 * max_posts) // max(1, len(windows))
-    baseline_posts = [
-        p for a, b in windows for p in insights_repo.sample_posts(session, where(a, b), per_window)
-    ]
+    baseline_posts: list[Any] = []
+    # The words are compared with the series' own baseline posts; a series that was (nearly) silent
+    # before (a new issue: "where 0 are usual") has too few to compare with, so the baseline widens
+    # to every category in the region, then to every post, which is what the words stand out from.
+    for wider in ((category, region), (None, region), (None, None)):
+        baseline_posts = [
+            p
+            for a, b in windows
+            for p in insights_repo.sample_posts(
+                session, FeedFilter(category=wider[0], region=wider[1], since=a, until=b), per_window
+            )
+        ]
+        if len(baseline_posts) >= MIN_BASELINE_POSTS:
+            break
     spike_terms = [_post_terms(_text(p)) for p in spike_posts]
     terms = _terms(spike_posts, spike_terms, baseline_posts)
     examples = _examples(spike_posts, spike_terms, terms, sources)
