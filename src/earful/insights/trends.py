@@ -147,11 +147,14 @@ def compute(
     tz = ZoneInfo(zone)
     grain = grain if grain in GRAINS else pick_grain(since, until)
     where = replace(where, since=since, until=until)
-    if until - since <= timedelta(days=HOURLY_SQL_DAYS):
-        sql_grain = HOURLY
-    else:
+    days = Grain("day", zone, offsets(since, until, tz))
+    if until - since > timedelta(days=HOURLY_SQL_DAYS):
         grain = "day" if grain == "hour" else grain  # the database counts days over long ranges
-        sql_grain = Grain("day", zone, offsets(since, until, tz))
+        sql_grain = days
+    elif grain != "hour" and insights_repo.rollup_fits(where, days):
+        sql_grain = days  # a month drawn in days: 30 rows per source and sentiment, not 720
+    else:
+        sql_grain = HOURLY
     fresh_rollups(db, where, sql_grain)
     with db.read() as session:
         volume = insights_repo.rolled_volume(session, where, sql_grain)

@@ -302,6 +302,9 @@ def surest_post(session: Session, category: str, since: datetime, until: datetim
 # --- Rollups: the counts above, kept per UTC hour and day (migration 0021), for long ranges. ---
 
 DAY = "%Y-%m-%d"
+# Month rows of rollup_categories (hour NULL, day the month's first) under levels of their own, so
+# a range of days never reads them: the sums of each month's day rows of level "top" and "sub".
+MONTH = {"top": "mtp", "sub": "msb"}
 ANALYZE_AFTER_DAYS = 28
 
 
@@ -375,11 +378,56 @@ def refresh_rollups(session: Session, days: Sequence[str]) -> None:
         session.execute(delete(RollupDay).where(RollupDay.day.in_(chunk)))
     for since, until in _runs(days):
         _count_range(session, since, until)
+    _count_months(session, sorted({day[:7] for day in days}))
     stamp = datetime.now(UTC)
     session.execute(insert(RollupDay), [{"day": day, "refreshed_at": stamp} for day in days])
     if len(days) >= ANALYZE_AFTER_DAYS and session.get_bind().dialect.name == "postgresql":
         # Fresh statistics, or the planner takes a year's rows for a few and sorts them on disk.
         session.execute(text("ANALYZE rollup_volume, rollup_categories"))
+
+
+def _month_bounds(month: str) -> tuple[str, str]:
+    """Return the first day of a month ("YYYY-MM") and of the month after, as rollup days."""
+    year, number = int(month[:4]), int(month[5:7])
+    after = f"{year + 1}-01" if number == 12 else f"{year}-{number + 1:02d}"
+    return f"{month}-01", f"{after}-01"
+
+
+def _count_months(session: Session, months: Sequence[str]) -> None:
+    """Sum the day rows of these months ("YYYY-MM") into their month rows again (a year's page
+    then reads a dozen months' rows rather than 365 days' worth)."""
+    r = RollupCategory
+    for month in months:
+        first, after = _month_bounds(month)
+        session.execute(delete(r).where(r.level.in_(list(MONTH.values())), r.hour.is_(None), r.day == first))
+        for level, code in MONTH.items():
+            session.execute(
+                insert(r).from_select(
+                    ["day", "hour", "level", "category_id", "source_id", "sentiment", "posts"],
+                    select(
+                        literal(first),
+                        null(),
+                        literal(code),
+                        r.category_id,
+                        r.source_id,
+                        r.sentiment,
+                        func.sum(r.posts),
+                    )
+                    .where(r.level == level, r.hour.is_(None), r.day >= first, r.day < after)
+                    .group_by(r.category_id, r.source_id, r.sentiment),
+                )
+            )
+
+
+def fill_months(session: Session) -> int:
+    """Count the month rows of every month that has day rows but none (rollups counted before
+    month rows existed); return how many months were counted."""
+    r = RollupCategory
+    month = func.substr(r.day, 1, 7)
+    counted = set(session.scalars(select(month).where(r.level == MONTH["top"], r.hour.is_(None)).distinct()))
+    months = sorted(set(session.scalars(select(func.substr(RollupDay.day, 1, 7)).distinct())) - counted)
+    _count_months(session, months)
+    return len(months)
 
 
 def _roomy(session: Session) -> None:
@@ -542,7 +590,11 @@ def rolled_volume(session: Session, where: FeedFilter, grain: Grain) -> list[Cub
     if span is None:
         return volume(session, where, grain)
     _roomy(session)
-    bucket = _bucket(session, grain, RollupVolume.hour)
+    utc_days = grain.unit == "day" and (
+        all(minutes == 0 for _, minutes in grain.offsets) if grain.offsets else grain.zone == "UTC"
+    )
+    # UTC days are the rows' own day column: no date arithmetic per row.
+    bucket = RollupVolume.day if utc_days else _bucket(session, grain, RollupVolume.hour)
     stmt = _narrowed(
         session,
         select(bucket, RollupVolume.source_id, RollupVolume.sentiment, func.sum(RollupVolume.posts))
@@ -567,21 +619,37 @@ def category_totals(session: Session, where: FeedFilter, grain: Grain, level: st
     last_day = span[1].replace(hour=0)
     _roomy(session)
     r = RollupCategory
-    # One query per part, each a plain index range (SQLite scanned the table for their OR).
+    # One query per part, each a plain index range (SQLite scanned the table for their OR): whole
+    # months from month rows, whole days from day rows, the hours either side from hour rows.
+    parts: list[tuple[str, Any]] = []
     if first_day < last_day:
-        parts = [
-            and_(r.hour.is_(None), r.day >= first_day.strftime(DAY), r.day < last_day.strftime(DAY)),
-            and_(r.hour >= span[0], r.hour < first_day),
-            and_(r.hour >= last_day, r.hour < span[1]),
+        first_month = first_day if first_day.day == 1 else (first_day.replace(day=1) + timedelta(days=32))
+        first_month = first_month.replace(day=1)
+        last_month = last_day.replace(day=1)
+        if first_month < last_month:
+            parts.append(
+                (MONTH[level], and_(r.day >= first_month.strftime(DAY), r.day < last_month.strftime(DAY)))
+            )
+            days = [(first_day, first_month), (last_month, last_day)]
+        else:
+            days = [(first_day, last_day)]
+        parts += [
+            (level, and_(r.hour.is_(None), r.day >= a.strftime(DAY), r.day < b.strftime(DAY)))
+            for a, b in days
+            if a < b
+        ]
+        parts += [
+            (level, and_(r.hour >= span[0], r.hour < first_day)),
+            (level, and_(r.hour >= last_day, r.hour < span[1])),
         ]
     else:
-        parts = [and_(r.hour >= span[0], r.hour < span[1])]
+        parts = [(level, and_(r.hour >= span[0], r.hour < span[1]))]
     rows: list[CubeRow] = []
-    for when in parts:
+    for code, when in parts:
         summed = (
             select(Category.key, r.source_id, r.sentiment, func.sum(r.posts))
             .join(Category, Category.id == r.category_id)
-            .where(r.level == level, when)
+            .where(r.level == code, when)
             .group_by(Category.key, r.source_id, r.sentiment)
         )
         stmt = _narrowed(session, summed, r, where)

@@ -5,7 +5,8 @@ index, so a page that walks posts in date order checks the search without recomp
 
 The Insights page over a year counted every post of the year on each view (seconds at a million
 posts, minutes at ten million). Now it sums these tables, which hold the same counts per UTC hour
-(volume; categories too) and per UTC day (categories), refreshed a day at a time when read.
+(volume; categories too), per UTC day (categories) and per UTC month (categories, levels "mtp"
+and "msb": the sums of the month's day rows), refreshed a day at a time when read.
 
 A day's rows are fresh when it is in `rollup_days` and has no row in `rollup_changes`. Triggers on
 posts and labels append the UTC day of every post they change to `rollup_changes` (PostgreSQL:
