@@ -23,6 +23,7 @@ from earful.store.models import (
     RollupChange,
     RollupDay,
     RollupVolume,
+    RollupVolumeDay,
     Source,
     Spike,
     Team,
@@ -374,6 +375,7 @@ def refresh_rollups(session: Session, days: Sequence[str]) -> None:
         chunk = list(days[start : start + 200])
         session.execute(delete(RollupChange).where(RollupChange.day.in_(chunk)))
         session.execute(delete(RollupVolume).where(RollupVolume.day.in_(chunk)))
+        session.execute(delete(RollupVolumeDay).where(RollupVolumeDay.day.in_(chunk)))
         session.execute(delete(RollupCategory).where(RollupCategory.day.in_(chunk)))
         session.execute(delete(RollupDay).where(RollupDay.day.in_(chunk)))
     for since, until in _runs(days):
@@ -475,6 +477,16 @@ def _count_range(session: Session, since: datetime, until: datetime) -> None:
             select(_day_of_hour(session, counts.c.hour), *counts.c),
         )
     )
+    first, last = since.strftime(DAY), (until - timedelta(days=1)).strftime(DAY)
+    v = RollupVolume
+    session.execute(
+        insert(RollupVolumeDay).from_select(
+            ["day", "source_id", "sentiment", "posts"],
+            select(v.day, v.source_id, v.sentiment, func.sum(v.posts))
+            .where(v.day.between(first, last))
+            .group_by(v.day, v.source_id, v.sentiment),
+        )
+    )
     labelled = (
         select(Post.id, hour, Post.source_id, Post.sentiment, Label.category_id, Category.parent_id)
         .join(Label, Label.post_id == Post.id)
@@ -520,7 +532,6 @@ def _count_range(session: Session, since: datetime, until: datetime) -> None:
                 ),
             )
         )
-    first, last = since.strftime(DAY), (until - timedelta(days=1)).strftime(DAY)
     session.execute(
         insert(RollupCategory).from_select(
             ["day", "hour", "level", "category_id", "source_id", "sentiment", "posts"],
@@ -583,6 +594,13 @@ def _edges(where: FeedFilter, span: tuple[datetime, datetime]) -> list[FeedFilte
     return parts
 
 
+def _whole_days(span: tuple[datetime, datetime]) -> tuple[datetime, datetime]:
+    """Return the first and the end of the whole UTC days within a span of whole hours (the first
+    not before the end when there are none)."""
+    first_day = span[0] if span[0].hour == 0 else span[0].replace(hour=0) + timedelta(days=1)
+    return first_day, span[1].replace(hour=0)
+
+
 def rolled_volume(session: Session, where: FeedFilter, grain: Grain) -> list[CubeRow]:
     """Return what `volume` does, from the rollups for the whole hours of the range (fresh ones:
     see `stale_days`) and from the posts for the minutes either side."""
@@ -593,17 +611,43 @@ def rolled_volume(session: Session, where: FeedFilter, grain: Grain) -> list[Cub
     utc_days = grain.unit == "day" and (
         all(minutes == 0 for _, minutes in grain.offsets) if grain.offsets else grain.zone == "UTC"
     )
-    # UTC days are the rows' own day column: no date arithmetic per row.
-    bucket = RollupVolume.day if utc_days else _bucket(session, grain, RollupVolume.hour)
-    stmt = _narrowed(
-        session,
-        select(bucket, RollupVolume.source_id, RollupVolume.sentiment, func.sum(RollupVolume.posts))
-        .where(RollupVolume.hour >= span[0], RollupVolume.hour < span[1])
-        .group_by(bucket, RollupVolume.source_id, RollupVolume.sentiment),
-        RollupVolume,
-        where,
-    )
-    rows = [CubeRow(b, s, t, "", int(n)) for b, s, t, n in session.execute(stmt)]
+    first_day, last_day = _whole_days(span)
+    if utc_days and first_day < last_day:
+        # Whole UTC days from the day rows; the hours either side from hour rows, by their day.
+        parts: list[tuple[Any, Any, Any]] = [
+            (
+                RollupVolumeDay,
+                RollupVolumeDay.day,
+                and_(
+                    RollupVolumeDay.day >= first_day.strftime(DAY),
+                    RollupVolumeDay.day < last_day.strftime(DAY),
+                ),
+            ),
+            (
+                RollupVolume,
+                RollupVolume.day,
+                and_(RollupVolume.hour >= span[0], RollupVolume.hour < first_day),
+            ),
+            (
+                RollupVolume,
+                RollupVolume.day,
+                and_(RollupVolume.hour >= last_day, RollupVolume.hour < span[1]),
+            ),
+        ]
+    else:
+        bucket = _bucket(session, grain, RollupVolume.hour)
+        parts = [(RollupVolume, bucket, and_(RollupVolume.hour >= span[0], RollupVolume.hour < span[1]))]
+    rows: list[CubeRow] = []
+    for table, bucket, when in parts:
+        stmt = _narrowed(
+            session,
+            select(bucket, table.source_id, table.sentiment, func.sum(table.posts))
+            .where(when)
+            .group_by(bucket, table.source_id, table.sentiment),
+            table,
+            where,
+        )
+        rows += [CubeRow(b, s, t, "", int(n)) for b, s, t, n in session.execute(stmt)]
     for part in _edges(where, span):
         rows += volume(session, part, grain)
     return rows
@@ -615,8 +659,7 @@ def category_totals(session: Session, where: FeedFilter, grain: Grain, level: st
     span = rollup_span(where) if rollup_fits(where, grain) else None
     if span is None:
         return _summed(by_category(session, where, grain, level))
-    first_day = span[0] if span[0].hour == 0 else span[0].replace(hour=0) + timedelta(days=1)
-    last_day = span[1].replace(hour=0)
+    first_day, last_day = _whole_days(span)
     _roomy(session)
     r = RollupCategory
     # One query per part, each a plain index range (SQLite scanned the table for their OR): whole
