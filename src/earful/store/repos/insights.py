@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, case, delete, func, insert, literal, null, or_, select, text
+from sqlalchemy import Select, and_, case, delete, func, insert, literal, null, or_, select, text, union_all
 from sqlalchemy.orm import Session, aliased
 
 from earful.store.models import (
@@ -637,17 +637,27 @@ def rolled_volume(session: Session, where: FeedFilter, grain: Grain) -> list[Cub
     else:
         bucket = _bucket(session, grain, RollupVolume.hour)
         parts = [(RollupVolume, bucket, and_(RollupVolume.hour >= span[0], RollupVolume.hour < span[1]))]
-    rows: list[CubeRow] = []
-    for table, bucket, when in parts:
-        stmt = _narrowed(
-            session,
-            select(bucket, table.source_id, table.sentiment, func.sum(table.posts))
-            .where(when)
-            .group_by(bucket, table.source_id, table.sentiment),
-            table,
-            where,
+    # One statement: each part a plain index range (SQLite scanned the table for their OR).
+    pieces = union_all(
+        *(
+            _narrowed(
+                session,
+                select(
+                    bucket.label("bucket"),
+                    table.source_id.label("source_id"),
+                    table.sentiment.label("sentiment"),
+                    table.posts.label("posts"),
+                ).where(when),
+                table,
+                where,
+            )
+            for table, bucket, when in parts
         )
-        rows += [CubeRow(b, s, t, "", int(n)) for b, s, t, n in session.execute(stmt)]
+    ).subquery()
+    stmt = select(pieces.c.bucket, pieces.c.source_id, pieces.c.sentiment, func.sum(pieces.c.posts)).group_by(
+        pieces.c.bucket, pieces.c.source_id, pieces.c.sentiment
+    )
+    rows = [CubeRow(b, s, t, "", int(n)) for b, s, t, n in session.execute(stmt)]
     for part in _edges(where, span):
         rows += volume(session, part, grain)
     return rows
@@ -687,16 +697,29 @@ def category_totals(session: Session, where: FeedFilter, grain: Grain, level: st
         ]
     else:
         parts = [(level, and_(r.hour >= span[0], r.hour < span[1]))]
-    rows: list[CubeRow] = []
-    for code, when in parts:
-        summed = (
-            select(Category.key, r.source_id, r.sentiment, func.sum(r.posts))
-            .join(Category, Category.id == r.category_id)
-            .where(r.level == code, when)
-            .group_by(Category.key, r.source_id, r.sentiment)
+    # One statement over the parts, each a plain index range (SQLite scanned the table for their OR).
+    pieces = union_all(
+        *(
+            _narrowed(
+                session,
+                select(
+                    r.category_id.label("category_id"),
+                    r.source_id.label("source_id"),
+                    r.sentiment.label("sentiment"),
+                    r.posts.label("posts"),
+                ).where(r.level == code, when),
+                r,
+                where,
+            )
+            for code, when in parts
         )
-        stmt = _narrowed(session, summed, r, where)
-        rows += [CubeRow("", s, t, k, int(n)) for k, s, t, n in session.execute(stmt)]
+    ).subquery()
+    stmt = (
+        select(Category.key, pieces.c.source_id, pieces.c.sentiment, func.sum(pieces.c.posts))
+        .join(Category, Category.id == pieces.c.category_id)
+        .group_by(Category.key, pieces.c.source_id, pieces.c.sentiment)
+    )
+    rows = [CubeRow("", s, t, k, int(n)) for k, s, t, n in session.execute(stmt)]
     for part in _edges(where, span):
         rows += by_category(session, part, grain, level)
     return _summed(rows)
