@@ -427,7 +427,9 @@ def fill_months(session: Session) -> int:
     r = RollupCategory
     month = func.substr(r.day, 1, 7)
     counted = set(session.scalars(select(month).where(r.level == MONTH["top"], r.hour.is_(None)).distinct()))
-    months = sorted(set(session.scalars(select(func.substr(RollupDay.day, 1, 7)).distinct())) - counted)
+    # Months with day rows: a counted month without posts has none of either, and is left alone.
+    days = select(month).where(r.level == "top", r.hour.is_(None)).distinct()
+    months = sorted(set(session.scalars(days)) - counted)
     _count_months(session, months)
     return len(months)
 
