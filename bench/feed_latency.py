@@ -340,8 +340,14 @@ def prepared(engine: str, posts: int, rebuild: bool) -> Settings:
         with db.write() as session:
             insights_repo.refresh_rollups(session, stale[first : first + 30])
         print(f"  rollups: {min(first + 30, len(stale))} of {len(stale)} days", flush=True)
-    if stale:
-        print(f"counted the rollups of {len(stale)} days in {time.perf_counter() - began:.0f} s", flush=True)
+    with db.write() as session:  # rollups counted before month rows existed get them now
+        months = insights_repo.fill_months(session)
+    if stale or months:
+        print(
+            f"counted the rollups of {len(stale)} days and {months} months in "
+            f"{time.perf_counter() - began:.0f} s",
+            flush=True,
+        )
     db.dispose()
     return settings
 

@@ -8,11 +8,11 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, update
+from sqlalchemy import delete, select, update
 
 from earful.insights import trends
 from earful.store.db import Database
-from earful.store.models import Label, Post
+from earful.store.models import Label, Post, RollupCategory
 from earful.store.repos import insights as insights_repo
 from earful.store.repos.feed import FeedFilter
 from earful.store.repos.insights import HOURLY, CubeRow, Grain
@@ -22,8 +22,8 @@ START = datetime(2026, 10, 20, 0, 0, tzinfo=UTC)
 SUBS = ["app.gps_maps", "app.crashes_login", "pay.tips"]
 
 
-def _world(db: Database, seed: int = 5) -> list[int]:
-    """Posts over six days at random minutes, with model and analyst labels, copies and posts not
+def _world(db: Database, seed: int = 5, days: int = 6) -> list[int]:
+    """Posts over `days` days at random minutes, with model and analyst labels, copies and posts not
     yet enriched (neither of which the insights count)."""
     rng = random.Random(seed)
     ensure_taxonomy(db)
@@ -32,7 +32,7 @@ def _world(db: Database, seed: int = 5) -> list[int]:
     madrid = make_source(db, "r/madrid", region="Madrid")
     ids: list[int] = []
     for source in (london, leeds, madrid):
-        times = sorted(START + timedelta(minutes=rng.randrange(6 * 24 * 60)) for _ in range(90))
+        times = sorted(START + timedelta(minutes=rng.randrange(days * 24 * 60)) for _ in range(90))
         ids += posts_at(db, source, times)
     for pid in ids:
         label(db, [pid], rng.choice(SUBS), rng.choice(["complaint", "neutral", "positive", None]))
@@ -130,3 +130,39 @@ def test_changes_after_a_refresh_make_their_days_stale_and_are_counted(db: Datab
         assert "2026-10-22" in insights_repo.stale_days(session, *span)
     _same(db, where, HOURLY)
     _same(db, where, Grain("day"))
+
+
+def test_whole_months_are_read_from_month_rows_that_follow_their_days(db: Database) -> None:
+    ids = _world(db, days=75)  # 20 Oct to 3 Jan: November and December whole
+    madrid = ZoneInfo("Europe/Madrid")
+    ranges = [
+        (START + timedelta(days=3, hours=7, minutes=3), START + timedelta(days=70, hours=2)),
+        (datetime(2026, 11, 1, tzinfo=UTC), datetime(2027, 1, 1, tzinfo=UTC)),
+        (datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 12, 1, 5, tzinfo=UTC)),
+    ]
+    for since, until in ranges:
+        zone_days = Grain("day", "Europe/Madrid", trends.offsets(since, until, madrid))
+        for grain in (Grain("day"), zone_days):
+            for where in (FeedFilter(), FeedFilter(region="London", sentiment="neutral")):
+                _same(db, replace(where, since=since, until=until), grain)
+    with db.read() as session:
+        months = session.scalars(
+            select(RollupCategory.day).where(RollupCategory.level == insights_repo.MONTH["top"]).distinct()
+        ).all()
+    assert {"2026-11-01", "2026-12-01"} <= set(months)
+    # A change in the middle of November: its day is counted again, and November's month rows with it.
+    mid = ids[:3]
+    with db.write() as session:
+        session.execute(
+            update(Post).where(Post.id.in_(mid)).values(posted_at=datetime(2026, 11, 15, 12, tzinfo=UTC))
+        )
+        session.execute(update(Post).where(Post.id == ids[100]).values(sentiment="complaint"))
+    label(db, [ids[101]], "pay.tips", by="analyst")
+    whole = FeedFilter(since=datetime(2026, 11, 1, tzinfo=UTC), until=datetime(2027, 1, 1, tzinfo=UTC))
+    _same(db, whole, Grain("day"))
+    _same(db, replace(whole, region="London"), Grain("day"))
+    with db.write() as session:  # rollups counted before month rows existed get them once
+        session.execute(delete(RollupCategory).where(RollupCategory.level.in_(insights_repo.MONTH.values())))
+        assert insights_repo.fill_months(session) >= 2
+        assert insights_repo.fill_months(session) == 0
+    _same(db, whole, Grain("day"))

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import random
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlparse
+from zoneinfo import ZoneInfo
 
 from earful.insights import trends
 from earful.store.db import Database
@@ -122,3 +124,29 @@ def test_long_ranges_count_local_days_too(db: Database) -> None:
         )
         counted = {t.start.strftime("%Y-%m-%d"): t.posts for t in found.timeline if t.posts and t.start}
         assert counted == {"2026-11-10": 2}, (days, counted)
+
+
+def _offsets_hour_by_hour(
+    since: datetime, until: datetime, zone: ZoneInfo
+) -> tuple[tuple[datetime, int], ...]:
+    found: list[tuple[datetime, int]] = []
+    moment = since.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+    while moment < until:
+        minutes = int((moment.astimezone(zone).utcoffset() or timedelta()).total_seconds() // 60)
+        if not found or found[-1][1] != minutes:
+            found.append((moment, minutes))
+        moment += timedelta(hours=1)
+    return tuple(found)
+
+
+def test_offsets_read_a_day_at_a_time_find_every_change_an_hourly_walk_does() -> None:
+    rng = random.Random(3)
+    for name in ("UTC", "Europe/Madrid", "America/Santiago", "Australia/Lord_Howe", "Asia/Kolkata"):
+        zone = ZoneInfo(name)
+        for _ in range(60):
+            since = datetime(2025, 1, 1, tzinfo=UTC) + timedelta(minutes=rng.randrange(800 * 24 * 60))
+            until = since + timedelta(minutes=rng.randrange(1, 500 * 24 * 60))
+            assert trends.offsets(since, until, zone) == _offsets_hour_by_hour(since, until, zone), (
+                name,
+                since,
+            )

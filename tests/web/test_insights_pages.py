@@ -281,3 +281,19 @@ def test_a_team_queue_shows_each_escalation_next_deadline(client: TestClient, db
     login(client, db, "lee", "lead")
     queue = client.get(f"/teams/{team}/queue").text
     assert queue.count("acknowledge by") == 2 and queue.count("(overdue)") == 1
+
+
+def test_a_named_range_runs_in_whole_hours_to_the_end_of_the_current_one() -> None:
+    from datetime import UTC, datetime
+
+    from earful.web.pages.insights import window
+
+    now = datetime(2026, 11, 20, 14, 37, 12, tzinfo=UTC)
+    since, until, named = window({"range": "30d"}, now)
+    assert (until, since, named) == (
+        datetime(2026, 11, 20, 15, tzinfo=UTC),
+        until - timedelta(days=30),
+        "30d",
+    )
+    on_the_hour = datetime(2026, 11, 20, 15, tzinfo=UTC)
+    assert window({"range": "7d"}, on_the_hour)[:2] == (on_the_hour - timedelta(days=7), on_the_hour)

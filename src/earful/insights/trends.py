@@ -83,13 +83,30 @@ def pick_grain(since: datetime, until: datetime) -> str:
 
 def offsets(since: datetime, until: datetime, zone: ZoneInfo) -> tuple[tuple[datetime, int], ...]:
     """Return the zone's UTC offsets (minutes) over [since, until), each with the instant it starts."""
-    found: list[tuple[datetime, int]] = []
-    moment = since.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
-    while moment < until:
-        minutes = int((moment.astimezone(zone).utcoffset() or timedelta()).total_seconds() // 60)
-        if not found or found[-1][1] != minutes:
-            found.append((moment, minutes))
-        moment += timedelta(hours=1)
+    hour, day = timedelta(hours=1), timedelta(days=1)
+
+    def minutes(moment: datetime) -> int:
+        return int((moment.astimezone(zone).utcoffset() or timedelta()).total_seconds() // 60)
+
+    def walk(first: datetime, end: datetime) -> None:  # hour by hour, noting each change
+        moment = first
+        while moment < end:
+            if minutes(moment) != found[-1][1]:
+                found.append((moment, minutes(moment)))
+            moment += hour
+
+    start = since.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+    if start >= until:
+        return ()
+    found: list[tuple[datetime, int]] = [(start, minutes(start))]
+    # A day at a time (a year is 365 look-ups, not 8,760), and hour by hour through a day whose
+    # end has another offset than its start: zones change offset at most a few times a year.
+    moment = start
+    while moment + day < until:
+        if minutes(moment + day) != found[-1][1]:
+            walk(moment + hour, moment + day + hour)
+        moment += day
+    walk(moment + hour, until)
     return tuple(found)
 
 
@@ -147,11 +164,14 @@ def compute(
     tz = ZoneInfo(zone)
     grain = grain if grain in GRAINS else pick_grain(since, until)
     where = replace(where, since=since, until=until)
-    if until - since <= timedelta(days=HOURLY_SQL_DAYS):
-        sql_grain = HOURLY
-    else:
+    days = Grain("day", zone, offsets(since, until, tz))
+    if until - since > timedelta(days=HOURLY_SQL_DAYS):
         grain = "day" if grain == "hour" else grain  # the database counts days over long ranges
-        sql_grain = Grain("day", zone, offsets(since, until, tz))
+        sql_grain = days
+    elif grain != "hour" and insights_repo.rollup_fits(where, days):
+        sql_grain = days  # a month drawn in days: 30 rows per source and sentiment, not 720
+    else:
+        sql_grain = HOURLY
     fresh_rollups(db, where, sql_grain)
     with db.read() as session:
         volume = insights_repo.rolled_volume(session, where, sql_grain)

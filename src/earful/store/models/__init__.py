@@ -18,6 +18,7 @@ from earful.store.models.insights import (
     RollupChange,
     RollupDay,
     RollupVolume,
+    RollupVolumeDay,
     Spike,
     Topic,
 )
@@ -55,6 +56,7 @@ __all__ = [
     "RollupChange",
     "RollupDay",
     "RollupVolume",
+    "RollupVolumeDay",
     "SentimentLabel",
     "Source",
     "Spike",

@@ -175,6 +175,19 @@ class RollupVolume(Base):
     posts: Mapped[int] = mapped_column(Integer)
 
 
+class RollupVolumeDay(Base):
+    """Shown posts posted in one UTC day, per source and sentiment (the sum of its hours' rows)."""
+
+    __tablename__ = "rollup_volume_days"
+    __table_args__ = (Index("ix_rollup_volume_days_day", "day"),)
+    __mapper_args__ = {"primary_key": ["day", "source_id", "sentiment"]}  # noqa: RUF012
+
+    day: Mapped[str] = mapped_column(String(10))
+    source_id: Mapped[int] = mapped_column(BigId)
+    sentiment: Mapped[str | None] = mapped_column(String(12))
+    posts: Mapped[int] = mapped_column(Integer)
+
+
 class RollupCategory(Base):
     """Shown posts per category ("top": a category with its subcategories, each post once; "sub":
     per label's category), source and sentiment, in one UTC hour, or (hour NULL) in a UTC day."""

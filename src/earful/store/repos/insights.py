@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, case, delete, func, insert, literal, null, or_, select, text
+from sqlalchemy import Select, and_, case, delete, func, insert, literal, null, or_, select, text, union_all
 from sqlalchemy.orm import Session, aliased
 
 from earful.store.models import (
@@ -23,6 +23,7 @@ from earful.store.models import (
     RollupChange,
     RollupDay,
     RollupVolume,
+    RollupVolumeDay,
     Source,
     Spike,
     Team,
@@ -354,6 +355,9 @@ def sample_posts(session: Session, where: FeedFilter, limit: int) -> list[Any]:
 # --- Rollups: the counts above, kept per UTC hour and day (migration 0021), for long ranges. ---
 
 DAY = "%Y-%m-%d"
+# Month rows of rollup_categories (hour NULL, day the month's first) under levels of their own, so
+# a range of days never reads them: the sums of each month's day rows of level "top" and "sub".
+MONTH = {"top": "mtp", "sub": "msb"}
 ANALYZE_AFTER_DAYS = 28
 
 
@@ -423,15 +427,63 @@ def refresh_rollups(session: Session, days: Sequence[str]) -> None:
         chunk = list(days[start : start + 200])
         session.execute(delete(RollupChange).where(RollupChange.day.in_(chunk)))
         session.execute(delete(RollupVolume).where(RollupVolume.day.in_(chunk)))
+        session.execute(delete(RollupVolumeDay).where(RollupVolumeDay.day.in_(chunk)))
         session.execute(delete(RollupCategory).where(RollupCategory.day.in_(chunk)))
         session.execute(delete(RollupDay).where(RollupDay.day.in_(chunk)))
     for since, until in _runs(days):
         _count_range(session, since, until)
+    _count_months(session, sorted({day[:7] for day in days}))
     stamp = datetime.now(UTC)
     session.execute(insert(RollupDay), [{"day": day, "refreshed_at": stamp} for day in days])
     if len(days) >= ANALYZE_AFTER_DAYS and session.get_bind().dialect.name == "postgresql":
         # Fresh statistics, or the planner takes a year's rows for a few and sorts them on disk.
         session.execute(text("ANALYZE rollup_volume, rollup_categories"))
+
+
+def _month_bounds(month: str) -> tuple[str, str]:
+    """Return the first day of a month ("YYYY-MM") and of the month after, as rollup days."""
+    year, number = int(month[:4]), int(month[5:7])
+    after = f"{year + 1}-01" if number == 12 else f"{year}-{number + 1:02d}"
+    return f"{month}-01", f"{after}-01"
+
+
+def _count_months(session: Session, months: Sequence[str]) -> None:
+    """Sum the day rows of these months ("YYYY-MM") into their month rows again (a year's page
+    then reads a dozen months' rows rather than 365 days' worth)."""
+    r = RollupCategory
+    for month in months:
+        first, after = _month_bounds(month)
+        session.execute(delete(r).where(r.level.in_(list(MONTH.values())), r.hour.is_(None), r.day == first))
+        for level, code in MONTH.items():
+            session.execute(
+                insert(r).from_select(
+                    ["day", "hour", "level", "category_id", "source_id", "sentiment", "posts"],
+                    select(
+                        literal(first),
+                        null(),
+                        literal(code),
+                        r.category_id,
+                        r.source_id,
+                        r.sentiment,
+                        func.sum(r.posts),
+                    )
+                    .where(r.level == level, r.hour.is_(None), r.day >= first, r.day < after)
+                    .group_by(r.category_id, r.source_id, r.sentiment),
+                )
+            )
+
+
+def fill_months(session: Session) -> int:
+    """Count the month rows of every month that has day rows but none (rollups counted before
+    month rows existed); return how many months were counted."""
+    r = RollupCategory
+    month = func.substr(r.day, 1, 7)
+    counted = set(session.scalars(select(month).where(r.level == MONTH["top"], r.hour.is_(None)).distinct()))
+    # Months with day rows: a counted month without posts has none of either, and is left alone.
+    days = select(month).where(r.level == "top", r.hour.is_(None)).distinct()
+    months = sorted(set(session.scalars(days)) - counted)
+    _count_months(session, months)
+    return len(months)
 
 
 def _roomy(session: Session) -> None:
@@ -479,6 +531,16 @@ def _count_range(session: Session, since: datetime, until: datetime) -> None:
             select(_day_of_hour(session, counts.c.hour), *counts.c),
         )
     )
+    first, last = since.strftime(DAY), (until - timedelta(days=1)).strftime(DAY)
+    v = RollupVolume
+    session.execute(
+        insert(RollupVolumeDay).from_select(
+            ["day", "source_id", "sentiment", "posts"],
+            select(v.day, v.source_id, v.sentiment, func.sum(v.posts))
+            .where(v.day.between(first, last))
+            .group_by(v.day, v.source_id, v.sentiment),
+        )
+    )
     labelled = (
         select(Post.id, hour, Post.source_id, Post.sentiment, Label.category_id, Category.parent_id)
         .join(Label, Label.post_id == Post.id)
@@ -524,7 +586,6 @@ def _count_range(session: Session, since: datetime, until: datetime) -> None:
                 ),
             )
         )
-    first, last = since.strftime(DAY), (until - timedelta(days=1)).strftime(DAY)
     session.execute(
         insert(RollupCategory).from_select(
             ["day", "hour", "level", "category_id", "source_id", "sentiment", "posts"],
@@ -587,6 +648,13 @@ def _edges(where: FeedFilter, span: tuple[datetime, datetime]) -> list[FeedFilte
     return parts
 
 
+def _whole_days(span: tuple[datetime, datetime]) -> tuple[datetime, datetime]:
+    """Return the first and the end of the whole UTC days within a span of whole hours (the first
+    not before the end when there are none)."""
+    first_day = span[0] if span[0].hour == 0 else span[0].replace(hour=0) + timedelta(days=1)
+    return first_day, span[1].replace(hour=0)
+
+
 def rolled_volume(session: Session, where: FeedFilter, grain: Grain) -> list[CubeRow]:
     """Return what `volume` does, from the rollups for the whole hours of the range (fresh ones:
     see `stale_days`) and from the posts for the minutes either side."""
@@ -594,14 +662,54 @@ def rolled_volume(session: Session, where: FeedFilter, grain: Grain) -> list[Cub
     if span is None:
         return volume(session, where, grain)
     _roomy(session)
-    bucket = _bucket(session, grain, RollupVolume.hour)
-    stmt = _narrowed(
-        session,
-        select(bucket, RollupVolume.source_id, RollupVolume.sentiment, func.sum(RollupVolume.posts))
-        .where(RollupVolume.hour >= span[0], RollupVolume.hour < span[1])
-        .group_by(bucket, RollupVolume.source_id, RollupVolume.sentiment),
-        RollupVolume,
-        where,
+    utc_days = grain.unit == "day" and (
+        all(minutes == 0 for _, minutes in grain.offsets) if grain.offsets else grain.zone == "UTC"
+    )
+    first_day, last_day = _whole_days(span)
+    if utc_days and first_day < last_day:
+        # Whole UTC days from the day rows; the hours either side from hour rows, by their day.
+        parts: list[tuple[Any, Any, Any]] = [
+            (
+                RollupVolumeDay,
+                RollupVolumeDay.day,
+                and_(
+                    RollupVolumeDay.day >= first_day.strftime(DAY),
+                    RollupVolumeDay.day < last_day.strftime(DAY),
+                ),
+            ),
+            (
+                RollupVolume,
+                RollupVolume.day,
+                and_(RollupVolume.hour >= span[0], RollupVolume.hour < first_day),
+            ),
+            (
+                RollupVolume,
+                RollupVolume.day,
+                and_(RollupVolume.hour >= last_day, RollupVolume.hour < span[1]),
+            ),
+        ]
+    else:
+        bucket = _bucket(session, grain, RollupVolume.hour)
+        parts = [(RollupVolume, bucket, and_(RollupVolume.hour >= span[0], RollupVolume.hour < span[1]))]
+    # One statement: each part a plain index range (SQLite scanned the table for their OR).
+    pieces = union_all(
+        *(
+            _narrowed(
+                session,
+                select(
+                    bucket.label("bucket"),
+                    table.source_id.label("source_id"),
+                    table.sentiment.label("sentiment"),
+                    table.posts.label("posts"),
+                ).where(when),
+                table,
+                where,
+            )
+            for table, bucket, when in parts
+        )
+    ).subquery()
+    stmt = select(pieces.c.bucket, pieces.c.source_id, pieces.c.sentiment, func.sum(pieces.c.posts)).group_by(
+        pieces.c.bucket, pieces.c.source_id, pieces.c.sentiment
     )
     rows = [CubeRow(b, s, t, "", int(n)) for b, s, t, n in session.execute(stmt)]
     for part in _edges(where, span):
@@ -615,29 +723,57 @@ def category_totals(session: Session, where: FeedFilter, grain: Grain, level: st
     span = rollup_span(where) if rollup_fits(where, grain) else None
     if span is None:
         return _summed(by_category(session, where, grain, level))
-    first_day = span[0] if span[0].hour == 0 else span[0].replace(hour=0) + timedelta(days=1)
-    last_day = span[1].replace(hour=0)
+    first_day, last_day = _whole_days(span)
     _roomy(session)
     r = RollupCategory
-    # One query per part, each a plain index range (SQLite scanned the table for their OR).
+    # One query per part, each a plain index range (SQLite scanned the table for their OR): whole
+    # months from month rows, whole days from day rows, the hours either side from hour rows.
+    parts: list[tuple[str, Any]] = []
     if first_day < last_day:
-        parts = [
-            and_(r.hour.is_(None), r.day >= first_day.strftime(DAY), r.day < last_day.strftime(DAY)),
-            and_(r.hour >= span[0], r.hour < first_day),
-            and_(r.hour >= last_day, r.hour < span[1]),
+        first_month = first_day if first_day.day == 1 else (first_day.replace(day=1) + timedelta(days=32))
+        first_month = first_month.replace(day=1)
+        last_month = last_day.replace(day=1)
+        if first_month < last_month:
+            parts.append(
+                (MONTH[level], and_(r.day >= first_month.strftime(DAY), r.day < last_month.strftime(DAY)))
+            )
+            days = [(first_day, first_month), (last_month, last_day)]
+        else:
+            days = [(first_day, last_day)]
+        parts += [
+            (level, and_(r.hour.is_(None), r.day >= a.strftime(DAY), r.day < b.strftime(DAY)))
+            for a, b in days
+            if a < b
+        ]
+        parts += [
+            (level, and_(r.hour >= span[0], r.hour < first_day)),
+            (level, and_(r.hour >= last_day, r.hour < span[1])),
         ]
     else:
-        parts = [and_(r.hour >= span[0], r.hour < span[1])]
-    rows: list[CubeRow] = []
-    for when in parts:
-        summed = (
-            select(Category.key, r.source_id, r.sentiment, func.sum(r.posts))
-            .join(Category, Category.id == r.category_id)
-            .where(r.level == level, when)
-            .group_by(Category.key, r.source_id, r.sentiment)
+        parts = [(level, and_(r.hour >= span[0], r.hour < span[1]))]
+    # One statement over the parts, each a plain index range (SQLite scanned the table for their OR).
+    pieces = union_all(
+        *(
+            _narrowed(
+                session,
+                select(
+                    r.category_id.label("category_id"),
+                    r.source_id.label("source_id"),
+                    r.sentiment.label("sentiment"),
+                    r.posts.label("posts"),
+                ).where(r.level == code, when),
+                r,
+                where,
+            )
+            for code, when in parts
         )
-        stmt = _narrowed(session, summed, r, where)
-        rows += [CubeRow("", s, t, k, int(n)) for k, s, t, n in session.execute(stmt)]
+    ).subquery()
+    stmt = (
+        select(Category.key, pieces.c.source_id, pieces.c.sentiment, func.sum(pieces.c.posts))
+        .join(Category, Category.id == pieces.c.category_id)
+        .group_by(Category.key, pieces.c.source_id, pieces.c.sentiment)
+    )
+    rows = [CubeRow("", s, t, k, int(n)) for k, s, t, n in session.execute(stmt)]
     for part in _edges(where, span):
         rows += by_category(session, part, grain, level)
     return _summed(rows)

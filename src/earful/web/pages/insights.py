@@ -49,7 +49,11 @@ def window(params: dict[str, str], now: datetime) -> tuple[datetime, datetime, s
         named = ""
     else:
         named = named if named in RANGES else "7d"
-        until, since = now, now - RANGES[named]
+        # Up to the end of the current hour: whole hours are summed from the rollups, where the
+        # minutes either side of them would be counted from the posts on every view.
+        until = now.replace(minute=0, second=0, microsecond=0)
+        until = until if until == now else until + timedelta(hours=1)
+        since = until - RANGES[named]
     if since >= until:
         raise EarfulError("The range must start before it ends.")
     if until - since > timedelta(days=3 * 366):

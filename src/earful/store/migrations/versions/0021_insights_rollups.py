@@ -5,7 +5,8 @@ index, so a page that walks posts in date order checks the search without recomp
 
 The Insights page over a year counted every post of the year on each view (seconds at a million
 posts, minutes at ten million). Now it sums these tables, which hold the same counts per UTC hour
-(volume; categories too) and per UTC day (categories), refreshed a day at a time when read.
+(volume; categories too), per UTC day (volume and categories) and per UTC month (categories, levels "mtp"
+and "msb": the sums of the month's day rows), refreshed a day at a time when read.
 
 A day's rows are fresh when it is in `rollup_days` and has no row in `rollup_changes`. Triggers on
 posts and labels append the UTC day of every post they change to `rollup_changes` (PostgreSQL:
@@ -147,6 +148,15 @@ def upgrade() -> None:
     )
     op.create_index("ix_rollup_volume_hour", "rollup_volume", ["hour"])
     op.create_index("ix_rollup_volume_day", "rollup_volume", ["day"])
+    # The same per UTC day: a year's timeline reads 365 days' rows, not 8,760 hours'.
+    op.create_table(
+        "rollup_volume_days",
+        sa.Column("day", sa.String(10), nullable=False),
+        sa.Column("source_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("sentiment", sa.String(12), nullable=True),
+        sa.Column("posts", sa.Integer(), nullable=False),
+    )
+    op.create_index("ix_rollup_volume_days_day", "rollup_volume_days", ["day"])
     op.create_table(
         "rollup_categories",
         sa.Column("day", sa.String(10), nullable=False),
@@ -216,6 +226,8 @@ def downgrade() -> None:
     op.drop_index("ix_rollup_categories_hour", table_name="rollup_categories")
     op.drop_index("ix_rollup_categories_day", table_name="rollup_categories")
     op.drop_table("rollup_categories")
+    op.drop_index("ix_rollup_volume_days_day", table_name="rollup_volume_days")
+    op.drop_table("rollup_volume_days")
     op.drop_index("ix_rollup_volume_day", table_name="rollup_volume")
     op.drop_index("ix_rollup_volume_hour", table_name="rollup_volume")
     op.drop_table("rollup_volume")
