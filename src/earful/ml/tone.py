@@ -191,7 +191,7 @@ def for_settings(embeddings: bool) -> ToneModel | EmbeddingToneModel:
 
 STATIC_NAME = "tone-static-1"
 STATIC_WEIGHTS = Path(__file__).parent / "data" / "models" / "tone-static-1.npz"
-STATIC_WEIGHTS_SHA256 = "51756f276185fcc2b3b1d52544ddf3dedb3d21d5b4b47edc6c06be6774e2282f"
+STATIC_WEIGHTS_SHA256 = "cd61bbc519e929bb3828c755df8cdfee5cc1d0f8a01d9e2341b1b7a4058ab327"
 STATIC_SCRIPT = "training/distill_static.py, then training/train_tone.py --static"
 
 
