@@ -12,6 +12,7 @@ from earful.ml import linear, name_tagger, tone, urgency_model
 SHIPPED: list[tuple[Path, str, Callable[[Path, str], object]]] = [
     (tone.WEIGHTS, tone.WEIGHTS_SHA256, tone.read),
     (tone.E5_WEIGHTS, tone.E5_WEIGHTS_SHA256, tone.read_e5),
+    (tone.STATIC_WEIGHTS, tone.STATIC_WEIGHTS_SHA256, tone.read_static),
     (urgency_model.WEIGHTS, urgency_model.WEIGHTS_SHA256, urgency_model.read),
     (name_tagger.WEIGHTS, name_tagger.WEIGHTS_SHA256, name_tagger.read),
 ]

@@ -120,9 +120,9 @@ def save(path: Path, classes: Sequence[str], arrays: dict[str, np.ndarray]) -> s
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def read(path: Path, sha256: str | None, classes: Sequence[str], script: str) -> dict[str, np.ndarray]:
-    """Return the arrays stored at `path`, refusing the file unless its SHA-256 is `sha256` (None skips
-    the check: only for files a training script just wrote) and it holds `classes`."""
+def verify(path: Path, sha256: str | None, script: str) -> None:
+    """Raise ModelUnavailable unless `path` exists and its SHA-256 is `sha256` (None skips the
+    check: only for files a training script just wrote); `script` is what rebuilds it."""
     if not path.is_file():
         raise ModelUnavailable(f"{path} is missing: reinstall Earful or run {script}")
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
@@ -131,6 +131,12 @@ def read(path: Path, sha256: str | None, classes: Sequence[str], script: str) ->
             f"{path} is not the file Earful shipped (sha256 {digest}); reinstall Earful"
             f" or retrain it with {script} and update its pinned SHA-256"
         )
+
+
+def read(path: Path, sha256: str | None, classes: Sequence[str], script: str) -> dict[str, np.ndarray]:
+    """Return the arrays stored at `path`, refusing the file unless its SHA-256 is `sha256` (None skips
+    the check: only for files a training script just wrote) and it holds `classes`."""
+    verify(path, sha256, script)
     with np.load(path, allow_pickle=False) as stored:
         if (
             tuple(str(c) for c in stored["classes"]) != tuple(classes)

@@ -15,6 +15,7 @@ file is refused.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -26,6 +27,7 @@ from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 from earful.ml import cues, linear
 from earful.ml.embeddings import Embedder, default_embedder
+from earful.ml.static import StaticVectors
 
 CLASSES = ("complaint", "negative", "neutral", "positive")
 NAME = "tone-1"
@@ -185,3 +187,86 @@ def shipped_e5() -> EmbeddingToneModel:
 def for_settings(embeddings: bool) -> ToneModel | EmbeddingToneModel:
     """Return the shipped tone model the server uses under EARFUL_EMBEDDINGS=`embeddings`."""
     return shipped_e5() if embeddings else shipped()
+
+
+STATIC_NAME = "tone-static-1"
+STATIC_WEIGHTS = Path(__file__).parent / "data" / "models" / "tone-static-1.npz"
+STATIC_WEIGHTS_SHA256 = "cd61bbc519e929bb3828c755df8cdfee5cc1d0f8a01d9e2341b1b7a4058ab327"
+STATIC_SCRIPT = "training/distill_static.py, then training/train_tone.py --static"
+
+
+@dataclass(frozen=True)
+class StaticToneModel(ToneScores):
+    """The tone model over static word vectors distilled from multilingual-e5-small, the same
+    lexicon cues and (when `idf` is not empty) the hashed TF-IDF n-grams of `tone-1`.
+
+    A post's vector is the weighted mean of its words' vectors (`earful.ml.static`): e5's sense of
+    words across wordings and languages at tens of microseconds a post, with no transformer at
+    runtime. See docs/model-card.md for what it scores beside tone-1 and tone-e5-1.
+    """
+
+    vectors: StaticVectors
+    coef: np.ndarray
+    intercept: np.ndarray
+    idf: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    name: str = STATIC_NAME
+
+    def inputs(self, clipped: Sequence[str]) -> np.ndarray | sparse.csr_matrix:
+        """Return the model's input rows for already `clip`ped texts."""
+        dense_part = np.hstack([self.vectors.embed(clipped), dense(clipped)])
+        if not self.idf.size:
+            return dense_part
+        return sparse.hstack(
+            [sparse.csr_matrix(dense_part), linear.tfidf(linear.counts(clipped), self.idf)], format="csr"
+        )
+
+    def probabilities(self, texts: Sequence[str]) -> np.ndarray:
+        """Return a (texts x CLASSES) matrix of probabilities."""
+        if not texts:
+            return np.zeros((0, len(CLASSES)))
+        return linear.softmax(np.asarray(self.inputs(linear.clip(texts)) @ self.coef.T) + self.intercept)
+
+    def save(self, path: Path) -> str:
+        """Write the vocabulary, its vectors and the weights to `path` as plain arrays; return the SHA-256."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("wb") as handle:
+            np.savez_compressed(
+                handle,
+                classes=np.array(list(CLASSES)),
+                words=np.array(self.vectors.words),
+                codes=self.vectors.codes,
+                scales=self.vectors.scales.astype(np.float32),
+                weights=self.vectors.weights.astype(np.float32),
+                coef=self.coef.astype(np.float32),
+                intercept=self.intercept.astype(np.float32),
+                idf=self.idf.astype(np.float32),
+                hash_bits=np.array([linear.HASH_BITS]),
+            )
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def read_static(path: Path, sha256: str | None) -> StaticToneModel:
+    """Return the static tone model stored at `path`, refusing it unless its SHA-256 is `sha256`."""
+    linear.verify(path, sha256, STATIC_SCRIPT)
+    with np.load(path, allow_pickle=False) as stored:
+        if tuple(str(c) for c in stored["classes"]) != CLASSES or (
+            stored["idf"].size and int(stored["hash_bits"][0]) != linear.HASH_BITS
+        ):
+            raise linear.ModelUnavailable(
+                f"{path} was trained for another feature layout; rerun {STATIC_SCRIPT}"
+            )
+        vectors = StaticVectors(
+            [str(w) for w in stored["words"]], stored["codes"], stored["scales"], stored["weights"]
+        )
+        return StaticToneModel(
+            vectors=vectors,
+            coef=stored["coef"].astype(np.float64),
+            intercept=stored["intercept"].astype(np.float64),
+            idf=stored["idf"].astype(np.float64),
+        )
+
+
+@lru_cache(maxsize=1)
+def shipped_static() -> StaticToneModel:
+    """Return the shipped static tone model (hash-checked, loaded once)."""
+    return read_static(STATIC_WEIGHTS, STATIC_WEIGHTS_SHA256)
