@@ -29,12 +29,16 @@ lint: install
 
 test: lint test-sqlite test-postgres
 
+# Spread over the machine's cores: each pytest-xdist worker has its own PostgreSQL schema or SQLite
+# copies, and a module's tests stay on one worker so its shared fixtures are built once.
+PYTEST = $(BIN)/pytest -q -n auto --dist loadfile
+
 test-sqlite: install
-	$(BIN)/pytest -q
+	$(PYTEST)
 
 # The same suite against PostgreSQL; skipped with a reason when none is reachable (fails under CI=true).
 test-postgres: install
-	EARFUL_TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest -q
+	EARFUL_TEST_DATABASE_URL=$(PG_TEST_URL) $(PYTEST)
 
 bench: install
 	$(BIN)/python bench/import_throughput.py

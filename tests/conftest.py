@@ -19,6 +19,11 @@ from tests.servers import free_port, smtp, webhook  # noqa: F401 - fixtures for 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
+# pytest-xdist starts its workers with COLUMNS=80, and Rich fixes a console's width from COLUMNS
+# when the console is built (the CLI's, on import). Tests that read CLI output choose the width
+# they need with COLUMNS themselves; the worker's own value must not freeze it first.
+os.environ.pop("COLUMNS", None)
+
 
 # For modules whose subject is not the database (a process's memory, a server's processes): make
 # test runs the suite on both engines, and these need to run once, in the SQLite half.

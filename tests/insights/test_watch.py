@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy import func, select
 
 from earful.insights import watch
+from earful.insights.spikes import SpikeSettings
 from earful.settings import Settings
 from earful.store.db import Database
 from earful.store.models import Spike
@@ -50,3 +52,11 @@ def test_an_earlier_spike_sliding_out_of_the_scan_window_is_not_stored_again(
             for s in session.scalars(select(Spike).where(Spike.category == "app", Spike.region == ""))
         )
     assert starts == [SURGE_START, SURGE_START + timedelta(hours=20)]
+
+
+def test_a_deployment_that_sets_nothing_runs_the_detector_as_the_bench_chose_it(tmp_path: Path) -> None:
+    # The spike defaults live twice (the settings a deployment may override, and the detector's own,
+    # which bench/spikes.py tunes): a default changed in one place only would silently run another
+    # detector in production than the one the bench measured.
+    chosen = watch.spike_settings(Settings(data_dir=tmp_path))
+    assert chosen == SpikeSettings()

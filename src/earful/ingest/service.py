@@ -68,24 +68,6 @@ def _external_id(value: str) -> str:
     return "sha256:" + hashlib.sha256(value.encode()).hexdigest()
 
 
-# The order of the tuples `_post_row` returns: the columns capture writes, as the packer takes them.
-ROW_COLUMNS = (
-    "source_id",
-    "external_id",
-    "kind",
-    "url",
-    "author_key",
-    "language",
-    "posted_at",
-    "captured_at",
-    "engagement",
-    "reply_to",
-    "repost_of",
-)
-if ROW_COLUMNS != posts_repo.CAPTURE_COLUMNS:  # pragma: no cover - a guard for whoever edits either
-    raise ImportError("ingest.service.ROW_COLUMNS must list posts_repo.CAPTURE_COLUMNS in order")
-
-
 # One empty engagement shared by the rows that have none (most): the packer converts a value
 # object shared by a batch's rows once, not once a row. Rows are never changed once built.
 _NO_ENGAGEMENT: dict[str, int] = {}
@@ -94,9 +76,10 @@ _NO_ENGAGEMENT: dict[str, int] = {}
 def _post_row(
     target: _Target, draft: PostDraft, secret: bytes, keys: dict[str | None, str | None], now: datetime
 ) -> tuple[Any, ...]:
-    """Return the stored columns of a mapped post, in ROW_COLUMNS order (built as a tuple at once,
-    not a dict arranged later: this runs for every post of an import); the author handle leaves
-    only as a keyed pseudonym, and the link only in a form that does not name the author.
+    """Return the stored columns of a mapped post, in posts_repo.CAPTURE_COLUMNS order (built as a
+    tuple at once, not a dict arranged later: this runs for every post of an import); the author
+    handle leaves only as a keyed pseudonym, and the link only in a form that does not name the
+    author.
 
     `keys` memoises pseudonyms within one import, where the same authors post again and again.
     """

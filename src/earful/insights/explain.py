@@ -49,7 +49,7 @@ from itertools import pairwise
 from typing import Any
 
 import numpy as np
-from scipy.stats import hypergeom, norm
+from scipy.special import ndtri
 from sqlalchemy.orm import Session
 
 from earful.insights.spikes import SpikeSettings
@@ -125,6 +125,7 @@ class Example:
     author_key: str | None
     source: str
     posted_at: datetime
+    link: str = ""  # where a report links to it; the spike page links by post_id
 
 
 @dataclass(frozen=True, slots=True)
@@ -327,9 +328,13 @@ def _terms(
         return []
     k = np.array([used[t] for t in candidates])
     b = np.array([usual[t] for t in candidates])
+    # scipy.stats costs a second to import; only this test needs it, so every CLI command and
+    # server start that never explains a spike does without.
+    from scipy.stats import hypergeom
+
     # P(at least k of the k + b posts using the term fall among the spike's n_spike posts).
     p = hypergeom.sf(k - 1, n_spike + n_base, k + b, n_spike)
-    z = np.minimum(norm.isf(p), 40.0)
+    z = np.minimum(-ndtri(p), 40.0)  # the normal z whose upper tail is p (norm.isf)
     scored = [
         Term(term, int(k[i]), int(b[i]), round(float(z[i]), 2))
         for i, term in enumerate(candidates)

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from earful.connectors import live
 from earful.insights import trends
-from earful.insights.explain import Explanation, explain_spike
+from earful.insights.explain import Example, Explanation, explain_spike
 from earful.insights.watch import SpikeView, as_view, in_scope
 from earful.kit.clock import as_utc, utcnow
 from earful.kit.text import printable, storable
@@ -30,18 +30,6 @@ EXAMPLES = 3
 EXCERPT = 280
 EXPLAINED = 10  # spikes, the biggest first, that a report explains (each reads a few thousand posts)
 Z95 = 1.959964
-
-
-@dataclass(frozen=True, slots=True)
-class Example:
-    """A post quoted as an example: redacted text, pseudonymous author, where and when."""
-
-    post_id: int
-    text: str
-    author_key: str | None
-    source: str
-    posted_at: datetime
-    link: str
 
 
 @dataclass(slots=True)
@@ -265,7 +253,7 @@ def build(
                         post.author_key,
                         origin,
                         as_utc(post.posted_at) or post.posted_at,
-                        f"{base}/posts/{post.id}",
+                        link=f"{base}/posts/{post.id}",
                     )
                 )
         stored = {s.id: s for s in insights_repo.spikes_between(session, since, until)}

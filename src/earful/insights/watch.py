@@ -308,10 +308,9 @@ def detail(db: Database, settings: Settings, spike_id: int) -> SpikeDetail | Non
         at = first + timedelta(hours=index)
         if at > now:
             break
-        mean = usual(counts, index, config.weeks)
-        baseline = expected(counts, index, config.weeks)
+        baseline = expected(counts, index, config.weeks)  # (usual count, spread), once an hour
         above = smallest_spike(*baseline, config) - 1 if baseline else None
-        hours.append(HourRow(at, counts[index], round(mean, 1) if mean is not None else None, _one(above)))
+        hours.append(HourRow(at, counts[index], _one(baseline[0] if baseline else None), _one(above)))
     with db.read() as session:
         escalated = list(insights_repo.escalated_for_spike(session, spike_id))
         names = taxonomy_repo.display_names(session)
