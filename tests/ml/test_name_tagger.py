@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import time
+from pathlib import Path
 
 import pytest
 
 from earful.ml import name_tagger
+from earful.ml.linear import ModelUnavailable
 
 TAGGER = name_tagger.shipped()
 
@@ -62,3 +65,32 @@ def test_a_long_hostile_post_is_tagged_in_windows_quickly() -> None:
 def test_empty_and_punctuation_only_posts_have_no_names() -> None:
     assert names("") == []
     assert names("!!! ??? ...") == []
+
+
+def test_an_altered_or_missing_cluster_table_is_refused(tmp_path: Path) -> None:
+    table = tmp_path / "clusters.tsv"
+    table.write_text("# test\nkayla\t3\t17\ntold\t5\t40\n", encoding="utf-8")
+    sha256 = hashlib.sha256(table.read_bytes()).hexdigest()
+    assert name_tagger.read_clusters(table, sha256) == {"kayla": ("3", "17"), "told": ("5", "40")}
+    table.write_text("# test\nkayla\t3\t18\ntold\t5\t40\n", encoding="utf-8")
+    with pytest.raises(ModelUnavailable, match="not the file Earful shipped"):
+        name_tagger.read_clusters(table, sha256)
+    with pytest.raises(ModelUnavailable, match="missing"):
+        name_tagger.read_clusters(tmp_path / "absent.tsv", sha256)
+
+
+def test_cluster_features_are_read_for_known_words_and_their_neighbours(tmp_path: Path) -> None:
+    table = tmp_path / "clusters.tsv"
+    table.write_text("kayla\t3\t17\ntold\t5\t40\n", encoding="utf-8")
+    sha256 = hashlib.sha256(table.read_bytes()).hexdigest()
+    words = ["told", "KAYLA", "zzqx", "today"]
+    try:
+        name_tagger.use_clusters(table, sha256, window=1)
+        told, kayla, unknown, today = name_tagger.features(words, [False] * 4, "en")
+        assert {"cc=3", "c=17", "-1cc=5", "-1c=40"} <= set(kayla)  # looked up lower-cased
+        assert {"cc=5", "c=40", "+1cc=3", "+1c=17"} <= set(told)
+        assert "-1cc=3" in unknown and not any(f.startswith(("cc=", "c=")) for f in unknown)
+        assert not any("cc=" in f for f in today)  # two away: outside the window
+    finally:
+        name_tagger.use_clusters(None, None)
+    assert not any("cc=" in f for f in name_tagger.features(words, [False] * 4, "en")[1])  # names-1

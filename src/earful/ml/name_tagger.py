@@ -29,6 +29,13 @@ from earful.ml.linear import ModelUnavailable
 
 WEIGHTS = Path(__file__).parent / "data" / "models" / "names-1.crfsuite"
 WEIGHTS_SHA256 = "5cd01403f6ae841d109cdd685bc8937a5c4199c75dc512274bc58bced46b06ab"
+# Word clusters of e5 vectors (training/build_name_clusters.py) as features: off in names-1. They
+# were tried (2026-12-07, `train_names.py --dev-only --clusters F`) and did not help on the
+# development split; see docs/model-card.md. A model that reads them must pin the file here.
+CLUSTERS: Path | None = None
+CLUSTERS_SHA256: str | None = None
+CLUSTER_LEVELS: tuple[str, ...] = ("cc=", "c=")  # coarse, fine
+CLUSTER_WINDOW = 1  # neighbours this close have their clusters read too
 THRESHOLD = 0.3  # chosen on the training script's development split, see training/train_names.py
 MAX_TOKENS = 400  # a post longer than this is tagged in windows of this many tokens
 
@@ -86,6 +93,7 @@ def _own(word: str) -> tuple[str, ...]:
         feats.append("common")
     if folded in _titles():
         feats.append("title")
+    feats += _cluster(word)
     seen = _case().get(folded)
     if seen is None:
         feats.append("case=unseen")
@@ -108,6 +116,65 @@ def _case() -> dict[str, tuple[int, int]]:
         if line and not line.startswith("#"):
             word, low, cap = line.split("\t")
             out[word] = (int(low), int(cap))
+    return out
+
+
+_REPEAT3 = re.compile(r"(.)\1{2,}")
+
+
+@lru_cache(maxsize=131072)
+def _cluster(word: str) -> tuple[str, ...]:
+    """Return the cluster features of a word (lower-cased as the clustered vocabulary was,
+    letters repeated three times or more cut to two); none for a word the clusters lack."""
+    if CLUSTERS is None or not CLUSTER_LEVELS:
+        return ()
+    key = _REPEAT3.sub(r"\1\1", word.lstrip("@#").lower().replace("’", "'"))
+    found = _clusters().get(key)
+    if found is None:
+        return ()
+    pairs = zip(("cc=", "c="), found, strict=True)
+    return tuple(level + cluster for level, cluster in pairs if level in CLUSTER_LEVELS)
+
+
+@lru_cache(maxsize=1)
+def _clusters() -> dict[str, tuple[str, str]]:
+    """Return each clustered word's (coarse, fine) cluster, from the pinned file."""
+    return read_clusters(CLUSTERS, CLUSTERS_SHA256) if CLUSTERS is not None else {}
+
+
+def use_clusters(
+    path: Path | None, sha256: str | None, levels: Sequence[str] = ("cc=", "c="), window: int = 1
+) -> None:
+    """Make the features read the word clusters at `path` (None: none), at these levels ("cc=" the
+    coarse cluster, "c=" the fine one), for the token and its neighbours up to `window` away: for
+    training experiments (training/train_names.py --clusters)."""
+    global CLUSTERS, CLUSTERS_SHA256, CLUSTER_LEVELS, CLUSTER_WINDOW
+    CLUSTERS, CLUSTERS_SHA256, CLUSTER_LEVELS, CLUSTER_WINDOW = path, sha256, tuple(levels), window
+    for cached in (_own, _near, _cluster, _clusters):
+        cached.cache_clear()
+
+
+def read_clusters(path: Path, sha256: str | None) -> dict[str, tuple[str, str]]:
+    """Read a word-cluster table, refusing it unless its SHA-256 is `sha256` (None skips the check,
+    for a table just built)."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError as missing:
+        raise ModelUnavailable(
+            f"the word clusters {path.name} are missing: "
+            "reinstall Earful, or build them with training/build_name_clusters.py"
+        ) from missing
+    if sha256 is not None and hashlib.sha256(data).hexdigest() != sha256:
+        raise ModelUnavailable(
+            f"the word clusters {path.name} are not the file Earful shipped (its SHA-256 differs): "
+            "reinstall Earful, or rebuild them with training/build_name_clusters.py and record the "
+            "new hash in earful/ml/name_tagger.py"
+        )
+    out: dict[str, tuple[str, str]] = {}
+    for line in data.decode("utf-8").splitlines():
+        if line and not line.startswith("#"):
+            word, coarse, fine = line.split("\t")
+            out[word] = (coarse, fine)
     return out
 
 
@@ -202,6 +269,8 @@ def features(
             if 0 <= j < n:
                 prefix = f"{offset:+d}"
                 feats.extend(prefix + f for f in _near(words[j]))
+                if abs(offset) <= CLUSTER_WINDOW:
+                    feats.extend(prefix + f for f in _cluster(words[j]))
                 if abs(offset) == 1:
                     feats.extend(prefix + f for f in gazetteer[j] if f.startswith("gz="))
                     if ruled[j]:
