@@ -45,6 +45,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from functools import lru_cache
 from itertools import pairwise
 from typing import Any
 
@@ -53,7 +54,7 @@ from scipy.special import ndtri
 from sqlalchemy.orm import Session
 
 from earful.insights.spikes import SpikeSettings
-from earful.insights.topics import STOP
+from earful.insights.topics import stop_words
 from earful.kit.clock import as_utc
 from earful.kit.text import printable
 from earful.ml.taxonomy import surveillance_term
@@ -76,7 +77,6 @@ EXAMPLES = 3
 EXCERPT = 280
 MOSTLY = 0.5  # a region holding more than this share of the window's posts is where it "mostly" was
 
-STOP_WORDS = frozenset(STOP)
 _PLACEHOLDER = re.compile(r"\[[A-Z_]+\]")  # what redaction leaves: [NAME], [PHONE], ...
 _PSEUDONYM = re.compile(r"(?<![\w])a_\w+")  # author keys, should one reach a text
 _LINK = re.compile(r"\b(?i:https?://|www\.)\S+")
@@ -276,16 +276,22 @@ def _rises(now: Counter[str], before: list[Counter[str]], names: dict[str, str],
     return sorted(rises, key=lambda r: (-r.excess / math.sqrt(max(r.usual, 1.0)), -r.observed, r.key))
 
 
+@lru_cache(maxsize=1)
+def _stop_set() -> frozenset[str]:
+    return frozenset(stop_words())
+
+
 def tokens(text: str) -> list[list[str]]:
     """Return the runs of kept words in `text`, lower-cased: a run ends at punctuation, a placeholder,
     a link, a mention, a pseudonym or a stop word, so a phrase is two kept words side by side."""
     if "[" in text or "_" in text or "@" in text or "/" in text or "www" in text:
         text = _NOT_WORDS.sub(" | ", text)  # most posts have none of these: skip the slow pattern
+    stop = _stop_set()
     runs: list[list[str]] = []
     for piece in _BREAK.split(text.lower()):
         run: list[str] = []
         for word in _WORD.findall(piece):
-            if word in STOP_WORDS or (len(word) < 2 and not word.isdigit()):
+            if word in stop or (len(word) < 2 and not word.isdigit()):
                 if run:
                     runs.append(run)
                 run = []

@@ -22,14 +22,11 @@ import logging
 import re
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from functools import lru_cache
 from importlib.resources import files
 from typing import Any
 
 import numpy as np
-from sklearn.cluster import HDBSCAN
-from sklearn.decomposition import TruncatedSVD
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
-from sklearn.preprocessing import normalize
 from sqlalchemy.orm import Session
 
 from earful.contracts import Actor
@@ -65,9 +62,19 @@ SPANISH_STOP = frozenset(
     .splitlines()
     if line.strip() and not line.startswith("#")
 )
-STOP = sorted(
-    ENGLISH_STOP_WORDS | SPANISH_STOP | {"amp", "http", "https", "rt", "url", "handle", "email", "phone"}
-)
+
+
+@lru_cache(maxsize=1)
+def stop_words() -> list[str]:
+    """Return the English and Spanish stop words, with the web's and the redactor's placeholders.
+
+    scikit-learn (whose English list this is) takes seconds to import, so it is imported when
+    topics are first found or a spike explained, not by every command that imports this module.
+    """
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    extra = {"amp", "http", "https", "rt", "url", "handle", "email", "phone"}
+    return sorted(ENGLISH_STOP_WORDS | SPANISH_STOP | extra)
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,8 +99,13 @@ def find_clusters(posts: list[tuple[int, str, str | None]]) -> list[Cluster]:
     """Return the dense clusters among (post id, text, guessed parent) triples, largest first."""
     if len(posts) < MIN_POSTS:
         return []
+    from sklearn.cluster import HDBSCAN
+    from sklearn.decomposition import TruncatedSVD
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.preprocessing import normalize
+
     vectorizer = TfidfVectorizer(
-        stop_words=STOP,
+        stop_words=stop_words(),
         token_pattern=r"(?u)\b[^\W\d_]{3,}\b",  # noqa: S106 - a regex, not a password
         ngram_range=(1, 2),
         min_df=3,

@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sklearn.metrics import confusion_matrix, f1_score, precision_recall_fscore_support
 
 
 class EvalDataError(ValueError):
@@ -82,6 +81,8 @@ def sample_shots(
 def score(truth: Sequence[str], predicted: Sequence[str], labels: Sequence[str] | None = None) -> Scores:
     """Return the scores of `predicted` against `truth`."""
     names = list(labels) if labels else sorted(set(truth) | set(predicted))
+    from sklearn.metrics import confusion_matrix, f1_score, precision_recall_fscore_support
+
     p, r, f, s = precision_recall_fscore_support(truth, predicted, labels=names, zero_division=0)
     present = [n for n in names if n in set(truth)]
     return Scores(

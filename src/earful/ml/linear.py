@@ -9,13 +9,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from scipy import sparse
-from sklearn.feature_extraction.text import HashingVectorizer
 
 from earful.ml.text import fold
+
+if TYPE_CHECKING:  # scikit-learn takes seconds to import: the hashers import it when first built
+    from sklearn.feature_extraction.text import HashingVectorizer
 
 HASH_BITS = 17  # per feature family: 131,072 word and 131,072 character buckets
 MAX_CHARS = 4000  # the opening of a long text is enough to judge it
@@ -27,6 +29,8 @@ class ModelUnavailable(RuntimeError):
 
 @lru_cache(maxsize=1)
 def _hashers() -> tuple[HashingVectorizer, HashingVectorizer]:
+    from sklearn.feature_extraction.text import HashingVectorizer
+
     size = 2**HASH_BITS
     words = HashingVectorizer(
         preprocessor=fold, ngram_range=(1, 2), n_features=size, alternate_sign=False, norm=None

@@ -24,19 +24,21 @@ from __future__ import annotations
 
 import pickle
 from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from scipy import sparse
 from scipy.optimize import minimize
 from scipy.special import expit
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import FeatureUnion, Pipeline
 
 from earful.ml import tone
 from earful.ml.embeddings import Embedder, default_embedder
 from earful.ml.keywords import Prediction, fold
 from earful.ml.taxonomy import Taxonomy
+
+if TYPE_CHECKING:  # scikit-learn takes seconds to import: only code that trains or scores imports it
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import FeatureUnion, Pipeline
 
 NAME = "tfidf-ovr-logreg"
 VERSION = 3
@@ -69,7 +71,16 @@ PRIOR_LABELS = 8
 LabelSet = str | Sequence[str]
 
 
+def _logistic(**options: Any) -> LogisticRegression:
+    from sklearn.linear_model import LogisticRegression
+
+    return LogisticRegression(**options)
+
+
 def _features() -> FeatureUnion:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.pipeline import FeatureUnion
+
     return FeatureUnion(
         [
             (
@@ -278,7 +289,7 @@ class TrainedClassifier:
         for j in range(len(self.classes)):
             column = truth[:, j]
             if 0 < column.sum() < column.size:
-                model = LogisticRegression(C=self.c_used, class_weight="balanced", solver="liblinear")
+                model = _logistic(C=self.c_used, class_weight="balanced", solver="liblinear")
                 model.fit(matrix, column, sample_weight=rows)
                 weights[:, j] = model.coef_[0]
                 bias[j] = model.intercept_[0]
@@ -372,7 +383,7 @@ class TrainedSentiment:
             raise ValueError("training needs at least two tones")
         self._features = _features()
         self._features.fit(list(texts))
-        model = LogisticRegression(C=self.c, max_iter=3000, class_weight="balanced")
+        model = _logistic(C=self.c, max_iter=3000, class_weight="balanced")
         model.fit(self._matrix(texts), list(labels))
         self._model = model
         self.classes = [str(c) for c in model.classes_]
@@ -455,10 +466,12 @@ def train_text_classifier(texts: Sequence[str], labels: Sequence[str], *, c: flo
     """Return a TF-IDF + logistic-regression pipeline trained on any labelled texts."""
     if len(set(labels)) < 2:
         raise ValueError("training needs at least two labels")
+    from sklearn.pipeline import Pipeline
+
     model = Pipeline(
         [
             ("features", _features()),
-            ("classify", LogisticRegression(C=c, max_iter=3000, class_weight="balanced")),
+            ("classify", _logistic(C=c, max_iter=3000, class_weight="balanced")),
         ]
     )
     model.fit(list(texts), list(labels))

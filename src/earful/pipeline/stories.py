@@ -15,9 +15,8 @@ import math
 import re
 from collections import Counter
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
-
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from earful.ml.keywords import fold
 from earful.pipeline.stage import WorkItem
@@ -150,7 +149,16 @@ PAGE_WORDS = frozenset(
         "segun",
     ]
 )
-STOP = frozenset(ENGLISH_STOP_WORDS) | SPANISH_STOP_WORDS | PAGE_WORDS
+
+
+@lru_cache(maxsize=1)
+def _stop() -> frozenset[str]:
+    # scikit-learn's English list; imported on first use, as scikit-learn takes seconds to import.
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    return frozenset(ENGLISH_STOP_WORDS) | SPANISH_STOP_WORDS | PAGE_WORDS
+
+
 _WORD = re.compile(r"[a-z][a-z0-9]{2,}")
 
 
@@ -168,7 +176,8 @@ def story_terms(text: str) -> dict[str, float] | None:
     words = _WORD.findall(fold(text))
     if len(words) < MIN_WORDS:
         return None
-    counts = Counter(_stem(w) for w in words if w not in STOP)
+    stop = _stop()
+    counts = Counter(_stem(w) for w in words if w not in stop)
     top = counts.most_common(TOP_TERMS)
     weights = {term: 1 + math.log(n) for term, n in top}
     norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
