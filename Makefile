@@ -31,14 +31,19 @@ test: lint test-sqlite test-postgres
 
 # Spread over the machine's cores: each pytest-xdist worker has its own PostgreSQL schema or SQLite
 # copies, and a module's tests stay on one worker so its shared fixtures are built once.
-PYTEST = $(BIN)/pytest -q -n auto --dist loadfile
+# Tests marked serial run a server on a simulated clock (an hour in 30 s): they run alone after,
+# as another test's load beside them would stretch their simulated hours.
+PYTEST = $(BIN)/pytest -q -n auto --dist loadfile -m "not serial"
+SERIAL = $(BIN)/pytest -q -m serial
 
 test-sqlite: install
 	$(PYTEST)
+	$(SERIAL)
 
 # The same suite against PostgreSQL; skipped with a reason when none is reachable (fails under CI=true).
 test-postgres: install
 	EARFUL_TEST_DATABASE_URL=$(PG_TEST_URL) $(PYTEST)
+	EARFUL_TEST_DATABASE_URL=$(PG_TEST_URL) $(SERIAL)
 
 bench: install
 	$(BIN)/python bench/import_throughput.py

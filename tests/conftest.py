@@ -136,3 +136,25 @@ def cli_env(settings: Settings) -> dict[str, str]:
         EARFUL_IMPORT_BATCH_SIZE=str(settings.import_batch_size),
     )
     return env
+
+
+def _touches_database(item: pytest.Item) -> bool:
+    """Whether a test uses a database: through the fixtures (directly or not), or a database of
+    its own at an old migration (tests/store/old_database.py)."""
+    if "database_url" in getattr(item, "fixturenames", ()):
+        return True
+    module = getattr(item, "module", None)
+    return module is not None and "database_at" in vars(module)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """In the PostgreSQL half of `make test`, leave out the tests that never open a database: they
+    ran in the SQLite half, and would only run again the same way."""
+    if not os.environ.get("EARFUL_TEST_DATABASE_URL"):
+        return
+    keep, drop = [], []
+    for item in items:
+        (keep if _touches_database(item) else drop).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep

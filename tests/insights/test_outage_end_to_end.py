@@ -40,7 +40,7 @@ from tests.conftest import once_not_per_engine
 from tests.factories import posts_at
 from tests.servers import Hook, free_port
 
-pytestmark = once_not_per_engine
+pytestmark = [once_not_per_engine, pytest.mark.serial]
 
 START = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)  # a Friday, 09:00 UTC, when the server starts
 RATE = 120.0  # simulated seconds per real second: an hour in 30 s
