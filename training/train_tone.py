@@ -205,6 +205,16 @@ def public_rows(
     )
 
 
+def _rows(
+    public: list[tuple[str, str]], team: list[tuple[str, str, str]], team_weight: float
+) -> tuple[list[str], list[str], list[float]]:
+    """Return the texts, labels and weights of public rows and team posts (each team post counts
+    `team_weight` times)."""
+    texts = [t for t, _ in public] + [t for t, _, _ in team]
+    labels = [label for _, label in public] + [label for _, label, _ in team]
+    return texts, labels, [1.0] * len(public) + [team_weight] * len(team)
+
+
 def train(
     public: list[tuple[str, str]],
     team: list[tuple[str, str, str]],
@@ -213,9 +223,7 @@ def train(
     c: float = C,
 ) -> tone.ToneModel:
     """Train a tone model on public rows and team posts (each team post counts `team_weight` times)."""
-    texts = [t for t, _ in public] + [t for t, _, _ in team]
-    labels = [label for _, label in public] + [label for _, label, _ in team]
-    weights = [1.0] * len(public) + [team_weight] * len(team)
+    texts, labels, weights = _rows(public, team, team_weight)
     return fit(texts, labels, weights, c)
 
 
@@ -227,9 +235,7 @@ def train_e5(
     team_weight: float = TEAM_WEIGHT,
 ) -> tone.EmbeddingToneModel:
     """Train the embedding tone model on precomputed e5 vectors of every text plus the cues."""
-    texts = [t for t, _ in public] + [t for t, _, _ in team]
-    labels = [label for _, label in public] + [label for _, label, _ in team]
-    weights = [1.0] * len(public) + [team_weight] * len(team)
+    texts, labels, weights = _rows(public, team, team_weight)
     inputs = np.hstack([np.stack([vectors[t] for t in texts]), tone.dense(linear.clip(texts))])
     model = LogisticRegression(C=E5_C, max_iter=3000, class_weight="balanced")
     model.fit(inputs, labels, sample_weight=np.asarray(weights))
@@ -296,9 +302,7 @@ def train_static(
     tfidf: bool = STATIC_TFIDF,
 ) -> tone.StaticToneModel:
     """Train the static tone model's head on public rows and team posts."""
-    texts = [t for t, _ in public] + [t for t, _, _ in team]
-    labels = [label for _, label in public] + [label for _, label, _ in team]
-    weights = [1.0] * len(public) + [team_weight] * len(team)
+    texts, labels, weights = _rows(public, team, team_weight)
     idf = linear.idf_of(texts) if tfidf else np.zeros(0)
     empty = tone.StaticToneModel(vectors=vectors, coef=np.zeros(0), intercept=np.zeros(0), idf=idf)
     model = LogisticRegression(C=c, max_iter=3000, class_weight="balanced")

@@ -154,22 +154,27 @@ def use_clusters(
         cached.cache_clear()
 
 
-def read_clusters(path: Path, sha256: str | None) -> dict[str, tuple[str, str]]:
-    """Read a word-cluster table, refusing it unless its SHA-256 is `sha256` (None skips the check,
-    for a table just built)."""
+def _checked_bytes(path: Path, sha256: str | None, what: str, script: str) -> bytes:
+    """Return the file at `path`, refusing it unless its SHA-256 is `sha256` (None skips the check,
+    for a file just built); `what` names it and `script` is what builds it again."""
     try:
         data = path.read_bytes()
     except FileNotFoundError as missing:
         raise ModelUnavailable(
-            f"the word clusters {path.name} are missing: "
-            "reinstall Earful, or build them with training/build_name_clusters.py"
+            f"the {what} {path.name} is missing: reinstall Earful, or build it with {script}"
         ) from missing
     if sha256 is not None and hashlib.sha256(data).hexdigest() != sha256:
         raise ModelUnavailable(
-            f"the word clusters {path.name} are not the file Earful shipped (its SHA-256 differs): "
-            "reinstall Earful, or rebuild them with training/build_name_clusters.py and record the "
-            "new hash in earful/ml/name_tagger.py"
+            f"the {what} {path.name} is not the file Earful shipped (its SHA-256 differs): reinstall "
+            f"Earful, or rebuild it with {script} and record the new hash in earful/ml/name_tagger.py"
         )
+    return data
+
+
+def read_clusters(path: Path, sha256: str | None) -> dict[str, tuple[str, str]]:
+    """Read a word-cluster table, refusing it unless its SHA-256 is `sha256` (None skips the check,
+    for a table just built)."""
+    data = _checked_bytes(path, sha256, "word clusters", "training/build_name_clusters.py")
     out: dict[str, tuple[str, str]] = {}
     for line in data.decode("utf-8").splitlines():
         if line and not line.startswith("#"):
@@ -397,19 +402,7 @@ class NameTagger:
 def read(path: Path, sha256: str | None) -> NameTagger:
     """Return a tagger over the model at `path`, refusing it unless its SHA-256 is `sha256`
     (None skips the check, for a model just trained)."""
-    try:
-        model = path.read_bytes()
-    except FileNotFoundError as missing:
-        raise ModelUnavailable(
-            f"the name model {path.name} is missing: "
-            "reinstall Earful, or train it with training/train_names.py"
-        ) from missing
-    if sha256 is not None and hashlib.sha256(model).hexdigest() != sha256:
-        raise ModelUnavailable(
-            f"the name model {path.name} is not the file Earful shipped (its SHA-256 differs): "
-            "reinstall Earful, or retrain it with training/train_names.py and record the new hash "
-            "in earful/ml/name_tagger.py"
-        )
+    model = _checked_bytes(path, sha256, "name model", "training/train_names.py")
     return NameTagger(model)
 
 
