@@ -8,6 +8,7 @@ import pytest
 
 from earful.connectors.files import map_item
 from earful.contracts import PostDraft, RawItem
+from earful.pipeline import links
 from earful.pipeline.links import draft_link, public_link
 
 BLUESKY_EVENT = {
@@ -119,3 +120,25 @@ def test_a_link_naming_nobody_is_kept_as_it_is() -> None:
     # An id is matched as a whole number, not inside another one.
     assert public_link("https://www.facebook.com/1234567890_1", ["123456789"]) is not None
     assert public_link(None, ["x"]) is None and public_link("  ", []) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "https://example.com/p/12345",
+        "https://ex-ample.com/a_b/c.d+e",
+        "https://example.com/a b\tc",  # whitespace: the regex path
+        "https://exämple.com/ä.b",  # not ASCII: the regex path
+        "x\x1fy.z",  # an ASCII separator control character that \s matches
+        "",
+    ],
+)
+def test_the_quick_squeeze_removes_what_the_separator_pattern_removes(text: str) -> None:
+    assert links._squeeze(text) == links._SEPARATORS.sub("", text)
+
+
+@pytest.mark.parametrize("handle", ["driver123", "Driver123", "ab", "ABC", "x9"])
+def test_a_plain_handle_has_the_forms_the_general_rule_gives(handle: str) -> None:
+    # The plain-handle shortcut must give exactly what the full normalisation gives.
+    general = links._tokens.__wrapped__("@" + handle)  # "@" forces the general path
+    assert links._tokens(handle) == general
