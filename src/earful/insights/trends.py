@@ -185,20 +185,32 @@ def compute(
     total = Tally("", "All posts")
     regions: dict[str, Tally] = {}
     by_source: dict[int, Tally] = {}
-    starts: dict[str, datetime] = {}  # a bucket recurs once per source and sentiment: parse it once
-    for row in volume:
-        total.add(row.sentiment, row.posts)
-        start = starts.get(row.bucket)
+    # A year has tens of thousands of rows (day x source x sentiment): they are summed per bucket
+    # and per source in plain dicts first, and only those sums are parsed and tallied.
+    per_bucket: dict[tuple[str, str | None], int] = defaultdict(int)
+    per_source: dict[tuple[int, str | None], int] = defaultdict(int)
+    for bucket, source_id, sentiment, _, posts in volume:
+        per_bucket[(bucket, sentiment)] += posts
+        per_source[(source_id, sentiment)] += posts
+    starts: dict[str, datetime] = {}  # a bucket recurs once per sentiment: parse it once
+    for (bucket, sentiment), posts in per_bucket.items():
+        start = starts.get(bucket)
         if start is None:
-            start = starts[row.bucket] = _local_start(_parse_bucket(row.bucket, tz), grain, tz)
+            start = starts[bucket] = _local_start(_parse_bucket(bucket, tz), grain, tz)
         slot = index.get(start)
         if slot is not None:
-            slot.add(row.sentiment, row.posts)
-        source = sources.get(row.source_id)
+            slot.add(sentiment, posts)
+    for (source_id, sentiment), posts in per_source.items():
+        total.add(sentiment, posts)
+        source = sources.get(source_id)
         region = _region(source)
-        regions.setdefault(region, Tally(region, region)).add(row.sentiment, row.posts)
-        name = source.name if source else f"source {row.source_id}"
-        by_source.setdefault(row.source_id, Tally(name, name)).add(row.sentiment, row.posts)
+        if region not in regions:
+            regions[region] = Tally(region, region)
+        regions[region].add(sentiment, posts)
+        if source_id not in by_source:
+            name = source.name if source else f"source {source_id}"
+            by_source[source_id] = Tally(name, name)
+        by_source[source_id].add(sentiment, posts)
     category_regions: dict[tuple[str, str], int] = defaultdict(int)
     for row in tops:
         category_regions[(row.category, _region(sources.get(row.source_id)))] += row.posts

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Select, and_, case, delete, func, insert, literal, null, or_, select, text, union_all
 from sqlalchemy.orm import Session, aliased
@@ -35,10 +35,12 @@ from earful.store.repos.feed import FeedFilter, _filtered, effective_label, in_c
 NO_SYNC = {"synchronize_session": False}
 
 
-@dataclass(frozen=True, slots=True)
-class CubeRow:
+class CubeRow(NamedTuple):
     """Posts counted in one time bucket (UTC, "YYYY-MM-DD HH" or "YYYY-MM-DD"), source, sentiment
-    and category key ("" when the count is over every category)."""
+    and category key ("" when the count is over every category).
+
+    A named tuple, not a dataclass: a year of Insights reads tens of thousands of them per page,
+    and a tuple is built in a fraction of the time."""
 
     bucket: str
     source_id: int
