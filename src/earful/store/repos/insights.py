@@ -14,6 +14,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import Select, and_, case, delete, func, insert, literal, null, or_, select, text, union_all
 from sqlalchemy.orm import Session, aliased
 
+from earful.kit.clock import as_utc
 from earful.store.models import (
     Category,
     Label,
@@ -779,6 +780,65 @@ def category_totals(session: Session, where: FeedFilter, grain: Grain, level: st
     for part in _edges(where, span):
         rows += by_category(session, part, grain, level)
     return _summed(rows)
+
+
+def countable_span(session: Session, where: FeedFilter) -> tuple[datetime, datetime] | None:
+    """Return the range over which `rolled_count` can count `where`'s posts, or None where it cannot.
+
+    It can for a filter by source, region, sentiment, top-level category and dates only, when the
+    category's key names one category whose subcategories are the keys under it (the feed's filter
+    goes by key, the rollups by parent). Not for a subcategory: its rollup rows count labels, and
+    the feed counts posts. The range is `where`'s narrowed to the posts' own first and last
+    moments, so an open or a far-flung range does not walk years of empty days.
+    """
+    plain = FeedFilter(
+        source=where.source,
+        region=where.region,
+        sentiment=where.sentiment,
+        category=where.category,
+        since=where.since,
+        until=where.until,
+    )
+    if where != plain:
+        return None
+    if where.category and ("." in where.category or not _category_by_parent(session, where.category)):
+        return None
+    posted = posted_span(session)
+    if posted is None:
+        return None
+    first, last = (as_utc(posted[0]) or posted[0]), (as_utc(posted[1]) or posted[1])
+    since = max(where.since, first) if where.since else first
+    until = (
+        min(where.until, last + timedelta(microseconds=1))
+        if where.until
+        else last + timedelta(microseconds=1)
+    )
+    return (since, until) if since < until else None
+
+
+def _category_by_parent(session: Session, key: str) -> bool:
+    """Tell whether `key` names one category and the keys under it are exactly its subcategories."""
+    found = session.scalars(select(Category.id).where(Category.key == key)).all()
+    if len(found) != 1:
+        return False
+    under = select(func.count()).where(
+        Category.key.startswith(key + ".", autoescape=True),
+        or_(Category.parent_id.is_(None), Category.parent_id != found[0]),
+    )
+    return not session.scalar(under)
+
+
+def rolled_count(session: Session, where: FeedFilter, span: tuple[datetime, datetime]) -> int:
+    """Return how many posts match `where` within `span` (from `countable_span`), from the rollups
+    and, for the minutes either side of their whole hours, from the posts."""
+    ranged = FeedFilter(
+        source=where.source, region=where.region, sentiment=where.sentiment, since=span[0], until=span[1]
+    )
+    day = Grain("day")
+    if not where.category:
+        return sum(row.posts for row in rolled_volume(session, ranged, day))
+    rows = category_totals(session, ranged, day, "top")
+    return sum(row.posts for row in rows if row.category == where.category)
 
 
 def _summed(rows: list[CubeRow]) -> list[CubeRow]:
