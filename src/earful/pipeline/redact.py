@@ -539,6 +539,12 @@ _ENTITY = re.compile(
     r"(?<![\w'’-])" + _CAPS + r"(?:(?:[ \t]*,[ \t]*" + _CAPS + r"){0,4}"
     r"[ \t]*,?[ \t]+(?:and|&|y|e|et|und)[ \t]+" + _CAPS + r")?"
 )
+# Three or more surnames in a list closed by "and" without a comma before it, no given name among
+# them: how firms of partners are named ("Marsh, Patel and Miller", "Barajas, Orozco and Hess").
+_SURNAME_LIST = re.compile(
+    r"(?<![\w'’-])" + _CAPW + r"(?:[ \t]*,[ \t]*" + _CAPW + r"){1,4}[ \t]+(?:and|&)[ \t]+"
+    + _CAPW + r"(?![\w'’-])"
+)
 # Legal forms and the like, after a firm's name: "Ltd", "S.A.S.", "S. de R.L.", "& Co. KGaA", "Group".
 _LEGAL = (
     r"(?:Ltd|Limited|Inc|Incorporated|LLC|L\.L\.C|LLP|PLC|plc|Corp|Corporation|Co|GmbH|gGmbH|AG|KG|KGaA|OHG|"
@@ -621,7 +627,7 @@ def _firm_or_place(text: str) -> list[tuple[int, int]]:
     """Return the spans of `text` that name a firm or a place after people, or with their words."""
     from earful.ml.names import _fold, _lists, surname_ranks
 
-    given = _lists()[0]
+    given, frequent = _lists()[:2]
     ranks = surname_ranks(_SURNAME_RANK)
     out: list[tuple[int, int]] = []
     for m in _ENTITY.finditer(text):
@@ -631,6 +637,11 @@ def _firm_or_place(text: str) -> list[tuple[int, int]]:
         firm = firm or any(_FIRM_AFTER.match(text, a + w.end()) for w in words)
         if firm:
             out.append((a, b))
+    for m in _SURNAME_LIST.finditer(text):
+        items = re.findall(_CAPW, m.group())
+        partners = all(len(w) >= 3 and not w.isupper() and _fold(w) not in frequent for w in items)
+        if partners and not text.startswith(("'s", "’s"), m.end()):
+            out.append(m.span())
     for pattern in (_PLACE_LEAD, _TYPE_FIRST, _ONE_WORD_STREET):
         out += [m.span() for m in pattern.finditer(text)]
     for m in _NAME_TOWN.finditer(text):
