@@ -74,6 +74,8 @@ def test_firms_and_places_named_after_people_are_left_alone(text: str) -> None:
         ("Kelly, Sarah and Tom were great", "[NAME], [NAME] and [NAME] were great"),
         ("ask for Summit at the desk", "ask for [NAME] at the desk"),
         ("Dennis Meadows wrote that", "[NAME] wrote that"),
+        ("I work at Tesco and Sarah is my manager", "I work at Tesco and [NAME] is my manager"),
+        ("tell John office hours changed", "tell [NAME] office hours changed"),
     ],
 )
 def test_people_beside_firms_and_places_are_still_redacted(text: str, expected: str) -> None:

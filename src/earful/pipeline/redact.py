@@ -564,9 +564,14 @@ _FIRM_NOUN = (
 )
 # What after a name says it is a firm's: its legal form, "& Sons", "office", "moved their warehouse".
 _FIRM_AFTER = re.compile(
-    r"[ \t]*,?[ \t]+" + _LEGAL + r"|[ \t]+" + _PARTNERS + r"|[ \t]+" + _FIRM_NOUN
+    r"[ \t]*,?[ \t]+" + _LEGAL + r"|[ \t]+" + _PARTNERS
     + r"|[ \t]+[a-z]+[ \t]+(?:their|its)[ \t]+" + _FIRM_NOUN
 )
+# "the Matthews-Holloway office": a firm's word after the name, and a determiner before it ("tell John
+# office hours" is a person's).
+_FIRM_NOUN_AFTER = re.compile(r"[ \t]+" + _FIRM_NOUN)
+_DETERMINER_BEFORE = re.compile(r"(?i:\b(?:the|a|an|our|their|its|this|that|every)[ \t]+)$")
+_AND = re.compile(r"[ \t]+(?:and|&|y|e|et|und)[ \t]+")
 # Words that head a firm's name: "Grupo Sarmiento", "Laboratorios Cano y Apodaca", "Koninklijke van ...".
 _FIRM_HEADS = frozenset(
     """grupo industrias proyectos fábrica fabrica minería mineria laboratorios comercial corporación
@@ -575,10 +580,12 @@ _FIRM_HEADS = frozenset(
     inmobiliaria tecnologías tecnologias suministros importaciones almacenes koninklijke groupe société
     societe établissements etablissements cabinet stichting gebrüder gebruder""".split()  # noqa: SIM905
 )
-# Words before a firm: "la empresa", "the company", "I work as a driver at".
+# Words before a firm: "la empresa", "the company"; "I work as a driver at".
 _FIRM_BEFORE = re.compile(
-    r"(?i:\b(?:(?:la|una|the|a)[ \t]+)?(?:empresa|compañía|firma|company|firm|corporation)[ \t]+"
-    r"|\b(?:work|works|worked|working|employed|job|intern|interning|trabajo|trabaja|trabajé)\b[^.!?\n]{0,50}"
+    r"(?i:\b(?:(?:la|una|the|a)[ \t]+)?(?:empresa|compañía|firma|company|firm|corporation)[ \t]+)$"
+)
+_WORK_AT_BEFORE = re.compile(
+    r"(?i:\b(?:work|works|worked|working|employed|job|intern|interning|trabajo|trabaja|trabajé)\b[^.!?\n]{0,50}"
     r"\b(?:at|en)[ \t]+)$"
 )
 # "as a Librarian", "an Uber": an article says the word is not a person's name.
@@ -633,10 +640,18 @@ def _firm_or_place(text: str) -> list[tuple[int, int]]:
     for m in _ENTITY.finditer(text):
         a, b = m.span()
         words = list(re.finditer(_CAPW, m.group()))
-        firm = _fold(words[0].group()) in _FIRM_HEADS or bool(_FIRM_BEFORE.search(text, max(0, a - 80), a))
-        firm = firm or any(_FIRM_AFTER.match(text, a + w.end()) for w in words)
-        if firm:
+        ends = [a + w.end() for w in words]
+        headed = _fold(words[0].group()) in _FIRM_HEADS or any(_FIRM_AFTER.match(text, end) for end in ends)
+        if headed or (
+            _DETERMINER_BEFORE.search(text, max(0, a - 8), a)
+            and any(_FIRM_NOUN_AFTER.match(text, end) for end in ends)
+        ) or _FIRM_BEFORE.search(text, max(0, a - 30), a):
             out.append((a, b))
+        elif _WORK_AT_BEFORE.search(text, max(0, a - 80), a):
+            # "I work at Tesco and Sarah is my manager": after "work at", two names joined by "and"
+            # are a firm and a person; a list with commas ("at Gilbert, Jackson and Marquez") is one firm.
+            pair = "," not in m.group() and _AND.search(m.group())
+            out.append((a, a + pair.start()) if pair else (a, b))
     for m in _SURNAME_LIST.finditer(text):
         items = re.findall(_CAPW, m.group())
         partners = all(len(w) >= 3 and not w.isupper() and _fold(w) not in frequent for w in items)
