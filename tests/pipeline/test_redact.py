@@ -76,6 +76,9 @@ def test_firms_and_places_named_after_people_are_left_alone(text: str) -> None:
         ("Dennis Meadows wrote that", "[NAME] wrote that"),
         ("I work at Tesco and Sarah is my manager", "I work at Tesco and [NAME] is my manager"),
         ("tell John office hours changed", "tell [NAME] office hours changed"),
+        ("Happy New Year Sarah!", "Happy New Year [NAME]!"),
+        ("as a Jamie fan I approve", "as a [NAME] fan I approve"),
+        ("en la plaza Juan me saludó", "en la plaza [NAME] me saludó"),
     ],
 )
 def test_people_beside_firms_and_places_are_still_redacted(text: str, expected: str) -> None:

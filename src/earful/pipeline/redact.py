@@ -588,19 +588,20 @@ _WORK_AT_BEFORE = re.compile(
     r"(?i:\b(?:work|works|worked|working|employed|job|intern|interning|trabajo|trabaja|trabajé)\b[^.!?\n]{0,50}"
     r"\b(?:at|en)[ \t]+)$"
 )
-# "as a Librarian", "an Uber": an article says the word is not a person's name.
+# "as a Librarian", "an Uber": an article says a word that is no given name is not a person's name.
 _ARTICLE_BEFORE = re.compile(r"(?<![\w'’-])(?:as[ \t]+an?|an)[ \t]+$")
 # Places: "South Nathan", "Port Carolyn", "Saint Helena", "Lake David".
 _PLACE_LEAD = re.compile(
     r"(?<![\w'’-])(?:North|South|East|West|Northeast|Northwest|Southeast|Southwest|New|Port|Lake|Mount|Mt\.|"
-    r"Fort|Ft\.|Saint|St\.|San|Santa|Cape)[ \t]+" + _CAPW + r"(?:[ \t]+" + _CAPW + r")?"
+    r"Fort|Ft\.|Saint|St\.|San|Santa|Cape)[ \t]+" + _CAPW
 )
 # A street whose type comes first: "rue Marcel Leclercq", "Av. Manuel José Betancur", "Vial de Marcela
 # Ibáñez".
+# Types that are also everyday words ("en la plaza Juan me saludó", "camino de Juan") count capitalised.
 _TYPE_FIRST = re.compile(
-    r"(?<![\w'’-])(?:(?i:rue|allée|impasse|chemin|quai|boulevard|avenue|avenida|avda\.?|av\.|calle|camino|paseo|"
-    r"plaza|alameda|calzada|callej[oó]n|perif[eé]rico|circuito|diagonal|transversal|cañada|glorieta|pasaje|"
-    r"traves[ií]a|carretera|carrer|avinguda|passeig|rúa|praza)|Vial|Via|C/)[ \t]*"
+    r"(?<![\w'’-])(?:(?:(?i:rue|allée|impasse|chemin|quai|boulevard|avenue|avenida|avda\.?|av\.|callej[oó]n|"
+    r"perif[eé]rico|traves[ií]a|carrer|avinguda|passeig)|Calle|Camino|Paseo|Plaza|Alameda|Calzada|Circuito|"
+    r"Diagonal|Transversal|Cañada|Glorieta|Pasaje|Carretera|Rúa|Praza|Vial|Via)[ \t]+|C/[ \t]*)"
     r"(?:(?:de|del|la|las|los|el|du|des|d['’]|l['’])[ \t]*)*" + _CAPS
 )
 # A street in one word: "Loeklaan", "Margrafweg", "Magarete-Mangold-Straße".
@@ -657,8 +658,10 @@ def _firm_or_place(text: str) -> list[tuple[int, int]]:
         partners = all(len(w) >= 3 and not w.isupper() and _fold(w) not in frequent for w in items)
         if partners and not text.startswith(("'s", "’s"), m.end()):
             out.append(m.span())
-    for pattern in (_PLACE_LEAD, _TYPE_FIRST, _ONE_WORD_STREET):
+    for pattern in (_PLACE_LEAD, _TYPE_FIRST):
         out += [m.span() for m in pattern.finditer(text)]
+    # A surname may end like a street ("Hartweg"): only a word that is no common surname counts.
+    out += [m.span() for m in _ONE_WORD_STREET.finditer(text) if _fold(m.group()) not in ranks]
     for m in _NAME_TOWN.finditer(text):
         stem, word = _fold(m.group(1)), _fold(m.group())
         if (stem in given or stem in ranks) and word not in given and word not in ranks:
@@ -682,11 +685,31 @@ def _people_only(text: str, names: list[tuple[int, int]]) -> list[tuple[int, int
     if not names:
         return names
     taken = _firm_or_place(text)
+    given = _given_names()
     return [
         (s, e)
         for s, e in names
-        if not any(a <= s and e <= b for a, b in taken) and not _ARTICLE_BEFORE.search(text, max(0, s - 8), s)
+        if not any(a <= s and e <= b for a, b in taken) and not _job_title(text, s, e, given)
     ]
+
+
+def _given_names() -> frozenset[str]:
+    from earful.ml.names import _lists
+
+    return _lists()[0]
+
+
+def _job_title(text: str, start: int, end: int, given: frozenset[str]) -> bool:
+    """Tell whether a name found after "as a" or "an" is one word that no list knows as a given name
+    ("I work as a Librarian"); "as a Jamie fan" keeps its name."""
+    from earful.ml.names import _fold
+
+    word = text[start:end]
+    return (
+        _ARTICLE_BEFORE.search(text, max(0, start - 8), start) is not None
+        and " " not in word
+        and _fold(word) not in given
+    )
 
 
 _HANDLE = re.compile(
