@@ -179,6 +179,17 @@ def _lists() -> tuple[frozenset[str], frozenset[str], frozenset[str], frozenset[
     )
 
 
+@lru_cache(maxsize=1)
+def surname_ranks(top: int = 10000) -> dict[str, int]:
+    """Return the `top` most frequent surnames of the 1990 US Census (folded), each with its rank
+    (0 the most frequent)."""
+    ranks: dict[str, int] = {}
+    for line in files("names").joinpath("dist.all.last").read_text().splitlines()[:top]:
+        if line.strip():
+            ranks.setdefault(_fold(line.split()[0]), len(ranks))
+    return ranks
+
+
 def _is_capitalised(word: str) -> bool:
     return word[:1].isupper()
 

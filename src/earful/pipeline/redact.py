@@ -525,6 +525,193 @@ def _addresses(text: str) -> Iterable[tuple[int, int]]:
             yield hit.start(), _extend(text, hit.end())
 
 
+# --- Names that belong to a firm or a place ---------------------------------------------------------
+# Firms, streets and towns are often named after people ("Marsh, Patel and Miller", "Dennis Ltd",
+# "Caroline Plains", "South Nathan", "rue Marcel Leclercq"); the name finder reads their words as a
+# person's. A name found inside such a firm or place is taken back (only the finder's: a name after
+# a title or "my name is" stays).
+_CAPW = r"[A-ZÀ-ÖØ-Þ][\w'’]*(?:-[A-ZÀ-ÖØ-Þ][\w'’]*)*"  # "O'Byrne-Donohoe"
+# Capitalised words, with the particles of names between them ("Koninklijke van Breukeleveen").
+_CAPS = _CAPW + r"(?:[ \t]+(?:(?:van|von|der|den|de|del|da|di|du|la|le)[ \t]+)?" + _CAPW + r"){0,3}"
+# One firm's name: capitalised words, or a list of them closed by "and", "&" or "y"
+# ("Gilbert, Jackson and Marquez", "Villa y Véliz"); a list that no "and" closes is not one name.
+_ENTITY = re.compile(
+    r"(?<![\w'’-])" + _CAPS + r"(?:(?:[ \t]*,[ \t]*" + _CAPS + r"){0,4}"
+    r"[ \t]*,?[ \t]+(?:and|&|y|e|et|und)[ \t]+" + _CAPS + r")?"
+)
+# Three or more surnames in a list closed by "and" without a comma before it, no given name among
+# them: how firms of partners are named ("Marsh, Patel and Miller", "Barajas, Orozco and Hess").
+_SURNAME_LIST = re.compile(
+    r"(?<![\w'’-])" + _CAPW + r"(?:[ \t]*,[ \t]*" + _CAPW + r"){1,4}[ \t]+(?:and|&)[ \t]+"
+    + _CAPW + r"(?![\w'’-])"
+)
+# Legal forms and the like, after a firm's name: "Ltd", "S.A.S.", "S. de R.L.", "& Co. KGaA", "Group".
+_LEGAL = (
+    r"(?:Ltd|Limited|Inc|Incorporated|LLC|L\.L\.C|LLP|PLC|plc|Corp|Corporation|Co|GmbH|gGmbH|AG|KG|KGaA|OHG|"
+    r"GbR|e\.[ \t]?V|SE|S\.[ \t]?A(?:\.[ \t]?S)?|SA|SAS|SASU|SARL|S\.A\.R\.L|EURL|SNC|SCP|S\.[ \t]?L(?:\.L)?|"
+    r"SL|SLU|"
+    r"S\.[ \t]?C(?:\.[ \t]?P)?|S\.[ \t]?Com|S\.?[ \t]?R\.?[ \t]?L|S\.?[ \t]?de[ \t]+R\.?[ \t]?L|S\.p\.A|SpA|"
+    r"S\.r\.l|Srl|B\.V|BV|N\.V|NV|Pty|AB|ASA|Oy|A\.[ \t]?C|Ltda|Cía|Group|Holdings?|Stiftung|Hnos|Industries|"
+    r"Enterprises)\.?(?![\w])"
+)
+_PARTNERS = (
+    r"(?:&|and|y|e|et|und)[ \t]+(?:Sons|Son|Daughters|Co|Cie|Cía|Company|Associates|Asociados|asociados|"
+    r"Partners|Hijos|Hermanos|Fils|Brothers|Bros)\.?(?![\w])"
+)
+_FIRM_NOUN = (
+    r"(?:campus|office|offices|warehouse|warehouses|depot|depots|factory|plant|headquarters|HQ|store|stores|"
+    r"dealership|franchise|firm|company|corporation|brand)(?![\w'’-])"
+)
+# What after a name says it is a firm's: its legal form, "& Sons", "office", "moved their warehouse".
+_FIRM_AFTER = re.compile(
+    r"[ \t]*,?[ \t]+" + _LEGAL + r"|[ \t]+" + _PARTNERS
+    + r"|[ \t]+[a-z]+[ \t]+(?:their|its)[ \t]+" + _FIRM_NOUN
+)
+# "the Matthews-Holloway office": a firm's word after the name, and a determiner before it ("tell John
+# office hours" is a person's).
+_FIRM_NOUN_AFTER = re.compile(r"[ \t]+" + _FIRM_NOUN)
+_DETERMINER_BEFORE = re.compile(r"(?i:\b(?:the|a|an|our|their|its|this|that|every)[ \t]+)$")
+_AND = re.compile(r"[ \t]+(?:and|&|y|e|et|und)[ \t]+")
+# Words that head a firm's name: "Grupo Sarmiento", "Laboratorios Cano y Apodaca", "Koninklijke van ...".
+_FIRM_HEADS = frozenset(
+    """grupo industrias proyectos fábrica fabrica minería mineria laboratorios comercial corporación
+    corporacion distribuciones distribuidora inversiones servicios soluciones construcciones constructora
+    talleres transportes hermanos hnos banco bodegas consultores consultora compañía compania editorial
+    inmobiliaria tecnologías tecnologias suministros importaciones almacenes koninklijke groupe société
+    societe établissements etablissements cabinet stichting gebrüder gebruder""".split()  # noqa: SIM905
+)
+# Words before a firm: "la empresa", "the company"; "I work as a driver at".
+_FIRM_BEFORE = re.compile(
+    r"(?i:\b(?:(?:la|una|the|a)[ \t]+)?(?:empresa|compañía|firma|company|firm|corporation)[ \t]+)$"
+)
+_WORK_AT_BEFORE = re.compile(
+    r"(?i:\b(?:work|works|worked|working|employed|job|intern|interning|trabajo|trabaja|trabajé)\b[^.!?\n]{0,50}"
+    r"\b(?:at|en)[ \t]+)$"
+)
+# "as a Librarian", "an Uber": an article says a word that is no given name is not a person's name.
+_ARTICLE_BEFORE = re.compile(r"(?<![\w'’-])(?:as[ \t]+an?|an)[ \t]+$")
+# Places: "South Nathan", "Port Carolyn", "Saint Helena", "Lake David".
+_PLACE_LEAD = re.compile(
+    r"(?<![\w'’-])(?:North|South|East|West|Northeast|Northwest|Southeast|Southwest|New|Port|Lake|Mount|Mt\.|"
+    r"Fort|Ft\.|Saint|St\.|San|Santa|Cape)[ \t]+" + _CAPW
+)
+# A street whose type comes first: "rue Marcel Leclercq", "Av. Manuel José Betancur", "Vial de Marcela
+# Ibáñez".
+# Types that are also everyday words ("en la plaza Juan me saludó", "camino de Juan") count capitalised.
+_TYPE_FIRST = re.compile(
+    r"(?<![\w'’-])(?:(?:(?i:rue|allée|impasse|chemin|quai|boulevard|avenue|avenida|avda\.?|av\.|callej[oó]n|"
+    r"perif[eé]rico|traves[ií]a|carrer|avinguda|passeig)|Calle|Camino|Paseo|Plaza|Alameda|Calzada|Circuito|"
+    r"Diagonal|Transversal|Cañada|Glorieta|Pasaje|Carretera|Rúa|Praza|Vial|Via)[ \t]+|C/[ \t]*)"
+    r"(?:(?:de|del|la|las|los|el|du|des|d['’]|l['’])[ \t]*)*" + _CAPS
+)
+# A street in one word: "Loeklaan", "Margrafweg", "Magarete-Mangold-Straße".
+_ONE_WORD_STREET = re.compile(
+    r"(?<![\w'’-])[A-ZÀ-ÖØ-Þ][\w'’-]+?(?i:straße|strasse|gasse|weg|platz|allee|damm|ufer|chaussee|straat|laan|"
+    r"plein|gracht|kade|singel|steeg|dijk|dreef|gatan|vägen|veien)(?![\w'’-])"
+)
+# A town in one word, a person's name and a town's ending: "Gibsonshire", "Marymouth", "Jacksonville".
+_NAME_TOWN = re.compile(
+    r"(?<![\w'’-])([A-ZÀ-ÖØ-Þ][a-zà-ÿ]{2,})(shire|borough|bury|ville|town|mouth|haven|side|land|port|furt|burgh|"
+    r"berg|chester|view|stad|fort|ton)(?![\w'’-])"
+)
+# A street named without a number: capitalised words and a street suffix ("Caroline Plains", "Ward Lakes").
+_STREET_WORDS = (
+    *sorted({w for w in _SUFFIX_WORDS if w.isalpha() and len(w) >= 3 and w[0].isupper() and not w.isupper()}),
+    *("Ave", "Blvd", "Rd", "Ln", "Hwy", "Pkwy"),
+)
+_NAMED_STREET = re.compile(
+    r"(?<![\w'’-])((?:" + _CAPW + r"[ \t]+){1,3})(" + _either(_STREET_WORDS) + r")\.?(?![\w'’-])"
+)
+# A suffix that is also a common surname ("Wells", "Ridge") makes a street of a given name only after
+# a word of going or being somewhere; the most common ones ("Hill", "Gates") only after one of going.
+_GOING = r"down|along|up|onto|off|via|near|past|across|through|toward|towards"
+_GOING_BEFORE = re.compile(r"(?i:\b(?:" + _GOING + r")[ \t]+(?:the[ \t]+)?)$")
+_SOMEWHERE_BEFORE = re.compile(r"(?i:\b(?:" + _GOING + r"|on|in|into)[ \t]+(?:the[ \t]+)?)$")
+_COMMON_SURNAME_RANK = 1000
+_SURNAME_RANK = 10000
+
+
+def _firm_or_place(text: str) -> list[tuple[int, int]]:
+    """Return the spans of `text` that name a firm or a place after people, or with their words."""
+    from earful.ml.names import _fold, _lists, surname_ranks
+
+    given, frequent = _lists()[:2]
+    ranks = surname_ranks(_SURNAME_RANK)
+    out: list[tuple[int, int]] = []
+    for m in _ENTITY.finditer(text):
+        a, b = m.span()
+        words = list(re.finditer(_CAPW, m.group()))
+        ends = [a + w.end() for w in words]
+        headed = _fold(words[0].group()) in _FIRM_HEADS or any(_FIRM_AFTER.match(text, end) for end in ends)
+        if headed or (
+            _DETERMINER_BEFORE.search(text, max(0, a - 8), a)
+            and any(_FIRM_NOUN_AFTER.match(text, end) for end in ends)
+        ) or _FIRM_BEFORE.search(text, max(0, a - 30), a):
+            out.append((a, b))
+        elif _WORK_AT_BEFORE.search(text, max(0, a - 80), a):
+            # "I work at Tesco and Sarah is my manager": after "work at", two names joined by "and"
+            # are a firm and a person; a list with commas ("at Gilbert, Jackson and Marquez") is one firm.
+            pair = "," not in m.group() and _AND.search(m.group())
+            out.append((a, a + pair.start()) if pair else (a, b))
+    for m in _SURNAME_LIST.finditer(text):
+        items = re.findall(_CAPW, m.group())
+        partners = all(len(w) >= 3 and not w.isupper() and _fold(w) not in frequent for w in items)
+        if partners and not text.startswith(("'s", "’s"), m.end()):
+            out.append(m.span())
+    for pattern in (_PLACE_LEAD, _TYPE_FIRST):
+        out += [m.span() for m in pattern.finditer(text)]
+    # A surname may end like a street ("Hartweg"): only a word that is no common surname counts.
+    out += [m.span() for m in _ONE_WORD_STREET.finditer(text) if _fold(m.group()) not in ranks]
+    for m in _NAME_TOWN.finditer(text):
+        stem, word = _fold(m.group(1)), _fold(m.group())
+        if (stem in given or stem in ranks) and word not in given and word not in ranks:
+            out.append(m.span())
+    for m in _NAMED_STREET.finditer(text):
+        a, b = m.span()
+        rank = ranks.get(_fold(m.group(2)))
+        person_like = any(_fold(w) in given for w in m.group(1).split())
+        if rank is not None and person_like:
+            if text.startswith(("'s", "’s"), b):
+                continue
+            cue = _GOING_BEFORE if rank < _COMMON_SURNAME_RANK else _SOMEWHERE_BEFORE
+            if not cue.search(text, max(0, a - 20), a):
+                continue
+        out.append((a, b))
+    return out
+
+
+def _people_only(text: str, names: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Take back the names that lie inside a firm or a place, or that follow an article."""
+    if not names:
+        return names
+    taken = _firm_or_place(text)
+    given = _given_names()
+    return [
+        (s, e)
+        for s, e in names
+        if not any(a <= s and e <= b for a, b in taken) and not _job_title(text, s, e, given)
+    ]
+
+
+def _given_names() -> frozenset[str]:
+    from earful.ml.names import _lists
+
+    return _lists()[0]
+
+
+def _job_title(text: str, start: int, end: int, given: frozenset[str]) -> bool:
+    """Tell whether a name found after "as a" or "an" is one word that no list knows as a given name
+    ("I work as a Librarian"); "as a Jamie fan" keeps its name."""
+    from earful.ml.names import _fold
+
+    word = text[start:end]
+    return (
+        _ARTICLE_BEFORE.search(text, max(0, start - 8), start) is not None
+        and " " not in word
+        and _fold(word) not in given
+    )
+
+
 _HANDLE = re.compile(
     r"(?<![\w@/])(?:@[A-Za-z0-9_](?:[A-Za-z0-9_.]{0,28}[A-Za-z0-9_])(?:@[\w.-]+\.[a-z]{2,})?|u/[A-Za-z0-9_-]{3,20})(?![\w@])"
 )
@@ -614,7 +801,8 @@ class Redactor:
         ]
         found += [(m.start(1), m.end(1), "NAME") for m in _NAME_CUE.finditer(text)]
         if self._names is not None:
-            found += [(start, end, "NAME") for start, end in self._names(text, language)]
+            names = _people_only(text, list(self._names(text, language)))
+            found += [(start, end, "NAME") for start, end in names]
         return _resolve(found)
 
     def redact(self, text: str, language: str | None = None) -> Redaction:
@@ -661,7 +849,7 @@ class RedactStage:
     """Replace personal data in the text and title with typed placeholders."""
 
     name = "redact"
-    version = 3
+    version = 4
 
     def __init__(self, redactor: Redactor) -> None:
         self._redactor = redactor
