@@ -9,7 +9,7 @@ import pytest
 from earful.store.db import Database
 from earful.store.repos import posts as posts_repo
 from earful.store.repos.feed import FeedFilter
-from earful.triage.feed import feed
+from earful.triage.feed import count, feed, preview_count
 from tests.factories import make_posts, make_source
 from tests.triage.test_work import actor, label
 
@@ -91,3 +91,21 @@ def test_the_live_feed_sends_every_post_once_even_when_enrichment_finishes_out_o
         posts_repo.set_fields(session, late, text="late")
     got = [p.id for p in arrived(db, FeedFilter(), floor, exclude=sorted(p for p in sent if p > floor))]
     assert got == [late]
+
+
+def test_a_preview_count_cut_short_says_how_many_it_found_and_that_it_stopped(db: Database) -> None:
+    uk = make_source(db, "r/uk", region="UK")
+    ids = make_posts(db, uk, [f"driver post {i}" for i in range(1200)])
+    with db.write() as session:
+        for pid in ids:
+            posts_repo.set_fields(session, pid, urgency=0.5)
+    slow = FeedFilter(min_urgency=0.0)  # not a filter the rollups answer: the posts are counted
+    assert preview_count(db, slow, None) == (1200, True)
+    assert preview_count(db, slow, 30.0) == (1200, True)
+    # No time at all: it stops at the first look and says so, with what it had counted by then.
+    counted, complete = preview_count(db, slow, 0.0)
+    assert not complete
+    assert 0 <= counted < 1200
+    # The same database answers in full afterwards (a cancelled count leaves nothing behind).
+    assert preview_count(db, slow, None) == (1200, True)
+    assert count(db, FeedFilter(region="UK")) == 1200

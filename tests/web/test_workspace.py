@@ -179,7 +179,11 @@ def test_the_feed_counts_matches_and_shows_the_filters(
 ) -> None:
     _load(db, settings, tmp_path)
     login(client, db)
-    assert client.get("/feed/count", params={"q": "tips"}).json() == {"count": 1, "capped": False}
+    assert client.get("/feed/count", params={"q": "tips"}).json() == {
+        "count": 1,
+        "capped": False,
+        "complete": True,
+    }
     assert "OR needs words" in client.get("/feed/count", params={"q": "tips OR"}).json()["error"]
     assert client.get("/feed/count", params={"q": "crashed"}).json()["count"] == 1  # the copy is folded
     html = client.get("/feed", params={"q": "crashed"}).text

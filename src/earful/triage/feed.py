@@ -113,8 +113,19 @@ def feed(
     return FeedPage(items, next_cursor)
 
 
+# How long the feed's match preview counts before it answers with what it found so far.
+PREVIEW_SECONDS = 0.1
+
+
 def count(db: Database, where: FeedFilter) -> int:
-    """Return how many posts match (capped at feed_repo.COUNT_CAP + 1).
+    """Return how many posts match (capped at feed_repo.COUNT_CAP + 1); see `preview_count`."""
+    counted, _ = preview_count(db, where, None)
+    return counted
+
+
+def preview_count(db: Database, where: FeedFilter, seconds: float | None) -> tuple[int, bool]:
+    """Return how many posts match (capped at feed_repo.COUNT_CAP + 1) and whether that is all of
+    them: counting stops after about `seconds` (None: never) and says how many it found by then.
 
     A filter by source, region, sentiment, category and dates only is answered from the Insights
     rollups, which count exactly those (fresh ones: days changed since are counted again first):
@@ -124,13 +135,15 @@ def count(db: Database, where: FeedFilter) -> int:
     with db.read() as session:
         span = insights_repo.countable_span(session, where)
         if span is None:
-            return feed_repo.count(session, where)
+            if seconds is None:
+                return feed_repo.count(session, where), True
+            return feed_repo.count_within(session, where, seconds)
         stale = insights_repo.stale_days(session, *span)
     if stale:
         with db.write() as session:
             insights_repo.refresh_rollups(session, insights_repo.stale_days(session, *span))
     with db.read() as session:
-        return min(insights_repo.rolled_count(session, where, span), feed_repo.COUNT_CAP + 1)
+        return min(insights_repo.rolled_count(session, where, span), feed_repo.COUNT_CAP + 1), True
 
 
 def newest_id(db: Database) -> int:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, exists, func, literal_column, or_, select, text, tuple_
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, aliased
 
 from earful.kit.search import Query, Term, fts5_expression
@@ -272,6 +274,46 @@ def count(session: Session, f: FeedFilter, cap: int = COUNT_CAP) -> int:
     """Return how many posts match, counting at most `cap` + 1 (so a broad search stays quick)."""
     inner = _filtered(session, f, (Post.id,), category_as_set=True).limit(cap + 1).subquery()
     return int(session.scalar(select(func.count()).select_from(inner)) or 0)
+
+
+def count_within(session: Session, f: FeedFilter, seconds: float, cap: int = COUNT_CAP) -> tuple[int, bool]:
+    """Count what `count` counts for at most about `seconds`; return (posts counted, whether that
+    is all of them, up to `cap` + 1).
+
+    The matches are read in chunks and counted as they come, so a count cut short still says how
+    many were found. PostgreSQL reads them through a cursor, whose plan favours the first rows,
+    with a statement timeout on each fetch; SQLite is interrupted by a progress handler.
+    """
+    stmt = _filtered(session, f, (Post.id,), category_as_set=True).limit(cap + 1)
+    deadline = time.monotonic() + seconds
+    postgres = session.get_bind().dialect.name == "postgresql"
+    raw = session.connection().connection.dbapi_connection
+    if postgres:
+        # The timeout is the whole budget: a fetch that runs past it is cancelled.
+        session.execute(text(f"SET LOCAL statement_timeout = {max(1, round(seconds * 1000))}"))
+    else:
+        raw.set_progress_handler(lambda: time.monotonic() > deadline, 10_000)  # type: ignore[union-attr]
+    counted = 0
+    try:
+        result = session.execute(stmt.execution_options(stream_results=True, yield_per=250))
+        for chunk in result.partitions():
+            counted += len(chunk)
+            if time.monotonic() > deadline:
+                result.close()
+                return counted, False
+        return counted, True
+    except OperationalError as exc:
+        # Cancelled by the timeout or interrupted by the handler; anything else is a real error.
+        if "cancel" not in str(exc).lower() and "interrupt" not in str(exc).lower():
+            raise
+        session.rollback()
+        return counted, False
+    finally:
+        if postgres:
+            if session.in_transaction():
+                session.execute(text("SET LOCAL statement_timeout = 0"))
+        else:
+            raw.set_progress_handler(None, 0)  # type: ignore[union-attr]
 
 
 def newest_id(session: Session) -> int:

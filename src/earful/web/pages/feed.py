@@ -15,14 +15,15 @@ from earful.kit.errors import EarfulError
 from earful.settings import Settings
 from earful.store.db import Database
 from earful.triage.feed import (
+    PREVIEW_SECONDS,
     SENTIMENTS,
     SORTS,
     STATUSES,
     arrived,
-    count,
     facets,
     feed,
     newest_id,
+    preview_count,
     settled_up_to,
 )
 from earful.triage.policies import can_read_posts
@@ -95,8 +96,10 @@ def feed_count(request: Request, db: Database = Depends(get_db)) -> Response:
         where, _, _ = filter_from(dict(request.query_params))
     except EarfulError as exc:
         return JSONResponse({"error": exc.message}, status_code=400)
-    matches = count(db, where)
-    return JSONResponse({"count": matches, "capped": matches > 10_000})
+    # A preview must not hold the page up: counting stops after PREVIEW_SECONDS, and the answer
+    # then says how many it found ("at least"), as the page shows with a "+".
+    matches, complete = preview_count(db, where, PREVIEW_SECONDS)
+    return JSONResponse({"count": matches, "capped": matches > 10_000, "complete": complete})
 
 
 @router.get("/feed/stream", dependencies=[Depends(reader)])

@@ -52,8 +52,13 @@ function startPreviewCount() {
     if (data.error) {
       preview.textContent = data.error;
     } else {
-      const n = data.capped ? "10,000+" : data.count.toLocaleString("en");
-      preview.textContent = n + " matching post" + (data.count === 1 ? "" : "s");
+      if (data.complete === false && data.count === 0) {
+        preview.textContent = "Matches not counted: this filter is slow to count, the feed below shows them";
+      } else {
+        // A count cut short by its time limit says how many were found by then: "1,200+".
+        const n = data.capped ? "10,000+" : data.count.toLocaleString("en") + (data.complete === false ? "+" : "");
+        preview.textContent = n + " matching post" + (data.count === 1 && data.complete !== false ? "" : "s");
+      }
     }
   };
   box.addEventListener("input", () => {
