@@ -300,12 +300,13 @@ def escalated_for_spike(session: Session, spike_id: int) -> Sequence[int]:
 
 def posted_span(session: Session) -> tuple[datetime, datetime] | None:
     """Return when the first and the last enriched original posts were posted, or None."""
-    row = session.execute(
-        select(func.min(Post.posted_at), func.max(Post.posted_at)).where(
-            Post.text.is_not(None), Post.duplicate_of.is_(None)
-        )
-    ).one()
-    return (row[0], row[1]) if row[0] is not None else None
+    # Two ends of the shown posts' index (ix_posts_shown), each one row: SQLite answered a min and
+    # a max together, under these conditions, by reading the whole table (0.4 s at 1M posts).
+    shown = select(Post.posted_at).where(Post.text.is_not(None), Post.duplicate_of.is_(None)).limit(1)
+    first = session.scalar(shown.order_by(Post.posted_at))
+    if first is None:
+        return None
+    return first, session.scalar(shown.order_by(Post.posted_at.desc()))
 
 
 def surest_post(session: Session, category: str, since: datetime, until: datetime) -> int | None:
