@@ -269,6 +269,11 @@ def test_dates_prices_orders_and_places_are_not_addresses_or_phones(text: str) -
         ("calle 8 nº 455 e/ 3 y 5 la plata", "[ADDRESS] la plata"),
         ("los aromos 1520 depto 31 en providencia", "[ADDRESS] en providencia"),
         ("apartado postal 45 para correo", "[ADDRESS] para correo"),
+        # A town in small letters after a comma, last or before a closing word; a closing word stays.
+        ("vivo en calle de alcalá, 120, 3º izq, madrid", "vivo en [ADDRESS]"),
+        ("calle 50 n° 20-15, medellín porfa", "[ADDRESS] porfa"),
+        ("apt 6 the mill, 18 quay street, galway x", "[ADDRESS] x"),
+        ("send it to 12 elm st, thanks", "send it to [ADDRESS], thanks"),
     ],
 )
 def test_addresses_as_typed_in_posts(text: str, expected: str) -> None:
@@ -340,6 +345,7 @@ def test_roads_races_bands_and_dates_in_small_letters_are_not_addresses(text: st
         "12 elm st, aa " * 1_500,
         "vivo en aa esquina " * 1_100,
         "i'm at 1 aa " * 1_600,
+        "12 elm st, springfield\n" * 900,
     ],
 )
 def test_a_hostile_line_of_twenty_thousand_characters_is_redacted_fast(line: str) -> None:

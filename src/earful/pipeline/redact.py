@@ -523,6 +523,13 @@ _TAIL_LOWER_CODE = re.compile(
     + _CA_LOWER + r")|" + _either(w.lower() for w in _AU_STATES) + r"[ \t]*,?[ \t]*\d{4})"
     r"(?![\w-])(?![ \t]*\d)"
 )
+# A town in small letters after a comma, last on its line or before a closing word: ", madrid",
+# ", galway x", ", medellín porfa"; not ", thanks" nor ", gracias".
+_CLOSING = r"(?:thanks|thx|ty|please|pls|plz|asap|lol|lmao|btw|x+|gracias|porfa|plis|saludos|jaja\w*|xd)"
+_TAIL_END_TOWN = re.compile(
+    r"[ \t]*,[ \t]*(?:(?:la|el|los|las|san|santa|st\.?|port|new|de)[ \t]+)?(?!" + _CLOSING + r"\b)"
+    r"[a-zà-öø-ÿ]{3,20}(?=[ \t]*[.!?]*[ \t]*(?:\n|$|" + _CLOSING + r"[ \t]*[.!?]*[ \t]*(?:\n|$)))"
+)
 # Spanish: words that are no part of a street's name, and the links inside one ("de la", "a").
 _ES_STOP = (
     r"(?:a|al|en|por|para|con|sin|que|qué|es|está|esta|estaba|están|son|fue|era|tiene|tienen|hay|se|me|te|le|"
@@ -675,7 +682,7 @@ _CORES = (
 )
 _TAILS = (
     *(_TAIL_UNIT, _TAIL_DIRECTION, _TAIL_TOWN_CODE, _TAIL_CODE_TOWN, _TAIL_STREET, _TAIL_TOWN),
-    _TAIL_LOWER_CODE,
+    *(_TAIL_LOWER_CODE, _TAIL_END_TOWN),
 )
 _TAILS_ES = (*_TAILS, _TAIL_ES_COLONIA, _TAIL_ES_ENTRE, _TAIL_ES_ESQUINA, _TAIL_ES_CODE)
 
