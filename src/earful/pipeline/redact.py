@@ -7,6 +7,10 @@ IBANs by their mod-97 check, phone numbers by their count of digits, by not bein
 an IP address or a price, and by the words before them ("call me on" against "order"). A street
 address is found by its street (number and suffix, in the orders of many countries) and then
 takes the unit, town, state, postcode and country after it, across commas and line breaks.
+Addresses as people type them in posts are found too: small letters, no commas, a flat or unit
+before the house number, numbered roads, PO boxes and rural routes, a dorm room, a cross-street given
+as where someone is, Latin American blocks and lots, colonias and "entre calles"; the Spanish forms
+in small letters unless the post is known to be English.
 The stage outputs the redacted text and title and how many of each kind it replaced, never
 what it replaced.
 """
@@ -32,7 +36,8 @@ _EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A
 _CARD = re.compile(r"(?<![\w-])\d(?:[ -]?\d){12,18}(?![\w-])")
 _IBAN = re.compile(r"(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}(?![A-Za-z0-9])")
 _ACCOUNT_CUE = re.compile(
-    r"(?i)\b(?:account(?:\s+(?:number|no\.?|#))?|acc(?:t|ount)?\.?(?:\s+(?:number|no\.?|#))?|a/c|routing(?:\s+(?:number|no\.?|#))?|"
+    r"(?i)\b(?:account(?:\s+(?:number|no\.?|#))?|acc(?:t|ount)?\.?(?:\s+(?:number|no\.?|#))?|a/c"
+    r"|routing(?:\s+(?:number|no\.?|#))?|"
     r"sort\s+code|clabe|cuenta(?:\s+(?:bancaria|n[uú]mero|n[ºo°]\.?))?|n[uú]mero\s+de\s+cuenta)"
     r"\s*(?:is|es|:|=|#)?\s*"
 )
@@ -255,30 +260,36 @@ _POST_NUM = (
     r"(?:\d{5}(?:-\d{4}|-\d{3})?|\d{3}[ \t]\d{2}|\d{4}(?:-\d{3})?|\d{6}|\d{2}-\d{3})"
     r"(?![\w-])(?![ \t]*\d)"
 )
-_POSTCODE = r"(?:(?:C\.?[ \t]?P\.?|CP|PLZ|Pin|PIN)[ \t]*:?[ \t]*)?(?:" + _POST_ALNUM + "|" + _POST_NUM + ")"
+_POSTCODE = r"(?:(?:(?i:c\.?[ \t]?p)\.?|PLZ|Pin|PIN)[ \t]*:?[ \t]*)?(?:" + _POST_ALNUM + "|" + _POST_NUM + ")"
 _SEP = r"(?:[ \t]*[,;]?[ \t]*\n[ \t]*|[ \t]*[,;][ \t]*)"  # a comma, a line break, or both
 _SEP_ANY = r"(?:" + _SEP + r"|[ \t]+)"
 _UNIT_WORD = (
     r"(?i:apt|apartment|apts|suite|ste|unit|flat|floor|fl|level|lvl|room|rm|bldg|building|lot|space|"
     r"trailer|office|pmb|piso|puerta|pta|depto|dpto|departamento|dept|int|interior|edif|edificio|casa|"
-    r"torre|apto|apartamento|local|oficina|bodega|etapa|esc|escalera|bloque|portal|mz|manzana|lt|"
+    r"torre|apto|apartamento|local|oficina|bodega|etapa|esc|escalera|bloque|portal|mz|mza|manzana|lt|lote"
+    r"|parcela|"
     r"étage|etage|bât|bat|wohnung|whg|studio)"
 )
-_UNIT_ID = r"(?:#[ \t]*)?(?:\d[\w-]{0,5}|[A-Za-z]\d[\w-]{0,4}|[A-Z](?![\w]))"
+_UNIT_ID = (
+    r"(?:#[ \t]*)?(?:\d[\w-]{0,5}|[A-Za-z]\d[\w-]{0,4}|[A-Za-z](?![\w])"
+    r"|(?i:izq(?:da|uierda)?|izda|dcha|derecha)\.?(?![\w]))"
+)
 _TAIL_UNIT = re.compile(
     _SEP_ANY
     + r"(?:"
     + _UNIT_WORD
-    + r"\.?[ \t]*(?:n[º°o]\.?[ \t]*)?"
+    + r"(?![^\W\d_])\.?[ \t]*(?:n[º°o]\.?[ \t]*)?"
     + _UNIT_ID
     + r"(?:[ \t]+(?i:apartamento|apto\.?|depto\.?|int\.?)[ \t]*\w{1,5})?"
     r"|#[ \t]?[\w-]{1,6}"
-    r"|\d{1,2}[ \t]*[ºª°](?:[ \t]*(?:[A-Za-z](?![\w])|(?i:izq(?:da|uierda)?\.?|dcha\.?|derecha|centro)))?"
+    r"|\d{1,2}[ \t]*[ºª°](?:[ \t]*(?:[A-Za-z](?![\w])|(?i:izq(?:da|uierda)?\.?|izda\.?|dcha\.?|derecha"
+    r"|centro)))?"
     r"|(?i:bajo|entresuelo|ático|principal)(?:[ \t]+[A-Z](?![\w]))?"
     r"|\d{1,3}(?:st|nd|rd|th)[ \t]+(?i:floor))"
 )
 _TAIL_DIRECTION = re.compile(
-    r"[ \t]+(?:NW|NE|SW|SE|N|S|E|W|North|South|East|West|Norte|Sur|Este|Oeste|Bis)(?![\w])\.?"
+    r"[ \t]+(?:NW|NE|SW|SE|N|S|E|W|North|South|East|West|Norte|Sur|Este|Oeste|Bis|Oriente|Poniente"
+    r"|nw|ne|sw|se|n|s|e|w|north|south|east|west|norte|sur|oeste|bis|oriente|poniente)(?![\w'’/])\.?"
 )
 # "Town, ST 12345", "Town\nW88 6FJ", "Town-833788", "Town, TAS, 2502".
 _TAIL_TOWN_CODE = re.compile(
@@ -311,12 +322,48 @@ _LOWER_STOP = (
     r"(?:hour|hours|hr|hrs|min|mins|minute|minutes|mile|miles|km|block|blocks|day|days|week|weeks|way|lane|"
     r"lanes|car|cars|story|storey|stop|stops|more|of|the|to|on|in|at|down|up|a|an|and|or|for|from|by|my|"
     r"your|our|their|his|her|its|per|times|x|is|was|are|were|be|been|it|this|that|with|into|onto|off|"
-    r"out|over|across|along|past|through|near|next|same|one|two|three|four|five|six|seven|eight|nine|ten)"
+    r"out|over|across|along|past|through|near|next|same|one|two|three|four|five|six|seven|eight|nine|ten|"
+    # Counts and sizes, and the words that say "a right way", "a flash drive", "a 5 star place".
+    r"right|wrong|best|other|only|hard|flash|test|star|stars|points|goals|votes|games|second|seconds|secs|"
+    r"percent|people|kids|guys|bucks|dollars|euros|pounds|feet|ft|inches|yards|meters|metres|degrees|am|pm|"
+    r"lbs|kg|mph|you|we|they|he|she|me|us|him|them|so|but|not|no|all|any|some|just|like|as|if|than|then)"
 )
+# Suffixes that count in small letters; "plz" (please), "row" (front row) and "park" do not.
+_LOWER_SUFFIX = (
+    r"(?:street|st|avenue|ave|road|rd|boulevard|blvd|lane|ln|drive|dr|court|ct|terrace|terr|ter|crescent"
+    r"|cres|"
+    r"close|cl|parkway|pkwy|place|pl|way|loop|square|sq|parade|pde|circle|cir|highway|hwy|trail|trl|pike|"
+    r"mews|grove|expressway|expy)"
+)
+_LOWER_DIRECTION = r"(?:n|s|e|w|ne|nw|se|sw|north|south|east|west)\.?"
 _NUMBER_FIRST_LOWER = re.compile(
-    r"(?<![\w/.,:$€£-])\d{1,5}[a-z]?[ \t]+(?:(?!" + _LOWER_STOP + r"\b)[a-z][a-z'-]+[ \t]+){1,2}"
-    r"(?:street|st|avenue|ave|road|rd|boulevard|blvd|lane|ln|drive|dr|court|ct|terrace|crescent|close|"
-    r"parkway|pkwy|place|pl)\b\.?"
+    r"(?<![\w/.,:$€£#-])" + _HOUSE + r"[ \t]+(?:" + _LOWER_DIRECTION + r"[ \t]+)?"
+    r"(?:(?:(?!(?i:" + _LOWER_STOP + r")\b)[A-Za-z][a-z'’-]+|st\.|\d{1,3}(?:st|nd|rd|th))[ \t]+){1,3}"
+    + _LOWER_SUFFIX + r"\b\.?"
+)
+# A numbered road: "5870 state route 37", "4512 county road 12", "1010 hwy 61 n".
+_NUMBER_ROAD = re.compile(
+    r"(?<![\w/.,:$€£#-])\d{1,6}[A-Za-z]?[ \t]+(?i:(?:county|state|us|u\.s\.|farm[ \t]+to[ \t]+market|ranch"
+    r"|rural)"
+    r"[ \t]+(?:road|rd|route|rte|highway|hwy)|co\.?[ \t]+rd|highway|hwy|route|rte)\.?[ \t]*\d{1,4}[A-Za-z]?"
+    r"(?![\w.,:/-])(?:[ \t]+(?:[NSEWnsew]|(?i:north|south|east|west))(?![\w'’]))?"
+)
+# A British street named with "the": "9 the crescent", "14 The Parade".
+_NUMBER_THE = re.compile(
+    r"(?<![\w/.,:$€£#-])\d{1,5}[A-Za-z]?[ \t]+(?i:the)[ \t]+(?i:crescent|close|parade|avenue|drive|mall"
+    r"|terrace|"
+    r"mews|square|circle|boulevard|broadway|strand|esplanade|promenade|paddock|croft|glebe|grove|chase"
+    r"|circuit|"
+    r"spinney|causeway|quadrant)(?![\w'’-])"
+)
+# A number, a direction with its dot and one word: "40 n. main", "905 W. Alder".
+_NUMBER_DIRECTION_WORD = re.compile(
+    r"(?<![\w/.,:$€£#-])\d{1,6}[A-Za-z]?[ \t]+[NSEWnsew]\.[ \t]*[A-Za-z][a-z]{2,}(?![\w'’-])"
+)
+# Words before a number that say it is no house number: "exit 14 route 9", "bus 42".
+_NOT_HOUSE_BEFORE = re.compile(
+    r"(?i:\b(?:exit|exits|bus|gate|route|rte|highway|hwy|interstate|platform|junction|jct|page|room|version|"
+    r"level|chapter|season|episode|no|number|aisle|seat|row|track|line)[ \t]*#?[ \t]*)$"
 )
 # A street type that comes first, after the number: "14 Via Del Mar", "500 Camino Real".
 _NUMBER_TYPE_FIRST = re.compile(
@@ -352,8 +399,8 @@ _COMPOUND = _words(
     "kuja polku tori gränd torg plads backe stig"
 )
 _STREET_FIRST = re.compile(
-    r"(?<![\w'’-])(?:[A-ZÀ-ÖØ-Þ][\w'’.-]*[ \t]+)?"
-    r"[A-ZÀ-ÖØ-Þ][\w'’.-]{2,}?(?i:" + _either(_COMPOUND) + r")(?![\w'’])"
+    r"(?<![\w'’.-])(?:[A-ZÀ-ÖØ-Þ][\w'’.-]{0,40}[ \t]+)?"
+    r"[A-ZÀ-ÖØ-Þ][\w'’.-]{2,40}?(?i:" + _either(_COMPOUND) + r")(?![\w'’])"
     r"[ \t]+(?!(?:19|20)\d\d(?!\d))\d{1,4}[a-zA-Z]?(?:[ \t]?[-/][ \t]?\d{1,4}[a-zA-Z]?)?(?![\w])"
 )
 # Spanish and Latin American: "Calle Mayor 5", "C/ Sierpes, 14", "Av. Insurgentes Sur 1602",
@@ -390,11 +437,15 @@ _MILITARY = re.compile(
     r"\b(?:(?:US(?:NS|NV|S|CGC)[ \t]+[A-Z][\w'-]+|(?:Unit|PSC)[ \t]+\d{4},?[ \t]+Box[ \t]+\d{4})"
     r"(?:[ \t]*,?[ \t]*\n?[ \t]*))?(?:APO|FPO|DPO)[ \t]+A[AEP][ \t]+\d{5}(?![\w])"
 )
+# In any case, but "apartado 3" (a section) and "casilla 5" (a box on a form) only capitalised.
 _PO_BOX = re.compile(
-    r"\b(?:P\.?[ \t]?O\.?[ \t]*Box|Post[ \t]+Office[ \t]+Box|POB|Apartado(?:[ \t]+de[ \t]+[Cc]orreos)?|"
-    r"Apdo\.?|Casilla(?:[ \t]+de[ \t]+[Cc]orreo)?|Postfach"
-    r"|(?:Rural[ \t]+Route|RR|HC)[ \t]*\d{1,4},?[ \t]*Box)"
+    r"\b(?:(?i:p\.?[ \t]?o\.?[ \t]*box|post[ \t]+office[ \t]+box|pob|apartado[ \t]+(?:de[ \t]+correos"
+    r"|postal)|"
+    r"apdo\.?|postfach|(?:rural[ \t]+route|rr|r\.r\.|hc)[ \t]*\d{1,4},?[ \t]*box)|Apartado|"
+    r"Casilla(?:[ \t]+de[ \t]+[Cc]orreo)?)"
     r"[ \t]*#?[ \t]*\d{1,6}(?![\w])"
+    # Canada's rural routes: "box 44 site 9 rr 1".
+    r"|\b(?i:box[ \t]+\d{1,5},?[ \t]+site[ \t]+\d{1,4},?[ \t]+(?:rr|r\.r\.)[ \t]*\d{1,3})(?![\w])"
 )
 # A neighbourhood of a Mexican or Spanish address alone: "Col. Roma Nte.", "Fracc. Las Quintas".
 _COLONIA = re.compile(
@@ -423,7 +474,7 @@ _CODE_CUE = re.compile(
     r"(?i)\b(?:post[ \t]?code|zip(?:[ \t]?code)?|postal[ \t]+code|pin[ \t]?code|eircode|c\.[ \t]?p\.|cp|"
     r"c[oó]digo[ \t]+postal|plz|code[ \t]+postal)\b\.?(?:[ \t]+(?:is|es|:))?[ \t]*:?[ \t]*"
 )
-_CUED_CODE = re.compile(r"(?:" + _POST_ALNUM + "|" + _POST_NUM + ")")
+_CUED_CODE = re.compile(r"(?i:" + _POST_ALNUM + "|" + _POST_NUM + ")")
 # What may come before a street line: "Flat 3, ", "Apt. 479 ", "Level 7 ", "3rd floor, ".
 _PREFIX_WORD = r"(?:Flat|Apt|Apartment|Unit|Suite|Ste|Level|Studio|Room|Floor|Shop|Office|Lot)"
 _PREFIX_ID = r"(?:#[ \t]*)?(?:\d[\w-]{0,4}|[A-Za-z]\d[\w-]{0,3}|[A-Z])"
@@ -432,8 +483,11 @@ _PREFIX_ID = r"(?:#[ \t]*)?(?:\d[\w-]{0,4}|[A-Za-z]\d[\w-]{0,3}|[A-Z])"
 _PREFIX_CUED = r"(?i:" + _PREFIX_WORD + r")\.?[ \t]*" + _PREFIX_ID + r"(?:[ \t]*[,/][ \t]*|[ \t]*\n[ \t]*)"
 _PREFIX = re.compile(
     r"(?:(?<![\w'’-])(?:" + _PREFIX_CUED + "|" + _PREFIX_WORD + r"\.?[ \t]*" + _PREFIX_ID + r"[ \t]+)"
-    r"|(?<![\w'’-])(?:Unit|Apt\.?|Flat|Suite)[ \t]+"
-    r"|\d{1,2}(?:st|nd|rd|th)[ \t]+(?i:floor)[ \t]*,[ \t]*)$"
+    r"|(?<![\w'’-])(?i:unit|apt\.?|flat|suite)[ \t]+"
+    # In small letters with a space only, before the house number: "apt 4c 311 grand ave", "u 5 18 beach rd".
+    r"|(?<![\w'’-])(?i:flat|apt|apartment|unit|suite|ste|u|rm)\.?[ \t]*#?[ \t]*(?:\d[\w/-]{0,4}|[a-z])[ \t]+"
+    r"|#[ \t]*\d{1,4}[A-Za-z]?[ \t]*-[ \t]*"
+    r"|\d{1,2}(?:st|nd|rd|th)[ \t]+(?i:floor|fl\.?)[ \t]*,?[ \t]*)$"
 )
 # One chunk of a line before a postcode: "Mill Lane, ", "The Old Barn\n".
 _BACK_CHUNK = re.compile(
@@ -445,6 +499,11 @@ _BUILDING = re.compile(
     r"(?:(?i:flat|apt|apartment|unit|suite|studio)\.?[ \t]+\w{1,5}[ \t]*,[ \t]*)?(?:[A-Z][\w'’-]*[ \t]+){1,3}"
     r"(?:Court|House|Building|Lodge|Mansions|Tower|Towers|Heights|Point|Apartments|Residency|Villas|Hall|"
     r"Block|Barn|Cottage|Farm|Manor|Apartamentos|Edificio|Residencial)[ \t]*(?:,[ \t]*|\n[ \t]*)$"
+    # In small letters, with a comma: "apt 5c, the whitmore building, ", "apt 6 the mill, ".
+    r"|(?:(?i:flat|apt|apartment|unit|suite|studio)\.?[ \t]+\w{1,5}[ \t]*,?[ \t]*)?"
+    r"(?:the[ \t]+(?:(?!(?i:" + _LOWER_STOP + r")\b)[a-z][\w'’-]*[ \t]+){0,2}"
+    r"|(?:(?!(?i:" + _LOWER_STOP + r")\b)[a-z][\w'’-]*[ \t]+){1,2})"
+    r"(?:building|house|tower|towers|apartments|mansions|court|lodge|mill|cottage|barn)[ \t]*,[ \t]*$"
 )
 _STREET_END = re.compile(
     r"(?:" + _SUFFIX + r"|(?:Court|House|Building|Lodge|Mansions|Tower|Heights|Apartments|Barn|Cottage))$"
@@ -452,17 +511,186 @@ _STREET_END = re.compile(
 _YEAR_BEFORE = re.compile(
     r"(?i)\b(?:in|since|of|from|by|until|till|during|year|season|circa|class|en|desde|de|del|hasta)[ \t]+$"
 )
+# --- Addresses as typed in posts: small letters, no commas, short forms ----------------------------
+# A town, then a state and ZIP or a postcode, in small letters: "austin tx 78703", "london n16 9pl",
+# "vancouver bc v6z 1r4", "fitzroy vic 3065", "\nbristol\nbs7 8ht".
+_LOW_WORD = r"[A-Za-zà-öø-ÿ][a-zà-öø-ÿ'’.-]{0,30}"
+_UK_LOWER = r"[a-z]{1,2}\d[a-z\d]?[ \t]\d[abd-hjlnp-uw-z]{2}"
+_CA_LOWER = r"[a-z]\d[a-z][ \t]?\d[a-z]\d"
+_TAIL_LOWER_CODE = re.compile(
+    r"[ \t]*,?[ \t]*\n?[ \t]*(?:" + _LOW_WORD + r"(?:[ \t]+" + _LOW_WORD + r"){0,2}[ \t]*,?[ \t]*\n?[ \t]*)??"
+    r"(?:" + _UK_LOWER + "|" + _either(w.lower() for w in _STATES) + r"[ \t]*,?[ \t]*(?:\d{5}(?:-\d{4})?|"
+    + _CA_LOWER + r")|" + _either(w.lower() for w in _AU_STATES) + r"[ \t]*,?[ \t]*\d{4})"
+    r"(?![\w-])(?![ \t]*\d)"
+)
+# A town in small letters after a comma, last on its line or before a closing word: ", madrid",
+# ", galway x", ", medellín porfa"; not ", thanks" nor ", gracias".
+_CLOSING = r"(?:thanks|thx|ty|please|pls|plz|asap|lol|lmao|btw|x+|gracias|porfa|plis|saludos|jaja\w*|xd)"
+_TAIL_END_TOWN = re.compile(
+    r"[ \t]*,[ \t]*(?:(?:la|el|los|las|san|santa|st\.?|port|new|de)[ \t]+)?(?!" + _CLOSING + r"\b)"
+    r"[a-zà-öø-ÿ]{3,20}(?=[ \t]*[.!?]*[ \t]*(?:\n|$|" + _CLOSING + r"[ \t]*[.!?]*[ \t]*(?:\n|$)))"
+)
+# Spanish: words that are no part of a street's name, and the links inside one ("de la", "a").
+_ES_STOP = (
+    r"(?:a|al|en|por|para|con|sin|que|qué|es|está|esta|estaba|están|son|fue|era|tiene|tienen|hay|se|me|te|le|"
+    r"lo|les|nos|no|si|sí|desde|hasta|hace|muy|más|mas|ya|pero|o|u|ni|cuando|donde|como|porque|mi|mis|tu|tus|"
+    r"su|sus|un|una|unos|unas|otra|otro|todo|toda|todos|siempre|nunca|hoy|ayer|mañana|ahora|ahí|allí|aquí|"
+    r"aqui|ahi|allá|este|estos|esos|ese|eso|gracias|porfa|favor|y|e|vs|entre|esquina|esq|cerca|frente|junto|"
+    r"lado|detrás|llena|lleno|cerrada|cerrado|tarda|tardan|pasa|pasan|sale|llega|llegó|nadie|cp|c\.p|"
+    r"de|del|la|las|los|el)"
+)
+_ES_LINK = r"(?:de|del|la|las|los|el|a|al)"
+_ES_CONTENT = r"(?:(?!" + _ES_STOP + r"(?![\wáéíóúñü]))[A-Za-záéíóúñüÁÉÍÓÚÑ][\wáéíóúñüÁÉÍÓÚÑ'’.-]{0,30})"
+_ES_PART = r"(?:" + _ES_LINK + r"[ \t]+){0,3}" + _ES_CONTENT
+# A street's name: a number first ("calle 5 de mayo"), then words, never ending on a link.
+_ES_NAME = r"(?:\d{1,3}[A-Za-z]?|" + _ES_PART + r")(?:[ \t]+" + _ES_PART + r"){0,4}"
+_ES_TYPE_ANY = (
+    r"(?i:calle|cll\.?|cl\.|c/|carrera|cra\.?|kra\.?|kr\.|avenida|avda\.?|av\.?|paseo|plaza|pza\.|camino"
+    r"|calzada|"
+    r"callej[oó]n|ronda|traves[ií]a|privada|priv\.|cerrada|cda\.|andador|pasaje|pje\.?|bulevar|boulevard|"
+    r"blvd\.?|diagonal|dg\.|transversal|tv\.|retorno|prolongaci[oó]n|prol\.|glorieta|rambla|alameda|circuito|"
+    r"urbanizaci[oó]n|urb\.|residencial)"
+)
+_ES_NUMBER_ANY = (
+    r"(?:(?:#|N[º°o]\.?|n[º°]\.?|[Nn]ro\.?)[ \t]*\d{1,3}[A-Za-z]?(?:[ \t]?(?i:bis))?(?:[ \t]+(?i:sur|norte"
+    r"|este))?"
+    r"[ \t]*-[ \t]*\d{1,3}[A-Za-z]?"
+    r"|[Nn]\d{1,3}-\d{1,4}(?:[ \t]+y[ \t]+" + _ES_CONTENT + r")?"  # Quito: "n34-120 y whymper"
+    r"|(?:(?:N[º°o]\.?|n[º°]\.?|#|[Nn]úm(?:ero)?\.?|[Nn]ro\.?)[ \t]*)?(?:\d{1,5}[A-Za-z]?(?:[ \t]?(?i:bis))?"
+    r"(?:-\d{1,4})?|s/n|S/N))(?![\w:/]|[.,]\d)"
+)
+# "c/ mayor 12 3ºb", "avda. de la constitución 45", "calle 5 de mayo 123", "cra. 15 # 93-47".
+_SPANISH_LOWER = re.compile(
+    r"(?<![\w])" + _ES_TYPE_ANY + r"(?:[ \t]+|(?<=/))(?!(?i:whats\s?app|telegram|e-?mail|sms|dm)\b)"
+    + _ES_NAME + r"[ \t]*,?[ \t]+" + _ES_NUMBER_ANY
+)
+# A number followed by a count, a date or a time is no house number: "40 minutos", "2 de mayo".
+_ES_NOT_HOUSE_AFTER = re.compile(
+    r"[ \t]*(?i:min|mins|minutos|horas|hrs|h|km|kms|metros|mts|m|años|días|dias|"
+    r"semanas|meses|segundos|noches|veces|personas|pesos|euros|"
+    r"cuotas|kg|puntos|goles|grados|cuadras|calles|manzanas|bloques|pisos|plantas|cajas|paquetes|pedidos|mil|"
+    r"millones|de[ \t]+(?:enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|octubre|noviembre|"
+    r"diciembre))(?![\w])|[ \t]*[%€$]"
+)
+# Without a street type, when a flat follows: "los aromos 1520 depto 31", "san juan 845 dpto 2b".
+_ES_NO_TYPE = re.compile(
+    r"(?<![\w'’.-])(?:(?:los|las|el|la)[ \t]+)?" + _ES_CONTENT
+    + r"(?:[ \t]+" + _ES_CONTENT + r")?[ \t]+\d{1,5}"
+    r"[ \t]*,?[ \t]+(?i:depto|dpto|dto|departamento|apto|apartamento|piso|int|interior|oficina)"
+    r"(?![^\W\d_])\.?[ \t]*"
+    r"(?:\d{1,4}[A-Za-z]?|[A-Za-z])(?![\w])"
+)
+# A block and a lot: "mz 4 lt 12", "lote 15 manzana b".
+_MZ = r"(?i:mz|mza|manzana)\.?[ \t]*(?:\d{1,4}[A-Za-z]?|[A-Za-z])(?![\w])"
+_LT = r"(?i:lt|lote)\.?[ \t]*(?:\d{1,4}[A-Za-z]?|[A-Za-z])(?![\w])"
+_MZ_LT = re.compile(
+    r"(?<![\w])(?:" + _MZ + r"[ \t]*,?[ \t]*" + _LT + "|" + _LT + r"[ \t]*,?[ \t]*" + _MZ + ")"
+)
+# A place on a road by its kilometre: "carretera a chalco km 3.5", "km 12 carretera federal 200". Someone's
+# place only when the post says so, before ("estamos en") or after ("es mi taller").
+_KM = re.compile(
+    r"(?<![\w])(?:(?i:carretera|ctra\.|autopista|camino)[ \t]+(?:" + _ES_LINK + r"[ \t]+){0,3}" + _ES_CONTENT
+    + r"(?:[ \t]+" + _ES_CONTENT + r")?[ \t]*,?[ \t]+(?i:km)\.?[ \t]*\d{1,4}(?:[.,]\d{1,3})?"
+    r"|(?i:km)\.?[ \t]*\d{1,4}(?:[.,]\d{1,3})?[ \t]+(?:de[ \t]+la[ \t]+)?(?i:carretera|ctra\."
+    r"|autopista)[ \t]+"
+    + _ES_CONTENT + r"(?:[ \t]+" + _ES_CONTENT + r")?(?:[ \t]+\d{1,4}(?![\w]))?)(?![\w])"
+)
+_ES_PLACE_BEFORE = re.compile(
+    r"(?i:\b(?:vivo|vivimos|vive|viven|estoy|estamos|queda|quedamos|casa|taller|rancho|finca|nave|"
+    r"direcci[oó]n|domicilio|entreg\w*|d[eé]ja\w*|m[aá]nd\w*|env[ií]\w*|tr[aá]e\w*)\b[^.!?\n]{0,30})$"
+)
+_ES_PLACE_AFTER = re.compile(r"[ \t]*,?[ \t]*(?i:es|está|queda)[ \t]+(?i:mi|la|el|nuestra|nuestro)\b")
+# Tails of a Spanish address: the neighbourhood, the streets it lies between, the corner, the postcode.
+_TAIL_ES_COLONIA = re.compile(
+    _SEP_ANY + r"(?i:col(?:onia|\.)|fracc(?:ionamiento|\.)|barrio|urb(?:anizaci[oó]n|\.)|"
+    r"unidad[ \t]+habitacional|residencial)[ \t]+" + _ES_PART + r"(?:[ \t]+" + _ES_PART + r")?"
+)
+_ES_CROSS_WORD = (
+    r"(?:(?i:calle|c/|av\.?|avenida|avda\.?|cra\.?|carrera)[ \t]*)?"
+    r"(?:\d{1,3}[A-Za-z]?(?![\w])|" + _ES_CONTENT + ")"
+)
+_TAIL_ES_ENTRE = re.compile(
+    r"[ \t]*,?[ \t]+(?:(?i:entre)(?:[ \t]+(?:las[ \t]+)?calles)?|e/|x)[ \t]*" + _ES_CROSS_WORD
+    + r"[ \t]+[ye][ \t]+" + _ES_CROSS_WORD
+)
+_TAIL_ES_ESQUINA = re.compile(
+    r"[ \t]*,?[ \t]+(?i:esquina|esq\.)(?:[ \t]+(?:con|de))?[ \t]+" + _ES_CROSS_WORD
+)
+_TAIL_ES_CODE = re.compile(r"[ \t]*,?[ \t]*\n?[ \t]*(?:(?i:c\.?[ \t]?p)\.?[ \t]*)?\d{5}(?![\w-])(?![ \t]*\d)")
+_TAIL_ES_TOWN = re.compile(r"(?:[ \t]*\n[ \t]*|[ \t]*,?[ \t]+)" + _ES_CONTENT)
+# A neighbourhood before the street: "colonia el roble calle 4 casa 12".
+_ES_BEFORE = re.compile(
+    r"(?<![\w])(?i:colonia|col\.|barrio|fracc(?:ionamiento|\.)|urb(?:anizaci[oó]n|\.)|residencial)[ \t]+"
+    + _ES_PART + r"(?:[ \t]+" + _ES_PART + r")?[ \t]*,?[ \t]*$"
+)
+# A cross-street given as where someone lives or wants a parcel: "i'm on the corner of 5th and main",
+# "we live at maple and 3rd", "vivo en calle hidalgo esquina con zaragoza". A corner named as news
+# ("accident at the corner of 5th and main") stays.
+_X_WORD = (
+    r"(?:\d{1,3}(?:st|nd|rd|th)|(?!(?i:" + _LOWER_STOP + r")\b)[A-Za-z][a-z'’-]+)"
+    r"(?:[ \t]+(?i:" + _LOWER_SUFFIX
+    + r")\b\.?)?"
+)
+_CROSS_EN = re.compile(
+    r"(?i:\b(?:i'?m|im|i[ \t]+am|we['’]re|we[ \t]+are|live|lives|living|staying|stay|drop(?:[ \t]+(?:it"
+    r"|them|off))?|"
+    r"dropoff|deliver(?:[ \t]+it)?|bring[ \t]+it|leave[ \t]+it|i'?ll[ \t]+be|pick[ \t]+me[ \t]+up)[ \t]+"
+    r"(?:at|on|to)[ \t]+)"
+    r"((?i:(?:the[ \t]+)?corner[ \t]+of[ \t]+)?" + _X_WORD + r"[ \t]+(?:and|&)[ \t]+" + _X_WORD + ")"
+)
+# A house number and a street's name alone, only after being or sending somewhere, and only one word
+# that is no count ("5 guys", "2 bars", "7 eleven", "90 percent"): "I'm at 905 Mission next door".
+_AT_NUMBER_WORD = re.compile(
+    r"(?i:\b(?:(?:i'?m|im|i[ \t]+am|we['’]re|we[ \t]+are|live|lives|living)[ \t]+(?:at|on)|(?:went"
+    r"|sent[ \t]+it|"
+    r"ship(?:ped)?[ \t]+it|deliver(?:ed)?[ \t]+it|delivered|brought[ \t]+it|left[ \t]+it|dropped[ \t]+it)"
+    r"[ \t]+(?:to|at))[ \t]+)"
+    r"(\d{1,5}[A-Za-z]?[ \t]+(?:[NSEWnsew][ \t]+)?"
+    r"(?!(?i:" + _LOWER_STOP + r"|o'?clock|noon|midnight|eleven|twelve|"
+    r"twenty|thirty|forty|fifty|hundred|thousand|million|percent|bar|min|sec|mins|hr"
+    r"|ish)\b)[A-Za-z][a-z'’-]{2,20}"
+    r"(?<![sS]))(?=[ \t]*(?:[,.;:!?)\n]|$)|[ \t]+(?i:next|instead|and|but|not|lol|btw|pls|please|thx|thanks"
+    r"|by|"
+    r"near|across|off|with|where|which|so)\b)"
+)
+_STREETLIKE = re.compile(r"(?i)\d(?:st|nd|rd|th)\b|[ \t]" + _LOWER_SUFFIX + r"\b")
+_CROSS_ES = re.compile(
+    r"(?i:\b(?:vivo|vivimos|vive|viven|estoy|estamos|queda|d[eé]ja\w*|entr[eé]g\w*|m[aá]nd\w*|env[ií]\w*|"
+    r"tr[aá]e\w*)[ \t]+(?:en|a)[ \t]+(?:la[ \t]+)?)"
+    r"((?i:esquina[ \t]+(?:de[ \t]+)?)" + _ES_CROSS_WORD
+    + r"(?:[ \t]+" + _ES_CONTENT + r")?[ \t]+(?:y|e|con)[ \t]+"
+    + _ES_CROSS_WORD + "|" + _ES_CROSS_WORD + r"(?:[ \t]+" + _ES_CONTENT + r")?[ \t]+(?i:esquina|esq\.)"
+    r"(?:[ \t]+(?:con|de))?[ \t]+" + _ES_CROSS_WORD + ")"
+)
+# A room in a named hall: "hamilton hall rm 314"; a lot in a park of mobile homes.
+_HALL_ROOM = re.compile(
+    r"(?<![\w'’-])(?:(?!(?i:" + _LOWER_STOP + r")\b)[A-Za-z][\w'’-]*[ \t]+){1,2}"
+    r"(?i:hall|house|tower|towers|building|residence|apartments|mansions|court|lodge)[ \t]*,?[ \t]*"
+    r"(?i:rm|room|apt|flat|unit|suite|ste)\.?[ \t]*#?[ \t]*\d{1,5}[A-Za-z]?(?![\w])"
+)
+_PARK_LOT = re.compile(
+    r"(?<![\w'’-])(?i:lot|space|site|pad"
+    r"|unit)[ \t]*#?[ \t]*\d{1,4}[A-Za-z]?[ \t]*,?[ \t]+(?:[A-Za-z][\w'’-]*[ \t]+){0,3}?"
+    r"(?i:mobile[ \t]+home|trailer|rv|caravan|holiday|manufactured[ \t]+home)[ \t]+"
+    r"(?i:park|court|estates?|village|community)(?![\w])"
+)
+_NEW_NUMBER_CORES = (_NUMBER_FIRST_LOWER, _NUMBER_ROAD, _NUMBER_THE, _NUMBER_DIRECTION_WORD)
+_SPANISH_CORES = (_SPANISH_LOWER, _ES_NO_TYPE, _MZ_LT)
 _CORES = (
-    *(_NUMBER_FIRST, _NUMBER_FIRST_LOWER, _NUMBER_TYPE_FIRST, _FRENCH, _FRENCH_NO_NUMBER),
+    *(_NUMBER_FIRST, _NUMBER_TYPE_FIRST, _FRENCH, _FRENCH_NO_NUMBER),
     *(_STREET_FIRST, _SPANISH, _H_NO),
 )
-_TAILS = (_TAIL_UNIT, _TAIL_DIRECTION, _TAIL_TOWN_CODE, _TAIL_CODE_TOWN, _TAIL_STREET, _TAIL_TOWN)
+_TAILS = (
+    *(_TAIL_UNIT, _TAIL_DIRECTION, _TAIL_TOWN_CODE, _TAIL_CODE_TOWN, _TAIL_STREET, _TAIL_TOWN),
+    *(_TAIL_LOWER_CODE, _TAIL_END_TOWN),
+)
+_TAILS_ES = (*_TAILS, _TAIL_ES_COLONIA, _TAIL_ES_ENTRE, _TAIL_ES_ESQUINA, _TAIL_ES_CODE)
 
 
 def _extend(text: str, end: int, spanish: bool = False) -> int:
     """Take the unit, town, state, postcode and country that follow a street, as far as they go."""
     for _ in range(10):
-        for tail in _TAILS:
+        for tail in _TAILS_ES if spanish else _TAILS:
             m = tail.match(text, end)
             if m and m.end() > end:
                 break
@@ -470,6 +698,8 @@ def _extend(text: str, end: int, spanish: bool = False) -> int:
             m = _TAIL_CODE.match(text, end)
             if m is None and _ENDS_WITH_CODE.search(text, max(0, end - 12), end):
                 m = _TAIL_AFTER_CODE.match(text, end)
+                if m is None and spanish:
+                    m = _TAIL_ES_TOWN.match(text, end)  # "28001 madrid", "cp 5000\ncórdoba"
             if m is None and spanish:
                 m = _TAIL_NUMBER.match(text, end)
             if m is None:
@@ -478,6 +708,52 @@ def _extend(text: str, end: int, spanish: bool = False) -> int:
                 break
         end = m.end()
     return end
+
+
+def _typed_addresses(text: str, language: str | None) -> Iterable[tuple[int, int]]:
+    """Addresses as people type them in posts: small letters, short forms, no commas. The Spanish
+    forms in small letters are looked for unless the post is known to be English."""
+    for core in _NEW_NUMBER_CORES:
+        for m in core.finditer(text):
+            start, end = m.start(), m.end()
+            if _NOT_HOUSE_BEFORE.search(text, max(0, start - 16), start):
+                continue
+            number = re.match(r"\d{4}\b", m.group())
+            year = number and 1900 <= int(number.group()) <= 2099
+            if year and _YEAR_BEFORE.search(text, max(0, start - 16), start):
+                continue
+            yield _before(text, start), _extend(text, end)
+    for pattern in (_HALL_ROOM, _PARK_LOT):
+        for m in pattern.finditer(text):
+            yield _before(text, m.start()), _extend(text, m.end())
+    for m in _CROSS_EN.finditer(text):
+        # Without "corner", the second street names itself ("maple and 3rd"), or the first does and the
+        # second ends the phrase ("5th and main, the blue house"; not "5th street and loving it").
+        first, _, second = re.split(r"[ \t]+(and|&)[ \t]+", m.group(1), maxsplit=1)
+        closed = re.match(r"[ \t]*(?:[,.;:!?)\n]|$)", text[m.end(1) :])
+        if (
+            "corner" in first.lower()
+            or _STREETLIKE.search(" " + second)
+            or (_STREETLIKE.search(" " + first) and closed)
+        ):
+            yield m.start(1), _extend(text, m.end(1))
+    for m in _AT_NUMBER_WORD.finditer(text):
+        yield m.start(1), m.end(1)
+    if language == "en":
+        return
+    for core in _SPANISH_CORES:
+        for m in core.finditer(text):
+            start, end = m.start(), m.end()
+            if core is not _MZ_LT and _ES_NOT_HOUSE_AFTER.match(text, end):
+                continue
+            before = _ES_BEFORE.search(text, max(0, start - 50), start)
+            yield _before(text, before.start() if before else start), _extend(text, end, spanish=True)
+    for m in _KM.finditer(text):
+        start, end = m.span()
+        if _ES_PLACE_BEFORE.search(text, max(0, start - 50), start) or _ES_PLACE_AFTER.match(text, end):
+            yield start, _extend(text, end, spanish=True)
+    for m in _CROSS_ES.finditer(text):
+        yield m.start(1), _extend(text, m.end(1), spanish=True)
 
 
 def _back(text: str, start: int, chunks: int) -> int:
@@ -506,7 +782,7 @@ def _before(text: str, start: int) -> int:
     return m.start() if m else start
 
 
-def _addresses(text: str) -> Iterable[tuple[int, int]]:
+def _addresses(text: str, language: str | None = None) -> Iterable[tuple[int, int]]:
     for core in _CORES:
         for m in core.finditer(text):
             start, end = m.start(), m.end()
@@ -514,6 +790,7 @@ def _addresses(text: str) -> Iterable[tuple[int, int]]:
             if number and 1900 <= int(number.group()) <= 2099 and _YEAR_BEFORE.search(text, 0, start):
                 continue
             yield _before(text, start), _extend(text, end, spanish=core is _SPANISH)
+    yield from _typed_addresses(text, language)
     for pattern in (_UNIT_THEN_STREET, _MILITARY, _PO_BOX, _COLONIA):
         for m in pattern.finditer(text):
             yield m.start(), _extend(text, m.end())
@@ -585,7 +862,8 @@ _FIRM_BEFORE = re.compile(
     r"(?i:\b(?:(?:la|una|the|a)[ \t]+)?(?:empresa|compañía|firma|company|firm|corporation)[ \t]+)$"
 )
 _WORK_AT_BEFORE = re.compile(
-    r"(?i:\b(?:work|works|worked|working|employed|job|intern|interning|trabajo|trabaja|trabajé)\b[^.!?\n]{0,50}"
+    r"(?i:\b(?:work|works|worked|working|employed|job|intern|interning|trabajo|trabaja"
+    r"|trabajé)\b[^.!?\n]{0,50}"
     r"\b(?:at|en)[ \t]+)$"
 )
 # "as a Librarian", "an Uber": an article says a word that is no given name is not a person's name.
@@ -606,12 +884,14 @@ _TYPE_FIRST = re.compile(
 )
 # A street in one word: "Loeklaan", "Margrafweg", "Magarete-Mangold-Straße".
 _ONE_WORD_STREET = re.compile(
-    r"(?<![\w'’-])[A-ZÀ-ÖØ-Þ][\w'’-]+?(?i:straße|strasse|gasse|weg|platz|allee|damm|ufer|chaussee|straat|laan|"
+    r"(?<![\w'’-])[A-ZÀ-ÖØ-Þ][\w'’-]+?(?i:straße|strasse|gasse|weg|platz|allee|damm|ufer|chaussee|straat"
+    r"|laan|"
     r"plein|gracht|kade|singel|steeg|dijk|dreef|gatan|vägen|veien)(?![\w'’-])"
 )
 # A town in one word, a person's name and a town's ending: "Gibsonshire", "Marymouth", "Jacksonville".
 _NAME_TOWN = re.compile(
-    r"(?<![\w'’-])([A-ZÀ-ÖØ-Þ][a-zà-ÿ]{2,})(shire|borough|bury|ville|town|mouth|haven|side|land|port|furt|burgh|"
+    r"(?<![\w'’-])([A-ZÀ-ÖØ-Þ][a-zà-ÿ]{2,})(shire|borough|bury|ville|town|mouth|haven|side|land|port|furt"
+    r"|burgh|"
     r"berg|chester|view|stad|fort|ton)(?![\w'’-])"
 )
 # A street named without a number: capitalised words and a street suffix ("Caroline Plains", "Ward Lakes").
@@ -713,7 +993,8 @@ def _job_title(text: str, start: int, end: int, given: frozenset[str]) -> bool:
 
 
 _HANDLE = re.compile(
-    r"(?<![\w@/])(?:@[A-Za-z0-9_](?:[A-Za-z0-9_.]{0,28}[A-Za-z0-9_])(?:@[\w.-]+\.[a-z]{2,})?|u/[A-Za-z0-9_-]{3,20})(?![\w@])"
+    r"(?<![\w@/])(?:@[A-Za-z0-9_](?:[A-Za-z0-9_.]{0,28}[A-Za-z0-9_])(?:@[\w.-]+\.[a-z]{2,})?"
+    r"|u/[A-Za-z0-9_-]{3,20})(?![\w@])"
 )
 # Names that a pattern can find without a model: after a title, or after "my name is".
 _NAME_CUE = re.compile(
@@ -793,7 +1074,7 @@ class Redactor:
         found += [(m.start(), m.end(), "ID") for m in _ID.finditer(text)]
         found += list(self._cued(text, _ID_CUE, _ID_AFTER_CUE, "ID"))
         found += [(start, end, "PHONE") for start, end in _phones(text)]
-        found += [(start, end, "ADDRESS") for start, end in _addresses(text)]
+        found += [(start, end, "ADDRESS") for start, end in _addresses(text, language)]
         found += [
             (m.start(), m.end(), "HANDLE")
             for m in _HANDLE.finditer(text)
@@ -849,7 +1130,7 @@ class RedactStage:
     """Replace personal data in the text and title with typed placeholders."""
 
     name = "redact"
-    version = 4
+    version = 5
 
     def __init__(self, redactor: Redactor) -> None:
         self._redactor = redactor
