@@ -306,7 +306,8 @@ def posted_span(session: Session) -> tuple[datetime, datetime] | None:
     first = session.scalar(shown.order_by(Post.posted_at))
     if first is None:
         return None
-    return first, session.scalar(shown.order_by(Post.posted_at.desc()))
+    last = session.scalar(shown.order_by(Post.posted_at.desc()))
+    return first, last if last is not None else first
 
 
 def surest_post(session: Session, category: str, since: datetime, until: datetime) -> int | None:
