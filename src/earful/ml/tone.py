@@ -291,7 +291,7 @@ class CascadeToneModel(ToneScores):
     tone-1's errors on real tweets are nearly all missed complaints whose complaint probability
     sits between what it gives plain non-complaints and what it gives the complaints it finds, so
     a post whose P(complaint) falls in `band` is embedded and scored by the e5 model instead. The
-    share of posts that pay for embedding depends on the traffic (about a fifth of general tweets,
+    share of posts that pay for embedding depends on the traffic (a fifth to a quarter of general tweets,
     half of the tweets customers send airlines); docs/model-card.md gives both, and their speed.
     """
 
