@@ -15,7 +15,10 @@ Sets:
   used to train or tune; Spanish rows give the Spanish three-way figure;
 - SemEval-2017 test (../shared): general English tweets, three-way macro-recall, the task's own
   measure (VADER 57.8 there; target 62).
-Speed is texts per second one at a time on one core, as the enrichment chain calls it.
+Speed is texts per second one at a time on one core, as the enrichment chain calls it. With
+`--embeddings` it also scores tone-cascade-1 (tone-1, then tone-e5-1 on the posts whose tone-1
+complaint probability falls in tone.CASCADE_BAND, a band chosen on the airline dev fifth and
+the held-out team posts) and prints the share of each set it sent to e5.
 
     .venv/bin/python bench/tone.py [--embeddings] [--sample N]
 """
@@ -71,6 +74,24 @@ def shipped_static(texts: list[str]) -> list[tuple[bool, str]]:
 def shipped_e5(texts: list[str]) -> list[tuple[bool, str]]:
     """The shipped e5 tone model (EARFUL_EMBEDDINGS on)."""
     return one_at_a_time(tone.shipped_e5(), texts)
+
+
+ESCALATED: list[float] = []  # the share of each scored set the cascade sent to e5, in order
+
+
+def shipped_cascade(texts: list[str]) -> list[tuple[bool, str]]:
+    """The cascade (EARFUL_TONE_CASCADE on): tone-1, then tone-e5-1 where tone-1 is unsure."""
+    model = tone.shipped_cascade()
+    out = []
+    again = 0
+    for text in texts:
+        first = model.first.probabilities([text])
+        unsure = bool(model.unsure(first)[0])
+        row = model.second.probabilities([text])[0] if unsure else first[0]
+        again += unsure
+        out.append((tone.label_of(row) == "complaint", tone.polarity_of(row)))
+    ESCALATED.append(again / max(len(texts), 1))
+    return out
 
 
 def cue_words(texts: list[str]) -> list[tuple[bool, str]]:
@@ -164,8 +185,10 @@ def main() -> None:
         sets = {k: (kind, rng.sample(rows, min(args.sample, len(rows)))) for k, (kind, rows) in sets.items()}
     if args.embeddings:
         CANDIDATES["tone-e5-1 (EMBEDDINGS on)"] = shipped_e5
+        CANDIDATES["tone-cascade-1"] = shipped_cascade
     names = list(CANDIDATES)
-    print(f"{'set':44} {'rows':>6} " + " ".join(f"{n:>24}" for n in names))
+    share = " share to e5" if args.embeddings else ""
+    print(f"{'set':44} {'rows':>6} " + " ".join(f"{n:>24}" for n in names) + share)
     speed: dict[str, float] = {}
     for title, (kind, rows) in sets.items():
         texts = [r[0] for r in rows]
@@ -181,7 +204,8 @@ def main() -> None:
                     [r[2] for r in rows], [f[1] for f in found], labels=list(POLARITY), average="macro"
                 )
             cells.append(f"{value * 100:24.1f}")
-        print(f"{title:44} {len(rows):6,} " + " ".join(cells))
+        sent = f" {ESCALATED[-1]:11.0%}" if args.embeddings else ""
+        print(f"{title:44} {len(rows):6,} " + " ".join(cells) + sent)
     total = sum(len(rows) for _, rows in sets.values())
     print(
         f"{'speed, texts/s, one at a time, 1 core':44} {total:6,} "

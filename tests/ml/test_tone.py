@@ -77,3 +77,15 @@ def test_with_embeddings_on_the_stage_uses_the_e5_tone_model() -> None:
         len(tone.CLASSES),
         384 + tone.DENSE,
     )
+
+
+@pytest.mark.parametrize(
+    "batch",
+    [[""], ["\n"], ["   "], ["the app froze", ""], ["", "the app froze", " "], ["\ud800 broken surrogate"]],
+)
+def test_texts_with_no_ngram_or_a_lone_surrogate_are_scored(batch: list[str]) -> None:
+    # An empty post reaches the stage as "\n"; JSON can carry a lone surrogate: both used to raise.
+    rows = tone.shipped().probabilities(batch)
+    assert rows.shape == (len(batch), len(tone.CLASSES)) and np.allclose(rows.sum(axis=1), 1.0)
+    alone = [tone.shipped().probabilities([text])[0] for text in batch]
+    assert np.allclose(rows, alone)

@@ -52,7 +52,7 @@ def trained_stage(model: TrainedClassifier, version: int, model_id: int = 0) -> 
 
 def sentiment_stage(session: Session, settings: Settings, *, cold_start: bool = False) -> SentimentStage:
     """Use the trained sentiment model in use (unless `cold_start`), else the shipped tone model
-    for these settings (the e5 one under EARFUL_EMBEDDINGS)."""
+    for these settings (the e5 one under EARFUL_EMBEDDINGS, the cascade under EARFUL_TONE_CASCADE)."""
     found = None if cold_start else _trained(session, settings, learning_repo.SENTIMENT)
     if found is not None and isinstance(found[1], TrainedSentiment):
         try:
@@ -67,6 +67,12 @@ def sentiment_stage(session: Session, settings: Settings, *, cold_start: bool = 
             return SentimentStage(embeddings=True)
         except EmbeddingsUnavailable as exc:
             log.error("the e5 tone model needs embeddings (%s); using tone-1", exc)
+    elif settings.tone_cascade:
+        try:
+            default_embedder()
+            return SentimentStage(cascade=True)
+        except EmbeddingsUnavailable as exc:
+            log.error("the tone cascade needs embeddings (%s); using tone-1 alone", exc)
     return SentimentStage()
 
 

@@ -47,8 +47,16 @@ def _hashers() -> tuple[HashingVectorizer, HashingVectorizer]:
 
 
 def clip(texts: Sequence[str]) -> list[str]:
-    """Return the texts cut to MAX_CHARS."""
-    return [t[:MAX_CHARS] for t in texts]
+    """Return the texts cut to MAX_CHARS, lone surrogates (which UTF-8 cannot carry) made "?"."""
+    return [_encodable(t[:MAX_CHARS]) for t in texts]
+
+
+def _encodable(text: str) -> str:
+    # A post read from JSON may hold a lone surrogate ("\ud800"); the n-gram hasher encodes
+    # each n-gram as UTF-8 and would raise on it.
+    if text.isascii():
+        return text
+    return text.encode("utf-8", "replace").decode("utf-8")
 
 
 def counts(texts: Sequence[str]) -> sparse.csr_matrix:
@@ -68,10 +76,11 @@ def tfidf(raw: sparse.csr_matrix, idf: np.ndarray) -> sparse.csr_matrix:
     matrix = sparse.csr_matrix(raw, dtype=np.float64, copy=True)
     matrix.sum_duplicates()
     matrix.data = (1.0 + np.log(matrix.data)) * idf[matrix.indices]
-    squares = np.add.reduceat(matrix.data**2, matrix.indptr[:-1]) if matrix.nnz else np.zeros(0)
     lengths = np.diff(matrix.indptr)
-    norms = np.zeros(matrix.shape[0])
-    norms[lengths > 0] = np.sqrt(squares[lengths > 0])
+    # Summed row by row with bincount, so a text with no n-gram at all (empty, or only spaces)
+    # gets a zero row wherever it stands in the batch.
+    owner = np.repeat(np.arange(matrix.shape[0]), lengths)
+    norms = np.sqrt(np.bincount(owner, weights=matrix.data**2, minlength=matrix.shape[0]))
     norms[norms == 0] = 1.0
     matrix.data /= np.repeat(norms, lengths)
     return matrix

@@ -89,6 +89,8 @@ def polarity_of(row: np.ndarray) -> str:
 class ToneScores:
     """What every tone model says, given its `probabilities` (texts x CLASSES)."""
 
+    name: str
+
     def probabilities(self, texts: Sequence[str]) -> np.ndarray:
         """Return a (texts x CLASSES) matrix of probabilities."""
         raise NotImplementedError
@@ -184,9 +186,12 @@ def shipped_e5() -> EmbeddingToneModel:
     return read_e5(E5_WEIGHTS, E5_WEIGHTS_SHA256)
 
 
-def for_settings(embeddings: bool) -> ToneModel | EmbeddingToneModel:
-    """Return the shipped tone model the server uses under EARFUL_EMBEDDINGS=`embeddings`."""
-    return shipped_e5() if embeddings else shipped()
+def for_settings(embeddings: bool, cascade: bool = False) -> ToneScores:
+    """Return the shipped tone model the server uses under EARFUL_EMBEDDINGS=`embeddings` and
+    EARFUL_TONE_CASCADE=`cascade` (the e5 model scores every post when embeddings are on)."""
+    if embeddings:
+        return shipped_e5()
+    return shipped_cascade() if cascade else shipped()
 
 
 STATIC_NAME = "tone-static-1"
@@ -270,3 +275,46 @@ def read_static(path: Path, sha256: str | None) -> StaticToneModel:
 def shipped_static() -> StaticToneModel:
     """Return the shipped static tone model (hash-checked, loaded once)."""
     return read_static(STATIC_WEIGHTS, STATIC_WEIGHTS_SHA256)
+
+
+CASCADE_NAME = "tone-cascade-1"
+# tone-1's complaint probabilities in [low, high) are re-scored by tone-e5-1. Chosen on the
+# development sets only (the airline dev fifth and the held-out team posts; training/
+# choose_cascade.py prints them): see docs/model-card.md.
+CASCADE_BAND = (0.08, 0.5)
+
+
+@dataclass(frozen=True)
+class CascadeToneModel(ToneScores):
+    """tone-1 on every post; tone-e5-1 again on the posts tone-1 is unsure of.
+
+    tone-1's errors on real tweets are nearly all missed complaints whose complaint probability
+    sits between what it gives plain non-complaints and what it gives the complaints it finds, so
+    a post whose P(complaint) falls in `band` is embedded and scored by the e5 model instead. The
+    share of posts that pay for embedding depends on the traffic (a fifth to a quarter of general tweets,
+    half of the tweets customers send airlines); docs/model-card.md gives both, and their speed.
+    """
+
+    first: ToneModel
+    second: EmbeddingToneModel
+    band: tuple[float, float] = CASCADE_BAND
+    name: str = CASCADE_NAME
+
+    def unsure(self, rows: np.ndarray) -> np.ndarray:
+        """Return which of tone-1's probability `rows` the e5 model should score again."""
+        low, high = self.band
+        return (rows[:, 0] >= low) & (rows[:, 0] < high)
+
+    def probabilities(self, texts: Sequence[str]) -> np.ndarray:
+        """Return a (texts x CLASSES) matrix of probabilities."""
+        rows = self.first.probabilities(texts)
+        again = np.flatnonzero(self.unsure(rows))
+        if again.size:
+            rows[again] = self.second.probabilities([texts[int(i)] for i in again])
+        return rows
+
+
+@lru_cache(maxsize=1)
+def shipped_cascade() -> CascadeToneModel:
+    """Return the shipped cascade: tone-1, then tone-e5-1 where tone-1 is unsure."""
+    return CascadeToneModel(first=shipped(), second=shipped_e5())

@@ -37,14 +37,20 @@ class SentimentStage:
     """Say whether a post is praise, neutral, or a complaint, and how likely a complaint it is.
 
     Without a trained `model` it uses the shipped tone model for the deployment's settings:
-    `tone-e5-1` when `embeddings` (EARFUL_EMBEDDINGS) is on, `tone-1` otherwise.
+    `tone-e5-1` when `embeddings` (EARFUL_EMBEDDINGS) is on, else `tone-cascade-1` when `cascade`
+    (EARFUL_TONE_CASCADE) is on, `tone-1` otherwise.
     """
 
     name = "sentiment"
     CODE_VERSION = 2
 
     def __init__(
-        self, model: SentimentModel | None = None, model_id: int = 0, *, embeddings: bool = False
+        self,
+        model: SentimentModel | None = None,
+        model_id: int = 0,
+        *,
+        embeddings: bool = False,
+        cascade: bool = False,
     ) -> None:
         self.model = model
         self.model_id = model_id if model is not None else 0
@@ -53,10 +59,10 @@ class SentimentStage:
             self._score = model.score
             self.version = self.CODE_VERSION * 10**6 + model_id
         else:
-            builtin = tone.for_settings(embeddings)
+            builtin = tone.for_settings(embeddings, cascade)
             self.shipped = builtin.name
             self._score = builtin.score
-            self.version = self.CODE_VERSION * 100 + (1 if embeddings else 0)
+            self.version = self.CODE_VERSION * 100 + (1 if embeddings else 2 if cascade else 0)
 
     def run(self, item: WorkItem) -> dict[str, Any]:
         """Return {"sentiment": positive|neutral|complaint, "sentiment_score": 0-1}."""

@@ -1,0 +1,134 @@
+"""Choose the band of tone-1's complaint probability that tone-cascade-1 sends to the e5 model.
+
+Reads development data only:
+- the airline dev fifth (../shared, rows whose index % 5 == 0), scored by the shipped tone-1 and
+  tone-e5-1, neither of which was trained on it;
+- the held-out fifth of the team's posts, scored by tone-1 and tone-e5-1 trained without it
+  (the shipped models were trained on every team post, so they would look sure of these):
+  make them first with
+      .venv/bin/python training/train_tone.py --held-out-only --out artifacts/tone-1-ho.npz
+      .venv/bin/python training/train_tone.py --embeddings --held-out-only --out artifacts/tone-e5-1-ho.npz
+
+For each band it prints the share of posts sent to e5 and the complaint F1 (binary macro-F1)
+and 3-way macro-recall of tone-1 alone, e5 alone and the cascade (e5's probabilities, or the
+mean of both, for the posts in the band). The blind sets, the airline other four fifths and
+SemEval are never read here.
+
+    .venv/bin/python training/choose_cascade.py --team-models artifacts/tone-1-ho.npz \
+        artifacts/tone-e5-1-ho.npz [--embedding-cache artifacts/e5-dev.npz]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+from pathlib import Path
+
+import numpy as np
+from sklearn.metrics import f1_score, recall_score
+
+from earful.ml import linear, tone
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "bench"))
+sys.path.insert(0, str(ROOT / "training"))
+
+from train_tone import held_out, team_posts  # noqa: E402
+
+from embedding_cache import CachedEmbedder  # noqa: E402
+
+POLARITY = ["negative", "neutral", "positive"]
+BANDS = [
+    (0.03, 0.5),
+    (0.05, 0.5),
+    (0.08, 0.5),
+    (0.1, 0.5),
+    (0.12, 0.5),
+    (0.15, 0.5),
+    (0.2, 0.5),
+    (0.08, 1.01),
+]
+
+
+def airline_dev(shared: Path) -> list[tuple[str, bool, str]]:
+    """Return (text, complaint?, polarity) for the airline dev fifth."""
+    path = shared / "twitter-airline-sentiment" / "Tweets_minus_holdout.csv"
+    with path.open(encoding="utf-8", newline="") as handle:
+        return [
+            (r["text"], r["airline_sentiment"] == "negative", r["airline_sentiment"])
+            for i, r in enumerate(csv.DictReader(handle))
+            if i % 5 == 0
+        ]
+
+
+def team_dev(language: str) -> list[tuple[str, bool, str]]:
+    """Return (text, complaint?, polarity) for the held-out team posts of one language."""
+    polarity = {"complaint": "negative", "negative": "negative", "neutral": "neutral", "positive": "positive"}
+    return [
+        (text, label == "complaint", polarity[label])
+        for text, label, stem in team_posts()
+        if held_out(text) and f"-{language}-" in stem
+    ]
+
+
+def figures(rows: list[tuple[str, bool, str]], probs: np.ndarray) -> tuple[float, float]:
+    """Return complaint F1 and 3-way macro-recall (x100) of probability rows against `rows`."""
+    complaint = [tone.label_of(p) == "complaint" for p in probs]
+    polarity = [tone.polarity_of(p) for p in probs]
+    return (
+        100 * f1_score([r[1] for r in rows], complaint, average="macro"),
+        100 * recall_score([r[2] for r in rows], polarity, labels=POLARITY, average="macro"),
+    )
+
+
+def main() -> None:
+    """Print, for each band, what the cascade scores on each development set."""
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared" / "data")
+    parser.add_argument("--team-models", type=Path, nargs=2, required=True, metavar=("TONE1", "E5"))
+    parser.add_argument("--embedding-cache", type=Path, help="keep e5 vectors here between runs")
+    args = parser.parse_args()
+    sets = {
+        "airline dev fifth": airline_dev(args.shared),
+        "team held out, en": team_dev("en"),
+        "team held out, es": team_dev("es"),
+    }
+    texts = [t for rows in sets.values() for t, _, _ in rows]
+    embedder = CachedEmbedder(linear.clip(texts), args.embedding_cache)
+    shipped = (tone.shipped(), tone.read_e5(tone.E5_WEIGHTS, tone.E5_WEIGHTS_SHA256, embedder=embedder))
+    held = (tone.read(args.team_models[0], None), tone.read_e5(args.team_models[1], None, embedder=embedder))
+    scored = {}
+    for name, rows in sets.items():
+        first, second = shipped if name.startswith("airline") else held
+        batch = [t for t, _, _ in rows]
+        scored[name] = (first.probabilities(batch), second.probabilities(batch))
+    print(f"{'band of tone-1 P(complaint)':28} " + " ".join(f"{n:>34}" for n in sets))
+    print(f"{'':28} " + " ".join(f"{'to e5':>7} {'F1 e5/mean':>13} {'3-way e5/mean':>13}" for _ in sets))
+    line = f"{'tone-1 alone':28} "
+    for name, rows in sets.items():
+        f1, three = figures(rows, scored[name][0])
+        line += f"{'0%':>7} {f1:13.1f} {three:13.1f} "
+    print(line)
+    line = f"{'tone-e5-1 alone':28} "
+    for name, rows in sets.items():
+        f1, three = figures(rows, scored[name][1])
+        line += f"{'100%':>7} {f1:13.1f} {three:13.1f} "
+    print(line)
+    for low, high in BANDS:
+        line = f"{f'[{low}, {min(high, 1.0)})':28} "
+        for name, rows in sets.items():
+            first, second = scored[name]
+            unsure = (first[:, 0] >= low) & (first[:, 0] < high)
+            alone, mean = first.copy(), first.copy()
+            alone[unsure] = second[unsure]
+            mean[unsure] = (first[unsure] + second[unsure]) / 2
+            (f1, three), (f1_mean, three_mean) = figures(rows, alone), figures(rows, mean)
+            line += f"{unsure.mean():7.0%} {f1:6.1f}/{f1_mean:<6.1f} {three:6.1f}/{three_mean:<6.1f} "
+        print(line)
+
+
+if __name__ == "__main__":
+    main()
