@@ -361,6 +361,16 @@ def test_roads_races_bands_and_dates_in_small_letters_are_not_addresses(text: st
         ("Courier: D-52, Sector 27, Noida, UP 201301 by noon", "Courier: [ADDRESS] by noon"),
         ("Flat No. 5B, Tower 2, Prestige Shantiniketan, Whitefield, Bengaluru 560048", "[ADDRESS]"),
         ("we're at cnr smith st and main rd, the pool house", "we're at [ADDRESS], the pool house"),
+        # Round 2: bags, countries last, Singapore towers, Hong Kong floors, buildings before a flat.
+        ("Private Bag X12, Pretoria, 0001, South Africa", "[ADDRESS]"),
+        ("600 Pine Ave Apt#4, Long Beach, CA 90802, United States.", "[ADDRESS]."),
+        ("Ivy Cottage, Main Street, Bourton-on-the-Water, GL54 2AP - ring", "[ADDRESS] - ring"),
+        ("3 Temasek Blvd #12-01 Suntec Tower 5 Singapore 038985 | call", "[ADDRESS] | call"),
+        ("at Sunrise Court, Block C, Flat 14, Nairobi Road, Kampala till friday", "at [ADDRESS] till friday"),
+        ("Lives at: Rm 1204, 12/F, Kingston Tower, 88 Nathan Road, Tsim Sha Tsui", "Lives at: [ADDRESS]"),
+        ("ship to 88 rua augusta no wait", "ship to [ADDRESS] no wait"),
+        ("in Pune, Flat 12, Lakeview Residency, 4th Main Road, Bangalore 560095", "in Pune, [ADDRESS]"),
+        ("Our farm is Lot 23 Bruce Hwy, Gympie QLD 4570.", "Our farm is [ADDRESS]."),
         # A person's name first on the line stays a name; the address starts after its comma.
         ("Ananya Iyer, No. 14, 2nd Cross, 5th Main, Indiranagar, Bengaluru 560038", "[NAME], [ADDRESS]"),
         ("Staff Sgt. Brian Kowalski, PSC 1234, Box 5678, APO AE 09204", "[NAME], [ADDRESS]"),
@@ -470,6 +480,12 @@ def test_flights_roads_films_and_counts_stay_beside_the_new_address_forms(text: 
         "Room 1, Aa of Aa, " * 1_200,
         "12 elm st dock " * 1_500,
         "12\u00bd " * 3_400,
+        "Aa Tower 5 " * 1_800,
+        "12 Elm St, 12/F, Rm 1, " * 900,
+        "Aa Court, Block C, Flat 1, " * 700 + "Aa Road",
+        "Private Bag X" * 1_600,
+        ", United States" * 1_400,
+        "Flat 1, Aa, " * 1_700 + "Bangalore 560095",
     ],
 )
 def test_a_hostile_line_of_twenty_thousand_characters_is_redacted_fast(line: str) -> None:

@@ -311,6 +311,13 @@ _TAIL_STREET = re.compile(_SEP + r"(?:" + _NAME_WORD + r"[ \t]+){1,3}" + _SUFFIX
 _TAIL_STREET_NUMBER = re.compile(
     r"[ \t]+\d{1,3}[A-Za-z]?(?![\w])(?=[ \t]*,[ \t]*(?:#|[A-Z])|[ \t]*,?[ \t]*#[ \t]?\d{1,3}-\d)"
 )
+# Singapore's postcode, after a tower or a mall and its number: "Suntec Tower 5 Singapore 038985".
+_TAIL_SINGAPORE = re.compile(
+    _SEP_ANY
+    + r"(?:"
+    + _TOWN
+    + r"[ \t]+\d{1,3}[ \t]*,?[ \t]*)?(?:Singapore|SINGAPORE)[ \t]*\(?\d{6}\)?(?![\w])"
+)
 # A village or a suburb on a line of its own, when a town and its postcode follow on the next:
 # "9 Orchard Way\nLower Slaughter\nCheltenham\nGL54 2EP".
 _TAIL_TOWN_LINE = re.compile(
@@ -320,7 +327,9 @@ _TAIL_TOWN_LINE = re.compile(
 _TAIL_NUMBER = re.compile(r"[ \t]+\d{1,4}(?![\w:/-]|[.,]\d)(?![ \t]*\d)")
 _TAIL_COUNTRY = re.compile(
     r"[ \t]*,[ \t]*(?:USA|U\.S\.A?\.|US|UK|U\.K\.|Canada|Australia|Ireland|India|Germany|Deutschland|France|"
-    r"Nederland|Netherlands|España|Spain|México|Mexico|Colombia|Argentina|Chile)(?![\w])"
+    r"Nederland|Netherlands|España|Spain|México|Mexico|Colombia|Argentina|Chile|United[ \t]+States(?:[ \t]+of"
+    r"[ \t]+America)?|United[ \t]+Kingdom|New[ \t]+Zealand|South[ \t]+Africa|Singapore|Hong[ \t]+Kong"
+    r"|Philippines|Malaysia|Nigeria|Kenya|Uganda|Ghana|Pakistan)(?![\w])"
 )
 
 # Number first: "12 Elm Street", "233 E 14th St Apt 5C", "90/69, Mallick Path", "12\nElm Street".
@@ -384,7 +393,7 @@ _NUMBER_ONE_WORD = re.compile(
 )
 # Quebec's types, first after the number, in any case: "4400 Boul. Saint-Laurent", "14 rue st-denis".
 _NUMBER_QUEBEC = re.compile(
-    r"(?<![\w/.,:$€£#-])\d{1,5},?[ \t]+(?i:rue|boul\.?|boulevard|chemin|ch\.|rang|mont[ée]e)[ \t]+"
+    r"(?<![\w/.,:$€£#-])\d{1,5},?[ \t]+(?i:rue|rua|boul\.?|boulevard|chemin|ch\.|rang|mont[ée]e)[ \t]+"
     r"(?:(?i:de|du|des|la|le|st|ste|saint|sainte)[ \t]+)?[A-Za-zÀ-ÿ][\w'’.-]{1,30}"
     r"(?:[ \t]+[A-Z][\w'’-]{1,30})?"
 )
@@ -482,7 +491,7 @@ _PO_BOX = re.compile(
     r"\b(?:(?i:p\.?[ \t]?o\.?[ \t]*box|post[ \t]+office[ \t]+box|pob|apartado[ \t]+(?:de[ \t]+correos"
     r"|postal)|"
     r"apdo\.?|postfach|(?:rural[ \t]+route|rr|r\.r\.|hc|hcr|cmr)[ \t]*\d{1,4},?[ \t]*box|"
-    r"(?:locked|private)[ \t]+bag|gpo[ \t]+box)|Apartado|"
+    r"(?:locked|private)[ \t]+bag(?:[ \t]*X(?=\d))?|gpo[ \t]+box)|Apartado|"
     r"Casilla(?:[ \t]+de[ \t]+[Cc]orreo)?)"
     r"[ \t]*#?[ \t]*\d{1,6}(?![\w])"
     # Canada's rural routes: "box 44 site 9 rr 1", "box 2031, rr 5", "RR 3, Site 12, Comp 9".
@@ -542,13 +551,15 @@ _PREFIX_ID = r"(?:#[ \t]*)?(?:No\.?[ \t]*)?(?:\d[\w-]{0,4}|[A-Za-z]\d[\w-]{0,3}|
 _PREFIX_CUED = r"(?i:" + _PREFIX_WORD + r")\.?[ \t]*" + _PREFIX_ID + r"(?:[ \t]*[,/][ \t]*|[ \t]*\n[ \t]*)"
 _PREFIX = re.compile(
     r"(?:(?<![\w'’-])(?:" + _PREFIX_CUED + "|" + _PREFIX_WORD + r"\.?[ \t]*" + _PREFIX_ID + r"[ \t]+)"
-    r"|(?<![\w'’-])(?i:unit|apt\.?|flat|suite|shop|blk|block)[ \t]+"
+    r"|(?<![\w'’-])(?:(?i:unit|apt\.?|flat|suite|shop|blk|block)|Lot)[ \t]+"
     # In small letters with a space only, before the house number: "apt 4c 311 grand ave", "u 5 18 beach rd",
     # "apartment 5 at 61 rowan street".
     r"|(?<![\w'’-])(?i:flat|apt|apartment|unit|suite|ste|u|rm)\.?[ \t]*#?[ \t]*(?:\d[\w/-]{0,4}|[a-z])[ \t]+"
     r"(?:at[ \t]+)?"
     r"|#[ \t]*\d{1,4}[A-Za-z]?[ \t]*-[ \t]*"
-    r"|\d{1,2}(?:st|nd|rd|th)[ \t]+(?i:floor|fl\.?|flr\.?)[ \t]*,?[ \t]*)$"
+    r"|\d{1,2}(?:st|nd|rd|th)[ \t]+(?i:floor|fl\.?|flr\.?)[ \t]*,?[ \t]*"
+    # Hong Kong's floors and rooms: "12/F, ", "Rm 1204, ".
+    r"|(?<![\w/])\d{1,2}/F[ \t]*,[ \t]*|(?<![\w'’-])Rm\.?[ \t]*\d{1,5}[A-Za-z]?[ \t]*,[ \t]*)$"
 )
 # One chunk of a line before a postcode: "Mill Lane, ", "The Old Barn\n".
 # Its words may carry numbers, as Indian, Irish and Singaporean lines do: "#45, ", "Door No 7/12, ",
@@ -562,12 +573,19 @@ _BACK_CHUNK = re.compile(
 # A street line with its house number: going back from a postcode stops after it
 # ("Tom Ashby, 9 Orchard Way, ").
 _BACK_STREET_LINE = re.compile(r"\d{1,5}[A-Za-z]?(?:/\d{1,5})?[ \t]+.*" + _SUFFIX + "$")
+_BACK_FIRST_LINE = re.compile(
+    r"(?:(?i:flat|apt|apartment|unit|suite|room|rm|house[ \t]+no|door[ \t]+no|h\.?[ \t]?no|plot)\b"
+    r"|No\.[ \t]*\d|#\d)"
+)
 # ... unless it names a flat or a building: "Flat 2/1, ", "Basement Flat, ", "The Gables, ".
 _BACK_ABOVE_STREET = re.compile(
     r"\d|^The\b|\b(?i:flat|apt|apartment|unit|suite|floor|level|room|house|cottage|court|building|lodge|block"
     r"|tower|barn|farm|manor|villa|villas|apartments|mansions)\b"
 )
-_BACK_TOWN = re.compile(r"(?<![\w'’.-])" + _TOWN + r"[ \t]*,?[ \t]*$")
+# With the number before it when the "town" is a street: "4th Main Road, Bangalore 560095".
+_BACK_TOWN = re.compile(
+    r"(?<![\w'’.-])(?:(?:\d{1,5}[A-Za-z]?|\d{1,3}(?:st|nd|rd|th))[ \t]+)?" + _TOWN + r"[ \t]*,?[ \t]*$"
+)
 _BUILDING = re.compile(
     r"(?:(?i:flat|apt|apartment|unit|suite|studio|room)\.?[ \t]+\w{1,5}[ \t]*,[ \t]*)?"
     r"(?:[A-Z][\w'’-]*[ \t]+(?:(?:of|on|the)[ \t]+)?){1,3}"
@@ -583,7 +601,8 @@ _BUILDING = re.compile(
     r"(?:building|house|tower|towers|apartments|mansions|court|lodge|mill|cottage|barn)[ \t]*,[ \t]*$"
 )
 _STREET_END = re.compile(
-    r"(?:" + _SUFFIX + r"|(?:Court|House|Building|Lodge|Mansions|Tower|Heights|Apartments|Barn|Cottage))$"
+    r"(?:" + _SUFFIX + r"|(?:Court|House|Building|Lodge|Mansions|Tower|Heights|Apartments|Barn|Cottage|Farm"
+    r"|Manor|Villas|Residency|Residence))$"
 )
 _YEAR_BEFORE = re.compile(
     r"(?i)\b(?:in|since|of|from|by|until|till|during|year|season|circa|class|en|desde|de|del|hasta)[ \t]+$"
@@ -776,6 +795,7 @@ _CORES = (
 _TAILS = (
     *(_TAIL_UNIT, _TAIL_DIRECTION, _TAIL_TOWN_CODE, _TAIL_CODE_TOWN, _TAIL_STREET, _TAIL_TOWN),
     *(_TAIL_LOWER_CODE, _TAIL_LOWER_TOWN_4, _TAIL_END_TOWN, _TAIL_STREET_NUMBER, _TAIL_TOWN_LINE),
+    _TAIL_SINGAPORE,
 )
 _TAILS_ES = (*_TAILS, _TAIL_ES_COLONIA, _TAIL_ES_ENTRE, _TAIL_ES_ESQUINA, _TAIL_ES_CODE)
 
@@ -876,17 +896,17 @@ def _back(text: str, start: int, chunks: int) -> int:
         if after_street and not _BACK_ABOVE_STREET.search(chunk):
             break  # a name before the street line is not part of it: "Tom Ashby, 9 Orchard Way, "
         start = m.start()
+        if _BACK_FIRST_LINE.match(chunk):
+            break  # a flat or a house's number starts an address: "Meera, Flat 12, Lakeview Residency, "
         after_street = after_street or _BACK_STREET_LINE.match(chunk) is not None
     return _before(text, start)
 
 
 def _before(text: str, start: int) -> int:
     """Take a flat or a building named before a street line: "Flat 14, Ashgrove Court, "."""
-    m = _BUILDING.search(text, max(0, start - 60), start)
-    if m:
-        start = m.start()
-    for _ in range(2):  # "Suite 5, Level 2, "
-        m = _PREFIX.search(text, max(0, start - 30), start)
+    for _ in range(4):  # "Suite 5, Level 2, ", "Rm 1204, 12/F, Kingston Tower, "
+        window = max(0, start - 60)
+        m = _BUILDING.search(text, window, start) or _PREFIX.search(text, max(0, start - 30), start)
         if m is None or m.start() == start:
             break
         start = m.start()
@@ -904,7 +924,8 @@ def _addresses(text: str, language: str | None = None) -> Iterable[tuple[int, in
     yield from _typed_addresses(text, language)
     for pattern in (_UNIT_THEN_STREET, _MILITARY, _PO_BOX, _COLONIA):
         for m in pattern.finditer(text):
-            yield _before(text, m.start()) if pattern is _PO_BOX else m.start(), _extend(text, m.end())
+            own = pattern in (_PO_BOX, _UNIT_THEN_STREET)  # "Sunrise Court, Block C, Flat 14, Nairobi Road"
+            yield _before(text, m.start()) if own else m.start(), _extend(text, m.end())
     for m in _STANDALONE_CODE.finditer(text):
         # An Indian line runs longer: "Flat 302, Sai Krupa Apartments, Plot No. 45, Sector 17, Vashi, ..."
         pin = m.group()[-6:].isdigit()
@@ -1190,7 +1211,7 @@ class Redactor:
         found += [(m.start(), m.end(), "ID") for m in _ID.finditer(text)]
         found += list(self._cued(text, _ID_CUE, _ID_AFTER_CUE, "ID"))
         found += [(start, end, "PHONE") for start, end in _phones(text)]
-        found += [(start, end, "ADDRESS") for start, end in _addresses(text, language)]
+        found += [(a, _full_stop(text, a, b), "ADDRESS") for a, b in _addresses(text, language)]
         found += [
             (m.start(), m.end(), "HANDLE")
             for m in _HANDLE.finditer(text)
@@ -1224,6 +1245,16 @@ class Redactor:
                 yield hit.start(), hit.end(), kind
 
 
+def _full_stop(text: str, start: int, end: int) -> int:
+    """Leave out the full stop after a town or a country that ends a sentence ("..., United States.");
+    an abbreviation keeps its own ("Ave.", "D.C.")."""
+    m = _LONG_WORD_STOP.search(text, start, end)
+    return end - 1 if m else end
+
+
+_LONG_WORD_STOP = re.compile(r"(?<![\w.])[A-Za-zÀ-ÿ]{5,}\.$")
+
+
 def _name_before_address(text: str, found: list[Span]) -> list[Span]:
     """Going back from a postcode takes the lines before it, and a person's name written first on the
     line ("Mrs Sunita Patel, 38a Cowley Road, Oxford, OX4 1HZ") is one of them. Where a name found
@@ -1240,7 +1271,10 @@ def _name_before_address(text: str, found: list[Span]) -> list[Span]:
                 head = text[start:name_start]
                 cut = _AFTER_NAME.match(text, name_end)
                 # One word alone may be the house's or the village's name ("Ballyroe, Tralee, ...").
-                whole = head.strip() or " " in text[name_start:name_end].strip()
+                # One word alone may be the house's or the village's name ("Ballyroe, Tralee, ..."), and
+                # so may words that end as a house's or a street's do ("Ivy Cottage, Main Street, ...").
+                name = text[name_start:name_end].strip()
+                whole = head.strip() or (" " in name and not _STREET_END.search(name))
                 if cut and whole and _TITLES_ONLY.fullmatch(head):
                     widened[(name_start, name_end)] = start
                     start = cut.end()
