@@ -371,6 +371,13 @@ def test_roads_races_bands_and_dates_in_small_letters_are_not_addresses(text: st
         ("ship to 88 rua augusta no wait", "ship to [ADDRESS] no wait"),
         ("in Pune, Flat 12, Lakeview Residency, 4th Main Road, Bangalore 560095", "in Pune, [ADDRESS]"),
         ("Our farm is Lot 23 Bruce Hwy, Gympie QLD 4570.", "Our farm is [ADDRESS]."),
+        # Round 3: dotted directions, a building between a flat and its street, "usa 12345", PostNet
+        # suites, Singapore's lorongs and "S310010".
+        ("sent to 2100 M St. N.W., Washington, D.C. 20037 by mistake", "sent to [ADDRESS] by mistake"),
+        ("Please send to Apartment 12, The Maltings, Bow Street, Dublin 7.", "Please send to [ADDRESS]."),
+        ("123 main street, anytown, usa 12345 is fake", "[ADDRESS] is fake"),
+        ("Postnet Suite 123, Private Bag X1, Melville, 2109 for docs", "[ADDRESS] for docs"),
+        ("Blk 10 Toa Payoh Lor 8 #03-45 S310010", "[ADDRESS]"),
         # A person's name first on the line stays a name; the address starts after its comma.
         ("Ananya Iyer, No. 14, 2nd Cross, 5th Main, Indiranagar, Bengaluru 560038", "[NAME], [ADDRESS]"),
         ("Staff Sgt. Brian Kowalski, PSC 1234, Box 5678, APO AE 09204", "[NAME], [ADDRESS]"),
@@ -486,6 +493,12 @@ def test_flights_roads_films_and_counts_stay_beside_the_new_address_forms(text: 
         "Private Bag X" * 1_600,
         ", United States" * 1_400,
         "Flat 1, Aa, " * 1_700 + "Bangalore 560095",
+        "1 Aa Lor 8 " * 2_000,
+        "Postnet Suite 1, " * 1_200,
+        "12 Elm St, Aa 7" * 1_300,
+        "Flat 1, The Aa Bb, " * 1_000,
+        "1 elm st, aa, usa 1" * 1_000,
+        "1 Elm St N.W." * 1_500,
     ],
 )
 def test_a_hostile_line_of_twenty_thousand_characters_is_redacted_fast(line: str) -> None:

@@ -222,7 +222,7 @@ Ganj Zila Colony Layout Bagh Peth Enclave Vihar Puram Palya Salai Gully Gap Anch
 Foreshore Deviation Copse Artery Alleyway Amble Arterial Basin Bend Brae Brow Centreway Circlet Colonnade
 Cruiseway Cutting Entrance Firetrail Formation Glade Interchange Intersection Meander Mew Parklands Quays
 Ridgeway Riviera Roadside Roadway Ronde Rosebowl Rotary Siding Tarn Thoroughfare Trunkway Wade Villas Lower
-Upper Dip Ring Top Stairs Steps Gates Quad Access
+Upper Dip Ring Top Stairs Steps Gates Quad Access Lorong Lor
 """
 _SUFFIX_WORDS = _words(_SUFFIXES)
 # A suffix in full may be in capitals or not; an abbreviation only as written ("St", "ST", "Ave").
@@ -288,7 +288,8 @@ _TAIL_UNIT = re.compile(
     r"|\d{1,3}(?:st|nd|rd|th)[ \t]+(?i:floor))"
 )
 _TAIL_DIRECTION = re.compile(
-    r"[ \t]+(?:NW|NE|SW|SE|N|S|E|W|North|South|East|West|Norte|Sur|Este|Oeste|Bis|Oriente|Poniente"
+    r"[ \t]+(?:[NS]\.[EW]\.|NW|NE|SW|SE|N|S|E|W|North|South|East|West|Norte|Sur|Este|Oeste|Bis|Oriente"
+    r"|Poniente"
     r"|nw|ne|sw|se|n|s|e|w|north|south|east|west|norte|sur|oeste|bis|oriente|poniente)(?![\w'’/])\.?"
 )
 # "Town, ST 12345", "Town\nW88 6FJ", "Town-833788", "Town, TAS, 2502".
@@ -301,7 +302,8 @@ _TAIL_CODE_TOWN = re.compile(
     r"(?:" + _SEP + _POSTCODE + r"|[ \t]+" + _POST_ALNUM + r")(?:[ \t]*,?[ \t]*" + _TOWN + r")?"
 )
 _TAIL_CODE = re.compile(_SEP + _POSTCODE)
-_TAIL_TOWN = re.compile(r"[ \t]*,[ \t]*" + _TOWN)
+# "..., Dublin 7." at the end of a sentence.
+_TAIL_TOWN = re.compile(r"[ \t]*,[ \t]*" + _TOWN + r"(?:[ \t]+\d{1,2}(?=[ \t]*(?:[;!?)\n]|\.(?!\d)|$)))?")
 # After a postcode, the town on the same line or the next: "10115 Berlin", "5907JO\nHasselt".
 _TAIL_AFTER_CODE = re.compile(r"(?:[ \t]*\n[ \t]*|[ \t]*,?[ \t]+)" + _TOWN)
 _ENDS_WITH_CODE = re.compile(r"(?<![\w-])(?:" + _POST_ALNUM + "|" + _POST_NUM + r")$")
@@ -316,7 +318,7 @@ _TAIL_SINGAPORE = re.compile(
     _SEP_ANY
     + r"(?:"
     + _TOWN
-    + r"[ \t]+\d{1,3}[ \t]*,?[ \t]*)?(?:Singapore|SINGAPORE)[ \t]*\(?\d{6}\)?(?![\w])"
+    + r"[ \t]+\d{1,3}[ \t]*,?[ \t]*)?(?:Singapore|SINGAPORE|S(?=\(?\d))[ \t]*\(?\d{6}\)?(?![\w])"
 )
 # A village or a suburb on a line of its own, when a town and its postcode follow on the next:
 # "9 Orchard Way\nLower Slaughter\nCheltenham\nGL54 2EP".
@@ -480,6 +482,8 @@ _H_NO = re.compile(r"\bH\.?[ \t]?No\.?[ \t]*\d{1,5}[\w/-]*")
 # A line that names a flat and then the street, without a number: "Studio 46G\nAllen Place".
 _UNIT_THEN_STREET = re.compile(
     r"\b(?:Flat|Studio|Apartment|Apt|Unit|Suite)\.?[ \t]+\w{1,5}[ \t]*(?:,[ \t]*|\n[ \t]*)"
+    # The building between: "Apartment 12, The Maltings, Bow Street".
+    r"(?:(?:The[ \t]+)?[A-Z][\w'’-]+(?:[ \t]+[A-Z][\w'’-]+){0,2}[ \t]*,[ \t]*)?"
     r"(?:" + _NAME_WORD + r"[ \t]+){1,3}" + _SUFFIX
 )
 _MILITARY = re.compile(
@@ -552,6 +556,8 @@ _PREFIX_CUED = r"(?i:" + _PREFIX_WORD + r")\.?[ \t]*" + _PREFIX_ID + r"(?:[ \t]*
 _PREFIX = re.compile(
     r"(?:(?<![\w'’-])(?:" + _PREFIX_CUED + "|" + _PREFIX_WORD + r"\.?[ \t]*" + _PREFIX_ID + r"[ \t]+)"
     r"|(?<![\w'’-])(?:(?i:unit|apt\.?|flat|suite|shop|blk|block)|Lot)[ \t]+"
+    # South Africa's PostNet suites: "Postnet Suite 123, Private Bag X1".
+    r"|(?<![\w'’-])Post[Nn]et[ \t]+"
     # In small letters with a space only, before the house number: "apt 4c 311 grand ave", "u 5 18 beach rd",
     # "apartment 5 at 61 rowan street".
     r"|(?<![\w'’-])(?i:flat|apt|apartment|unit|suite|ste|u|rm)\.?[ \t]*#?[ \t]*(?:\d[\w/-]{0,4}|[a-z])[ \t]+"
@@ -615,7 +621,8 @@ _UK_LOWER = r"[a-z]{1,2}\d[a-z\d]?[ \t]\d[abd-hjlnp-uw-z]{2}"
 _CA_LOWER = r"[a-z]\d[a-z][ \t]?\d[a-z]\d"
 _TAIL_LOWER_CODE = re.compile(
     r"[ \t]*,?[ \t]*\n?[ \t]*(?:" + _LOW_WORD + r"(?:[ \t]+" + _LOW_WORD + r"){0,2}[ \t]*,?[ \t]*\n?[ \t]*)??"
-    r"(?:" + _UK_LOWER + "|" + _either(w.lower() for w in _STATES) + r"[ \t]*,?[ \t]*(?:\d{5}(?:-\d{4})?|"
+    r"(?:" + _UK_LOWER + "|" + _either([*(w.lower() for w in _STATES), "usa"])
+    + r"[ \t]*,?[ \t]*(?:\d{5}(?:-\d{4})?|"
     + _CA_LOWER + r")|" + _either(w.lower() for w in _AU_STATES) + r"[ \t]*,?[ \t]*\d{4})"
     r"(?![\w-])(?![ \t]*\d)"
 )
