@@ -222,7 +222,7 @@ Ganj Zila Colony Layout Bagh Peth Enclave Vihar Puram Palya Salai Gully Gap Anch
 Foreshore Deviation Copse Artery Alleyway Amble Arterial Basin Bend Brae Brow Centreway Circlet Colonnade
 Cruiseway Cutting Entrance Firetrail Formation Glade Interchange Intersection Meander Mew Parklands Quays
 Ridgeway Riviera Roadside Roadway Ronde Rosebowl Rotary Siding Tarn Thoroughfare Trunkway Wade Villas Lower
-Upper Dip Ring Top Stairs Steps Gates Quad Access
+Upper Dip Ring Top Stairs Steps Gates Quad Access Lorong Lor
 """
 _SUFFIX_WORDS = _words(_SUFFIXES)
 # A suffix in full may be in capitals or not; an abbreviation only as written ("St", "ST", "Ave").
@@ -232,7 +232,7 @@ _SUFFIX = (
     "(?:(?i:" + _either(_FULL) + ")|" + _either(_SHORT + tuple(w.upper() for w in _SHORT)) + ")"
     r"(?![\w'’-])\.?"
 )
-_HOUSE = r"\d{1,6}[A-Za-z]?(?:[ \t]?[-/][ \t]?\d{1,5}[A-Za-z]?)?(?:[ \t]+(?:bis|ter|½|1/2))?"
+_HOUSE = r"\d{1,6}[A-Za-z]?(?:[ \t]?[-/][ \t]?\d{1,5}[A-Za-z]?)?(?:[ \t]*½|[ \t]+(?:bis|ter|1/2))?"
 _DIRECTION = r"(?:N|S|E|W|NE|NW|SE|SW|N\.E\.|N\.W\.|S\.E\.|S\.W\.|North|South|East|West)\.?"
 # A word of a street's name: capitalised, an ordinal ("14th"), or an initial.
 _NAME_WORD = (
@@ -268,7 +268,7 @@ _UNIT_WORD = (
     r"trailer|office|pmb|piso|puerta|pta|depto|dpto|departamento|dept|int|interior|edif|edificio|casa|"
     r"torre|apto|apartamento|local|oficina|bodega|etapa|esc|escalera|bloque|portal|mz|mza|manzana|lt|lote"
     r"|parcela|"
-    r"étage|etage|bât|bat|wohnung|whg|studio)"
+    r"étage|etage|bât|bat|wohnung|whg|studio|dock|bay|app|appt)"
 )
 _UNIT_ID = (
     r"(?:#[ \t]*)?(?:\d[\w-]{0,5}|[A-Za-z]\d[\w-]{0,4}|[A-Za-z](?![\w])"
@@ -288,7 +288,8 @@ _TAIL_UNIT = re.compile(
     r"|\d{1,3}(?:st|nd|rd|th)[ \t]+(?i:floor))"
 )
 _TAIL_DIRECTION = re.compile(
-    r"[ \t]+(?:NW|NE|SW|SE|N|S|E|W|North|South|East|West|Norte|Sur|Este|Oeste|Bis|Oriente|Poniente"
+    r"[ \t]+(?:[NS]\.[EW]\.|NW|NE|SW|SE|N|S|E|W|North|South|East|West|Norte|Sur|Este|Oeste|Bis|Oriente"
+    r"|Poniente"
     r"|nw|ne|sw|se|n|s|e|w|north|south|east|west|norte|sur|oeste|bis|oriente|poniente)(?![\w'’/])\.?"
 )
 # "Town, ST 12345", "Town\nW88 6FJ", "Town-833788", "Town, TAS, 2502".
@@ -301,15 +302,36 @@ _TAIL_CODE_TOWN = re.compile(
     r"(?:" + _SEP + _POSTCODE + r"|[ \t]+" + _POST_ALNUM + r")(?:[ \t]*,?[ \t]*" + _TOWN + r")?"
 )
 _TAIL_CODE = re.compile(_SEP + _POSTCODE)
-_TAIL_TOWN = re.compile(r"[ \t]*,[ \t]*" + _TOWN)
+# "..., Dublin 7." at the end of a sentence.
+_TAIL_TOWN = re.compile(r"[ \t]*,[ \t]*" + _TOWN + r"(?:[ \t]+\d{1,2}(?=[ \t]*(?:[;!?)\n]|\.(?!\d)|$)))?")
 # After a postcode, the town on the same line or the next: "10115 Berlin", "5907JO\nHasselt".
 _TAIL_AFTER_CODE = re.compile(r"(?:[ \t]*\n[ \t]*|[ \t]*,?[ \t]+)" + _TOWN)
 _ENDS_WITH_CODE = re.compile(r"(?<![\w-])(?:" + _POST_ALNUM + "|" + _POST_NUM + r")$")
 _TAIL_STREET = re.compile(_SEP + r"(?:" + _NAME_WORD + r"[ \t]+){1,3}" + _SUFFIX)
+# A street's or a tower's own number, before a comma and a capital or a unit: Singapore's "Ang Mo Kio Ave
+# 3 #05-67", "Asia Square Tower 1, Singapore".
+_TAIL_STREET_NUMBER = re.compile(
+    r"[ \t]+\d{1,3}[A-Za-z]?(?![\w])(?=[ \t]*,[ \t]*(?:#|[A-Z])|[ \t]*,?[ \t]*#[ \t]?\d{1,3}-\d)"
+)
+# Singapore's postcode, after a tower or a mall and its number: "Suntec Tower 5 Singapore 038985".
+_TAIL_SINGAPORE = re.compile(
+    _SEP_ANY
+    + r"(?:"
+    + _TOWN
+    + r"[ \t]+\d{1,3}[ \t]*,?[ \t]*)?(?:Singapore|SINGAPORE|S(?=\(?\d))[ \t]*\(?\d{6}\)?(?![\w])"
+)
+# A village or a suburb on a line of its own, when a town and its postcode follow on the next:
+# "9 Orchard Way\nLower Slaughter\nCheltenham\nGL54 2EP".
+_TAIL_TOWN_LINE = re.compile(
+    r"[ \t]*,?[ \t]*\n[ \t]*" + _TOWN + r"(?=[ \t]*,?[ \t]*\n[ \t]*" + _TOWN + r"[ \t]*,?[ \t]*\n?[ \t]*"
+    + _POSTCODE + ")"
+)
 _TAIL_NUMBER = re.compile(r"[ \t]+\d{1,4}(?![\w:/-]|[.,]\d)(?![ \t]*\d)")
 _TAIL_COUNTRY = re.compile(
     r"[ \t]*,[ \t]*(?:USA|U\.S\.A?\.|US|UK|U\.K\.|Canada|Australia|Ireland|India|Germany|Deutschland|France|"
-    r"Nederland|Netherlands|España|Spain|México|Mexico|Colombia|Argentina|Chile)(?![\w])"
+    r"Nederland|Netherlands|España|Spain|México|Mexico|Colombia|Argentina|Chile|United[ \t]+States(?:[ \t]+of"
+    r"[ \t]+America)?|United[ \t]+Kingdom|New[ \t]+Zealand|South[ \t]+Africa|Singapore|Hong[ \t]+Kong"
+    r"|Philippines|Malaysia|Nigeria|Kenya|Uganda|Ghana|Pakistan)(?![\w])"
 )
 
 # Number first: "12 Elm Street", "233 E 14th St Apt 5C", "90/69, Mallick Path", "12\nElm Street".
@@ -333,7 +355,9 @@ _LOWER_SUFFIX = (
     r"(?:street|st|avenue|ave|road|rd|boulevard|blvd|lane|ln|drive|dr|court|ct|terrace|terr|ter|crescent"
     r"|cres|"
     r"close|cl|parkway|pkwy|place|pl|way|loop|square|sq|parade|pde|circle|cir|highway|hwy|trail|trl|pike|"
-    r"mews|grove|expressway|expy)"
+    r"mews|grove|expressway|expy|"
+    # Typed in a hurry: "bleeker stret", "grenvile avenu", "larch grv".
+    r"stret|streat|sreet|steet|avenu|aveune|avnue|raod|grv|cresent|crt)"
 )
 _LOWER_DIRECTION = r"(?:n|s|e|w|ne|nw|se|sw|north|south|east|west)\.?"
 _NUMBER_FIRST_LOWER = re.compile(
@@ -359,6 +383,33 @@ _NUMBER_THE = re.compile(
 # A number, a direction with its dot and one word: "40 n. main", "905 W. Alder".
 _NUMBER_DIRECTION_WORD = re.compile(
     r"(?<![\w/.,:$€£#-])\d{1,6}[A-Za-z]?[ \t]+[NSEWnsew]\.[ \t]*[A-Za-z][a-z]{2,}(?![\w'’-])"
+)
+# Utah's grid and a numbered street after its direction: "1350 E 300 S", "1209 e 5th", "415 E 71st".
+_NUMBER_GRID = re.compile(
+    r"(?<![\w/.,:$€£#-])\d{1,6}[A-Za-z]?[ \t]+(?:[NSEW][ \t]+\d{1,4}[ \t]+[NSEW](?![\w'’/-])"
+    r"|[NSEWnsew]\.?[ \t]*\d{1,3}(?:st|nd|rd|th)(?![\w'’-]))"
+)
+# A street named in one word: "88 Broadway", "12 Kingsway".
+_NUMBER_ONE_WORD = re.compile(
+    r"(?<![\w/.,:$€£#-])\d{1,5}[A-Za-z]?[ \t]+(?:Broadway|Kingsway|Queensway|Bowery|Strand)(?![\w'’-])"
+)
+# Quebec's types, first after the number, in any case: "4400 Boul. Saint-Laurent", "14 rue st-denis".
+_NUMBER_QUEBEC = re.compile(
+    r"(?<![\w/.,:$€£#-])\d{1,5},?[ \t]+(?i:rue|rua|boul\.?|boulevard|chemin|ch\.|rang|mont[ée]e)[ \t]+"
+    r"(?:(?i:de|du|des|la|le|st|ste|saint|sainte)[ \t]+)?[A-Za-zÀ-ÿ][\w'’.-]{1,30}"
+    r"(?:[ \t]+[A-Z][\w'’-]{1,30})?"
+)
+# A street named with its number in words, only when a floor, a town or a postcode follows (checked
+# where it is used): "One Kestrel Plaza, 8th Floor, Hartford, CT 06103"; not "One Tree Hill".
+_SPELLED_FIRST = re.compile(
+    r"(?<![\w'’-])(?:One|Two|Three|Four|Five|Six|Seven|Eight|Nine|Ten)[ \t]+"
+    r"(?:" + _NAME_WORD + r"[ \t]+){1,3}" + _SUFFIX
+)
+# A house number and one or two words in small letters, without a street type, when a town and its
+# postcode follow: "56 kingsway, hove bn3 2wj", "27 woodland rise, sheffield s10 4ed".
+_NUMBER_WORDS_THEN_CODE = re.compile(
+    r"(?<![\w/.,:$€£#-])\d{1,5}[A-Za-z]?[ \t]+(?:(?!(?i:" + _LOWER_STOP + r")\b)[a-z][a-z'’-]{2,20}[ \t]+)?"
+    r"(?!(?i:" + _LOWER_STOP + r")\b)[a-z][a-z'’-]{2,20}(?=[ \t]*,)"
 )
 # Words before a number that say it is no house number: "exit 14 route 9", "bus 42".
 _NOT_HOUSE_BEFORE = re.compile(
@@ -431,6 +482,8 @@ _H_NO = re.compile(r"\bH\.?[ \t]?No\.?[ \t]*\d{1,5}[\w/-]*")
 # A line that names a flat and then the street, without a number: "Studio 46G\nAllen Place".
 _UNIT_THEN_STREET = re.compile(
     r"\b(?:Flat|Studio|Apartment|Apt|Unit|Suite)\.?[ \t]+\w{1,5}[ \t]*(?:,[ \t]*|\n[ \t]*)"
+    # The building between: "Apartment 12, The Maltings, Bow Street".
+    r"(?:(?:The[ \t]+)?[A-Z][\w'’-]+(?:[ \t]+[A-Z][\w'’-]+){0,2}[ \t]*,[ \t]*)?"
     r"(?:" + _NAME_WORD + r"[ \t]+){1,3}" + _SUFFIX
 )
 _MILITARY = re.compile(
@@ -441,11 +494,17 @@ _MILITARY = re.compile(
 _PO_BOX = re.compile(
     r"\b(?:(?i:p\.?[ \t]?o\.?[ \t]*box|post[ \t]+office[ \t]+box|pob|apartado[ \t]+(?:de[ \t]+correos"
     r"|postal)|"
-    r"apdo\.?|postfach|(?:rural[ \t]+route|rr|r\.r\.|hc)[ \t]*\d{1,4},?[ \t]*box)|Apartado|"
+    r"apdo\.?|postfach|(?:rural[ \t]+route|rr|r\.r\.|hc|hcr|cmr)[ \t]*\d{1,4},?[ \t]*box|"
+    r"(?:locked|private)[ \t]+bag(?:[ \t]*X(?=\d))?|gpo[ \t]+box)|Apartado|"
     r"Casilla(?:[ \t]+de[ \t]+[Cc]orreo)?)"
     r"[ \t]*#?[ \t]*\d{1,6}(?![\w])"
-    # Canada's rural routes: "box 44 site 9 rr 1".
-    r"|\b(?i:box[ \t]+\d{1,5},?[ \t]+site[ \t]+\d{1,4},?[ \t]+(?:rr|r\.r\.)[ \t]*\d{1,3})(?![\w])"
+    # Canada's rural routes: "box 44 site 9 rr 1", "box 2031, rr 5", "RR 3, Site 12, Comp 9".
+    r"|\b(?i:box[ \t]+\d{1,5},?[ \t]+(?:site[ \t]+\d{1,4},?[ \t]+)?(?:rr|r\.r\.)[ \t]*\d{1,3}"
+    r"|(?:rr|r\.r\.)[ \t]*\d{1,3},?[ \t]+site[ \t]+\d{1,4}(?:,?[ \t]+comp(?:artment)?[ \t]+\d{1,4})?)(?![\w])"
+    # Australia's roadside mail bags and New Zealand's rural delivery, capitalised and before a town
+    # ("RMB 1420, Mansfield", "RD 2, Te Puke 3182"); "RMB 500" alone is money.
+    r"|\b(?:RMB[ \t]+\d{1,5}(?=[ \t]*,?[ \t]*[A-Z][a-z])"
+    r"|RD[ \t]+\d{1,2}(?=[ \t]*,[ \t]*[A-Z][a-z]+(?:[ \t]+[A-Z][a-z]+)?[ \t]+\d{4}(?![\w])))"
 )
 # A neighbourhood of a Mexican or Spanish address alone: "Col. Roma Nte.", "Fracc. Las Quintas".
 _COLONIA = re.compile(
@@ -468,37 +527,79 @@ _STANDALONE_CODE = re.compile(
     r"|(?<![\w'’.-])" + _TOWN + r"[ \t]*,?[ \t]+(?:" + _either(_STATES) + r",?[ \t]+(?:\d{5}(?:-\d{4})?"
     r"|[A-Z]\d[A-Z][ \t]?\d[A-Z]\d)|" + _either(_AU_STATES) + r",?[ \t]+\d{4})(?![\w-])"
     r"|(?<![\w'’.-])" + _IN_TOWN + r"(?:-|[ \t]+-[ \t]+)\d{6}(?![\w-])"
-    r"|(?:(?<=,)|(?<=, )|(?<=\n))" + _IN_TOWN + r"[ \t]+\d{6}(?![\w-])"
+    r"|(?:(?<=,)|(?<=, )|(?<=\n))" + _IN_TOWN + r"(?:[ \t]+" + _IN_TOWN + r")?[ \t]+\d{6}(?![\w-])"
+    # An Indian town and its state's two letters before the PIN: "Noida, UP 201301".
+    r"|(?<![\w'’.-])" + _IN_TOWN + r"[ \t]*,[ \t]*[A-Z]{2}[ \t]+[1-8]\d{5}(?![\w-])"
 )
+# An Irish Eircode after a town: "Co. Kerry V92 HX72", "Dublin 4, D04 X2E1"; its last four mix
+# letters and digits.
+_EIRCODE = re.compile(
+    r"(?<![\w-])(?:[AC-FHKNPRTV-Y]\d{2}|D6W)[ \t](?=[0-9A-Z]{0,3}\d)(?=[0-9A-Z]{0,3}[A-Z])"
+    r"[0-9AC-FHKNPRTV-Y]{4}(?![\w-])"
+)
+_EIRCODE_BEFORE = re.compile(r"(?:[A-Z][a-z]+|[A-Z][a-z]+[ \t]+\d{1,2})[ \t]*,?[ \t]+$")
 _CODE_CUE = re.compile(
     r"(?i)\b(?:post[ \t]?code|zip(?:[ \t]?code)?|postal[ \t]+code|pin[ \t]?code|eircode|c\.[ \t]?p\.|cp|"
     r"c[oó]digo[ \t]+postal|plz|code[ \t]+postal)\b\.?(?:[ \t]+(?:is|es|:))?[ \t]*:?[ \t]*"
 )
 _CUED_CODE = re.compile(r"(?i:" + _POST_ALNUM + "|" + _POST_NUM + ")")
 # What may come before a street line: "Flat 3, ", "Apt. 479 ", "Level 7 ", "3rd floor, ".
-_PREFIX_WORD = r"(?:Flat|Apt|Apartment|Unit|Suite|Ste|Level|Studio|Room|Floor|Shop|Office|Lot)"
-_PREFIX_ID = r"(?:#[ \t]*)?(?:\d[\w-]{0,4}|[A-Za-z]\d[\w-]{0,3}|[A-Z])"
+_PREFIX_WORD = (
+    r"(?:Flat|Apt|Apartment|Unit|Suite|Ste|Level|Studio|Room|Floor|Shop|Office|Lot|Bldg|Building|Block|Blk|"
+    r"Tower|PMB|Dept)"
+)
+# "4", "#4", "No. 5B", "B".
+_PREFIX_ID = r"(?:#[ \t]*)?(?:No\.?[ \t]*)?(?:\d[\w-]{0,4}|[A-Za-z]\d[\w-]{0,3}|[A-Z])"
 # A flat word in small letters needs a comma or a line break after its number ("apartment 4C, "), so
 # that "office 1 Kestrel Way" keeps its house number; capitalised, a space will do ("Apt. 479 6 Foster").
 _PREFIX_CUED = r"(?i:" + _PREFIX_WORD + r")\.?[ \t]*" + _PREFIX_ID + r"(?:[ \t]*[,/][ \t]*|[ \t]*\n[ \t]*)"
 _PREFIX = re.compile(
     r"(?:(?<![\w'’-])(?:" + _PREFIX_CUED + "|" + _PREFIX_WORD + r"\.?[ \t]*" + _PREFIX_ID + r"[ \t]+)"
-    r"|(?<![\w'’-])(?i:unit|apt\.?|flat|suite)[ \t]+"
-    # In small letters with a space only, before the house number: "apt 4c 311 grand ave", "u 5 18 beach rd".
+    r"|(?<![\w'’-])(?:(?i:unit|apt\.?|flat|suite|shop|blk|block)|Lot)[ \t]+"
+    # South Africa's PostNet suites: "Postnet Suite 123, Private Bag X1".
+    r"|(?<![\w'’-])Post[Nn]et[ \t]+"
+    # In small letters with a space only, before the house number: "apt 4c 311 grand ave", "u 5 18 beach rd",
+    # "apartment 5 at 61 rowan street".
     r"|(?<![\w'’-])(?i:flat|apt|apartment|unit|suite|ste|u|rm)\.?[ \t]*#?[ \t]*(?:\d[\w/-]{0,4}|[a-z])[ \t]+"
+    r"(?:at[ \t]+)?"
     r"|#[ \t]*\d{1,4}[A-Za-z]?[ \t]*-[ \t]*"
-    r"|\d{1,2}(?:st|nd|rd|th)[ \t]+(?i:floor|fl\.?)[ \t]*,?[ \t]*)$"
+    r"|\d{1,2}(?:st|nd|rd|th)[ \t]+(?i:floor|fl\.?|flr\.?)[ \t]*,?[ \t]*"
+    # Hong Kong's floors and rooms: "12/F, ", "Rm 1204, ".
+    r"|(?<![\w/])\d{1,2}/F[ \t]*,[ \t]*|(?<![\w'’-])Rm\.?[ \t]*\d{1,5}[A-Za-z]?[ \t]*,[ \t]*)$"
 )
 # One chunk of a line before a postcode: "Mill Lane, ", "The Old Barn\n".
+# Its words may carry numbers, as Indian, Irish and Singaporean lines do: "#45, ", "Door No 7/12, ",
+# "Sector 15A, ", "Block B, ", "12-3-456, ", "2nd Cross, ".
+_BACK_NUMBER = r"(?:#?\d{1,5}[A-Za-z]?(?:[/-]\d{1,5}[A-Za-z]?){0,2}|\d{1,3}(?:st|nd|rd|th))"
 _BACK_CHUNK = re.compile(
-    r"(?<![\w'’.-])(?:\d{1,5}[A-Za-z]?(?:/\d{1,5})?(?:[ \t]+" + _CAP + r")?|" + _CAP + r")"
-    r"(?:[ \t]+(?:" + _LINK + r"[ \t]+)?" + _CAP + r"){0,3}[ \t]*(?:,[ \t]*|\n[ \t]*)$"
+    r"(?<![\w'’.#-])(?:" + _BACK_NUMBER + r"(?:[ \t]+" + _CAP + r")?|" + _CAP + r")"
+    r"(?:[ \t]+(?:" + _LINK + r"[ \t]+)?(?:" + _CAP + "|" + _BACK_NUMBER + r"(?![\w/-]))){0,3}"
+    r"[ \t]*(?:,[ \t]*|\n[ \t]*)$"
 )
-_BACK_TOWN = re.compile(r"(?<![\w'’.-])" + _TOWN + r"[ \t]*,?[ \t]*$")
+# A street line with its house number: going back from a postcode stops after it
+# ("Tom Ashby, 9 Orchard Way, ").
+_BACK_STREET_LINE = re.compile(r"\d{1,5}[A-Za-z]?(?:/\d{1,5})?[ \t]+.*" + _SUFFIX + "$")
+_BACK_FIRST_LINE = re.compile(
+    r"(?:(?i:flat|apt|apartment|unit|suite|room|rm|house[ \t]+no|door[ \t]+no|h\.?[ \t]?no|plot)\b"
+    r"|No\.[ \t]*\d|#\d)"
+)
+# ... unless it names a flat or a building: "Flat 2/1, ", "Basement Flat, ", "The Gables, ".
+_BACK_ABOVE_STREET = re.compile(
+    r"\d|^The\b|\b(?i:flat|apt|apartment|unit|suite|floor|level|room|house|cottage|court|building|lodge|block"
+    r"|tower|barn|farm|manor|villa|villas|apartments|mansions)\b"
+)
+# With the number before it when the "town" is a street: "4th Main Road, Bangalore 560095".
+_BACK_TOWN = re.compile(
+    r"(?<![\w'’.-])(?:(?:\d{1,5}[A-Za-z]?|\d{1,3}(?:st|nd|rd|th))[ \t]+)?" + _TOWN + r"[ \t]*,?[ \t]*$"
+)
 _BUILDING = re.compile(
-    r"(?:(?i:flat|apt|apartment|unit|suite|studio)\.?[ \t]+\w{1,5}[ \t]*,[ \t]*)?(?:[A-Z][\w'’-]*[ \t]+){1,3}"
+    r"(?:(?i:flat|apt|apartment|unit|suite|studio|room)\.?[ \t]+\w{1,5}[ \t]*,[ \t]*)?"
+    r"(?:[A-Z][\w'’-]*[ \t]+(?:(?:of|on|the)[ \t]+)?){1,3}"
     r"(?:Court|House|Building|Lodge|Mansions|Tower|Towers|Heights|Point|Apartments|Residency|Villas|Hall|"
-    r"Block|Barn|Cottage|Farm|Manor|Apartamentos|Edificio|Residencial)[ \t]*(?:,[ \t]*|\n[ \t]*)$"
+    r"Block|Barn|Cottage|Farm|Manor|Apartamentos|Edificio|Residencial|Residence)[ \t]*(?:,[ \t]*|\n[ \t]*)$"
+    # A flat in a building named with "the", in small letters: "flat 12b, the maltings, ".
+    r"|(?i:flat|apt|apartment|unit|suite|studio)\.?[ \t]+\w{1,5}[ \t]*,[ \t]*the[ \t]+[a-z][\w'’-]{2,30}"
+    r"[ \t]*,[ \t]*$"
     # In small letters, with a comma: "apt 5c, the whitmore building, ", "apt 6 the mill, ".
     r"|(?:(?i:flat|apt|apartment|unit|suite|studio)\.?[ \t]+\w{1,5}[ \t]*,?[ \t]*)?"
     r"(?:the[ \t]+(?:(?!(?i:" + _LOWER_STOP + r")\b)[a-z][\w'’-]*[ \t]+){0,2}"
@@ -506,7 +607,8 @@ _BUILDING = re.compile(
     r"(?:building|house|tower|towers|apartments|mansions|court|lodge|mill|cottage|barn)[ \t]*,[ \t]*$"
 )
 _STREET_END = re.compile(
-    r"(?:" + _SUFFIX + r"|(?:Court|House|Building|Lodge|Mansions|Tower|Heights|Apartments|Barn|Cottage))$"
+    r"(?:" + _SUFFIX + r"|(?:Court|House|Building|Lodge|Mansions|Tower|Heights|Apartments|Barn|Cottage|Farm"
+    r"|Manor|Villas|Residency|Residence))$"
 )
 _YEAR_BEFORE = re.compile(
     r"(?i)\b(?:in|since|of|from|by|until|till|during|year|season|circa|class|en|desde|de|del|hasta)[ \t]+$"
@@ -519,9 +621,19 @@ _UK_LOWER = r"[a-z]{1,2}\d[a-z\d]?[ \t]\d[abd-hjlnp-uw-z]{2}"
 _CA_LOWER = r"[a-z]\d[a-z][ \t]?\d[a-z]\d"
 _TAIL_LOWER_CODE = re.compile(
     r"[ \t]*,?[ \t]*\n?[ \t]*(?:" + _LOW_WORD + r"(?:[ \t]+" + _LOW_WORD + r"){0,2}[ \t]*,?[ \t]*\n?[ \t]*)??"
-    r"(?:" + _UK_LOWER + "|" + _either(w.lower() for w in _STATES) + r"[ \t]*,?[ \t]*(?:\d{5}(?:-\d{4})?|"
+    r"(?:" + _UK_LOWER + "|" + _either([*(w.lower() for w in _STATES), "usa"])
+    + r"[ \t]*,?[ \t]*(?:\d{5}(?:-\d{4})?|"
     + _CA_LOWER + r")|" + _either(w.lower() for w in _AU_STATES) + r"[ \t]*,?[ \t]*\d{4})"
     r"(?![\w-])(?![ \t]*\d)"
+)
+# Suburbs and a town in small letters, then a four-digit postcode (New Zealand, Australia, South
+# Africa): ", ohope 3121", ", te aro, wellington 6011"; not ", since 2019".
+_LOW_TOWN_WORD = (
+    r"(?!(?i:" + _LOWER_STOP + r"|since|until|till|circa|year|years|about|around)\b)[a-z][a-z'’-]{1,20}"
+)
+_TAIL_LOWER_TOWN_4 = re.compile(
+    r"(?:[ \t]*,[ \t]*" + _LOW_TOWN_WORD + r"(?:[ \t]+" + _LOW_TOWN_WORD + r")?){1,3}[ \t]+\d{4}(?![\w-])"
+    r"(?![ \t]*\d)"
 )
 # A town in small letters after a comma, last on its line or before a closing word: ", madrid",
 # ", galway x", ", medellín porfa"; not ", thanks" nor ", gracias".
@@ -636,7 +748,11 @@ _CROSS_EN = re.compile(
     r"|them|off))?|"
     r"dropoff|deliver(?:[ \t]+it)?|bring[ \t]+it|leave[ \t]+it|i'?ll[ \t]+be|pick[ \t]+me[ \t]+up)[ \t]+"
     r"(?:at|on|to)[ \t]+)"
-    r"((?i:(?:the[ \t]+)?corner[ \t]+of[ \t]+)?" + _X_WORD + r"[ \t]+(?:and|&)[ \t]+" + _X_WORD + ")"
+    r"((?i:(?:the[ \t]+)?corner[ \t]+of[ \t]+|cnr\.?[ \t]+(?:of[ \t]+)?)?"
+    + _X_WORD
+    + r"[ \t]+(?:and|&)[ \t]+"
+    + _X_WORD
+    + ")"
 )
 # A house number and a street's name alone, only after being or sending somewhere, and only one word
 # that is no count ("5 guys", "2 bars", "7 eleven", "90 percent"): "I'm at 905 Mission next door".
@@ -674,7 +790,10 @@ _PARK_LOT = re.compile(
     r"(?i:mobile[ \t]+home|trailer|rv|caravan|holiday|manufactured[ \t]+home)[ \t]+"
     r"(?i:park|court|estates?|village|community)(?![\w])"
 )
-_NEW_NUMBER_CORES = (_NUMBER_FIRST_LOWER, _NUMBER_ROAD, _NUMBER_THE, _NUMBER_DIRECTION_WORD)
+_NEW_NUMBER_CORES = (
+    *(_NUMBER_FIRST_LOWER, _NUMBER_ROAD, _NUMBER_THE, _NUMBER_DIRECTION_WORD),
+    *(_NUMBER_GRID, _NUMBER_ONE_WORD, _NUMBER_QUEBEC),
+)
 _SPANISH_CORES = (_SPANISH_LOWER, _ES_NO_TYPE, _MZ_LT)
 _CORES = (
     *(_NUMBER_FIRST, _NUMBER_TYPE_FIRST, _FRENCH, _FRENCH_NO_NUMBER),
@@ -682,7 +801,8 @@ _CORES = (
 )
 _TAILS = (
     *(_TAIL_UNIT, _TAIL_DIRECTION, _TAIL_TOWN_CODE, _TAIL_CODE_TOWN, _TAIL_STREET, _TAIL_TOWN),
-    *(_TAIL_LOWER_CODE, _TAIL_END_TOWN),
+    *(_TAIL_LOWER_CODE, _TAIL_LOWER_TOWN_4, _TAIL_END_TOWN, _TAIL_STREET_NUMBER, _TAIL_TOWN_LINE),
+    _TAIL_SINGAPORE,
 )
 _TAILS_ES = (*_TAILS, _TAIL_ES_COLONIA, _TAIL_ES_ENTRE, _TAIL_ES_ESQUINA, _TAIL_ES_CODE)
 
@@ -726,6 +846,15 @@ def _typed_addresses(text: str, language: str | None) -> Iterable[tuple[int, int
     for pattern in (_HALL_ROOM, _PARK_LOT):
         for m in pattern.finditer(text):
             yield _before(text, m.start()), _extend(text, m.end())
+    for m in _SPELLED_FIRST.finditer(text):
+        end = _extend(text, m.end())
+        if any(c.isdigit() for c in text[m.end() : end]):
+            yield _before(text, m.start()), end
+    for m in _NUMBER_WORDS_THEN_CODE.finditer(text):
+        code = _TAIL_LOWER_CODE.match(text, m.end())
+        counted = _NOT_HOUSE_BEFORE.search(text, max(0, m.start() - 16), m.start())
+        if code and "," in code.group() and not counted:
+            yield _before(text, m.start()), _extend(text, m.end())
     for m in _CROSS_EN.finditer(text):
         # Without "corner", the second street names itself ("maple and 3rd"), or the first does and the
         # second ends the phrase ("5th and main, the blue house"; not "5th street and loving it").
@@ -733,6 +862,7 @@ def _typed_addresses(text: str, language: str | None) -> Iterable[tuple[int, int
         closed = re.match(r"[ \t]*(?:[,.;:!?)\n]|$)", text[m.end(1) :])
         if (
             "corner" in first.lower()
+            or first.lower().startswith("cnr")
             or _STREETLIKE.search(" " + second)
             or (_STREETLIKE.search(" " + first) and closed)
         ):
@@ -761,6 +891,7 @@ def _back(text: str, start: int, chunks: int) -> int:
     m = _BACK_TOWN.search(text, max(0, start - 50), start)
     if m:
         start = m.start()
+    after_street = False
     for _ in range(chunks):
         m = _BACK_CHUNK.search(text, max(0, start - 60), start)
         if m is None or m.start() == start:
@@ -769,17 +900,24 @@ def _back(text: str, start: int, chunks: int) -> int:
         streetlike = any(c.isdigit() for c in chunk) or _STREET_END.search(chunk)
         if "\n" in m.group() and not streetlike:
             break  # a name on the line above an address is not part of it
+        if after_street and not _BACK_ABOVE_STREET.search(chunk):
+            break  # a name before the street line is not part of it: "Tom Ashby, 9 Orchard Way, "
         start = m.start()
+        if _BACK_FIRST_LINE.match(chunk):
+            break  # a flat or a house's number starts an address: "Meera, Flat 12, Lakeview Residency, "
+        after_street = after_street or _BACK_STREET_LINE.match(chunk) is not None
     return _before(text, start)
 
 
 def _before(text: str, start: int) -> int:
     """Take a flat or a building named before a street line: "Flat 14, Ashgrove Court, "."""
-    m = _BUILDING.search(text, max(0, start - 60), start)
-    if m:
+    for _ in range(4):  # "Suite 5, Level 2, ", "Rm 1204, 12/F, Kingston Tower, "
+        window = max(0, start - 60)
+        m = _BUILDING.search(text, window, start) or _PREFIX.search(text, max(0, start - 30), start)
+        if m is None or m.start() == start:
+            break
         start = m.start()
-    m = _PREFIX.search(text, max(0, start - 30), start)
-    return m.start() if m else start
+    return start
 
 
 def _addresses(text: str, language: str | None = None) -> Iterable[tuple[int, int]]:
@@ -793,9 +931,15 @@ def _addresses(text: str, language: str | None = None) -> Iterable[tuple[int, in
     yield from _typed_addresses(text, language)
     for pattern in (_UNIT_THEN_STREET, _MILITARY, _PO_BOX, _COLONIA):
         for m in pattern.finditer(text):
-            yield m.start(), _extend(text, m.end())
+            own = pattern in (_PO_BOX, _UNIT_THEN_STREET)  # "Sunrise Court, Block C, Flat 14, Nairobi Road"
+            yield _before(text, m.start()) if own else m.start(), _extend(text, m.end())
     for m in _STANDALONE_CODE.finditer(text):
-        yield _back(text, m.start(), 3), _extend(text, m.end())
+        # An Indian line runs longer: "Flat 302, Sai Krupa Apartments, Plot No. 45, Sector 17, Vashi, ..."
+        pin = m.group()[-6:].isdigit()
+        yield _back(text, m.start(), 4 if pin else 3), _extend(text, m.end())
+    for m in _EIRCODE.finditer(text):
+        if _EIRCODE_BEFORE.search(text, max(0, m.start() - 30), m.start()):
+            yield _back(text, m.start(), 3), _extend(text, m.end())
     for m in _CODE_CUE.finditer(text):
         hit = _CUED_CODE.match(text, m.end())
         if hit:
@@ -1074,7 +1218,7 @@ class Redactor:
         found += [(m.start(), m.end(), "ID") for m in _ID.finditer(text)]
         found += list(self._cued(text, _ID_CUE, _ID_AFTER_CUE, "ID"))
         found += [(start, end, "PHONE") for start, end in _phones(text)]
-        found += [(start, end, "ADDRESS") for start, end in _addresses(text, language)]
+        found += [(a, _full_stop(text, a, b), "ADDRESS") for a, b in _addresses(text, language)]
         found += [
             (m.start(), m.end(), "HANDLE")
             for m in _HANDLE.finditer(text)
@@ -1084,7 +1228,7 @@ class Redactor:
         if self._names is not None:
             names = _people_only(text, list(self._names(text, language)))
             found += [(start, end, "NAME") for start, end in names]
-        return _resolve(found)
+        return _resolve(_name_before_address(text, found))
 
     def redact(self, text: str, language: str | None = None) -> Redaction:
         """Return `text` with each span of personal data replaced by its `[KIND]` placeholder."""
@@ -1106,6 +1250,52 @@ class Redactor:
             hit = value.match(text, m.end())
             if hit and any(ch.isdigit() for ch in hit.group()):
                 yield hit.start(), hit.end(), kind
+
+
+def _full_stop(text: str, start: int, end: int) -> int:
+    """Leave out the full stop after a town or a country that ends a sentence ("..., United States.");
+    an abbreviation keeps its own ("Ave.", "D.C.")."""
+    m = _LONG_WORD_STOP.search(text, start, end)
+    return end - 1 if m else end
+
+
+_LONG_WORD_STOP = re.compile(r"(?<![\w.])[A-Za-zÀ-ÿ]{5,}\.$")
+
+
+def _name_before_address(text: str, found: list[Span]) -> list[Span]:
+    """Going back from a postcode takes the lines before it, and a person's name written first on the
+    line ("Mrs Sunita Patel, 38a Cowley Road, Oxford, OX4 1HZ") is one of them. Where a name found
+    on its own (two words or more, or after a title) is the first part of an address, that part is
+    the name, and the address starts after its comma."""
+    names = [(start, end) for start, end, kind in found if kind == "NAME"]
+    out: list[Span] = []
+    widened: dict[tuple[int, int], int] = {}
+    for start, end, kind in found:
+        if kind == "ADDRESS" and not _MILITARY.match(text, start):  # "USS Estrada, FPO AE 52591" is a ship
+            for name_start, name_end in names:
+                if not start <= name_start < name_end < end:
+                    continue
+                head = text[start:name_start]
+                cut = _AFTER_NAME.match(text, name_end)
+                # One word alone may be the house's or the village's name ("Ballyroe, Tralee, ...").
+                # One word alone may be the house's or the village's name ("Ballyroe, Tralee, ..."), and
+                # so may words that end as a house's or a street's do ("Ivy Cottage, Main Street, ...").
+                name = text[name_start:name_end].strip()
+                whole = head.strip() or (" " in name and not _STREET_END.search(name))
+                if cut and whole and _TITLES_ONLY.fullmatch(head):
+                    widened[(name_start, name_end)] = start
+                    start = cut.end()
+                    break
+        out.append((start, end, kind))
+    return [(widened.get((s, e), s) if k == "NAME" else s, e, k) for s, e, k in out]
+
+
+# Nothing, or titles only, before the name.
+_TITLES_ONLY = re.compile(
+    r"(?:(?:Mr|Mrs|Ms|Mx|Miss|Dr|Prof|Sir|Dame|Rev|Capt|Sgt|Staff|Cpl|Lt|Col|Maj|Gen|Pvt|Attn|c/o|C/O)\.?:?"
+    r"[ \t]+)*"
+)
+_AFTER_NAME = re.compile(r"[ \t]*(?:,[ \t]*\n?|\n)[ \t]*(?=\S)")
 
 
 def _resolve(found: list[Span]) -> list[Span]:
@@ -1130,7 +1320,7 @@ class RedactStage:
     """Replace personal data in the text and title with typed placeholders."""
 
     name = "redact"
-    version = 5
+    version = 6
 
     def __init__(self, redactor: Redactor) -> None:
         self._redactor = redactor
