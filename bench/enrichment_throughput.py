@@ -225,6 +225,7 @@ def _work(url: str, settings: Settings, ready: Barrier, out: Queue[dict[str, Any
         event.listen(
             engine, "after_cursor_execute", lambda conn, _c, sql, *_: _end_statement(meter, conn, sql)
         )
+    os.environ.setdefault("OMP_NUM_THREADS", "1")  # as `earful worker` sets it, before the models load
     with db.read() as session:
         warm_up(session, settings)  # loads the models, as `earful worker` does before its first job
     startup = time.perf_counter() - started

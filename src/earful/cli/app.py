@@ -166,6 +166,10 @@ def worker(
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     # httpx logs every request's URL at INFO; a URL can carry a token, so it says nothing unless asked.
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    # A worker is one core's work (docs/operations.md: one worker per core). The e5 embedder's
+    # OpenMP would start a thread per core in every worker, and workers side by side would then
+    # fight over the cores; one thread each, unless the operator says otherwise.
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
     cfg = settings()
     if cfg.worker_nice and hasattr(os, "nice"):
         os.nice(cfg.worker_nice)

@@ -323,8 +323,13 @@ _TAIL_SINGAPORE = re.compile(
 # A village or a suburb on a line of its own, when a town and its postcode follow on the next:
 # "9 Orchard Way\nLower Slaughter\nCheltenham\nGL54 2EP".
 _TAIL_TOWN_LINE = re.compile(
-    r"[ \t]*,?[ \t]*\n[ \t]*" + _TOWN + r"(?=[ \t]*,?[ \t]*\n[ \t]*" + _TOWN + r"[ \t]*,?[ \t]*\n?[ \t]*"
-    + _POSTCODE + ")"
+    r"[ \t]*,?[ \t]*\n[ \t]*"
+    + _TOWN
+    + r"(?=[ \t]*,?[ \t]*\n[ \t]*"
+    + _TOWN
+    + r"[ \t]*,?[ \t]*\n?[ \t]*"
+    + _POSTCODE
+    + ")"
 )
 _TAIL_NUMBER = re.compile(r"[ \t]+\d{1,4}(?![\w:/-]|[.,]\d)(?![ \t]*\d)")
 _TAIL_COUNTRY = re.compile(
@@ -362,8 +367,11 @@ _LOWER_SUFFIX = (
 _LOWER_DIRECTION = r"(?:n|s|e|w|ne|nw|se|sw|north|south|east|west)\.?"
 _NUMBER_FIRST_LOWER = re.compile(
     r"(?<![\w/.,:$€£#-])" + _HOUSE + r"[ \t]+(?:" + _LOWER_DIRECTION + r"[ \t]+)?"
-    r"(?:(?:(?!(?i:" + _LOWER_STOP + r")\b)[A-Za-z][a-z'’-]+|st\.|\d{1,3}(?:st|nd|rd|th))[ \t]+){1,3}"
-    + _LOWER_SUFFIX + r"\b\.?"
+    r"(?:(?:(?!(?i:"
+    + _LOWER_STOP
+    + r")\b)[A-Za-z][a-z'’-]+|st\.|\d{1,3}(?:st|nd|rd|th))[ \t]+){1,3}"
+    + _LOWER_SUFFIX
+    + r"\b\.?"
 )
 # A numbered road: "5870 state route 37", "4512 county road 12", "1010 hwy 61 n".
 _NUMBER_ROAD = re.compile(
@@ -621,9 +629,15 @@ _UK_LOWER = r"[a-z]{1,2}\d[a-z\d]?[ \t]\d[abd-hjlnp-uw-z]{2}"
 _CA_LOWER = r"[a-z]\d[a-z][ \t]?\d[a-z]\d"
 _TAIL_LOWER_CODE = re.compile(
     r"[ \t]*,?[ \t]*\n?[ \t]*(?:" + _LOW_WORD + r"(?:[ \t]+" + _LOW_WORD + r"){0,2}[ \t]*,?[ \t]*\n?[ \t]*)??"
-    r"(?:" + _UK_LOWER + "|" + _either([*(w.lower() for w in _STATES), "usa"])
+    r"(?:"
+    + _UK_LOWER
+    + "|"
+    + _either([*(w.lower() for w in _STATES), "usa"])
     + r"[ \t]*,?[ \t]*(?:\d{5}(?:-\d{4})?|"
-    + _CA_LOWER + r")|" + _either(w.lower() for w in _AU_STATES) + r"[ \t]*,?[ \t]*\d{4})"
+    + _CA_LOWER
+    + r")|"
+    + _either(w.lower() for w in _AU_STATES)
+    + r"[ \t]*,?[ \t]*\d{4})"
     r"(?![\w-])(?![ \t]*\d)"
 )
 # Suburbs and a town in small letters, then a four-digit postcode (New Zealand, Australia, South
@@ -673,8 +687,12 @@ _ES_NUMBER_ANY = (
 )
 # "c/ mayor 12 3ºb", "avda. de la constitución 45", "calle 5 de mayo 123", "cra. 15 # 93-47".
 _SPANISH_LOWER = re.compile(
-    r"(?<![\w])" + _ES_TYPE_ANY + r"(?:[ \t]+|(?<=/))(?!(?i:whats\s?app|telegram|e-?mail|sms|dm)\b)"
-    + _ES_NAME + r"[ \t]*,?[ \t]+" + _ES_NUMBER_ANY
+    r"(?<![\w])"
+    + _ES_TYPE_ANY
+    + r"(?:[ \t]+|(?<=/))(?!(?i:whats\s?app|telegram|e-?mail|sms|dm)\b)"
+    + _ES_NAME
+    + r"[ \t]*,?[ \t]+"
+    + _ES_NUMBER_ANY
 )
 # A number followed by a count, a date or a time is no house number: "40 minutos", "2 de mayo".
 _ES_NOT_HOUSE_AFTER = re.compile(
@@ -686,8 +704,11 @@ _ES_NOT_HOUSE_AFTER = re.compile(
 )
 # Without a street type, when a flat follows: "los aromos 1520 depto 31", "san juan 845 dpto 2b".
 _ES_NO_TYPE = re.compile(
-    r"(?<![\w'’.-])(?:(?:los|las|el|la)[ \t]+)?" + _ES_CONTENT
-    + r"(?:[ \t]+" + _ES_CONTENT + r")?[ \t]+\d{1,5}"
+    r"(?<![\w'’.-])(?:(?:los|las|el|la)[ \t]+)?"
+    + _ES_CONTENT
+    + r"(?:[ \t]+"
+    + _ES_CONTENT
+    + r")?[ \t]+\d{1,5}"
     r"[ \t]*,?[ \t]+(?i:depto|dpto|dto|departamento|apto|apartamento|piso|int|interior|oficina)"
     r"(?![^\W\d_])\.?[ \t]*"
     r"(?:\d{1,4}[A-Za-z]?|[A-Za-z])(?![\w])"
@@ -701,11 +722,15 @@ _MZ_LT = re.compile(
 # A place on a road by its kilometre: "carretera a chalco km 3.5", "km 12 carretera federal 200". Someone's
 # place only when the post says so, before ("estamos en") or after ("es mi taller").
 _KM = re.compile(
-    r"(?<![\w])(?:(?i:carretera|ctra\.|autopista|camino)[ \t]+(?:" + _ES_LINK + r"[ \t]+){0,3}" + _ES_CONTENT
-    + r"(?:[ \t]+" + _ES_CONTENT + r")?[ \t]*,?[ \t]+(?i:km)\.?[ \t]*\d{1,4}(?:[.,]\d{1,3})?"
+    r"(?<![\w])(?:(?i:carretera|ctra\.|autopista|camino)[ \t]+(?:"
+    + _ES_LINK
+    + r"[ \t]+){0,3}"
+    + _ES_CONTENT
+    + r"(?:[ \t]+"
+    + _ES_CONTENT
+    + r")?[ \t]*,?[ \t]+(?i:km)\.?[ \t]*\d{1,4}(?:[.,]\d{1,3})?"
     r"|(?i:km)\.?[ \t]*\d{1,4}(?:[.,]\d{1,3})?[ \t]+(?:de[ \t]+la[ \t]+)?(?i:carretera|ctra\."
-    r"|autopista)[ \t]+"
-    + _ES_CONTENT + r"(?:[ \t]+" + _ES_CONTENT + r")?(?:[ \t]+\d{1,4}(?![\w]))?)(?![\w])"
+    r"|autopista)[ \t]+" + _ES_CONTENT + r"(?:[ \t]+" + _ES_CONTENT + r")?(?:[ \t]+\d{1,4}(?![\w]))?)(?![\w])"
 )
 _ES_PLACE_BEFORE = re.compile(
     r"(?i:\b(?:vivo|vivimos|vive|viven|estoy|estamos|queda|quedamos|casa|taller|rancho|finca|nave|"
@@ -722,26 +747,28 @@ _ES_CROSS_WORD = (
     r"(?:\d{1,3}[A-Za-z]?(?![\w])|" + _ES_CONTENT + ")"
 )
 _TAIL_ES_ENTRE = re.compile(
-    r"[ \t]*,?[ \t]+(?:(?i:entre)(?:[ \t]+(?:las[ \t]+)?calles)?|e/|x)[ \t]*" + _ES_CROSS_WORD
-    + r"[ \t]+[ye][ \t]+" + _ES_CROSS_WORD
+    r"[ \t]*,?[ \t]+(?:(?i:entre)(?:[ \t]+(?:las[ \t]+)?calles)?|e/|x)[ \t]*"
+    + _ES_CROSS_WORD
+    + r"[ \t]+[ye][ \t]+"
+    + _ES_CROSS_WORD
 )
-_TAIL_ES_ESQUINA = re.compile(
-    r"[ \t]*,?[ \t]+(?i:esquina|esq\.)(?:[ \t]+(?:con|de))?[ \t]+" + _ES_CROSS_WORD
-)
+_TAIL_ES_ESQUINA = re.compile(r"[ \t]*,?[ \t]+(?i:esquina|esq\.)(?:[ \t]+(?:con|de))?[ \t]+" + _ES_CROSS_WORD)
 _TAIL_ES_CODE = re.compile(r"[ \t]*,?[ \t]*\n?[ \t]*(?:(?i:c\.?[ \t]?p)\.?[ \t]*)?\d{5}(?![\w-])(?![ \t]*\d)")
 _TAIL_ES_TOWN = re.compile(r"(?:[ \t]*\n[ \t]*|[ \t]*,?[ \t]+)" + _ES_CONTENT)
 # A neighbourhood before the street: "colonia el roble calle 4 casa 12".
 _ES_BEFORE = re.compile(
     r"(?<![\w])(?i:colonia|col\.|barrio|fracc(?:ionamiento|\.)|urb(?:anizaci[oó]n|\.)|residencial)[ \t]+"
-    + _ES_PART + r"(?:[ \t]+" + _ES_PART + r")?[ \t]*,?[ \t]*$"
+    + _ES_PART
+    + r"(?:[ \t]+"
+    + _ES_PART
+    + r")?[ \t]*,?[ \t]*$"
 )
 # A cross-street given as where someone lives or wants a parcel: "i'm on the corner of 5th and main",
 # "we live at maple and 3rd", "vivo en calle hidalgo esquina con zaragoza". A corner named as news
 # ("accident at the corner of 5th and main") stays.
 _X_WORD = (
     r"(?:\d{1,3}(?:st|nd|rd|th)|(?!(?i:" + _LOWER_STOP + r")\b)[A-Za-z][a-z'’-]+)"
-    r"(?:[ \t]+(?i:" + _LOWER_SUFFIX
-    + r")\b\.?)?"
+    r"(?:[ \t]+(?i:" + _LOWER_SUFFIX + r")\b\.?)?"
 )
 _CROSS_EN = re.compile(
     r"(?i:\b(?:i'?m|im|i[ \t]+am|we['’]re|we[ \t]+are|live|lives|living|staying|stay|drop(?:[ \t]+(?:it"
@@ -773,9 +800,17 @@ _STREETLIKE = re.compile(r"(?i)\d(?:st|nd|rd|th)\b|[ \t]" + _LOWER_SUFFIX + r"\b
 _CROSS_ES = re.compile(
     r"(?i:\b(?:vivo|vivimos|vive|viven|estoy|estamos|queda|d[eé]ja\w*|entr[eé]g\w*|m[aá]nd\w*|env[ií]\w*|"
     r"tr[aá]e\w*)[ \t]+(?:en|a)[ \t]+(?:la[ \t]+)?)"
-    r"((?i:esquina[ \t]+(?:de[ \t]+)?)" + _ES_CROSS_WORD
-    + r"(?:[ \t]+" + _ES_CONTENT + r")?[ \t]+(?:y|e|con)[ \t]+"
-    + _ES_CROSS_WORD + "|" + _ES_CROSS_WORD + r"(?:[ \t]+" + _ES_CONTENT + r")?[ \t]+(?i:esquina|esq\.)"
+    r"((?i:esquina[ \t]+(?:de[ \t]+)?)"
+    + _ES_CROSS_WORD
+    + r"(?:[ \t]+"
+    + _ES_CONTENT
+    + r")?[ \t]+(?:y|e|con)[ \t]+"
+    + _ES_CROSS_WORD
+    + "|"
+    + _ES_CROSS_WORD
+    + r"(?:[ \t]+"
+    + _ES_CONTENT
+    + r")?[ \t]+(?i:esquina|esq\.)"
     r"(?:[ \t]+(?:con|de))?[ \t]+" + _ES_CROSS_WORD + ")"
 )
 # A room in a named hall: "hamilton hall rm 314"; a lot in a park of mobile homes.
@@ -963,8 +998,13 @@ _ENTITY = re.compile(
 # Three or more surnames in a list closed by "and" without a comma before it, no given name among
 # them: how firms of partners are named ("Marsh, Patel and Miller", "Barajas, Orozco and Hess").
 _SURNAME_LIST = re.compile(
-    r"(?<![\w'’-])" + _CAPW + r"(?:[ \t]*,[ \t]*" + _CAPW + r"){1,4}[ \t]+(?:and|&)[ \t]+"
-    + _CAPW + r"(?![\w'’-])"
+    r"(?<![\w'’-])"
+    + _CAPW
+    + r"(?:[ \t]*,[ \t]*"
+    + _CAPW
+    + r"){1,4}[ \t]+(?:and|&)[ \t]+"
+    + _CAPW
+    + r"(?![\w'’-])"
 )
 # Legal forms and the like, after a firm's name: "Ltd", "S.A.S.", "S. de R.L.", "& Co. KGaA", "Group".
 _LEGAL = (
@@ -985,8 +1025,12 @@ _FIRM_NOUN = (
 )
 # What after a name says it is a firm's: its legal form, "& Sons", "office", "moved their warehouse".
 _FIRM_AFTER = re.compile(
-    r"[ \t]*,?[ \t]+" + _LEGAL + r"|[ \t]+" + _PARTNERS
-    + r"|[ \t]+[a-z]+[ \t]+(?:their|its)[ \t]+" + _FIRM_NOUN
+    r"[ \t]*,?[ \t]+"
+    + _LEGAL
+    + r"|[ \t]+"
+    + _PARTNERS
+    + r"|[ \t]+[a-z]+[ \t]+(?:their|its)[ \t]+"
+    + _FIRM_NOUN
 )
 # "the Matthews-Holloway office": a firm's word after the name, and a determiner before it ("tell John
 # office hours" is a person's).
@@ -1067,10 +1111,14 @@ def _firm_or_place(text: str) -> list[tuple[int, int]]:
         words = list(re.finditer(_CAPW, m.group()))
         ends = [a + w.end() for w in words]
         headed = _fold(words[0].group()) in _FIRM_HEADS or any(_FIRM_AFTER.match(text, end) for end in ends)
-        if headed or (
-            _DETERMINER_BEFORE.search(text, max(0, a - 8), a)
-            and any(_FIRM_NOUN_AFTER.match(text, end) for end in ends)
-        ) or _FIRM_BEFORE.search(text, max(0, a - 30), a):
+        if (
+            headed
+            or (
+                _DETERMINER_BEFORE.search(text, max(0, a - 8), a)
+                and any(_FIRM_NOUN_AFTER.match(text, end) for end in ends)
+            )
+            or _FIRM_BEFORE.search(text, max(0, a - 30), a)
+        ):
             out.append((a, b))
         elif _WORK_AT_BEFORE.search(text, max(0, a - 80), a):
             # "I work at Tesco and Sarah is my manager": after "work at", two names joined by "and"
