@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import re
 from datetime import timedelta
 
@@ -297,3 +298,17 @@ def test_a_named_range_runs_in_whole_hours_to_the_end_of_the_current_one() -> No
     )
     on_the_hour = datetime(2026, 11, 20, 15, tzinfo=UTC)
     assert window({"range": "7d"}, on_the_hour)[:2] == (on_the_hour - timedelta(days=7), on_the_hour)
+
+
+def test_a_started_server_keeps_what_it_holds_for_good_out_of_the_collectors_passes(
+    settings: Settings,
+) -> None:
+    # Every few large pages set off a full collection; without the freeze it walked the whole heap.
+    gc.unfreeze()
+    assert gc.get_freeze_count() == 0
+    try:
+        with TestClient(create_app(settings)) as client:  # `with` runs the app's start-up, as uvicorn does
+            assert gc.get_freeze_count() > 0
+            assert client.get("/health").status_code == 200
+    finally:
+        gc.unfreeze()

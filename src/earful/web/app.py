@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
-from collections.abc import Awaitable, Callable, Iterable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, cast
 
@@ -89,11 +91,30 @@ def page_not_found(request: Request) -> Response:
     return render(request, "error.html", context, status_code=404)
 
 
+@asynccontextmanager
+async def _long_lived(_: FastAPI) -> AsyncIterator[None]:
+    """Once the server has started, move what it holds for good (modules, templates, settings,
+    caches) out of the garbage collector's sight.
+
+    A page that builds many objects (a year of Insights) sets off the collector's full pass every
+    few requests, and that pass walked the whole heap: every seventh Insights page took 200 ms
+    instead of 90 at 1M posts. Frozen objects are never freed, which is what they are for.
+    """
+    gc.collect()
+    gc.freeze()
+    yield
+
+
 def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
     """Return the web app over `db` (opened from settings when not given)."""
     # The generated schema and docs are served behind login below, not on FastAPI's public routes.
     app = FastAPI(
-        title=settings.product_name, version=__version__, docs_url=None, redoc_url=None, openapi_url=None
+        title=settings.product_name,
+        version=__version__,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+        lifespan=_long_lived,
     )
     app.state.settings = settings
     app.state.db = db or Database(settings.resolved_database_url)
