@@ -167,8 +167,9 @@ def as_id(value: Any) -> str | None:
         return None
     if isinstance(value, int):
         return str(value)
-    if isinstance(value, str) and value.strip():
-        return value.strip()
+    if isinstance(value, str) and value and not value.isspace():
+        # Most ids have no spaces around them: testing the two ends spares a copy of each.
+        return value.strip() if value[0].isspace() or value[-1].isspace() else value
     return None
 
 
@@ -185,7 +186,8 @@ def obj(value: Any) -> dict[str, Any]:
 
 def as_text(value: Any) -> str | None:
     """Return `value` when it is a non-blank string, else None."""
-    if isinstance(value, str) and value.strip():
+    # isspace() stops at the first other character; strip() would copy the whole text first.
+    if isinstance(value, str) and value and not value.isspace():
         return value
     return None
 

@@ -124,7 +124,7 @@ def _json_line(number: int, line: str | Cut) -> Doc | Rejected | None:
     if isinstance(line, Cut):
         return Rejected(too_long("the line", line.size), quarantine_text(line.text, line.size), where)
     line = line.rstrip("\r\n")
-    if not line.strip():
+    if not line or line.isspace():
         return None
     if has_bad_utf8(line):
         return Rejected("invalid UTF-8 bytes in this line", quarantine_text(line), where)

@@ -58,20 +58,29 @@ class RowPacker:
         self.arrange: Callable[[Mapping[str, Any]], tuple[Any, ...]] = operator.itemgetter(*self.names)
 
     def finish(self, arranged: Sequence[tuple[Any, ...]]) -> Packed:
-        """Convert arranged rows for the driver; a value object shared by rows is converted once."""
+        """Convert arranged rows for the driver; a value object that rows share one after another
+        (a batch's capture time, the empty engagement) is converted once.
+
+        Only the previous row's value is remembered, by identity: a table of every value seen
+        grew by one entry a row for the values no two rows share (a post's own time), and cost
+        more than converting them.
+        """
         if not self._convert:
             return Packed(self.names, list(arranged))
-        done: dict[tuple[int, int], Any] = {}
+        width = len(self.names)
+        seen: list[Any] = [None] * width
+        made: list[Any] = [None] * width
+        convert = self._convert
         out = []
         for row in arranged:
             values = list(row)
-            for i, process in self._convert:
+            for i, process in convert:
                 value = values[i]
-                if value is not None:
-                    key = (i, id(value))
-                    if key not in done:
-                        done[key] = process(value)
-                    values[i] = done[key]
+                if value is None:
+                    continue
+                if value is not seen[i]:
+                    seen[i], made[i] = value, process(value)
+                values[i] = made[i]
             out.append(tuple(values))
         return Packed(self.names, out)
 
