@@ -122,9 +122,10 @@ CANDIDATES: dict[str, Candidate] = {
 }
 
 
-def airline(dev: bool) -> list[tuple[str, bool, str]]:
-    """Return (text, complaint?, polarity) for the airline tweets of the dev fifth or the rest."""
-    path = SHARED / "twitter-airline-sentiment" / "Tweets_minus_holdout.csv"
+def airline(dev: bool, shared: Path = SHARED) -> list[tuple[str, bool, str]]:
+    """Return (text, complaint?, polarity) for the airline tweets of the dev fifth or the rest (the
+    one split: training/choose_cascade.py reads the dev fifth from here too)."""
+    path = shared / "twitter-airline-sentiment" / "Tweets_minus_holdout.csv"
     with path.open(encoding="utf-8", newline="") as handle:
         return [
             (r["text"], r["airline_sentiment"] == "negative", r["airline_sentiment"])

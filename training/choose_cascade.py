@@ -21,7 +21,6 @@ SemEval are never read here.
 from __future__ import annotations
 
 import argparse
-import csv
 import sys
 from pathlib import Path
 
@@ -37,6 +36,7 @@ sys.path.insert(0, str(ROOT / "training"))
 from train_tone import held_out, team_posts  # noqa: E402
 
 from embedding_cache import CachedEmbedder  # noqa: E402
+from tone import airline as airline_fifths  # noqa: E402  (bench/tone.py: the same dev split)
 
 POLARITY = ["negative", "neutral", "positive"]
 BANDS = [
@@ -49,17 +49,6 @@ BANDS = [
     (0.2, 0.5),
     (0.08, 1.01),
 ]
-
-
-def airline_dev(shared: Path) -> list[tuple[str, bool, str]]:
-    """Return (text, complaint?, polarity) for the airline dev fifth."""
-    path = shared / "twitter-airline-sentiment" / "Tweets_minus_holdout.csv"
-    with path.open(encoding="utf-8", newline="") as handle:
-        return [
-            (r["text"], r["airline_sentiment"] == "negative", r["airline_sentiment"])
-            for i, r in enumerate(csv.DictReader(handle))
-            if i % 5 == 0
-        ]
 
 
 def team_dev(language: str) -> list[tuple[str, bool, str]]:
@@ -92,7 +81,7 @@ def main() -> None:
     parser.add_argument("--embedding-cache", type=Path, help="keep e5 vectors here between runs")
     args = parser.parse_args()
     sets = {
-        "airline dev fifth": airline_dev(args.shared),
+        "airline dev fifth": airline_fifths(dev=True, shared=args.shared),
         "team held out, en": team_dev("en"),
         "team held out, es": team_dev("es"),
     }

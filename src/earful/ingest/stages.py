@@ -61,18 +61,13 @@ def sentiment_stage(session: Session, settings: Settings, *, cold_start: bool = 
             return SentimentStage(found[1], found[0])
         except EmbeddingsUnavailable as exc:
             log.error("sentiment model %s needs embeddings (%s); using the shipped one", found[0], exc)
-    if settings.embeddings:
+    if settings.embeddings or settings.tone_cascade:
+        # The e5 tone model under EARFUL_EMBEDDINGS, else the cascade; both need the embedder.
         try:
             default_embedder()
-            return SentimentStage(embeddings=True)
+            return SentimentStage(embeddings=settings.embeddings, cascade=settings.tone_cascade)
         except EmbeddingsUnavailable as exc:
-            log.error("the e5 tone model needs embeddings (%s); using tone-1", exc)
-    elif settings.tone_cascade:
-        try:
-            default_embedder()
-            return SentimentStage(cascade=True)
-        except EmbeddingsUnavailable as exc:
-            log.error("the tone cascade needs embeddings (%s); using tone-1 alone", exc)
+            log.error("the shipped tone model needs embeddings (%s); using tone-1 alone", exc)
     return SentimentStage()
 
 
