@@ -68,18 +68,13 @@ def _external_id(value: str) -> str:
     return "sha256:" + hashlib.sha256(value.encode()).hexdigest()
 
 
-# One empty engagement shared by the rows that have none (most): the packer converts a value
-# object shared by a batch's rows once, not once a row. Rows are never changed once built.
-_NO_ENGAGEMENT: dict[str, int] = {}
-
-
 def _post_row(
-    target: _Target, draft: PostDraft, secret: bytes, keys: dict[str | None, str | None], now: datetime
+    target: _Target, draft: PostDraft, secret: bytes, keys: dict[str | None, str | None], batch: _Batch
 ) -> tuple[Any, ...]:
-    """Return the stored columns of a mapped post, in posts_repo.CAPTURE_COLUMNS order (built as a
-    tuple at once, not a dict arranged later: this runs for every post of an import); the author
-    handle leaves only as a keyed pseudonym, and the link only in a form that does not name the
-    author.
+    """Return the stored columns of a mapped post, in posts_repo.CAPTURE_COLUMNS order and already
+    converted for the driver (built as a tuple at once, not a dict arranged and converted later:
+    this runs for every post of an import); the author handle leaves only as a keyed pseudonym,
+    and the link only in a form that does not name the author.
 
     `keys` memoises pseudonyms within one import, where the same authors post again and again.
     """
@@ -88,6 +83,9 @@ def _post_row(
     if len(draft.text) > MAX_TEXT:
         raise ValueError(f"post text is {len(draft.text):,} characters; the limit is {MAX_TEXT:,}")
     link = draft_link(draft)
+    captured = batch.captured
+    if captured is None:
+        captured = batch.captured = target.captured_time(batch.captured_at)
     return (
         target.id,
         _external_id(draft.external_id),
@@ -96,9 +94,11 @@ def _post_row(
         storable(link) if link else None,
         _pseudonym(secret, draft.author_handle, keys),
         draft.language_hint or target.language,
-        draft.posted_at or now,
-        now,
-        {k: int(v) for k, v in draft.engagement.items()} if draft.engagement else _NO_ENGAGEMENT,
+        target.time(draft.posted_at or batch.captured_at),
+        captured,
+        target.counts({k: int(v) for k, v in draft.engagement.items()})
+        if draft.engagement
+        else target.no_counts,
         _external_id(draft.reply_to) if draft.reply_to else None,
         _external_id(draft.repost_of) if draft.repost_of else None,
     )
@@ -124,6 +124,19 @@ class _Target:
     language: str | None
     packer: RowPacker
     sealer: Sealer
+    # How the driver takes a time and an engagement (the packer's conversions), and the empty
+    # engagement most posts have, converted once for all of them.
+    time: Callable[[datetime], Any]
+    captured_time: Callable[[datetime], Any]
+    counts: Callable[[dict[str, int]], Any]
+    no_counts: Any
+
+    @classmethod
+    def of(cls, source: Source, packer: RowPacker, sealer: Sealer) -> _Target:
+        """Return the target of `source`'s posts."""
+        counts = packer.converter("engagement")
+        times = packer.converter("posted_at"), packer.converter("captured_at")
+        return cls(source.id, source.language, packer, sealer, *times, counts, counts({}))
 
 
 @dataclass(slots=True)
@@ -139,34 +152,37 @@ class _Batch:
     in_file_duplicates: int = 0
     skip_reasons: dict[str, int] = field(default_factory=dict)
     reasons: list[str] = field(default_factory=list)
-    # Capture time of the batch's posts: when they were read.
+    # Capture time of the batch's posts: when they were read; and as the driver takes it.
     captured_at: datetime = field(default_factory=utcnow)
-    # The rows converted for the driver, and each one's external id, raw format and raw text; the
-    # writer seals the raw text (it has time to spare while the reader maps the next batch).
+    captured: Any = None
+    # The rows converted for the driver, and each one's external id, raw format and sealed raw
+    # text. The reader seals: the database work leaves the writer no time to spare.
     rows: Packed | None = None
     external_ids: list[str] = field(default_factory=list)
     formats: list[str] = field(default_factory=list)
-    raws: list[str] = field(default_factory=list)
+    sealed: list[bytes] = field(default_factory=list)
 
     def __len__(self) -> int:
         return len(self.posts) + len(self.external_ids) + len(self.rejects)
 
-    def close(self, packer: RowPacker) -> _Batch:
-        """Convert the rows for the driver (in the reader, where it also makes them cheaper to send
-        to the writer: strings pickle faster than datetimes) and return the batch."""
-        arranged = []
+    def close(self, target: _Target) -> _Batch:
+        """Convert the rows for the driver and seal the raw texts (in the reader, where it also
+        makes them cheaper to send to the writer: strings pickle faster than datetimes) and return
+        the batch."""
+        arranged, raws = [], []
         for external_id, (row, fmt, raw) in self.posts.items():
             arranged.append(row)
             self.external_ids.append(external_id)
             self.formats.append(fmt)
-            self.raws.append(raw)
-        self.rows = packer.finish(arranged)
+            raws.append(raw)
+        self.rows = Packed(target.packer.names, arranged)
+        self.sealed = target.sealer.seal_many(raws)
         self.posts = {}
         return self
 
-    def packed(self, packer: RowPacker) -> Packed:
+    def packed(self, target: _Target) -> Packed:
         """Return the rows converted for the driver, closing the batch if the reader did not."""
-        return self.rows if self.rows is not None else self.close(packer).packed(packer)
+        return self.rows if self.rows is not None else self.close(target).packed(target)
 
 
 def _batches(path: Path, fmt: str, target: _Target, secret: bytes, size: int) -> Iterator[_Batch]:
@@ -181,9 +197,9 @@ def _batches(path: Path, fmt: str, target: _Target, secret: bytes, size: int) ->
         else:
             _map_into(batch, target, entry, secret, keys)
         if len(batch) >= size:
-            yield batch.close(target.packer)
+            yield batch.close(target)
             batch = _Batch()
-    yield batch.close(target.packer)
+    yield batch.close(target)
 
 
 def _map_into(
@@ -196,7 +212,7 @@ def _map_into(
             reason = mapped or "not a post"  # every skip is counted with its reason
             batch.skip_reasons[reason] = batch.skip_reasons.get(reason, 0) + 1
             return
-        row = _post_row(target, mapped, secret, keys, batch.captured_at)
+        row = _post_row(target, mapped, secret, keys, batch)
     except ValueError as exc:
         # Only the start of an oversized item is worth keeping to see what went wrong.
         location = f"item {item.external_id}"
@@ -221,15 +237,14 @@ def _commit(
     """Store one batch in one transaction with its enrichment job (and `also`, such as a poll's new
     cursor, so the two are never out of step); return (imported, duplicates)."""
     now = utcnow()
-    rows = batch.packed(target.packer)
+    rows = batch.packed(target)
     with db.write() as session:
         if also is not None:
             also(session)
         new = posts_repo.insert_new(session, rows)
-        seal = target.sealer.seal
         raws = [
-            (new[ext], fmt, seal(raw))
-            for ext, fmt, raw in zip(batch.external_ids, batch.formats, batch.raws, strict=True)
+            (new[ext], fmt, sealed)
+            for ext, fmt, sealed in zip(batch.external_ids, batch.formats, batch.sealed, strict=True)
             if ext in new
         ]
         posts_repo.insert_raw(session, raws, now)
@@ -269,7 +284,7 @@ def iter_import(
         return _quarantine_file(db, settings, source, origin, path, str(exc))
     summary = ImportSummary(source=source_name, format=fmt)
     packer = posts_repo.capture_packer(db.write_engine.dialect)
-    target = _Target(source.id, source.language, packer, raw_sealer(settings.secret))
+    target = _Target.of(source, packer, raw_sealer(settings.secret))
     if parallel is None:
         parallel = (os.cpu_count() or 1) > 1 and path.stat().st_size > settings.import_parallel_bytes
     reader = _batches(path, fmt, target, settings.secret, settings.import_batch_size)
@@ -317,7 +332,7 @@ def store_entries(
     """Map and store one page of items from a live source in one transaction, with `also`."""
     require_collectable(source)
     packer = posts_repo.capture_packer(db.write_engine.dialect)
-    target = _Target(source.id, source.language, packer, raw_sealer(settings.secret))
+    target = _Target.of(source, packer, raw_sealer(settings.secret))
     batch = _Batch()
     keys: dict[str | None, str | None] = {}
     for entry in entries:

@@ -93,6 +93,16 @@ class RowPacker:
         process = dict(self._convert).get(self.names.index(name))
         return value if process is None or value is None else process(value)
 
+    def converter(self, name: str) -> Callable[[Any], Any]:
+        """Return the conversion of column `name`'s values for the driver (never given None), so a
+        caller that builds rows itself can hand them over finished (`Packed(names, rows)`)."""
+        process = dict(self._convert).get(self.names.index(name))
+        return _same if process is None else process
+
+
+def _same(value: Any) -> Any:
+    return value
+
 
 # From this many rows on, PostgreSQL gets them by COPY (a poll's page of a few rows is inserted).
 COPY_FROM_ROWS = 100
