@@ -157,6 +157,12 @@ class Settings(BaseSettings):
         default=8 * 1024 * 1024,
         description="Files larger than this are read in a second process while the first writes.",
     )
+    import_readers: int = Field(
+        default=2,
+        ge=1,
+        description="Processes that read a large uncompressed JSON Lines file at once, each its own parts, "
+        "while another writes (1: one reader).",
+    )
     job_max_attempts: int = Field(default=5, description="Tries before a job becomes a dead letter.")
     job_backoff_seconds: float = Field(
         default=2.0, description="First retry delay; doubles on each try, with jitter."

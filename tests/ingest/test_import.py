@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import gzip
 import json
+import multiprocessing
 import os
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
+from earful.ingest import service
 from earful.ingest.service import get_or_create_source, iter_import
 from earful.kit.errors import Forbidden
 from earful.settings import Settings
@@ -212,14 +215,23 @@ def test_private_source_without_consent_basis_is_refused(
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("parallel_bytes", ["1000000000", "0"], ids=["one process", "reader process"])
+@pytest.mark.parametrize(
+    ("parallel_bytes", "readers"),
+    [("1000000000", "1"), ("0", "1"), ("0", "2")],
+    ids=["one process", "reader process", "readers of parts"],
+)
 def test_killing_an_import_midway_and_rerunning_loses_and_duplicates_nothing(
-    db: Database, cli_env: dict[str, str], tmp_path: Path, parallel_bytes: str
+    db: Database, cli_env: dict[str, str], tmp_path: Path, parallel_bytes: str, readers: str
 ) -> None:
     count = 50_000
     path = tmp_path / "big.jsonl"
     path.write_text("".join(json.dumps({"id": f"k{i}", "text": f"post {i}"}) + "\n" for i in range(count)))
-    env = {**cli_env, "EARFUL_IMPORT_BATCH_SIZE": "500", "EARFUL_IMPORT_PARALLEL_BYTES": parallel_bytes}
+    env = {
+        **cli_env,
+        "EARFUL_IMPORT_BATCH_SIZE": "500",
+        "EARFUL_IMPORT_PARALLEL_BYTES": parallel_bytes,
+        "EARFUL_IMPORT_READERS": readers,
+    }
     cmd = [sys.executable, "-m", "earful.cli", "import", str(path), "--source", "big", "--create"]
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 60
@@ -241,6 +253,31 @@ def test_killing_an_import_midway_and_rerunning_loses_and_duplicates_nothing(
         distinct = session.scalar(select(func.count(func.distinct(Post.external_id))))
     assert stored == distinct == count
     assert _count(db, RawItem) == count
+
+
+def test_a_reader_of_parts_that_fails_stops_the_import_and_the_other_readers(
+    db: Database, settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "parts.jsonl"
+    # About 40 bytes a line: parts of the smallest size (16 KiB), about 400 lines each.
+    path.write_text("".join(json.dumps({"id": str(i), "text": f"post {i}"}) + "\n" for i in range(6_000)))
+    get_or_create_source(db, "parts")
+    reading = service.read_part_items
+
+    def failing(path: Path, fmt: str, share: int, shares: int, part_bytes: int) -> Iterator[object]:
+        for number, items in reading(path, fmt, share, shares, part_bytes):
+            if number == 3:
+                raise OSError("the disk went away")
+            yield number, items
+
+    monkeypatch.setattr(service, "read_part_items", failing)
+    with pytest.raises(RuntimeError, match="the disk went away"):
+        iter_import(db, settings.model_copy(update={"import_readers": 2}), path, "parts", parallel=True)
+    assert multiprocessing.active_children() == []
+    # What came before the failing part was stored, in order; a rerun would store the rest.
+    with db.read() as session:
+        stored = session.scalars(select(Post.external_id).order_by(Post.id)).all()
+    assert stored == [str(i) for i in range(len(stored))] and 0 < len(stored) < 6_000
 
 
 def _processes_reading(path: Path) -> list[int]:

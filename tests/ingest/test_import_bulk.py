@@ -1,5 +1,6 @@
-"""A bulk import, on both engines and through both of its paths (one process; a reader process):
-every good row stored once, bad rows quarantined with their reason, every raw item sealed, every
+"""A bulk import, on both engines and through each of its paths (one process; a reader process;
+several reader processes, each reading its own parts of the file): every good row stored once and
+in the file's order, bad rows quarantined with their reason and line, every raw item sealed, every
 author pseudonymised, and every stored post queued for enrichment exactly once."""
 
 from __future__ import annotations
@@ -50,11 +51,16 @@ def _lines() -> tuple[list[str], dict[str, str]]:
     return lines, good
 
 
-@pytest.mark.parametrize("parallel", [False, True], ids=["one-process", "reader-process"])
+@pytest.mark.parametrize(
+    ("parallel", "readers"),
+    [(False, 1), (True, 1), (True, 2), (True, 3)],
+    ids=["one-process", "reader-process", "two-readers", "three-readers"],
+)
 def test_a_bulk_import_stores_seals_pseudonymises_quarantines_and_queues_every_row(
-    db: Database, settings: Settings, tmp_path: Path, parallel: bool
+    db: Database, settings: Settings, tmp_path: Path, parallel: bool, readers: int
 ) -> None:
-    settings = settings.model_copy(update={"import_batch_size": 700})
+    # Readers of parts cut the file into parts of about one batch each: here about five.
+    settings = settings.model_copy(update={"import_batch_size": 700, "import_readers": readers})
     lines, good = _lines()
     path = tmp_path / "bulk.jsonl"
     path.write_text("\n".join(lines) + "\n")
@@ -71,7 +77,8 @@ def test_a_bulk_import_stores_seals_pseudonymises_quarantines_and_queues_every_r
         raws = {r.post_id: r for r in session.scalars(select(RawItem))}
         quarantined = session.scalars(select(Quarantined)).all()
         jobs = session.scalars(select(Job).where(Job.name == "ingest.enrich")).all()
-    assert sorted(p.external_id for p in posts) == sorted(good)
+    # Stored in the file's order (each post's first copy), whichever process read it.
+    assert [p.external_id for p in posts] == list(good)
     sealer = raw_sealer(settings.secret)
     assert set(raws) == {p.id for p in posts}
     for post in posts:
@@ -94,6 +101,8 @@ def test_a_bulk_import_stores_seals_pseudonymises_quarantines_and_queues_every_r
     )
     assert {r.split(" at ")[0] for r in reasons} >= {"invalid JSON", "unreadable date"}
     assert any("no text" in r for r in reasons)
+    broken = [f"line {n}" for n, line in enumerate(lines, start=1) if line.endswith('"no end')]
+    assert sorted(q.location for q in quarantined if "invalid JSON" in q.reason) == sorted(broken)
     queued = [post_id for job in jobs for post_id in job.payload["post_ids"]]
     assert sorted(queued) == [p.id for p in posts]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -19,9 +20,11 @@ from earful.connectors.files import (
     payload_text,
     quarantine_text,
     read_items,
+    read_part_items,
+    readable_in_parts,
 )
 from earful.contracts import PostDraft, RawItem, Rejected
-from earful.ingest.background import read_in_background
+from earful.ingest.background import Background, read_in_background
 from earful.ingest.policies import require_collectable
 from earful.ingest.schemas import ENRICH_JOB, ImportSummary
 from earful.jobs.queue import enqueue
@@ -187,9 +190,18 @@ class _Batch:
 
 def _batches(path: Path, fmt: str, target: _Target, secret: bytes, size: int) -> Iterator[_Batch]:
     """Read and map the file, yielding batches of `size` items; touches no database."""
-    keys: dict[str | None, str | None] = {}
+    return _batched(read_items(path, fmt), target, secret, size, {})
+
+
+def _batched(
+    entries: Iterator[RawItem | Rejected],
+    target: _Target,
+    secret: bytes,
+    size: int,
+    keys: dict[str | None, str | None],
+) -> Iterator[_Batch]:
     batch = _Batch()
-    for entry in read_items(path, fmt):
+    for entry in entries:
         batch.read += 1
         if isinstance(entry, Rejected):
             batch.rejects.append((entry.location, entry.reason, storable(entry.raw)))
@@ -200,6 +212,77 @@ def _batches(path: Path, fmt: str, target: _Target, secret: bytes, size: int) ->
             yield batch.close(target)
             batch = _Batch()
     yield batch.close(target)
+
+
+# Readers of parts outnumber the cores on a small machine; the writer, which all of them wait on,
+# goes first when it has work.
+READER_NICENESS = 5
+# Sent by a reader of parts after the last batch of each of its parts.
+_PART_END = None
+
+
+def _part_batches(
+    path: Path, fmt: str, target: _Target, secret: bytes, size: int, share: int, shares: int, part_bytes: int
+) -> Iterator[_Batch | None]:
+    """Read and map this reader's parts of the file (see `read_part_items`): each part's batch
+    (parts are cut to hold about `size` items; one of many more is cut in batches of `size`),
+    then _PART_END."""
+    keys: dict[str | None, str | None] = {}
+    for _, entries in read_part_items(path, fmt, share, shares, part_bytes):
+        yield from _batched(entries, target, secret, 2 * size, keys)
+        yield _PART_END
+
+
+def _part_bytes(path: Path, items: int) -> int:
+    """Return a part size of `path` that holds about `items` lines, judged by its first MiB.
+
+    A part is one batch: a reader's queue then holds several parts, so every reader keeps working
+    while the writer stores the part before its own (with parts of many batches, a reader would
+    wait for the writer to finish another reader's part).
+    """
+    with path.open("rb") as raw:
+        head = raw.read(1 << 20)
+    lines = max(1, head.count(b"\n"))
+    return min(16 << 20, max(16 << 10, len(head) * items // lines))
+
+
+def _in_file_order(readers: list[Background[_Batch | None]]) -> Iterator[_Batch]:
+    """Yield the batches of readers of parts, part 0 (of the first reader), part 1 (of the second)
+    and so on: the file's own order, as one reader would have given them. The file is read when
+    the reader whose turn it is has no part left."""
+    turn = 0
+    while True:
+        for batch in readers[turn % len(readers)]:
+            if batch is _PART_END:
+                break
+            yield batch
+        else:
+            return
+        turn += 1
+
+
+@contextmanager
+def _reading(
+    path: Path, fmt: str, target: _Target, settings: Settings, parallel: bool
+) -> Iterator[Iterator[_Batch]]:
+    """Yield the file's batches in order, read in this process, in one other, or, for a file that
+    can be read in parts, in `settings.import_readers` others at once."""
+    size, readers = settings.import_batch_size, settings.import_readers
+    if not parallel:
+        yield _batches(path, fmt, target, settings.secret, size)
+    elif readers == 1 or not readable_in_parts(path, fmt):
+        yield read_in_background(_batches(path, fmt, target, settings.secret, size))
+    else:
+        started: list[Background[_Batch | None]] = []
+        part_bytes = _part_bytes(path, size)
+        try:
+            for share in range(readers):
+                parts = _part_batches(path, fmt, target, settings.secret, size, share, readers, part_bytes)
+                started.append(Background(parts, nice=READER_NICENESS))
+            yield _in_file_order(started)
+        finally:
+            for reader in started:
+                reader.close()
 
 
 def _map_into(
@@ -270,7 +353,9 @@ def iter_import(
     Work is committed in batches (posts, their raw items, quarantine entries and the enrichment
     job together), so a killed import loses at most the batch in flight and a re-run skips what
     is already stored. Large files are read and mapped in a second process while this one
-    writes (`parallel` None decides by file size), so both cores work.
+    writes (`parallel` None decides by file size), so both cores work; a large uncompressed JSON
+    Lines file by `settings.import_readers` processes at once, each its own parts, stored in the
+    file's order all the same.
     """
     with db.read() as session:
         source = sources_repo.get_by_name(session, source_name)
@@ -287,9 +372,8 @@ def iter_import(
     target = _Target.of(source, packer, raw_sealer(settings.secret))
     if parallel is None:
         parallel = (os.cpu_count() or 1) > 1 and path.stat().st_size > settings.import_parallel_bytes
-    reader = _batches(path, fmt, target, settings.secret, settings.import_batch_size)
-    with bulk_allocation():
-        for batch in read_in_background(reader) if parallel else reader:
+    with bulk_allocation(), _reading(path, fmt, target, settings, parallel) as batches:
+        for batch in batches:
             if len(batch) or batch.in_file_duplicates:
                 imported, duplicates = _commit(db, settings, target, origin, batch)
                 summary.imported += imported

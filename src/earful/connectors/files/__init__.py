@@ -7,8 +7,10 @@ into a post, or says why it is not one. See README.md for the formats and what e
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import io
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import orjson
 
@@ -35,8 +37,12 @@ from earful.connectors.files._io import (
     HEAD_SIZE,
     READ_ERRORS,
     Cut,
+    Window,
     bounded_lines,
+    count_lines,
+    line_start,
     open_input,
+    plain_file,
     read_head,
     text_stream,
 )
@@ -51,7 +57,12 @@ __all__ = [
     "payload_text",
     "quarantine_text",
     "read_items",
+    "read_part_items",
+    "readable_in_parts",
 ]
+
+# A file read in parts by several processes is cut about this often (always at a line's start).
+PART_BYTES = 8 << 20
 
 # Detection tries these in order: the specific shapes first, the generic record formats last.
 FORMATS: dict[str, Format] = {
@@ -168,6 +179,54 @@ def read_items(path: Path, fmt: str | None = None) -> Iterator[RawItem | Rejecte
             yield from format_.iter_items(stream)
     except UnknownFormat:
         raise
+    except _UNREADABLE as exc:
+        yield Rejected(f"the file cannot be read (further): {exc}", "", f"file {path.name}")
+
+
+def readable_in_parts(path: Path, fmt: str) -> bool:
+    """Tell whether `path`, in format `fmt`, can be read in parts at once: one item per line, and
+    stored uncompressed (a compressed stream can only be read from its start)."""
+    return get_format(fmt).iter_part is not None and plain_file(path)
+
+
+def read_part_items(
+    path: Path, fmt: str, share: int, shares: int, part_bytes: int | None = None
+) -> Iterator[tuple[int, Iterator[RawItem | Rejected]]]:
+    """Yield (number, items) for the parts of `path` numbered `share`, `share + shares`, ... .
+
+    The file is cut about every `part_bytes` (default PART_BYTES) bytes, each cut moved on to the
+    next line's start, so `shares` processes, each given its own `share`, read every line once
+    between them, and the items of part 0, 1, 2... in turn are exactly what `read_items` yields,
+    bad lines and their line numbers included. Each part's items must be read before the next
+    part is asked for. Every process reads the whole file's bytes to number the lines, but maps
+    only its own parts.
+    """
+    format_ = get_format(fmt)
+    read_part = format_.iter_part
+    if read_part is None:
+        raise UnknownFormat(f"{fmt} files cannot be read in parts: one process reads them")
+    part_bytes = part_bytes or PART_BYTES
+    size = path.stat().st_size
+    with path.open("rb") as raw:
+        number, start, line = 0, 0, 1
+        while start < size:
+            cut = (number + 1) * part_bytes
+            end = size if cut >= size else max(start, line_start(raw, cut))
+            if number % shares == share:
+                yield number, _part(path, start, end, line, read_part)
+            raw.seek(start)
+            line += count_lines(raw, end - start)
+            start = end
+            number += 1
+
+
+def _part(
+    path: Path, start: int, end: int, line: int, read_part: Callable[[Any, int], Iterator[RawItem | Rejected]]
+) -> Iterator[RawItem | Rejected]:
+    try:
+        with path.open("rb") as raw:
+            raw.seek(start)
+            yield from read_part(io.BufferedReader(Window(raw, end - start)), line)
     except _UNREADABLE as exc:
         yield Rejected(f"the file cannot be read (further): {exc}", "", f"file {path.name}")
 

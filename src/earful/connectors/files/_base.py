@@ -46,7 +46,9 @@ class Format:
 
     `map` is None for a metadata-only format, which yields no items. `raw_is_json` says whether
     an item's `raw` text, when it has one, is its payload's own JSON (a JSON Lines line is; a
-    CSV line is not).
+    CSV line is not). `iter_part` is set for a format of one item per line, which can be read in
+    parts, each from a line's start, by several processes at once: it reads one such part given
+    the number of its first line in the file.
     """
 
     name: str
@@ -55,6 +57,7 @@ class Format:
     iter_items: Callable[[Stream], Iterator[ItemOrRejected]]
     map: Callable[[Any], PostDraft | str] | None
     raw_is_json: bool = True
+    iter_part: Callable[[Stream, int], Iterator[ItemOrRejected]] | None = None
 
 
 def content_id(*parts: str) -> str:

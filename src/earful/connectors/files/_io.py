@@ -163,14 +163,75 @@ def name_suffix(path: Path) -> str:
     return suffixes[-1] if suffixes else ""
 
 
-def text_stream(stream: Stream) -> io.TextIOWrapper:
+def text_stream(stream: Stream, *, file_start: bool = True) -> io.TextIOWrapper:
     """Wrap `stream` as UTF-8 text: a BOM is dropped, bad bytes become lone surrogates, newlines kept.
 
     Keeping bad bytes as surrogates lets one bad line or row be rejected while the rest is read.
+    A BOM is a file's first bytes: a stream that starts within a file (`file_start` False) keeps them.
     """
-    return io.TextIOWrapper(
-        cast(IO[bytes], stream), encoding="utf-8-sig", errors="surrogateescape", newline=""
-    )
+    encoding = "utf-8-sig" if file_start else "utf-8"
+    return io.TextIOWrapper(cast(IO[bytes], stream), encoding=encoding, errors="surrogateescape", newline="")
+
+
+class Window(io.RawIOBase):
+    """`size` bytes of an open binary file from where it stands, read as a stream of their own."""
+
+    def __init__(self, raw: io.BufferedReader, size: int) -> None:
+        super().__init__()
+        self._raw, self._left = raw, size
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        view = memoryview(buffer).cast("B")
+        want = min(len(view), self._left)
+        if want <= 0:
+            return 0
+        got: int = self._raw.readinto(view[:want])
+        if not got:
+            return 0
+        self._left -= got
+        return got
+
+
+def plain_file(path: Path) -> bool:
+    """Tell whether `path` is stored as it is read (not gzip or zstd), so it can be read in parts."""
+    with path.open("rb") as raw:
+        magic = raw.read(4)
+    return not (magic.startswith(GZIP_MAGIC) or magic == ZSTD_MAGIC)
+
+
+def line_start(raw: IO[bytes], position: int) -> int:
+    """Return where the first line that starts at or after `position` starts: `position` itself
+    when a line ends just before it, else just past the next "\n" (the file's size if none).
+
+    Only "\n" is taken as a boundary (a lone "\r" ends a line too, but never a part of a file),
+    so a part's first line is a whole line and "\r\n" is never cut in two.
+    """
+    if position <= 0:
+        return 0
+    raw.seek(position - 1)
+    at = position - 1
+    while piece := raw.read(_SKIP_CHUNK):
+        found = piece.find(b"\n")
+        if found >= 0:
+            return at + found + 1
+        at += len(piece)
+    return at
+
+
+def count_lines(raw: IO[bytes], size: int) -> int:
+    """Read `size` bytes from where `raw` stands and return how many line endings they hold, as
+    text read with `text_stream` ends lines: "\n", "\r\n" and a lone "\r" one each."""
+    lines, left, last = 0, size, b""
+    while left > 0 and (piece := raw.read(min(left, 1 << 20))):
+        left -= len(piece)
+        lines += piece.count(b"\n") + piece.count(b"\r") - piece.count(b"\r\n")
+        if last == b"\r" and piece[:1] == b"\n":
+            lines -= 1  # a "\r\n" across two pieces was counted twice
+        last = piece[-1:]
+    return lines
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,9 +269,10 @@ def bounded_lines(text: TextIO, limit: int = MAX_RECORD) -> Iterator[str | Cut]:
         yield Cut(kept, size, quotes)
 
 
-def iter_lines(stream: Stream) -> Iterator[str | Cut]:
-    """Yield each line of `stream` as text, an over-long one as a Cut (see `bounded_lines`)."""
-    text = text_stream(stream)
+def iter_lines(stream: Stream, *, file_start: bool = True) -> Iterator[str | Cut]:
+    """Yield each line of `stream` as text, an over-long one as a Cut (see `bounded_lines`);
+    `file_start` False for a stream that starts within a file (see `text_stream`)."""
+    text = text_stream(stream, file_start=file_start)
     try:
         yield from bounded_lines(text)
     finally:

@@ -72,9 +72,12 @@ def iter_json(stream: Stream) -> Iterator[ItemOrRejected]:
             yield _item(*found, "json")
 
 
-def iter_jsonl(stream: Stream) -> Iterator[ItemOrRejected]:
-    """Yield one item per line; a line with bad bytes or bad JSON is rejected and the rest read."""
-    for doc in iter_json_lines(stream):
+def iter_jsonl(stream: Stream, first_line: int = 1) -> Iterator[ItemOrRejected]:
+    """Yield one item per line; a line with bad bytes or bad JSON is rejected and the rest read.
+
+    `first_line` is the number of the stream's first line in the file, for a part of the file.
+    """
+    for doc in iter_json_lines(stream, first_line):
         # Each line was parsed by orjson (_jsondoc._json_line).
         yield (
             doc
@@ -96,4 +99,5 @@ JSONL = Format(
     sniff=sniff_jsonl,
     iter_items=iter_jsonl,
     map=map_record,
+    iter_part=iter_jsonl,
 )
