@@ -146,10 +146,10 @@ def earful_replay(s: Stream, settings: SpikeSettings, every: int = 1) -> Alerts:
         found = expected(s.counts, hour, settings.weeks)
         if found is None:
             continue
-        centre, spread = found
+        centre, spread, error = found
         so_far = np.cumsum(s.minutes[hour])
         fraction = np.arange(1, 61) / 60
-        scores = partial_score(centre, spread, so_far, fraction)
+        scores = partial_score(centre, spread, so_far, fraction, error)
         hit = (so_far >= settings.min_volume) & (scores >= settings.early_sensitivity)
         hit[: settings.early_minutes - 1] = False
         hit[np.arange(1, 61) % every != 0] = False
@@ -258,7 +258,9 @@ def tune() -> SpikeSettings:
     """Choose Earful's settings on seeds 0-19 (printing each try); return the choice."""
     cases = {case: streams(case, EARFUL_TUNING_SEEDS) for case in CASES}
     best: tuple[float, SpikeSettings] | None = None
-    for sensitivity, surge, floor in itertools.product((3.25, 3.5, 3.75), (3.0, 3.25, 3.5), (0.5, 1.0)):
+    for sensitivity, surge, floor in itertools.product(
+        (3.25, 3.5, 3.75), (2.5, 2.75, 3.0, 3.25), (0.5, 1.0, 1.25)
+    ):
         tried = replace(SpikeSettings(), sensitivity=sensitivity, surge_sensitivity=surge, surge_floor=floor)
         figures = score(lambda s, st=tried: earful(s, st), cases)
         print(

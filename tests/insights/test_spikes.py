@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from earful.insights.spikes import HOURS_PER_WEEK, SpikeSettings, detect, early
+import math
+
+from earful.insights.spikes import HOURS_PER_WEEK, SpikeSettings, detect, early, expected, partial_score
 
 
 def rhythm(weeks: int = 5) -> list[int]:
@@ -132,3 +134,45 @@ def test_an_outage_is_called_at_minute_fifteen() -> None:
     # Twice the rate is left to the end of the hour: looked at every minute, 20 posts by minute 15
     # is not rare enough.
     assert early(history, 20, 15) is None
+
+
+def test_a_baseline_from_fewer_weeks_is_trusted_less() -> None:
+    # 400 posts every hour: the spread is Poisson's, 20, and the mean of n past values is itself off
+    # by about 20 / sqrt(n), which widens the band more with 3 weeks of history (9 values) than 6.
+    for weeks, smallest in ((6, 474), (3, 476)):
+        counts = [400] * ((weeks + 1) * HOURS_PER_WEEK)
+        hour = weeks * HOURS_PER_WEEK + 50
+        # Without the error, 472 posts (3.5 spreads up on the Poisson tail) would be a spike on both.
+        for count, found in ((472, False), (smallest - 1, False), (smallest, True)):
+            counts[hour] = count
+            assert bool(detect(counts, start=hour)) is found, (weeks, count)
+        baseline = expected(counts, hour, 6)
+        assert baseline is not None
+        assert (baseline.centre, baseline.spread) == (400, 20)
+        assert math.isclose(baseline.error, 20 / math.sqrt(3 * weeks))
+
+
+def test_a_surge_counts_the_baselines_error_once_for_its_hours() -> None:
+    # The three hours' baselines come from the same weeks (largely the same values): if they are
+    # low, they are low together, so their errors add up as one rather than as independent ones.
+    counts = [400] * (7 * HOURS_PER_WEEK)
+    hour = 6 * HOURS_PER_WEEK + 50
+    settings = SpikeSettings(surge_sensitivity=2.75)
+    for excess, found in ((34, False), (35, True)):  # at 34 independent errors would make it 2.83
+        surge = list(counts)
+        for h in range(hour, hour + 3):
+            surge[h] += excess
+        assert [(s.start, s.end) for s in detect(surge, settings, start=hour)] == (
+            [(hour, hour + 2)] if found else []
+        )
+
+
+def test_an_open_hour_scales_the_baselines_error_with_the_count_expected() -> None:
+    # A quarter of the way through, 100 posts are expected, Poisson noise 10, and the baseline's
+    # error (20 / sqrt(18) for the hour) a quarter of its own: 1.18.
+    counts = [400] * (6 * HOURS_PER_WEEK + 50)
+    baseline = expected(counts, len(counts), 6)
+    assert baseline is not None
+    with_error = float(partial_score(400, 20, 140, 0.25, baseline.error))
+    without = float(partial_score(400, 20, 140, 0.25))
+    assert math.isclose(with_error, without * 10 / math.hypot(10, baseline.error / 4))

@@ -5,7 +5,10 @@ side of it over the previous weeks (so a Monday-morning rush is normal on Monday
 values far above their median (past spikes), falling back to the same hour of the day when there
 are too few weeks. How far a count may stray is the larger of the median absolute deviation of
 those same hours (each around the median of its own hour) and the Poisson noise of the expected
-count, so one past spike does not widen the band for good.
+count, so one past spike does not widen the band for good. The expected count is itself an estimate
+(the mean of a few weeks' values), and its standard error (the spread over the square root of the
+number of values averaged) is added to the spread when a count is scored: the score is the noise
+of the count and the error of the baseline together.
 
 A count is scored by how unlikely it is: the normal score of its Poisson tail at the expected
 count (for a few posts an hour that tail is far heavier than a normal one), or, where the history
@@ -13,7 +16,9 @@ varies more than Poisson, (count - expected) / spread when that is lower. A spik
 least `min_volume` posts scoring `sensitivity` or more. A slow surge (several hours a few spreads
 up, none enough alone) is caught by judging the last `surge_hours` hours together: their counts,
 each capped at `sensitivity` so one hour cannot carry the rest, scored against their expected
-counts together, reach `surge_sensitivity`, with each hour scoring `surge_floor` alone. Consecutive
+counts together, reach `surge_sensitivity`, with each hour scoring `surge_floor` alone. The
+baselines of those hours are estimated from the same weeks (largely the same values), so their
+errors are added as one error (their sum), not as independent ones. Consecutive
 spike hours, and any within `cooldown_hours` of the last, form one spike event: an alert is raised
 once per event.
 
@@ -29,6 +34,7 @@ import math
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 from scipy.special import ndtri, pdtrc
@@ -50,7 +56,7 @@ class SpikeSettings:
     cooldown_hours: int = 6  # hours after a spike in which another joins it
     weeks: int = 6  # weeks of history the baseline looks at (fewer, when there are fewer)
     surge_hours: int = 3  # consecutive hours judged together for a slow surge (1: none)
-    surge_sensitivity: float = 3.0  # score of their counts together, each capped at `sensitivity`
+    surge_sensitivity: float = 2.75  # score of their counts together, each capped at `sensitivity`
     surge_floor: float = 1.0  # score each of those hours must reach alone
     early_sensitivity: float = 4.0  # score of an open hour's posts so far (looked at every minute)
     early_minutes: int = 10  # minutes an open hour must have run before it is judged
@@ -69,8 +75,16 @@ class Spike:
     raised: int = -1  # index of the hour at whose end (or, early, during which) it was first called
 
 
-def expected(counts: Sequence[int], hour: int, weeks: int) -> tuple[float, float] | None:
-    """Return (expected count, spread) for `hour` from the hours before it, or None without history.
+class Baseline(NamedTuple):
+    """What an hour is judged against."""
+
+    centre: float  # the expected count
+    spread: float  # the noise of one hour's count about it (at least Poisson's)
+    error: float = 0.0  # the standard error of `centre` itself, an average of a few weeks' values
+
+
+def expected(counts: Sequence[int], hour: int, weeks: int) -> Baseline | None:
+    """Return the baseline of `hour` from the hours before it, or None without history.
 
     The history is the same hour of the week, and the hours either side of it, over the previous
     `weeks` (twelve values for four weeks: enough for a steady median and deviation); with under
@@ -107,10 +121,13 @@ def expected(counts: Sequence[int], hour: int, weeks: int) -> tuple[float, float
     centre = max(sum(kept) / len(kept), middle)
     # Counts are Poisson at least: the spread never falls below the noise of the expected count.
     spread = max(MAD_TO_SIGMA * mad, math.sqrt(max(centre, 1.0)))
-    return centre, spread
+    # The mean of n values that each vary by `spread` is off by spread / sqrt(n), typically: with
+    # 18 values, a quarter of the noise of one hour, which chance alone puts above the threshold
+    # far more often than the count's own noise does.
+    return Baseline(centre, spread, spread / math.sqrt(len(kept)))
 
 
-def score(count: float, centre: float, spread: float) -> float:
+def score(count: float, centre: float, spread: float, error: float = 0.0) -> float:
     """Return how far `count` is above the expected `centre`, in spreads, as a normal score.
 
     A count above what is expected is scored by how unlikely it is for Poisson counts of that
@@ -118,28 +135,39 @@ def score(count: float, centre: float, spread: float) -> float:
     heavier than a normal one, and (count - centre) / spread would call noise a spike. Where the
     history varies more than Poisson (the spread is above the square root of the mean), the
     plain (count - centre) / spread is used when it is lower.
+
+    `error`, the standard error of `centre` itself, widens the spread: the plain score is taken
+    against the square root of spread^2 + error^2, and the Poisson one shrunk in the same ratio
+    (the square root of centre against that of centre + error^2).
     """
-    return float(scores(np.asarray(count, dtype=float), centre, spread))
+    return float(scores(np.asarray(count, dtype=float), centre, spread, error))
 
 
-def scores(counts: np.ndarray, centre: float | np.ndarray, spread: float | np.ndarray) -> np.ndarray:
-    """Return `score` of each of `counts` (an array; centre and spread may be arrays too)."""
-    plain = (counts - centre) / spread
+def scores(
+    counts: np.ndarray,
+    centre: float | np.ndarray,
+    spread: float | np.ndarray,
+    error: float | np.ndarray = 0.0,
+) -> np.ndarray:
+    """Return `score` of each of `counts` (an array; centre, spread and error may be arrays too)."""
+    plain = (counts - centre) / np.sqrt(np.square(spread) + np.square(error))
+    floor = np.sqrt(np.maximum(centre, 1.0))
     rate = np.maximum(centre, LOWEST_RATE)
     whole = np.floor(counts)
     above = pdtrc(whole, rate)
     tail = above + 0.5 * (pdtrc(whole - 1, rate) - above)
     with np.errstate(divide="ignore"):
-        poisson = np.minimum(-ndtri(tail), 40.0)
-    poisson = np.where(spread > np.sqrt(np.maximum(centre, 1.0)) + 1e-9, np.minimum(plain, poisson), poisson)
+        poisson = np.minimum(-ndtri(tail), 40.0) * floor / np.sqrt(np.square(floor) + np.square(error))
+    poisson = np.where(spread > floor + 1e-9, np.minimum(plain, poisson), poisson)
     result: np.ndarray = np.where(counts <= rate, plain, poisson)
     return result
 
 
-def smallest_spike(centre: float, spread: float, settings: SpikeSettings) -> int:
+def smallest_spike(baseline: Baseline, settings: SpikeSettings) -> int:
     """Return the smallest count of one hour that `detect` calls a spike against this baseline."""
+    centre, spread, error = baseline
     count = max(settings.min_volume, math.floor(centre) + 1)
-    while score(count, centre, spread) < settings.sensitivity:
+    while score(count, centre, spread, error) < settings.sensitivity:
         count += 1
     return count
 
@@ -150,17 +178,17 @@ def detect(counts: Sequence[int], settings: SpikeSettings | None = None, start: 
     events: list[Spike] = []
     current: Spike | None = None
     window = settings.surge_hours
-    recent: list[tuple[float, float, float, float]] = []  # (score, capped count, expected, spread)
+    recent: list[tuple[float, float, Baseline]] = []  # (score, capped count, baseline)
     for hour in range(start, len(counts)):
         found = expected(counts, hour, settings.weeks)
         if found is None:
             recent = []
             continue
-        centre, spread = found
+        centre, spread, error = found
         count = counts[hour]
-        hour_score = score(count, centre, spread)
+        hour_score = score(count, centre, spread, error)
         capped = min(count, centre + settings.sensitivity * spread)  # one hour cannot carry a surge
-        recent = [*recent[-(window - 1) :], (hour_score, capped, centre, spread)] if window > 1 else []
+        recent = [*recent[-(window - 1) :], (hour_score, capped, found)] if window > 1 else []
         if count >= settings.min_volume and hour_score >= settings.sensitivity:
             first = hour
         elif window > 1 and len(recent) == window and surge(recent, settings):
@@ -185,33 +213,43 @@ def detect(counts: Sequence[int], settings: SpikeSettings | None = None, start: 
     return events
 
 
-def surge(recent: Sequence[tuple[float, float, float, float]], settings: SpikeSettings) -> bool:
-    """Return whether the last hours, (score, capped count, expected count, spread), are a surge.
+def surge(recent: Sequence[tuple[float, float, Baseline]], settings: SpikeSettings) -> bool:
+    """Return whether the last hours, (score, capped count, baseline), are a surge.
 
     Their counts, each capped at `sensitivity` spreads above its expected count so that one hour
     cannot carry the rest, are scored together against their expected counts together; that score
     must reach `surge_sensitivity`, every hour must be at least `surge_floor` spreads up, and the
-    excess posts together at least `min_volume`.
+    excess posts together at least `min_volume`. The counts' noise adds up as independent noise;
+    the baselines' errors do not: neighbouring hours are estimated from the same weeks, mostly from
+    the same values, so a baseline that is low for one is low for the others, and their errors
+    add up as one.
     """
-    total = sum(c for _, c, _, _ in recent)
-    centre = sum(e for _, _, e, _ in recent)
-    spread = math.sqrt(sum(s * s for _, _, _, s in recent))
+    total = sum(c for _, c, _ in recent)
+    centre = sum(b.centre for _, _, b in recent)
+    spread = math.sqrt(sum(b.spread * b.spread for _, _, b in recent))
+    error = sum(b.error for _, _, b in recent)
     return (
-        min(s for s, _, _, _ in recent) >= settings.surge_floor
+        min(s for s, _, _ in recent) >= settings.surge_floor
         and total - centre >= settings.min_volume
-        and score(total, centre, spread) >= settings.surge_sensitivity
+        and score(total, centre, spread, error) >= settings.surge_sensitivity
     )
 
 
 def partial_score(
-    centre: float, spread: float, so_far: float | np.ndarray, fraction: float | np.ndarray
+    centre: float,
+    spread: float,
+    so_far: float | np.ndarray,
+    fraction: float | np.ndarray,
+    error: float = 0.0,
 ) -> np.ndarray:
     """Return the score of `so_far` posts when `fraction` of the hour has gone (arrays welcome).
 
     The count expected by then is `centre` x `fraction`, and its spread `spread` x the square
-    root of `fraction`, as for Poisson counts.
+    root of `fraction`, as for Poisson counts; the baseline's error scales with the count expected,
+    `error` x `fraction`.
     """
-    return scores(np.asarray(so_far, dtype=float), centre * np.asarray(fraction), spread * np.sqrt(fraction))
+    share = np.asarray(fraction, dtype=float)
+    return scores(np.asarray(so_far, dtype=float), centre * share, spread * np.sqrt(share), error * share)
 
 
 def early(
@@ -230,8 +268,8 @@ def early(
     found = expected(counts, len(counts), settings.weeks)  # history only
     if found is None:
         return None
-    centre, spread = found
-    score = float(partial_score(centre, spread, so_far, fraction))
+    centre, spread, error = found
+    score = float(partial_score(centre, spread, so_far, fraction, error))
     threshold = settings.sensitivity if fraction >= 1 else settings.early_sensitivity
     if so_far < settings.min_volume or score < threshold:
         return None

@@ -309,7 +309,7 @@ def detail(db: Database, settings: Settings, spike_id: int) -> SpikeDetail | Non
         if at > now:
             break
         baseline = expected(counts, index, config.weeks)  # (usual count, spread), once an hour
-        above = smallest_spike(*baseline, config) - 1 if baseline else None
+        above = smallest_spike(baseline, config) - 1 if baseline else None
         hours.append(HourRow(at, counts[index], _one(baseline[0] if baseline else None), _one(above)))
     with db.read() as session:
         escalated = list(insights_repo.escalated_for_spike(session, spike_id))
