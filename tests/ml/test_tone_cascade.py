@@ -129,3 +129,13 @@ def test_the_server_builds_the_stage_the_settings_name(tmp_path: Path) -> None:
     # The cascade is the default (chosen by measurement: docs/model-card.md, tone-cascade-1).
     assert sentiment_stage(None, default, cold_start=True).shipped == tone.CASCADE_NAME  # type: ignore[arg-type]
     assert sentiment_stage(None, off, cold_start=True).shipped == tone.NAME  # type: ignore[arg-type]
+
+
+def test_a_new_band_scores_stored_posts_again() -> None:
+    # Posts enriched under the first band, [0.08, 0.5), carry sentiment version 202; the band
+    # changed, so the chain must see them as out of date and score them again.
+    assert SentimentStage(cascade=True).version != 202
+    assert SentimentStage(cascade=True).version not in (
+        SentimentStage().version,
+        SentimentStage(embeddings=True).version,
+    )

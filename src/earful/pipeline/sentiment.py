@@ -62,7 +62,9 @@ class SentimentStage:
             builtin = tone.for_settings(embeddings, cascade)
             self.shipped = builtin.name
             self._score = builtin.score
-            self.version = self.CODE_VERSION * 100 + (1 if embeddings else 2 if cascade else 0)
+            # A new cascade band re-scores stored posts: its revision folds into the version.
+            code = 1 if embeddings else 2 + 10 * tone.CASCADE_REVISION if cascade else 0
+            self.version = self.CODE_VERSION * 100 + code
 
     def run(self, item: WorkItem) -> dict[str, Any]:
         """Return {"sentiment": positive|neutral|complaint, "sentiment_score": 0-1}."""
