@@ -131,9 +131,11 @@ def test_the_server_builds_the_stage_the_settings_name(tmp_path: Path) -> None:
     assert sentiment_stage(None, off, cold_start=True).shipped == tone.NAME  # type: ignore[arg-type]
 
 
-def test_a_new_band_scores_stored_posts_again() -> None:
-    # Posts enriched under the first band, [0.08, 0.5), carry sentiment version 202; the band
-    # changed, so the chain must see them as out of date and score them again.
+def test_a_new_band_scores_stored_posts_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Posts enriched under the first band, [0.08, 0.5), carry sentiment version 202; a changed
+    # band (its revision counted up) must make the chain see them as out of date.
+    assert tone.CASCADE_REVISION == 0 and SentimentStage(cascade=True).version == 202
+    monkeypatch.setattr(tone, "CASCADE_REVISION", 1)
     assert SentimentStage(cascade=True).version != 202
     assert SentimentStage(cascade=True).version not in (
         SentimentStage().version,
