@@ -225,8 +225,9 @@ def _part_batches(
     path: Path, fmt: str, target: _Target, secret: bytes, size: int, share: int, shares: int, part_bytes: int
 ) -> Iterator[_Batch | None]:
     """Read and map this reader's parts of the file (see `read_part_items`): each part's batch
-    (parts are cut to hold about `size` items; one of many more is cut in batches of `size`),
-    then _PART_END."""
+    (parts are cut to hold about `size` items; one that holds over twice as many, because its
+    lines are shorter than the file's first MiB's, is cut in batches of `2 * size`), then
+    _PART_END."""
     keys: dict[str | None, str | None] = {}
     for _, entries in read_part_items(path, fmt, share, shares, part_bytes):
         yield from _batched(entries, target, secret, 2 * size, keys)

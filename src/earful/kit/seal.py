@@ -37,19 +37,16 @@ class Sealer:
 
     def seal(self, text: str) -> bytes:
         """Return `text` encrypted and authenticated."""
-        nonce = os.urandom(NONCE)
-        return FORMAT + nonce + self._aead.encrypt(nonce, text.encode("utf-8"), None)
+        return self._seal(os.urandom(NONCE), text)
 
     def seal_many(self, texts: list[str]) -> list[bytes]:
         """Return each of `texts` sealed as `seal` seals it, drawing all their nonces at once (one
         system call for a batch of an import, not one a text)."""
         nonces = os.urandom(NONCE * len(texts))
-        encrypt = self._aead.encrypt
-        sealed = []
-        for i, text in enumerate(texts):
-            nonce = nonces[i * NONCE : (i + 1) * NONCE]
-            sealed.append(FORMAT + nonce + encrypt(nonce, text.encode("utf-8"), None))
-        return sealed
+        return [self._seal(nonces[i * NONCE : (i + 1) * NONCE], text) for i, text in enumerate(texts)]
+
+    def _seal(self, nonce: bytes, text: str) -> bytes:
+        return FORMAT + nonce + self._aead.encrypt(nonce, text.encode("utf-8"), None)
 
     def tag(self, text: str) -> str:
         """Return a keyed digest of `text`: equal texts get equal tags, and nobody without the

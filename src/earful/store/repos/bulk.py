@@ -90,8 +90,7 @@ class RowPacker:
 
     def convert(self, name: str, value: Any) -> Any:
         """Return one value of column `name` converted for the driver."""
-        process = dict(self._convert).get(self.names.index(name))
-        return value if process is None or value is None else process(value)
+        return value if value is None else self.converter(name)(value)
 
     def converter(self, name: str) -> Callable[[Any], Any]:
         """Return the conversion of column `name`'s values for the driver (never given None), so a
