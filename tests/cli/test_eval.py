@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+import pytest
 from sklearn.metrics import recall_score
 from typer.testing import CliRunner
 
@@ -92,3 +93,50 @@ def test_eval_sentiment_with_and_without_training(tmp_path: Path, cli_env: dict[
     assert f"macro-recall {expected:.3f}" in built_in.output
     trained = runner.invoke(app, [*args, "--train", str(test)], env=cli_env)
     assert trained.exit_code == 0 and "trained on 4 rows" in " ".join(trained.output.split())
+
+
+def test_a_model_trained_by_eval_reads_its_rows_as_stored_posts(
+    tmp_path: Path, cli_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The learning loop trains on stored posts, which were cleaned and redacted; `--train` must
+    train on the same text, or it learns handles and addresses that the scored rows no longer hold."""
+    from earful.ml.trained import TrainedClassifier, TrainedSentiment
+
+    seen: dict[str, list[str]] = {}
+    fit_classifier, fit_sentiment = TrainedClassifier.fit, TrainedSentiment.fit
+
+    def spy_classifier(self: TrainedClassifier, texts: list[str], labels: list[str]) -> TrainedClassifier:
+        seen["classifier"] = list(texts)
+        return fit_classifier(self, texts, labels)
+
+    def spy_sentiment(self: TrainedSentiment, texts: list[str], labels: list[str]) -> TrainedSentiment:
+        seen["sentiment"] = list(texts)
+        return fit_sentiment(self, texts, labels)
+
+    monkeypatch.setattr(TrainedClassifier, "fit", spy_classifier)
+    monkeypatch.setattr(TrainedSentiment, "fit", spy_sentiment)
+    raw = [
+        (
+            "@dani_rides_88 app crashed &amp; logged me out, mail me at dani.r@example.com",
+            "app.crashes_login",
+        ),
+        ("my tips are missing this week, call me on +44 7700 900123", "pay.tips"),
+    ]
+    train = _csv(tmp_path / "train.csv", raw)
+    test = _csv(tmp_path / "test.csv", [("the app crashed twice today", "app.crashes_login")])
+    result = runner.invoke(
+        app, ["eval", "--taxonomy", str(TAXONOMY), "--train", str(train), "--test", str(test)], env=cli_env
+    )
+    assert result.exit_code == 0, result.output
+    sentiment_rows = _csv(
+        tmp_path / "s.csv", [(raw[0][0], "complaint"), ("thanks @dani_rides_88!", "positive")]
+    )
+    result = runner.invoke(
+        app, ["eval-sentiment", "--train", str(sentiment_rows), "--test", str(sentiment_rows)], env=cli_env
+    )
+    assert result.exit_code == 0, result.output
+    for kind in ("classifier", "sentiment"):
+        first = seen[kind][0]
+        assert "dani" not in first and "example.com" not in first, (kind, first)
+        assert "[HANDLE]" in first and "[EMAIL]" in first and "&amp;" not in first, (kind, first)
+    assert "[PHONE]" in seen["classifier"][1] and "7700" not in seen["classifier"][1]

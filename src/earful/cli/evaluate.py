@@ -1,5 +1,7 @@
 """`earful eval` and `earful eval-sentiment`: measure Earful's models on your own labelled data,
-as the server runs them: the same chain, the model in use and EARFUL_EMBEDDINGS (see `scoring`)."""
+as the server runs them: the same chain, the model in use and EARFUL_EMBEDDINGS (see `scoring`).
+A model trained here with --train reads its training rows as the learning loop reads stored
+posts: cleaned and redacted (`scoring.as_stored`)."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from sqlalchemy.orm import Session
 from earful.cli.context import console, database, err, settings
 from earful.cli.scoring import (
     NO_LABEL,
+    as_stored,
     describe_classifier,
     describe_sentiment,
     label_keys,
@@ -164,7 +167,9 @@ def eval_command(
         _save(predictions, test_texts, test_labels, given)
         return
     assert train_data is not None
-    train_texts, train_labels = train_data[0], _as_keys(taxonomy, train_data[1], train.name if train else "")
+    train_labels = _as_keys(taxonomy, train_data[1], train.name if train else "")
+    with console.status(f"Cleaning and redacting {len(train_data[0]):,} training rows, as stored posts are…"):
+        train_texts = as_stored(chain_of(cfg, None, SentimentStage()), train_data[0])
 
     def run(seed: int) -> Scores:
         texts, marks = (
@@ -246,8 +251,10 @@ def eval_sentiment_command(
         )
     else:
         marks = [SENTIMENT.get(label.casefold(), label) for label in train_data[1]]
+        with console.status(f"Cleaning and redacting {len(marks):,} training rows, as stored posts are…"):
+            train_texts = as_stored(chain_of(cfg, None, SentimentStage()), train_data[0])
         try:
-            stage = SentimentStage(new_sentiment(cfg.embeddings).fit(train_data[0], marks))
+            stage = SentimentStage(new_sentiment(cfg.embeddings).fit(train_texts, marks))
         except EmbeddingsUnavailable as exc:
             raise _fail(str(exc)) from None
         trained_on = len(marks)
