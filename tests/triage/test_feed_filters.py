@@ -109,3 +109,42 @@ def test_a_preview_count_cut_short_says_how_many_it_found_and_that_it_stopped(db
     # The same database answers in full afterwards (a cancelled count leaves nothing behind).
     assert preview_count(db, slow, None) == (1200, True)
     assert count(db, FeedFilter(region="UK")) == 1200
+
+
+def test_a_count_knows_a_statement_stopped_on_purpose_from_a_real_error(db: Database) -> None:
+    """count_within treats the driver's own cancel (PostgreSQL's statement timeout) or interrupt
+    (SQLite's progress handler) as "cut short", by its code, and lets any other error through."""
+    from sqlalchemy import create_engine, make_url, text
+    from sqlalchemy.exc import OperationalError
+
+    from earful.store.repos.feed import _cut_short
+
+    def stopped() -> OperationalError:
+        with db.read() as session:
+            if session.get_bind().dialect.name == "postgresql":
+                session.execute(text("SET LOCAL statement_timeout = 1"))
+                statement = "SELECT pg_sleep(2)"
+            else:
+                raw = session.connection().connection.dbapi_connection
+                raw.set_progress_handler(lambda: 1, 1)  # type: ignore[union-attr]
+                statement = (
+                    "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT max(i) FROM n"
+                )
+            try:
+                with pytest.raises(OperationalError) as raised:
+                    session.execute(text(statement))
+            finally:
+                if session.get_bind().dialect.name != "postgresql":
+                    raw.set_progress_handler(None, 0)  # type: ignore[union-attr]
+                session.rollback()
+        return raised.value
+
+    assert _cut_short(stopped())
+    # Another operational error of the same driver: SQLite's missing table; PostgreSQL's refused connection.
+    with pytest.raises(OperationalError) as other:
+        if not db.is_sqlite:
+            create_engine(make_url(db.url).set(port=1)).connect()
+        else:
+            with db.read() as session:
+                session.execute(text("SELECT x FROM no_such_table_here"))
+    assert not _cut_short(other.value)

@@ -116,16 +116,23 @@ class _RatioGuard(io.RawIOBase):
         return size
 
 
+def _compression(magic: bytes) -> str | None:
+    """Return "gzip" or "zstd" for a file whose first four bytes are `magic`, or None for neither."""
+    if magic.startswith(GZIP_MAGIC):
+        return "gzip"
+    return "zstd" if magic == ZSTD_MAGIC else None
+
+
 @contextmanager
 def open_input(path: Path) -> Iterator[Stream]:
     """Open `path` for reading, decompressing gzip or zstd told by their magic bytes."""
     with path.open("rb") as raw:
-        magic = raw.read(4)
+        compression = _compression(raw.read(4))
         raw.seek(0)
-        if magic.startswith(GZIP_MAGIC):
+        if compression == "gzip":
             with gzip.GzipFile(fileobj=raw, mode="rb") as unzipped:
                 yield _guarded(raw, cast(Stream, unzipped), path)
-        elif magic == ZSTD_MAGIC:
+        elif compression == "zstd":
             with io.BufferedReader(_ZstdReader(raw)) as unzstd:
                 yield _guarded(raw, unzstd, path)
         else:
@@ -198,8 +205,7 @@ class Window(io.RawIOBase):
 def plain_file(path: Path) -> bool:
     """Tell whether `path` is stored as it is read (not gzip or zstd), so it can be read in parts."""
     with path.open("rb") as raw:
-        magic = raw.read(4)
-    return not (magic.startswith(GZIP_MAGIC) or magic == ZSTD_MAGIC)
+        return _compression(raw.read(4)) is None
 
 
 def line_start(raw: IO[bytes], position: int) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -304,7 +305,7 @@ def count_within(session: Session, f: FeedFilter, seconds: float, cap: int = COU
         return counted, True
     except OperationalError as exc:
         # Cancelled by the timeout or interrupted by the handler; anything else is a real error.
-        if "cancel" not in str(exc).lower() and "interrupt" not in str(exc).lower():
+        if not _cut_short(exc):
             raise
         session.rollback()
         return counted, False
@@ -314,6 +315,16 @@ def count_within(session: Session, f: FeedFilter, seconds: float, cap: int = COU
                 session.execute(text("SET LOCAL statement_timeout = 0"))
         else:
             raw.set_progress_handler(None, 0)  # type: ignore[union-attr]
+
+
+def _cut_short(exc: OperationalError) -> bool:
+    """Tell whether `exc` is the driver saying a statement was stopped on purpose: PostgreSQL's
+    query_canceled (SQLSTATE 57014, the statement timeout) or SQLite's SQLITE_INTERRUPT (the
+    progress handler), by their codes rather than their messages' wording."""
+    driver = exc.orig
+    return getattr(driver, "sqlstate", None) == "57014" or (
+        getattr(driver, "sqlite_errorcode", None) == sqlite3.SQLITE_INTERRUPT
+    )
 
 
 def newest_id(session: Session) -> int:

@@ -382,17 +382,19 @@ def _hour_of(session: Session) -> Any:
     return func.date_trunc("hour", Post.posted_at, "UTC")
 
 
+# What the rollup rows are counted by, besides the hour: a filter narrowed by these alone fits them.
+ROLLED_UP = ("source", "region", "sentiment", "since", "until")
+
+
+def _narrowed_only_by(where: FeedFilter, *fields: str) -> bool:
+    """Tell whether `where` narrows by nothing but `fields` (every other field left at its default)."""
+    return where == FeedFilter(**{name: getattr(where, name) for name in fields})
+
+
 def rollup_fits(where: FeedFilter, grain: Grain) -> bool:
     """Tell whether the rollups can answer `where` in `grain`: a range narrowed at most by source,
     region and sentiment (what they are counted by), in UTC hours or days of whole-hour offsets."""
-    plain = FeedFilter(
-        source=where.source,
-        region=where.region,
-        sentiment=where.sentiment,
-        since=where.since,
-        until=where.until,
-    )
-    if where != plain or where.since is None or where.until is None:
+    if not _narrowed_only_by(where, *ROLLED_UP) or where.since is None or where.until is None:
         return False
     return all(minutes % 60 == 0 for _, minutes in grain.offsets)
 
@@ -793,15 +795,7 @@ def countable_span(session: Session, where: FeedFilter) -> tuple[datetime, datet
     the feed counts posts. The range is `where`'s narrowed to the posts' own first and last
     moments, so an open or a far-flung range does not walk years of empty days.
     """
-    plain = FeedFilter(
-        source=where.source,
-        region=where.region,
-        sentiment=where.sentiment,
-        category=where.category,
-        since=where.since,
-        until=where.until,
-    )
-    if where != plain:
+    if not _narrowed_only_by(where, *ROLLED_UP, "category"):
         return None
     if where.category and ("." in where.category or not _category_by_parent(session, where.category)):
         return None
