@@ -2,8 +2,9 @@
 Spanish, for every candidate model, with its speed, in one table.
 
 Candidates: Earful's shipped tone models (`ml/tone.py`): tone-static-1 (static word vectors
-distilled from e5, what the server runs before any label), tone-1 (hashed n-grams), with
-`--embeddings` the shipped e5 tone model (what it runs under EARFUL_EMBEDDINGS), the
+distilled from e5, measured here and not used by the server), tone-1 (hashed n-grams), with
+`--embeddings` the shipped e5 tone model (what it runs under EARFUL_EMBEDDINGS) and
+tone-cascade-1 (what it runs by default, before any label), the
 cue-word scorer they replaced, and VADER (a lexicon; English and emoji only). None of them was
 trained on any set scored here.
 

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import Connection, create_engine, text
 from sqlalchemy.engine import make_url
 
 from earful.store.db import Database
@@ -38,3 +38,14 @@ def database_at(revision: str, tmp_path: Path) -> Iterator[Database]:
         with admin.begin() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+def add_source(conn: Connection, at: str, kind: str = "file") -> None:
+    """Insert source 1, of `kind`, created `at`, with the columns every revision so far has."""
+    conn.execute(
+        text(
+            "INSERT INTO sources (id, name, kind, visibility, settings, cursor, enabled, created_at) "
+            "VALUES (1, 's', :kind, 'public', '{}', '{}', true, :at)"
+        ),
+        {"kind": kind, "at": at},
+    )

@@ -10,7 +10,7 @@ from sqlalchemy import inspect, text
 
 from earful.store.db import Database
 from earful.store.sealing import quarantine_sealer, raw_sealer
-from tests.store.old_database import database_at
+from tests.store.old_database import add_source, database_at
 
 SECRET = "migration-test-secret"
 
@@ -26,13 +26,7 @@ def old_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Database
 def test_upgrade_seals_raw_items_and_quarantine_and_clears_unredacted_text(old_db: Database) -> None:
     now = "2026-11-01 10:00:00"
     with old_db.write_engine.begin() as conn:
-        conn.execute(
-            text(
-                "INSERT INTO sources (id, name, kind, visibility, settings, cursor, enabled, created_at) "
-                "VALUES (1, 's', 'file', 'public', '{}', '{}', true, :now)"
-            ),
-            {"now": now},
-        )
+        add_source(conn, now)
         conn.execute(
             text(
                 "INSERT INTO posts (id, source_id, external_id, kind, body, text, posted_at, captured_at, "

@@ -11,7 +11,7 @@ from sqlalchemy import text
 
 from earful.store.db import Database
 from earful.store.sealing import raw_sealer
-from tests.store.old_database import database_at
+from tests.store.old_database import add_source, database_at
 
 SECRET = "migration-test-secret"
 NOW = "2026-11-01 10:00:00"
@@ -44,13 +44,7 @@ def old_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Database
 def _store(db: Database, secret: str) -> None:
     sealer = raw_sealer(secret.encode())
     with db.write_engine.begin() as conn:
-        conn.execute(
-            text(
-                "INSERT INTO sources (id, name, kind, visibility, settings, cursor, enabled, created_at) "
-                "VALUES (1, 's', 'file', 'public', '{}', '{}', true, :now)"
-            ),
-            {"now": NOW},
-        )
+        add_source(conn, NOW)
         for number, (external_id, (url, author, _)) in enumerate(POSTS.items(), start=1):
             conn.execute(
                 text(

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from tests.store.old_database import database_at
+from tests.store.old_database import add_source, database_at
 
 NOW = "2026-11-01 10:00:00"
 # stored link -> the link after the upgrade
@@ -27,13 +27,7 @@ LINKS = {
 def test_reddit_links_lose_their_title_slug_and_others_stay(tmp_path: Path) -> None:
     with database_at("0018", tmp_path) as db:
         with db.write_engine.begin() as conn:
-            conn.execute(
-                text(
-                    "INSERT INTO sources (id, name, kind, visibility, settings, cursor, enabled, created_at) "
-                    "VALUES (1, 's', 'reddit', 'public', '{}', '{}', true, :now)"
-                ),
-                {"now": NOW},
-            )
+            add_source(conn, NOW, kind="reddit")
             for number, url in enumerate(LINKS, start=1):
                 conn.execute(
                     text(

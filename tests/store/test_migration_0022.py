@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from tests.store.old_database import database_at
+from tests.store.old_database import add_source, database_at
 
 NOW = "2026-11-01 10:00:00"
 POST = (
@@ -31,13 +31,7 @@ def test_only_posts_with_words_are_indexed(tmp_path: Path) -> None:
         if not db.is_sqlite:
             pytest.skip("the full-text triggers are SQLite's; PostgreSQL indexes an expression")
         with db.write_engine.begin() as conn:
-            conn.execute(
-                text(
-                    "INSERT INTO sources (id, name, kind, visibility, settings, cursor, enabled, created_at) "
-                    "VALUES (1, 's', 'file', 'public', '{}', '{}', true, :now)"
-                ),
-                {"now": NOW},
-            )
+            add_source(conn, NOW)
             conn.execute(text(POST), {"id": 1, "e": "1", "text": "pay is late again", "now": NOW})
             for number in (2, 3):
                 conn.execute(text(POST), {"id": number, "e": str(number), "text": None, "now": NOW})

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from tests.store.old_database import database_at
+from tests.store.old_database import add_source, database_at
 
 POST = (
     "INSERT INTO posts (id, source_id, external_id, kind, text, posted_at, captured_at, engagement) "
@@ -25,12 +25,7 @@ def test_only_posts_with_text_mark_their_day(tmp_path: Path) -> None:
         if not db.is_sqlite:
             pytest.skip("PostgreSQL's rollup triggers run once per statement and are unchanged")
         with db.write_engine.begin() as conn:
-            conn.execute(
-                text(
-                    "INSERT INTO sources (id, name, kind, visibility, settings, cursor, enabled, created_at) "
-                    "VALUES (1, 's', 'file', 'public', '{}', '{}', true, '2026-11-01 10:00:00')"
-                )
-            )
+            add_source(conn, "2026-11-01 10:00:00")
             conn.execute(text(POST), {"id": 1, "e": "1", "text": None, "at": "2026-11-01 10:00:00"})
             assert _changed(conn) == ["2026-11-01"]  # before: every captured post marked its day
             conn.execute(text("DELETE FROM rollup_changes"))

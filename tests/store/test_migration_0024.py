@@ -11,7 +11,7 @@ from alembic import command
 from sqlalchemy import text
 
 from earful.store.db import alembic_config
-from tests.store.old_database import database_at
+from tests.store.old_database import add_source, database_at
 
 POST = (
     "INSERT INTO posts (id, source_id, external_id, kind, title, text, posted_at, captured_at, engagement) "
@@ -51,12 +51,7 @@ def test_one_trigger_indexes_and_marks_as_the_two_did(tmp_path: Path) -> None:
         if not db.is_sqlite:
             pytest.skip("PostgreSQL's triggers are unchanged by 0024")
         with db.write_engine.begin() as conn:
-            conn.execute(
-                text(
-                    "INSERT INTO sources (id, name, kind, visibility, settings, cursor, enabled, created_at) "
-                    "VALUES (1, 's', 'file', 'public', '{}', '{}', true, '2026-11-01 10:00:00')"
-                )
-            )
+            add_source(conn, "2026-11-01 10:00:00")
             assert _insert_triggers(conn) == ["posts_fts_insert", "rollup_posts_insert"]
             _insert_each_kind(conn)
             before = _state(conn)

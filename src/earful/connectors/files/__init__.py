@@ -180,7 +180,7 @@ def read_items(path: Path, fmt: str | None = None) -> Iterator[RawItem | Rejecte
     except UnknownFormat:
         raise
     except _UNREADABLE as exc:
-        yield Rejected(f"the file cannot be read (further): {exc}", "", f"file {path.name}")
+        yield _unreadable(path, exc)
 
 
 def readable_in_parts(path: Path, fmt: str) -> bool:
@@ -228,7 +228,12 @@ def _part(
             raw.seek(start)
             yield from read_part(io.BufferedReader(Window(raw, end - start)), line)
     except _UNREADABLE as exc:
-        yield Rejected(f"the file cannot be read (further): {exc}", "", f"file {path.name}")
+        yield _unreadable(path, exc)
+
+
+def _unreadable(path: Path, exc: BaseException) -> Rejected:
+    """Return the rejection of the rest of `path`, which could not be read past `exc`."""
+    return Rejected(f"the file cannot be read (further): {exc}", "", f"file {path.name}")
 
 
 def payload_text(item: RawItem) -> str:

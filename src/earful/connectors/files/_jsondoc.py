@@ -140,7 +140,7 @@ def iter_json_lines(stream: Stream, first_line: int = 1) -> Iterator[Doc | Rejec
     """Yield each line of a JSON Lines file as a Doc, or a Rejected for a line that is not JSON.
 
     `first_line` is the number, in the whole file, of the stream's first line: past 1 the stream
-    is a part of the file that starts at a line's start (see `read_items_part`).
+    is a part of the file that starts at a line's start (see `read_part_items`).
     """
     for number, line in enumerate(iter_lines(stream, file_start=first_line == 1), start=first_line):
         doc = _json_line(number, line)
