@@ -7,6 +7,8 @@ import time
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from earful.ml import name_tagger
 from earful.ml.linear import ModelUnavailable
@@ -94,3 +96,23 @@ def test_cluster_features_are_read_for_known_words_and_their_neighbours(tmp_path
     finally:
         name_tagger.use_clusters(None, None)
     assert not any("cc=" in f for f in name_tagger.features(words, [False] * 4, "en")[1])  # names-1
+
+
+@given(
+    st.lists(st.tuples(st.integers(0, 80), st.integers(1, 12)), max_size=30),
+    st.lists(st.tuples(st.integers(0, 80), st.integers(0, 25)), max_size=6),
+)
+def test_the_rules_verdict_marks_each_token_inside_some_found_name(
+    tokens: list[tuple[int, int]], names: list[tuple[int, int]]
+) -> None:
+    # ruled_mask sweeps tokens and found names in order of start; it must mark exactly the tokens
+    # that some found name wholly covers, as testing every token against every name does.
+    spans = [(start, start + length, "w") for start, length in tokens]
+    found = [(start, start + length) for start, length in names]
+    original = name_tagger.rules.find_names
+    name_tagger.rules.find_names = lambda text, language=None: iter(found)  # type: ignore[assignment]
+    try:
+        mask = name_tagger.ruled_mask("", spans, None)
+    finally:
+        name_tagger.rules.find_names = original  # type: ignore[assignment]
+    assert mask == [any(s <= start and end <= e for s, e in found) for start, end, _ in spans]

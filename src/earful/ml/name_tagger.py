@@ -334,8 +334,20 @@ def _doubt_lone_words(
 
 def ruled_mask(text: str, spans: Sequence[tuple[int, int, str]], language: str | None) -> list[bool]:
     """Tell for each token whether the list-and-cue rules took it for (part of) a name."""
-    found = list(rules.find_names(text, language))
-    return [any(s <= start and end <= e for s, e in found) for start, end, _ in spans]
+    # A token lies inside a found name when some name that starts at or before it ends at or after
+    # its end: one sweep over both, in order of start, not every name against every token (a long
+    # hostile line holds thousands of each).
+    found = sorted(rules.find_names(text, language))
+    order = sorted(range(len(spans)), key=lambda i: spans[i][0])
+    mask = [False] * len(spans)
+    reach, j = -1, 0
+    for i in order:
+        start, end, _ = spans[i]
+        while j < len(found) and found[j][0] <= start:
+            reach = max(reach, found[j][1])
+            j += 1
+        mask[i] = end <= reach
+    return mask
 
 
 class NameTagger:

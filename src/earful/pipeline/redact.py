@@ -17,6 +17,7 @@ what it replaced.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -1349,11 +1350,19 @@ _AFTER_NAME = re.compile(r"[ \t]*(?:,[ \t]*\n?|\n)[ \t]*(?=\S)")
 def _resolve(found: list[Span]) -> list[Span]:
     """Keep non-overlapping spans: longer first, then the more specific kind."""
     rank = {kind: i for i, kind in enumerate(KINDS)}
+    # The chosen spans never overlap, so kept in order of start only the neighbours on either side
+    # of where a new span would go can overlap it: a bisection each, not a scan of all chosen.
     chosen: list[Span] = []
+    starts: list[int] = []
     for span in sorted(found, key=lambda s: (-(s[1] - s[0]), rank[s[2]], s[0])):
-        if all(span[1] <= c[0] or span[0] >= c[1] for c in chosen):
-            chosen.append(span)
-    return sorted(chosen)
+        at = bisect.bisect_right(starts, span[0])
+        if at and chosen[at - 1][1] > span[0]:
+            continue
+        if at < len(chosen) and chosen[at][0] < span[1]:
+            continue
+        chosen.insert(at, span)
+        starts.insert(at, span[0])
+    return chosen
 
 
 def default_redactor(public_handles: Sequence[str] = ()) -> Redactor:
