@@ -1,4 +1,4 @@
-"""Train the name model that ships with Earful (src/earful/ml/data/models/names-1.crfsuite).
+"""Train the name model that ships with Earful (src/earful/ml/data/models/names-2.crfsuite).
 
 Data, all of it allowed to train a model that ships:
 - WNUT-17 training split (English tweets, CC BY 4.0, Derczynski et al. 2017), read from
@@ -343,7 +343,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.clusters is not None:
         if not args.dev_only:
-            sys.exit("--clusters is for --dev-only experiments: names-1 reads no clusters")
+            sys.exit("--clusters is for --dev-only experiments: names-2 reads no clusters")
         levels = [level + "=" for level in args.cluster_levels.split(",") if level]
         name_tagger.use_clusters(args.clusters.resolve(), None, levels, args.cluster_window)
     if os.environ.get("PYTHONHASHSEED") != "0":

@@ -27,10 +27,10 @@ import pycrfsuite
 from earful.ml import names as rules
 from earful.ml.linear import ModelUnavailable
 
-WEIGHTS = Path(__file__).parent / "data" / "models" / "names-1.crfsuite"
-WEIGHTS_SHA256 = "5cd01403f6ae841d109cdd685bc8937a5c4199c75dc512274bc58bced46b06ab"
-# Word clusters of e5 vectors (training/build_name_clusters.py) as features: off in names-1. They
-# were tried (2026-12-07, `train_names.py --dev-only --clusters F`) and did not help on the
+WEIGHTS = Path(__file__).parent / "data" / "models" / "names-2.crfsuite"
+WEIGHTS_SHA256 = "68a6b390a9ecf92dac88fbd8ab48dd666b8103d4016b1597443edfe038211277"
+# Word clusters of e5 vectors (training/build_name_clusters.py) as features: off in names-1 and
+# names-2. They were tried (2026-12-07, `train_names.py --dev-only --clusters F`) and did not help on the
 # development split; see docs/model-card.md. A model that reads them must pin the file here.
 CLUSTERS: Path | None = None
 CLUSTERS_SHA256: str | None = None
@@ -39,9 +39,11 @@ CLUSTER_WINDOW = 1  # neighbours this close have their clusters read too
 THRESHOLD = 0.3  # chosen on the training script's development split, see training/train_names.py
 MAX_TOKENS = 400  # a post longer than this is tagged in windows of this many tokens
 
-# A word (letters and digits, with inner apostrophes, hyphens and dots: "O'Brien", "J-Rod"),
-# a handle or hashtag, or any other single character that is not a space.
-_TOKEN = re.compile(r"[@#]?\w+(?:['’\-]\w+)*|[^\w\s]")
+# A word (letters and digits, with inner apostrophes and hyphens: "O'Brien", "J-Rod"), a handle
+# or hashtag, a possessive "'s", or any other single character that is not a space. The "'s" is
+# not part of the word: "Kevin's van" is "Kevin", "'s", "van", as WNUT-17 train's tokens read, so
+# the name is the word the lists and the model know.
+_TOKEN = re.compile(r"[@#]?\w+(?:['’](?![sS]\b)\w+|-\w+)*|['’][sS]\b|[^\w\s]")
 _ENDS_SENTENCE = frozenset('.!?¡¿:;"“”()[]-–—…|•')
 
 
@@ -73,6 +75,8 @@ def _own(word: str) -> tuple[str, ...]:
     ]
     if word[:1] in "@#":
         feats.append("tag=" + word[0])
+    if folded in _figure_surnames():
+        feats.append("figsur")  # "Trump", "Obama": a public figure is often named by surname alone
     if word[:1].isupper():
         feats.append("cap")
         if word.isupper() and len(word) > 1:
@@ -221,6 +225,22 @@ def _gazetteers() -> dict[str, tuple[str, ...]]:
 
 
 LONGEST_ENTRY = 6  # tokens
+_SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv"})
+
+
+@lru_cache(maxsize=1)
+def _figure_surnames() -> frozenset[str]:
+    """Return the last words of the people list's names of two words or more ("Donald Trump" gives
+    "trump"), without generational suffixes."""
+    folder = files("earful.ml").joinpath("data", "gazetteers")
+    out: set[str] = set()
+    for line in folder.joinpath("people.txt").read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            words = [rules._fold(w) for _, _, w in tokens(line) if w[:1].isalpha()]
+            words = [w for w in words if w.rstrip(".") not in _SUFFIXES]
+            if len(words) >= 2 and len(words[-1]) >= 3:
+                out.add(words[-1])
+    return frozenset(out)
 
 
 def listed(words: Sequence[str]) -> list[tuple[str, ...]]:

@@ -1377,7 +1377,7 @@ class RedactStage:
     """Replace personal data in the text and title with typed placeholders."""
 
     name = "redact"
-    version = 6
+    version = 7  # 7: names-2 (a possessive "'s" apart from the name; public figures' surnames)
 
     def __init__(self, redactor: Redactor) -> None:
         self._redactor = redactor
