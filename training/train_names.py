@@ -1,24 +1,29 @@
-"""Train the name model that ships with Earful (src/earful/ml/data/models/names-2.crfsuite).
+"""Train the name model that ships with Earful (src/earful/ml/data/models/names-3.crfsuite).
 
 Data, all of it allowed to train a model that ships:
 - WNUT-17 training split (English tweets, CC BY 4.0, Derczynski et al. 2017), read from
   ../shared/data/wnut17: its person mentions are names, every other entity type is not;
 - posts the team wrote for this purpose, English and Spanish, social and news style, with names
   and look-alikes (brands, places, products) marked: training/data/pii/names-{en,es}.txt;
-- the redactor's first two development sets, tests/data/pii/{sentences,heldout}.txt.
+- the redactor's first two development sets, tests/data/pii/{sentences,heldout}.txt;
+- in the final run only (since names-3), WNUT-17's dev split too (YouTube comments, CC BY 4.0, the
+  same source and licence), seen DEV_WEIGHT times: comments of that kind are the hidden target's
+  nearest public text, and five-fold cross-validation on it (`--dev-folds`) measured the gain.
 Each team post is also seen again with its names swapped for names that Faker's locales make
 (so that the model learns where names stand, not which names the team likes), and some in lower
 case (as people type).
 
-Never read here: WNUT-17's dev split (YouTube comments; the script reports on it), the held-out
-tests/data/pii/heldout2.txt and the blind sets under bench/blind.
+Never read here: the held-out tests/data/pii/heldout2.txt and the blind sets under bench/blind.
 
 The development run trains on four fifths of WNUT-17 train and of the team's posts and reports on
-the other fifths (chosen by a hash of the text): settings and features are chosen on those, never
-on WNUT-17 dev, which it reports too.
+the other fifths (chosen by a hash of the text): settings and features are chosen on those. It
+does not train on WNUT-17 dev, and reports on it. `--dev-folds` splits WNUT-17 dev in five (by a
+hash of the text) and, for each fifth, trains as the final run does but on the other four fifths
+only, then scores that fifth: the held-out figure for a model that trains on WNUT-17 dev.
 
     .venv/bin/python training/train_names.py            # train, report, write the weights
     .venv/bin/python training/train_names.py --dev-only # report on the dev split, write nothing
+    .venv/bin/python training/train_names.py --dev-folds [--dev-weight 1] # WNUT-17 dev held out by fifths
     .venv/bin/python training/train_names.py --dev-only --clusters F [--cluster-levels cc,c]
         [--cluster-window 1]  # the same with word-cluster features (training/build_name_clusters.py)
 """
@@ -47,6 +52,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data" / "wnut17"
 GOEMOTIONS = ROOT.parent / "shared" / "data" / "goemotions" / "original"
 SILVER = 7000  # GoEmotions comments whose masked names are filled with Faker names
+DEV_WEIGHT = 2  # times WNUT-17 dev is seen in the final run (chosen by --dev-folds)
 TEMPLATED = 1000  # sentences from TEMPLATES (3,000 cost recall on the team split for little precision)
 TEAM = ROOT / "training" / "data" / "pii"
 RULE_SETS = [
@@ -327,6 +333,37 @@ def development(
     return figures
 
 
+def dev_folds(
+    wnut: Sequence[Example], team: Sequence[Example], wnut_dev: Sequence[Example], weight: int
+) -> tuple[float, float]:
+    """Train as the final run does with one fifth of WNUT-17 dev left out, score that fifth, for each
+    fifth; print and return recall and precision over the five."""
+    gold = caught = found = right = 0
+    with tempfile.TemporaryDirectory() as tmp:
+        for fold in range(5):
+            kept = [e for e in wnut_dev if _fifth(e) != fold]
+            left = [e for e in wnut_dev if _fifth(e) == fold]
+            tagger = fit([*wnut, *kept * weight], team, Path(tmp) / f"fold{fold}.crfsuite")
+            recall, precision, names = score(tagger, left)
+            spans = sum(len(list(tagger(text, language))) for language, text, _ in left)
+            gold, caught = gold + names, caught + round(recall * names)
+            found, right = found + spans, right + round(precision * spans)
+            print(
+                f"  fifth {fold} of WNUT-17 dev: names {names}  "
+                f"recall {recall:.3f}  precision {precision:.3f}"
+            )
+    recall, precision = caught / max(gold, 1), right / max(found, 1)
+    print(
+        f"  WNUT-17 dev, each fifth held out (weight {weight}): names {gold}  "
+        f"recall {recall:.3f}  precision {precision:.3f}"
+    )
+    return recall, precision
+
+
+def _fifth(example: Example) -> int:
+    return int(hashlib.sha256(example[1].encode()).hexdigest(), 16) % 5
+
+
 def main() -> None:
     """Train, report on WNUT-17 dev and a team split, and write the shipped weights."""
     parser = argparse.ArgumentParser(
@@ -340,10 +377,14 @@ def main() -> None:
     )
     parser.add_argument("--cluster-levels", default="cc,c", help="cc: coarse cluster, c: fine cluster")
     parser.add_argument("--cluster-window", type=int, default=1, help="neighbours whose clusters count")
+    parser.add_argument(
+        "--dev-folds", action="store_true", help="five-fold figures on WNUT-17 dev, write nothing"
+    )
+    parser.add_argument("--dev-weight", type=int, default=DEV_WEIGHT, help="times WNUT-17 dev is seen")
     args = parser.parse_args()
     if args.clusters is not None:
         if not args.dev_only:
-            sys.exit("--clusters is for --dev-only experiments: names-2 reads no clusters")
+            sys.exit("--clusters is for --dev-only experiments: names-3 reads no clusters")
         levels = [level + "=" for level in args.cluster_levels.split(",") if level]
         name_tagger.use_clusters(args.clusters.resolve(), None, levels, args.cluster_window)
     if os.environ.get("PYTHONHASHSEED") != "0":
@@ -355,13 +396,19 @@ def main() -> None:
     wnut = conll(SHARED / "wnut17train.conll")
     wnut_dev = conll(SHARED / "emerging.dev.conll")
     team = team_examples()
+    if args.dev_folds:
+        dev_folds(wnut, team, wnut_dev, args.dev_weight)
+        return
     development(wnut, team, wnut_dev)
     if args.dev_only:
         return
-    print("Final run: every training example")
-    tagger = fit(wnut, team, OUT)
+    print("Final run: every training example, WNUT-17 dev included")
+    tagger = fit([*wnut, *wnut_dev * args.dev_weight], team, OUT)
     recall, precision, gold = score(tagger, wnut_dev)
-    print(f"  WNUT-17 dev (never trained on): names {gold} recall {recall:.3f} precision {precision:.3f}")
+    print(
+        f"  WNUT-17 dev (trained on: not a held-out figure): names {gold} "
+        f"recall {recall:.3f} precision {precision:.3f}"
+    )
     digest = hashlib.sha256(OUT.read_bytes()).hexdigest()
     print(f"wrote {OUT.relative_to(ROOT)} ({OUT.stat().st_size / 1e6:.1f} MB), SHA-256 {digest}")
     print("paste it into WEIGHTS_SHA256 in src/earful/ml/name_tagger.py")

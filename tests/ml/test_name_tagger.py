@@ -113,7 +113,7 @@ def test_cluster_features_are_read_for_known_words_and_their_neighbours(tmp_path
         name_tagger.use_clusters(None, None)
     assert not any(
         "cc=" in f for f in name_tagger.features(words, [False] * 4, "en")[1]
-    )  # names-2 reads none
+    )  # the shipped model reads none
 
 
 @given(
