@@ -40,6 +40,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 from sklearn.metrics import f1_score, recall_score
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
@@ -69,10 +70,10 @@ def one_at_a_time(
     return out
 
 
-def triple(row: object) -> tuple[bool, str, str]:
+def triple(row: np.ndarray) -> tuple[bool, str, str]:
     """Return (complaint?, polarity, product label with complaint as negative) of one probability row."""
-    label = tone.label_of(row)  # type: ignore[arg-type]
-    return label == "complaint", tone.polarity_of(row), "negative" if label == "complaint" else label  # type: ignore[arg-type]
+    label = tone.label_of(row)
+    return label == "complaint", tone.polarity_of(row), "negative" if label == "complaint" else label
 
 
 def shipped(texts: list[str]) -> list[tuple[bool, str, str]]:

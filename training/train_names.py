@@ -264,9 +264,8 @@ def train(examples: Sequence[Example], path: Path) -> None:
     trainer.train(str(path))
 
 
-def score(tagger: name_tagger.NameTagger, examples: Sequence[Example]) -> tuple[float, float, int]:
-    """Return recall (a name every character of which is found) and precision (a found span that
-    overlaps a name) of names, and how many names there were."""
+def tally(tagger: name_tagger.NameTagger, examples: Sequence[Example]) -> tuple[int, int, int, int]:
+    """Return (names, names found: every character of it, spans found, spans that overlap a name)."""
     gold = caught = found = right = 0
     for language, text, names in examples:
         spans = list(tagger(text, language))
@@ -277,7 +276,18 @@ def score(tagger: name_tagger.NameTagger, examples: Sequence[Example]) -> tuple[
         for s, e in spans:
             found += 1
             right += any(s < ge and gs < e for gs, ge in names)
+    return gold, caught, found, right
+
+
+def ratios(gold: int, caught: int, found: int, right: int) -> tuple[float, float, int]:
+    """Return recall, precision and the number of names of a `tally`."""
     return caught / max(gold, 1), right / max(found, 1), gold
+
+
+def score(tagger: name_tagger.NameTagger, examples: Sequence[Example]) -> tuple[float, float, int]:
+    """Return recall (a name every character of which is found) and precision (a found span that
+    overlaps a name) of names, and how many names there were."""
+    return ratios(*tally(tagger, examples))
 
 
 def team_examples() -> list[Example]:
@@ -306,7 +316,7 @@ def fit(base: Sequence[Example], team: Sequence[Example], path: Path) -> name_ta
 
 def held_out(example: Example) -> bool:
     """Tell whether an example is in the fifth held out by the development run (by a hash of its text)."""
-    return int(hashlib.sha256(example[1].encode()).hexdigest(), 16) % 5 == 0
+    return _fifth(example) == 0
 
 
 def development(
@@ -338,21 +348,20 @@ def dev_folds(
 ) -> tuple[float, float]:
     """Train as the final run does with one fifth of WNUT-17 dev left out, score that fifth, for each
     fifth; print and return recall and precision over the five."""
-    gold = caught = found = right = 0
+    total = [0, 0, 0, 0]  # names, found, spans, right: summed over the fifths
     with tempfile.TemporaryDirectory() as tmp:
         for fold in range(5):
             kept = [e for e in wnut_dev if _fifth(e) != fold]
             left = [e for e in wnut_dev if _fifth(e) == fold]
             tagger = fit([*wnut, *kept * weight], team, Path(tmp) / f"fold{fold}.crfsuite")
-            recall, precision, names = score(tagger, left)
-            spans = sum(len(list(tagger(text, language))) for language, text, _ in left)
-            gold, caught = gold + names, caught + round(recall * names)
-            found, right = found + spans, right + round(precision * spans)
+            counts = tally(tagger, left)
+            total = [a + b for a, b in zip(total, counts, strict=True)]
+            recall, precision, names = ratios(*counts)
             print(
                 f"  fifth {fold} of WNUT-17 dev: names {names}  "
                 f"recall {recall:.3f}  precision {precision:.3f}"
             )
-    recall, precision = caught / max(gold, 1), right / max(found, 1)
+    recall, precision, gold = ratios(*total)
     print(
         f"  WNUT-17 dev, each fifth held out (weight {weight}): names {gold}  "
         f"recall {recall:.3f}  precision {precision:.3f}"
@@ -361,6 +370,7 @@ def dev_folds(
 
 
 def _fifth(example: Example) -> int:
+    """Return which fifth (0-4) an example falls in, by a hash of its text."""
     return int(hashlib.sha256(example[1].encode()).hexdigest(), 16) % 5
 
 

@@ -204,18 +204,26 @@ def _near(word: str) -> tuple[str, ...]:
 GAZETTEERS = ("places", "brands", "people")
 
 
+@lru_cache(maxsize=len(GAZETTEERS))
+def _entries(kind: str) -> tuple[tuple[str, ...], ...]:
+    """Return the entries of one list (places, brands or people), each as its tokens."""
+    folder = files("earful.ml").joinpath("data", "gazetteers")
+    out = []
+    for line in folder.joinpath(f"{kind}.txt").read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            out.append(tuple(w for _, _, w in tokens(line)))
+    return tuple(out)
+
+
 @lru_cache(maxsize=1)
 def _gazetteers() -> dict[str, tuple[str, ...]]:
     """Map each folded entry of the place, brand and people lists (as a space-joined run of
     folded tokens) to the lists it is on; a prefix of a longer entry maps to ()."""
     entries: dict[str, tuple[str, ...]] = {}
-    folder = files("earful.ml").joinpath("data", "gazetteers")
     for kind in GAZETTEERS:
-        for line in folder.joinpath(f"{kind}.txt").read_text(encoding="utf-8").splitlines():
-            line = line.strip()
-            if not line or line.startswith("#"):
-                continue
-            words = [rules._fold(w) for _, _, w in tokens(line)]
+        for entry in _entries(kind):
+            words = [rules._fold(w) for w in entry]
             for k in range(1, len(words)):
                 entries.setdefault(" ".join(words[:k]), ())
             key = " ".join(words)
@@ -232,14 +240,12 @@ _SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv"})
 def _figure_surnames() -> frozenset[str]:
     """Return the last words of the people list's names of two words or more ("Donald Trump" gives
     "trump"), without generational suffixes."""
-    folder = files("earful.ml").joinpath("data", "gazetteers")
     out: set[str] = set()
-    for line in folder.joinpath("people.txt").read_text(encoding="utf-8").splitlines():
-        if line.strip() and not line.startswith("#"):
-            words = [rules._fold(w) for _, _, w in tokens(line) if w[:1].isalpha()]
-            words = [w for w in words if w.rstrip(".") not in _SUFFIXES]
-            if len(words) >= 2 and len(words[-1]) >= 3:
-                out.add(words[-1])
+    for entry in _entries("people"):
+        words = [rules._fold(w) for w in entry if w[:1].isalpha()]
+        words = [w for w in words if w.rstrip(".") not in _SUFFIXES]
+        if len(words) >= 2 and len(words[-1]) >= 3:
+            out.add(words[-1])
     return frozenset(out)
 
 
