@@ -3,16 +3,16 @@
 For each hour, the expected count is the mean of the same hour of the week and the hours either
 side of it over the previous weeks (so a Monday-morning rush is normal on Mondays), leaving out
 values far above their median (past spikes), falling back to the same hour of the day when there
-are too few weeks. Where the same hour of every day agrees with it, that is used instead (`profile`):
-each day's count at this hour, divided by its day of the week's ratio to the average day over the
-hours either side, then scaled back to this day, which pools seven times the days (42 values over
-six weeks against 18) and so is steadier; where they disagree (this day's hours have a shape of
-their own), the same hour of the week stays. How far a count may stray is the larger of the median absolute deviation of
-those same hours (each around the median of its own hour) and the Poisson noise of the expected
-count, so one past spike does not widen the band for good. The expected count is itself an estimate
-(the mean of a few weeks' values), and its standard error (the spread over the square root of the
-number of values averaged) is added to the spread when a count is scored: the score is the noise
-of the count and the error of the baseline together.
+are too few weeks. Where the same hour of every day agrees with it, that is used instead
+(`profile`): each day's count at this hour, divided by its day of the week's ratio to the average
+day over the hours either side, then scaled back to this day, which pools seven times the days (42
+values over six weeks against 18) and so is steadier; where they disagree (this day's hours have a
+shape of their own), the same hour of the week stays. How far a count may stray is the larger of
+the median absolute deviation of those same hours (each around the median of its own hour) and the
+Poisson noise of the expected count, so one past spike does not widen the band for good. The
+expected count is itself an estimate (the mean of a few weeks' values), and its standard error (the
+spread over the square root of the number of values averaged) is added to the spread when a count
+is scored: the score is the noise of the count and the error of the baseline together.
 
 A count is scored by how unlikely it is: the normal score of its Poisson tail at the expected
 count (for a few posts an hour that tail is far heavier than a normal one), or, where the history
