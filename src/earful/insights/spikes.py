@@ -3,12 +3,16 @@
 For each hour, the expected count is the mean of the same hour of the week and the hours either
 side of it over the previous weeks (so a Monday-morning rush is normal on Mondays), leaving out
 values far above their median (past spikes), falling back to the same hour of the day when there
-are too few weeks. How far a count may stray is the larger of the median absolute deviation of
-those same hours (each around the median of its own hour) and the Poisson noise of the expected
-count, so one past spike does not widen the band for good. The expected count is itself an estimate
-(the mean of a few weeks' values), and its standard error (the spread over the square root of the
-number of values averaged) is added to the spread when a count is scored: the score is the noise
-of the count and the error of the baseline together.
+are too few weeks. Where the same hour of every day agrees with it, that is used instead
+(`profile`): each day's count at this hour, divided by its day of the week's ratio to the average
+day over the hours either side, then scaled back to this day, which pools seven times the days (42
+values over six weeks against 18) and so is steadier; where they disagree (this day's hours have a
+shape of their own), the same hour of the week stays. How far a count may stray is the larger of
+the median absolute deviation of those same hours (each around the median of its own hour) and the
+Poisson noise of the expected count, so one past spike does not widen the band for good. The
+expected count is itself an estimate (the mean of a few weeks' values), and its standard error (the
+spread over the square root of the number of values averaged) is added to the spread when a count
+is scored: the score is the noise of the count and the error of the baseline together.
 
 A count is scored by how unlikely it is: the normal score of its Poisson tail at the expected
 count (for a few posts an hour that tail is far heavier than a normal one), or, where the history
@@ -17,8 +21,8 @@ least `min_volume` posts scoring `sensitivity` or more. A slow surge (several ho
 up, none enough alone) is caught by judging the last `surge_hours` hours together: their counts,
 each capped at `sensitivity` so one hour cannot carry the rest, scored against their expected
 counts together, reach `surge_sensitivity`, with each hour scoring `surge_floor` alone. The
-baselines of those hours are estimated from the same weeks (largely the same values), so their
-errors are added as one error (their sum), not as independent ones. Consecutive
+baselines of those hours are estimated from the same weeks (and share their day's ratio), so their
+errors are added as one error (their sum), the cautious choice, not as independent ones. Consecutive
 spike hours, and any within `cooldown_hours` of the last, form one spike event: an alert is raised
 once per event.
 
@@ -43,6 +47,8 @@ HOURS_PER_WEEK = 24 * 7
 MAD_TO_SIGMA = 1.4826  # the MAD of normal noise, scaled to its standard deviation
 OUTLIER_SPREADS = 3.0  # history values this many spreads above the median are left out of the mean
 LOWEST_RATE = 0.5  # the expected count, at least, when judging how unlikely a count is
+PROFILE_HOURS = 6  # hours either side over which a day of the week's ratio to the average day is taken
+PROFILE_AGREE = 2.0  # errors together within which the same-hour-of-every-day estimate is used
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,9 +62,9 @@ class SpikeSettings:
     cooldown_hours: int = 6  # hours after a spike in which another joins it
     weeks: int = 6  # weeks of history the baseline looks at (fewer, when there are fewer)
     surge_hours: int = 3  # consecutive hours judged together for a slow surge (1: none)
-    surge_sensitivity: float = 2.75  # score of their counts together, each capped at `sensitivity`
-    surge_floor: float = 1.0  # score each of those hours must reach alone
-    early_sensitivity: float = 4.0  # score of an open hour's posts so far (looked at every minute)
+    surge_sensitivity: float = 3.125  # score of their counts together, each capped at `sensitivity`
+    surge_floor: float = 0.5  # score each of those hours must reach alone
+    early_sensitivity: float = 4.25  # score of an open hour's posts so far (looked at every minute)
     early_minutes: int = 10  # minutes an open hour must have run before it is judged
 
 
@@ -88,7 +94,8 @@ def expected(counts: Sequence[int], hour: int, weeks: int) -> Baseline | None:
 
     The history is the same hour of the week, and the hours either side of it, over the previous
     `weeks` (twelve values for four weeks: enough for a steady median and deviation); with under
-    three weeks, the same hours of the previous days instead.
+    three weeks, the same hours of the previous days instead. Its expected count gives way to
+    `profile`'s (the same hour of every day, scaled to this day of the week) where the two agree.
     """
     history = [
         counts[h]
@@ -116,15 +123,65 @@ def expected(counts: Sequence[int], hour: int, weeks: int) -> Baseline | None:
     # which made every small hour look like a jump.
     cut = middle + OUTLIER_SPREADS * max(MAD_TO_SIGMA * mad, math.sqrt(max(middle, 1.0)))
     kept = [x for x in history if x <= cut]
-    # Not below the median, though: hours before a series' first post read as zeros, and on a
-    # deployment younger than `weeks` they would drag the mean down where the median holds.
-    centre = max(sum(kept) / len(kept), middle)
+    centre = sum(kept) / len(kept)
     # Counts are Poisson at least: the spread never falls below the noise of the expected count.
     spread = max(MAD_TO_SIGMA * mad, math.sqrt(max(centre, 1.0)))
     # The mean of n values that each vary by `spread` is off by spread / sqrt(n), typically: with
     # 18 values, a quarter of the noise of one hour, which chance alone puts above the threshold
     # far more often than the count's own noise does.
-    return Baseline(centre, spread, spread / math.sqrt(len(kept)))
+    error = spread / math.sqrt(len(kept))
+    pooled = profile(counts, hour, weeks)
+    # Where the same hour of every day, scaled to this day of the week, agrees with the same hour
+    # of the week (within PROFILE_AGREE of their errors together), it is the steadier estimate:
+    # 42 values over six weeks against 18, so about two thirds of the error (a little more with the
+    # day's ratio, itself estimated). Where they disagree, this day's hours have a
+    # shape of their own (a weekend morning, a day boundary the ratio straddles): the hour of the
+    # week is kept.
+    if pooled is not None and abs(centre - pooled[0]) <= PROFILE_AGREE * math.hypot(error, pooled[1]):
+        centre, error = pooled
+    else:
+        # Not below the median, though: hours before a series' first post read as zeros, and on a
+        # deployment younger than `weeks` they would drag the mean down where the median holds.
+        centre = max(centre, middle)
+    spread = max(MAD_TO_SIGMA * mad, math.sqrt(max(centre, 1.0)))
+    return Baseline(centre, spread, error)
+
+
+def profile(counts: Sequence[int], hour: int, weeks: int) -> tuple[float, float] | None:
+    """Return the expected count of `hour` from the same hour of every day, and its standard error.
+
+    Over the previous `weeks` whole weeks (three at least, else None), each day's count at this
+    hour of the day is divided by its day of the week's ratio (its mean over the PROFILE_HOURS
+    either side of this hour, over the mean of all days there), values far above their median
+    (past spikes) are left out, and the mean of the rest is scaled back by this day's ratio. On a
+    daily and weekly rhythm that multiply (a quiet weekend is quiet all day), that is the same
+    expected count as the same hour of the week's, from seven times the days.
+    """
+    values = np.asarray(counts[:hour], dtype=float)
+    posted = np.flatnonzero(values)
+    # Whole weeks since the series' first post: hours before it (zeros, on a young deployment) are
+    # not quiet hours and would drag the expected count down.
+    weeks = min(weeks, (hour - int(posted[0])) // HOURS_PER_WEEK if len(posted) else 0)
+    if weeks < 3:
+        return None
+    days = 7 * weeks
+    starts = hour - weeks * HOURS_PER_WEEK + 24 * np.arange(days)
+    index = starts[:, None] + np.arange(-PROFILE_HOURS, PROFILE_HOURS + 1)[None, :]
+    valid = (index >= 0) & (index < hour)
+    window = np.where(valid, values[np.clip(index, 0, hour - 1)], 0.0)
+    weekday = np.arange(days) % 7  # 0: the judged hour's day of the week
+    sums = np.bincount(weekday, window.sum(axis=1), 7)
+    hours = np.bincount(weekday, valid.sum(axis=1), 7)
+    overall = window.sum() / max(int(valid.sum()), 1)
+    if overall <= 0 or np.any(sums <= 0):
+        return None
+    ratio = sums / hours / overall
+    level = values[starts] / ratio[weekday]
+    middle = float(np.median(level))
+    mad = float(np.median(np.abs(level - middle)))
+    kept = level[level <= middle + OUTLIER_SPREADS * max(MAD_TO_SIGMA * mad, math.sqrt(max(middle, 1.0)))]
+    centre = float(kept.mean()) * float(ratio[0])
+    return centre, math.sqrt(max(centre, 1.0) / len(kept))
 
 
 def score(count: float, centre: float, spread: float, error: float = 0.0) -> float:
@@ -220,9 +277,11 @@ def surge(recent: Sequence[tuple[float, float, Baseline]], settings: SpikeSettin
     cannot carry the rest, are scored together against their expected counts together; that score
     must reach `surge_sensitivity`, every hour must be at least `surge_floor` spreads up, and the
     excess posts together at least `min_volume`. The counts' noise adds up as independent noise;
-    the baselines' errors do not: neighbouring hours are estimated from the same weeks, mostly from
-    the same values, so a baseline that is low for one is low for the others, and their errors
-    add up as one.
+    the baselines' errors are added up as one: neighbouring hours are estimated from the same weeks
+    (from mostly the same values for the same hour of the week, with the same day's ratio for the
+    same hour of every day), so a baseline that is low for one is likely low for the others.
+    Adding them as independent did no better on bench seeds 0-19 once the surge threshold was
+    re-chosen for it.
     """
     total = sum(c for _, c, _ in recent)
     centre = sum(b.centre for _, _, b in recent)

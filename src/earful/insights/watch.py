@@ -91,9 +91,10 @@ def hourly_series(
 
 
 def usual(counts: Sequence[int], hour: int, weeks: int) -> float | None:
-    """Return the count the detector expects for `hour` (its baseline: the mean of the same hour of
-    the week and the hours either side over `weeks` weeks, past spikes left out, never under their
-    median), or None without history. Pages and alerts show it as the usual count."""
+    """Return the count the detector expects for `hour` (its baseline: the same hour of every day
+    over `weeks` weeks scaled to this day of the week, or, where that disagrees, the mean of the same
+    hour of the week and the hours either side, never under their median; past spikes left out), or
+    None without history. Pages and alerts show it as the usual count."""
     found = expected(counts, hour, weeks)
     return found[0] if found else None
 
