@@ -10,8 +10,10 @@ every reason keeps some to test on) and every other tweet is a test tweet. Compa
 - TF-IDF + LR: word and character n-grams, one logistic regression (baseline);
 - e5 + LR: multilingual-e5-small embeddings, one logistic regression (baseline);
 - Earful as deployed by default: the classifier `earful train` builds (`new_classifier`), which
-  learns from the labels and from the taxonomy's descriptions and examples;
-- Earful with EARFUL_EMBEDDINGS=true: the classifier `earful train` builds then.
+  learns from the labels and from the taxonomy's descriptions and examples, over n-grams and the
+  light embedder's vectors (all-MiniLM-L6-v2, earful.ml.minilm; since 2026-12-07);
+- Earful with EARFUL_EMBEDDINGS=true: the classifier `earful train` builds then (e5 vectors and
+  centroids).
 
 Earful is scored as deployed: a tweet's reason is the first label the classifier gives (what
 `predict`, which enrichment calls, returns), or none, which counts as a miss, as `earful eval`
@@ -49,6 +51,7 @@ from sklearn.linear_model import LogisticRegression
 
 from earful.cli.scoring import as_stored
 from earful.ml.evaluate import score
+from earful.ml.minilm import MiniLMEmbedder
 from earful.ml.taxonomy import Taxonomy, load
 from earful.ml.trained import new_classifier, train_text_classifier
 from earful.pipeline.chain import build_chain
@@ -127,7 +130,7 @@ def main() -> None:
     parser.add_argument("--first-seed", type=int, default=0)
     parser.add_argument("--rows", choices=("all", "select", "report"), default="all")
     parser.add_argument("--no-embeddings", action="store_true", help="leave out the methods using e5")
-    parser.add_argument("--embedding-cache", type=Path, help="keep e5 vectors here between runs")
+    parser.add_argument("--embedding-cache", type=Path, help="keep e5 and MiniLM vectors here between runs")
     args = parser.parse_args()
     if not DATA.exists():
         sys.exit(f"{DATA} is absent: this benchmark needs the shared datasets beside the repository")
@@ -141,6 +144,7 @@ def main() -> None:
         f"handles public), {len(classes)} reasons; rows: {args.rows}"
     )
     embedder = None if args.no_embeddings else CachedEmbedder([texts[i] for i in rows], args.embedding_cache)
+    light = CachedEmbedder([texts[i] for i in rows], args.embedding_cache, MiniLMEmbedder)
 
     def tfidf(train: list[int], test: list[int]) -> list[str]:
         model = train_text_classifier([texts[i] for i in train], [keys[i] for i in train], c=10.0)
@@ -154,7 +158,7 @@ def main() -> None:
 
     def earful(embeddings: bool) -> Method:
         def run(train: list[int], test: list[int]) -> list[str]:
-            model = new_classifier(taxonomy, embeddings, embedder=embedder)
+            model = new_classifier(taxonomy, embeddings, embedder=embedder if embeddings else light)
             model.fit([texts[i] for i in train], [keys[i] for i in train])
             given = model.predict_many([texts[i] for i in test])  # what `predict` gives, in one batch
             return [found[0].key if found else NO_LABEL for found in given]
@@ -164,7 +168,7 @@ def main() -> None:
     methods: dict[str, Method] = {"TF-IDF + LR (baseline)": tfidf}
     if embedder is not None:
         methods["e5 + LR (baseline)"] = e5
-    ours = {"Earful (default, no embeddings)": earful(False)}
+    ours = {"Earful (default: n-grams + MiniLM)": earful(False)}
     if embedder is not None:
         ours["Earful with EARFUL_EMBEDDINGS"] = earful(True)
     methods.update(ours)

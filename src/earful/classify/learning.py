@@ -18,7 +18,7 @@ from earful.jobs.queue import enqueue, enqueue_once
 from earful.kit.clock import utcnow
 from earful.kit.errors import EarfulError, Forbidden, NotFound
 from earful.ml import trained
-from earful.ml.embeddings import EmbeddingsUnavailable, default_embedder
+from earful.ml.embeddings import EmbeddingsUnavailable, embedder_named
 from earful.ml.evaluate import holdout_split, score
 from earful.ml.keywords import KeywordClassifier
 from earful.ml.taxonomy import Taxonomy
@@ -276,7 +276,7 @@ def train_classifier(session: Session, settings: Settings, actor: Actor | None =
             "The analysts' labels so far name only categories. Give some posts a subcategory "
             "(or a category that has none), then train again."
         )
-    model = trained.new_classifier(taxonomy, settings.embeddings)
+    model = trained.new_classifier(taxonomy, settings.embeddings, light=settings.light_embeddings)
     model.fit([text for _, text, _ in train], [keys for _, _, keys in train])
     in_use, in_use_name = in_use_classifier(session, settings, taxonomy)
     evaluation, verdict = gate.evaluate(taxonomy, held, model, in_use, in_use_name, len(train))
@@ -325,7 +325,7 @@ def in_use_classifier(session: Session, settings: Settings, taxonomy: Taxonomy) 
         if isinstance(found, TrainedClassifier) and found.taxonomy == taxonomy:
             try:
                 if found.embedder_name:
-                    default_embedder()
+                    embedder_named(found.embedder_name)
                 return found, f"model {row.id}"
             except EmbeddingsUnavailable:
                 pass

@@ -176,7 +176,8 @@ def eval_command(
             sample_shots(train_texts, train_labels, shots, seed) if shots else (train_texts, train_labels)
         )
         try:
-            stage = trained_stage(new_classifier(taxonomy, cfg.embeddings).fit(texts, marks), version)
+            model = new_classifier(taxonomy, cfg.embeddings, light=cfg.light_embeddings)
+            stage = trained_stage(model.fit(texts, marks), version)
         except EmbeddingsUnavailable as exc:
             raise _fail(str(exc)) from None
         if seed == 0:

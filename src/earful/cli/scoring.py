@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from earful.ml.embeddings import E5Embedder
+from earful.ml.minilm import MiniLMEmbedder
 from earful.ml.trained import TrainedClassifier, TrainedSentiment, model_name
 from earful.pipeline.chain import TEXT_STAGES, Chain
 from earful.pipeline.classify import ClassifyStage
@@ -45,7 +46,10 @@ def label_keys(item: WorkItem) -> list[str]:
 
 def embeddings_setting(settings: Settings) -> str:
     """Say whether EARFUL_EMBEDDINGS is on, and with which model new models would be trained."""
-    return f"EARFUL_EMBEDDINGS on ({E5Embedder.name})" if settings.embeddings else "EARFUL_EMBEDDINGS off"
+    if settings.embeddings:
+        return f"EARFUL_EMBEDDINGS on ({E5Embedder.name})"
+    light = f"light embeddings ({MiniLMEmbedder.name})" if settings.light_embeddings else "n-grams alone"
+    return f"EARFUL_EMBEDDINGS off, {light}"
 
 
 def _model(kind: str, model: TrainedClassifier | TrainedSentiment, model_id: int, trained_on: int) -> str:

@@ -11,7 +11,7 @@ import logging
 from sqlalchemy.orm import Session
 
 from earful.ml import keywords, trained
-from earful.ml.embeddings import EmbeddingsUnavailable, default_embedder
+from earful.ml.embeddings import EmbeddingsUnavailable, default_embedder, embedder_named
 from earful.ml.taxonomy import Taxonomy
 from earful.ml.trained import TrainedClassifier, TrainedSentiment
 from earful.pipeline.chain import Chain, build_chain
@@ -36,7 +36,7 @@ def classify_stage(
         if isinstance(model, TrainedClassifier) and model.taxonomy == taxonomy:
             try:
                 if model.embedder_name:
-                    default_embedder()
+                    embedder_named(model.embedder_name)
                 return trained_stage(model, version, model_id)
             except EmbeddingsUnavailable as exc:
                 log.error(

@@ -87,3 +87,12 @@ def _load(threads: int | None) -> Any:
 def default_embedder() -> E5Embedder:
     """Return the process's embedder, loaded on first use (about a second)."""
     return E5Embedder()
+
+
+def embedder_named(name: str) -> Embedder:
+    """Return the process's embedder called `name`: a stored model names the one it was trained
+    with (the light MiniLM one by default, e5 under EARFUL_EMBEDDINGS). Raises
+    EmbeddingsUnavailable, with what to do, when it cannot be loaded."""
+    from earful.ml.minilm import MiniLMEmbedder, light_embedder
+
+    return light_embedder() if name == MiniLMEmbedder.name else default_embedder()

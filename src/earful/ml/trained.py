@@ -1,5 +1,6 @@
-"""Classifiers trained on labelled posts: TF-IDF word and character n-grams, one logistic regression
-per leaf category, and one shared calibration.
+"""Classifiers trained on labelled posts: TF-IDF word and character n-grams with each post's sentence
+embedding (the light MiniLM embedder by default, e5 under EARFUL_EMBEDDINGS), one logistic
+regression per leaf category, and one shared calibration.
 
 The taxonomy's own examples, keywords and descriptions are added to the training data as labelled
 texts, so a category no analyst has labelled yet is still known, and a few labels go further.
@@ -32,7 +33,7 @@ from scipy.optimize import minimize
 from scipy.special import expit
 
 from earful.ml import tone
-from earful.ml.embeddings import Embedder, default_embedder
+from earful.ml.embeddings import Embedder, default_embedder, embedder_named
 from earful.ml.keywords import Prediction, fold
 from earful.ml.taxonomy import Taxonomy
 
@@ -58,9 +59,16 @@ PRIOR_WEIGHT = 6.0
 # to tell).
 C_WORDS = 0.1
 C_EMBEDDINGS = 0.5
-# ... loosened as labels grow: C times the square root of (labels per labelled leaf / C_GROWS_FROM).
+# ... loosened as labels grow: C times the square root of (labels per labelled leaf / C_GROWS_FROM);
+# with the light embedder also tightened below it (`shrink_c`: at 8 labels a leaf a draw of the
+# few-shot bench's select rows fell to the zero-label classifier's level with C 0.5).
 C_GROWS_FROM = 32
-# With embeddings: the centroids' share of the vote, the sharpness of their softmax over cosines,
+# By default (EARFUL_EMBEDDINGS off) the light MiniLM embedder's vectors join the n-grams at this
+# weight, with C_EMBEDDINGS and no centroid vote (chosen on the few-shot bench's select rows, 32
+# labels a reason: 50.8 against 46.4 for n-grams alone; e5's centroid vote cost MiniLM 4 points).
+LIGHT_WEIGHT = 1.0
+LIGHT_CENTROID_SHARE = 0.0
+# With e5: the centroids' share of the vote, the sharpness of their softmax over cosines,
 # and how far a description and examples pull a leaf's centroid: as far as PRIOR_LABELS labelled
 # posts while a leaf has few, and never less than PRIOR_PULL times its labelled posts' mean.
 CENTROID_SHARE = 0.7
@@ -160,11 +168,12 @@ def _platt(scores: np.ndarray, truth: np.ndarray) -> tuple[float, float]:
 class TrainedClassifier:
     """A multi-label text classifier over a taxonomy's leaf categories.
 
-    With an embedder, each text's sentence embedding joins its n-grams as features, and a second
-    model votes too: each leaf's centroid (the mean embedding of its labelled texts, nudged towards
-    its description and examples), scored by cosine. With few labels per leaf the centroids carry
-    most of the signal, so they get most of the vote (the blend was chosen on the few-shot
-    benchmark, bench/fewshot_airline.py, on rows and seeds not used for the figures).
+    With an embedder, each text's sentence embedding joins its n-grams as features. With
+    `centroid_share` above 0 (e5's setting) a second model votes too: each leaf's centroid (the mean
+    embedding of its labelled texts, nudged towards its description and examples), scored by
+    cosine. With few labels per leaf e5's centroids carry most of the signal, so they get most of
+    the vote; MiniLM's do not, and get none (both chosen on the few-shot benchmark,
+    bench/fewshot_airline.py, on rows and seeds not used for the figures).
     """
 
     def __init__(
@@ -177,8 +186,12 @@ class TrainedClassifier:
         embedder: Embedder | None = None,
         embedding_weight: float = 2.0,
         prior_weight: float | None = None,
+        centroid_share: float = CENTROID_SHARE,
+        shrink_c: bool = False,
     ) -> None:
         self.taxonomy = taxonomy
+        self.centroid_share = centroid_share
+        self.shrink_c = shrink_c
         self.c = c if c is not None else (C_EMBEDDINGS if embedder else C_WORDS)
         self.use_taxonomy = use_taxonomy
         self.calibrate = calibrate
@@ -217,7 +230,8 @@ class TrainedClassifier:
         rows[: len(prior_texts)] = self.prior_weight
         first_own = len(prior_texts)
         labelled_leaves = len({key for keys in sets for key in keys})
-        self.c_used = self.c * max(1.0, len(sets) / max(labelled_leaves, 1) / C_GROWS_FROM) ** 0.5
+        grown = len(sets) / max(labelled_leaves, 1) / C_GROWS_FROM
+        self.c_used = self.c * (grown if self.shrink_c and sets else max(1.0, grown)) ** 0.5
         self._weights, self._bias = self._fit_leaves(matrix, truth, rows)
         self._centroids = _centroids(vectors, truth, first_own) if vectors is not None else None
         self._platt = None
@@ -232,7 +246,7 @@ class TrainedClassifier:
         if self.embedder_name is None:
             return None
         if self._embedder is None:
-            self._embedder = default_embedder()  # a model read back from storage
+            self._embedder = embedder_named(self.embedder_name)  # a model read back from storage
         return self._embedder.embed(list(texts))
 
     def _matrix(self, texts: Sequence[str], vectors: np.ndarray | None) -> sparse.csr_matrix:
@@ -254,11 +268,12 @@ class TrainedClassifier:
         """Return each leaf's raw score: the regression's, or with embeddings the log-odds of the
         regression's probability blended with the centroids'."""
         scores: np.ndarray = np.asarray(matrix @ weights) + bias
-        if vectors is None or centroids is None:
+        share = self.centroid_share
+        if vectors is None or centroids is None or not share:
             return scores
         near = vectors @ centroids.T / CENTROID_TEMPERATURE
         near = np.exp(near - near.max(axis=1, keepdims=True))
-        blend = (1 - CENTROID_SHARE) * expit(scores) + CENTROID_SHARE * near / near.sum(axis=1, keepdims=True)
+        blend = (1 - share) * expit(scores) + share * near / near.sum(axis=1, keepdims=True)
         blend = np.clip(blend, 1e-6, 1 - 1e-6)
         return np.asarray(np.log(blend / (1 - blend)))
 
@@ -270,6 +285,8 @@ class TrainedClassifier:
     def __setstate__(self, state: dict[str, object]) -> None:
         state.setdefault("single_label", False)  # a model stored before version 3 used thresholds
         state.setdefault("c_used", state.get("c"))
+        state.setdefault("centroid_share", CENTROID_SHARE)  # stored before the light embedder
+        state.setdefault("shrink_c", False)
         self.__dict__.update(state)
 
     def _truth(self, sets: Sequence[tuple[str, ...]]) -> np.ndarray:
@@ -442,12 +459,24 @@ def dump_model(model: TrainedClassifier | TrainedSentiment) -> bytes:
 
 
 def new_classifier(
-    taxonomy: Taxonomy, embeddings: bool, *, embedder: Embedder | None = None
+    taxonomy: Taxonomy, embeddings: bool, *, light: bool = True, embedder: Embedder | None = None
 ) -> TrainedClassifier:
-    """Return an untrained taxonomy classifier as Earful trains it under EARFUL_EMBEDDINGS=`embeddings`
-    (`embedder`: the e5 model to use, for a benchmark that embeds its texts once; else the process's)."""
-    if not embeddings:
+    """Return an untrained taxonomy classifier as Earful trains it under EARFUL_EMBEDDINGS=`embeddings`:
+    n-grams with the light MiniLM embedder's vectors by default (n-grams alone when not `light`,
+    EARFUL_LIGHT_EMBEDDINGS=false), with e5's and its centroids when on (`embedder`: the one to use
+    instead, for a benchmark that embeds its texts once)."""
+    if not embeddings and not light:
         return TrainedClassifier(taxonomy)
+    if not embeddings:
+        from earful.ml.minilm import light_embedder
+
+        return TrainedClassifier(
+            taxonomy,
+            embedder=embedder if embedder is not None else light_embedder(),
+            embedding_weight=LIGHT_WEIGHT,
+            centroid_share=LIGHT_CENTROID_SHARE,
+            shrink_c=True,
+        )
     return TrainedClassifier(taxonomy, embedder=embedder if embedder is not None else default_embedder())
 
 

@@ -1,0 +1,67 @@
+"""The light embedder: Earful's numpy all-MiniLM-L6-v2 gives the model's own vectors, refuses an
+altered weights file, and is what a default classifier trains and stores with."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from earful.ml.embeddings import EmbeddingsUnavailable, embedder_named
+from earful.ml.minilm import MiniLMEmbedder, _model_dir, light_embedder
+from earful.ml.taxonomy import load_default
+from earful.ml.trained import TrainedClassifier, dump_model, load_model, model_name, new_classifier
+
+REFERENCE = Path(__file__).resolve().parents[1] / "data" / "minilm_reference.json"
+
+
+def test_the_numpy_encoder_gives_the_vectors_sentence_transformers_gives() -> None:
+    # Recorded by training/record_minilm_reference.py with sentence-transformers and PyTorch:
+    # emoji, accents, Chinese, an empty text and one past the model's 256 tokens.
+    rows = json.loads(REFERENCE.read_text(encoding="utf-8"))
+    ours = light_embedder().embed([row["text"] for row in rows])
+    theirs = np.array([row["vector"] for row in rows], dtype=np.float32)
+    assert ours.shape == theirs.shape == (len(rows), 384)
+    assert np.abs(ours - theirs).max() < 1e-5
+    # one text at a time (no padding) gives the same as in a batch
+    assert np.abs(light_embedder().embed([rows[1]["text"]])[0] - theirs[1]).max() < 1e-5
+
+
+def test_paraphrases_land_closer_than_unrelated_posts() -> None:
+    v = light_embedder().embed(["the app keeps crashing", "application crashes all the time", "a dog bit me"])
+    assert v[0] @ v[1] > v[0] @ v[2] + 0.2
+
+
+def test_an_altered_weights_file_is_refused(tmp_path: Path) -> None:
+    copy = tmp_path / "model"
+    shutil.copytree(_model_dir(), copy)
+    weights = copy / "model.safetensors"
+    data = bytearray(weights.read_bytes())
+    data[-1] ^= 0x01
+    weights.write_bytes(bytes(data))
+    with pytest.raises(EmbeddingsUnavailable, match="SHA-256"):
+        MiniLMEmbedder(copy)
+
+
+def test_a_default_classifier_trains_with_the_light_embedder_and_round_trips() -> None:
+    taxonomy = load_default()
+    texts = ["parcel lockers jammed shut again", "locker bank would not open for the drop"]
+    model = new_classifier(taxonomy, False).fit(texts, ["operations.customer_access"] * 2)
+    assert model.embedder_name == MiniLMEmbedder.name
+    assert model_name(model).endswith("+minilm-l6")
+    again = load_model(dump_model(model))
+    assert isinstance(again, TrainedClassifier)
+    again._embedder = None  # as read back from storage: the embedder is found again by its name
+    probe = ["the lockers were jammed", "el perro me mordió"]
+    assert np.allclose(model.probabilities(probe), again.probabilities(probe), atol=1e-5)
+    assert embedder_named(MiniLMEmbedder.name) is light_embedder()
+
+
+def test_light_embeddings_off_trains_on_n_grams_alone() -> None:
+    model = new_classifier(load_default(), False, light=False).fit(
+        ["parcel lockers jammed shut again"], ["operations.customer_access"]
+    )
+    assert model.embedder_name is None and not model_name(model).endswith("+minilm-l6")
