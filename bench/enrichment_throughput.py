@@ -15,6 +15,12 @@ say how loaded it was.
 
     .venv/bin/python bench/enrichment_throughput.py                       # both engines, 10,000 posts
     .venv/bin/python bench/enrichment_throughput.py --engine postgresql --posts 50000
+    .venv/bin/python bench/enrichment_throughput.py --trained light  # a trained classifier in use
+
+`--trained light|ngrams|e5` puts a trained classifier in use before the run, as a deployment has
+once analysts' labels trained one and it passed the gate: trained on the default taxonomy's own
+texts (no labels are needed to measure its speed), with the light MiniLM embedder's vectors (the
+default since 2026-12-07), n-grams alone (EARFUL_LIGHT_EMBEDDINGS=false) or e5.
 """
 
 from __future__ import annotations
@@ -38,17 +44,21 @@ from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import make_url
 
 import earful.ingest.jobs  # noqa: F401 - registers the enrichment job
-from earful.classify.service import ensure_default
+from earful.classify.service import current, ensure_default
 from earful.ingest import jobs as ingest_jobs
 from earful.ingest.jobs import chain_for, warm_up
 from earful.ingest.service import get_or_create_source, iter_import
 from earful.jobs.queue import drain
+from earful.kit.clock import utcnow
+from earful.ml.trained import dump_model, model_name, new_classifier
 from earful.pipeline.chain import Chain
 from earful.pipeline.stage import WorkItem
 from earful.settings import Settings
 from earful.store import db as db_module
 from earful.store.db import Database
 from earful.store.repos import jobs as jobs_repo
+from earful.store.repos import learning as learning_repo
+from earful.store.sealing import model_signer
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "semeval2017-task4a"
 PG_URL = os.environ.get("EARFUL_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -77,6 +87,9 @@ def main() -> None:
     parser.add_argument("--posts", type=int, default=10_000)
     parser.add_argument("--workers", type=int, action="append", help="worker processes (default: 1, then 2)")
     parser.add_argument("--sample", type=int, default=1000, help="posts timed stage by stage")
+    parser.add_argument(
+        "--trained", choices=["light", "ngrams", "e5"], help="put a trained classifier in use first"
+    )
     args = parser.parse_args()
     if not DATA.exists():
         sys.exit(f"{DATA} is absent: this benchmark needs the shared datasets beside the repository")
@@ -106,6 +119,8 @@ def main() -> None:
                     settings = Settings(data_dir=tmp, database_url=url, secret_key=KEY)
                     db = Database(url)
                     ensure_default(db)
+                    if args.trained:
+                        use_trained_classifier(db, settings, args.trained)
                     get_or_create_source(db, "tweets")
                     iter_import(db, settings, feed, "tweets", "jsonl", parallel=False)
                     if engine == engines[0] and workers == (args.workers or [1])[0]:
@@ -122,6 +137,30 @@ def main() -> None:
                     f"({by_count[1]:,.0f} -> {by_count[2]:,.0f} posts/s; load average now "
                     f"{os.getloadavg()[0]:.2f})"
                 )
+
+
+def use_trained_classifier(db: Database, settings: Settings, kind: str) -> None:
+    """Store a classifier trained on the default taxonomy's own texts and put it in use."""
+    found = current(db)
+    assert found is not None
+    model = new_classifier(found.taxonomy, kind == "e5", light=kind == "light").fit([], [])
+    artifact = dump_model(model)
+    with db.write() as session:
+        learning_repo.save_model(
+            session,
+            kind=learning_repo.CLASSIFIER,
+            name=model_name(model),
+            taxonomy_version=found.version,
+            examples=0,
+            evaluation={},
+            artifact=artifact,
+            artifact_tag=model_signer(settings.secret).sign(artifact),
+            activate=True,
+            reason="enrichment benchmark",
+            user_id=None,
+            now=utcnow(),
+        )
+    print(f"classifier in use: {model_name(model)}")
 
 
 def _reachable(url: str) -> bool:
