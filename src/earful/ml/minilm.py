@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import struct
 from collections.abc import Sequence
 from functools import lru_cache
@@ -29,6 +30,7 @@ from typing import Any
 
 import numpy as np
 from scipy.special import erf
+from threadpoolctl import ThreadpoolController
 
 from earful.ml.embeddings import EmbeddingsUnavailable
 
@@ -180,6 +182,11 @@ class MiniLMEmbedder:
             return out
         encodings: list[Any] = self._tokenizer.encode_batch([t[:MAX_CHARS] for t in texts])
         order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
+        with _blas().limit(limits=blas_threads(), user_api="blas"):
+            self._embed_sorted(encodings, order, out)
+        return out
+
+    def _embed_sorted(self, encodings: list[Any], order: list[int], out: np.ndarray) -> None:
         for start in range(0, len(order), BATCH):
             chunk = order[start : start + BATCH]
             length = max(len(encodings[i].ids) for i in chunk)
@@ -190,7 +197,23 @@ class MiniLMEmbedder:
                 ids[row, : len(found)] = found
                 mask[row, : len(found)] = 1
             out[chunk] = self._encode(ids, mask)
-        return out
+
+
+def blas_threads() -> int:
+    """Return how many BLAS threads the encoder may use: OMP_NUM_THREADS when set, else one.
+
+    OpenBLAS's threads spin while they wait: two worker processes with a thread per core each ran
+    the enrichment bench at 13 posts/s against 30 for one (bench/enrichment_throughput.py --trained
+    light), and beside e5's OpenMP threads in one process they slowed the tone stage twofold. One
+    thread costs a single process 18 ms a post against 13 with two.
+    """
+    value = os.environ.get("OMP_NUM_THREADS", "")
+    return int(value) if value.isdigit() and int(value) > 0 else 1
+
+
+@lru_cache(maxsize=1)
+def _blas() -> ThreadpoolController:
+    return ThreadpoolController()
 
 
 @lru_cache(maxsize=1)
