@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import time
 from pathlib import Path
 
@@ -511,15 +512,21 @@ def test_a_hostile_line_of_twenty_thousand_characters_is_redacted_fast(line: str
     # seconds says more about the machine than the code (a slow CI runner took 2.2 s CPU on a line
     # a faster one does in 1.3), so the test compares the line with its own first eighth, on the same
     # machine in the same moment: linear work takes about 8 times as long, square work about 64.
-    # CPU time, not wall time, so other processes on the machine do not stretch either figure.
+    # CPU time, not wall time, so other processes on the machine do not stretch either figure; the
+    # garbage collector off while timing, and the best of two, since one collection of a test
+    # worker's heap landing in a 0.14 s measurement made it 0.38 s (a full run of the suite).
     def cpu(text: str) -> float:
-        started = time.process_time()
-        REDACTOR.redact(text)
-        return time.process_time() - started
+        gc.disable()
+        try:
+            started = time.process_time()
+            REDACTOR.redact(text)
+            return time.process_time() - started
+        finally:
+            gc.enable()
 
     cpu("warm the lists up")
     eighth = min(cpu(line[:2_500]) for _ in range(3))
-    whole = cpu(line[:20_000])
+    whole = min(cpu(line[:20_000]) for _ in range(2))
     assert whole < max(20 * eighth, 0.2), f"{whole:.2f} s for 20,000 characters, {eighth:.3f} s for 2,500"
     assert whole < 10.0  # and never minutes, however it scales
 
