@@ -20,7 +20,10 @@ say how loaded it was.
 `--trained light|ngrams|e5` puts a trained classifier in use before the run, as a deployment has
 once analysts' labels trained one and it passed the gate: trained on the default taxonomy's own
 texts (no labels are needed to measure its speed), with the light MiniLM embedder's vectors (the
-default since 2026-12-07), n-grams alone (EARFUL_LIGHT_EMBEDDINGS=false) or e5.
+default since 2026-12-07), n-grams alone (EARFUL_LIGHT_EMBEDDINGS=false) or e5. With
+`--trained-sentiment` a trained sentiment model of the same kind is put in use too (trained on 300
+of the run's tweets as the shipped tone model labels them), as once analysts have judged tone: the
+light embedder keeps each post's vector for the second stage, so the two share one embedding.
 """
 
 from __future__ import annotations
@@ -44,21 +47,21 @@ from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import make_url
 
 import earful.ingest.jobs  # noqa: F401 - registers the enrichment job
+from earful.classify.learning import store_model
 from earful.classify.service import current, ensure_default
 from earful.ingest import jobs as ingest_jobs
 from earful.ingest.jobs import chain_for, warm_up
 from earful.ingest.service import get_or_create_source, iter_import
 from earful.jobs.queue import drain
-from earful.kit.clock import utcnow
-from earful.ml.trained import dump_model, model_name, new_classifier
+from earful.ml.trained import model_name, new_classifier, new_sentiment
 from earful.pipeline.chain import Chain
+from earful.pipeline.sentiment import builtin_score
 from earful.pipeline.stage import WorkItem
 from earful.settings import Settings
 from earful.store import db as db_module
 from earful.store.db import Database
 from earful.store.repos import jobs as jobs_repo
 from earful.store.repos import learning as learning_repo
-from earful.store.sealing import model_signer
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "semeval2017-task4a"
 PG_URL = os.environ.get("EARFUL_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -89,6 +92,9 @@ def main() -> None:
     parser.add_argument("--sample", type=int, default=1000, help="posts timed stage by stage")
     parser.add_argument(
         "--trained", choices=["light", "ngrams", "e5"], help="put a trained classifier in use first"
+    )
+    parser.add_argument(
+        "--trained-sentiment", action="store_true", help="with --trained, a trained sentiment model too"
     )
     args = parser.parse_args()
     if not DATA.exists():
@@ -121,6 +127,8 @@ def main() -> None:
                     ensure_default(db)
                     if args.trained:
                         use_trained_classifier(db, settings, args.trained)
+                        if args.trained_sentiment:
+                            use_trained_sentiment(db, settings, args.trained, texts[:300])
                     get_or_create_source(db, "tweets")
                     iter_import(db, settings, feed, "tweets", "jsonl", parallel=False)
                     if engine == engines[0] and workers == (args.workers or [1])[0]:
@@ -144,23 +152,42 @@ def use_trained_classifier(db: Database, settings: Settings, kind: str) -> None:
     found = current(db)
     assert found is not None
     model = new_classifier(found.taxonomy, kind == "e5", light=kind == "light").fit([], [])
-    artifact = dump_model(model)
     with db.write() as session:
-        learning_repo.save_model(
+        store_model(
             session,
-            kind=learning_repo.CLASSIFIER,
-            name=model_name(model),
-            taxonomy_version=found.version,
-            examples=0,
-            evaluation={},
-            artifact=artifact,
-            artifact_tag=model_signer(settings.secret).sign(artifact),
-            activate=True,
-            reason="enrichment benchmark",
-            user_id=None,
-            now=utcnow(),
+            settings,
+            None,
+            learning_repo.CLASSIFIER,
+            model_name(model),
+            found.version,
+            0,
+            {},
+            model,
+            True,
+            "enrichment benchmark",
         )
     print(f"classifier in use: {model_name(model)}")
+
+
+def use_trained_sentiment(db: Database, settings: Settings, kind: str, texts: list[str]) -> None:
+    """Store a sentiment model trained on `texts` as the shipped tone model labels them, in use."""
+    tones = [builtin_score(t)[0] for t in texts]
+    model = new_sentiment(kind == "e5", light=kind == "light").fit(texts, tones)
+    with db.write() as session:
+        store_model(
+            session,
+            settings,
+            None,
+            learning_repo.SENTIMENT,
+            model_name(model),
+            None,
+            len(texts),
+            {},
+            model,
+            True,
+            "enrichment benchmark",
+        )
+    print(f"sentiment model in use: {model_name(model)}")
 
 
 def _reachable(url: str) -> bool:

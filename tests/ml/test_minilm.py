@@ -1,5 +1,6 @@
 """The light embedder: Earful's numpy all-MiniLM-L6-v2 gives the model's own vectors, refuses an
-altered weights file, and is what a default classifier trains and stores with."""
+altered weights file, embeds a post once for both stages that read it, and is what a default
+classifier and a default sentiment model train and store with."""
 
 from __future__ import annotations
 
@@ -13,7 +14,15 @@ import pytest
 from earful.ml.embeddings import EmbeddingsUnavailable, embedder_named
 from earful.ml.minilm import MiniLMEmbedder, _model_dir, light_embedder
 from earful.ml.taxonomy import load_default
-from earful.ml.trained import TrainedClassifier, dump_model, load_model, model_name, new_classifier
+from earful.ml.trained import (
+    TrainedClassifier,
+    TrainedSentiment,
+    dump_model,
+    load_model,
+    model_name,
+    new_classifier,
+    new_sentiment,
+)
 
 REFERENCE = Path(__file__).resolve().parents[1] / "data" / "minilm_reference.json"
 
@@ -65,3 +74,56 @@ def test_light_embeddings_off_trains_on_n_grams_alone() -> None:
         ["parcel lockers jammed shut again"], ["operations.customer_access"]
     )
     assert model.embedder_name is None and not model_name(model).endswith("+minilm-l6")
+
+
+def test_a_post_is_embedded_once_for_the_two_stages_that_read_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    embedder = MiniLMEmbedder()
+    encoded: list[int] = []
+    real = embedder._encode
+
+    def counting(ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        encoded.append(ids.shape[0])
+        return real(ids, mask)
+
+    monkeypatch.setattr(embedder, "_encode", counting)
+    post = "the scanner app froze twice on my route today"
+    first = embedder.embed([post])
+    # the sentiment stage asks for "\n" + text where the classify stage asked for the text alone
+    again = embedder.embed(["\n" + post, "a different post"])
+    assert encoded == [1, 1]  # the second call encoded only the new text
+    assert np.array_equal(first[0], again[0])
+    fresh = MiniLMEmbedder().embed(["a different post"])[0]
+    assert np.abs(again[1] - fresh).max() < 1e-6
+    # the kept vectors are copies: changing what was returned changes nothing later
+    again[0][:] = 0
+    assert np.array_equal(embedder.embed([post])[0], first[0])
+
+
+def test_the_kept_vectors_are_bounded() -> None:
+    from earful.ml import minilm
+
+    embedder = MiniLMEmbedder()
+    embedder.embed([f"post number {i}" for i in range(minilm.RECENT + 40)])
+    assert len(embedder._recent) == minilm.RECENT
+    assert "post number 0" not in embedder._recent  # the oldest went first
+
+
+def test_a_default_sentiment_model_trains_with_the_light_embedder_and_round_trips() -> None:
+    texts = [
+        "my parcel never arrived and support ignores me",
+        "app crashed again, lost my whole route",
+        "thanks for the quick refund, great service",
+        "love the new tipping screen",
+        "what time does the depot open on sundays?",
+        "the update is out today",
+    ]
+    tones = ["complaint", "complaint", "positive", "positive", "neutral", "neutral"]
+    model = new_sentiment(False).fit(texts, tones)
+    assert model.embedder_name == MiniLMEmbedder.name
+    assert model_name(model).endswith("+minilm-l6")
+    again = load_model(dump_model(model))
+    assert isinstance(again, TrainedSentiment)
+    assert again._embedder is None  # not pickled: found again by its name, not taken to be e5
+    probe = ["the driver never showed up", "brilliant, thank you"]
+    assert np.allclose(model.probabilities(probe), again.probabilities(probe), atol=1e-5)
+    assert new_sentiment(False, light=False).fit(texts, tones).embedder_name is None

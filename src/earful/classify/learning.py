@@ -282,7 +282,7 @@ def train_classifier(session: Session, settings: Settings, actor: Actor | None =
     evaluation, verdict = gate.evaluate(taxonomy, held, model, in_use, in_use_name, len(train))
     evaluation["calibrated"] = model.calibrated
     name = trained.model_name(model)
-    row = _store(
+    row = store_model(
         session,
         settings,
         actor,
@@ -349,7 +349,7 @@ def train_sentiment(session: Session, settings: Settings, actor: Actor | None = 
             "are needed to train (the shipped tone model stays in use)",
         )
     train, held = holdout_split(len(texts), HOLDOUT_SHARE)
-    candidate = trained.new_sentiment(settings.embeddings).fit(
+    candidate = trained.new_sentiment(settings.embeddings, light=settings.light_embeddings).fit(
         [texts[i] for i in train], [tones[i] for i in train]
     )
     truth = [tones[i] for i in held]
@@ -366,10 +366,10 @@ def train_sentiment(session: Session, settings: Settings, actor: Actor | None = 
             for label, p, r, s in zip(mine.labels, mine.precision, mine.recall, mine.support, strict=True)
         },
     }
-    model = trained.new_sentiment(settings.embeddings).fit(texts, tones)
+    model = trained.new_sentiment(settings.embeddings, light=settings.light_embeddings).fit(texts, tones)
     name = trained.model_name(model)
     versus = f"macro-recall {mine.macro_recall:.2f} vs {builtin.macro_recall:.2f} for the shipped tone model"
-    row = _store(
+    row = store_model(
         session,
         settings,
         actor,
@@ -394,7 +394,7 @@ def train_sentiment(session: Session, settings: Settings, actor: Actor | None = 
     return TrainResult(learning_repo.SENTIMENT, row.id, len(texts), better, evaluation, message)
 
 
-def _store(
+def store_model(
     session: Session,
     settings: Settings,
     actor: Actor | None,

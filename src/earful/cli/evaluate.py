@@ -255,7 +255,9 @@ def eval_sentiment_command(
         with console.status(f"Cleaning and redacting {len(marks):,} training rows, as stored posts are…"):
             train_texts = as_stored(chain_of(cfg, None, SentimentStage()), train_data[0])
         try:
-            stage = SentimentStage(new_sentiment(cfg.embeddings).fit(train_texts, marks))
+            stage = SentimentStage(
+                new_sentiment(cfg.embeddings, light=cfg.light_embeddings).fit(train_texts, marks)
+            )
         except EmbeddingsUnavailable as exc:
             raise _fail(str(exc)) from None
         trained_on = len(marks)

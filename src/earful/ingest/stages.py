@@ -57,7 +57,7 @@ def sentiment_stage(session: Session, settings: Settings, *, cold_start: bool = 
     if found is not None and isinstance(found[1], TrainedSentiment):
         try:
             if found[1].embedder_name:
-                default_embedder()
+                embedder_named(found[1].embedder_name)
             return SentimentStage(found[1], found[0])
         except EmbeddingsUnavailable as exc:
             log.error("sentiment model %s needs embeddings (%s); using the shipped one", found[0], exc)

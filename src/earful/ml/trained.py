@@ -68,6 +68,9 @@ C_GROWS_FROM = 32
 # labels a reason: 50.8 against 46.4 for n-grams alone; e5's centroid vote cost MiniLM 4 points).
 LIGHT_WEIGHT = 1.0
 LIGHT_CENTROID_SHARE = 0.0
+# A trained sentiment model reads the light embedder's vectors at this weight beside its n-grams
+# and the tone model's log-probabilities (see docs/model-card.md for how it was chosen).
+LIGHT_SENTIMENT_WEIGHT = 1.0
 # With e5: the centroids' share of the vote, the sharpness of their softmax over cosines,
 # and how far a description and examples pull a leaf's centroid: as far as PRIOR_LABELS labelled
 # posts while a leaf has few, and never less than PRIOR_PULL times its labelled posts' mean.
@@ -233,7 +236,7 @@ class TrainedClassifier:
         grown = len(sets) / max(labelled_leaves, 1) / C_GROWS_FROM
         self.c_used = self.c * (grown if self.shrink_c and sets else max(1.0, grown)) ** 0.5
         self._weights, self._bias = self._fit_leaves(matrix, truth, rows)
-        self._centroids = _centroids(vectors, truth, first_own) if vectors is not None else None
+        self._centroids = self._centroids_of(vectors, truth, first_own)
         self._platt = None
         self.calibrated = False
         self.single_label = all(len(keys) == 1 for keys in sets)
@@ -326,10 +329,19 @@ class TrainedClassifier:
         held = np.sort(own[: min(CALIBRATION_TEXTS, max(1, len(own) // 3))])
         train = np.setdiff1d(np.arange(truth.shape[0]), held)
         weights, bias = self._fit_leaves(matrix[train], truth[train], rows[train])
-        centroids = _centroids(vectors[train], truth[train], first_own) if vectors is not None else None
+        centroids = self._centroids_of(None if vectors is None else vectors[train], truth[train], first_own)
         held_vectors = vectors[held] if vectors is not None else None
         scores = self._scores(matrix[held], held_vectors, weights, bias, centroids)
         return _platt(scores.ravel(), truth[held].ravel())
+
+    def _centroids_of(
+        self, vectors: np.ndarray | None, truth: np.ndarray, first_own: int
+    ) -> np.ndarray | None:
+        """Return the leaves' centroids, or None where they get no vote (no embedder, or the light
+        one, whose centroid share is 0): neither computed nor stored with the model then."""
+        if vectors is None or not self.centroid_share:
+            return None
+        return _centroids(vectors, truth, first_own)
 
     def probabilities(self, texts: Sequence[str]) -> np.ndarray:
         """Return a (texts x classes) matrix of per-leaf probabilities, columns in `classes` order."""
@@ -416,7 +428,7 @@ class TrainedSentiment:
         if self.embedder_name is None:
             return words
         if self._embedder is None:
-            self._embedder = default_embedder()  # a model read back from storage
+            self._embedder = embedder_named(self.embedder_name)  # a model read back from storage
         vectors = self._embedder.embed(list(texts)) * self.embedding_weight
         return sparse.hstack([words, sparse.csr_matrix(vectors)], format="csr")
 
@@ -480,9 +492,23 @@ def new_classifier(
     return TrainedClassifier(taxonomy, embedder=embedder if embedder is not None else default_embedder())
 
 
-def new_sentiment(embeddings: bool) -> TrainedSentiment:
-    """Return an untrained sentiment model as Earful trains it under EARFUL_EMBEDDINGS=`embeddings`."""
-    return TrainedSentiment(embedder=default_embedder() if embeddings else None)
+def new_sentiment(
+    embeddings: bool, *, light: bool = True, embedder: Embedder | None = None
+) -> TrainedSentiment:
+    """Return an untrained sentiment model as Earful trains it under EARFUL_EMBEDDINGS=`embeddings`:
+    with the light MiniLM embedder's vectors by default (none when not `light`,
+    EARFUL_LIGHT_EMBEDDINGS=false), e5's when on (`embedder`: the one to use instead, for a
+    benchmark that embeds its texts once)."""
+    if embeddings:
+        return TrainedSentiment(embedder=embedder if embedder is not None else default_embedder())
+    if not light:
+        return TrainedSentiment()
+    from earful.ml.minilm import light_embedder
+
+    return TrainedSentiment(
+        embedder=embedder if embedder is not None else light_embedder(),
+        embedding_weight=LIGHT_SENTIMENT_WEIGHT,
+    )
 
 
 def model_name(model: TrainedClassifier | TrainedSentiment) -> str:
