@@ -21,9 +21,10 @@ say how loaded it was.
 once analysts' labels trained one and it passed the gate: trained on the default taxonomy's own
 texts (no labels are needed to measure its speed), with the light MiniLM embedder's vectors (the
 default since 2026-12-07), n-grams alone (EARFUL_LIGHT_EMBEDDINGS=false) or e5. With
-`--trained-sentiment` a trained sentiment model of the same kind is put in use too (trained on 300
-of the run's tweets as the shipped tone model labels them), as once analysts have judged tone: the
-light embedder keeps each post's vector for the second stage, so the two share one embedding.
+`--trained-sentiment` a trained sentiment model of the same kind (light without `--trained`) is put
+in use too (trained on 300 of the run's tweets as the shipped tone model labels them), as once
+analysts have judged tone: beside a light classifier the embedder keeps each post's vector for the
+second stage, so the two share one embedding; beside the keyword classifier it embeds every post.
 """
 
 from __future__ import annotations
@@ -94,7 +95,9 @@ def main() -> None:
         "--trained", choices=["light", "ngrams", "e5"], help="put a trained classifier in use first"
     )
     parser.add_argument(
-        "--trained-sentiment", action="store_true", help="with --trained, a trained sentiment model too"
+        "--trained-sentiment",
+        action="store_true",
+        help="put a trained sentiment model in use too (of --trained's kind; light without it)",
     )
     args = parser.parse_args()
     if not DATA.exists():
@@ -127,8 +130,8 @@ def main() -> None:
                     ensure_default(db)
                     if args.trained:
                         use_trained_classifier(db, settings, args.trained)
-                        if args.trained_sentiment:
-                            use_trained_sentiment(db, settings, args.trained, texts[:300])
+                    if args.trained_sentiment:
+                        use_trained_sentiment(db, settings, args.trained or "light", texts[:300])
                     get_or_create_source(db, "tweets")
                     iter_import(db, settings, feed, "tweets", "jsonl", parallel=False)
                     if engine == engines[0] and workers == (args.workers or [1])[0]:

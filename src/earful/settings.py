@@ -174,9 +174,10 @@ class Settings(BaseSettings):
     )
     light_embeddings: bool = Field(
         default=True,
-        description="With EARFUL_EMBEDDINGS off, train the classifier on the light embedder's vectors "
-        "(all-MiniLM-L6-v2) beside its n-grams: 4-9 points better on the few-shot bench, about 15 ms "
-        "more per post while a trained classifier is in use; false for n-grams alone.",
+        description="With EARFUL_EMBEDDINGS off, train the classifier and the sentiment model on the light "
+        "embedder's vectors (all-MiniLM-L6-v2) beside their n-grams: 4-9 points better on the few-shot "
+        "bench, 3-4 on trained sentiment, about 15-20 ms more per post (one vector serves both) while "
+        "either trained model is in use; false for n-grams alone.",
     )
     tone_cascade: bool = Field(
         default=True,

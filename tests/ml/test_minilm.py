@@ -92,20 +92,27 @@ def test_a_post_is_embedded_once_for_the_two_stages_that_read_it(monkeypatch: py
     again = embedder.embed(["\n" + post, "a different post"])
     assert encoded == [1, 1]  # the second call encoded only the new text
     assert np.array_equal(first[0], again[0])
-    fresh = MiniLMEmbedder().embed(["a different post"])[0]
-    assert np.abs(again[1] - fresh).max() < 1e-6
-    # the kept vectors are copies: changing what was returned changes nothing later
+    # keying without the newline is right: a fresh embedder computes the same vector for it
+    uncached = MiniLMEmbedder().embed(["\n" + post, "a different post"])
+    assert np.abs(again - uncached).max() < 1e-6
+    # what is returned is the caller's own: changing it changes nothing kept
     again[0][:] = 0
     assert np.array_equal(embedder.embed([post])[0], first[0])
+    kept = embedder._recent[post]
+    assert kept.base is None  # its own row, not a view that keeps a whole batch alive
 
 
 def test_the_kept_vectors_are_bounded() -> None:
     from earful.ml import minilm
 
     embedder = MiniLMEmbedder()
-    embedder.embed([f"post number {i}" for i in range(minilm.RECENT + 40)])
+    embedder.embed([f"post number {i}" for i in range(200)])
+    embedder.embed(["post number 0"])  # read again: now the most recent
+    embedder.embed([f"post number {i}" for i in range(200, 300)])
     assert len(embedder._recent) == minilm.RECENT
-    assert "post number 0" not in embedder._recent  # the oldest went first
+    assert "post number 0" in embedder._recent
+    gone = [i for i in range(300) if f"post number {i}" not in embedder._recent]
+    assert gone == list(range(1, 45))  # the least recently used went first
 
 
 def test_a_default_sentiment_model_trains_with_the_light_embedder_and_round_trips() -> None:

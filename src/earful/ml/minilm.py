@@ -211,7 +211,7 @@ class MiniLMEmbedder:
             known.update(zip(missing, fresh, strict=True))
             with self._lock:
                 for k in missing[-RECENT:]:
-                    self._recent[k] = known[k]
+                    self._recent[k] = known[k].copy()  # a row of its own, not a view that holds the batch
                 while len(self._recent) > RECENT:
                     self._recent.popitem(last=False)
         for i, k in enumerate(keys):
