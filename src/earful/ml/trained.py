@@ -23,6 +23,7 @@ tried and measured is in docs/model-card.md.
 
 from __future__ import annotations
 
+import logging
 import pickle
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -40,6 +41,8 @@ from earful.ml.taxonomy import Taxonomy
 if TYPE_CHECKING:  # scikit-learn takes seconds to import: only code that trains or scores imports it
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import FeatureUnion, Pipeline
+
+log = logging.getLogger(__name__)
 
 NAME = "tfidf-ovr-logreg"
 VERSION = 3
@@ -477,14 +480,15 @@ def new_classifier(
     n-grams with the light MiniLM embedder's vectors by default (n-grams alone when not `light`,
     EARFUL_LIGHT_EMBEDDINGS=false), with e5's and its centroids when on (`embedder`: the one to use
     instead, for a benchmark that embeds its texts once)."""
+    if not embeddings and light:
+        embedder = embedder if embedder is not None else _light_embedder()
+        light = embedder is not None
     if not embeddings and not light:
         return TrainedClassifier(taxonomy)
     if not embeddings:
-        from earful.ml.minilm import light_embedder
-
         return TrainedClassifier(
             taxonomy,
-            embedder=embedder if embedder is not None else light_embedder(),
+            embedder=embedder,
             embedding_weight=LIGHT_WEIGHT,
             centroid_share=LIGHT_CENTROID_SHARE,
             shrink_c=True,
@@ -501,14 +505,23 @@ def new_sentiment(
     benchmark that embeds its texts once)."""
     if embeddings:
         return TrainedSentiment(embedder=embedder if embedder is not None else default_embedder())
-    if not light:
+    found = (embedder if embedder is not None else _light_embedder()) if light else None
+    if found is None:
         return TrainedSentiment()
-    from earful.ml.minilm import light_embedder
+    return TrainedSentiment(embedder=found, embedding_weight=LIGHT_SENTIMENT_WEIGHT)
 
-    return TrainedSentiment(
-        embedder=embedder if embedder is not None else light_embedder(),
-        embedding_weight=LIGHT_SENTIMENT_WEIGHT,
-    )
+
+def _light_embedder() -> Embedder | None:
+    """Return the light embedder, or None (logged) when it cannot be loaded: it is on by default, so
+    a deployment without its package (or with an altered one) trains on n-grams alone, and the
+    model's name, without "+minilm-l6", says so. e5 is asked for by name, so its absence is an error."""
+    from earful.ml.minilm import LightEmbeddingsUnavailable, light_embedder
+
+    try:
+        return light_embedder()
+    except LightEmbeddingsUnavailable as exc:
+        log.warning("training on n-grams alone: the light embedder cannot be loaded (%s)", exc)
+        return None
 
 
 def model_name(model: TrainedClassifier | TrainedSentiment) -> str:
