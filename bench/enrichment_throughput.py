@@ -54,7 +54,7 @@ from earful.ingest import jobs as ingest_jobs
 from earful.ingest.jobs import chain_for, warm_up
 from earful.ingest.service import get_or_create_source, iter_import
 from earful.jobs.queue import drain
-from earful.ml.trained import model_name, new_classifier, new_sentiment
+from earful.ml.trained import TrainedClassifier, TrainedSentiment, model_name, new_classifier, new_sentiment
 from earful.pipeline.chain import Chain
 from earful.pipeline.sentiment import builtin_score
 from earful.pipeline.stage import WorkItem
@@ -155,42 +155,41 @@ def use_trained_classifier(db: Database, settings: Settings, kind: str) -> None:
     found = current(db)
     assert found is not None
     model = new_classifier(found.taxonomy, kind == "e5", light=kind == "light").fit([], [])
-    with db.write() as session:
-        store_model(
-            session,
-            settings,
-            None,
-            learning_repo.CLASSIFIER,
-            model_name(model),
-            found.version,
-            0,
-            {},
-            model,
-            True,
-            "enrichment benchmark",
-        )
-    print(f"classifier in use: {model_name(model)}")
+    put_in_use(db, settings, learning_repo.CLASSIFIER, model, found.version, 0)
 
 
 def use_trained_sentiment(db: Database, settings: Settings, kind: str, texts: list[str]) -> None:
     """Store a sentiment model trained on `texts` as the shipped tone model labels them, in use."""
     tones = [builtin_score(t)[0] for t in texts]
     model = new_sentiment(kind == "e5", light=kind == "light").fit(texts, tones)
+    put_in_use(db, settings, learning_repo.SENTIMENT, model, None, len(texts))
+
+
+def put_in_use(
+    db: Database,
+    settings: Settings,
+    kind: str,
+    model: TrainedClassifier | TrainedSentiment,
+    taxonomy_version: int | None,
+    examples: int,
+) -> None:
+    """Store `model`, signed and audited as the learning loop stores one, and put it in use."""
+    name = model_name(model)
     with db.write() as session:
         store_model(
             session,
             settings,
             None,
-            learning_repo.SENTIMENT,
-            model_name(model),
-            None,
-            len(texts),
+            kind,
+            name,
+            taxonomy_version,
+            examples,
             {},
             model,
             True,
             "enrichment benchmark",
         )
-    print(f"sentiment model in use: {model_name(model)}")
+    print(f"{kind} in use: {name}")
 
 
 def _reachable(url: str) -> bool:

@@ -42,11 +42,8 @@ from embedding_cache import CachedEmbedder
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "semeval2017-task4a"
 LABELS = ("negative", "neutral", "positive")
 OURS = {"complaint": "negative", "neutral": "neutral", "positive": "positive"}
-TONES = {
-    "negative": "complaint",
-    "neutral": "neutral",
-    "positive": "positive",
-}  # SemEval's, as analysts' tones
+# SemEval's labels as analysts' tones
+TONES = {"negative": "complaint", "neutral": "neutral", "positive": "positive"}
 # Some files hold literal \u2019-style escapes.
 _ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")
 
@@ -89,12 +86,7 @@ def main() -> None:
     if args.choose:
         choose(args.embedding_cache)
         return
-    train_texts: list[str] = []
-    train_labels: list[str] = []
-    for path in sorted(DATA.glob("twitter-201[3-6]*.tsv")):
-        texts, labels = read(path)
-        train_texts += texts
-        train_labels += labels
+    train_texts, train_labels = earlier_sets()
     test_texts, test_labels = read(DATA / "SemEval2017-task4-test.subtask-A.english.tsv")
     print(f"train {len(train_texts):,} tweets (2013-2016), test {len(test_texts):,} (2017); target: 70")
 
@@ -153,6 +145,18 @@ def main() -> None:
         print(f"{name:30} macro-recall {statistics.mean(figures):5.1f}   (draws {shown})")
 
 
+def earlier_sets(but: str = "") -> tuple[list[str], list[str]]:
+    """Return the texts and labels of the 2013-2016 sets, less the file named `but`."""
+    texts: list[str] = []
+    labels: list[str] = []
+    for path in sorted(DATA.glob("twitter-201[3-6]*.tsv")):
+        if path.name != but:
+            found, marks = read(path)
+            texts += found
+            labels += marks
+    return texts, labels
+
+
 def draws(texts: list[str], labels: list[str], seed: int, each: int = 600) -> tuple[list[str], list[str]]:
     """Return `each` texts of every label, drawn with `seed`, and their tones."""
     rng = random.Random(seed)
@@ -170,13 +174,7 @@ def choose(cache: Path | None) -> None:
     """Print the 2016 dev-test macro-recall of a model trained on 1,800 of the other 2013-2016
     tweets (600 a class, seeds 0-2) at each weight of the light embedder's vectors (0: none): how
     LIGHT_SENTIMENT_WEIGHT was chosen."""
-    texts: list[str] = []
-    labels: list[str] = []
-    for path in sorted(DATA.glob("twitter-201[3-6]*.tsv")):
-        if "devtest" not in path.name:
-            found, marks = read(path)
-            texts += found
-            labels += marks
+    texts, labels = earlier_sets(but="twitter-2016devtest-A.tsv")
     dev_texts, dev_labels = read(DATA / "twitter-2016devtest-A.tsv")
     light = CachedEmbedder(texts + dev_texts, cache, MiniLMEmbedder)
     print(f"choosing on the 2016 dev-test ({len(dev_texts):,} tweets), trained on 1,800 of {len(texts):,}")

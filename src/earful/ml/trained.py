@@ -480,20 +480,18 @@ def new_classifier(
     n-grams with the light MiniLM embedder's vectors by default (n-grams alone when not `light`,
     EARFUL_LIGHT_EMBEDDINGS=false), with e5's and its centroids when on (`embedder`: the one to use
     instead, for a benchmark that embeds its texts once)."""
-    if not embeddings and light:
-        embedder = embedder if embedder is not None else _light_embedder()
-        light = embedder is not None
-    if not embeddings and not light:
+    if embeddings:
+        return TrainedClassifier(taxonomy, embedder=embedder if embedder is not None else default_embedder())
+    found = (embedder if embedder is not None else _light_embedder()) if light else None
+    if found is None:
         return TrainedClassifier(taxonomy)
-    if not embeddings:
-        return TrainedClassifier(
-            taxonomy,
-            embedder=embedder,
-            embedding_weight=LIGHT_WEIGHT,
-            centroid_share=LIGHT_CENTROID_SHARE,
-            shrink_c=True,
-        )
-    return TrainedClassifier(taxonomy, embedder=embedder if embedder is not None else default_embedder())
+    return TrainedClassifier(
+        taxonomy,
+        embedder=found,
+        embedding_weight=LIGHT_WEIGHT,
+        centroid_share=LIGHT_CENTROID_SHARE,
+        shrink_c=True,
+    )
 
 
 def new_sentiment(
