@@ -3,14 +3,19 @@ labels, and label the next similar post differently."""
 
 from __future__ import annotations
 
+import hashlib
+from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
 import earful.classify.jobs
 import earful.ingest.jobs
+import earful.ml.trained
 from earful.classify import gate
 from earful.classify.learning import TRAIN_JOB, relabel, train_classifier, train_sentiment
 from earful.classify.service import ensure_default
@@ -21,6 +26,7 @@ from earful.kit.errors import EarfulError
 from earful.settings import Settings
 from earful.store.db import Database
 from earful.store.models import AuditEntry, Category, Job, Label, ModelVersion, Post
+from earful.store.repos import learning as learning_repo
 from earful.triage.feed import feed
 from earful.web.app import create_app
 from tests.factories import import_enriched
@@ -194,6 +200,33 @@ def test_sentiment_is_used_only_when_it_beats_the_built_in_scorer(
     figures = result.evaluation
     assert result.model_id is not None and figures["held_out"] == 7
     assert result.active == (figures["macro_recall"] >= figures["builtin_macro_recall"])
+
+
+def test_retraining_sentiment_embeds_each_judgement_once(
+    db: Database, quick: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The candidate trains on most judgements and is scored on the rest, then the model kept is
+    trained on them all: each judgement's vector is computed once for the three."""
+    asked: Counter[str] = Counter()
+
+    class Counting:
+        name = "minilm-l6"
+        dim = 8
+
+        def embed(self, texts: Sequence[str]) -> np.ndarray:
+            asked.update(texts)
+            rows = [np.frombuffer(hashlib.sha256(t.encode()).digest()[:8], dtype=np.uint8) for t in texts]
+            return np.array(rows, dtype=np.float32).reshape(len(texts), self.dim) / 255
+
+    monkeypatch.setattr(earful.ml.trained, "_light_embedder", Counting)
+    ensure_default(db)
+    _labelled_corpus(db, quick, tmp_path)
+    with db.write() as session:
+        result = train_sentiment(session, quick)
+        judgements = [text for _, text, _ in learning_repo.analyst_sentiments(session)]
+    assert result.model_id is not None
+    assert set(asked) == set(judgements) and len(judgements) == 36
+    assert max(asked.values()) == 1, asked.most_common(3)
 
 
 def test_a_model_whose_signature_fails_is_not_used(db: Database, quick: Settings, tmp_path: Path) -> None:

@@ -349,9 +349,10 @@ def train_sentiment(session: Session, settings: Settings, actor: Actor | None = 
             "are needed to train (the shipped tone model stays in use)",
         )
     train, held = holdout_split(len(texts), HOLDOUT_SHARE)
-    candidate = trained.new_sentiment(settings.embeddings, light=settings.light_embeddings).fit(
-        [texts[i] for i in train], [tones[i] for i in train]
-    )
+    # The candidate embeds the judgements it trains on and those it is scored on; the model then
+    # trained on them all reads the same vectors instead of embedding every judgement again.
+    blank = trained.new_sentiment(settings.embeddings, light=settings.light_embeddings, remember=True)
+    candidate = blank.untrained().fit([texts[i] for i in train], [tones[i] for i in train])
     truth = [tones[i] for i in held]
     mine = score(truth, candidate.labels([texts[i] for i in held]), list(TONES))
     builtin = score(truth, [builtin_score(texts[i])[0] for i in held], list(TONES))
@@ -366,7 +367,7 @@ def train_sentiment(session: Session, settings: Settings, actor: Actor | None = 
             for label, p, r, s in zip(mine.labels, mine.precision, mine.recall, mine.support, strict=True)
         },
     }
-    model = trained.new_sentiment(settings.embeddings, light=settings.light_embeddings).fit(texts, tones)
+    model = blank.untrained().fit(texts, tones)
     name = trained.model_name(model)
     versus = f"macro-recall {mine.macro_recall:.2f} vs {builtin.macro_recall:.2f} for the shipped tone model"
     row = store_model(

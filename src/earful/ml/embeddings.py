@@ -63,6 +63,29 @@ class E5Embedder:
         return out
 
 
+class Remembering:
+    """An embedder that keeps every vector it computes, for one piece of work that embeds the same
+    texts more than once: training a sentiment model on most judgements, scoring it on the rest,
+    then training on them all embeds each judgement once, not twice. It carries its model's name,
+    so what is trained with it is stored as trained with that model. Not for a process's lifetime:
+    it forgets nothing."""
+
+    def __init__(self, inner: Embedder) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.dim = inner.dim
+        self._kept: dict[str, np.ndarray] = {}
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """Return the texts' vectors, embedding only the texts not seen before."""
+        missing = [t for t in dict.fromkeys(texts) if t not in self._kept]
+        if missing:
+            self._kept.update(zip(missing, self.inner.embed(missing), strict=True))
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return np.stack([self._kept[t] for t in texts])
+
+
 def _load(threads: int | None) -> Any:
     try:
         version = metadata.version(PACKAGE)

@@ -34,7 +34,7 @@ from scipy.optimize import minimize
 from scipy.special import expit
 
 from earful.ml import tone
-from earful.ml.embeddings import Embedder, default_embedder, embedder_named
+from earful.ml.embeddings import Embedder, Remembering, default_embedder, embedder_named
 from earful.ml.keywords import Prediction, fold
 from earful.ml.taxonomy import Taxonomy
 
@@ -409,6 +409,16 @@ class TrainedSentiment:
         self._model: LogisticRegression | None = None
         self.classes: list[str] = []
 
+    def untrained(self) -> TrainedSentiment:
+        """Return an untrained model with the same settings and the same embedder (one that
+        remembers its vectors lends them to the copy)."""
+        return TrainedSentiment(
+            embedder=self._embedder,
+            embedding_weight=self.embedding_weight,
+            c=self.c,
+            tone_prior=self.tone_prior,
+        )
+
     def fit(self, texts: Sequence[str], labels: Sequence[str]) -> TrainedSentiment:
         """Train on (text, tone) pairs; return self."""
         if len(set(labels)) < 2:
@@ -495,18 +505,22 @@ def new_classifier(
 
 
 def new_sentiment(
-    embeddings: bool, *, light: bool = True, embedder: Embedder | None = None
+    embeddings: bool, *, light: bool = True, embedder: Embedder | None = None, remember: bool = False
 ) -> TrainedSentiment:
     """Return an untrained sentiment model as Earful trains it under EARFUL_EMBEDDINGS=`embeddings`:
     with the light MiniLM embedder's vectors by default (none when not `light`,
     EARFUL_LIGHT_EMBEDDINGS=false), e5's when on (`embedder`: the one to use instead, for a
-    benchmark that embeds its texts once)."""
+    benchmark that embeds its texts once). With `remember`, its embedder keeps every vector it
+    computes, and `TrainedSentiment.untrained` copies share them: for one training run."""
     if embeddings:
-        return TrainedSentiment(embedder=embedder if embedder is not None else default_embedder())
-    found = (embedder if embedder is not None else _light_embedder()) if light else None
+        found: Embedder | None = embedder if embedder is not None else default_embedder()
+        weight = 1.0
+    else:
+        found = (embedder if embedder is not None else _light_embedder()) if light else None
+        weight = LIGHT_SENTIMENT_WEIGHT
     if found is None:
         return TrainedSentiment()
-    return TrainedSentiment(embedder=found, embedding_weight=LIGHT_SENTIMENT_WEIGHT)
+    return TrainedSentiment(embedder=Remembering(found) if remember else found, embedding_weight=weight)
 
 
 def _light_embedder() -> Embedder | None:
