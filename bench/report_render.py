@@ -1,4 +1,4 @@
-"""Report rendering over 1,000,000 posts on SQLite: the whole report, HTML, PDF, CSV and XLSX.
+"""Report rendering over 1,000,000 posts on SQLite (or PostgreSQL): the whole report, HTML, PDF, CSV and XLSX.
 
 Uses the database bench/feed_latency.py builds (1,000,000 enriched posts of real tweet texts over a
 year, 8 sources in 5 regions, categories and sentiment; built on first use, then reused) and times
@@ -6,7 +6,8 @@ year, 8 sources in 5 regions, categories and sentiment; built on first use, then
 gathering (the queries), HTML, PDF, CSV and XLSX. It prints each phase's seconds, the report's
 page count and file sizes, and the process's peak resident memory.
 Target (issue 6): a report over 1,000,000 posts renders in under 30 s.
-Run with `make bench` or `.venv/bin/python bench/report_render.py [--posts N] [--rebuild]`.
+Run with `make bench` or
+`.venv/bin/python bench/report_render.py [--engine postgresql] [--posts N] [--rebuild]`.
 """
 
 from __future__ import annotations
@@ -67,22 +68,29 @@ def timed_report(db: Database, settings: Settings, since: datetime, until: datet
     )
 
 
+def _moment(value: str | datetime) -> datetime:
+    """Return a stored time as an aware UTC datetime (SQLite gives text, PostgreSQL a datetime)."""
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
+    parser.add_argument("--engine", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--posts", type=int, default=1_000_000)
     parser.add_argument("--rebuild", action="store_true", help="build the database again even if it exists")
     args = parser.parse_args()
-    settings = prepared(args.posts, args.rebuild)
+    settings = prepared(args.engine, args.posts, args.rebuild)
     db = Database(settings.resolved_database_url)
     with db.read() as session:
         from sqlalchemy import text
 
         first, last = session.execute(text("SELECT min(posted_at), max(posted_at) FROM posts")).one()
-    since = datetime.fromisoformat(first).replace(tzinfo=UTC)
-    until = datetime.fromisoformat(last).replace(tzinfo=UTC) + timedelta(seconds=1)
-    print(f"SQLite database of {args.posts:,} posts at {settings.resolved_database_url}")
+    since, until = _moment(first), _moment(last) + timedelta(seconds=1)
+    engine = "PostgreSQL" if args.engine == "postgresql" else "SQLite"
+    print(f"{engine} database of {args.posts:,} posts at {settings.resolved_database_url}")
     timed_report(db, settings, since, until, "whole year")
     timed_report(db, settings, until - timedelta(days=7), until, "last week")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
