@@ -24,7 +24,7 @@ demo: install
 lint: install
 	$(BIN)/ruff check src tests bench training
 	$(BIN)/ruff format --check src tests bench training
-	$(BIN)/mypy src
+	$(BIN)/mypy src bench
 	$(BIN)/lint-imports
 
 test: lint test-sqlite test-postgres

@@ -48,7 +48,7 @@ RATE = 120  # requests a minute per source: at least 0.5 s apart
 def publish(state: Replay, stop: threading.Event) -> dict[str, int]:
     """Keep adding new items to every platform (copies of recorded ones, with new ids and times)."""
     counter = itertools.count(1)
-    published = defaultdict(int)
+    published: defaultdict[str, int] = defaultdict(int)
     base_status, base_child, base_post = state.statuses[-1], state.children[0], state.posts[0]
     while not stop.wait(0.25):
         n = next(counter)

@@ -63,6 +63,7 @@ from earful.store import db as db_module
 from earful.store.db import Database
 from earful.store.repos import jobs as jobs_repo
 from earful.store.repos import learning as learning_repo
+from earful.store.repos import posts as posts_repo
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "semeval2017-task4a"
 PG_URL = os.environ.get("EARFUL_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -218,8 +219,11 @@ def fresh_database(engine: str, tmp: Path) -> Iterator[str]:
     with admin.begin() as conn:
         conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = make_url(PG_URL).update_query_dict({"options": f"-csearch_path={schema}"})
-    rendered = url.render_as_string(hide_password=False)
+    rendered = (
+        make_url(PG_URL)
+        .update_query_dict({"options": f"-csearch_path={schema}"})
+        .render_as_string(hide_password=False)
+    )
     Database(rendered).upgrade()
     try:
         yield rendered
@@ -280,13 +284,13 @@ def _work(url: str, settings: Settings, ready: Barrier, out: Queue[dict[str, Any
     meter.wrap(ingest_jobs, "_enrich_and_save", "chain and writes")
     meter.wrap(jobs_repo, "claim", "claim")
     meter.wrap(db_module, "_begin_immediate", "write lock")  # SQLite only: waiting for the one writer
-    counted = ingest_jobs.posts_repo.get_many
+    counted = posts_repo.get_many  # the module the enrichment job calls it on
 
     def get_many(session: Any, ids: list[int]) -> Any:
         meter.posts += len(ids)
         return counted(session, ids)
 
-    ingest_jobs.posts_repo.get_many = get_many  # type: ignore[assignment]
+    posts_repo.get_many = get_many  # type: ignore[assignment]
     db = Database(url)
     for engine in {db.write_engine, db.read_engine}:
         event.listen(engine, "before_cursor_execute", lambda conn, *_: _begin_statement(meter, conn))

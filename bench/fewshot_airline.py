@@ -202,8 +202,8 @@ def main() -> None:
     for name in methods:
         cells = cell(results.get((name, 0), [])) + "".join(cell(results[name, n]) for n in args.shots)
         print(f"{name:34}{cells}{np.mean(seconds[name]):>9.1f}")
-    for name, found in margins.items():
-        low, shots, seed = min(found)
+    for name, margin in margins.items():
+        low, shots, seed = min(margin)
         verdict = "never below it" if low >= 0 else "BELOW IT"
         print(
             f"{name}: {verdict}; smallest margin over the zero-label classifier on the same test tweets "

@@ -90,12 +90,16 @@ def measure_sentences(
 ) -> None:
     """Print recall and precision of the redactor, per kind and language, on sentences with marks."""
     redactor = default_redactor(PUBLIC)
-    gold, caught, typed = Counter(), Counter(), Counter()
-    predicted, correct = Counter(), Counter()
+    Key = tuple[str, str]  # (language, kind)
+    gold: Counter[Key] = Counter()
+    caught: Counter[Key] = Counter()
+    typed: Counter[Key] = Counter()
+    predicted: Counter[Key] = Counter()
+    correct: Counter[Key] = Counter()
     started = time.perf_counter()
     for language, text, marked in sentences:
         found = redactor.spans(text, language)
-        covered = set()
+        covered: set[int] = set()
         for start, end, _ in found:
             covered.update(range(start, end))
         for start, end, kind in marked:
@@ -130,11 +134,11 @@ def measure_sentences(
                 f"{kind:8} {language:4} {gold[k]:>6} {ratio(caught[k], gold[k]):>7} "
                 f"{ratio(typed[k], gold[k]):>7} {predicted[k]:>6} {ratio(correct[k], predicted[k]):>9}"
             )
-    for language in ("en", "es", None):
-        keys = [k for k in gold | predicted if language is None or k[0] == language]
+    for only in ("en", "es", None):
+        keys = [k for k in gold | predicted if only is None or k[0] == only]
         g = sum(gold[k] for k in keys)
         print(
-            f"{'ALL':8} {language or 'both':4} {g:>6} {ratio(sum(caught[k] for k in keys), g):>7} "
+            f"{'ALL':8} {only or 'both':4} {g:>6} {ratio(sum(caught[k] for k in keys), g):>7} "
             f"{ratio(sum(typed[k] for k in keys), g):>7} {sum(predicted[k] for k in keys):>6} "
             f"{ratio(sum(correct[k] for k in keys), sum(predicted[k] for k in keys)):>9}"
         )

@@ -66,7 +66,7 @@ def build(db: Database, posts: int, seed: int = 7) -> None:
         ]
     span = timedelta(weeks=5).total_seconds()
     batch: list[dict[str, object]] = []
-    labels: list[tuple[int, str]] = []
+    labels: list[tuple[str, str]] = []  # (external id, category key)
 
     def flush() -> None:
         with db.write() as session:

@@ -59,6 +59,7 @@ import statistics
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from functools import partial
 
 import numpy as np
 from scipy import stats
@@ -113,7 +114,7 @@ def stream(rng: np.random.Generator, level: float, size: float, length: int) -> 
 
 def streams(case: tuple[float, int], seeds: Sequence[int]) -> list[Stream]:
     size, length = case
-    out = []
+    out: list[Stream] = []
     for seed in seeds:
         rng = np.random.default_rng(seed * 1000 + int(size * 10) + length)
         out.extend(stream(rng, level, size, length) for level in LEVELS)
@@ -122,6 +123,8 @@ def streams(case: tuple[float, int], seeds: Sequence[int]) -> list[Stream]:
 
 # An alert: (first hour, last hour, minute of the alert counted from the stream's start)
 Alerts = list[tuple[int, int, int]]
+Case = tuple[float, int]  # spike size in noise units, hours
+Figures = dict[Case, tuple[float, float, float]]  # precision, recall, median delay in minutes
 
 
 def group(flagged: Sequence[int], cooldown: int) -> Alerts:
@@ -213,7 +216,7 @@ def shesd_flags(
     return sorted(h for h in removed[:found] if h >= EVAL_FROM)
 
 
-def score(events_of: Callable[[Stream], Alerts], cases: dict[tuple[float, int], list[Stream]]) -> dict:
+def score(events_of: Callable[[Stream], Alerts], cases: dict[Case, list[Stream]]) -> Figures:
     """Return {case: (precision, recall, median delay in minutes or nan)}.
 
     An event finds a spike when it overlaps the spike's hours and was alerted no earlier than the
@@ -221,7 +224,7 @@ def score(events_of: Callable[[Stream], Alerts], cases: dict[tuple[float, int], 
     and grown into it within the cooldown) is a false alarm, since its alert could not have been
     about the spike.
     """
-    out = {}
+    out: Figures = {}
     for case, group_ in cases.items():
         right = called = hit = injected = 0
         delays: list[int] = []
@@ -245,16 +248,16 @@ def score(events_of: Callable[[Stream], Alerts], cases: dict[tuple[float, int], 
     return out
 
 
-def mean_pr(figures: dict) -> float:
-    return statistics.mean((p + r) / 2 for p, r, _ in figures.values())
+def mean_pr(figures: Figures) -> float:
+    return statistics.fmean((p + r) / 2 for p, r, _ in figures.values())
 
 
 PROMISED = ((6.0, 1), (8.0, 1), (12.0, 1), (3.0, 3), (3.0, 6))
 
 
-def worst_pr(figures: dict) -> float:
+def worst_pr(figures: Figures) -> float:
     """Return the lowest precision or recall over the promised cases (4-unit hours have no target)."""
-    return min(min(p, r) for case, (p, r, _) in figures.items() if case in PROMISED)
+    return float(min(min(p, r) for case, (p, r, _) in figures.items() if case in PROMISED))
 
 
 def tune() -> SpikeSettings:
@@ -265,7 +268,7 @@ def tune() -> SpikeSettings:
         (3.25, 3.5, 3.75), (2.75, 3.0, 3.125, 3.25, 3.5), (0.5, 1.0, 1.25)
     ):
         tried = replace(SpikeSettings(), sensitivity=sensitivity, surge_sensitivity=surge, surge_floor=floor)
-        figures = score(lambda s, st=tried: earful(s, st), cases)
+        figures = score(partial(earful, settings=tried), cases)
         print(
             f"sensitivity {sensitivity} surge {surge} floor {floor}: worst {worst_pr(figures):.3f}",
             flush=True,
@@ -277,7 +280,7 @@ def tune() -> SpikeSettings:
     hourly = score(lambda s: earful(s, chosen), {(6.0, 1): cases[(6.0, 1)]})[(6.0, 1)][0]
     for early_sensitivity in (3.5, 4.0, 4.25, 4.5, 5.0):
         tried = replace(chosen, early_sensitivity=early_sensitivity)
-        p, r, delay = score(lambda s, st=tried: earful_replay(s, st), {(6.0, 1): cases[(6.0, 1)]})[(6.0, 1)]
+        p, r, delay = score(partial(earful_replay, settings=tried), {(6.0, 1): cases[(6.0, 1)]})[(6.0, 1)]
         print(f"early sensitivity {early_sensitivity}: 6-unit replay {p:.3f} {r:.3f} {delay} min", flush=True)
         if p >= hourly - 0.01:
             return tried

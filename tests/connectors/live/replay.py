@@ -15,7 +15,7 @@ import random
 import threading
 import time
 from collections import defaultdict, deque
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -112,7 +112,7 @@ def build_app(state: Replay) -> FastAPI:
     app = FastAPI()
 
     @app.middleware("http")
-    async def inject(request: Request, call_next: Any) -> Response:
+    async def inject(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         now = time.monotonic()
         # X's search path is the same for every query: the query tells its sources apart.
         query = request.query_params.get("query")
