@@ -275,3 +275,50 @@ def test_a_team_queue_is_open_to_its_members_not_to_namesakes(client: TestClient
         token = csrf_of(client.get("/login").text)
         client.post("/login", data={"username": username, "password": PASSWORD, "csrf": token})
         assert client.get(f"/teams/{team}/queue").status_code == expected, username
+
+
+def test_a_flood_of_made_up_logins_is_bounded_in_memory_and_in_the_audit_log(
+    client: TestClient, db: Database, settings: Settings
+) -> None:
+    from earful.audit.service import recent
+    from earful.web.pages.auth import ADDRESS_SHARE
+
+    def attempt(username: str, typed: str = "wrong") -> int:
+        token = csrf_of(client.get("/login").text)
+        data = {"username": username, "password": typed, "csrf": token}
+        return client.post("/login", data=data).status_code
+
+    # A name no account can have and a password no one types are wrong logins, answered at once.
+    assert attempt("x" * 100_000) == 401
+    assert attempt("ana", "p" * 100_000) == 401
+    # One address trying name after name is guessing too: it is stopped after ADDRESS_SHARE times
+    # the attempts one name is allowed, and its refusals are audited once, not once a request.
+    allowed = settings.login_attempts * ADDRESS_SHARE
+    answers = [attempt(f"guess{i}") for i in range(allowed + 30)]
+    assert answers.count(401) == allowed - 2 and set(answers[allowed - 2 :]) == {429}
+    actions = [e.action for e in recent(db, limit=1000)]
+    assert actions.count("login.failed") == allowed and actions.count("login.refused") == 1
+    limiter = client.app.state.login_limiter  # type: ignore[attr-defined]
+    assert len(limiter) == allowed + 1  # each name tried, and the address: nothing past the window
+    assert all(len(user) <= 81 for _, user in limiter._failures)
+
+
+def test_the_login_limiter_forgets_what_left_its_window(settings: Settings) -> None:
+    from earful.web.pages import auth
+
+    limiter = auth.LoginLimiter()
+    quick = settings.model_copy(update={"login_window_seconds": 0})
+    for i in range(auth.MAX_KEYS + 5):
+        limiter.fail(("10.0.0.1", f"name{i}"), quick)
+    assert len(limiter) <= auth.MAX_KEYS
+    assert limiter.blocked(("10.0.0.1", "name1"), quick) is None
+
+
+def test_a_token_that_is_not_ascii_is_refused_not_a_server_error(client: TestClient, db: Database) -> None:
+    client.get("/login")
+    response = client.post("/login", data={"username": "ana", "password": "whatever", "csrf": "é"})
+    assert response.status_code == 400
+    login(client, db, "lea", "lead")
+    del client.headers["x-csrf-token"]
+    sent = {"x-csrf-token": "jeton-é".encode()}  # as a browser may send it: bytes that are not ASCII
+    assert client.post("/api/reports", json={}, headers=sent).status_code == 403  # type: ignore[arg-type]

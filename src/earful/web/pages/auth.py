@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import threading
 import time
-from collections import defaultdict, deque
+from collections import deque
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from earful.accounts.policies import signed_in
-from earful.accounts.service import authenticate
+from earful.accounts.service import MAX_USERNAME, authenticate
 from earful.audit.service import record
 from earful.settings import Settings
 from earful.store.db import Database
@@ -21,29 +21,74 @@ from earful.web.render import render
 router = APIRouter()
 
 
+MAX_PASSWORD = 1024  # longer than any password people type; a megabyte of form is not hashed
+ADDRESS_SHARE = 10  # an address may fail this many times `login_attempts`, over all usernames
+MAX_KEYS = 10_000  # (address, username) pairs remembered; the oldest go first past this
+
+
 class LoginLimiter:
-    """Count failed logins per (address, username) in a sliding window, in this process."""
+    """Count failed logins per (address, username) and per address in a sliding window, in this
+    process; remember what it counts for one window only, and at most MAX_KEYS pairs, so a flood of
+    made-up usernames cannot grow it without end."""
 
     def __init__(self) -> None:
-        self._failures: dict[tuple[str, str], deque[float]] = defaultdict(deque)
+        self._failures: dict[tuple[str, str], deque[float]] = {}
+        self._refused: dict[tuple[str, str], float] = {}
         self._lock = threading.Lock()
 
-    def _recent(self, key: tuple[str, str], settings: Settings) -> deque[float]:
-        stamps = self._failures[key]
-        cutoff = time.monotonic() - settings.login_window_seconds
+    def _count(self, key: tuple[str, str], cutoff: float) -> int:
+        stamps = self._failures.get(key)
+        if stamps is None:
+            return 0
         while stamps and stamps[0] < cutoff:
             stamps.popleft()
-        return stamps
+        if not stamps:
+            del self._failures[key]
+        return len(stamps)
 
-    def blocked(self, key: tuple[str, str], settings: Settings) -> bool:
-        """Return True when this address has failed too often for this username lately."""
+    def blocked(self, key: tuple[str, str], settings: Settings) -> tuple[str, str] | None:
+        """Return what is refused when this address has failed too often lately: for this username
+        (the pair), or for any usernames at all (the address, as (address, ""): trying many names
+        from one address is guessing too); None when neither."""
+        cutoff = time.monotonic() - settings.login_window_seconds
+        address = (key[0], "")
         with self._lock:
-            return len(self._recent(key, settings)) >= settings.login_attempts
+            if self._count(address, cutoff) >= settings.login_attempts * ADDRESS_SHARE:
+                return address
+            return key if self._count(key, cutoff) >= settings.login_attempts else None
+
+    def first_refusal(self, key: tuple[str, str], settings: Settings) -> bool:
+        """Return True the first time in a window that `key` is refused (so it is audited once,
+        not once for every request of a flood)."""
+        now = time.monotonic()
+        with self._lock:
+            for old in [k for k, at in self._refused.items() if at < now - settings.login_window_seconds]:
+                del self._refused[old]
+            if key in self._refused or len(self._refused) >= MAX_KEYS:
+                return False
+            self._refused[key] = now
+            return True
 
     def fail(self, key: tuple[str, str], settings: Settings) -> None:
-        """Count one failed login."""
+        """Count one failed login, for the pair and for its address."""
+        now = time.monotonic()
         with self._lock:
-            self._recent(key, settings).append(time.monotonic())
+            for counted in (key, (key[0], "")):
+                self._failures.setdefault(counted, deque()).append(now)
+            if len(self._failures) > MAX_KEYS:
+                self._forget(now - settings.login_window_seconds)
+
+    def _forget(self, cutoff: float) -> None:
+        """Drop what has left the window; past MAX_KEYS still, the pairs whose last failure is oldest."""
+        for key in list(self._failures):
+            self._count(key, cutoff)
+        if len(self._failures) > MAX_KEYS:
+            by_age = sorted(self._failures, key=lambda k: self._failures[k][-1])
+            for key in by_age[: len(self._failures) - MAX_KEYS]:
+                del self._failures[key]
+
+    def __len__(self) -> int:
+        return len(self._failures)
 
 
 def _limiter(request: Request) -> LoginLimiter:
@@ -82,8 +127,14 @@ def login(
     check_csrf(request, csrf)
     client = request.client.host if request.client else "?"
     limiter = _limiter(request)
-    if limiter.blocked((client, username.strip().casefold()), settings):
-        record(db, None, username[:80] or "?", "login.refused", reason="too many failures")
+    # No account has a longer name, and no one types a longer password: such a form is a wrong
+    # login, counted under the name's first characters, and the password is never hashed.
+    too_long = len(username) > MAX_USERNAME or len(password) > MAX_PASSWORD
+    key = (client, username.strip().casefold()[: MAX_USERNAME + 1])
+    refused = limiter.blocked(key, settings)
+    if refused is not None:
+        if limiter.first_refusal(refused, settings):
+            record(db, None, username[:MAX_USERNAME] or "?", "login.refused", reason="too many failures")
         context = {
             "next": _safe_next(next),
             "error": f"Too many failed logins. Wait {settings.login_window_seconds // 60} minutes and "
@@ -91,10 +142,10 @@ def login(
             "csrf": csrf_token(request),
         }
         return render(request, "login.html", context, status_code=429)
-    account = authenticate(db, username, password)
+    account = None if too_long else authenticate(db, username, password)
     if account is None:
-        limiter.fail((client, username.strip().casefold()), settings)
-        record(db, None, username[:80] or "?", "login.failed")
+        limiter.fail(key, settings)
+        record(db, None, username[:MAX_USERNAME] or "?", "login.failed")
         context = {
             "next": _safe_next(next),
             "error": "Wrong username or password.",
