@@ -136,3 +136,12 @@ def test_an_oversized_delivery_is_refused_before_it_is_read(
     body = b"[" + b'{"id": "x", "text": "y"},' * 60_000 + b'{"id": "z", "text": "w"}]'
     response = send(client, form, body)
     assert response.status_code == 400 and "at most 1024 KiB" in response.json()["detail"]  # type: ignore[attr-defined]
+
+
+def test_a_signature_that_is_not_ascii_is_refused_not_a_server_error(
+    client: TestClient, db: Database, form: str
+) -> None:
+    headers = {"X-Earful-Timestamp": str(int(time.time())), "X-Earful-Signature": "sha256=é".encode()}
+    response = client.post(URL, content=orjson.dumps(RECORDS), headers=headers)  # type: ignore[arg-type]
+    assert response.status_code == 401 and "does not match" in response.json()["detail"]
+    assert stored(db) == []

@@ -28,6 +28,7 @@ from earful.contracts import RawItem, Rejected
 from earful.ingest.service import Stored, store_entries
 from earful.kit.clock import utcnow
 from earful.kit.errors import EarfulError, NotFound
+from earful.kit.seal import same_secret
 from earful.settings import Settings
 from earful.store.db import Database
 from earful.store.repos import quarantine as quarantine_repo
@@ -90,7 +91,7 @@ def receive(
             "The delivery's timestamp is more than five minutes off; sign it when you send it."
         )
     expected = sign(webhook_secret(settings, source_name), timestamp, body)
-    if not hmac.compare_digest(expected, signature.strip()):
+    if not same_secret(expected, signature.strip()):
         raise Unauthorised("The signature does not match: sign 'TIMESTAMP.' + body with the source's secret.")
     with db.read() as session:
         source = sources_repo.get_by_name(session, source_name)

@@ -15,6 +15,17 @@ FORMAT = b"\x01"  # AES-256-GCM, 12-byte random nonce, key from HKDF-SHA256 of t
 NONCE = 12
 
 
+def same_secret(expected: str, given: str) -> bool:
+    """Tell whether `given` (sent by anyone: a form, a header) is the secret `expected`, in constant
+    time. Compared as bytes: `hmac.compare_digest` refuses text that is not ASCII with a TypeError,
+    which a stranger's "é" would turn into a server error."""
+    return hmac.compare_digest(_bytes(expected), _bytes(given))
+
+
+def _bytes(text: str) -> bytes:
+    return text.encode("utf-8", "surrogatepass")
+
+
 class SealError(ValueError):
     """Sealed data that cannot be opened: another deployment's secret, or damaged bytes."""
 

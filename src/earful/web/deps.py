@@ -9,6 +9,7 @@ from fastapi import BackgroundTasks, HTTPException, Request
 
 from earful.accounts import sessions
 from earful.accounts.service import Account, account_for_token
+from earful.kit.seal import same_secret
 from earful.settings import Settings
 from earful.store.db import Database
 
@@ -52,6 +53,17 @@ def session_account(request: Request, db: Database, later: BackgroundTasks) -> A
     return live.account
 
 
+def session_still_live(request: Request, db: Database) -> Account | None:
+    """Return the account of the session cookie while its session is live, or None; unlike
+    `session_account` it neither touches nor clears anything (for a long response, a stream, to
+    ask again as it goes)."""
+    token = request.session.get("sid")
+    if not isinstance(token, str):
+        return None
+    live = sessions.check_session(db, token, **_session_limits(request))
+    return live.account if live is not None else None
+
+
 def start_session(request: Request, db: Database, account: Account) -> None:
     """Sign the browser in as `account`, ending any session its cookie held before."""
     end_session(request, db)
@@ -86,7 +98,7 @@ def api_account(request: Request, db: Database, later: BackgroundTasks) -> Accou
             # A browser session may call the API from our own pages only: they send the CSRF token.
             expected = request.session.get("csrf")
             sent = request.headers.get("x-csrf-token", "")
-            if not isinstance(expected, str) or not secrets.compare_digest(expected, sent):
+            if not isinstance(expected, str) or not same_secret(expected, sent):
                 raise HTTPException(
                     status_code=403,
                     detail="Send the page's CSRF token as X-CSRF-Token, or use an API token.",
@@ -113,5 +125,5 @@ def csrf_token(request: Request) -> str:
 def check_csrf(request: Request, submitted: str) -> None:
     """Refuse a form whose CSRF token does not match the session's."""
     expected = request.session.get("csrf")
-    if not isinstance(expected, str) or not secrets.compare_digest(expected, submitted or ""):
+    if not isinstance(expected, str) or not same_secret(expected, submitted or ""):
         raise HTTPException(status_code=400, detail="The form expired. Reload the page and try again.")
