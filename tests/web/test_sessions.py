@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import event, select, update
 
@@ -167,3 +169,49 @@ def test_checking_a_session_is_one_read_and_no_write(client: TestClient, db: Dat
     session_work = [s for s in seen if "login_sessions" in s]
     assert len(session_work) == 5, session_work
     assert all(s.startswith("select") for s in session_work), session_work
+
+
+def test_an_open_live_feed_ends_when_its_session_does(
+    db: Database, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from earful.web.pages import feed
+
+    monkeypatch.setattr(feed, "STREAM_POLL_SECONDS", 0.05)
+    monkeypatch.setattr(feed, "STREAM_RECHECK_SECONDS", 0.1)
+    monkeypatch.setattr(feed, "STREAM_MAX_SECONDS", 30)
+    app = create_app(settings, db)
+    ana = add_user(db, "ana", PASSWORD, "viewer")
+    with TestClient(app, follow_redirects=False) as admin, TestClient(app, follow_redirects=False) as user:
+        login(admin, db, "root", "admin")
+        sign_in(user, "ana")
+
+        def deactivate() -> None:
+            time.sleep(0.5)
+            data = {"csrf": admin.headers["x-csrf-token"], "user_id": ana.id, "role": "viewer", "active": ""}
+            assert admin.post("/admin/users", data=data).status_code == 303
+
+        later = threading.Thread(target=deactivate)
+        later.start()
+        started = time.monotonic()
+        body = user.get("/feed/stream?after_id=0").text  # the test client reads the stream to its end
+        later.join()
+    assert time.monotonic() - started < 10, "the stream ran on after the session ended"
+    assert body.rstrip().endswith("event: ended\ndata: {}")
+
+
+@pytest.mark.parametrize(
+    ("base_url", "setting", "secure"),
+    [
+        ("https://earful.example.org", None, True),
+        ("http://127.0.0.1:8000", None, False),
+        ("http://127.0.0.1:8000", True, True),  # behind a proxy that ends TLS
+        ("https://earful.example.org", False, False),
+    ],
+)
+def test_the_session_cookie_is_secure_when_earful_is_served_over_https(
+    db: Database, settings: Settings, base_url: str, setting: bool | None, secure: bool
+) -> None:
+    app = create_app(settings.model_copy(update={"base_url": base_url, "secure_cookies": setting}), db)
+    with TestClient(app, follow_redirects=False) as client:
+        cookie = client.get("/login").headers["set-cookie"].lower()
+    assert cookie.startswith(COOKIE) and ("; secure" in cookie) == secure

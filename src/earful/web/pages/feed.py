@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -29,7 +30,7 @@ from earful.triage.feed import (
 from earful.triage.policies import can_read_posts
 from earful.triage.service import lock_cutoff
 from earful.web import guard
-from earful.web.deps import csrf_token, get_db, get_settings
+from earful.web.deps import csrf_token, get_db, get_settings, session_still_live
 from earful.web.forms import filter_from
 from earful.web.params import MAX_ID
 from earful.web.relabel_form import category_choices
@@ -40,6 +41,7 @@ reader = guard.page(can_read_posts, "Reading posts needs an account with a role.
 STREAM_POLL_SECONDS = 1.0
 STREAM_MAX_SECONDS = 300
 STREAM_BATCH = 100  # browsers reconnect on their own; a bounded stream frees the worker thread
+STREAM_RECHECK_SECONDS = 5.0  # how often an open stream asks whether its session is still live
 
 
 @router.get("/", dependencies=[Depends(reader)])
@@ -115,8 +117,17 @@ async def feed_stream(
         # already sent (enrichment can finish out of id order, so the floor trails behind them).
         floor, sent = after_id, set[int]()
         waited = 0.0
+        checked = time.monotonic()
         yield b"retry: 3000\n\n"
         while waited < STREAM_MAX_SECONDS and not await request.is_disconnected():
+            if time.monotonic() - checked >= STREAM_RECHECK_SECONDS:
+                # Signed out, deactivated or demoted since the stream opened: it ends here, and the
+                # page stops listening (its next request meets the login page).
+                checked = time.monotonic()
+                account = await asyncio.to_thread(session_still_live, request, db)
+                if account is None or not can_read_posts(account.role):
+                    yield b"event: ended\ndata: {}\n\n"
+                    return
             posts = await asyncio.to_thread(arrived, db, where, floor, STREAM_BATCH, sorted(sent))
             if posts:
                 sent.update(p.id for p in posts)

@@ -27,6 +27,12 @@ function startLiveFeed() {
       // Reconnect from where the server says everything before has been sent.
       marker.dataset.stream = marker.dataset.stream.replace(/after_id=\d+/, "after_id=" + data.floor);
     });
+    // The session ended (signed out elsewhere, deactivated): stop, and say so.
+    source.addEventListener("ended", () => {
+      source.close();
+      marker.textContent = "Live updates stopped: your session has ended. Reload the page to sign in again.";
+      marker.hidden = false;
+    });
     // The server ends each stream after a few minutes; reconnect from the latest point, not the first.
     source.onerror = () => {
       source.close();
