@@ -143,8 +143,10 @@ class Settings(BaseSettings):
     mastodon_access_token: str | None = Field(
         default=None, description="Mastodon access token (optional: public timelines need none)."
     )
-    secure_cookies: bool = Field(
-        default=False, description="Send the session cookie over HTTPS only (set true behind TLS)."
+    secure_cookies: bool | None = Field(
+        default=None,
+        description="Send the session cookie over HTTPS only. Unset, it is on when EARFUL_BASE_URL "
+        "starts with https:// (set it true behind TLS whatever the base URL says, false to test).",
     )
     trusted_proxies: str = Field(
         default="",
@@ -268,6 +270,13 @@ class Settings(BaseSettings):
         default=0.75,
         description="Share of a deadline after which the owning team is reminded (0.75: at three quarters).",
     )
+
+    @property
+    def cookies_https_only(self) -> bool:
+        """Whether the session cookie is marked Secure: as set, else when the base URL is https."""
+        if self.secure_cookies is not None:
+            return self.secure_cookies
+        return self.base_url.lower().startswith("https://")
 
     @property
     def resolved_database_url(self) -> str:

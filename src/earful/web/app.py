@@ -124,7 +124,7 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
         session_cookie="earful_session",
         max_age=settings.session_max_age,
         same_site="lax",
-        https_only=settings.secure_cookies,
+        https_only=settings.cookies_https_only,
     )
 
     @app.middleware("http")
