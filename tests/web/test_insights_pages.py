@@ -56,6 +56,19 @@ def test_an_empty_range_says_so_and_a_bad_date_says_what_to_do(client: TestClien
     assert bad.status_code == 400 and "like 2026-11-01" in bad.text
 
 
+def test_the_link_to_older_posts_keeps_each_filter_whole(client: TestClient, db: Database) -> None:
+    """A source named like a query string stays one filter value in the link, not two parameters."""
+    source = make_source(db, "r/a&region=Elsewhere", region="Leeds")
+    posts_at(db, source, [utcnow() - timedelta(days=90)], "pin in the wrong street")
+    login(client, db, role="viewer")
+    page = client.get("/insights?range=7d&source=r/a%26region%3DElsewhere")
+    assert page.status_code == 200 and "The newest posts are older" in page.text
+    (link,) = re.findall(r'<a href="(/insights\?since=[^"]+)">show the 30 days', page.text)
+    assert "&amp;source=r/a%26region%3DElsewhere" in link and "region=Elsewhere" not in link
+    older = client.get(link.replace("&amp;", "&"))
+    assert older.status_code == 200 and "No posts in this range" not in older.text
+
+
 def test_make_read_download_and_email_a_report(client: TestClient, db: Database, smtp: Inbox) -> None:
     _recent_posts(db)
     login(client, db, role="analyst")
