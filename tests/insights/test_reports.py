@@ -6,6 +6,7 @@ import csv
 import io
 import shutil
 import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from earful.insights.report import wilson
 from earful.pipeline.pseudonymise import author_key
 from earful.settings import Settings
 from earful.store.db import Database
+from earful.store.repos import insights as insights_repo
 from earful.store.repos.feed import FeedFilter
 from tests.conftest import IN_CI
 from tests.factories import label, make_source, posts_at
@@ -231,3 +233,31 @@ def test_a_report_explains_its_spikes_in_html_and_pdf(db: Database, settings: Se
     flat = " ".join(text.split())
     assert "Crashes and login: 50 posts in 3 hours where 0 are usual, mostly UK" in flat
     assert "broke the scanner <i>again</i>" in flat  # shown as text, never read as markup
+
+
+def test_without_pango_a_report_says_what_to_install_and_the_demo_still_runs(
+    db: Database, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from earful.cli.demo_insights import show_insights
+    from earful.insights.render import PdfUnavailable
+
+    _world(db, settings)
+    monkeypatch.setitem(sys.modules, "weasyprint", None)  # as where libpango cannot be loaded
+    with pytest.raises(PdfUnavailable, match=r"libpango-1\.0-0") as refused:
+        reports.make(db, settings, ADMIN, FeedFilter(), *WEEK)
+    assert refused.value.status == 503
+    summary = show_insights(db, settings)
+    assert summary is not None and "no first report: PDF reports need the Pango library" in summary
+    # Run again after a first run that found a spike (and escalated), it does not escalate twice.
+    with db.write() as session:
+        insights_repo.save_spike(
+            session,
+            category="",
+            region="London",
+            started_at=START + timedelta(days=3),
+            ended_at=START + timedelta(days=3, hours=1),
+            observed=12,
+            expected=1.0,
+            score=8.0,
+        )
+    assert show_insights(db, settings) is None

@@ -10,6 +10,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from earful.insights import trends
 from earful.insights.report import ReportContent
 from earful.kit.charts import columns, hbars
+from earful.kit.errors import EarfulError
 from earful.kit.tables import Sheet, to_csv, to_xlsx
 from earful.kit.text import printable
 
@@ -76,9 +77,23 @@ def html(r: ReportContent) -> str:
     return printable(document)
 
 
+class PdfUnavailable(EarfulError):
+    """PDFs cannot be made on this system (no Pango), with what to install."""
+
+    status = 503  # the deployment lacks a library; the request itself was fine
+
+
 def pdf(document: str) -> bytes:
-    """Return the HTML document as a PDF; it fetches nothing (every resource is inline)."""
-    from weasyprint import HTML  # imported here: it loads Pango, which only reports need
+    """Return the HTML document as a PDF; it fetches nothing (every resource is inline). Raises
+    PdfUnavailable, saying what to install, where the system lacks the Pango library."""
+    try:
+        from weasyprint import HTML  # imported here: it loads Pango, which only reports need
+    except (OSError, ImportError) as exc:  # cffi cannot open libpango: an OSError
+        raise PdfUnavailable(
+            "PDF reports need the Pango library, which this system lacks: install it (Debian and "
+            "Ubuntu: apt-get install libpango-1.0-0 libpangoft2-1.0-0; macOS: brew install pango), "
+            f"then make the report again ({str(exc)[:120]})"
+        ) from None
 
     def refuse(url: str) -> dict[str, object]:
         raise ValueError(f"reports load no outside resources ({url[:60]})")
