@@ -90,7 +90,7 @@ def db_upgrade(
 @app.command()
 def serve(
     host: str = typer.Option("127.0.0.1", help="Address to listen on."),
-    port: int = typer.Option(8000, help="Port to listen on."),
+    port: int = typer.Option(8000, min=1, max=65535, help="Port to listen on."),
     with_worker: bool = typer.Option(
         False, "--with-worker", help="Also run background jobs in this process."
     ),
@@ -213,7 +213,7 @@ def jobs() -> None:
 
 
 @app.command()
-def quarantine(limit: int = typer.Option(20, help="How many entries to show.")) -> None:
+def quarantine(limit: int = typer.Option(20, min=1, max=10_000, help="How many entries to show.")) -> None:
     """List the newest quarantined input with the reason each was set aside."""
     with database(settings()).read() as session:
         total = quarantine_repo.count(session)

@@ -13,7 +13,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from earful.connectors.live.http import SourceError
 from earful.kit.errors import EarfulError
@@ -33,9 +33,15 @@ def database(cfg: Settings, *, made: bool = True) -> Database:
     """Return the configured database; unless `made` is False (init, db upgrade, demo), exit with
     advice when it has not been made yet, rather than fail on a missing table or make a folder."""
     url = cfg.resolved_database_url
+    try:
+        location = make_url(url)
+    except ArgumentError:
+        _say(
+            "EARFUL_DATABASE_URL is not a database URL: use one like "
+            "postgresql+psycopg://user@host:5432/earful, or unset it for SQLite in the data folder."
+        )
     if not made:
         return Database(url)
-    location = make_url(url)
     path = location.database if location.get_backend_name() == "sqlite" else None
     if path and path != ":memory:" and not Path(path).is_file():
         _say(_not_made(cfg))  # before connecting: SQLite would make an empty file, and the folder
@@ -99,6 +105,17 @@ def require_free_port(host: str, port: int, advice: str) -> None:
             _say(f"Port {port} on {host} is {why} (another Earful, or another program?). {advice}")
 
 
+def writable_file(path: Path | None) -> Path | None:
+    """Check an output file's path before the work that ends by writing it (a typer callback)."""
+    if path is None:
+        return None
+    if path.is_dir():
+        raise typer.BadParameter(f"{path} is a folder; give a file name.")
+    if not path.parent.is_dir():
+        raise typer.BadParameter(f"the folder {path.parent} does not exist; make it first.")
+    return path
+
+
 @contextmanager
 def friendly_errors() -> Iterator[None]:
     """Print a domain error's or a source's message on one line and exit 1 instead of showing a traceback."""
@@ -110,6 +127,11 @@ def friendly_errors() -> Iterator[None]:
         _say(exc.message)
     except (RuntimeError, SourceError) as exc:  # SourceError: a live source refused, or could not be reached
         _say(str(exc))
+    except (FileExistsError, NotADirectoryError) as exc:  # mkdir or open through a file
+        _say(f"{exc.filename} is a file where a folder is needed: choose another path.")
+    except OSError as exc:  # a path that is not there or not writable, a full disk
+        where = f" {exc.filename}" if exc.filename else ""
+        _say(f"Cannot use{where}: {exc.strerror or exc}.")
 
 
 def _say(message: str) -> NoReturn:

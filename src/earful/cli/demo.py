@@ -50,7 +50,7 @@ DEMO_STAFF = [
 
 def demo_command(
     host: str = typer.Option("127.0.0.1", help="Address to serve on."),
-    port: int = typer.Option(8000, help="Port to serve on."),
+    port: int = typer.Option(8000, min=1, max=65535, help="Port to serve on."),
     serve: bool = typer.Option(True, "--serve/--no-serve", help="Start the web server when loaded."),
 ) -> None:
     """Set up the database, load the bundled demo data, create an admin login and serve the app."""

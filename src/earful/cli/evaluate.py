@@ -12,7 +12,7 @@ from rich.table import Table
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from earful.cli.context import console, database, err, settings
+from earful.cli.context import console, database, err, settings, writable_file
 from earful.cli.scoring import (
     NO_LABEL,
     as_stored,
@@ -80,7 +80,10 @@ def _as_keys(taxonomy: Taxonomy, labels: list[str], where: str) -> list[str]:
 
 
 PREDICTIONS = typer.Option(
-    None, dir_okay=False, help="Write each test row's text, label and prediction to this CSV."
+    None,
+    dir_okay=False,
+    callback=writable_file,
+    help="Write each test row's text, label and prediction to this CSV.",
 )
 ZERO_LABEL = typer.Option(
     False,

@@ -85,6 +85,7 @@ def import_command(
         raise typer.BadParameter(f"Unknown format {fmt!r}; choose one of {', '.join(sorted(FORMATS))}.")
     with friendly_errors():
         if create:
+            cfg.secret  # noqa: B018 - no key, no import: say so before a source is left behind
             _, created = get_or_create_source(db, source, kind=kind, region=region, language=language)
             if created:
                 console.print(f"Created public source [bold]{source}[/bold].")

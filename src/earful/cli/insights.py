@@ -17,10 +17,30 @@ from earful.cli.context import console, database, friendly_errors, settings
 from earful.insights import reports, topics, watch
 from earful.insights.render import counted
 from earful.kit.errors import EarfulError
+from earful.store.db import Database
+from earful.store.repos import alerts as alerts_repo
+from earful.store.repos import sources as sources_repo
+from earful.store.repos import taxonomy as taxonomy_repo
 from earful.store.repos.feed import FeedFilter
 
 SINCE = typer.Option(..., help="First day (YYYY-MM-DD, UTC), included.")
 UNTIL = typer.Option(..., help="Last day (YYYY-MM-DD, UTC), included.")
+
+
+def _check_filters(db: Database, where: FeedFilter) -> None:
+    """Refuse a source, category or region nothing is stored under (a typo makes an empty report)."""
+    with db.read() as session:
+        if where.source and sources_repo.get_by_name(session, where.source) is None:
+            raise EarfulError(f"There is no source {where.source!r}; `earful sources` lists them.")
+        if where.region and where.region not in alerts_repo.regions(session):
+            raise EarfulError(f"No source is in the region {where.region!r}; `earful sources` shows regions.")
+        if where.category:
+            latest = taxonomy_repo.latest(session)
+            known = taxonomy_repo.category_ids(session, latest.version) if latest else {}
+            if where.category not in known:
+                raise EarfulError(
+                    f"There is no category {where.category!r}; `earful taxonomy export FILE` lists the keys."
+                )
 
 
 def _day(value: str, name: str) -> datetime:
@@ -31,7 +51,9 @@ def _day(value: str, name: str) -> datetime:
 
 
 def spikes_command(
-    days: int = typer.Option(2, help="How many days back to look for spikes (the worker looks back 2)."),
+    days: int = typer.Option(
+        2, min=1, max=366, help="How many days back to look for spikes (the worker looks back 2)."
+    ),
     until: str = typer.Option("", help="Look back from this day (YYYY-MM-DD) instead of from now."),
 ) -> None:
     """Find spikes per category and region against their seasonal baseline, and store them."""
@@ -59,7 +81,7 @@ def spikes_command(
 
 
 def topics_command(
-    days: int = typer.Option(7, help="How many days of posts to cluster."),
+    days: int = typer.Option(7, min=1, max=90, help="How many days of posts to cluster."),
     until: str = typer.Option("", help="End on this day (YYYY-MM-DD) instead of now."),
 ) -> None:
     """Cluster recent posts that no category fits and propose the clusters as emerging topics."""
@@ -96,6 +118,13 @@ def report_command(
         db = database(cfg)
         start, end = _day(since, "--since"), _day(until, "--until") + timedelta(days=1)
         where = FeedFilter(category=category or None, region=region or None, source=source or None)
+        # What would fail after the report is made and archived is checked before it is.
+        _check_filters(db, where)
+        if out is not None and out.exists() and not out.is_dir():
+            raise EarfulError(f"--out {out} is a file; give a folder (it is made if missing).")
+        to = reports.recipients(email.replace(";", ",").split(",")) if email else []
+        if to and not cfg.smtp_host:
+            raise EarfulError("Emailing needs EARFUL_SMTP_HOST (see docs/operations.md); or use --out.")
         with console.status("Gathering and rendering the report"):
             made = reports.make(db, cfg, None, where, start, end, title=title or None)
         content = made.content
@@ -109,6 +138,6 @@ def report_command(
                 data, _, name = reports.file(db, made.id, fmt)
                 (out / name).write_bytes(data)
                 console.print(f"  wrote {out / name}")
-        if email:
-            reports.send(db, cfg, made.id, email.replace(";", ",").split(","))
-            console.print(f"  emailed to {email}")
+        if to:
+            reports.send(db, cfg, made.id, to)
+            console.print(f"  emailed to {', '.join(to)}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import getpass
+import re
 from typing import Any
 from urllib.parse import quote
 
@@ -123,9 +124,19 @@ def _parse_config(pairs: list[str], start: dict[str, Any]) -> dict[str, Any]:
         if not sep or not key.strip():
             console.print(f"[red]Error:[/red] --config takes KEY=VALUE, not {pair!r}")
             raise typer.Exit(1)
-        number = value.strip()
-        config[key.strip()] = int(number) if number.isdigit() else value
+        config[key.strip()] = _number_or_text(value)
     return config
+
+
+def _number_or_text(value: str) -> int | float | str:
+    """Return "30" as 30, "-60" as -60 and "0.5" as 0.5 (settings that are amounts are checked as
+    numbers); anything else as the text it is."""
+    number = value.strip()
+    if re.fullmatch(r"-?\d+", number):
+        return int(number)
+    if re.fullmatch(r"-?\d+\.\d+", number):
+        return float(number)
+    return value
 
 
 def _show_forecast(name: str) -> None:

@@ -8,7 +8,7 @@ import typer
 import yaml
 
 from earful.classify.service import current, save_version
-from earful.cli.context import console, database, err, friendly_errors, settings
+from earful.cli.context import console, database, err, friendly_errors, settings, writable_file
 from earful.ml.taxonomy import TaxonomyError, load, load_default
 
 taxonomy_app = typer.Typer(
@@ -49,7 +49,9 @@ def show_command() -> None:
 
 @taxonomy_app.command("export")
 def export_command(
-    output: Path | None = typer.Argument(None, help="Where to write the YAML (default: print it)."),
+    output: Path | None = typer.Argument(
+        None, callback=writable_file, help="Where to write the YAML (default: print it)."
+    ),
     default: bool = typer.Option(False, "--default", help="Export the taxonomy Earful ships instead."),
 ) -> None:
     """Write the current (or the default) taxonomy as YAML, to edit and load again."""

@@ -68,8 +68,14 @@ class PollResult:
 
 
 def interval(source: Source) -> int:
-    """Return the seconds between the source's polls."""
-    return int((source.settings or {}).get("interval_seconds") or DEFAULT_INTERVAL)
+    """Return the seconds between the source's polls (the default for a value that is not a
+    positive number: one stored before settings were checked must not stop every poll)."""
+    value = (source.settings or {}).get("interval_seconds") or DEFAULT_INTERVAL
+    try:
+        seconds = int(float(value))
+    except (TypeError, ValueError, OverflowError):
+        return DEFAULT_INTERVAL
+    return seconds if seconds > 0 else DEFAULT_INTERVAL
 
 
 def backoff_seconds(failures: int, base: int) -> float:

@@ -96,6 +96,8 @@ def save_source(
         raise Invalid("retention_days", f"Retention must be between 1 and {MAX_RETENTION_DAYS} days.")
     if form.config is not None and not isinstance(form.config, dict):
         raise Invalid("config", 'A source\'s settings are a JSON object, e.g. {"query": "kestrel"}.')
+    if form.config:
+        _check_numbers(form.config)
     if form.config and form.config.get("filter"):
         try:
             parse(str(form.config["filter"]))
@@ -149,6 +151,36 @@ def save_source(
                 if k in ("visibility", "consent_basis", "enabled", "retention_days")
             },
         )
+
+
+# Settings that are amounts: a number above 0 (or, for waits, 0 itself); a word there would stop
+# polling, and the sources list, at the first source that holds it.
+POSITIVE = (
+    "interval_seconds",
+    "rate_per_minute",
+    "max_pages",
+    "page_size",
+    "silent_after_hours",
+    "monthly_read_cap",
+    "max_articles",
+    "max_events",
+)
+NOT_NEGATIVE = ("settle_seconds", "idle_seconds")
+
+
+def _check_numbers(config: dict[str, Any]) -> None:
+    for key in (*POSITIVE, *NOT_NEGATIVE):
+        if key not in config:
+            continue
+        value = config[key]
+        try:
+            number = float(value) if not isinstance(value, bool) else float("nan")
+        except (TypeError, ValueError):
+            number = float("nan")
+        floor_ok = number > 0 if key in POSITIVE else number >= 0
+        if not (floor_ok and number < 1e12):  # nan fails both
+            least = "above 0" if key in POSITIVE else "0 or more"
+            raise Invalid("config", f"{key} must be a number {least}, not {value!r}.")
 
 
 def check_live(kind: str, config: dict[str, Any], settings: Settings) -> None:

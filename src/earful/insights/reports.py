@@ -102,14 +102,20 @@ def make(
         return Made(report.id, content)
 
 
-def send(db: Database, settings: Settings, report_id: int, to: list[str], actor: Actor | None = None) -> None:
-    """Email the report to `to`: a summary in the body, the full report as HTML, the PDF attached."""
+def recipients(to: list[str]) -> list[str]:
+    """Return the addresses a report is to be emailed to, refusing none or any that is not one."""
     to = [a.strip() for a in to if a.strip()]
     if not to:
         raise EarfulError("Say who the report goes to.")
     bad = [a for a in to if not re.fullmatch(r"[^@\s,<>]+@[^@\s,<>]+", a)]
     if bad:
         raise EarfulError(f"These are not email addresses: {', '.join(bad)}.")
+    return to
+
+
+def send(db: Database, settings: Settings, report_id: int, to: list[str], actor: Actor | None = None) -> None:
+    """Email the report to `to`: a summary in the body, the full report as HTML, the PDF attached."""
+    to = recipients(to)
     with db.read() as session:
         report = reports_repo.get(session, report_id)
         if report is None:
