@@ -14,6 +14,7 @@ import pytest
 import zstandard
 
 from earful.connectors.files import FORMATS, UnknownFormat, detect_format, map_item, read_items
+from earful.connectors.files._base import BAD_BYTES
 from earful.contracts import PostDraft, RawItem, Rejected
 
 
@@ -98,7 +99,8 @@ def test_invalid_utf8_line_is_rejected_and_the_rest_read(tmp_path: Path) -> None
     items, rejected = _split(path)
     assert [i.external_id for i in items] == ["1", "3"]
     assert len(rejected) == 1
-    assert (rejected[0].location, rejected[0].reason) == ("line 2", "invalid UTF-8 bytes in this line")
+    assert rejected[0].location == "line 2"
+    assert rejected[0].reason.startswith("invalid UTF-8 bytes in this line: save the file as UTF-8")
     assert "\\xe9" in rejected[0].raw
 
 
@@ -177,7 +179,7 @@ def test_csv_reads_good_rows_and_rejects_bad_ones_with_reasons(tmp_path: Path) -
     assert [(r.location, r.reason) for r in rejected] == [
         ("line 3", "row has 4 fields but the header has 5"),
         ("line 6", "row has 6 fields but the header has 5"),
-        ("line 7", "invalid UTF-8 bytes in this row"),
+        ("line 7", BAD_BYTES.format(what="row")),
     ]
     assert items[1].raw == '3,"a quoted, multi-line\r\npost",cy,1714557600,0'
     first, quoted, no_id = (map_item(i) for i in items)
@@ -207,6 +209,30 @@ def test_csv_without_a_text_column_is_one_rejection(tmp_path: Path) -> None:
     items, rejected = _split(path)
     assert items == []
     assert len(rejected) == 1 and "no text column" in rejected[0].reason
+    assert "found 'a', 'b'): rename the column" in rejected[0].reason
+
+
+def test_spanish_and_feedback_form_column_names_are_read(tmp_path: Path) -> None:
+    path = tmp_path / "exportacion.csv"
+    path.write_text(
+        "id;texto;autor;fecha;enlace\n7;la app se cierra sola;lu;2026-11-03;https://x.example/7\n"
+    )
+    (item,) = _split(path)[0]
+    post = map_item(item)
+    assert isinstance(post, PostDraft) and post.posted_at is not None
+    assert (post.text, post.author_handle, post.url) == ("la app se cierra sola", "lu", "https://x.example/7")
+    form = tmp_path / "form.csv"
+    form.write_text("submitted,comment\n2026-11-03,no tip again\n")
+    (item,) = _split(form)[0]
+    assert getattr(map_item(item), "text", None) == "no tip again"
+
+
+def test_a_utf16_file_is_refused_with_what_to_do(tmp_path: Path) -> None:
+    path = tmp_path / "excel.csv"
+    path.write_bytes("text,author\nhola,ana\n".encode("utf-16"))
+    items, rejected = _split(path)
+    assert items == [] and len(rejected) == 1
+    assert rejected[0].reason.startswith("the file is not UTF-8") and "save it as UTF-8" in rejected[0].reason
 
 
 def test_unreadable_date_is_a_malformed_item(tmp_path: Path) -> None:

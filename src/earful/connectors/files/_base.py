@@ -22,6 +22,11 @@ TRUNCATED = "__earful_truncated__"
 
 # Quarantine keeps enough of a bad piece to see what went wrong, not a whole broken file.
 QUARANTINE_LIMIT = 64 * 1024
+# Bytes that are not UTF-8: the file is most often Latin-1 or Windows-1252, as spreadsheets save.
+BAD_BYTES = (
+    "invalid UTF-8 bytes in this {what}: save the file as UTF-8 (in a spreadsheet: CSV UTF-8) and "
+    "import it again; rows already imported are not repeated"
+)
 # The most characters one line, CSV row, JSON record or JSON document read whole may have: memory
 # stays bounded whatever a file holds, and a longer piece is quarantined while the rest is read.
 MAX_RECORD = 16 << 20
@@ -148,7 +153,7 @@ def make_item(
     the check below is skipped: a JSON Lines import saves a serialisation per line.
     """
     if raw is not None and has_bad_utf8(raw):
-        return Rejected("invalid UTF-8 bytes in this item", quarantine_text(raw), location)
+        return Rejected(BAD_BYTES.format(what="item"), quarantine_text(raw), location)
     if isinstance(payload, dict) and TRUNCATED in payload:
         return Rejected("item is cut off where the file breaks off", quarantine_json(payload), location)
     if from_orjson and raw is not None:

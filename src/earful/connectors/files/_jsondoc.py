@@ -17,6 +17,7 @@ from typing import Any, TextIO, cast
 import orjson
 
 from earful.connectors.files._base import (
+    BAD_BYTES,
     JSON_TOKEN,
     MAX_DEPTH,
     MAX_RECORD,
@@ -127,7 +128,7 @@ def _json_line(number: int, line: str | Cut) -> Doc | Rejected | None:
     if not line or line.isspace():
         return None
     if has_bad_utf8(line):
-        return Rejected("invalid UTF-8 bytes in this line", quarantine_text(line), where)
+        return Rejected(BAD_BYTES.format(what="line"), quarantine_text(line), where)
     if nested_too_deep(line):
         return Rejected(TOO_DEEP, quarantine_text(line), where)
     try:

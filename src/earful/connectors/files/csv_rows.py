@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from earful.connectors.files._base import (
+    BAD_BYTES,
     MAX_RECORD,
     QUARANTINE_LIMIT,
     Format,
@@ -132,10 +133,21 @@ def iter_items(stream: Stream) -> Iterator[ItemOrRejected]:
         reader = csv.reader(tap, delimiter=_delimiter(first))
         header = next(reader)
         tap.row_text()
+        if "\x00" in first:
+            yield Rejected(
+                "the file is not UTF-8 (its header has empty bytes between letters, as UTF-16 has): "
+                "save it as UTF-8 (in a spreadsheet: CSV UTF-8) and import it again",
+                quarantine_text(first.replace("\x00", "")),
+                "line 1",
+            )
+            return
         if not has_text_column(header):
             wanted = ", ".join(TEXT_COLUMNS)
+            found = ", ".join(repr(name.strip()[:40]) for name in header[:8])
+            found += ", …" if len(header) > 8 else ""
             yield Rejected(
-                f"no text column in the header (expected one of: {wanted})",
+                f"no text column in the header (expected one of: {wanted}; found {found}): rename "
+                "the column that holds the posts' text",
                 quarantine_text(first),
                 "line 1",
             )
@@ -177,7 +189,7 @@ def _rows(reader: Iterator[list[str]], tap: _LineTap, header: list[str]) -> Iter
         if not row:
             continue  # a blank line is no row
         if has_bad_utf8(raw):
-            yield Rejected("invalid UTF-8 bytes in this row", quarantine_text(raw), location)
+            yield Rejected(BAD_BYTES.format(what="row"), quarantine_text(raw), location)
         elif len(row) != len(header):
             reason = f"row has {len(row)} fields but the header has {len(header)}"
             yield Rejected(reason, quarantine_text(raw), location)

@@ -21,13 +21,16 @@ from earful.contracts import PostDraft
 
 ALIASES: dict[str, tuple[str, ...]] = {
     "id": ("id", "external_id"),
-    "text": ("text", "body", "message", "content"),
-    "author": ("author", "user", "handle"),
-    "posted_at": ("created_at", "date", "timestamp", "posted_at"),
-    "url": ("url", "link"),
-    "title": ("title",),
-    "language": ("lang", "language"),
-}
+    # After the first names, those feedback forms and Spanish exports use (ranked last, so a file
+    # with "text" and "comment" columns reads "text").
+    "text": ("text", "body", "message", "content", "comment", "feedback", "review", "tweet", "texto",
+             "mensaje", "contenido", "comentario"),
+    "author": ("author", "user", "handle", "autor", "usuario"),
+    "posted_at": ("created_at", "date", "timestamp", "posted_at", "fecha"),
+    "url": ("url", "link", "enlace"),
+    "title": ("title", "titulo", "título"),
+    "language": ("lang", "language", "idioma"),
+}  # fmt: skip
 # Engagement columns and the names they go by in PostDraft.engagement (shared with the other formats).
 ENGAGEMENT_COLUMNS = {
     "likes": "likes",
