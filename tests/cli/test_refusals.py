@@ -108,3 +108,20 @@ def test_a_report_that_would_fail_or_be_empty_by_a_typo_is_refused_before_it_is_
     _refused([*days, "--out", str(afile)], "is a file; give a folder")
     with db.read() as session:
         assert session.scalars(select(Report.id)).all() == []
+
+
+@pytest.mark.usefixtures("env")
+def test_refusals_go_to_stderr_and_say_which_source_is_wrong(db: Database) -> None:
+    make_source(db, "r/drivers", kind="reddit")
+    for args, says in (
+        (["train", "--kind", "bogus"], "--kind must be one of"),
+        (["models", "--kind", "bogus"], "--kind must be classifier or sentiment"),
+        (["models", "rollback", "--kind", "bogus"], "--kind must be classifier or sentiment"),
+        (["source", "set", "nope", "--disable"], "There is no source 'nope'"),
+        (["source", "set", "r/drivers", "--config", "novalue"], "--config takes KEY=VALUE"),
+        (["source", "webhook-secret", "r/drivers"], "'r/drivers' is a reddit source, not a webhook"),
+        (["source", "webhook-secret", "nope"], "There is no source 'nope'"),
+    ):
+        result = CliRunner().invoke(app, args)
+        assert result.exit_code == 1 and says in " ".join(result.stderr.split()), (args, result.output)
+        assert not result.stdout, (args, result.stdout)

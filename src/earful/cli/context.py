@@ -134,6 +134,11 @@ def friendly_errors() -> Iterator[None]:
         _say(f"Cannot use{where}: {exc.strerror or exc}.")
 
 
+def fail(message: str) -> NoReturn:
+    """Say what is wrong on stderr, on one line, and exit 1 (as every refusal of the CLI does)."""
+    _say(message)
+
+
 def _say(message: str) -> NoReturn:
     # soft_wrap: the message stays one line, however narrow the terminal, for scripts and logs.
     err.print(f"[red]Error:[/red] {escape(message)}", soft_wrap=True, highlight=False)

@@ -10,7 +10,7 @@ from rich.table import Table
 
 from earful.classify.learning import TrainResult, train_classifier, train_sentiment
 from earful.classify.versions import promote, rollback, versions
-from earful.cli.context import console, database, friendly_errors, settings
+from earful.cli.context import console, database, fail, friendly_errors, settings
 from earful.contracts import Actor
 from earful.store.repos import learning as learning_repo
 
@@ -22,8 +22,7 @@ def train_command(
 ) -> None:
     """Train new models from analysts' labels; put each to use only if it beats the one in use."""
     if kind not in KINDS:
-        console.print(f"[red]Error:[/red] --kind must be one of {', '.join(KINDS)}")
-        raise typer.Exit(1)
+        fail(f"--kind must be one of {', '.join(KINDS)}")
     cfg = settings()
     with friendly_errors():
         db = database(cfg)
@@ -95,6 +94,8 @@ def models_command(
     """List trained model versions, newest first: held-out scores, status and why."""
     if ctx.invoked_subcommand is not None:
         return
+    if kind is not None and kind not in KINDS[:2]:
+        fail("--kind must be classifier or sentiment")
     with friendly_errors():
         found = versions(database(settings()), kind)
     if not found:
@@ -142,8 +143,7 @@ def rollback_command(
 ) -> None:
     """Retire the model in use and put back the one before it (or the built-in one)."""
     if kind not in KINDS[:2]:
-        console.print("[red]Error:[/red] --kind must be classifier or sentiment")
-        raise typer.Exit(1)
+        fail("--kind must be classifier or sentiment")
     cfg = settings()
     with friendly_errors():
         message = rollback(database(cfg), cfg, _operator(), kind)

@@ -10,7 +10,7 @@ from urllib.parse import quote
 import typer
 from rich.table import Table
 
-from earful.cli.context import console, database, friendly_errors, settings
+from earful.cli.context import console, database, fail, friendly_errors, settings
 from earful.contracts import Actor
 from earful.ingest.health import health
 from earful.ingest.polling import forecast_for, try_source
@@ -98,8 +98,7 @@ def set_command(
         db = database(cfg)
         current = next((s for s in list_sources(db) if s.name == name), None)
         if current is None:
-            console.print(f"[red]Error:[/red] There is no source {name!r}; `earful source list` shows them.")
-            raise typer.Exit(1)
+            fail(f"There is no source {name!r}; `earful source list` shows them.")
         form = SourceForm(
             name=name,
             kind=current.kind,
@@ -122,8 +121,7 @@ def _parse_config(pairs: list[str], start: dict[str, Any]) -> dict[str, Any]:
     for pair in pairs:
         key, sep, value = pair.partition("=")
         if not sep or not key.strip():
-            console.print(f"[red]Error:[/red] --config takes KEY=VALUE, not {pair!r}")
-            raise typer.Exit(1)
+            fail(f"--config takes KEY=VALUE, not {pair!r}")
         config[key.strip()] = _number_or_text(value)
     return config
 
@@ -226,9 +224,10 @@ def webhook_secret_command(name: str) -> None:
     cfg = settings()
     with friendly_errors():
         rows = {s.name: s for s in list_sources(database(cfg))}
-    if name not in rows or rows[name].kind != "webhook":
-        console.print(f"[red]Error:[/red] There is no webhook source {name!r}; add one with --kind webhook.")
-        raise typer.Exit(1)
+    if name not in rows:
+        fail(f"There is no source {name!r}; add one with `earful source add NAME --kind webhook`.")
+    if rows[name].kind != "webhook":
+        fail(f"{name!r} is a {rows[name].kind} source, not a webhook: only webhook sources have a secret.")
     secret = webhook_secret(cfg, name)
     console.print(f"Secret for {name}: {secret}")
     console.print(
