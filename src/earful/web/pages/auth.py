@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
+from typing import Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -22,73 +23,78 @@ router = APIRouter()
 
 
 MAX_PASSWORD = 1024  # longer than any password people type; a megabyte of form is not hashed
-ADDRESS_SHARE = 10  # an address may fail this many times `login_attempts`, over all usernames
-MAX_KEYS = 10_000  # (address, username) pairs remembered; the oldest go first past this
+AUDITED_PER_ADDRESS = 50  # failed or refused logins audited per address in a window; then one note
+MAX_KEYS = 10_000  # (address, username) pairs and addresses remembered; the oldest go first past this
 
 
 class LoginLimiter:
-    """Count failed logins per (address, username) and per address in a sliding window, in this
-    process; remember what it counts for one window only, and at most MAX_KEYS pairs, so a flood of
-    made-up usernames cannot grow it without end."""
+    """Count failed logins per (address, username) in a sliding window, in this process, and how
+    many of an address's failures and refusals were audited in it.
+
+    Only a pair is ever refused: behind a proxy that is not trusted every client shares its
+    address, and refusing an address would let anyone lock everyone out. The address count only
+    bounds the audit log: past AUDITED_PER_ADDRESS rows a window, one row says more went unlogged.
+    Both forget what left the window and keep at most MAX_KEYS entries, so a flood of made-up
+    usernames cannot grow them without end."""
 
     def __init__(self) -> None:
         self._failures: dict[tuple[str, str], deque[float]] = {}
-        self._refused: dict[tuple[str, str], float] = {}
+        self._audited: dict[str, deque[float]] = {}
         self._lock = threading.Lock()
 
-    def _count(self, key: tuple[str, str], cutoff: float) -> int:
-        stamps = self._failures.get(key)
-        if stamps is None:
-            return 0
-        while stamps and stamps[0] < cutoff:
-            stamps.popleft()
-        if not stamps:
-            del self._failures[key]
-        return len(stamps)
-
-    def blocked(self, key: tuple[str, str], settings: Settings) -> tuple[str, str] | None:
-        """Return what is refused when this address has failed too often lately: for this username
-        (the pair), or for any usernames at all (the address, as (address, ""): trying many names
-        from one address is guessing too); None when neither."""
-        cutoff = time.monotonic() - settings.login_window_seconds
-        address = (key[0], "")
+    def blocked(self, key: tuple[str, str], settings: Settings) -> bool:
+        """Return True when this address has failed too often for this username lately."""
         with self._lock:
-            if self._count(address, cutoff) >= settings.login_attempts * ADDRESS_SHARE:
-                return address
-            return key if self._count(key, cutoff) >= settings.login_attempts else None
-
-    def first_refusal(self, key: tuple[str, str], settings: Settings) -> bool:
-        """Return True the first time in a window that `key` is refused (so it is audited once,
-        not once for every request of a flood)."""
-        now = time.monotonic()
-        with self._lock:
-            for old in [k for k, at in self._refused.items() if at < now - settings.login_window_seconds]:
-                del self._refused[old]
-            if key in self._refused or len(self._refused) >= MAX_KEYS:
-                return False
-            self._refused[key] = now
-            return True
+            return _recent(self._failures, key, self._cutoff(settings)) >= settings.login_attempts
 
     def fail(self, key: tuple[str, str], settings: Settings) -> None:
-        """Count one failed login, for the pair and for its address."""
-        now = time.monotonic()
+        """Count one failed login for the pair."""
         with self._lock:
-            for counted in (key, (key[0], "")):
-                self._failures.setdefault(counted, deque()).append(now)
-            if len(self._failures) > MAX_KEYS:
-                self._forget(now - settings.login_window_seconds)
+            self._failures.setdefault(key, deque()).append(time.monotonic())
+            _bound(self._failures, self._cutoff(settings))
 
-    def _forget(self, cutoff: float) -> None:
-        """Drop what has left the window; past MAX_KEYS still, the pairs whose last failure is oldest."""
-        for key in list(self._failures):
-            self._count(key, cutoff)
-        if len(self._failures) > MAX_KEYS:
-            by_age = sorted(self._failures, key=lambda k: self._failures[k][-1])
-            for key in by_age[: len(self._failures) - MAX_KEYS]:
-                del self._failures[key]
+    def audit(self, address: str, settings: Settings) -> str | None:
+        """Return how to audit one more failure or refusal from `address`: "all" while under the
+        window's share, "last" for the row that says the rest go unlogged, None after it."""
+        with self._lock:
+            seen = _recent(self._audited, address, self._cutoff(settings))
+            if seen > AUDITED_PER_ADDRESS:
+                return None
+            self._audited.setdefault(address, deque()).append(time.monotonic())
+            _bound(self._audited, self._cutoff(settings))
+            return "last" if seen == AUDITED_PER_ADDRESS else "all"
 
     def __len__(self) -> int:
         return len(self._failures)
+
+    @staticmethod
+    def _cutoff(settings: Settings) -> float:
+        return time.monotonic() - settings.login_window_seconds
+
+
+def _recent(counts: dict[Any, deque[float]], key: Any, cutoff: float) -> int:
+    """Return how many of `key`'s stamps are in the window, dropping the rest (and the key, empty)."""
+    stamps = counts.get(key)
+    if stamps is None:
+        return 0
+    while stamps and stamps[0] < cutoff:
+        stamps.popleft()
+    if not stamps:
+        del counts[key]
+    return len(stamps)
+
+
+def _bound(counts: dict[Any, deque[float]], cutoff: float) -> None:
+    """Past MAX_KEYS entries, drop what left the window, then the oldest, down to 90% of it (so
+    the sweep runs once in many failures, not on each)."""
+    if len(counts) <= MAX_KEYS:
+        return
+    for key in list(counts):
+        _recent(counts, key, cutoff)
+    keep = MAX_KEYS * 9 // 10
+    if len(counts) > keep:
+        for key in sorted(counts, key=lambda k: counts[k][-1])[: len(counts) - keep]:
+            del counts[key]
 
 
 def _limiter(request: Request) -> LoginLimiter:
@@ -131,10 +137,8 @@ def login(
     # login, counted under the name's first characters, and the password is never hashed.
     too_long = len(username) > MAX_USERNAME or len(password) > MAX_PASSWORD
     key = (client, username.strip().casefold()[: MAX_USERNAME + 1])
-    refused = limiter.blocked(key, settings)
-    if refused is not None:
-        if limiter.first_refusal(refused, settings):
-            record(db, None, username[:MAX_USERNAME] or "?", "login.refused", reason="too many failures")
+    if limiter.blocked(key, settings):
+        _audit_failure(db, limiter, client, username, "login.refused", settings, reason="too many failures")
         context = {
             "next": _safe_next(next),
             "error": f"Too many failed logins. Wait {settings.login_window_seconds // 60} minutes and "
@@ -145,7 +149,7 @@ def login(
     account = None if too_long else authenticate(db, username, password)
     if account is None:
         limiter.fail(key, settings)
-        record(db, None, username[:MAX_USERNAME] or "?", "login.failed")
+        _audit_failure(db, limiter, client, username, "login.failed", settings)
         context = {
             "next": _safe_next(next),
             "error": "Wrong username or password.",
@@ -155,6 +159,26 @@ def login(
     start_session(request, db, account)
     record(db, account.id, account.username, "login")
     return RedirectResponse(_safe_next(next), status_code=303)
+
+
+def _audit_failure(
+    db: Database,
+    limiter: LoginLimiter,
+    client: str,
+    username: str,
+    action: str,
+    settings: Settings,
+    reason: str | None = None,
+) -> None:
+    """Audit a failed or refused login, unless this address has had its share this window."""
+    how = limiter.audit(client, settings)
+    if how == "last":
+        reason = (
+            f"{reason + '; ' if reason else ''}more failed logins from this address in the next "
+            f"{settings.login_window_seconds // 60} minutes are not logged"
+        )
+    if how is not None:
+        record(db, None, username[:MAX_USERNAME] or "?", action, **({"reason": reason} if reason else {}))
 
 
 @router.post("/logout", dependencies=[Depends(guard.page(signed_in, "Signing out needs a session."))])

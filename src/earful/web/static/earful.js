@@ -30,7 +30,7 @@ function startLiveFeed() {
     // The session ended (signed out elsewhere, deactivated): stop, and say so.
     source.addEventListener("ended", () => {
       source.close();
-      marker.textContent = "Live updates stopped: your session has ended. Reload the page to sign in again.";
+      marker.textContent = "Live updates stopped: your session ended or your role changed. Reload the page.";
       marker.hidden = false;
     });
     // The server ends each stream after a few minutes; reconnect from the latest point, not the first.
