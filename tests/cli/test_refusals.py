@@ -82,12 +82,23 @@ def test_import_create_makes_only_a_source_source_add_would(
 def test_a_source_setting_that_is_not_a_number_is_refused_and_one_stored_before_breaks_nothing(
     db: Database,
 ) -> None:
-    source = make_source(db, "r/drivers", kind="reddit")
-    for value, says in (("abc", "not 'abc'"), ("-60", "not -60"), ("0", "not 0")):
-        _refused(["source", "set", "r/drivers", "--config", f"interval_seconds={value}"], says)
+    source = make_source(db, "r/drivers", kind="reddit", settings={"subreddit": "drivers"}, enabled=False)
+    for pair, says in (
+        ("interval_seconds=abc", "not 'abc'"),
+        ("interval_seconds=-60", "not -60"),
+        ("interval_seconds=0", "not 0"),
+        ("interval_seconds=900000000000", "from 1 to 2,592,000"),  # a date too far to add up
+        ("silent_after_hours=900000000000", "from 0.01 to 8,784"),
+        ("max_pages=0.5", "max_pages must be a whole number"),
+    ):
+        _refused(["source", "set", "r/drivers", "--config", pair], says)
+    assert runner.invoke(app, ["source", "set", "r/drivers", "--config", "max_pages=3.0"]).exit_code == 0
+    with db.read() as session:
+        assert session.get(Source, source.id).settings["max_pages"] == 3  # type: ignore[union-attr]
     with db.write() as session:  # as stored before settings were checked
         stored = update(Source).where(Source.id == source.id)
-        session.execute(stored.values(settings={"interval_seconds": "abc"}))
+        bad = {"subreddit": "drivers", "interval_seconds": "abc", "silent_after_hours": "soon"}
+        session.execute(stored.values(settings=bad, enabled=True))
     listed = runner.invoke(app, ["sources"])
     assert listed.exit_code == 0 and "r/drivers" in listed.output, listed.output
 

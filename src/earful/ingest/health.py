@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 from earful.connectors import live
 from earful.ingest.polling import interval
+from earful.ingest.sources import AMOUNTS, amount
 from earful.kit.clock import as_utc, utcnow
 from earful.store.db import Database
 from earful.store.models import Source
@@ -41,7 +42,9 @@ class Health:
 
 
 def _expected_quiet(source: Source) -> timedelta:
-    hours = float((source.settings or {}).get("silent_after_hours") or DEFAULT_SILENT_HOURS)
+    found = amount((source.settings or {}).get("silent_after_hours"), whole=False)
+    _, least, most = AMOUNTS["silent_after_hours"]
+    hours = found if found is not None and least <= found <= most else DEFAULT_SILENT_HOURS
     return max(timedelta(hours=hours), timedelta(seconds=3 * interval(source)))
 
 

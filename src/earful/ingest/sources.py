@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -153,34 +154,57 @@ def save_source(
         )
 
 
-# Settings that are amounts: a number above 0 (or, for waits, 0 itself); a word there would stop
-# polling, and the sources list, at the first source that holds it.
-POSITIVE = (
-    "interval_seconds",
-    "rate_per_minute",
-    "max_pages",
-    "page_size",
-    "silent_after_hours",
-    "monthly_read_cap",
-    "max_articles",
-    "max_events",
-)
-NOT_NEGATIVE = ("settle_seconds", "idle_seconds")
+# Settings that are amounts: (whole numbers only, least, most). A word, a fraction where pages
+# are counted, or a number too large for a date to add up would stop polling, or the sources list,
+# at the first source that holds it.
+AMOUNTS: dict[str, tuple[bool, float, float]] = {
+    "interval_seconds": (True, 1, 30 * 24 * 3600),
+    "rate_per_minute": (False, 0.01, 100_000),
+    "max_pages": (True, 1, 10_000),
+    "page_size": (True, 1, 1_000),
+    "silent_after_hours": (False, 0.01, 24 * 366),
+    "monthly_read_cap": (True, 1, 10**9),
+    "max_articles": (True, 1, 100_000),
+    "max_events": (True, 1, 10**8),
+    "settle_seconds": (False, 0, 3600),
+    "idle_seconds": (False, 0, 3600),
+}
+
+
+_NUMBER = re.compile(r"\s*-?\d+(\.\d+)?\s*")
+
+
+def amount(value: Any, whole: bool) -> float | None:
+    """Return a setting's value as a number (a whole one when `whole`), or None when it is not one:
+    numbers, and text that reads as one ("60", as a JSON form may send it)."""
+    if isinstance(value, bool):
+        return None
+    readable = isinstance(value, str) and _NUMBER.fullmatch(value) is not None
+    if isinstance(value, int | float) or readable:
+        number = float(value)
+    else:
+        return None
+    if number != number or (whole and not number.is_integer()):  # nan; 2.5 pages
+        return None
+    return number
+
+
+def _shown(number: float) -> str:
+    return f"{int(number):,}" if float(number).is_integer() else f"{number:g}"
 
 
 def _check_numbers(config: dict[str, Any]) -> None:
-    for key in (*POSITIVE, *NOT_NEGATIVE):
+    for key, (whole, least, most) in AMOUNTS.items():
         if key not in config:
             continue
-        value = config[key]
-        try:
-            number = float(value) if not isinstance(value, bool) else float("nan")
-        except (TypeError, ValueError):
-            number = float("nan")
-        floor_ok = number > 0 if key in POSITIVE else number >= 0
-        if not (floor_ok and number < 1e12):  # nan fails both
-            least = "above 0" if key in POSITIVE else "0 or more"
-            raise Invalid("config", f"{key} must be a number {least}, not {value!r}.")
+        number = amount(config[key], whole)
+        if number is None or not least <= number <= most:
+            kind = "a whole number" if whole else "a number"
+            raise Invalid(
+                "config", f"{key} must be {kind} from {_shown(least)} to {_shown(most)}, not {config[key]!r}."
+            )
+        if whole and isinstance(config[key], float):
+            config[key] = int(number)  # 60.0 pages are 60: the connectors count with it
 
 
 def check_live(kind: str, config: dict[str, Any], settings: Settings) -> None:
