@@ -212,15 +212,13 @@ def test_csv_without_a_text_column_is_one_rejection(tmp_path: Path) -> None:
     assert "found 'a', 'b'): rename the column" in rejected[0].reason
 
 
-def test_spanish_and_feedback_form_column_names_are_read(tmp_path: Path) -> None:
+def test_spanish_and_feedback_form_text_columns_are_read(tmp_path: Path) -> None:
     path = tmp_path / "exportacion.csv"
-    path.write_text(
-        "id;texto;autor;fecha;enlace\n7;la app se cierra sola;lu;2026-11-03;https://x.example/7\n"
-    )
+    path.write_text("id;texto;autor;fecha\n7;la app se cierra sola;lu;03/11/2026\n")
     (item,) = _split(path)[0]
     post = map_item(item)
-    assert isinstance(post, PostDraft) and post.posted_at is not None
-    assert (post.text, post.author_handle, post.url) == ("la app se cierra sola", "lu", "https://x.example/7")
+    assert isinstance(post, PostDraft) and post.text == "la app se cierra sola"
+    assert post.author_handle is None  # only the text's names were added: ids of old files hold
     form = tmp_path / "form.csv"
     form.write_text("submitted,comment\n2026-11-03,no tip again\n")
     (item,) = _split(form)[0]

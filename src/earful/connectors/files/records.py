@@ -5,7 +5,8 @@ Column names are matched case-insensitively, the first non-empty one of each gro
 - id: `id`, `external_id`; without one, the id is `sha256:` and the SHA-256 hex digest of the
   text, author and date values (as written in the file) joined by U+001F, so re-importing the
   same file gives the same ids
-- text: `text`, `body`, `message`, `content` (required)
+- text: `text`, `body`, `message`, `content`, then `comment`, `feedback`, `review`, `tweet`, `texto`,
+  `mensaje`, `contenido`, `comentario` (required)
 - author: `author`, `user`, `handle`
 - posted_at: `created_at`, `date`, `timestamp`, `posted_at` (ISO 8601, RFC 2822, or a Unix epoch)
 - url: `url`, `link`; title: `title`; language: `lang`, `language`
@@ -21,15 +22,18 @@ from earful.contracts import PostDraft
 
 ALIASES: dict[str, tuple[str, ...]] = {
     "id": ("id", "external_id"),
-    # After the first names, those feedback forms and Spanish exports use (ranked last, so a file
-    # with "text" and "comment" columns reads "text").
+    # After the first names, those feedback forms and Spanish exports use for the text (ranked
+    # last, so a file with "text" and "comment" columns reads "text"). Only the text's: a file
+    # with no text column was refused whole before, so nothing imported earlier reads differently;
+    # another field's new name would change the id made for a row without one, and re-importing
+    # a file would add it again.
     "text": ("text", "body", "message", "content", "comment", "feedback", "review", "tweet", "texto",
              "mensaje", "contenido", "comentario"),
-    "author": ("author", "user", "handle", "autor", "usuario"),
-    "posted_at": ("created_at", "date", "timestamp", "posted_at", "fecha"),
-    "url": ("url", "link", "enlace"),
-    "title": ("title", "titulo", "título"),
-    "language": ("lang", "language", "idioma"),
+    "author": ("author", "user", "handle"),
+    "posted_at": ("created_at", "date", "timestamp", "posted_at"),
+    "url": ("url", "link"),
+    "title": ("title",),
+    "language": ("lang", "language"),
 }  # fmt: skip
 # Engagement columns and the names they go by in PostDraft.engagement (shared with the other formats).
 ENGAGEMENT_COLUMNS = {
