@@ -260,4 +260,9 @@ def test_without_pango_a_report_says_what_to_install_and_the_demo_still_runs(
             expected=1.0,
             score=8.0,
         )
-    assert show_insights(db, settings) is None
+    again = show_insights(db, settings)  # still no Pango: no escalation again, and the same advice
+    assert again is not None and again.startswith("1 spike(s) found before, no first report")
+    monkeypatch.delitem(sys.modules, "weasyprint")  # Pango installed, as the advice says
+    made = show_insights(db, settings)
+    assert made is not None and made.startswith("1 spike(s) found before, report ")
+    assert show_insights(db, settings) is None  # once made, never again

@@ -38,8 +38,9 @@ def show_insights(db: Database, cfg: Settings) -> str | None:
     first, last = (as_utc(t) for t in span)
     assert first is not None and last is not None
     end = last + timedelta(hours=1)
-    if watch.recent(db, first, end):
-        return None  # an earlier run found the spikes and escalated; it could make no report (no Pango)
+    spikes = watch.recent(db, first, end)
+    if spikes:  # an earlier run found them and escalated, but made no report (no Pango): only that
+        return _first_report(db, cfg, first, last, end, f"{len(spikes)} spike(s) found before")
     hours = int((end - first).total_seconds() // 3600) + 1
     watch.scan(db, cfg, end, scan_hours=hours)
     topics.run(db, end, window=end - first)
@@ -71,13 +72,19 @@ def show_insights(db: Database, cfg: Settings) -> str | None:
             _close(db, bite, None, BITE_OUTCOME, defaults, "Demo: a dog attack at a delivery address")
             _restage(db, bite, start, start + timedelta(minutes=20), start + timedelta(hours=19))
             escalated += 1
+    return _first_report(db, cfg, first, last, end, f"{len(spikes)} spike(s), {escalated} escalation(s)")
+
+
+def _first_report(
+    db: Database, cfg: Settings, first: datetime, last: datetime, end: datetime, found: str
+) -> str:
+    """Make the demo's first report; without Pango, say so and go on (the demo still serves)."""
     day = first.replace(hour=0, minute=0, second=0, microsecond=0)
-    found = f"{len(spikes)} spike(s), {escalated} escalation(s)"
     try:
         made = reports.make(
             db, cfg, None, FeedFilter(), day, end, title=f"Demo report: {day:%d %b} to {last:%d %b %Y}"
         )
-    except PdfUnavailable as exc:  # the demo still serves; Reports says the same when asked
+    except PdfUnavailable as exc:  # Reports says the same when asked
         return f"{found}, no first report: {exc.message}"
     return f"{found}, report {made.id} in the archive"
 

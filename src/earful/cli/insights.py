@@ -12,15 +12,16 @@ from pathlib import Path
 
 import typer
 from rich.table import Table
+from sqlalchemy import select
 
 from earful.cli.context import console, database, friendly_errors, settings
 from earful.insights import reports, topics, watch
 from earful.insights.render import counted
 from earful.kit.errors import EarfulError
 from earful.store.db import Database
+from earful.store.models import Category
 from earful.store.repos import alerts as alerts_repo
 from earful.store.repos import sources as sources_repo
-from earful.store.repos import taxonomy as taxonomy_repo
 from earful.store.repos.feed import FeedFilter
 
 SINCE = typer.Option(..., help="First day (YYYY-MM-DD, UTC), included.")
@@ -35,9 +36,9 @@ def _check_filters(db: Database, where: FeedFilter) -> None:
         if where.region and where.region not in alerts_repo.regions(session):
             raise EarfulError(f"No source is in the region {where.region!r}; `earful sources` shows regions.")
         if where.category:
-            latest = taxonomy_repo.latest(session)
-            known = taxonomy_repo.category_ids(session, latest.version) if latest else {}
-            if where.category not in known:
+            # Any taxonomy version's: posts labelled under an older one are still in the feed.
+            known = session.scalar(select(Category.id).where(Category.key == where.category).limit(1))
+            if known is None:
                 raise EarfulError(
                     f"There is no category {where.category!r}; `earful taxonomy export FILE` lists the keys."
                 )
