@@ -136,3 +136,19 @@ def test_refusals_go_to_stderr_and_say_which_source_is_wrong(db: Database) -> No
         result = CliRunner().invoke(app, args)
         assert result.exit_code == 1 and says in " ".join(result.stderr.split()), (args, result.output)
         assert not result.stdout, (args, result.stdout)
+
+
+@pytest.mark.usefixtures("env")
+def test_a_folder_import_names_each_file_and_an_empty_folder_says_so(tmp_path: Path) -> None:
+    folder = tmp_path / "exports"
+    (folder / "2026-10").mkdir(parents=True)
+    (folder / "2026-10" / "a.csv").write_text("text\nthe app crashed\n")
+    (folder / "b.csv").write_bytes(b"text\nfine\nbad \xff byte\n")
+    result = runner.invoke(app, ["import", str(folder), "-s", "exports", "--create"])
+    assert result.exit_code == 1, result.output  # one row quarantined
+    flat = " ".join(result.output.split())
+    assert "2026-10/a.csv" in flat and "b.csv" in flat
+    assert "- b.csv: line 3: invalid UTF-8 bytes in this row" in flat
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    _refused(["import", str(empty), "-s", "exports"], "holds no file to import", code=2)

@@ -54,9 +54,14 @@ def columns_help() -> str:
 
 def _files(path: Path) -> list[Path]:
     if path.is_dir():
-        return sorted(
+        found = sorted(
             p for p in path.rglob("*") if p.is_file() and not p.name.startswith(".") and p.suffix != ".md"
         )
+        if not found:
+            raise typer.BadParameter(
+                f"{path} holds no file to import (hidden and .md files are left out).", param_hint="PATH"
+            )
+        return found
     if not path.exists():
         raise typer.BadParameter(f"{path} does not exist.", param_hint="PATH")
     return [path]
@@ -90,7 +95,7 @@ def import_command(
             if created:
                 console.print(f"Created public source [bold]{source}[/bold].")
         summaries = [_import_one(db, cfg, f, source, fmt) for f in files]
-    _print_summary(summaries)
+    _print_summary(summaries, [f.relative_to(path) if path.is_dir() else f for f in files])
     _say_how_enriched(db, cfg, sum(s.imported for s in summaries))
     if any(not s.ok for s in summaries):
         raise typer.Exit(1)
@@ -140,14 +145,15 @@ def _import_one(db: Database, cfg: Settings, file: Path, source: str, fmt: str |
         return iter_import(db, cfg, file, source, fmt, on_progress=advance)
 
 
-def _print_summary(summaries: list[ImportSummary]) -> None:
+def _print_summary(summaries: list[ImportSummary], names: list[Path]) -> None:
+    many = len(summaries) > 1  # a folder: each row, and each quarantine reason, names its file
     table = Table(title="Import summary")
-    for column in ("file format", "read", "imported", "duplicates", "skipped", "quarantined"):
-        table.add_column(column, justify="right" if column != "file format" else "left")
-    for s in summaries:
-        table.add_row(
-            s.format, str(s.read), str(s.imported), str(s.duplicates), str(s.skipped), str(s.quarantined)
-        )
+    columns = ("format", "read", "imported", "duplicates", "skipped", "quarantined")
+    for column in (*(("file",) if many else ()), *columns):
+        table.add_column(column, justify="left" if column in ("file", "format") else "right")
+    for s, name in zip(summaries, names, strict=True):
+        counts = (str(s.read), str(s.imported), str(s.duplicates), str(s.skipped), str(s.quarantined))
+        table.add_row(*((str(name),) if many else ()), s.format, *counts)
     total = ImportSummary(source="", format="total")
     for s in summaries:
         total.read += s.read
@@ -157,6 +163,7 @@ def _print_summary(summaries: list[ImportSummary]) -> None:
         total.quarantined += s.quarantined
     if len(summaries) > 1:
         table.add_row(
+            *(("",) if many else ()),
             *(
                 str(v)
                 for v in (
@@ -167,7 +174,7 @@ def _print_summary(summaries: list[ImportSummary]) -> None:
                     total.skipped,
                     total.quarantined,
                 )
-            )
+            ),
         )
     console.print(table)
     skipped: dict[str, int] = {}
@@ -178,7 +185,11 @@ def _print_summary(summaries: list[ImportSummary]) -> None:
         console.print("Skipped, not posts or not to be collected:")
         for reason, count in sorted(skipped.items(), key=lambda kv: -kv[1]):
             console.print(f"  {count:>6}  {reason}", markup=False)
-    reasons = [r for s in summaries for r in s.quarantine_reasons]
+    reasons = [
+        f"{name}: {reason}" if many else reason
+        for s, name in zip(summaries, names, strict=True)
+        for reason in s.quarantine_reasons
+    ]
     quarantined = sum(s.quarantined for s in summaries)
     if quarantined:
         console.print(f"[yellow]{quarantined} quarantined[/yellow] (see `earful quarantine`):")
