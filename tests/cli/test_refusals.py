@@ -152,3 +152,25 @@ def test_a_folder_import_names_each_file_and_an_empty_folder_says_so(tmp_path: P
     empty = tmp_path / "empty"
     empty.mkdir()
     _refused(["import", str(empty), "-s", "exports"], "holds no file to import", code=2)
+
+
+@pytest.mark.usefixtures("env")
+def test_hints_where_a_command_did_nothing_useful(db: Database, tmp_path: Path) -> None:
+    from earful.accounts.service import add_user, set_active
+    from earful.contracts import Actor
+
+    make_source(db, "r/drivers")
+    erased = runner.invoke(app, ["erase", "--author", "@nobody", "--source", "r/drivers", "--yes"])
+    assert erased.exit_code == 0 and "check the handle" in " ".join(erased.output.split())
+    add_user(db, "carol", "a long password", "analyst")
+    set_active(db, Actor(None, "root", "admin"), "carol", False)
+    token = runner.invoke(app, ["token", "add", "carol"])
+    assert token.exit_code == 0 and "carol is deactivated" in " ".join(token.stderr.split())
+    rows = tmp_path / "labels.csv"
+    rows.write_text("text,label\nthe app crashed,app.crashes_login\nlovely,positive\n")
+    tones = tmp_path / "tones.csv"
+    tones.write_text("text,label\nthe app crashed,complaint\nlovely,positive\n")
+    _refused(
+        ["eval-sentiment", "--train", str(rows), "--test", str(tones)],
+        "--train labels must be positive, neutral, complaint or negative; found app.crashes_login",
+    )

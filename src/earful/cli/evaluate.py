@@ -254,7 +254,12 @@ def eval_sentiment_command(
             f"shipped tone model ({stage.shipped})" if stage.model is None else f"model #{stage.model_id}"
         )
     else:
-        marks = [SENTIMENT.get(label.casefold(), label) for label in train_data[1]]
+        odd = sorted({label for label in train_data[1] if label.casefold() not in SENTIMENT})
+        if odd:
+            raise _fail(
+                f"--train labels must be positive, neutral, complaint or negative; found {', '.join(odd[:8])}"
+            )
+        marks = [SENTIMENT[label.casefold()] for label in train_data[1]]
         with console.status(f"Cleaning and redacting {len(marks):,} training rows, as stored posts are…"):
             train_texts = as_stored(chain_of(cfg, None, SentimentStage()), train_data[0])
         try:

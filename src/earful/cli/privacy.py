@@ -30,6 +30,11 @@ def erase_command(
     console.print(
         f"Erased {result.posts} post{'' if result.posts == 1 else 's'} and everything derived from them."
     )
+    if not result.posts:
+        console.print(
+            "No post of this person was stored in that source: check the handle as the platform shows "
+            "it (with or without @ is the same), and that it is the source they posted in."
+        )
     if result.models_dropped:
         console.print(
             f"{result.models_dropped} trained model(s) had learned from these posts: their weights are gone "

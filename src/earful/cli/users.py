@@ -19,7 +19,7 @@ from earful.accounts.service import (
     set_active,
     set_password,
 )
-from earful.cli.context import console, database, friendly_errors, settings
+from earful.cli.context import console, database, err, friendly_errors, settings
 from earful.contracts import Actor
 from earful.kit.errors import NotFound
 from earful.store.repos import users as users_repo
@@ -136,6 +136,11 @@ def token_add(
             raise NotFound(f"No user called {username!r}; add one with `earful user add`.")
         token = issue_token(db, user.id, name, actor=_operator())
     console.print(f"Token for {username} (shown once): {token}")
+    if not user.active:
+        err.print(
+            f"[yellow]Note:[/yellow] {username} is deactivated, so the token opens nothing until "
+            f"`earful user activate {username}`."
+        )
 
 
 @token_app.command("list")
