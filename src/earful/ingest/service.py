@@ -27,10 +27,10 @@ from earful.contracts import PostDraft, RawItem, Rejected
 from earful.ingest.background import Background, read_in_background
 from earful.ingest.policies import require_collectable
 from earful.ingest.schemas import ENRICH_JOB, ImportSummary
-from earful.ingest.sources import KINDS
+from earful.ingest.sources import check_name_and_kind
 from earful.jobs.queue import enqueue
 from earful.kit.clock import utcnow
-from earful.kit.errors import Invalid, NotFound
+from earful.kit.errors import NotFound
 from earful.kit.gc import bulk_allocation
 from earful.kit.seal import Sealer
 from earful.kit.text import storable
@@ -60,10 +60,7 @@ def get_or_create_source(
         source = sources_repo.get_by_name(session, name)
         if source is not None:
             return source, False
-        if not name.strip() or len(name) > 120:
-            raise Invalid("name", "Give the source a name of at most 120 characters.")
-        if kind not in KINDS:
-            raise Invalid("kind", f"Kind must be one of: {', '.join(KINDS)}.")
+        check_name_and_kind(name, kind)
         return sources_repo.add(
             session, name=name, kind=kind, region=region, language=language, visibility="public"
         ), True

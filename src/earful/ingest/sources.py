@@ -79,10 +79,7 @@ def save_source(
     if not can_manage_sources(actor.role):
         raise Forbidden("Managing sources takes the admin role.")
     name = form.name.strip()
-    if not name or len(name) > 120:
-        raise Invalid("name", "Give the source a name of at most 120 characters.")
-    if form.kind not in KINDS:
-        raise Invalid("kind", f"Kind must be one of: {', '.join(KINDS)}.")
+    check_name_and_kind(name, form.kind)
     if form.visibility not in VISIBILITIES:
         raise Invalid("visibility", "Visibility is public or private.")
     consent = (form.consent_basis or "").strip() or None
@@ -205,6 +202,14 @@ def _check_numbers(config: dict[str, Any]) -> None:
             )
         if whole and isinstance(config[key], float):
             config[key] = int(number)  # 60.0 pages are 60: the connectors count with it
+
+
+def check_name_and_kind(name: str, kind: str) -> None:
+    """Raise Invalid unless `name` is a source name (1 to 120 characters) and `kind` a known kind."""
+    if not name.strip() or len(name) > 120:
+        raise Invalid("name", "Give the source a name of at most 120 characters.")
+    if kind not in KINDS:
+        raise Invalid("kind", f"Kind must be one of: {', '.join(KINDS)}.")
 
 
 def check_live(kind: str, config: dict[str, Any], settings: Settings) -> None:
