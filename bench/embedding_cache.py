@@ -14,20 +14,33 @@ from pathlib import Path
 
 import numpy as np
 
-from earful.ml.embeddings import E5Embedder, Embedder
+from earful.ml.embeddings import E5Embedder, Embedder, Remembering
 
 
-class CachedEmbedder:
+class _Lazy:
+    """An embedder made on first use: a run whose texts are all cached never loads the model."""
+
+    def __init__(self, make: Callable[[], Embedder]) -> None:
+        self._make = make
+        self._model: Embedder | None = None
+        self.name: str = getattr(make, "name", "")
+        self.dim: int = getattr(make, "dim", 0)
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        if self._model is None:
+            self._model = self._make()
+        return self._model.embed(texts)
+
+
+class CachedEmbedder(Remembering):
     """An embedder (e5 unless `model` says otherwise) with every text of the run embedded once up
-    front; it carries the model's name, so a classifier trained with it is the one deployed."""
+    front, the product's `Remembering` embedder primed from a cache file; it carries the model's
+    name, so a classifier trained with it is the one deployed."""
 
     def __init__(
         self, texts: Sequence[str], cache: Path | None = None, model: Callable[[], Embedder] = E5Embedder
     ) -> None:
-        self._make = model
-        self._model: Embedder | None = None
-        self.name: str = getattr(model, "name", "")
-        self.dim: int = getattr(model, "dim", 0)
+        super().__init__(_Lazy(model))
         started = time.perf_counter()
         unique = list(dict.fromkeys(texts))
         stored: dict[str, np.ndarray] = {}
@@ -36,10 +49,9 @@ class CachedEmbedder:
         if cache is not None and cache.exists():
             with np.load(cache) as saved:
                 stored = dict(zip(saved["keys"].tolist(), saved["vectors"], strict=True))
-        self._known = {t: stored[self._digest(t)] for t in unique if self._digest(t) in stored}
-        missing = [t for t in unique if t not in self._known]
-        if missing:
-            self._known.update(zip(missing, self._embedder().embed(missing), strict=True))
+        self._kept.update((t, stored[self._digest(t)]) for t in unique if self._digest(t) in stored)
+        missing = [t for t in unique if t not in self._kept]
+        self.embed(missing)
         elapsed = time.perf_counter() - started
         print(
             f"embedded {len(missing):,} texts in {elapsed:.0f} s"
@@ -47,22 +59,8 @@ class CachedEmbedder:
             + (f"; {len(unique) - len(missing):,} read from {cache}" if cache is not None else "")
         )
         if cache is not None and missing:
-            stored.update((self._digest(t), self._known[t]) for t in missing)
+            stored.update((self._digest(t), self._kept[t]) for t in missing)
             np.savez(cache, keys=np.array(list(stored)), vectors=np.stack(list(stored.values())))
-
-    def embed(self, texts: Sequence[str]) -> np.ndarray:
-        """Return the cached vectors (texts not seen before are embedded now)."""
-        missing = [t for t in dict.fromkeys(texts) if t not in self._known]
-        if missing:
-            self._known.update(zip(missing, self._embedder().embed(missing), strict=True))
-        if not texts:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        return np.stack([self._known[t] for t in texts])
 
     def _digest(self, text: str) -> str:
         return hashlib.sha256(f"{self.name}\n{text}".encode()).hexdigest()
-
-    def _embedder(self) -> Embedder:
-        if self._model is None:
-            self._model = self._make()
-        return self._model
