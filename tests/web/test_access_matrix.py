@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 
 import pytest
-from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
 from earful.accounts.service import add_user, issue_token
@@ -18,7 +17,7 @@ from earful.contracts import Actor
 from earful.settings import Settings
 from earful.store.db import Database
 from earful.triage.service import save_team
-from earful.web.app import PUBLIC_PATHS, create_app, route_table
+from earful.web.app import PUBLIC_PATHS, api_routes, create_app, route_table
 from tests.factories import make_posts, make_source
 from tests.web.conftest import PASSWORD, csrf_of
 
@@ -123,13 +122,18 @@ def test_every_guarded_route_names_its_policy(client: TestClient) -> None:
     from earful.accounts.policies import signed_in
     from earful.triage.policies import can_read_posts
 
-    for route in client.app.routes:  # type: ignore[attr-defined]
-        if isinstance(route, APIRoute) and route.path not in PUBLIC_PATHS:
+    checked = 0
+    for route in api_routes(client.app.routes):  # type: ignore[attr-defined]
+        if route.path not in PUBLIC_PATHS:
+            checked += 1
             found = policies(route.dependant)
             assert found, f"{route.path} has no policy guard"
             # A route that changes something must need more than being signed in.
             if set(route.methods or ()) - {"GET", "HEAD"} and route.path != "/logout":
                 assert not {signed_in, can_read_posts} & set(found), f"{route.path} changes data for any role"
+    # FastAPI 0.165 keeps included routers whole: the app's own list holds no page or API route, and
+    # a loop over it alone checked nothing.
+    assert checked >= len(MATRIX) - 1, checked
 
 
 @pytest.fixture
@@ -175,7 +179,7 @@ def test_each_role_is_allowed_or_denied_as_the_matrix_says(
         for (method, path), allowed in MATRIX.items():
             if path == "/logout":
                 continue  # signing out would end the session the other rows use
-            url = re.sub(r"{(\w+)(?::path)?}", lambda m: str(world[m.group(1)]), path)
+            url = re.sub(r"{(\w+)(?::\w+)?}", lambda m: str(world[m.group(1)]), path)
             if path.startswith("/api"):
                 response = browser.request(
                     method, url, headers={"Authorization": f"Bearer {token}"}, **_body(method, path)

@@ -67,14 +67,22 @@ PUBLIC_PATHS = frozenset(
 )
 
 
-def route_table(routes: Iterable[BaseRoute]) -> Iterator[tuple[str, str]]:
-    """Yield (method, path) for every API route, looking inside included routers."""
+def api_routes(routes: Iterable[BaseRoute]) -> Iterator[APIRoute]:
+    """Yield every API route, looking inside included routers (FastAPI keeps an included router
+    whole, so the app's own list holds the routers, not their routes; every router here carries
+    its prefix itself, so each route's path is the whole path)."""
     for route in routes:
         if isinstance(route, APIRoute):
-            for method in sorted(route.methods or ()):
-                yield method, route.path
+            yield route
         elif hasattr(route, "original_router"):
-            yield from route_table(route.original_router.routes)
+            yield from api_routes(route.original_router.routes)
+
+
+def route_table(routes: Iterable[BaseRoute]) -> Iterator[tuple[str, str]]:
+    """Yield (method, path) for every API route, looking inside included routers."""
+    for route in api_routes(routes):
+        for method in sorted(route.methods or ()):
+            yield method, route.path
 
 
 def page_not_found(request: Request) -> Response:
@@ -190,8 +198,8 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
             return await run_in_threadpool(page_not_found, request)
         if exc.status_code == 405:
             # Starlette names only the first route's methods; the path may have several routes.
-            matching = [r for r in app.router.routes if r.matches(request.scope)[0] != Match.NONE]
-            allowed = sorted({m for r in matching if isinstance(r, APIRoute) for m in r.methods or ()})
+            matching = [r for r in api_routes(app.router.routes) if r.matches(request.scope)[0] != Match.NONE]
+            allowed = sorted({m for r in matching for m in r.methods or ()})
             exc.headers = {**(exc.headers or {}), "Allow": ", ".join(allowed)}
         return await http_exception_handler(request, exc)
 
