@@ -11,6 +11,7 @@ import typer
 from rich.table import Table
 
 from earful.cli.context import console, database, fail, friendly_errors, settings
+from earful.connectors import live
 from earful.contracts import Actor
 from earful.ingest.health import health
 from earful.ingest.polling import forecast_for, try_source
@@ -79,7 +80,15 @@ def add_command(
     with friendly_errors():
         save_source(database(cfg), _operator(), form, create=True, settings=cfg)
     console.print(f"Added source {name}.")
-    if kind == "x" and not disabled:
+    if kind in live.connectors() and not form.config:
+        # Allowed (import --create makes such sources), but a newcomer expects it to be collected.
+        console.print(
+            "It has no settings, so it is not polled: posts reach it by "
+            f"`earful import FILE --source {name}`. "
+            f"To poll it: `earful source set {name} --config KEY=VALUE` ({live.get(kind).summary}).",
+            soft_wrap=True,
+        )
+    elif kind == "x" and not disabled:
         _show_forecast(name)
 
 

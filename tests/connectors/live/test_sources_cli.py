@@ -184,3 +184,19 @@ def test_testing_a_source_inside_the_network_says_so_in_one_line(
     assert "127.0.0.1" in line and "private or local address" in line
     assert "EARFUL_ALLOW_PRIVATE_ADDRESSES=true" in line  # what to do about it
     assert intranet.asked == []
+
+
+@pytest.mark.usefixtures("env")
+def test_a_live_source_added_without_settings_says_it_is_not_polled_and_how_to_poll_it() -> None:
+    bare = runner.invoke(app, ["source", "add", "couriers", "--kind", "reddit"])
+    assert bare.exit_code == 0, bare.output
+    said = " ".join(bare.output.split())
+    assert "not polled" in said and "earful import FILE --source couriers" in said
+    assert "earful source set couriers --config KEY=VALUE" in said and "subreddit" in said
+    # A file source is never polled, and a set-up live source is: neither gets the hint.
+    for args in (
+        ["forms", "--kind", "file"],
+        ["news", "--kind", "rss", "--config", "url=https://example.org/feed"],
+    ):
+        added = runner.invoke(app, ["source", "add", *args])
+        assert added.exit_code == 0 and "not polled" not in added.output, added.output
