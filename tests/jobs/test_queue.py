@@ -159,3 +159,20 @@ def test_a_stopping_worker_finishes_its_job_and_takes_no_more(db: Database, sett
     assert drain(db, settings, limit=100, stop=STOP) == 1
     assert calls == [{"n": 0}]
     assert [j.status for j in _jobs(db)] == ["done", "queued", "queued"]
+
+
+def test_a_worker_run_once_reports_each_job_it_runs_and_how_many_wait(
+    db: Database, settings: Settings
+) -> None:
+    from earful.jobs.queue import queued
+    from earful.worker.runner import run_worker
+
+    with db.write() as session:
+        for team in ("A", "B", "C"):
+            enqueue(session, settings, "test.record", {"team": team})
+    assert queued(db) == 3
+    seen: list[int] = []
+    ran = run_worker(db, settings, threading.Event(), once=True, each=lambda: seen.append(queued(db)))
+    # The worker also queues its periodic jobs (spikes, alerts, ...): every job it ran was reported.
+    assert ran == len(seen) >= 3 and seen[-1] == 0
+    assert queued(db) == 0 and {j.status for j in _jobs(db)} == {"done"}

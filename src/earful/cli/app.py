@@ -10,6 +10,14 @@ import sys
 import threading
 
 import typer
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 
 from earful.classify.service import ensure_default
@@ -31,6 +39,8 @@ from earful.cli.privacy import erase_command, purge_command
 from earful.cli.sources import source_app, sources_command
 from earful.cli.taxonomy import taxonomy_app
 from earful.cli.users import token_app, user_app
+from earful.settings import Settings
+from earful.store.db import Database
 from earful.store.repos import jobs as jobs_repo
 from earful.store.repos import quarantine as quarantine_repo
 
@@ -179,8 +189,36 @@ def worker(
     if with_parent:
         threading.Thread(target=_stop_with_parent, args=(with_parent, stop), daemon=True).start()
     with friendly_errors():
-        ran = run_worker(database(cfg), cfg, stop, once=once)
+        db = database(cfg)
+        ran = _run_once_with_progress(db, cfg, stop) if once else run_worker(db, cfg, stop)
     console.print(f"Ran {ran} jobs.")
+
+
+def _run_once_with_progress(db: Database, cfg: Settings, stop: threading.Event) -> int:
+    """Run the queue dry with a bar of jobs done against jobs known (jobs may queue others, so the
+    total is looked at again every few jobs)."""
+    from earful.jobs.queue import queued
+    from earful.worker.runner import run_worker
+
+    columns = (
+        SpinnerColumn(),
+        TextColumn("[bold]jobs"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=console, transient=True) as progress:
+        task = progress.add_task("jobs", total=queued(db))
+        done = 0
+
+        def each() -> None:
+            nonlocal done
+            done += 1
+            progress.advance(task)
+            if done % 25 == 0:
+                progress.update(task, total=done + queued(db))
+
+        return run_worker(db, cfg, stop, once=True, each=each)
 
 
 def _stop_with_parent(parent: int, stop: threading.Event) -> None:

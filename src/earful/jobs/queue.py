@@ -9,7 +9,7 @@ import socket
 import threading
 import time
 import traceback
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
@@ -152,9 +152,10 @@ def drain(
     limit: int | None = None,
     stop: threading.Event | None = None,
     until: float | None = None,
+    each: Callable[[], None] | None = None,
 ) -> int:
     """Run ready jobs until none is ready (or `limit` ran, `stop` is set, or, after the first,
-    `time.monotonic()` reached `until`); return how many ran."""
+    `time.monotonic()` reached `until`), calling `each` after every one; return how many ran."""
     ran = 0
     while (
         (limit is None or ran < limit)
@@ -163,7 +164,15 @@ def drain(
         and run_one(db, settings)
     ):
         ran += 1
+        if each is not None:
+            each()
     return ran
+
+
+def queued(db: Database) -> int:
+    """Return how many jobs wait to run (now or later)."""
+    with db.read() as session:
+        return jobs_repo.counts(session).get("queued", 0)
 
 
 def worker_seen(db: Database, settings: Settings) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 
 import earful.classify.jobs  # noqa: F401 - registers the classify job handlers
 from earful.ingest.health import alert_silent
@@ -30,8 +31,15 @@ PERIODIC = {
 }
 
 
-def run_worker(db: Database, settings: Settings, stop: threading.Event, once: bool = False) -> int:
-    """Run ready jobs, sleeping when idle, until `stop` is set (or the queue is empty when `once`)."""
+def run_worker(
+    db: Database,
+    settings: Settings,
+    stop: threading.Event,
+    once: bool = False,
+    each: Callable[[], None] | None = None,
+) -> int:
+    """Run ready jobs, sleeping when idle, until `stop` is set (or the queue is empty when `once`),
+    calling `each` after every job."""
     name = worker_name()
     total = 0
     started = time.monotonic()
@@ -63,7 +71,7 @@ def run_worker(db: Database, settings: Settings, stop: threading.Event, once: bo
         schedule_due(db, settings)
         # Back to the checks above at least once a heartbeat, however long the queue: a dead
         # worker's jobs are taken back while this one is busy with its own.
-        ran = drain(db, settings, limit=100, stop=stop, until=next_recovery)
+        ran = drain(db, settings, limit=100, stop=stop, until=next_recovery, each=each)
         total += ran
         if ran == 0:
             if once:
