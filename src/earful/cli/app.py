@@ -32,6 +32,7 @@ from earful.cli.context import (
 )
 from earful.cli.demo import demo_command
 from earful.cli.evaluate import eval_command, eval_sentiment_command
+from earful.cli.examples import epilog
 from earful.cli.imports import columns_help, import_command
 from earful.cli.insights import report_command, spikes_command, topics_command
 from earful.cli.learning import models_app, train_command
@@ -56,17 +57,17 @@ app.add_typer(token_app, name="token")
 app.add_typer(taxonomy_app, name="taxonomy")
 app.add_typer(source_app, name="source")
 app.command("sources")(sources_command)
-app.command("import", epilog=columns_help())(import_command)
+app.command("import", epilog=epilog("import", columns_help()))(import_command)
 app.command("demo")(demo_command)
-app.command("eval")(eval_command)
-app.command("eval-sentiment")(eval_sentiment_command)
-app.command("train")(train_command)
+app.command("eval", epilog=epilog("eval"))(eval_command)
+app.command("eval-sentiment", epilog=epilog("eval-sentiment"))(eval_sentiment_command)
+app.command("train", epilog=epilog("train"))(train_command)
 app.add_typer(models_app, name="models")
-app.command("erase")(erase_command)
+app.command("erase", epilog=epilog("erase"))(erase_command)
 app.command("purge")(purge_command)
-app.command("spikes")(spikes_command)
+app.command("spikes", epilog=epilog("spikes"))(spikes_command)
 app.command("topics")(topics_command)
-app.command("report")(report_command)
+app.command("report", epilog=epilog("report"))(report_command)
 
 
 @app.command()

@@ -11,6 +11,7 @@ import typer
 from rich.table import Table
 
 from earful.cli.context import console, database, fail, friendly_errors, settings
+from earful.cli.examples import epilog
 from earful.connectors import live
 from earful.contracts import Actor
 from earful.ingest.health import health
@@ -52,7 +53,7 @@ def list_command() -> None:
     console.print(table)
 
 
-@source_app.command("add")
+@source_app.command("add", epilog=epilog("source add"))
 def add_command(
     name: str,
     kind: str = typer.Option("file", help=f"One of: {', '.join(KINDS)}."),

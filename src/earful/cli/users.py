@@ -20,6 +20,7 @@ from earful.accounts.service import (
     set_password,
 )
 from earful.cli.context import console, database, err, friendly_errors, settings
+from earful.cli.examples import epilog
 from earful.contracts import Actor
 from earful.kit.errors import NotFound
 from earful.store.repos import users as users_repo
@@ -41,7 +42,7 @@ def _password(password: str | None, generate: bool) -> str:
     return password
 
 
-@user_app.command("add")
+@user_app.command("add", epilog=epilog("user add"))
 def user_add(
     username: str = typer.Argument(..., help="Login name."),
     role: str = typer.Option("analyst", help="One of: " + ", ".join(ROLES)),
