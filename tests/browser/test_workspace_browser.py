@@ -19,7 +19,7 @@ from earful.jobs.queue import drain
 from earful.settings import Settings
 from earful.store.db import Database
 from earful.store.models import AuditEntry, Label, Post
-from earful.triage.service import save_team
+from earful.triage.service import add_note, save_team
 from tests.browser.conftest import shot
 from tests.web.conftest import PASSWORD
 
@@ -210,3 +210,27 @@ def test_a_viewer_is_denied_triage(server: str, new_page: Any, loaded: dict[str,
     response = page.goto(f"{server}/queue")
     assert response.status == 403 and "analyst role or higher" in page.locator(".error").inner_text()
     shot(page, "viewer-denied")
+
+
+def test_one_long_unbroken_word_wraps_instead_of_widening_the_page(
+    server: str, new_page: Any, db: Database, settings: Settings, tmp_path: Path
+) -> None:
+    # Found in a real-browser review: a 3,000-character note made a post page 26,780 px wide, and
+    # a long team name (in every escalation menu) widened post, team and user pages to 2,600-3,600 px.
+    ensure_default(db)
+    word = "x" * 3000
+    _import(db, settings, tmp_path, [{"id": "w", "author": "@w", "text": f"the app crashed {word}"}], "long")
+    with db.read() as session:
+        post_id = session.scalars(select(Post.id)).one()
+    add_user(db, "lee", PASSWORD, "lead")
+    add_user(db, "root", PASSWORD, "admin")
+    save_team(db, Actor(None, "setup", "admin"), "T" * 120, "c" * 300, ["app"])
+    add_note(db, Actor(None, "lee", "lead"), post_id, "n" * 3000)
+    page = new_page()
+    page.set_viewport_size({"width": 1280, "height": 900})
+    sign_in(page, server, "root")
+    for path in (f"/posts/{post_id}", "/feed", "/teams", "/admin/users"):
+        page.goto(f"{server}{path}")
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 1280, f"{path} is {width} px wide"
+    shot(page, "long-words")

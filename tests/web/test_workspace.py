@@ -331,3 +331,17 @@ def test_a_token_that_is_not_ascii_is_refused_not_a_server_error(client: TestCli
     del client.headers["x-csrf-token"]
     sent = {"x-csrf-token": "jeton-é".encode()}  # as a browser may send it: bytes that are not ASCII
     assert client.post("/api/reports", json={}, headers=sent).status_code == 403  # type: ignore[arg-type]
+
+
+def test_a_team_name_or_contact_too_long_is_refused_on_the_server(client: TestClient, db: Database) -> None:
+    # The form says 120 characters; without the check a 300-character name (maxlength removed in
+    # the browser) was saved, and widened every page with an escalation menu to 2,600-3,600 px.
+    login(client, db, "root", "admin")
+    csrf = csrf_of(client.get("/teams").text)
+    long_name = client.post("/teams", data={"csrf": csrf, "name": "A" * 121, "owns": ""})
+    assert long_name.status_code == 400 and "at most 120 characters" in long_name.text
+    long_contact = client.post("/teams", data={"csrf": csrf, "name": "Ops", "contact": "c" * 301, "owns": ""})
+    assert long_contact.status_code == 400 and "contact is at most 300 characters" in long_contact.text
+    assert "A" * 121 not in client.get("/teams").text
+    made = client.post("/teams", data={"csrf": csrf, "name": "B" * 120, "contact": "c" * 300, "owns": ""})
+    assert made.status_code == 303

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from earful.contracts import Actor
 from earful.kit.clock import as_utc, utcnow
-from earful.kit.errors import Conflict, EarfulError, Forbidden, NotFound
+from earful.kit.errors import Conflict, EarfulError, Forbidden, Invalid, NotFound
 from earful.store.db import Database
 from earful.store.models import Post, Team, TriageEvent
 from earful.store.repos import audit as audit_repo
@@ -30,6 +30,8 @@ from earful.triage.sla import SAFETY, Sla, deadlines, require_outcome, safety_fi
 LOCK_SECONDS = 600
 MAX_BATCH = 50
 MAX_NOTE = 4000
+MAX_TEAM_NAME = 120  # the column's width, and the form's
+MAX_TEAM_CONTACT = 300
 # Where each status may go next; escalation has its own action (it needs the lead role).
 NEXT = {
     "new": {"investigating", "resolved", "dismissed"},
@@ -593,7 +595,12 @@ def save_team(
     _require(can_manage_teams(actor.role), "Managing teams takes the admin role.")
     name = name.strip()
     if not name:
-        raise EarfulError("Give the team a name.")
+        raise Invalid("name", "Give the team a name.")
+    if len(name) > MAX_TEAM_NAME:
+        # Team names sit in every escalation menu: a long one widened each page that shows one.
+        raise Invalid("name", f"A team name is at most {MAX_TEAM_NAME} characters.")
+    if contact is not None and len(contact) > MAX_TEAM_CONTACT:
+        raise Invalid("contact", f"A team's contact is at most {MAX_TEAM_CONTACT} characters.")
     owns = [key.strip() for key in owns if key.strip()]
     with db.write() as session:
         clash = triage_repo.team_by_name(session, name)

@@ -12,7 +12,7 @@ from earful.accounts.service import Account
 from earful.classify.learning import relabel_many
 from earful.classify.service import current
 from earful.kit.clock import utcnow
-from earful.kit.errors import EarfulError, Forbidden, NotFound
+from earful.kit.errors import EarfulError, Forbidden, Invalid, NotFound
 from earful.settings import Settings
 from earful.store.db import Database
 from earful.store.repos.feed import FeedFilter
@@ -300,7 +300,7 @@ def save_team(
             request.session["flash"] = "Team saved."
             return RedirectResponse("/teams", status_code=303)
         except EarfulError as exc:
-            errors["name"] = exc.message
+            errors[exc.field if isinstance(exc, Invalid) else "name"] = exc.message
     context = {
         "account": account,
         "csrf": csrf_token(request),
