@@ -345,3 +345,27 @@ def test_a_team_name_or_contact_too_long_is_refused_on_the_server(client: TestCl
     assert "A" * 121 not in client.get("/teams").text
     made = client.post("/teams", data={"csrf": csrf, "name": "B" * 120, "contact": "c" * 300, "owns": ""})
     assert made.status_code == 303
+
+
+def test_the_acknowledge_button_is_shown_only_to_whom_it_would_answer(
+    client: TestClient, db: Database, settings: Settings, tmp_path: Path
+) -> None:
+    # An analyst outside the owning team was shown "Acknowledge for Safety", and a click gave a 403.
+    from earful.contracts import Actor
+    from earful.triage.service import escalate, save_team
+
+    ids = _load(db, settings, tmp_path)
+    post_id = next(iter(ids.values()))
+    safety = save_team(db, Actor(None, "setup", "admin"), "Safety", None, ["safety"])
+    escalate(db, Actor(None, "lee", "lead"), post_id, safety)
+    add_user(db, "member", PASSWORD, "analyst", team_id=safety)
+    add_user(db, "outsider", PASSWORD, "analyst")
+    add_user(db, "boss", PASSWORD, "lead")
+    for username, shown in (("outsider", False), ("member", True), ("boss", True)):
+        browser = TestClient(create_app(settings, db), follow_redirects=False)
+        token = csrf_of(browser.get("/login").text)
+        browser.post("/login", data={"username": username, "password": PASSWORD, "csrf": token})
+        page = browser.get(f"/posts/{post_id}").text
+        assert ("Acknowledge for Safety" in page) == shown, username
+    acknowledged = browser.post(f"/posts/{post_id}/acknowledge", data={"csrf": csrf_of(page)})
+    assert acknowledged.status_code == 303

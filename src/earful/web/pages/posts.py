@@ -22,7 +22,13 @@ from earful.settings import Settings
 from earful.store.db import Database
 from earful.triage import service
 from earful.triage.feed import detail
-from earful.triage.policies import can_escalate, can_read_posts, can_take_over, can_triage
+from earful.triage.policies import (
+    can_escalate,
+    can_open_team_queue,
+    can_read_posts,
+    can_take_over,
+    can_triage,
+)
 from earful.triage.sla import Sla, acknowledge
 from earful.web import guard
 from earful.web.deps import csrf_token, get_db, get_settings
@@ -93,6 +99,9 @@ def _post_page(
         "category_names": {n.key: n.name for n in in_use.taxonomy.nodes} if in_use else {},
         "lock_minutes": service.LOCK_SECONDS // 60,
         "can_take_over": can_take_over(account.role),
+        # The owning team's members and leads acknowledge; anyone else was shown a button that 403s.
+        "can_acknowledge": state.team_id is not None
+        and can_open_team_queue(account.role, account.team_id, state.team_id),
         "spikes": recent_spikes(db, utcnow() - timedelta(days=3), utcnow() + timedelta(hours=1))
         if escalating
         else [],
