@@ -79,3 +79,25 @@ def test_a_mangled_page_link_gets_a_clear_error(client: TestClient, db: Database
     login(client, db)
     response = client.get("/feed?after=garbage")
     assert response.status_code == 400 and "start again from the first page" in response.text
+
+
+def test_a_range_from_insights_stays_in_the_filter_form(client: TestClient, db: Database) -> None:
+    # Insights linked with full timestamps, which date boxes cannot show: the range looked unset,
+    # and applying any other filter sent since=&until= and dropped it.
+    from datetime import UTC, datetime
+
+    from earful.insights.trends import feed_link
+    from earful.store.repos.feed import FeedFilter
+
+    day = feed_link(
+        FeedFilter(), since=datetime(2026, 10, 21, tzinfo=UTC), until=datetime(2026, 10, 28, tzinfo=UTC)
+    )
+    assert day == "/feed?since=2026-10-21&until=2026-10-28"
+    hour = feed_link(FeedFilter(), since=datetime(2026, 10, 21, 14, tzinfo=UTC))
+    assert hour == "/feed?since=2026-10-21T14%3A00%3A00%2B00%3A00"
+    login(client, db)
+    form = client.get(day).text
+    assert '<input type="date" name="since" value="2026-10-21">' in form
+    assert '<input type="date" name="until" value="2026-10-28">' in form
+    kept = client.get(hour).text
+    assert '<input type="text" name="since" value="2026-10-21T14:00:00+00:00">' in kept

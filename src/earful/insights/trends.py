@@ -264,7 +264,11 @@ def feed_link(where: FeedFilter, **narrower: str | datetime | None) -> str:
     for name in ("source", "region", "language", "category", "sentiment", "since", "until"):
         value = narrower[name] if name in narrower else getattr(where, name)
         if isinstance(value, datetime):
-            value = value.astimezone(UTC).isoformat(timespec="seconds")
+            value = value.astimezone(UTC)
+            # A whole day is written as a day, which the feed's date boxes can show (and so keep
+            # when the form is applied again); an hour keeps its time.
+            at_midnight = value == value.replace(hour=0, minute=0, second=0, microsecond=0)
+            value = f"{value:%Y-%m-%d}" if at_midnight else value.isoformat(timespec="seconds")
         if value and not (name == "region" and value == NO_REGION):
             params[name] = str(value)
     return "/feed?" + urlencode(params)
