@@ -110,6 +110,12 @@ def test_a_wrong_relabel_stays_a_candidate_changes_nothing_else_and_rolls_back(
     assert "No trained classifier is in use: the built-in one is." in lee.inner_text("main")
     shot(lee, "models-candidate")
     row.locator("button", has_text="Promote").click()
+    # A candidate is promoted only once the lead has seen why it waits and confirmed.
+    confirm = lee.locator(".confirm")
+    assert "has not passed the gate" in confirm.inner_text() and reason in confirm.inner_text()
+    assert classifiers(db)[0][1:3] == ("candidate", False)
+    shot(lee, "models-confirm")
+    confirm.locator("button", has_text="Promote anyway").click()
     lee.locator(".flash", has_text=f"Model {model_id} is in use").wait_for()
     drain(db, settings)  # the relabelling of the demo posts by the promoted model
     assert classifiers(db)[0][1:3] == ("in_use", True)

@@ -265,3 +265,27 @@ def test_analysts_cannot_promote_or_roll_back(
         rollback(db, quick, Actor(None, "ana", role))
     assert status_of(db)[0][1:3] == ("candidate", False)
     assert audited(db, "model.promote") == audited(db, "model.rollback") == []
+
+
+def test_a_candidate_is_promoted_from_the_page_only_once_its_reason_was_shown_and_confirmed(
+    db: Database, quick: Settings, tmp_path: Path
+) -> None:
+    # A lead's one click put a model scored on one label to use and relabelled every post.
+    teach(db, quick, tmp_path, 4)
+    drain(db, quick)
+    ((model_id, status, _, reason),) = status_of(db)
+    assert status == "candidate"
+    with TestClient(create_app(quick, db), follow_redirects=False) as client:
+        login(client, db, "lea", "lead")
+        page = client.get("/admin/models").text
+        assert "Roll back to the version before" not in page  # nothing trained is in use
+        csrf = csrf_of(page)
+        asked = client.post(f"/admin/models/{model_id}/promote", data={"csrf": csrf})
+        assert asked.status_code == 200 and "has not passed the gate" in asked.text and reason in asked.text
+        assert "Promote anyway" in asked.text and status_of(db)[0][1] == "candidate"
+        assert audited(db, "model.promote") == []
+        done = client.post(f"/admin/models/{model_id}/promote", data={"csrf": csrf, "confirm": "yes"})
+        assert done.status_code == 303 and status_of(db)[0][1] == "in_use"
+        page = client.get("/admin/models").text
+        assert "Roll back to the version before" in page and '<option value="classifier">' in page
+        assert '<option value="sentiment">' not in page

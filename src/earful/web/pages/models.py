@@ -26,14 +26,21 @@ KINDS = ("classifier", "sentiment")
 
 
 def _page(
-    request: Request, account: Account, db: Database, error: str | None = None, status: int = 200
+    request: Request,
+    account: Account,
+    db: Database,
+    error: str | None = None,
+    status: int = 200,
+    confirming: int | None = None,
 ) -> Response:
+    models = versions(db)
     context: dict[str, Any] = {
         "account": account,
         "csrf": csrf_token(request),
         "flash": request.session.pop("flash", None),
         "error": error,
-        "models": versions(db),
+        "models": models,
+        "confirming": next((m for m in models if m.id == confirming), None),
     }
     context["in_use"] = {m.kind for m in context["models"] if m.status == "in use"}
     return render(request, "admin_models.html", context, status_code=status)
@@ -56,7 +63,12 @@ def promote_page(
     db: Database = Depends(get_db),
     settings: Settings = Depends(get_settings),
 ) -> Response:
-    """Put a candidate or retired model to use; recent posts are relabelled by it."""
+    """Put a candidate or retired model to use; recent posts are relabelled by it. A candidate (one
+    that has not beaten the model in use on held-out labels) is promoted only once the lead has
+    confirmed it, having been shown why it is a candidate."""
+    candidate = any(m.id == model_id and m.status == "candidate" for m in versions(db))
+    if candidate and form.get("confirm") != "yes":
+        return _page(request, account, db, confirming=model_id)
     try:
         request.session["flash"] = promote(db, settings, account.actor, model_id)
     except EarfulError as exc:
