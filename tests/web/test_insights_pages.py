@@ -325,3 +325,23 @@ def test_a_started_server_keeps_what_it_holds_for_good_out_of_the_collectors_pas
             assert client.get("/health").status_code == 200
     finally:
         gc.unfreeze()
+
+
+def test_a_report_form_offers_a_range_that_holds_posts_and_an_empty_report_says_so(
+    client: TestClient, db: Database
+) -> None:
+    # The form's default (the last 7 days) made a "0 posts" report of older data without a word.
+    ensure_taxonomy(db)
+    newest = (utcnow() - timedelta(days=40)).replace(hour=12, minute=0, second=0, microsecond=0)
+    posts_at(db, make_source(db), [newest - timedelta(days=2), newest])
+    login(client, db, role="analyst")
+    form = client.get("/reports/new").text
+    until = newest.replace(hour=0) + timedelta(days=1)
+    assert f'name="since" value="{until - timedelta(days=30):%Y-%m-%d}"' in form
+    assert f'name="until" value="{until:%Y-%m-%d}"' in form
+    made = client.post("/reports", data={"csrf": csrf_of(form), "range": "7d"})
+    assert made.status_code == 303
+    flash = client.get(made.headers["location"]).text
+    assert "no post matches its range and filters" in flash and f"{newest:%d %b %Y}" in flash
+    asked = client.get("/reports/new?range=7d").text  # a range asked for is kept as asked
+    assert 'name="since" value=""' in asked

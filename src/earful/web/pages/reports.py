@@ -65,12 +65,21 @@ def new_report(
 ) -> Response:
     """Show the on-demand report form, filled in from the dashboard's range and filters."""
     params = dict(request.query_params)
-    _, _, clean = filter_from(params)
+    where, _, clean = filter_from(params)
     options = trends.choices(db)
+    values = {**clean, "range": params.get("range", "7d")}
+    if not (params.get("range") or where.since or where.until):
+        # As Insights opens: when the last 7 days hold no post (an import of last month, the
+        # demo), the form offers the month up to the newest post rather than an empty report.
+        since, _, _ = window({}, utcnow())
+        newest = trends.newest_post(db)
+        if newest is not None and newest < since:
+            first, end = trends.month_to(newest)
+            values.update(since=f"{first:%Y-%m-%d}", until=f"{end:%Y-%m-%d}")
     context = {
         "account": account,
         "csrf": csrf_token(request),
-        "values": {**clean, "range": params.get("range", "7d")},
+        "values": values,
         "ranges": trends_ranges(),
         "choices": options,
         "unknown": unknown_filters(clean, options),
@@ -93,6 +102,13 @@ def make_report(
     title = (params.get("title") or "").strip()[:200] or None
     made = reports.make(db, settings, account.actor, where, since, until, title=title)
     request.session["flash"] = f"Report {made.id} is ready."
+    if not made.content.trends.total.posts:
+        newest = trends.newest_post(db)
+        request.session["flash"] = (
+            f"Report {made.id} is ready, but no post matches its range and filters"
+            + (f" (the newest post is from {newest:%d %b %Y})" if newest else "")
+            + ". Make another with a range that holds posts."
+        )
     return RedirectResponse(f"/reports/{made.id}", status_code=303)
 
 
