@@ -109,6 +109,9 @@ def test_every_route_but_login_health_and_static_requires_a_session(client: Test
 def test_health_and_static_are_public(client: TestClient) -> None:
     assert client.get("/health").json()["status"] == "ok"
     assert client.get("/static/earful.css").status_code == 200
+    icon = client.get("/static/favicon.svg")  # named by every page, so no page asks for /favicon.ico
+    assert icon.status_code == 200 and icon.headers["content-type"].startswith("image/svg+xml")
+    assert '<link rel="icon" href="/static/favicon.svg"' in client.get("/login").text
 
 
 def test_signed_in_pages_carry_a_strict_content_security_policy(client: TestClient, db: Database) -> None:
