@@ -174,3 +174,18 @@ def test_hints_where_a_command_did_nothing_useful(db: Database, tmp_path: Path) 
         ["eval-sentiment", "--train", str(rows), "--test", str(tones)],
         "--train labels must be positive, neutral, complaint or negative; found app.crashes_login",
     )
+
+
+@pytest.mark.usefixtures("env")
+def test_a_source_language_is_a_two_letter_code(db: Database, tmp_path: Path) -> None:
+    # "klingon" was stored, and is the hint language detection falls back on.
+    _refused(["source", "add", "forms", "--language", "klingon"], "two-letter ISO 639-1 code")
+    posts = tmp_path / "posts.csv"
+    posts.write_text("text\nthe app logged me out\n")
+    _refused(
+        ["import", str(posts), "-s", "x", "--create", "--language", "klingon"], "two-letter ISO 639-1 code"
+    )
+    assert _sources(db) == []
+    assert runner.invoke(app, ["source", "add", "forms", "--language", " EN-gb "]).exit_code == 0
+    with db.read() as session:
+        assert session.scalars(select(Source.language)).one() == "en"

@@ -27,7 +27,7 @@ from earful.contracts import PostDraft, RawItem, Rejected
 from earful.ingest.background import Background, read_in_background
 from earful.ingest.policies import require_collectable
 from earful.ingest.schemas import ENRICH_JOB, ImportSummary
-from earful.ingest.sources import check_name_and_kind
+from earful.ingest.sources import check_name_and_kind, language_code
 from earful.jobs.queue import enqueue
 from earful.kit.clock import utcnow
 from earful.kit.errors import NotFound
@@ -62,7 +62,12 @@ def get_or_create_source(
             return source, False
         check_name_and_kind(name, kind)
         return sources_repo.add(
-            session, name=name, kind=kind, region=region, language=language, visibility="public"
+            session,
+            name=name,
+            kind=kind,
+            region=region,
+            language=language_code(language),
+            visibility="public",
         ), True
 
 

@@ -113,7 +113,7 @@ def save_source(
     fields: dict[str, Any] = {
         "kind": form.kind,
         "region": (form.region or "").strip() or None,
-        "language": (form.language or "").strip() or None,
+        "language": language_code(form.language),
         "visibility": form.visibility,
         "consent_basis": consent,
         "enabled": form.enabled,
@@ -202,6 +202,19 @@ def _check_numbers(config: dict[str, Any]) -> None:
             )
         if whole and isinstance(config[key], float):
             config[key] = int(number)  # 60.0 pages are 60: the connectors count with it
+
+
+def language_code(language: str | None) -> str | None:
+    """Return a source's usual language as a two-letter ISO 639-1 code (None when not given), or
+    raise Invalid: it is the hint language detection falls back on, and "klingon" was stored."""
+    code = (language or "").strip().casefold()
+    if not code:
+        return None
+    if not re.fullmatch(r"[a-z]{2}([-_][a-z0-9]{2,8})?", code):  # "en", or a regional "en-GB": en
+        raise Invalid(
+            "language", f"Give the language as a two-letter ISO 639-1 code (en, es, pt...), not {language!r}."
+        )
+    return code[:2]
 
 
 def check_name_and_kind(name: str, kind: str) -> None:
