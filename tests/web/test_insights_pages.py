@@ -91,7 +91,8 @@ def test_make_read_download_and_email_a_report(client: TestClient, db: Database,
     xlsx = client.get(f"/reports/{report_id}/report.xlsx")
     assert xlsx.content.startswith(b"PK")
     assert "Leeds, 30 days" in client.get("/reports").text
-    # Without a mail server the page says what to set; with one, the PDF goes out.
+    # Without a mail server the page says what to set (and offers no form); with one, the PDF goes out.
+    assert "EARFUL_SMTP_HOST" in page.text and f'action="/reports/{report_id}/email"' not in page.text
     refused = client.post(
         f"/reports/{report_id}/email", data={"csrf": csrf_of(page.text), "to": "coo@example.org"}
     )
@@ -103,6 +104,13 @@ def test_make_read_download_and_email_a_report(client: TestClient, db: Database,
     )
     assert sent.status_code == 303
     assert [to for to, _ in smtp.messages] == [["coo@example.org"]]
+    # A bad address: the report's page again, the error beside the addresses as typed (it was a bare
+    # "That did not work" page).
+    bad = client.post(
+        f"/reports/{report_id}/email", data={"csrf": csrf_of(page.text), "to": "coo, ops@x.org"}
+    )
+    assert bad.status_code == 400 and "Leeds, 30 days" in bad.text and 'value="coo, ops@x.org"' in bad.text
+    assert 'class="field-error"' in bad.text and len(smtp.messages) == 1
 
 
 def test_leads_write_alert_rules_and_everyone_sees_them(

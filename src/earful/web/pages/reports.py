@@ -13,6 +13,7 @@ from earful.insights import reports, trends
 from earful.insights.policies import can_make_reports, can_see_insights
 from earful.insights.report import covers
 from earful.kit.clock import as_utc, utcnow
+from earful.kit.errors import EarfulError
 from earful.settings import Settings
 from earful.store.db import Database
 from earful.web import guard
@@ -121,6 +122,20 @@ def report_page(
     account: Account = Depends(reader),
 ) -> Response:
     """Show one archived report: what it covers, its files, and who it was sent to."""
+    return _report_page(request, db, settings, account, report_id)
+
+
+def _report_page(
+    request: Request,
+    db: Database,
+    settings: Settings,
+    account: Account,
+    report_id: int,
+    *,
+    error: str | None = None,
+    to: str = "",
+    status_code: int = 200,
+) -> Response:
     report = reports.summary(db, report_id)
     context = {
         "account": account,
@@ -128,8 +143,11 @@ def report_page(
         "report": report,
         "covers": _covers(report.since, report.until, settings),
         "flash": request.session.pop("flash", None),
+        "can_email": bool(settings.smtp_host),
+        "error": error,
+        "to": to,
     }
-    return render(request, "report.html", context)
+    return render(request, "report.html", context, status_code=status_code)
 
 
 @router.get("/reports/{report_id}/report.{fmt}")
@@ -158,7 +176,14 @@ def email_report(
     settings: Settings = Depends(get_settings),
 ) -> Response:
     """Email the report (PDF attached) to the addresses given."""
-    to = [a for a in str(form.get("to") or "").replace(";", ",").split(",") if a.strip()]
-    reports.send(db, settings, report_id, to, account.actor)
+    typed = str(form.get("to") or "")
+    to = [a for a in typed.replace(";", ",").split(",") if a.strip()]
+    try:
+        reports.send(db, settings, report_id, to, account.actor)
+    except EarfulError as exc:
+        # The report's own page again, with what went wrong beside the addresses as typed.
+        return _report_page(
+            request, db, settings, account, report_id, error=exc.message, to=typed, status_code=exc.status
+        )
     request.session["flash"] = f"Report {report_id} sent to {len(to)} address{'es' if len(to) != 1 else ''}."
     return RedirectResponse(f"/reports/{report_id}", status_code=303)
