@@ -353,3 +353,31 @@ def test_a_report_form_offers_a_range_that_holds_posts_and_an_empty_report_says_
     assert "no post matches its range and filters" in flash and f"{newest:%d %b %Y}" in flash
     asked = client.get("/reports/new?range=7d").text  # a range asked for is kept as asked
     assert 'name="since" value=""' in asked
+
+
+def test_a_post_page_offers_the_spike_the_post_fell_in_however_old(client: TestClient, db: Database) -> None:
+    # The spike page tells leads to pick the spike under "Raised by" on a post's page, which
+    # offered only spikes of the last three days: an older post's own spike could not be chosen.
+    from earful.store.repos import insights as insights_repo
+
+    ensure_taxonomy(db)
+    at = (utcnow() - timedelta(days=20)).replace(minute=0, second=0, microsecond=0)
+    (post_id,) = posts_at(db, make_source(db), [at + timedelta(minutes=30)])
+    with db.write() as session:
+        own, other = (
+            insights_repo.save_spike(
+                session,
+                category="",
+                region="",
+                started_at=start,
+                ended_at=start + timedelta(hours=1),
+                observed=21,
+                expected=3.0,
+                score=9.5,
+            ).id
+            for start in (at - timedelta(hours=2), at - timedelta(days=5))
+        )
+    login(client, db, "lee", "lead")
+    page = client.get(f"/posts/{post_id}").text
+    offered = re.findall(r'<option value="(\d+)">spike in', page)
+    assert offered == [str(own)], (offered, own, other)

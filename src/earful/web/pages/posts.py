@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -14,6 +14,7 @@ from earful.classify.learning import relabel
 from earful.classify.service import current
 from earful.ingest.policies import can_reveal_author
 from earful.ingest.privacy import Author, reveal_author, sealed_author
+from earful.insights.watch import SpikeView
 from earful.insights.watch import get as spike_view
 from earful.insights.watch import recent as recent_spikes
 from earful.kit.clock import utcnow
@@ -102,9 +103,7 @@ def _post_page(
         # The owning team's members and leads acknowledge; anyone else was shown a button that 403s.
         "can_acknowledge": state.team_id is not None
         and can_open_team_queue(account.role, account.team_id, state.team_id),
-        "spikes": recent_spikes(db, utcnow() - timedelta(days=3), utcnow() + timedelta(hours=1))
-        if escalating
-        else [],
+        "spikes": _spikes_to_offer(db, found.post.posted_at) if escalating else [],
         "spike": spike_view(db, state.spike_id) if state.spike_id else None,
         "now": utcnow(),
         "triagers": [u for u in list_users(db) if u.active and can_triage(u.role)]
@@ -116,6 +115,17 @@ def _post_page(
         "flash": request.session.pop("flash", None),
     }
     return render(request, "post.html", context, status_code=status_code)
+
+
+def _spikes_to_offer(db: Database, posted_at: datetime) -> list[SpikeView]:
+    """Return the spikes an escalation may name as what raised it: those of the last three days,
+    and those that started in the day before the post (an imported or older post's own spike; the
+    spike page tells leads to pick it here)."""
+    now = utcnow()
+    offered = recent_spikes(db, now - timedelta(days=3), now + timedelta(hours=1))
+    seen = {s.id for s in offered}
+    around = recent_spikes(db, posted_at - timedelta(hours=24), posted_at + timedelta(hours=1))
+    return offered + [s for s in around if s.id not in seen]
 
 
 @router.get("/posts/{post_id}", response_class=HTMLResponse)
