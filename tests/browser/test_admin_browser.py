@@ -343,7 +343,7 @@ def test_an_alert_rule_form_fits_its_kind_warns_and_sends_a_test(
 # --- 14. A missing page, and a phone -------------------------------------------------------------
 
 
-def test_a_missing_page_is_styled_and_a_phone_gets_a_two_line_header(
+def test_a_missing_page_is_styled_and_a_phone_gets_the_whole_menu_in_a_short_header(
     server: str, new_page: Any, db: Database, settings: Settings
 ) -> None:
     now = utcnow()
@@ -362,6 +362,8 @@ def test_a_missing_page_is_styled_and_a_phone_gets_a_two_line_header(
     assert page.locator("main a[href='/feed']").count() >= 1
 
     header = phone.locator("header.bar").bounding_box()
-    assert header["height"] <= 100, f"the header is {header['height']} px tall on a phone"
+    # An admin's thirteen links wrap to three lines (127 px here): all of the menu in view is worth
+    # more than a two-line header whose menu scrolled sideways, hiding half of it.
+    assert header["height"] <= 140, f"the header is {header['height']} px tall on a phone"
     width = phone.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["width"], f"Insights is {width} px wide on a {PHONE['width']} px screen"

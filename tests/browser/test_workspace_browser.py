@@ -234,3 +234,29 @@ def test_one_long_unbroken_word_wraps_instead_of_widening_the_page(
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 1280, f"{path} is {width} px wide"
     shot(page, "long-words")
+
+
+def test_on_a_phone_the_menu_shows_whole_and_no_page_is_wider_than_the_screen(
+    server: str, new_page: Any, loaded: dict[str, int]
+) -> None:
+    # Found in a real-browser review at 390 px: the menu was cut off after "Rep..." (it scrolled
+    # sideways with nothing to say so), and a post page was 476 px wide (its forms' fields).
+    page = new_page()
+    page.set_viewport_size({"width": 390, "height": 844})
+    sign_in(page, server, "lee")
+    for path in (
+        "/feed",
+        f"/posts/{loaded['1']}",
+        "/queue",
+        "/insights",
+        "/reports",
+        "/teams",
+        "/admin/models",
+    ):
+        page.goto(f"{server}{path}")
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, f"{path} is {width} px wide on a 390 px screen"
+        for link in page.locator(".bar nav a").all():
+            box = link.bounding_box()
+            assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390, link.inner_text()
+    shot(page, "phone-models")
