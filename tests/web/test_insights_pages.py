@@ -54,6 +54,10 @@ def test_an_empty_range_says_so_and_a_bad_date_says_what_to_do(client: TestClien
     assert "No posts in this range" in client.get("/insights").text
     bad = client.get("/insights?since=yesterday")
     assert bad.status_code == 400 and "like 2026-11-01" in bad.text
+    assert 'href="/insights">Open /insights again without these filters' in bad.text
+    backwards = client.get("/insights?since=2026-11-07&until=2026-11-01")
+    assert backwards.status_code == 400 and "start before it ends" in backwards.text
+    assert "again without these filters" in backwards.text
 
 
 def test_the_link_to_older_posts_keeps_each_filter_whole(client: TestClient, db: Database) -> None:
