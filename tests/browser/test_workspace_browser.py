@@ -229,10 +229,20 @@ def test_one_long_unbroken_word_wraps_instead_of_widening_the_page(
     page = new_page()
     page.set_viewport_size({"width": 1280, "height": 900})
     sign_in(page, server, "root")
-    for path in (f"/posts/{post_id}", "/feed", "/teams", "/admin/users"):
+    get_or_create_source(db, "s" * 120, kind="webhook")
+    for path in (f"/posts/{post_id}", "/feed", "/teams", "/admin/users", "/admin/sources"):
         page.goto(f"{server}{path}")
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 1280, f"{path} is {width} px wide"
+    # ...while short words in the squeezed table stay whole (a first fix broke "webh/ook").
+    lines = page.evaluate(
+        """() => [...document.querySelectorAll('main td')]
+            .filter(td => td.textContent.trim() === 'webhook')
+            .map(td => {
+                const r = document.createRange(); r.selectNodeContents(td); return r.getClientRects().length;
+            })"""
+    )
+    assert lines and all(n == 1 for n in lines), lines
     shot(page, "long-words")
 
 

@@ -189,3 +189,11 @@ def test_a_source_language_is_a_two_letter_code(db: Database, tmp_path: Path) ->
     assert runner.invoke(app, ["source", "add", "forms", "--language", " EN-gb "]).exit_code == 0
     with db.read() as session:
         assert session.scalars(select(Source.language)).one() == "en"
+    # A language stored before the check is kept as it is when other settings change (the admin
+    # page and `source set` post it back unchanged): only a new value is checked.
+    with db.write() as session:
+        session.execute(update(Source).values(language="english"))
+    changed = runner.invoke(app, ["source", "set", "forms", "--retention-days", "30"])
+    assert changed.exit_code == 0, changed.output
+    with db.read() as session:
+        assert session.execute(select(Source.language, Source.retention_days)).one() == ("english", 30)

@@ -93,7 +93,7 @@ class Inspector(HTMLParser):
                     self.problems.append(f"<{tag} {name}={value!r}>")
         if tag == "script" and values.get("src") != "/static/earful.js":
             self.problems.append(f"script not ours: {values}")
-        if tag == "link" and values.get("href") != "/static/earful.css":
+        if tag == "link" and values.get("href") not in ("/static/earful.css", "/static/favicon.svg"):
             self.problems.append(f"link not ours: {values}")
         if tag == "meta" and not ({"charset"} <= set(values) or values.get("name") == "viewport"):
             self.problems.append(f"meta not ours: {values}")

@@ -58,6 +58,9 @@ def test_an_empty_range_says_so_and_a_bad_date_says_what_to_do(client: TestClien
     backwards = client.get("/insights?since=2026-11-07&until=2026-11-01")
     assert backwards.status_code == 400 and "start before it ends" in backwards.text
     assert "again without these filters" in backwards.text
+    # Only a page refused for what its address asks (400) offers that: not a 404 or a 403.
+    missing = client.get("/posts/99999?x=1")
+    assert missing.status_code == 404 and "without these filters" not in missing.text
 
 
 def test_the_link_to_older_posts_keeps_each_filter_whole(client: TestClient, db: Database) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import getpass
 import re
+import shlex
 from typing import Any
 from urllib.parse import quote
 
@@ -83,11 +84,13 @@ def add_command(
     console.print(f"Added source {name}.")
     if kind in live.connectors() and not form.config:
         # Allowed (import --create makes such sources), but a newcomer expects it to be collected.
+        quoted = shlex.quote(name)  # the commands are meant to be pasted
         console.print(
             "It has no settings, so it is not polled: posts reach it by "
-            f"`earful import FILE --source {name}`. "
-            f"To poll it: `earful source set {name} --config KEY=VALUE` ({live.get(kind).summary}).",
+            f"`earful import FILE --source {quoted}`. "
+            f"To poll it: `earful source set {quoted} --config KEY=VALUE` ({live.get(kind).summary}).",
             soft_wrap=True,
+            markup=False,
         )
     elif kind == "x" and not disabled:
         _show_forecast(name)

@@ -113,7 +113,7 @@ def save_source(
     fields: dict[str, Any] = {
         "kind": form.kind,
         "region": (form.region or "").strip() or None,
-        "language": language_code(form.language),
+        "language": _language(db, name, form.language, create),
         "visibility": form.visibility,
         "consent_basis": consent,
         "enabled": form.enabled,
@@ -215,6 +215,19 @@ def language_code(language: str | None) -> str | None:
             "language", f"Give the language as a two-letter ISO 639-1 code (en, es, pt...), not {language!r}."
         )
     return code[:2]
+
+
+def _language(db: Database, name: str, language: str | None, create: bool) -> str | None:
+    """Return the language to store: a new one checked by `language_code`, and a stored one kept as
+    it is when it comes back unchanged (sources saved before the check may hold "english"; the
+    admin page posts it back with every other change to the source)."""
+    given = (language or "").strip() or None
+    if not create:
+        with db.read() as session:
+            found = sources_repo.get_by_name(session, name)
+        if found is not None and given == found.language:
+            return given
+    return language_code(given)
 
 
 def check_name_and_kind(name: str, kind: str) -> None:

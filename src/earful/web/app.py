@@ -161,7 +161,9 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
             "message": exc.message,
             # A page refused for its filters (a range that ends before it starts, a bad date) can
             # be opened again without them, rather than only left for the feed.
-            "retry": request.url.path if request.method == "GET" and request.url.query else None,
+            "retry": request.url.path
+            if request.method == "GET" and request.url.query and exc.status == 400
+            else None,
         }
         return render(request, "error.html", context, status_code=exc.status)
 

@@ -188,11 +188,12 @@ def test_testing_a_source_inside_the_network_says_so_in_one_line(
 
 @pytest.mark.usefixtures("env")
 def test_a_live_source_added_without_settings_says_it_is_not_polled_and_how_to_poll_it() -> None:
-    bare = runner.invoke(app, ["source", "add", "couriers", "--kind", "reddit"])
+    bare = runner.invoke(app, ["source", "add", "Couriers UK", "--kind", "reddit"])
     assert bare.exit_code == 0, bare.output
     said = " ".join(bare.output.split())
-    assert "not polled" in said and "earful import FILE --source couriers" in said
-    assert "earful source set couriers --config KEY=VALUE" in said and "subreddit" in said
+    # The commands are quoted to be pasted into a shell as they are.
+    assert "not polled" in said and "earful import FILE --source 'Couriers UK'" in said
+    assert "earful source set 'Couriers UK' --config KEY=VALUE" in said and "subreddit" in said
     # A file source is never polled, and a set-up live source is: neither gets the hint.
     for args in (
         ["forms", "--kind", "file"],

@@ -300,7 +300,8 @@ def save_team(
             request.session["flash"] = "Team saved."
             return RedirectResponse("/teams", status_code=303)
         except EarfulError as exc:
-            errors[exc.field if isinstance(exc, Invalid) else "name"] = exc.message
+            shown = exc.field if isinstance(exc, Invalid) and exc.field in ("name", "contact") else "name"
+            errors[shown] = exc.message  # the form shows errors beside its name and contact only
     context = {
         "account": account,
         "csrf": csrf_token(request),
