@@ -101,3 +101,19 @@ def test_a_range_from_insights_stays_in_the_filter_form(client: TestClient, db: 
     assert '<input type="date" name="until" value="2026-10-28">' in form
     kept = client.get(hour).text
     assert '<input type="text" name="since" value="2026-10-21T14:00:00+00:00">' in kept
+
+
+def test_a_filter_the_menus_do_not_offer_is_shown_as_it_is_not_as_any(
+    client: TestClient, db: Database
+) -> None:
+    # The menus showed "any" for an unknown source or an old category key, while the feed was
+    # filtered by it (empty), and Apply then dropped it without a word.
+    make_posts(db, make_source(db, "forms"), ["the app crashed"])
+    login(client, db)
+    page = client.get("/feed", params={"source": "nope", "region": "Mars", "category": "old.key"}).text
+    assert '<option value="nope" selected>nope (no such source)</option>' in page
+    assert '<option value="Mars" selected>Mars (no such region)</option>' in page
+    assert '<option value="old.key" selected>old.key (not in the taxonomy in use)</option>' in page
+    assert "No posts match these filters" in page
+    known = client.get("/feed", params={"source": "forms"}).text
+    assert "no such source" not in known and "<option selected>forms</option>" in known
