@@ -10,14 +10,6 @@ import sys
 import threading
 
 import typer
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    SpinnerColumn,
-    TextColumn,
-    TimeElapsedColumn,
-)
 from rich.table import Table
 
 from earful.classify.service import ensure_default
@@ -26,6 +18,7 @@ from earful.cli.context import (
     console,
     database,
     friendly_errors,
+    progress_bar,
     require_free_port,
     say_where_data_is,
     settings,
@@ -201,14 +194,7 @@ def _run_once_with_progress(db: Database, cfg: Settings, stop: threading.Event) 
     from earful.jobs.queue import queued
     from earful.worker.runner import run_worker
 
-    columns = (
-        SpinnerColumn(),
-        TextColumn("[bold]jobs"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-    )
-    with Progress(*columns, console=console, transient=True) as progress:
+    with progress_bar("jobs") as progress:
         task = progress.add_task("jobs", total=queued(db))
         done = 0
 

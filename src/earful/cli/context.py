@@ -12,6 +12,14 @@ from typing import NoReturn
 import typer
 from rich.console import Console
 from rich.markup import escape
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
@@ -22,6 +30,20 @@ from earful.store.db import Database
 
 console = Console()
 err = Console(stderr=True)
+
+
+def progress_bar(label: str, unit: str = "") -> Progress:
+    """Return the CLI's progress bar: spinner, `label` (rich markup; "{task.description}" names
+    each task), bar, done of total, `unit`, time so far; gone once finished."""
+    columns = (
+        SpinnerColumn(),
+        TextColumn(f"[bold]{label}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        *((TextColumn(unit),) if unit else ()),
+        TimeElapsedColumn(),
+    )
+    return Progress(*columns, console=console, transient=True)
 
 
 def settings() -> Settings:

@@ -5,17 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    SpinnerColumn,
-    TextColumn,
-    TimeElapsedColumn,
-)
 from rich.table import Table
 
-from earful.cli.context import console, database, friendly_errors, settings
+from earful.cli.context import console, database, friendly_errors, progress_bar, settings
 from earful.connectors.files import FORMATS
 from earful.connectors.files.records import ALIASES, ENGAGEMENT_COLUMNS
 from earful.ingest.schemas import ImportSummary
@@ -128,15 +120,7 @@ def skipped_with_reasons(summary: ImportSummary) -> str:
 
 
 def _import_one(db: Database, cfg: Settings, file: Path, source: str, fmt: str | None) -> ImportSummary:
-    columns = (
-        SpinnerColumn(),
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("items"),
-        TimeElapsedColumn(),
-    )
-    with Progress(*columns, console=console, transient=True) as progress:
+    with progress_bar("{task.description}", "items") as progress:
         task = progress.add_task(file.name, total=None)
 
         def advance(count: int) -> None:

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from earful.connectors import live
 from earful.ingest.polling import interval
-from earful.ingest.sources import AMOUNTS, amount
+from earful.ingest.sources import stored_amount
 from earful.kit.clock import as_utc, utcnow
 from earful.store.db import Database
 from earful.store.models import Source
@@ -42,9 +42,7 @@ class Health:
 
 
 def _expected_quiet(source: Source) -> timedelta:
-    found = amount((source.settings or {}).get("silent_after_hours"), whole=False)
-    _, least, most = AMOUNTS["silent_after_hours"]
-    hours = found if found is not None and least <= found <= most else DEFAULT_SILENT_HOURS
+    hours = stored_amount(source.settings, "silent_after_hours", DEFAULT_SILENT_HOURS)
     return max(timedelta(hours=hours), timedelta(seconds=3 * interval(source)))
 
 

@@ -30,7 +30,7 @@ from earful.contracts import PostDraft, RawItem, Rejected
 from earful.ingest.policies import require_collectable
 from earful.ingest.schemas import POLL_JOB
 from earful.ingest.service import store_entries
-from earful.ingest.sources import AMOUNTS, amount
+from earful.ingest.sources import stored_amount
 from earful.jobs.queue import enqueue
 from earful.kit.clock import as_utc, utcnow
 from earful.kit.errors import EarfulError, NotFound
@@ -71,9 +71,7 @@ class PollResult:
 def interval(source: Source) -> int:
     """Return the seconds between the source's polls (the default for a value that is not a
     positive number: one stored before settings were checked must not stop every poll)."""
-    found = amount((source.settings or {}).get("interval_seconds"), whole=True)
-    _, least, most = AMOUNTS["interval_seconds"]
-    return int(found) if found is not None and least <= found <= most else DEFAULT_INTERVAL
+    return int(stored_amount(source.settings, "interval_seconds", DEFAULT_INTERVAL))
 
 
 def backoff_seconds(failures: int, base: int) -> float:

@@ -113,7 +113,6 @@ def save_source(
     fields: dict[str, Any] = {
         "kind": form.kind,
         "region": (form.region or "").strip() or None,
-        "language": _language(db, name, form.language, create),
         "visibility": form.visibility,
         "consent_basis": consent,
         "enabled": form.enabled,
@@ -121,8 +120,13 @@ def save_source(
     }
     if form.config is not None:
         fields["settings"] = form.config
+    language = (form.language or "").strip() or None
     with db.write() as session:
         found = sources_repo.get_by_name(session, name)
+        # A new language is checked; a stored one that comes back unchanged (the admin page posts
+        # it with every other change) is kept, as sources saved before the check may hold "english".
+        kept = not create and found is not None and language == found.language
+        fields["language"] = language if kept else language_code(language)
         if create:
             if found is not None:
                 raise Conflict(f"A source called {name!r} already exists.")
@@ -186,6 +190,15 @@ def amount(value: Any, whole: bool) -> float | None:
     return number
 
 
+def stored_amount(config: dict[str, Any] | None, key: str, default: float) -> float:
+    """Return the setting `key` of a stored source's `config` as its number, or `default` when it is
+    missing or not one in its range (a value stored before settings were checked must not stop
+    polling, or the sources list)."""
+    whole, least, most = AMOUNTS[key]
+    found = amount((config or {}).get(key), whole)
+    return found if found is not None and least <= found <= most else default
+
+
 def _shown(number: float) -> str:
     return f"{int(number):,}" if float(number).is_integer() else f"{number:g}"
 
@@ -215,19 +228,6 @@ def language_code(language: str | None) -> str | None:
             "language", f"Give the language as a two-letter ISO 639-1 code (en, es, pt...), not {language!r}."
         )
     return code[:2]
-
-
-def _language(db: Database, name: str, language: str | None, create: bool) -> str | None:
-    """Return the language to store: a new one checked by `language_code`, and a stored one kept as
-    it is when it comes back unchanged (sources saved before the check may hold "english"; the
-    admin page posts it back with every other change to the source)."""
-    given = (language or "").strip() or None
-    if not create:
-        with db.read() as session:
-            found = sources_repo.get_by_name(session, name)
-        if found is not None and given == found.language:
-            return given
-    return language_code(given)
 
 
 def check_name_and_kind(name: str, kind: str) -> None:

@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from earful.accounts.service import Account
 from earful.classify.policies import can_choose_model
-from earful.classify.versions import promote, rollback, versions
+from earful.classify.versions import VersionRow, promote, rollback, versions
 from earful.kit.errors import EarfulError
 from earful.settings import Settings
 from earful.store.db import Database
@@ -32,8 +32,9 @@ def _page(
     error: str | None = None,
     status: int = 200,
     confirming: int | None = None,
+    models: list[VersionRow] | None = None,
 ) -> Response:
-    models = versions(db)
+    models = versions(db) if models is None else models
     context: dict[str, Any] = {
         "account": account,
         "csrf": csrf_token(request),
@@ -66,9 +67,10 @@ def promote_page(
     """Put a candidate or retired model to use; recent posts are relabelled by it. A candidate (one
     that has not beaten the model in use on held-out labels) is promoted only once the lead has
     confirmed it, having been shown why it is a candidate."""
-    candidate = any(m.id == model_id and m.status == "candidate" for m in versions(db))
+    models = versions(db)
+    candidate = any(m.id == model_id and m.status == "candidate" for m in models)
     if candidate and form.get("confirm") != "yes":
-        return _page(request, account, db, confirming=model_id)
+        return _page(request, account, db, confirming=model_id, models=models)
     try:
         request.session["flash"] = promote(db, settings, account.actor, model_id)
     except EarfulError as exc:
